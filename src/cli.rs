@@ -1,0 +1,201 @@
+//! The command line: clap derive structs, turned into plain `*Options` values for [`crate::ops`].
+//! Nothing here touches the file system.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Make a Go module repository build with no network, and prove it.
+#[derive(Debug, Parser)]
+#[command(name = "gomodoff", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Run as if started in DIR
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Module cache to read from (default: GOMODCACHE, else GOPATH[0]/pkg/mod, else ~/go/pkg/mod)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub modcache: Option<PathBuf>,
+    /// Take modules from a bundle made by `gomodoff pack`, or from a GOPROXY file tree
+    #[arg(long, global = true, value_name = "BUNDLE|DIR")]
+    pub from: Option<PathBuf>,
+    /// Print machine-readable JSON instead of text
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print only errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more detail
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// When to use colour (NO_COLOR is honoured with `auto`)
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Mode {
+    /// Extract modules into the repository and add replace directives to go.mod
+    #[default]
+    Replace,
+    /// Write vendor/ and vendor/modules.txt as `go mod vendor` would
+    Vendor,
+    /// Write a GOPROXY file tree inside the repository
+    Proxy,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Take every needed module, verify it against go.sum and point the go toolchain at it
+    Vendor(VendorArgs),
+    /// Undo exactly what `vendor` did
+    Restore(RestoreArgs),
+    /// Re-hash what is vendored and compare with go.sum and gomodoff.lock
+    Verify,
+    /// Tell whether the vendored state is in sync with go.mod and go.sum
+    Status(StatusArgs),
+    /// Prove the repository builds offline with the real go command
+    Check,
+    /// Write one bundle holding every module the repository needs
+    Pack(PackArgs),
+    /// Verify a bundle and lay it out as a GOPROXY tree or into a module cache
+    Unpack(UnpackArgs),
+    /// Add the repository's modules to a GOPROXY file tree shared by many repositories
+    Mirror(MirrorArgs),
+    /// Print the environment for offline builds in the current mode
+    Env,
+    /// Run a command in the offline environment
+    Exec(ExecArgs),
+    /// Print `h1:` hashes, or check a module cache against go.sum (plumbing)
+    Hash(HashArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfirmArgs {
+    /// Apply without asking
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Show what would change and change nothing
+    #[arg(long, conflicts_with = "yes")]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VendorArgs {
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+    /// How to point the go toolchain at the modules (default: gomodoff.toml, else replace)
+    #[arg(long, value_enum)]
+    pub mode: Option<Mode>,
+    /// Where to write module trees (default: third_party/gomod, or .gomodoff/proxy in proxy mode)
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Write go.offline.mod/go.offline.sum instead of editing go.mod (replace mode)
+    #[arg(long)]
+    pub modfile: bool,
+    /// List files in non-package directories that vendor mode leaves out
+    #[arg(long)]
+    pub report_dropped: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+    /// Keep the extracted module trees
+    #[arg(long)]
+    pub keep_tree: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Exit 1 when anything has drifted
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PackArgs {
+    /// Bundle file to write
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        default_value = "gomodoff-bundle.zip"
+    )]
+    pub output: PathBuf,
+    /// Run `go mod download` first for what the cache lacks (the only networked path)
+    #[arg(long)]
+    pub download: bool,
+    /// Also pack the golang.org/toolchain module of the go version the repository requires
+    #[arg(long)]
+    pub toolchain: bool,
+    /// More repositories to pack into the same bundle
+    #[arg(long = "sync", value_name = "DIR")]
+    pub sync: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct UnpackArgs {
+    /// Bundle written by `gomodoff pack`
+    pub bundle: PathBuf,
+    /// Lay the bundle out as a GOPROXY tree in DIR
+    #[arg(long, value_name = "DIR", conflicts_with = "into_modcache")]
+    pub to: Option<PathBuf>,
+    /// Install the bundle into a module cache (default: the one go uses)
+    #[arg(long = "into-modcache", value_name = "DIR", num_args = 0..=1)]
+    pub into_modcache: Option<Option<PathBuf>>,
+}
+
+#[derive(Debug, Args)]
+pub struct MirrorArgs {
+    /// GOPROXY tree to add to
+    pub dir: PathBuf,
+    /// Re-hash every module in the tree
+    #[arg(long)]
+    pub verify: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Command and its arguments
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HashArgs {
+    /// Hash a module zip
+    #[arg(long, value_name = "FILE", requires = "module", group = "what")]
+    pub zip: Option<PathBuf>,
+    /// Hash an extracted module directory
+    #[arg(long = "dir", value_name = "DIR", requires = "module", group = "what")]
+    pub directory: Option<PathBuf>,
+    /// The module the zip or directory holds, as PATH@VERSION
+    #[arg(long, value_name = "PATH@VERSION")]
+    pub module: Option<String>,
+    /// Hash a go.mod file
+    #[arg(long, value_name = "FILE", group = "what")]
+    pub gomod: Option<PathBuf>,
+    /// Check every go.sum line against the module source; exit 1 on any difference
+    #[arg(long, group = "what")]
+    pub check: bool,
+    /// go.sum to check (default: go.sum of the repository)
+    #[arg(long, value_name = "FILE", requires = "check")]
+    pub gosum: Option<PathBuf>,
+}

@@ -1,0 +1,114 @@
+//! Where output goes. Commands write their results to [`Shell::out`] and their progress and
+//! warnings to [`Shell::err`]; tests hand in buffers instead of the terminal.
+
+use std::io::{self, IsTerminal, Write};
+
+use crate::cli::ColorChoice;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+pub struct Shell {
+    out: Box<dyn Write>,
+    err: Box<dyn Write>,
+    verbosity: Verbosity,
+    color: bool,
+    interactive: bool,
+}
+
+impl Shell {
+    /// The process's stdout and stderr.
+    pub fn from_terminal(verbosity: Verbosity, color: ColorChoice) -> Shell {
+        let stdout_tty = io::stdout().is_terminal();
+        let color = match color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                stdout_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        };
+        Shell {
+            out: Box::new(io::stdout()),
+            err: Box::new(io::stderr()),
+            verbosity,
+            color,
+            interactive: stdout_tty && io::stdin().is_terminal(),
+        }
+    }
+
+    /// Output into the given writers, never interactive, never coloured.
+    pub fn from_writers(out: Box<dyn Write>, err: Box<dyn Write>, verbosity: Verbosity) -> Shell {
+        Shell {
+            out,
+            err,
+            verbosity,
+            color: false,
+            interactive: false,
+        }
+    }
+
+    pub fn out(&mut self) -> &mut dyn Write {
+        &mut *self.out
+    }
+
+    pub fn err(&mut self) -> &mut dyn Write {
+        &mut *self.err
+    }
+
+    pub fn verbosity(&self) -> Verbosity {
+        self.verbosity
+    }
+
+    pub fn color(&self) -> bool {
+        self.color
+    }
+
+    /// Whether a question can be asked (stdin and stdout are terminals).
+    pub fn is_interactive(&self) -> bool {
+        self.interactive
+    }
+
+    /// A progress or status line on stderr, unless quiet.
+    pub fn status(&mut self, verb: &str, message: &str) -> io::Result<()> {
+        if self.verbosity == Verbosity::Quiet {
+            return Ok(());
+        }
+        if self.color {
+            writeln!(self.err, "\x1b[1;32m{verb:>12}\x1b[0m {message}")
+        } else {
+            writeln!(self.err, "{verb:>12} {message}")
+        }
+    }
+
+    /// A detail line on stderr, only with `-v`.
+    pub fn verbose(&mut self, message: &str) -> io::Result<()> {
+        if self.verbosity == Verbosity::Verbose {
+            writeln!(self.err, "{message}")?;
+        }
+        Ok(())
+    }
+
+    pub fn warn(&mut self, message: &str) -> io::Result<()> {
+        if self.color {
+            writeln!(self.err, "\x1b[1;33mwarning\x1b[0m: {message}")
+        } else {
+            writeln!(self.err, "warning: {message}")
+        }
+    }
+
+    /// Ask a yes/no question on the terminal; anything but y/yes is no.
+    pub fn confirm(&mut self, question: &str) -> io::Result<bool> {
+        write!(self.err, "{question} [y/N] ")?;
+        self.err.flush()?;
+        let mut answer = String::new();
+        io::stdin().read_line(&mut answer)?;
+        Ok(matches!(
+            answer.trim().to_ascii_lowercase().as_str(),
+            "y" | "yes"
+        ))
+    }
+}
