@@ -1,1 +1,215 @@
-//! (to be written)
+//! File-system primitives the commands build their safety on: atomic file writes, the
+//! repository lock that stops two runs at once, and directory helpers. Nothing here knows what a
+//! module is.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FsError {
+    #[error("failed to write `{}`", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("failed to read `{}`", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error(
+        "another gomodoff is running in `{}` (lock `{}` is held); wait for it to finish",
+        repo.display(),
+        lock.display()
+    )]
+    Locked { repo: PathBuf, lock: PathBuf },
+    #[error("failed to lock `{}`", path.display())]
+    Lock {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// Write `contents` to `path` atomically: a temporary file in the same directory is written,
+/// flushed to disk and renamed over `path`, so a reader sees the old bytes or the new, never a
+/// mix. An existing file's permissions are kept.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FsError> {
+    let err = |source| FsError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".gomodoff-tmp-")
+        .tempfile_in(dir)
+        .map_err(err)?;
+    tmp.write_all(contents).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    if let Ok(meta) = fs::metadata(path) {
+        fs::set_permissions(tmp.path(), meta.permissions()).map_err(err)?;
+    } else {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644)).map_err(err)?;
+        }
+    }
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    Ok(())
+}
+
+/// Read a file, naming it in the error.
+pub fn read(path: &Path) -> Result<Vec<u8>, FsError> {
+    fs::read(path).map_err(|source| FsError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Read a file that may be absent.
+pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
+    match fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(FsError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Held while a command changes a repository; released on drop. The lock file lives in the
+/// system temp directory (named after the repository's canonical path) so that taking it writes
+/// nothing into the repository.
+#[derive(Debug)]
+pub struct RepoLock {
+    _file: File,
+    path: PathBuf,
+}
+
+impl RepoLock {
+    pub fn acquire(repo: &Path) -> Result<RepoLock, FsError> {
+        let canonical = repo.canonicalize().unwrap_or_else(|_| repo.to_path_buf());
+        let digest = Sha256::digest(canonical.as_os_str().as_encoded_bytes());
+        let name = format!("gomodoff-{}.lock", &hex::encode(digest)[..16]);
+        let path = std::env::temp_dir().join(name);
+        let lock_err = |source| FsError::Lock {
+            path: path.clone(),
+            source,
+        };
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(lock_err)?;
+        match file.try_lock() {
+            Ok(()) => Ok(RepoLock { _file: file, path }),
+            Err(fs::TryLockError::WouldBlock) => Err(FsError::Locked {
+                repo: canonical,
+                lock: path,
+            }),
+            Err(fs::TryLockError::Error(e)) => Err(lock_err(e)),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Remove a directory tree if it exists; a missing one is fine.
+pub fn remove_dir_all_if_exists(path: &Path) -> io::Result<()> {
+    match fs::remove_dir_all(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+/// Make every file and directory under `path` writable by its owner, so that a tree copied from
+/// a read-only module cache can be removed or replaced later.
+pub fn make_writable(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for entry in walkdir::WalkDir::new(path) {
+            let entry = entry.map_err(io::Error::other)?;
+            if entry.path_is_symlink() {
+                continue;
+            }
+            let meta = entry.metadata().map_err(io::Error::other)?;
+            let mode = meta.permissions().mode();
+            if mode & 0o200 == 0 {
+                fs::set_permissions(entry.path(), fs::Permissions::from_mode(mode | 0o200))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The lowercase hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_content_and_keeps_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("go.mod");
+        fs::write(&p, "old").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&p, fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        write_atomic(&p, b"new").unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "new");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn second_lock_on_same_repo_is_refused_until_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = RepoLock::acquire(dir.path()).unwrap();
+        let second = RepoLock::acquire(dir.path()).unwrap_err();
+        assert!(
+            second.to_string().contains("another gomodoff is running"),
+            "{second}"
+        );
+        drop(first);
+        RepoLock::acquire(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn read_optional_tells_absent_from_present() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(read_optional(&dir.path().join("nope")).unwrap().is_none());
+        fs::write(dir.path().join("yes"), "x").unwrap();
+        assert_eq!(
+            read_optional(&dir.path().join("yes")).unwrap().unwrap(),
+            b"x"
+        );
+    }
+}
