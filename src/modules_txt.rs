@@ -349,4 +349,44 @@ mod tests {
             assert_eq!(got.to_string(), want, "{text:?}");
         }
     }
+
+    fn word() -> impl proptest::strategy::Strategy<Value = String> {
+        "[a-z0-9./]{1,8}"
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn render_then_parse_is_identity(
+            workspace: bool,
+            modules in proptest::collection::vec(
+                (word(), word(), proptest::option::of((word(), proptest::option::of(word()))),
+                 proptest::bool::ANY, proptest::option::of(word()),
+                 proptest::collection::vec(word(), 0..3)),
+                0..4),
+            trailing in proptest::collection::vec(
+                (word(), proptest::option::of(word()), word(), proptest::option::of(word())), 0..3),
+        ) {
+            let modules: Vec<VendoredModule> = modules
+                .into_iter()
+                .map(|(path, version, replacement, explicit, go_version, mut packages)| {
+                    // Every block go writes has an annotation or a package.
+                    if !explicit && go_version.is_none() && packages.is_empty() {
+                        packages.push(path.clone());
+                    }
+                    VendoredModule { path, version, replacement, explicit, go_version, packages }
+                })
+                .collect();
+            let doc = ModulesTxt { workspace, modules, trailing_replaces: trailing };
+            let text = doc.render();
+            let parsed = ModulesTxt::parse("modules.txt", &text).expect("rendered text parses");
+            proptest::prop_assert_eq!(parsed, doc);
+        }
+
+        #[test]
+        fn parse_never_panics_and_round_trips(text in "[#a-z .;=>\n]{0,80}") {
+            if let Ok(doc) = ModulesTxt::parse("modules.txt", &text) {
+                proptest::prop_assert_eq!(doc.render(), text);
+            }
+        }
+    }
 }

@@ -1846,4 +1846,18 @@ mod tests {
             assert!(is_bad_embed_name(bad), "{bad}");
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn scanning_never_panics(src in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200)) {
+            let _ = scan_go_file("p.go", &src);
+        }
+
+        #[test]
+        fn scanning_go_like_text_never_panics(src in "[a-z \\n\"`'/*()!&|:+._;]{0,120}") {
+            let text = format!("//go:build {src}\npackage p\nimport \"embed\"\n{src}");
+            let _ = scan_go_file("p.go", text.as_bytes());
+            let _ = glob_match(&src, "name");
+        }
+    }
 }
