@@ -108,7 +108,10 @@ pub enum Pruning {
 /// go.mod and may then read more go.mod files than [`Graph::gomods_loaded`] lists.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inconsistency {
-    /// A requirement of the main module is not the selected version of its path.
+    /// The main module requires a version it also excludes (go drops the requirement).
+    ExcludedRequirement { module: ModuleVersion },
+    /// A requirement of the main module is not the selected version of its path (a higher
+    /// version is required elsewhere, or the path is required twice).
     RootNotSelected {
         root: ModuleVersion,
         selected: String,
@@ -272,6 +275,8 @@ impl Graph {
                         .insert(module.clone(), summary.go_version.clone());
                     graph.required.insert(module.clone(), requires.clone());
                 }
+                // As readModGraph: follow a module's requirements when it was reached unpruned or
+                // when its own go.mod predates pruning; below an unpruned edge all stays unpruned.
                 let own = pruning_for(summary.go_version.as_deref());
                 let next = if mode == Pruning::Unpruned {
                     Pruning::Unpruned
@@ -286,7 +291,7 @@ impl Graph {
             }
         }
 
-        graph.inconsistencies = graph.find_inconsistencies(walk.max_go);
+        graph.inconsistencies = graph.find_inconsistencies(main, walk.max_go);
         Ok(graph)
     }
 
@@ -449,21 +454,18 @@ impl Graph {
         }
     }
 
-    fn find_inconsistencies(&self, max_go: Option<(String, ModuleVersion)>) -> Vec<Inconsistency> {
-        let mut found = Vec::new();
-        let mut highest_root: HashMap<&str, &str> = HashMap::new();
+    fn find_inconsistencies(
+        &self,
+        main: &MainModule,
+        max_go: Option<(String, ModuleVersion)>,
+    ) -> Vec<Inconsistency> {
+        let mut found: Vec<Inconsistency> = main
+            .requires
+            .iter()
+            .filter(|r| main.excludes.contains(r))
+            .map(|r| Inconsistency::ExcludedRequirement { module: r.clone() })
+            .collect();
         for root in &self.roots {
-            let entry = highest_root.entry(&root.path).or_insert(&root.version);
-            if compare_versions(entry, &root.version) == Ordering::Less {
-                *entry = &root.version;
-            }
-        }
-        for root in &self.roots {
-            if root.path == self.main_path
-                || highest_root.get(root.path.as_str()) != Some(&root.version.as_str())
-            {
-                continue;
-            }
             if let Some(selected) = self.selected(&root.path)
                 && selected != root.version
             {
@@ -485,7 +487,7 @@ impl Graph {
 /// Compares two module versions by semantic-version precedence (build metadata such as
 /// `+incompatible` ignored; invalid versions sort before valid ones).
 // TEMPORARY: replaced by `crate::module::compare_versions` when src/module.rs lands.
-pub fn compare_versions(a: &str, b: &str) -> Ordering {
+fn compare_versions(a: &str, b: &str) -> Ordering {
     semver_shim::compare(a, b)
 }
 
