@@ -1,0 +1,2 @@
+/* The implementation lives outside this package directory. */
+#include "../csrc/impl.c"

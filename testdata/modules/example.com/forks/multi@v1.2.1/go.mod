@@ -1,0 +1,3 @@
+module example.com/forks/multi
+
+go 1.21

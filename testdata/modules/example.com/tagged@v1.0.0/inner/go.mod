@@ -1,0 +1,3 @@
+module example.com/tagged/inner
+
+go 1.22

@@ -1,0 +1,5 @@
+//go:build !linux && !windows
+
+package tagged
+
+func osName() string { return "other" }

@@ -1,0 +1,3 @@
+module example.com/Upper/Mixed
+
+go 1.21

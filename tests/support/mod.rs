@@ -1,0 +1,658 @@
+//! The test harness every integration test uses: fixture Go modules from `testdata/modules`
+//! served as a `GOPROXY=file://` tree, a private module cache, GOPATH, HOME and go env per test,
+//! and helpers that run the real `go` (the oracle) and the built `gomodoff` binary in that
+//! environment. Nothing here touches the network, `$HOME` or the repository: everything is
+//! written under the system temp directory.
+//!
+//! ```ignore
+//! mod support;
+//! use support::Harness;
+//!
+//! #[test]
+//! fn builds_offline() {
+//!     let Some(h) = Harness::new() else { return }; // go missing: skipped (fails when CI=true)
+//!     let dir = h.project("basic"); // copied into the temp dir, `go mod tidy` wrote go.sum
+//!     h.go_ok(&dir, &["build", "./..."]);
+//!     let out = h.gomodoff(&dir, &["vendor", "--yes"]);
+//!     support::assert_success(&out, "gomodoff vendor");
+//!     support::assert_success(&h.go_offline(&dir, &["build", "./..."]), "offline build");
+//! }
+//! ```
+//!
+//! The proxy tree is built once per fixture content (keyed by a hash of `testdata/modules`, shared
+//! across test processes under the temp directory) and copied into each harness, so a test may
+//! corrupt its own copy. The go build cache is shared under the temp directory to save time.
+
+#![allow(dead_code)] // every integration test binary uses a different part of the harness
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+
+/// Where the fixture modules are kept as sources: `<module path>@<version>/`.
+pub fn modules_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/modules")
+}
+
+/// Where the test projects (main modules) are kept: `<name>/`.
+pub fn projects_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/projects")
+}
+
+/// Every test project in `testdata/projects`, sorted.
+pub const PROJECTS: [&str; 4] = ["basic", "cgo", "legacy116", "replaces"];
+
+/// One fixture module version found under `testdata/modules`.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    /// Module path, unescaped (`example.com/Upper/Mixed`).
+    pub path: String,
+    /// Version, unescaped (`v2.0.0+incompatible`).
+    pub version: String,
+    /// The source directory in `testdata/modules`.
+    pub dir: PathBuf,
+    /// Whether the module has its own go.mod (else its `.mod` is `module <path>\n`).
+    pub has_go_mod: bool,
+}
+
+impl Fixture {
+    /// The bytes the proxy serves as `<version>.mod`.
+    pub fn gomod(&self) -> Vec<u8> {
+        if self.has_go_mod {
+            fs::read(self.dir.join("go.mod")).expect("fixture go.mod is readable")
+        } else {
+            format!("module {}\n", self.path).into_bytes()
+        }
+    }
+
+    /// The files the module zip holds, as relative slash paths, sorted.
+    pub fn zip_files(&self) -> Vec<String> {
+        zip_file_list(&self.dir)
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect()
+    }
+}
+
+/// Every fixture module version, sorted by path then directory name.
+pub fn fixtures() -> &'static [Fixture] {
+    static FIXTURES: OnceLock<Vec<Fixture>> = OnceLock::new();
+    FIXTURES.get_or_init(|| {
+        let mut found = Vec::new();
+        find_fixtures(&modules_dir(), "", &mut found);
+        found.sort_by(|a, b| (&a.path, &a.dir).cmp(&(&b.path, &b.dir)));
+        found
+    })
+}
+
+/// Find one fixture by path and version.
+pub fn fixture(path: &str, version: &str) -> &'static Fixture {
+    fixtures()
+        .iter()
+        .find(|f| f.path == path && f.version == version)
+        .unwrap_or_else(|| panic!("no fixture {path}@{version} in testdata/modules"))
+}
+
+/// The go binary, or `None` (with a visible message) when go is not installed. With `CI=true` a
+/// missing go is a failure, not a skip.
+pub fn require_go() -> Option<PathBuf> {
+    static GO: OnceLock<Option<PathBuf>> = OnceLock::new();
+    let go = GO.get_or_init(|| {
+        let found = find_go();
+        if found.is_none() {
+            let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+            assert!(
+                !ci,
+                "the go toolchain is not installed (CI=true): the tests need it as their oracle"
+            );
+            // Written to the real stderr so that cargo's output capture does not hide it.
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED: tests that need the go toolchain (go not found in PATH)"
+            );
+        }
+        found
+    });
+    go.clone()
+}
+
+/// A private go environment in a temp dir: `proxy/` (a copy of the fixture GOPROXY tree),
+/// `gomodcache/`, `gopath/`, `home/`, plus a shared GOCACHE under the temp dir.
+pub struct Harness {
+    tmp: TempDir,
+    go: PathBuf,
+    proxy: PathBuf,
+    gomodcache: PathBuf,
+    gopath: PathBuf,
+    gocache: PathBuf,
+    home: PathBuf,
+    fresh: AtomicUsize,
+}
+
+impl Harness {
+    /// A new environment, or `None` when go is missing (see [`require_go`]).
+    pub fn new() -> Option<Harness> {
+        let go = require_go()?;
+        let tmp = tempfile::Builder::new()
+            .prefix("gomodoff-test-")
+            .tempdir()
+            .expect("create the harness temp dir");
+        let root = tmp.path().to_path_buf();
+        let proxy = root.join("proxy");
+        copy_dir(shared_proxy(), &proxy);
+        let h = Harness {
+            go,
+            proxy,
+            gomodcache: root.join("gomodcache"),
+            gopath: root.join("gopath"),
+            gocache: shared_gocache(),
+            home: root.join("home"),
+            fresh: AtomicUsize::new(0),
+            tmp,
+        };
+        for dir in [&h.gomodcache, &h.gopath, &h.home, &h.gocache] {
+            fs::create_dir_all(dir).expect("create harness dirs");
+        }
+        // Telemetry off, as `go telemetry off` would write it: otherwise go's detached telemetry
+        // process may write into HOME after the temp dir is gone.
+        let telemetry = h.home.join(".config/go/telemetry");
+        fs::create_dir_all(&telemetry).expect("create the telemetry config dir");
+        fs::write(telemetry.join("mode"), "off").expect("turn go telemetry off");
+        Some(h)
+    }
+
+    /// The harness's temp dir; everything a test writes goes below it.
+    pub fn root(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// The GOPROXY file tree (this harness's own copy).
+    pub fn proxy_dir(&self) -> &Path {
+        &self.proxy
+    }
+
+    /// `file://…` URL of [`Harness::proxy_dir`].
+    pub fn proxy_url(&self) -> String {
+        file_url(&self.proxy)
+    }
+
+    pub fn gomodcache(&self) -> &Path {
+        &self.gomodcache
+    }
+
+    pub fn gopath(&self) -> &Path {
+        &self.gopath
+    }
+
+    pub fn gocache(&self) -> &Path {
+        &self.gocache
+    }
+
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    pub fn go_binary(&self) -> &Path {
+        &self.go
+    }
+
+    /// The environment every command runs with (on top of an emptied environment that keeps
+    /// only `PATH`, `TMPDIR` and `RUST_BACKTRACE`).
+    pub fn env(&self) -> Vec<(String, OsString)> {
+        let mut env: Vec<(String, OsString)> = vec![
+            ("GOPROXY".into(), self.proxy_url().into()),
+            ("GOSUMDB".into(), "off".into()),
+            ("GONOSUMDB".into(), "*".into()),
+            ("GOPRIVATE".into(), "".into()),
+            ("GONOPROXY".into(), "".into()),
+            ("GOINSECURE".into(), "".into()),
+            ("GOTOOLCHAIN".into(), "local".into()),
+            ("GOWORK".into(), "off".into()),
+            ("GOFLAGS".into(), "-modcacherw".into()),
+            ("GOMODCACHE".into(), self.gomodcache.clone().into()),
+            ("GOPATH".into(), self.gopath.clone().into()),
+            ("GOCACHE".into(), self.gocache.clone().into()),
+            ("GOENV".into(), "off".into()),
+            ("HOME".into(), self.home.clone().into()),
+            ("CGO_ENABLED".into(), "1".into()),
+        ];
+        for keep in ["PATH", "TMPDIR", "RUST_BACKTRACE"] {
+            if let Some(v) = std::env::var_os(keep) {
+                env.push((keep.into(), v));
+            }
+        }
+        env
+    }
+
+    /// A `go` command in `dir` with [`Harness::env`].
+    pub fn go_command(&self, dir: &Path) -> Command {
+        let mut cmd = Command::new(&self.go);
+        cmd.current_dir(dir).env_clear().envs(self.env());
+        cmd
+    }
+
+    /// Run the real go in `dir`.
+    pub fn go(&self, dir: &Path, args: &[&str]) -> Output {
+        self.go_with_env(dir, args, &[])
+    }
+
+    /// Run the real go in `dir` with some variables overridden (e.g. `GOFLAGS`).
+    pub fn go_with_env(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = self.go_command(dir);
+        cmd.args(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run go")
+    }
+
+    /// Run the real go in `dir`, panic with its output unless it succeeds, return its stdout.
+    pub fn go_ok(&self, dir: &Path, args: &[&str]) -> String {
+        let out = self.go(dir, args);
+        assert_success(&out, &format!("go {}", args.join(" ")));
+        stdout(&out)
+    }
+
+    /// Run the real go offline: `GOPROXY=off` and a fresh, empty `GOMODCACHE` (the proof that
+    /// nothing would be downloaded).
+    pub fn go_offline(&self, dir: &Path, args: &[&str]) -> Output {
+        self.go_offline_with_env(dir, args, &[])
+    }
+
+    /// [`Harness::go_offline`] with more variables overridden.
+    pub fn go_offline_with_env(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let cache = self.fresh_dir("offline-modcache");
+        let cache = cache.to_str().expect("temp paths are UTF-8");
+        let mut all = vec![("GOPROXY", "off"), ("GOMODCACHE", cache)];
+        all.extend_from_slice(env);
+        self.go_with_env(dir, args, &all)
+    }
+
+    /// A new empty directory below the harness root, named `<prefix>-<n>`.
+    pub fn fresh_dir(&self, prefix: &str) -> PathBuf {
+        let n = self.fresh.fetch_add(1, Ordering::Relaxed);
+        let dir = self.root().join(format!("{prefix}-{n}"));
+        fs::create_dir_all(&dir).expect("create a fresh dir");
+        dir
+    }
+
+    /// Copy `testdata/projects/<name>` into the temp dir, as it is (no go.sum).
+    pub fn copy_project(&self, name: &str) -> PathBuf {
+        let src = projects_dir().join(name);
+        assert!(src.is_dir(), "no test project {name} in testdata/projects");
+        let dst = self.root().join("projects").join(name);
+        assert!(!dst.exists(), "project {name} was already copied");
+        copy_dir(&src, &dst);
+        dst
+    }
+
+    /// Copy a test project and run `go mod tidy` in it, which writes its go.sum and fills the
+    /// module cache. Panics if tidy fails.
+    pub fn project(&self, name: &str) -> PathBuf {
+        let dir = self.copy_project(name);
+        self.go_mod_tidy(&dir);
+        dir
+    }
+
+    /// `go mod tidy` in `dir`; panics on failure.
+    pub fn go_mod_tidy(&self, dir: &Path) {
+        self.go_ok(dir, &["mod", "tidy"]);
+    }
+
+    /// `go mod download all` in `dir` (fills the module cache and go.sum); panics on failure.
+    pub fn go_mod_download(&self, dir: &Path) {
+        self.go_ok(dir, &["mod", "download", "all"]);
+    }
+
+    /// A `gomodoff` command (the binary under test) in `dir` with [`Harness::env`] and
+    /// `--modcache` pointing at this harness's module cache.
+    pub fn gomodoff_command(&self, dir: &Path) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gomodoff"));
+        cmd.current_dir(dir)
+            .env_clear()
+            .envs(self.env())
+            .arg("--modcache")
+            .arg(&self.gomodcache);
+        cmd
+    }
+
+    /// Run `gomodoff --modcache <gomodcache> <args>` in `dir`.
+    pub fn gomodoff(&self, dir: &Path, args: &[&str]) -> Output {
+        self.gomodoff_command(dir)
+            .args(args)
+            .output()
+            .expect("run gomodoff")
+    }
+}
+
+/// Stdout as text (lossy).
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Stderr as text (lossy).
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Panic with both output streams unless the command succeeded.
+pub fn assert_success(out: &Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what} failed ({})\n--- stdout\n{}\n--- stderr\n{}",
+        out.status,
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// Panic with both output streams unless the command failed.
+pub fn assert_failure(out: &Output, what: &str) {
+    assert!(
+        !out.status.success(),
+        "{what} unexpectedly succeeded\n--- stdout\n{}\n--- stderr\n{}",
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// Case-escape a module path or version the way the go command names files: each uppercase
+/// ASCII letter becomes `!` and its lowercase. (An independent copy for the tests, so they do
+/// not test the library with itself.)
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('!');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `file://` URL of an absolute path.
+pub fn file_url(path: &Path) -> String {
+    let s = path.to_str().expect("temp paths are UTF-8");
+    if cfg!(windows) {
+        format!("file:///{}", s.replace('\\', "/"))
+    } else {
+        format!("file://{s}")
+    }
+}
+
+/// Copy a directory tree (regular files and directories).
+pub fn copy_dir(src: &Path, dst: &Path) {
+    for entry in walkdir::WalkDir::new(src).sort_by_file_name() {
+        let entry = entry.expect("walk a directory to copy");
+        let rel = entry
+            .path()
+            .strip_prefix(src)
+            .expect("walkdir yields children");
+        let to = dst.join(rel);
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&to).expect("create a directory copy");
+        } else {
+            fs::copy(entry.path(), &to).unwrap_or_else(|e| {
+                panic!("copy {} to {}: {e}", entry.path().display(), to.display())
+            });
+        }
+    }
+}
+
+/// The fixture time every `.info` reports, except pseudo-versions, which carry their own.
+pub const FIXTURE_TIME: &str = "2024-01-01T00:00:00Z";
+
+/// The GOPROXY tree built from `testdata/modules`, shared by all tests (keyed by the fixtures'
+/// content hash, so an edited fixture makes a new tree).
+fn shared_proxy() -> &'static Path {
+    static PROXY: OnceLock<PathBuf> = OnceLock::new();
+    PROXY.get_or_init(|| {
+        let key = fixtures_hash();
+        let dir = std::env::temp_dir().join(format!("gomodoff-test-proxy-{}", &key[..16]));
+        if dir.join(".complete").is_file() {
+            return dir;
+        }
+        let staging = tempfile::Builder::new()
+            .prefix("gomodoff-test-proxy-staging-")
+            .tempdir()
+            .expect("create a staging dir for the proxy tree");
+        build_proxy(staging.path());
+        fs::write(staging.path().join(".complete"), key.as_bytes()).expect("mark the proxy tree");
+        let staged = staging.keep();
+        if fs::rename(&staged, &dir).is_err() {
+            // Another test process won the race; its tree is identical.
+            let _ = fs::remove_dir_all(&staged);
+            assert!(
+                dir.join(".complete").is_file(),
+                "proxy tree at {}",
+                dir.display()
+            );
+        }
+        dir
+    })
+}
+
+fn shared_gocache() -> PathBuf {
+    std::env::temp_dir().join("gomodoff-test-gocache")
+}
+
+fn find_go() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let exe = if cfg!(windows) { "go.exe" } else { "go" };
+    std::env::split_paths(&path)
+        .map(|d| d.join(exe))
+        .find(|p| p.is_file())
+}
+
+fn find_fixtures(dir: &Path, prefix: &str, found: &mut Vec<Fixture>) {
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .expect("read testdata/modules")
+        .map(|e| e.expect("read a testdata/modules entry"))
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry
+            .file_name()
+            .into_string()
+            .expect("fixture names are UTF-8");
+        let full = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        match full.rsplit_once('@') {
+            Some((path, version)) => found.push(Fixture {
+                path: path.to_string(),
+                version: version.to_string(),
+                dir: entry.path(),
+                has_go_mod: entry.path().join("go.mod").is_file(),
+            }),
+            None => find_fixtures(&entry.path(), &full, found),
+        }
+    }
+}
+
+fn fixtures_hash() -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(b"gomodoff test proxy, layout 1\n");
+    for entry in walkdir::WalkDir::new(modules_dir()).sort_by_file_name() {
+        let entry = entry.expect("walk testdata/modules");
+        if entry.file_type().is_file() {
+            let rel = entry
+                .path()
+                .strip_prefix(modules_dir())
+                .expect("below modules_dir");
+            hasher.update(rel.to_string_lossy().as_bytes());
+            hasher.update([0]);
+            hasher.update(fs::read(entry.path()).expect("read a fixture file"));
+            hasher.update([0]);
+        }
+    }
+    hex::encode(hasher.finalize())
+}
+
+fn build_proxy(root: &Path) {
+    let mut versions: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for f in fixtures() {
+        let vdir = root.join(escape(&f.path)).join("@v");
+        fs::create_dir_all(&vdir).expect("create @v");
+        let base = vdir.join(escape(&f.version));
+        let info = format!(
+            r#"{{"Version":"{}","Time":"{}"}}"#,
+            f.version,
+            info_time(&f.version)
+        );
+        fs::write(base.with_extension_added("info"), info).expect("write .info");
+        fs::write(base.with_extension_added("mod"), f.gomod()).expect("write .mod");
+        write_zip(f, &base.with_extension_added("zip"));
+        let listed = versions.entry(&f.path).or_default();
+        if !is_pseudo(&f.version) {
+            listed.push(&f.version);
+        }
+    }
+    for (path, list) in versions {
+        let body: String = list.iter().map(|v| format!("{v}\n")).collect();
+        fs::write(root.join(escape(path)).join("@v/list"), body).expect("write @v/list");
+    }
+}
+
+trait WithExtensionAdded {
+    fn with_extension_added(&self, ext: &str) -> PathBuf;
+}
+
+impl WithExtensionAdded for PathBuf {
+    /// `v1.0.0` + `zip` → `v1.0.0.zip` (unlike `with_extension`, which would replace `.0`).
+    fn with_extension_added(&self, ext: &str) -> PathBuf {
+        let mut s = self.clone().into_os_string();
+        s.push(".");
+        s.push(ext);
+        PathBuf::from(s)
+    }
+}
+
+fn is_pseudo(version: &str) -> bool {
+    pseudo_time(version).is_some()
+}
+
+/// The 14-digit timestamp of a pseudo-version (`vX.Y.Z-[pre.0.]yyyymmddhhmmss-abcdefabcdef`).
+fn pseudo_time(version: &str) -> Option<&str> {
+    let base = version.split('+').next().unwrap_or(version);
+    let mut parts = base.rsplitn(3, ['-', '.']);
+    let rev = parts.next()?;
+    let time = parts.next()?;
+    let ok = rev.len() == 12
+        && rev.bytes().all(|b| b.is_ascii_hexdigit())
+        && time.len() == 14
+        && time.bytes().all(|b| b.is_ascii_digit());
+    ok.then_some(time)
+}
+
+fn info_time(version: &str) -> String {
+    match pseudo_time(version) {
+        Some(t) => format!(
+            "{}-{}-{}T{}:{}:{}Z",
+            &t[0..4],
+            &t[4..6],
+            &t[6..8],
+            &t[8..10],
+            &t[10..12],
+            &t[12..14]
+        ),
+        None => FIXTURE_TIME.to_string(),
+    }
+}
+
+/// The files of a module zip, following golang.org/x/mod/zip's CreateFromDir: no VCS
+/// directories, no nested modules (directories with their own go.mod), no vendored packages,
+/// regular files only. Sorted by name.
+fn zip_file_list(dir: &Path) -> Vec<(String, PathBuf)> {
+    let go_at_least_124 =
+        go_version_of(dir).is_some_and(|(major, minor)| (major, minor) >= (1, 24));
+    let mut files = Vec::new();
+    let mut walk = walkdir::WalkDir::new(dir).sort_by_file_name().into_iter();
+    while let Some(entry) = walk.next() {
+        let entry = entry.expect("walk a fixture module");
+        if entry.path() == dir {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .expect("below the module dir")
+            .to_str()
+            .expect("fixture names are UTF-8")
+            .replace('\\', "/");
+        if is_vendored_package(&rel, go_at_least_124) {
+            if entry.file_type().is_dir() {
+                walk.skip_current_dir();
+            }
+            continue;
+        }
+        if entry.file_type().is_dir() {
+            let name = entry.file_name().to_string_lossy();
+            let vcs = matches!(name.as_ref(), ".bzr" | ".git" | ".hg" | ".svn");
+            if vcs || entry.path().join("go.mod").is_file() {
+                walk.skip_current_dir();
+            }
+            continue;
+        }
+        if entry.file_type().is_file() {
+            files.push((rel, entry.path().to_path_buf()));
+        }
+    }
+    files
+}
+
+fn is_vendored_package(name: &str, go_at_least_124: bool) -> bool {
+    if go_at_least_124 && name == "vendor/modules.txt" {
+        return true;
+    }
+    let start = if let Some(rest) = name.strip_prefix("vendor/") {
+        name.len() - rest.len()
+    } else if let Some(j) = name.find("/vendor/") {
+        if go_at_least_124 {
+            j + "/vendor/".len()
+        } else {
+            "/vendor/".len()
+        }
+    } else {
+        return false;
+    };
+    name.get(start..).is_some_and(|rest| rest.contains('/'))
+}
+
+/// `(major, minor)` of the `go` line of a module's go.mod, if any.
+fn go_version_of(dir: &Path) -> Option<(u32, u32)> {
+    let text = fs::read_to_string(dir.join("go.mod")).ok()?;
+    let line = text.lines().find_map(|l| l.trim().strip_prefix("go "))?;
+    let mut parts = line.trim().split('.');
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next().unwrap_or("0").parse().ok()?;
+    Some((major, minor))
+}
+
+fn write_zip(f: &Fixture, to: &Path) {
+    let file = fs::File::create(to).expect("create a .zip");
+    let mut zip = zip::ZipWriter::new(file);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default());
+    for (name, path) in zip_file_list(&f.dir) {
+        zip.start_file(format!("{}@{}/{name}", f.path, f.version), options)
+            .expect("start a zip entry");
+        zip.write_all(&fs::read(&path).expect("read a fixture file"))
+            .expect("write a zip entry");
+    }
+    zip.finish().expect("finish a .zip");
+}
