@@ -287,7 +287,8 @@ pub(crate) fn digest_reader(mut reader: impl Read) -> io::Result<[u8; 32]> {
 /// A zip entry's name as stored and the SHA-256 of its content.
 type RawDigest = (Vec<u8>, [u8; 32]);
 
-/// Raw name and content digest of every zip entry, in central-directory order.
+/// Raw name and content digest of every zip entry, in central-directory order. Entries are
+/// inflated in parallel, each worker reading through its own clone of the archive.
 fn zip_raw_digests(zip: &Path) -> Result<Vec<RawDigest>, HashError> {
     let zip_error = |source| HashError::Zip {
         zip: zip.to_owned(),
@@ -297,7 +298,7 @@ fn zip_raw_digests(zip: &Path) -> Result<Vec<RawDigest>, HashError> {
         path: zip.to_owned(),
         source,
     })?;
-    let mut archive = zip::ZipArchive::new(io::BufReader::new(file)).map_err(zip_error)?;
+    let archive = zip::ZipArchive::new(PositionedFile::new(file)).map_err(zip_error)?;
     if archive.has_duplicate_names() {
         let entry = duplicate_entry_name(zip, archive.central_directory_start());
         return Err(HashError::DuplicateZipEntry {
@@ -305,29 +306,77 @@ fn zip_raw_digests(zip: &Path) -> Result<Vec<RawDigest>, HashError> {
             entry,
         });
     }
-    let mut out = Vec::with_capacity(archive.len());
-    for index in 0..archive.len() {
-        let entry = archive.by_index(index).map_err(zip_error)?;
-        let name = entry.name_raw().to_vec();
-        let lossy = || String::from_utf8_lossy(entry.name_raw()).into_owned();
-        if entry
-            .extra_data_fields()
-            .any(|field| matches!(field, zip::ExtraField::UnicodePath(_)))
-        {
-            return Err(HashError::AmbiguousZipEntryName {
+    (0..archive.len())
+        .into_par_iter()
+        .map_with(archive, |archive, index| {
+            let entry = archive.by_index(index).map_err(zip_error)?;
+            let name = entry.name_raw().to_vec();
+            let lossy = String::from_utf8_lossy(&name).into_owned();
+            if entry
+                .extra_data_fields()
+                .any(|field| matches!(field, zip::ExtraField::UnicodePath(_)))
+            {
+                return Err(HashError::AmbiguousZipEntryName {
+                    zip: zip.to_owned(),
+                    entry: lossy,
+                });
+            }
+            let digest = digest_reader(entry).map_err(|source| HashError::ZipEntry {
                 zip: zip.to_owned(),
-                entry: lossy(),
-            });
+                entry: lossy,
+                source,
+            })?;
+            Ok((name, digest))
+        })
+        .collect()
+}
+
+/// A file read with positional reads, so clones share the descriptor but not a cursor and
+/// can read from several threads at once.
+#[derive(Clone)]
+struct PositionedFile {
+    file: std::sync::Arc<File>,
+    len: u64,
+    pos: u64,
+}
+
+impl PositionedFile {
+    fn new(file: File) -> Self {
+        let len = file.metadata().map(|meta| meta.len()).unwrap_or(0);
+        PositionedFile {
+            file: std::sync::Arc::new(file),
+            len,
+            pos: 0,
         }
-        let entry_name = lossy();
-        let digest = digest_reader(entry).map_err(|source| HashError::ZipEntry {
-            zip: zip.to_owned(),
-            entry: entry_name,
-            source,
-        })?;
-        out.push((name, digest));
     }
-    Ok(out)
+}
+
+impl Read for PositionedFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(&*self.file, buf, self.pos)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(&*self.file, buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl io::Seek for PositionedFile {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        let target = match pos {
+            io::SeekFrom::Start(offset) => Some(offset),
+            io::SeekFrom::End(offset) => self.len.checked_add_signed(offset),
+            io::SeekFrom::Current(offset) => self.pos.checked_add_signed(offset),
+        };
+        self.pos = target.ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the file",
+            )
+        })?;
+        Ok(self.pos)
+    }
 }
 
 /// The first name that appears twice in the central directory starting at `start`, read

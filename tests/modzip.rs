@@ -746,3 +746,167 @@ proptest! {
         }
     }
 }
+
+/// The go binary, or `None` (after saying why) outside CI; in CI a missing go fails the test.
+fn go_binary() -> Option<PathBuf> {
+    let from_path = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("go"))
+            .find(|candidate| candidate.is_file())
+    });
+    let found = from_path.or_else(|| {
+        let fallback = PathBuf::from("/usr/local/go/bin/go");
+        fallback.is_file().then_some(fallback)
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "the go toolchain is required in CI but was not found"
+        );
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("skipping: go toolchain not found");
+        }
+    }
+    found
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Downloaded {
+    path: String,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// go is the reference for the rules both implement: serve each zip from a `GOPROXY=file://`
+/// tree and check that `go mod download` refuses exactly where `extract_zip` does. (Where
+/// gomodoff is stricter than go, e.g. symlink entries, go is not asked.)
+#[test]
+fn go_mod_download_agrees() {
+    let Some(go) = go_binary() else { return };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path();
+    let proxy = root.join("proxy");
+
+    type Build = fn(&str) -> Vec<u8>;
+    let cases: &[(&str, bool, Build)] = &[
+        ("traversal", false, |p| {
+            build(&[file(&format!("{p}../evil.go"), b"x")])
+        }),
+        ("casefold", false, |p| {
+            build(&[
+                file(&format!("{p}A.go"), b"1"),
+                file(&format!("{p}a.go"), b"2"),
+            ])
+        }),
+        ("subgomod", false, |p| {
+            build(&[file(&format!("{p}sub/go.mod"), b"module x\n")])
+        }),
+        ("gomodcase", false, |p| {
+            build(&[file(&format!("{p}GO.MOD"), b"module x\n")])
+        }),
+        ("wrongversion", false, |p| {
+            build(&[file(&p.replace("v1.0.0", "v1.0.1"), b"x")])
+        }),
+        ("reserved", false, |p| {
+            build(&[file(&format!("{p}con.go"), b"x")])
+        }),
+        ("fileanddir", false, |p| {
+            build(&[
+                file(&format!("{p}x"), b"1"),
+                file(&format!("{p}x/y.go"), b"2"),
+            ])
+        }),
+        ("duplicate", false, |p| {
+            let mut bytes = build(&[
+                file(&format!("{p}a.go"), b"1"),
+                file(&format!("{p}b.go"), b"2"),
+            ]);
+            rename(
+                &mut bytes,
+                &format!("{p}b.go"),
+                format!("{p}a.go").as_bytes(),
+                true,
+            );
+            bytes
+        }),
+        ("bomb", false, |p| {
+            let name = format!("{p}bomb.bin");
+            let mut bytes = build(&[file(&name, &[0; 100_000])]);
+            lie_about_size(&mut bytes, &name, 100);
+            bytes
+        }),
+        ("vendored", true, |p| {
+            build(&[
+                file(&format!("{p}go.mod"), b"module example.com/vendored\n"),
+                file(&format!("{p}vendor/modules.txt"), b"# x\n"),
+                file(&format!("{p}vendor/example.org/v/v.go"), b"package v\n"),
+                file(&format!("{p}sub/"), b""),
+            ])
+        }),
+    ];
+
+    let mut args = Vec::new();
+    for (name, _, make) in cases {
+        let mv = ModuleVersion::new(format!("example.com/{name}"), "v1.0.0").expect("valid");
+        let dir = proxy.join(&mv.path).join("@v");
+        fs::create_dir_all(&dir).expect("mkdir");
+        fs::write(dir.join("list"), "v1.0.0\n").expect("list");
+        fs::write(
+            dir.join("v1.0.0.info"),
+            "{\"Version\":\"v1.0.0\",\"Time\":\"2024-01-02T03:04:05Z\"}\n",
+        )
+        .expect("info");
+        fs::write(dir.join("v1.0.0.mod"), format!("module {}\n", mv.path)).expect("mod");
+        fs::write(dir.join("v1.0.0.zip"), make(&mv.zip_prefix())).expect("zip");
+        args.push(mv.to_string());
+    }
+    for dir in ["gopath", "modcache", "gocache", "home", "work"] {
+        fs::create_dir_all(root.join(dir)).expect("mkdir");
+    }
+    let output = std::process::Command::new(go)
+        .current_dir(root.join("work"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", root.join("home"))
+        .env("GOENV", "off")
+        .env("GOTOOLCHAIN", "local")
+        .env("GOWORK", "off")
+        .env("GOFLAGS", "-modcacherw")
+        .env("GOSUMDB", "off")
+        .env("GONOSUMDB", "*")
+        .env("GOPRIVATE", "")
+        .env("GOPATH", root.join("gopath"))
+        .env("GOMODCACHE", root.join("modcache"))
+        .env("GOCACHE", root.join("gocache"))
+        .env("GOPROXY", format!("file://{}", proxy.display()))
+        .args(["mod", "download", "-json"])
+        .args(&args)
+        .output()
+        .expect("run go");
+    let downloads: Vec<Downloaded> = serde_json::Deserializer::from_slice(&output.stdout)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("go mod download -json output");
+    assert_eq!(downloads.len(), cases.len());
+
+    for (name, go_accepts, _) in cases {
+        let path = format!("example.com/{name}");
+        let download = downloads
+            .iter()
+            .find(|download| download.path == path)
+            .expect("reported");
+        assert_eq!(
+            download.error.is_none(),
+            *go_accepts,
+            "go on {path}: {:?}",
+            download.error
+        );
+        let mv = ModuleVersion::new(&path, "v1.0.0").expect("valid");
+        let zip = proxy.join(&path).join("@v/v1.0.0.zip");
+        let dest = root.join("ours").join(name);
+        let ours = extract_zip(&zip, &mv, &dest);
+        assert_eq!(ours.is_ok(), *go_accepts, "gomodoff on {path}: {ours:?}");
+    }
+}
