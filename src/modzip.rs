@@ -451,6 +451,8 @@ fn extract_one(
             Ok(n) => n,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
             Err(source) => {
+                // The zip crate stops at the declared size itself and says so only in its
+                // message; anything else it reports (CRC, corrupt deflate) stays a decompress error.
                 let problem = if source.to_string().contains("larger than its declared") {
                     EntryProblem::LargerThanDeclared { declared }
                 } else {
@@ -484,7 +486,6 @@ fn extract_one(
             problem: EntryProblem::SmallerThanDeclared { declared, actual },
         });
     }
-    out.sync_all().map_err(write_error)?;
     Ok(())
 }
 
