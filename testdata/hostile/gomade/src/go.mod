@@ -1,0 +1,3 @@
+module example.com/major/v2
+
+go 1.22
