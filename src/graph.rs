@@ -31,12 +31,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 
 /// A module path and version, e.g. `golang.org/x/text` `v0.3.0`.
-// TEMPORARY: replaced by `crate::module::ModuleVersion` (same fields) when src/module.rs lands.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ModuleVersion {
-    pub path: String,
-    pub version: String,
-}
+pub use crate::module::ModuleVersion;
 
 /// What the graph needs from one go.mod file (a dependency's, or a replacement directory's).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -486,10 +481,7 @@ impl Graph {
 
 /// Compares two module versions by semantic-version precedence (build metadata such as
 /// `+incompatible` ignored; invalid versions sort before valid ones).
-// TEMPORARY: replaced by `crate::module::compare_versions` when src/module.rs lands.
-fn compare_versions(a: &str, b: &str) -> Ordering {
-    semver_shim::compare(a, b)
-}
+use crate::module::compare_versions;
 
 /// The `go` version the go command assumes for a go.mod without a `go` line.
 const DEFAULT_GO_VERSION: &str = "1.16";
@@ -678,129 +670,6 @@ fn parse_go(version: &str) -> (bool, u64, u64, u8, u64) {
         }
     }
     INVALID
-}
-
-// TEMPORARY: the whole module goes when `crate::module::compare_versions` lands.
-mod semver_shim {
-    use std::cmp::Ordering;
-
-    struct Parsed<'a> {
-        major: &'a str,
-        minor: &'a str,
-        patch: &'a str,
-        prerelease: &'a str,
-    }
-
-    pub(super) fn compare(a: &str, b: &str) -> Ordering {
-        match (parse(a), parse(b)) {
-            (None, None) => Ordering::Equal,
-            (None, Some(_)) => Ordering::Less,
-            (Some(_), None) => Ordering::Greater,
-            (Some(a), Some(b)) => compare_number(a.major, b.major)
-                .then_with(|| compare_number(a.minor, b.minor))
-                .then_with(|| compare_number(a.patch, b.patch))
-                .then_with(|| compare_prerelease(a.prerelease, b.prerelease)),
-        }
-    }
-
-    fn parse(v: &str) -> Option<Parsed<'_>> {
-        let v = v.strip_prefix('v')?;
-        let (major, v) = number(v)?;
-        let Some(v) = v.strip_prefix('.') else {
-            return v.is_empty().then_some(Parsed {
-                major,
-                minor: "0",
-                patch: "0",
-                prerelease: "",
-            });
-        };
-        let (minor, v) = number(v)?;
-        let Some(v) = v.strip_prefix('.') else {
-            return v.is_empty().then_some(Parsed {
-                major,
-                minor,
-                patch: "0",
-                prerelease: "",
-            });
-        };
-        let (patch, v) = number(v)?;
-        let (prerelease, v) = match v.strip_prefix('-') {
-            Some(rest) => {
-                let end = rest.find('+').unwrap_or(rest.len());
-                let pre = &rest[..end];
-                if !pre.split('.').all(valid_prerelease_identifier) {
-                    return None;
-                }
-                (pre, &rest[end..])
-            }
-            None => ("", v),
-        };
-        if let Some(build) = v.strip_prefix('+') {
-            if !build.split('.').all(|id| {
-                !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            }) {
-                return None;
-            }
-        } else if !v.is_empty() {
-            return None;
-        }
-        Some(Parsed {
-            major,
-            minor,
-            patch,
-            prerelease,
-        })
-    }
-
-    fn number(v: &str) -> Option<(&str, &str)> {
-        let end = v.bytes().take_while(u8::is_ascii_digit).count();
-        let (n, rest) = v.split_at(end);
-        if n.is_empty() || (n.len() > 1 && n.starts_with('0')) {
-            return None;
-        }
-        Some((n, rest))
-    }
-
-    fn valid_prerelease_identifier(id: &str) -> bool {
-        !id.is_empty()
-            && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            && !(id.len() > 1 && id.bytes().all(|b| b.is_ascii_digit()) && id.starts_with('0'))
-    }
-
-    fn compare_number(a: &str, b: &str) -> Ordering {
-        a.len().cmp(&b.len()).then_with(|| a.cmp(b))
-    }
-
-    fn compare_prerelease(a: &str, b: &str) -> Ordering {
-        match (a.is_empty(), b.is_empty()) {
-            (true, true) => return Ordering::Equal,
-            (true, false) => return Ordering::Greater,
-            (false, true) => return Ordering::Less,
-            (false, false) => {}
-        }
-        let mut a_ids = a.split('.');
-        let mut b_ids = b.split('.');
-        loop {
-            match (a_ids.next(), b_ids.next()) {
-                (None, None) => return Ordering::Equal,
-                (None, Some(_)) => return Ordering::Less,
-                (Some(_), None) => return Ordering::Greater,
-                (Some(x), Some(y)) => {
-                    let x_num = x.bytes().all(|b| b.is_ascii_digit());
-                    let y_num = y.bytes().all(|b| b.is_ascii_digit());
-                    let order = match (x_num, y_num) {
-                        (true, true) => compare_number(x, y),
-                        (true, false) => Ordering::Less,
-                        (false, true) => Ordering::Greater,
-                        (false, false) => x.cmp(y),
-                    };
-                    if order != Ordering::Equal {
-                        return order;
-                    }
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]
