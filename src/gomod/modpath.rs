@@ -1,0 +1,408 @@
+//! The module-path and version rules that reading and editing a go.mod needs: semantic versions
+//! (parse, canonical form), the `/vN` major-version suffix of a path, import-path syntax and
+//! directory-path detection.
+//!
+//! They mirror golang.org/x/mod `semver` and `module` so that a go.mod accepted or rejected by the
+//! go command is accepted or rejected here with the same message. They are private to `gomod`:
+//! the crate-wide module types live in [`crate::module`].
+
+/// The parts of a valid semantic version, as slices of the version text.
+struct Parsed<'a> {
+    major: &'a str,
+    short: &'static str,
+    build: &'a str,
+}
+
+/// `semver.Canonical`: `v1.2` → `v1.2.0`, build metadata dropped; `""` when `v` is invalid.
+pub(crate) fn canonical(v: &str) -> String {
+    match parse(v) {
+        None => String::new(),
+        Some(p) if !p.build.is_empty() => v[..v.len() - p.build.len()].to_string(),
+        Some(p) => format!("{v}{}", p.short),
+    }
+}
+
+/// `module.CanonicalVersion`: like [`canonical`] but keeps a `+incompatible` suffix.
+pub(crate) fn canonical_version(v: &str) -> String {
+    let mut cv = canonical(v);
+    if build(v) == "+incompatible" {
+        cv.push_str("+incompatible");
+    }
+    cv
+}
+
+/// `semver.Major`: `v2.1.0` → `v2`; `""` when invalid.
+pub(crate) fn major(v: &str) -> &str {
+    match parse(v) {
+        Some(p) => &v[..1 + p.major.len()],
+        None => "",
+    }
+}
+
+/// `semver.Build`: `v1.0.0+meta` → `+meta`; `""` when invalid or absent.
+pub(crate) fn build(v: &str) -> &str {
+    parse(v).map_or("", |p| p.build)
+}
+
+/// `module.SplitPathVersion`: the `/vN` (or gopkg.in `.vN`) suffix of a module path, `""` when the
+/// path has none; `None` when the last element looks like a malformed major-version suffix.
+pub(crate) fn path_major(path: &str) -> Option<&str> {
+    if path.starts_with("gopkg.in/") {
+        return gopkg_in_major(path);
+    }
+    let b = path.as_bytes();
+    let mut i = b.len();
+    let mut dot = false;
+    while i > 0 && (b[i - 1].is_ascii_digit() || b[i - 1] == b'.') {
+        dot |= b[i - 1] == b'.';
+        i -= 1;
+    }
+    if i <= 1 || i == b.len() || b[i - 1] != b'v' || b[i - 2] != b'/' {
+        return Some("");
+    }
+    let major = &path[i - 2..];
+    if dot || major.len() <= 2 || major.as_bytes()[2] == b'0' || major == "/v1" {
+        return None;
+    }
+    Some(major)
+}
+
+/// `module.CheckPathMajor`: the message of the invalid-version error when `v` does not match the
+/// path's major-version suffix.
+pub(crate) fn check_path_major(v: &str, path_major: &str) -> Result<(), String> {
+    let mut path_major = path_major;
+    if path_major.starts_with(".v") && path_major.ends_with("-unstable") {
+        path_major = &path_major[..path_major.len() - "-unstable".len()];
+    }
+    if v.starts_with("v0.0.0-") && path_major == ".v1" {
+        return Ok(());
+    }
+    let m = major(v);
+    let want = if path_major.is_empty() {
+        if m == "v0" || m == "v1" || build(v) == "+incompatible" {
+            return Ok(());
+        }
+        "v0 or v1"
+    } else if path_major.starts_with('/') || path_major.starts_with('.') {
+        if m == &path_major[1..] {
+            return Ok(());
+        }
+        &path_major[1..]
+    } else {
+        path_major
+    };
+    Err(format!(
+        "version {} invalid: should be {want}, not {m}",
+        super::directives::go_quote(v)
+    ))
+}
+
+/// `module.CheckImportPath`, returning the go command's message on failure.
+pub(crate) fn check_import_path(path: &str) -> Result<(), String> {
+    check_path(path).map_err(|e| {
+        format!(
+            "malformed import path {}: {e}",
+            super::directives::go_quote(path)
+        )
+    })
+}
+
+/// `modfile.IsDirectoryPath`: rooted paths and paths starting with a `.` or `..` element, in Unix
+/// or Windows syntax, name directories; anything else is a module path.
+pub(crate) fn is_directory_path(ns: &str) -> bool {
+    let b = ns.as_bytes();
+    ns == "."
+        || ns.starts_with("./")
+        || ns.starts_with(".\\")
+        || ns == ".."
+        || ns.starts_with("../")
+        || ns.starts_with("..\\")
+        || ns.starts_with('/')
+        || ns.starts_with('\\')
+        || (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':')
+}
+
+fn parse(v: &str) -> Option<Parsed<'_>> {
+    let rest = v.strip_prefix('v')?;
+    let (major, rest) = parse_int(rest)?;
+    if rest.is_empty() {
+        return Some(Parsed {
+            major,
+            short: ".0.0",
+            build: "",
+        });
+    }
+    let (_minor, rest) = parse_int(rest.strip_prefix('.')?)?;
+    if rest.is_empty() {
+        return Some(Parsed {
+            major,
+            short: ".0",
+            build: "",
+        });
+    }
+    let (_patch, mut rest) = parse_int(rest.strip_prefix('.')?)?;
+    if rest.starts_with('-') {
+        (_, rest) = parse_prerelease(rest)?;
+    }
+    let mut build = "";
+    if rest.starts_with('+') {
+        (build, rest) = parse_build(rest)?;
+    }
+    if !rest.is_empty() {
+        return None;
+    }
+    Some(Parsed {
+        major,
+        short: "",
+        build,
+    })
+}
+
+fn parse_int(v: &str) -> Option<(&str, &str)> {
+    let n = v.bytes().take_while(u8::is_ascii_digit).count();
+    if n == 0 || (v.starts_with('0') && n != 1) {
+        return None;
+    }
+    Some(v.split_at(n))
+}
+
+fn is_ident_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'-'
+}
+
+fn is_bad_num(v: &str) -> bool {
+    v.len() > 1 && v.starts_with('0') && v.bytes().all(|c| c.is_ascii_digit())
+}
+
+fn parse_prerelease(v: &str) -> Option<(&str, &str)> {
+    let b = v.as_bytes();
+    let (mut i, mut start) = (1, 1);
+    while i < b.len() && b[i] != b'+' {
+        if !is_ident_char(b[i]) && b[i] != b'.' {
+            return None;
+        }
+        if b[i] == b'.' {
+            if start == i || is_bad_num(&v[start..i]) {
+                return None;
+            }
+            start = i + 1;
+        }
+        i += 1;
+    }
+    if start == i || is_bad_num(&v[start..i]) {
+        return None;
+    }
+    Some(v.split_at(i))
+}
+
+fn parse_build(v: &str) -> Option<(&str, &str)> {
+    let b = v.as_bytes();
+    let (mut i, mut start) = (1, 1);
+    while i < b.len() {
+        if !is_ident_char(b[i]) && b[i] != b'.' {
+            return None;
+        }
+        if b[i] == b'.' {
+            if start == i {
+                return None;
+            }
+            start = i + 1;
+        }
+        i += 1;
+    }
+    if start == i {
+        return None;
+    }
+    Some(v.split_at(i))
+}
+
+fn gopkg_in_major(path: &str) -> Option<&str> {
+    let b = path.as_bytes();
+    let mut i = b.len();
+    if path.ends_with("-unstable") {
+        i -= "-unstable".len();
+    }
+    while i > 0 && b[i - 1].is_ascii_digit() {
+        i -= 1;
+    }
+    if i <= 1 || b[i - 1] != b'v' || b[i - 2] != b'.' {
+        return None;
+    }
+    let major = &path[i - 2..];
+    if major.len() <= 2 || (major.as_bytes()[2] == b'0' && major != ".v0") {
+        return None;
+    }
+    Some(major)
+}
+
+const BAD_WINDOWS_NAMES: [&str; 22] = [
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+];
+
+fn check_path(path: &str) -> Result<(), String> {
+    if path.is_empty() {
+        return Err("empty string".into());
+    }
+    if path.starts_with('-') {
+        return Err("leading dash".into());
+    }
+    if path.contains("//") {
+        return Err("double slash".into());
+    }
+    if path.ends_with('/') {
+        return Err("trailing slash".into());
+    }
+    path.split('/').try_for_each(check_elem)
+}
+
+fn check_elem(elem: &str) -> Result<(), String> {
+    if elem.is_empty() {
+        return Err("empty path element".into());
+    }
+    if elem.bytes().all(|c| c == b'.') {
+        return Err(format!(
+            "invalid path element {}",
+            super::directives::go_quote(elem)
+        ));
+    }
+    if elem.ends_with('.') {
+        return Err("trailing dot in path element".into());
+    }
+    if let Some(c) = elem
+        .chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || "-._~+".contains(c)))
+    {
+        return Err(format!(
+            "invalid char {}",
+            super::directives::go_quote_rune(c)
+        ));
+    }
+    let short = elem.split('.').next().unwrap_or(elem);
+    if BAD_WINDOWS_NAMES
+        .iter()
+        .any(|bad| bad.eq_ignore_ascii_case(short))
+    {
+        return Err(format!(
+            "{} disallowed as path element component on Windows",
+            super::directives::go_quote(short)
+        ));
+    }
+    if let Some(tilde) = short.rfind('~')
+        && tilde < short.len() - 1
+        && short[tilde + 1..].bytes().all(|c| c.is_ascii_digit())
+    {
+        return Err("trailing tilde and digits in path element".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_versions() {
+        let cases = [
+            ("v1", "v1.0.0"),
+            ("v1.2", "v1.2.0"),
+            ("v1.2.3", "v1.2.3"),
+            ("v1.2.3+meta", "v1.2.3"),
+            ("v1.2.3-pre.1", "v1.2.3-pre.1"),
+            ("v2.0.0+incompatible", "v2.0.0"),
+            ("1.2.3", ""),
+            ("v01.2.3", ""),
+            ("v1.2.3-01", ""),
+            ("v1.2.3-", ""),
+            ("master", ""),
+        ];
+        for (v, want) in cases {
+            assert_eq!(canonical(v), want, "{v}");
+        }
+        assert_eq!(
+            canonical_version("v2.0.0+incompatible"),
+            "v2.0.0+incompatible"
+        );
+    }
+
+    #[test]
+    fn path_majors() {
+        let cases = [
+            ("example.com/m", Some("")),
+            ("example.com/m/v2", Some("/v2")),
+            ("example.com/m/v1", None),
+            ("example.com/m/v02", None),
+            ("example.com/m/v2.1", None),
+            ("gopkg.in/yaml.v3", Some(".v3")),
+            ("gopkg.in/yaml.v0", Some(".v0")),
+            ("gopkg.in/check.v1-unstable", Some(".v1-unstable")),
+            ("gopkg.in/yaml", None),
+        ];
+        for (p, want) in cases {
+            assert_eq!(path_major(p), want, "{p}");
+        }
+        assert!(check_path_major("v2.1.0", "/v2").is_ok());
+        assert!(check_path_major("v2.0.0+incompatible", "").is_ok());
+        assert!(check_path_major("v0.0.0-2019-abc", ".v1").is_ok());
+        assert_eq!(
+            check_path_major("v1.0.0", "/v2").unwrap_err(),
+            r#"version "v1.0.0" invalid: should be v2, not v1"#
+        );
+        assert_eq!(
+            check_path_major("v3.0.0", "").unwrap_err(),
+            r#"version "v3.0.0" invalid: should be v0 or v1, not v3"#
+        );
+    }
+
+    #[test]
+    fn import_paths() {
+        let cases = [
+            ("example.com/a", Ok(())),
+            ("example.com/a++", Ok(())),
+            ("", Err(r#"malformed import path "": empty string"#)),
+            (
+                "a b",
+                Err(r#"malformed import path "a b": invalid char ' '"#),
+            ),
+            ("a//b", Err(r#"malformed import path "a//b": double slash"#)),
+            ("a/", Err(r#"malformed import path "a/": trailing slash"#)),
+            ("-a", Err(r#"malformed import path "-a": leading dash"#)),
+            (
+                "a/../b",
+                Err(r#"malformed import path "a/../b": invalid path element "..""#),
+            ),
+            (
+                "a./b",
+                Err(r#"malformed import path "a./b": trailing dot in path element"#),
+            ),
+            (
+                "x/com1.go",
+                Err(
+                    r#"malformed import path "x/com1.go": "com1" disallowed as path element component on Windows"#,
+                ),
+            ),
+            (
+                "x/abc~12",
+                Err(
+                    r#"malformed import path "x/abc~12": trailing tilde and digits in path element"#,
+                ),
+            ),
+        ];
+        for (p, want) in cases {
+            assert_eq!(check_import_path(p), want.map_err(String::from), "{p}");
+        }
+    }
+
+    #[test]
+    fn directory_paths() {
+        for p in [
+            ".", "./x", ".\\x", "..", "../x", "..\\x", "/abs", "\\x", "C:\\x", "c:x",
+        ] {
+            assert!(is_directory_path(p), "{p}");
+        }
+        for p in ["example.com/x", ".x", "...", "x/./y", ""] {
+            assert!(!is_directory_path(p), "{p}");
+        }
+    }
+}

@@ -1,0 +1,8 @@
+module example.com/m
+
+go 1.21
+
+require (
+	example.com/c v1.0.0
+	example.com/d v1.0.0
+)

@@ -1,0 +1,12 @@
+module example.com/m
+
+go 1.21
+
+// about the block
+replace (
+	example.com/a => ./a
+
+	// about b
+
+	example.com/b => ./b
+)

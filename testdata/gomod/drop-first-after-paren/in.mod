@@ -1,0 +1,10 @@
+module example.com/m
+
+go 1.21
+
+require (
+	example.com/a v1.0.0
+
+	example.com/b v1.0.0
+	example.com/c v1.0.0
+)

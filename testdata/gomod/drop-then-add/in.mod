@@ -1,0 +1,7 @@
+module example.com/m
+
+go 1.21
+
+replace example.com/a v1.0.0 => ./a1
+
+require example.com/a v1.0.0

@@ -1,0 +1,3 @@
+module example.com/m
+
+replace example.com/a => ../a

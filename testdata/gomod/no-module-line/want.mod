@@ -1,0 +1,8 @@
+go 1.21
+
+require (
+	example.com/a v1.0.0
+	example.com/b v1.0.0
+)
+
+replace example.com/a => ./a
