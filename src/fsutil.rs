@@ -127,9 +127,13 @@ impl RepoLock {
     }
 }
 
-/// Remove a directory tree if it exists; a missing one is fine.
+/// Remove a directory tree (or a single file) if it exists; a missing one is fine.
 pub fn remove_dir_all_if_exists(path: &Path) -> io::Result<()> {
-    match fs::remove_dir_all(path) {
+    let result = match fs::symlink_metadata(path) {
+        Ok(m) if !m.is_dir() => fs::remove_file(path),
+        _ => fs::remove_dir_all(path),
+    };
+    match result {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         other => other,
     }

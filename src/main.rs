@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use gomodoff::cli::Cli;
+use gomodoff::modcache::SourceError;
 use gomodoff::shell::{Shell, Verbosity};
 
 fn main() -> ExitCode {
@@ -23,7 +24,18 @@ fn main() -> ExitCode {
             let mut stderr = io::stderr().lock();
             let _ = writeln!(stderr, "error: {err}");
             for cause in err.chain().skip(1) {
-                let _ = writeln!(stderr, "\nCaused by:\n  {cause}");
+                let _ = writeln!(
+                    stderr,
+                    "\nCaused by:\n  {}",
+                    cause.to_string().replace('\n', "\n  ")
+                );
+            }
+            if let Some(hint) = err
+                .chain()
+                .find_map(|e| e.downcast_ref::<SourceError>())
+                .and_then(SourceError::hint)
+            {
+                let _ = writeln!(stderr, "hint: {hint}");
             }
             ExitCode::from(2)
         }

@@ -298,6 +298,7 @@ impl Journal {
                     source,
                 })?;
                 rename(&from, &self.dir.join(trash))?;
+                prune_empty_parents(repo, &from);
             }
             fault("remove-tree")?;
         }
@@ -385,8 +386,8 @@ impl Journal {
                     path: target.clone(),
                     source,
                 })?;
+                prune_empty_parents(repo, &target);
             }
-            // The staged copy itself is the command's; its staging root is cleaned by the caller.
         }
         for (rel, trash) in self.removes.iter().rev() {
             let from = self.dir.join(trash);
@@ -503,6 +504,18 @@ fn rename(from: &Path, to: &Path) -> Result<(), PlanError> {
         path: from.to_path_buf(),
         source,
     })
+}
+
+/// Remove the parents of `path` that are empty, up to (not including) `root`: directories a
+/// transaction created for a tree, or that held only a tree it took away.
+pub fn prune_empty_parents(root: &Path, path: &Path) {
+    let mut cur = path.parent();
+    while let Some(p) = cur {
+        if p == root || !p.starts_with(root) || fs::remove_dir(p).is_err() {
+            break;
+        }
+        cur = p.parent();
+    }
 }
 
 fn remove_dir(dir: &Path) -> Result<(), PlanError> {

@@ -1,12 +1,23 @@
-//! One module per command. Each takes its options and a [`Context`], does its work through the
+//! One module per command. Each takes its `*Options` and a [`Context`], does its work through the
 //! lower layers, and returns an [`Outcome`]; errors are `anyhow` errors with context.
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
-use crate::cli::{Cli, Command, GlobalArgs};
+use crate::cli::{self, Cli, Command, GlobalArgs};
+use crate::lock::Mode;
 use crate::shell::Shell;
+
+pub mod check;
+pub mod env;
+pub mod hash;
+pub mod repo;
+pub mod restore;
+pub mod source;
+pub mod status;
+pub mod vendor;
+pub mod verify;
 
 /// What a command found, as the process exit code says it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +26,8 @@ pub enum Outcome {
     Ok,
     /// Exit 1: a check or verification found a difference.
     Differs,
+    /// A child process (`exec`) ended with this code.
+    Exited(i32),
 }
 
 impl Outcome {
@@ -22,6 +35,7 @@ impl Outcome {
         match self {
             Outcome::Ok => 0,
             Outcome::Differs => 1,
+            Outcome::Exited(code) => code,
         }
     }
 }
@@ -44,32 +58,76 @@ impl Context {
             Some(d) => cwd.join(d),
             None => cwd,
         };
+        let absolute = |p: &PathBuf| {
+            if p.is_absolute() {
+                p.clone()
+            } else {
+                dir.join(p)
+            }
+        };
         Ok(Context {
+            modcache: global.modcache.as_ref().map(absolute),
+            from: global.from.as_ref().map(absolute),
             dir,
-            modcache: global.modcache.clone(),
-            from: global.from.clone(),
             json: global.json,
             shell,
         })
     }
 }
 
+fn mode_of(m: cli::Mode) -> Mode {
+    match m {
+        cli::Mode::Replace => Mode::Replace,
+        cli::Mode::Vendor => Mode::Vendor,
+        cli::Mode::Proxy => Mode::Proxy,
+    }
+}
+
 /// Run one parsed command line.
 pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
     let mut ctx = Context::new(&cli.global, shell)?;
-    let name = match &cli.command {
-        Command::Vendor(_) => "vendor",
-        Command::Restore(_) => "restore",
-        Command::Verify => "verify",
-        Command::Status(_) => "status",
-        Command::Check => "check",
-        Command::Pack(_) => "pack",
-        Command::Unpack(_) => "unpack",
-        Command::Mirror(_) => "mirror",
-        Command::Env => "env",
-        Command::Exec(_) => "exec",
-        Command::Hash(_) => "hash",
-    };
-    let _ = &mut ctx;
-    bail!("`gomodoff {name}` is not yet implemented")
+    match cli.command {
+        Command::Vendor(a) => vendor::vendor(
+            &mut ctx,
+            &vendor::VendorOptions {
+                mode: a.mode.map(mode_of),
+                dir: a.dir,
+                yes: a.confirm.yes,
+                dry_run: a.confirm.dry_run,
+                modfile: a.modfile,
+                report_dropped: a.report_dropped,
+            },
+        ),
+        Command::Restore(a) => restore::restore(
+            &mut ctx,
+            &restore::RestoreOptions {
+                yes: a.confirm.yes,
+                dry_run: a.confirm.dry_run,
+                keep_tree: a.keep_tree,
+            },
+        ),
+        Command::Verify => verify::verify(&mut ctx),
+        Command::Status(a) => status::status(&mut ctx, &status::StatusOptions { check: a.check }),
+        Command::Check => check::check(&mut ctx),
+        Command::Env => env::env(&mut ctx),
+        Command::Exec(a) => env::exec(&mut ctx, &a.command),
+        Command::Hash(a) => hash::hash(
+            &mut ctx,
+            &hash::HashOptions {
+                zip: a.zip,
+                dir: a.directory,
+                module: a.module,
+                gomod: a.gomod,
+                check: a.check,
+                gosum: a.gosum,
+            },
+        ),
+        Command::Pack(_) => not_yet("pack"),
+        Command::Unpack(_) => not_yet("unpack"),
+        Command::Mirror(_) => not_yet("mirror"),
+    }
+}
+
+fn not_yet(name: &str) -> Result<Outcome> {
+    anyhow::bail!("`gomodoff {name}` is not yet implemented")
 }

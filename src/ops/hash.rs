@@ -1,0 +1,216 @@
+//! `gomodoff hash` (plumbing): print the `h1:` of a module zip, an extracted module directory or
+//! a go.mod, or check every go.sum line against the module source.
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result, bail};
+use rayon::prelude::*;
+
+use crate::dirhash;
+use crate::fsutil;
+use crate::gosum::GoSum;
+use crate::modcache::ModuleSource;
+use crate::module::ModuleVersion;
+use crate::ops::{Context, Outcome, source};
+
+#[derive(Debug, Clone, Default)]
+pub struct HashOptions {
+    pub zip: Option<PathBuf>,
+    pub dir: Option<PathBuf>,
+    pub module: Option<String>,
+    pub gomod: Option<PathBuf>,
+    pub check: bool,
+    pub gosum: Option<PathBuf>,
+}
+
+pub fn hash(ctx: &mut Context, opts: &HashOptions) -> Result<Outcome> {
+    let module = || -> Result<ModuleVersion> {
+        let m = opts
+            .module
+            .as_deref()
+            .context("--module PATH@VERSION is required")?;
+        m.parse::<ModuleVersion>()
+            .map_err(|e| anyhow::anyhow!("--module `{m}`: {e}"))
+    };
+    let abs = |p: &PathBuf| {
+        if p.is_absolute() {
+            p.clone()
+        } else {
+            ctx.dir.join(p)
+        }
+    };
+    if let Some(zip) = &opts.zip {
+        let mv = module()?;
+        crate::modzip::check_zip(&abs(zip), &mv)?;
+        let h = dirhash::hash_zip(&abs(zip))
+            .with_context(|| format!("failed to hash `{}`", zip.display()))?;
+        writeln!(ctx.shell.out(), "{} {} {h}", mv.path, mv.version)?;
+        return Ok(Outcome::Ok);
+    }
+    if let Some(dir) = &opts.dir {
+        let mv = module()?;
+        let h = dirhash::hash_dir(&abs(dir), &mv.to_string())
+            .with_context(|| format!("failed to hash `{}`", dir.display()))?;
+        writeln!(ctx.shell.out(), "{} {} {h}", mv.path, mv.version)?;
+        return Ok(Outcome::Ok);
+    }
+    if let Some(gomod) = &opts.gomod {
+        let bytes = fsutil::read(&abs(gomod))?;
+        let h = dirhash::hash_gomod(&bytes);
+        match opts.module.as_deref() {
+            Some(_) => {
+                let mv = module()?;
+                writeln!(ctx.shell.out(), "{} {}/go.mod {h}", mv.path, mv.version)?;
+            }
+            None => writeln!(ctx.shell.out(), "{h}")?,
+        }
+        return Ok(Outcome::Ok);
+    }
+    if opts.check {
+        return check(ctx, opts);
+    }
+    bail!(
+        "say what to hash: --zip FILE --module M@V, --dir DIR --module M@V, --gomod FILE, or --check"
+    )
+}
+
+/// One go.sum line checked against the source.
+#[derive(Debug, serde::Serialize)]
+struct Checked {
+    module: String,
+    what: &'static str,
+    want: String,
+    got: Option<String>,
+    status: &'static str,
+}
+
+fn check(ctx: &mut Context, opts: &HashOptions) -> Result<Outcome> {
+    let gosum_path = match &opts.gosum {
+        Some(p) if p.is_absolute() => p.clone(),
+        Some(p) => ctx.dir.join(p),
+        None => crate::ops::repo::Repo::open(&ctx.dir)?.root.join("go.sum"),
+    };
+    let text = crate::ops::repo::read_text(&gosum_path)?;
+    let gosum = GoSum::parse("go.sum", &text)
+        .with_context(|| format!("failed to read `{}`", gosum_path.display()))?;
+    let src = source::open(ctx)?;
+    let entries: Vec<_> = gosum.entries().collect();
+    let checked: Vec<Checked> = entries
+        .par_iter()
+        .map(|e| {
+            let mv = ModuleVersion {
+                path: e.path.to_string(),
+                version: e.version.to_string(),
+            };
+            check_entry(src.as_ref(), &mv, e.gomod_only, &e.hash)
+        })
+        .collect();
+    let (mut differ, mut missing) = (0, 0);
+    for c in &checked {
+        match c.status {
+            "mismatch" => differ += 1,
+            "missing" => missing += 1,
+            _ => {}
+        }
+    }
+    if ctx.json {
+        writeln!(
+            ctx.shell.out(),
+            "{}",
+            serde_json::to_string_pretty(&checked)?
+        )?;
+    } else {
+        for c in checked.iter().filter(|c| c.status != "ok") {
+            match &c.got {
+                Some(g) => writeln!(
+                    ctx.shell.out(),
+                    "{} {}: {} (go.sum {}, {} {g})",
+                    c.status,
+                    c.module,
+                    c.what,
+                    c.want,
+                    src.describe()
+                )?,
+                None => writeln!(
+                    ctx.shell.out(),
+                    "{} {}: {} not in {}",
+                    c.status,
+                    c.module,
+                    c.what,
+                    src.describe()
+                )?,
+            }
+        }
+        ctx.shell.status(
+            "Checked",
+            &format!(
+                "{} go.sum lines against {}: {} equal, {differ} differ, {missing} not present",
+                checked.len(),
+                src.describe(),
+                checked.len() - differ - missing
+            ),
+        )?;
+    }
+    Ok(if differ > 0 {
+        Outcome::Differs
+    } else {
+        Outcome::Ok
+    })
+}
+
+fn check_entry(
+    src: &dyn ModuleSource,
+    mv: &ModuleVersion,
+    gomod_only: bool,
+    want: &str,
+) -> Checked {
+    let module = if gomod_only {
+        format!("{mv}/go.mod")
+    } else {
+        mv.to_string()
+    };
+    let got: Result<String> = if gomod_only {
+        src.gomod(mv)
+            .map(|b| dirhash::hash_gomod(&b))
+            .map_err(Into::into)
+    } else {
+        src.zip_path(mv).map_err(anyhow::Error::from).and_then(|z| {
+            let h = dirhash::hash_zip(&z)?;
+            // An extracted copy must agree too: junk added to it would change what go builds.
+            if h == want
+                && let Some(dir) = src.extracted_dir(mv)
+                && dir.is_dir()
+            {
+                let d = dirhash::hash_dir(&dir, &mv.to_string())?;
+                if d != want {
+                    return Ok(format!("{d} (extracted `{}`)", dir.display()));
+                }
+            }
+            Ok(h)
+        })
+    };
+    let what = if gomod_only { "go.mod" } else { "zip" };
+    match got {
+        Ok(g) if g == want => Checked {
+            module,
+            what,
+            want: want.into(),
+            got: Some(g),
+            status: "ok",
+        },
+        Ok(g) => Checked {
+            module,
+            what,
+            want: want.into(),
+            got: Some(g),
+            status: "mismatch",
+        },
+        Err(_) => Checked {
+            module,
+            what,
+            want: want.into(),
+            got: None,
+            status: "missing",
+        },
+    }
+}

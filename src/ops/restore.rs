@@ -1,0 +1,149 @@
+//! `gomodoff restore`: undo exactly what `vendor` did. gomodoff's replace directives go, any
+//! user directive they displaced comes back, the trees and the lock are removed. When go.mod is
+//! as gomodoff left it, its old bytes come back exactly; when the user edited it since, only
+//! gomodoff's lines are taken out and the user's edits stay.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+
+use crate::fsutil::{self, RepoLock};
+use crate::lock::{LOCK_FILE, Tier};
+use crate::ops::repo::Repo;
+use crate::ops::vendor::{self, base_gomod_text};
+use crate::ops::{Context, Outcome};
+use crate::plan::{FileChange, Plan};
+
+#[derive(Debug, Clone, Default)]
+pub struct RestoreOptions {
+    pub yes: bool,
+    pub dry_run: bool,
+    pub keep_tree: bool,
+}
+
+pub fn restore(ctx: &mut Context, opts: &RestoreOptions) -> Result<Outcome> {
+    let root = Repo::open(&ctx.dir)?.root;
+    let _guard = if opts.dry_run {
+        None
+    } else {
+        Some(RepoLock::acquire(&root)?)
+    };
+    if !opts.dry_run && crate::ops::repo::repair(&root)? {
+        ctx.shell
+            .warn("an interrupted gomodoff run was found and rolled back")?;
+    }
+    let repo = Repo::open(&root)?;
+    let Some(lock) = repo.lock.clone() else {
+        bail!(
+            "nothing to restore: there is no {LOCK_FILE} in `{}`",
+            repo.root.display()
+        );
+    };
+    let mut plan = Plan::default();
+    if lock.modfile == "go.mod" {
+        let base = base_gomod_text(&repo)?;
+        if repo.gomod_text != lock.gomod_after {
+            ctx.shell.warn("go.mod changed since `gomodoff vendor`; taking out only gomodoff's replace directives and keeping your edits")?;
+        }
+        plan.files.push(FileChange {
+            path: "go.mod".into(),
+            before: Some(repo.gomod_text.clone().into_bytes()),
+            after: Some(base.into_bytes()),
+            show_diff: true,
+        });
+    } else {
+        let sum = lock.modfile.trim_end_matches(".mod").to_string() + ".sum";
+        for f in [lock.modfile.clone(), sum] {
+            let before = fsutil::read_optional(&repo.root.join(&f))?;
+            if before.is_some() {
+                plan.files.push(FileChange {
+                    path: f.into(),
+                    before,
+                    after: None,
+                    show_diff: false,
+                });
+            }
+        }
+    }
+    plan.files.push(FileChange {
+        path: LOCK_FILE.into(),
+        before: fsutil::read_optional(&repo.root.join(LOCK_FILE))?,
+        after: None,
+        show_diff: false,
+    });
+    if !opts.keep_tree {
+        for m in &lock.modules {
+            let tree = Path::new(&lock.dir).join(&m.dir);
+            if repo.root.join(&tree).exists() {
+                plan.tree_removes.push(tree.clone());
+            }
+            let h = vendor::hashes_path(&tree);
+            if m.tier == Tier::Full && repo.root.join(&h).exists() {
+                plan.tree_removes.push(h);
+            }
+        }
+    }
+    let diff = plan.render_diff(ctx.shell.color());
+    write!(ctx.shell.out(), "{diff}")?;
+    writeln!(
+        ctx.shell.out(),
+        "{} modules in `{}`: {}",
+        lock.modules.len(),
+        lock.dir,
+        if opts.keep_tree {
+            "trees kept"
+        } else {
+            "trees removed"
+        }
+    )?;
+    if opts.dry_run {
+        ctx.shell.status("Dry run", "nothing was changed")?;
+        return Ok(Outcome::Ok);
+    }
+    if !opts.yes {
+        if !ctx.shell.is_interactive() {
+            bail!(
+                "not restoring: no terminal to confirm on\nhint: pass --yes to restore, or --dry-run to only show the change"
+            );
+        }
+        if !ctx.shell.confirm("Restore?")? {
+            ctx.shell.status("Cancelled", "nothing was changed")?;
+            return Ok(Outcome::Ok);
+        }
+    }
+    plan.apply(&repo.root)?;
+    if !opts.keep_tree {
+        prune_empty_dirs(&repo.root, &repo.root.join(&lock.dir));
+    }
+    ctx.shell.status(
+        "Restored",
+        &format!(
+            "go.mod without gomodoff's {} replace directives",
+            lock.modules.len()
+        ),
+    )?;
+    Ok(Outcome::Ok)
+}
+
+/// Remove `dir` and its parents up to `root` while they are empty (the tree directory and the
+/// directories of module paths that gomodoff created).
+fn prune_empty_dirs(root: &Path, dir: &Path) {
+    // First every empty directory below `dir`, deepest first.
+    let mut dirs: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_dir())
+        .map(|e| e.into_path())
+        .collect();
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for d in dirs {
+        let _ = std::fs::remove_dir(&d);
+    }
+    let mut cur = dir.parent();
+    while let Some(p) = cur {
+        if p == root || !p.starts_with(root) || std::fs::remove_dir(p).is_err() {
+            break;
+        }
+        cur = p.parent();
+    }
+}

@@ -1,0 +1,779 @@
+//! `gomodoff vendor`: plan which modules the build needs, verify every one against go.sum, show
+//! the change, and apply it as one transaction.
+//!
+//! Replace mode lays each module out under the tree directory (default `third_party/gomod`) as
+//! `<escaped path>@<escaped version>/` and adds one replace directive per module. Modules whose
+//! packages are built get their whole tree; modules whose go.mod is only read for version
+//! selection get a directory holding just that go.mod. Beside each whole tree a `<tree>.hashes`
+//! file keeps the `h1:` summary lines (sha256 and name of every file), so that `verify` can name
+//! the file that changed without the module cache; its own SHA-256 is the module's `h1:`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use rayon::prelude::*;
+
+use crate::dirhash;
+use crate::fsutil::{self, RepoLock};
+use crate::gomod::GoMod;
+use crate::gosum::GoSum;
+use crate::graph::{
+    self, Graph, MainModule, ModSummary, ReplaceRule, ReplaceTarget as GraphTarget, ResolvedModule,
+};
+use crate::lock::{LockFile, LockedModule, Mode, ReplaceTarget, Tier};
+use crate::modcache::ModuleSource;
+use crate::module::{self, ModuleVersion};
+use crate::modzip;
+use crate::ops::repo::{self, Repo};
+use crate::ops::{Context, Outcome, source};
+use crate::plan::{self, FileChange, Plan, TreeAdd};
+
+/// Staging directory for new trees, at the repository root (same file system as the targets).
+pub const STAGING_DIR: &str = ".gomodoff-staging";
+/// Extension of the per-module file listing beside a whole tree.
+pub const HASHES_EXT: &str = "hashes";
+
+#[derive(Debug, Clone, Default)]
+pub struct VendorOptions {
+    pub mode: Option<Mode>,
+    pub dir: Option<PathBuf>,
+    pub yes: bool,
+    pub dry_run: bool,
+    pub modfile: bool,
+    pub report_dropped: bool,
+}
+
+pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
+    let repo_root = Repo::open(&ctx.dir)?.root;
+    let _lock = if opts.dry_run {
+        None
+    } else {
+        Some(RepoLock::acquire(&repo_root)?)
+    };
+    if !opts.dry_run && repo::repair(&repo_root)? {
+        ctx.shell
+            .warn("an interrupted gomodoff run was found and rolled back")?;
+    }
+    if opts.dry_run && repo_root.join(plan::JOURNAL_DIR).exists() {
+        bail!(
+            "an interrupted gomodoff run left `{}`\nhint: run `gomodoff vendor --yes` or `gomodoff restore --yes`; they roll it back first",
+            plan::JOURNAL_DIR
+        );
+    }
+    let repo = Repo::open(&repo_root)?;
+    let mode = opts
+        .mode
+        .or(repo.config.mode)
+        .or(repo.lock.as_ref().map(|l| l.mode))
+        .unwrap_or_default();
+    if let Some(lock) = &repo.lock
+        && lock.mode != mode
+    {
+        bail!(
+            "this repository is vendored in {} mode (gomodoff.lock); run `gomodoff restore` before switching to {mode} mode",
+            lock.mode
+        );
+    }
+    match mode {
+        Mode::Replace => {}
+        other => bail!("`gomodoff vendor --mode {other}` is not yet implemented"),
+    }
+    if opts.report_dropped {
+        bail!("--report-dropped applies to vendor mode only");
+    }
+    let src = source::open(ctx)?;
+    let planned = plan_replace(&repo, opts, src.as_ref())?;
+    show_and_apply(ctx, &repo, opts, planned)
+}
+
+/// Everything `vendor` decided, before anything is written.
+pub struct ReplacePlan {
+    pub plan: Plan,
+    pub lock: LockFile,
+    pub summary: Summary,
+    /// Modules to extract or write, keyed by tree name.
+    work: Vec<Work>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Summary {
+    pub added: Vec<String>,
+    pub updated: Vec<String>,
+    pub removed: Vec<String>,
+    pub unchanged: usize,
+    pub full: usize,
+    pub gomod_only: usize,
+    pub bytes: u64,
+}
+
+/// The left side of a replace directive: module path and optional version.
+type ReplaceKey = (String, Option<String>);
+
+/// One module the build needs, as gomodoff will lay it out.
+#[derive(Debug, Clone)]
+struct Need {
+    /// Content: the module version whose files are laid out (after a user's module replace).
+    content: ModuleVersion,
+    replace_path: String,
+    replace_version: Option<String>,
+    displaced: Option<ReplaceTarget>,
+    tier: Tier,
+    zip_h1: Option<String>,
+    gomod: Vec<u8>,
+    gomod_h1: String,
+    synthesized: bool,
+}
+
+struct Work {
+    need: Need,
+    tree: String,
+}
+
+/// Compute the needs from go.mod, go.sum and the module source, and verify them.
+pub fn plan_replace(
+    repo: &Repo,
+    opts: &VendorOptions,
+    src: &dyn ModuleSource,
+) -> Result<ReplacePlan> {
+    let prev = repo.lock.as_ref();
+    let modfile = if opts.modfile {
+        "go.offline.mod"
+    } else {
+        prev.map_or("go.mod", |l| l.modfile.as_str())
+    }
+    .to_string();
+    let dir = match (&opts.dir, &repo.config.dir, prev) {
+        (Some(d), _, _) => d.to_string_lossy().replace('\\', "/"),
+        (None, Some(d), _) => d.clone(),
+        (None, None, Some(l)) => l.dir.clone(),
+        (None, None, None) => Mode::Replace.default_dir().to_string(),
+    };
+    check_tree_dir(&repo.root, &dir)?;
+    if let Some(l) = prev
+        && l.dir != dir
+    {
+        bail!(
+            "modules are laid out in `{}` (gomodoff.lock); run `gomodoff restore` before moving them to `{dir}`",
+            l.dir
+        );
+    }
+
+    // go.mod without gomodoff's own lines: what the user wrote.
+    let base_text = base_gomod_text(repo)?;
+    let base = GoMod::parse("go.mod", &base_text)?;
+    let gosum = repo.gosum()?;
+    let main = main_module(&base)?;
+    let loader = Loader {
+        repo_root: &repo.root,
+        src,
+        gosum: &gosum,
+    };
+    let graph = Graph::load(&main, &loader)
+        .map_err(|e| anyhow!(e))
+        .context("failed to load the module graph")?;
+
+    let needs = collect_needs(&main, &graph, &gosum, src, &repo.config.exclude)?;
+    let mut needs: Vec<Need> = needs.into_values().collect();
+    needs.sort_by(|a, b| {
+        (&a.replace_path, &a.replace_version).cmp(&(&b.replace_path, &b.replace_version))
+    });
+
+    // go.mod with gomodoff's replaces.
+    let mut edited = base.clone();
+    for n in &needs {
+        let tree = tree_name(&n.content)?;
+        edited.add_replace(
+            &n.replace_path,
+            n.replace_version.as_deref(),
+            &repo::replace_target(&dir, &tree),
+            None,
+        )?;
+    }
+    let new_modfile_text = edited.to_string();
+
+    // What changes on disk.
+    let prev_modules: BTreeMap<String, &LockedModule> = prev
+        .map(|l| l.modules.iter().map(|m| (m.dir.clone(), m)).collect())
+        .unwrap_or_default();
+    let mut summary = Summary::default();
+    let mut work = Vec::new();
+    let mut plan = Plan {
+        staging: Some(PathBuf::from(STAGING_DIR)),
+        ..Plan::default()
+    };
+    let mut locked = Vec::new();
+    let mut wanted_trees = BTreeSet::new();
+    for n in needs {
+        let tree = tree_name(&n.content)?;
+        wanted_trees.insert(tree.clone());
+        let entry = LockedModule {
+            path: n.content.path.clone(),
+            version: n.content.version.clone(),
+            tier: n.tier,
+            dir: tree.clone(),
+            zip_h1: n.zip_h1.clone(),
+            gomod_h1: n.gomod_h1.clone(),
+            origin: src.describe(),
+            replace_path: n.replace_path.clone(),
+            replace_version: n.replace_version.clone(),
+            displaced: n.displaced.clone(),
+            synthesized_gomod: n
+                .synthesized
+                .then(|| String::from_utf8_lossy(&n.gomod).into_owned()),
+            vendor_h1: None,
+        };
+        match n.tier {
+            Tier::Full => summary.full += 1,
+            Tier::GoMod => summary.gomod_only += 1,
+        }
+        let target = Path::new(&dir).join(&tree);
+        let present = repo.root.join(&target).is_dir();
+        match prev_modules.get(&tree) {
+            Some(old)
+                if old.tier == n.tier
+                    && old.zip_h1 == n.zip_h1
+                    && old.gomod_h1 == n.gomod_h1
+                    && present =>
+            {
+                summary.unchanged += 1;
+                // Keep the origin the tree really came from.
+                locked.push(LockedModule {
+                    origin: old.origin.clone(),
+                    synthesized_gomod: old.synthesized_gomod.clone(),
+                    ..entry
+                });
+                continue;
+            }
+            Some(_) => summary.updated.push(n.content.to_string()),
+            None => summary.added.push(n.content.to_string()),
+        }
+        if present {
+            plan.tree_removes.push(target.clone());
+            let h = hashes_path(&target);
+            if repo.root.join(&h).exists() {
+                plan.tree_removes.push(h);
+            }
+        }
+        locked.push(entry);
+        work.push(Work { need: n, tree });
+    }
+    for (tree, old) in &prev_modules {
+        if !wanted_trees.contains(tree) {
+            summary
+                .removed
+                .push(format!("{}@{}", old.path, old.version));
+            let target = Path::new(&dir).join(tree);
+            if repo.root.join(&target).exists() {
+                plan.tree_removes.push(target.clone());
+            }
+            let h = hashes_path(&target);
+            if repo.root.join(&h).exists() {
+                plan.tree_removes.push(h);
+            }
+        }
+    }
+
+    let current_modfile = if modfile == "go.mod" {
+        Some(repo.gomod_text.clone())
+    } else {
+        fsutil::read_optional(&repo.root.join(&modfile))?
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    };
+    let gosum_bytes = repo.gosum_text.clone().unwrap_or_default();
+    let lock = LockFile {
+        mode: Mode::Replace,
+        dir: dir.clone(),
+        modfile: modfile.clone(),
+        gomod_before: base_text.clone(),
+        gomod_after: new_modfile_text.clone(),
+        gosum_sha256: fsutil::sha256_hex(gosum_bytes.as_bytes()),
+        modules: locked,
+    };
+    plan.files.push(FileChange {
+        path: PathBuf::from(&modfile),
+        before: current_modfile.map(String::into_bytes),
+        after: Some(new_modfile_text.into_bytes()),
+        show_diff: true,
+    });
+    if modfile != "go.mod" {
+        let sum_name = modfile.trim_end_matches(".mod").to_string() + ".sum";
+        plan.files.push(FileChange {
+            path: PathBuf::from(&sum_name),
+            before: fsutil::read_optional(&repo.root.join(&sum_name))?,
+            after: Some(gosum_bytes.into_bytes()),
+            show_diff: false,
+        });
+    }
+    let lock_text = lock.render();
+    let prev_lock_bytes = fsutil::read_optional(&repo.root.join(crate::lock::LOCK_FILE))?;
+    plan.files.push(FileChange {
+        path: PathBuf::from(crate::lock::LOCK_FILE),
+        before: prev_lock_bytes,
+        after: Some(lock_text.into_bytes()),
+        show_diff: false,
+    });
+    for w in &work {
+        let target = Path::new(&dir).join(&w.tree);
+        plan.tree_adds.push(TreeAdd {
+            staged: Path::new(STAGING_DIR).join(&w.tree),
+            target: target.clone(),
+        });
+        if w.need.tier == Tier::Full {
+            plan.tree_adds.push(TreeAdd {
+                staged: hashes_path(&Path::new(STAGING_DIR).join(&w.tree)),
+                target: hashes_path(&target),
+            });
+        }
+    }
+    Ok(ReplacePlan {
+        plan,
+        lock,
+        summary,
+        work,
+    })
+}
+
+/// go.mod as the user wrote it: exactly the text before gomodoff's edit when go.mod is unchanged
+/// since, else the current text with gomodoff's own lines taken out.
+pub fn base_gomod_text(repo: &Repo) -> Result<String> {
+    let Some(lock) = &repo.lock else {
+        return Ok(repo.gomod_text.clone());
+    };
+    if lock.modfile != "go.mod" {
+        return Ok(repo.gomod_text.clone());
+    }
+    if repo.gomod_text == lock.gomod_after {
+        return Ok(lock.gomod_before.clone());
+    }
+    let mut g = repo.gomod()?;
+    repo::without_own_replaces(&mut g, &lock.modules)?;
+    Ok(g.to_string())
+}
+
+fn check_tree_dir(root: &Path, dir: &str) -> Result<()> {
+    let p = Path::new(dir);
+    if p.is_absolute()
+        || p.components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
+        bail!("the tree directory `{dir}` must be a relative path inside the repository");
+    }
+    let first = p
+        .components()
+        .next()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned());
+    if first.as_deref() == Some("vendor") {
+        bail!(
+            "the tree directory `{dir}` is under vendor/, which the go command owns; choose another directory (e.g. third_party/gomod)"
+        );
+    }
+    if dir.is_empty() || dir == "." {
+        bail!("the tree directory must not be the repository root");
+    }
+    let _ = root;
+    Ok(())
+}
+
+/// `<escaped path>@<escaped version>`, the layout of the module cache.
+pub fn tree_name(mv: &ModuleVersion) -> Result<String> {
+    Ok(format!(
+        "{}@{}",
+        module::escape_path(&mv.path)?,
+        module::escape_version(&mv.version)?
+    ))
+}
+
+/// `<tree>.hashes` beside a tree.
+pub fn hashes_path(tree: &Path) -> PathBuf {
+    let mut s = tree.as_os_str().to_owned();
+    s.push(".");
+    s.push(HASHES_EXT);
+    PathBuf::from(s)
+}
+
+pub fn main_module(gomod: &GoMod) -> Result<MainModule> {
+    let path = gomod
+        .module_path()
+        .ok_or_else(|| anyhow!("go.mod has no module directive"))?
+        .to_string();
+    Ok(MainModule {
+        path,
+        go_version: gomod.go_version().map(str::to_string),
+        requires: gomod
+            .requires()
+            .into_iter()
+            .map(|r| ModuleVersion {
+                path: r.path,
+                version: r.version,
+            })
+            .collect(),
+        excludes: gomod
+            .excludes()
+            .into_iter()
+            .map(|e| ModuleVersion {
+                path: e.path,
+                version: e.version,
+            })
+            .collect(),
+        replaces: gomod
+            .replaces()
+            .into_iter()
+            .map(|r| ReplaceRule {
+                target: match &r.new_version {
+                    Some(v) => GraphTarget::Module(ModuleVersion {
+                        path: r.new_path.clone(),
+                        version: v.clone(),
+                    }),
+                    None => GraphTarget::Dir(PathBuf::from(&r.new_path)),
+                },
+                old_path: r.old_path,
+                old_version: r.old_version,
+            })
+            .collect(),
+    })
+}
+
+/// Reads go.mod files for the graph, each checked against go.sum before it is used.
+struct Loader<'a> {
+    repo_root: &'a Path,
+    src: &'a dyn ModuleSource,
+    gosum: &'a GoSum,
+}
+
+impl graph::SummaryLoader for Loader<'_> {
+    fn load(&self, target: &ResolvedModule) -> Result<ModSummary, graph::GraphError> {
+        let (name, text) = match target {
+            ResolvedModule::Module(mv) => {
+                let bytes = verified_gomod(self.src, self.gosum, mv)
+                    .map_err(|e| graph::GraphError::load(target, e))?;
+                (
+                    format!("{mv}/go.mod"),
+                    String::from_utf8_lossy(&bytes).into_owned(),
+                )
+            }
+            ResolvedModule::Dir(d) => {
+                let p = self.repo_root.join(d).join("go.mod");
+                let text = repo::read_text(&p).map_err(|e| graph::GraphError::load(target, e))?;
+                (p.display().to_string(), text)
+            }
+        };
+        let g = GoMod::parse_lax(&name, &text).map_err(|e| graph::GraphError::load(target, e))?;
+        Ok(ModSummary {
+            module_path: g.module_path().map(str::to_string),
+            go_version: g.go_version().map(str::to_string),
+            requires: g
+                .requires()
+                .into_iter()
+                .map(|r| ModuleVersion {
+                    path: r.path,
+                    version: r.version,
+                })
+                .collect(),
+        })
+    }
+}
+
+/// A module's go.mod from the source, after checking it against its go.sum `/go.mod` line.
+pub fn verified_gomod(
+    src: &dyn ModuleSource,
+    gosum: &GoSum,
+    mv: &ModuleVersion,
+) -> Result<Vec<u8>> {
+    let want = gosum.gomod_hash(&mv.path, &mv.version).ok_or_else(|| {
+        anyhow!("go.sum has no line for `{mv}/go.mod`\nhint: run `go mod download {mv}` (or `go mod tidy`) on a connected machine so go.sum lists every module the build reads")
+    })?;
+    let bytes = src.gomod(mv)?;
+    let got = dirhash::hash_gomod(&bytes);
+    if got != want {
+        bail!(
+            "checksum mismatch for `{mv}/go.mod`\n  go.sum:   {want}\n  {}: {got}\nhint: the source's copy is not the one go.sum recorded; clean it (`go clean -modcache`) and download again, or fix go.sum",
+            src.describe()
+        );
+    }
+    Ok(bytes)
+}
+
+fn collect_needs(
+    main: &MainModule,
+    graph: &Graph,
+    gosum: &GoSum,
+    src: &dyn ModuleSource,
+    excluded: &[String],
+) -> Result<BTreeMap<ReplaceKey, Need>> {
+    let build_list: BTreeSet<ModuleVersion> = graph.build_list().into_iter().collect();
+    let mut needs: BTreeMap<ReplaceKey, Need> = BTreeMap::new();
+    for orig in graph.gomods_needed() {
+        if orig.path == main.path || excluded.iter().any(|p| p == &orig.path) {
+            continue;
+        }
+        let content = match graph.resolved(&orig) {
+            ResolvedModule::Dir(_) => continue, // already local
+            ResolvedModule::Module(mv) => mv,
+        };
+        let rule = main
+            .replaces
+            .iter()
+            .find(|r| {
+                r.old_path == orig.path && r.old_version.as_deref() == Some(orig.version.as_str())
+            })
+            .or_else(|| {
+                main.replaces
+                    .iter()
+                    .find(|r| r.old_path == orig.path && r.old_version.is_none())
+            });
+        let (replace_path, replace_version, displaced) = match rule {
+            Some(r) => match &r.target {
+                GraphTarget::Module(t) => (
+                    r.old_path.clone(),
+                    r.old_version.clone(),
+                    Some(ReplaceTarget {
+                        path: t.path.clone(),
+                        version: Some(t.version.clone()),
+                    }),
+                ),
+                GraphTarget::Dir(_) => continue,
+            },
+            None => (orig.path.clone(), Some(orig.version.clone()), None),
+        };
+        let full =
+            build_list.contains(&orig) && gosum.zip_hash(&content.path, &content.version).is_some();
+        let key = (replace_path.clone(), replace_version.clone());
+        if let Some(n) = needs.get_mut(&key) {
+            if full {
+                n.tier = Tier::Full;
+            }
+            continue;
+        }
+        needs.insert(
+            key,
+            Need {
+                content,
+                replace_path,
+                replace_version,
+                displaced,
+                tier: if full { Tier::Full } else { Tier::GoMod },
+                zip_h1: None,
+                gomod: Vec::new(),
+                gomod_h1: String::new(),
+                synthesized: false,
+            },
+        );
+    }
+    // go.mod bytes (checked by the loader already, read again cheaply) and zip hashes.
+    let results: Vec<Result<(ReplaceKey, Need)>> = needs
+        .into_par_iter()
+        .map(|(key, mut n)| {
+            n.gomod = verified_gomod(src, gosum, &n.content)?;
+            n.gomod_h1 = dirhash::hash_gomod(&n.gomod);
+            if n.tier == Tier::Full {
+                n.zip_h1 = gosum
+                    .zip_hash(&n.content.path, &n.content.version)
+                    .map(str::to_string);
+            }
+            Ok((key, n))
+        })
+        .collect();
+    results.into_iter().collect()
+}
+
+/// Extract and verify every module to write into the staging directory; the plan's tree adds
+/// point there.
+fn stage(
+    repo_root: &Path,
+    src: &dyn ModuleSource,
+    work: &mut [Work],
+    lock: &mut LockFile,
+) -> Result<u64> {
+    let staging = repo_root.join(STAGING_DIR);
+    fsutil::remove_dir_all_if_exists(&staging)
+        .with_context(|| format!("failed to clear `{}`", staging.display()))?;
+    fs::create_dir_all(&staging)
+        .with_context(|| format!("failed to create `{}`", staging.display()))?;
+    let results: Vec<Result<(usize, bool, u64)>> = work
+        .par_iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let dest = staging.join(&w.tree);
+            if let Some(parent) = dest.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            let n = &w.need;
+            match n.tier {
+                Tier::GoMod => {
+                    fs::create_dir_all(&dest)?;
+                    fs::write(dest.join("go.mod"), &n.gomod)?;
+                    Ok((i, false, n.gomod.len() as u64))
+                }
+                Tier::Full => {
+                    let want = n.zip_h1.as_deref().ok_or_else(|| anyhow!("no go.sum line for `{}`", n.content))?;
+                    let zip = src.zip_path(&n.content)?;
+                    let got = dirhash::hash_zip(&zip).with_context(|| format!("failed to hash `{}`", zip.display()))?;
+                    if got != want {
+                        bail!(
+                            "checksum mismatch for `{}`\n  go.sum: {want}\n  {} (`{}`): {got}\nhint: the zip is not the one go.sum recorded; remove it from the source and download it again",
+                            n.content,
+                            src.describe(),
+                            zip.display()
+                        );
+                    }
+                    plan::fault_point("extract")?;
+                    let entries = modzip::extract_zip(&zip, &n.content, &dest)?;
+                    let bytes: u64 = entries.iter().map(|e| e.size).sum();
+                    // Check what landed on disk, not just the zip.
+                    let digests = dirhash::dir_file_digests(&dest)?;
+                    let lines = hashes_text(&n.content, &digests);
+                    let on_disk = dirhash::hash1_from_digests(&prefixed(&n.content, &digests))?;
+                    if on_disk != want {
+                        bail!("`{}` extracted to `{}` hashes to {on_disk}, not {want} as go.sum says", n.content, dest.display());
+                    }
+                    fs::write(hashes_path(&dest), lines)?;
+                    let synthesized = !dest.join("go.mod").exists();
+                    if synthesized {
+                        fs::write(dest.join("go.mod"), &n.gomod)?;
+                    }
+                    Ok((i, synthesized, bytes))
+                }
+            }
+        })
+        .collect();
+    let mut total = 0;
+    for r in results {
+        let (i, synthesized, bytes) = r?;
+        total += bytes;
+        if synthesized {
+            let w = &work[i];
+            let text = String::from_utf8_lossy(&w.need.gomod).into_owned();
+            if let Some(m) = lock.modules.iter_mut().find(|m| m.dir == w.tree) {
+                m.synthesized_gomod = Some(text);
+            }
+        } else if let Some(m) = lock.modules.iter_mut().find(|m| m.dir == work[i].tree) {
+            m.synthesized_gomod = None;
+        }
+    }
+    Ok(total)
+}
+
+/// The `h1:` summary lines of a tree: `<sha256>  <path>@<version>/<file>`, sorted.
+pub fn hashes_text(mv: &ModuleVersion, digests: &BTreeMap<String, [u8; 32]>) -> String {
+    let mut out = String::new();
+    for (name, d) in prefixed(mv, digests) {
+        out.push_str(&hex::encode(d));
+        out.push_str("  ");
+        out.push_str(&name);
+        out.push('\n');
+    }
+    out
+}
+
+fn prefixed(
+    mv: &ModuleVersion,
+    digests: &BTreeMap<String, [u8; 32]>,
+) -> BTreeMap<String, [u8; 32]> {
+    digests
+        .iter()
+        .map(|(k, v)| (format!("{}@{}/{k}", mv.path, mv.version), *v))
+        .collect()
+}
+
+fn show_and_apply(
+    ctx: &mut Context,
+    repo: &Repo,
+    opts: &VendorOptions,
+    mut planned: ReplacePlan,
+) -> Result<Outcome> {
+    let color = ctx.shell.color();
+    let nothing = planned.plan.is_empty();
+    if nothing {
+        ctx.shell.status(
+            "Fresh",
+            &format!(
+                "{} modules already laid out in `{}`; nothing to do",
+                planned.lock.modules.len(),
+                planned.lock.dir
+            ),
+        )?;
+        return Ok(Outcome::Ok);
+    }
+    let diff = planned.plan.render_diff(color);
+    write!(ctx.shell.out(), "{diff}")?;
+    print_summary(ctx, &planned.summary, &planned.lock.dir)?;
+    if opts.dry_run {
+        ctx.shell.status("Dry run", "nothing was changed")?;
+        return Ok(Outcome::Ok);
+    }
+    if !opts.yes {
+        if !ctx.shell.is_interactive() {
+            bail!(
+                "not applying: no terminal to confirm on\nhint: pass --yes to apply, or --dry-run to only show the change"
+            );
+        }
+        if !ctx.shell.confirm("Apply these changes?")? {
+            ctx.shell.status("Cancelled", "nothing was changed")?;
+            return Ok(Outcome::Ok);
+        }
+    }
+    let src = source::open(ctx)?;
+    ctx.shell.status(
+        "Extracting",
+        &format!("{} modules into `{}`", planned.work.len(), planned.lock.dir),
+    )?;
+    let staged = stage(
+        &repo.root,
+        src.as_ref(),
+        &mut planned.work,
+        &mut planned.lock,
+    );
+    let bytes = match staged {
+        Ok(b) => b,
+        Err(e) => {
+            let _ = fsutil::remove_dir_all_if_exists(&repo.root.join(STAGING_DIR));
+            return Err(e);
+        }
+    };
+    // The lock may have learned which go.mod files were synthesised.
+    if let Some(f) = planned
+        .plan
+        .files
+        .iter_mut()
+        .find(|f| f.path == Path::new(crate::lock::LOCK_FILE))
+    {
+        f.after = Some(planned.lock.render().into_bytes());
+    }
+    planned.plan.apply(&repo.root)?;
+    ctx.shell.status(
+        "Vendored",
+        &format!(
+            "{} modules ({} bytes extracted) into `{}`",
+            planned.lock.modules.len(),
+            bytes,
+            planned.lock.dir
+        ),
+    )?;
+    if planned.lock.modfile != "go.mod" {
+        writeln!(ctx.shell.out(), "GOFLAGS=-modfile={}", planned.lock.modfile)?;
+    }
+    Ok(Outcome::Ok)
+}
+
+fn print_summary(ctx: &mut Context, s: &Summary, dir: &str) -> Result<()> {
+    let out = ctx.shell.out();
+    writeln!(
+        out,
+        "{} modules in `{dir}` ({} whole trees, {} go.mod only): {} added, {} updated, {} removed, {} unchanged",
+        s.full + s.gomod_only,
+        s.full,
+        s.gomod_only,
+        s.added.len(),
+        s.updated.len(),
+        s.removed.len(),
+        s.unchanged
+    )?;
+    for (sign, list) in [("+", &s.added), ("~", &s.updated), ("-", &s.removed)] {
+        for m in list {
+            writeln!(out, "  {sign} {m}")?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,466 @@
+//! `gomodoff vendor` in replace mode, end to end, with the real go as the judge: after vendoring,
+//! the build list is unchanged and the build passes with `GOPROXY=off` and an empty module cache;
+//! restore gives go.mod and go.sum back byte for byte; verify, status, faults and concurrency.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use support::{Harness, assert_success, stderr, stdout};
+
+/// Every file and directory under `root`, with the SHA-256 of each file's bytes.
+#[derive(PartialEq, Eq)]
+struct Snapshot(BTreeMap<String, String>);
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (k, v) in &self.0 {
+            writeln!(f, "{k} {}", &v[..v.len().min(12)])?;
+        }
+        Ok(())
+    }
+}
+
+fn snapshot(root: &Path) -> Snapshot {
+    use sha2::Digest;
+    let mut out = BTreeMap::new();
+    for e in walkdir::WalkDir::new(root).sort_by_file_name() {
+        let e = e.unwrap();
+        let rel = e
+            .path()
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let content = if e.file_type().is_file() {
+            hex::encode(sha2::Sha256::digest(fs::read(e.path()).unwrap()))
+        } else {
+            "<dir>".into()
+        };
+        out.insert(rel, content);
+    }
+    Snapshot(out)
+}
+
+/// `go list -m all` lines reduced to `path version` (a replaced module prints `=> target`).
+fn build_list(listing: &str) -> Vec<String> {
+    listing
+        .lines()
+        .map(|l| l.split(" => ").next().unwrap().trim().to_string())
+        .collect()
+}
+
+fn vendor_yes(h: &Harness, dir: &Path) -> String {
+    let out = h.gomodoff(dir, &["vendor", "--yes"]);
+    assert_success(&out, "gomodoff vendor --yes");
+    stdout(&out)
+}
+
+/// The offline proof: same build list as online, and build + vet pass with GOPROXY=off and an
+/// empty module cache.
+fn assert_builds_offline(h: &Harness, dir: &Path, online_list: &[String]) {
+    let out = h.go_offline(dir, &["list", "-m", "all"]);
+    assert_success(&out, "offline go list -m all");
+    assert_eq!(
+        build_list(&stdout(&out)),
+        online_list,
+        "build list changed by vendoring"
+    );
+    let out = h.go_offline(dir, &["build", "./..."]);
+    assert_success(&out, "offline go build ./...");
+    let out = h.go_offline(dir, &["vet", "./..."]);
+    assert_success(&out, "offline go vet ./...");
+    let out = h.gomodoff(dir, &["check"]);
+    assert_success(&out, "gomodoff check");
+    assert!(
+        stdout(&out).contains("offline build ok"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn every_project_builds_offline_after_vendor_and_restore_is_exact() {
+    let Some(h) = Harness::new() else { return };
+    for name in support::PROJECTS {
+        let dir = h.project(name);
+        let online = build_list(&h.go_ok(&dir, &["list", "-m", "all"]));
+        let gomod_before = fs::read(dir.join("go.mod")).unwrap();
+        let gosum_before = fs::read(dir.join("go.sum")).unwrap();
+
+        // Before vendoring, the offline build fails: the proof can fail.
+        let out = h.gomodoff(&dir, &["check"]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{name}: check before vendor\n{}",
+            stderr(&out)
+        );
+
+        let shown = vendor_yes(&h, &dir);
+        assert!(
+            shown.contains("+++ b/go.mod"),
+            "{name}: the go.mod diff is shown:\n{shown}"
+        );
+        assert_builds_offline(&h, &dir, &online);
+
+        let out = h.gomodoff(&dir, &["verify"]);
+        assert_success(&out, "gomodoff verify");
+        let out = h.gomodoff(&dir, &["status", "--check"]);
+        assert_success(&out, "gomodoff status --check");
+
+        let out = h.gomodoff(&dir, &["restore", "--yes"]);
+        assert_success(&out, "gomodoff restore --yes");
+        assert_eq!(
+            fs::read(dir.join("go.mod")).unwrap(),
+            gomod_before,
+            "{name}: go.mod after restore"
+        );
+        assert_eq!(
+            fs::read(dir.join("go.sum")).unwrap(),
+            gosum_before,
+            "{name}: go.sum after restore"
+        );
+        assert!(!dir.join("third_party").exists(), "{name}: trees removed");
+        assert!(!dir.join("gomodoff.lock").exists(), "{name}: lock removed");
+    }
+}
+
+/// The replace directives gomodoff writes are exactly what `go mod edit -replace` writes.
+#[test]
+fn gomod_after_vendor_equals_go_mod_edit() {
+    let Some(h) = Harness::new() else { return };
+    for name in ["basic", "replaces"] {
+        let dir = h.project(name);
+        // Canonical input, as go prints it.
+        h.go_ok(&dir, &["mod", "edit", "-fmt"]);
+        let reference = h.fresh_dir("edit");
+        fs::copy(dir.join("go.mod"), reference.join("go.mod")).unwrap();
+        vendor_yes(&h, &dir);
+        let lock = gomodoff::lock::LockFile::parse(
+            &fs::read_to_string(dir.join("gomodoff.lock")).unwrap(),
+        )
+        .unwrap();
+        let mut args = vec!["mod".to_string(), "edit".to_string()];
+        let mut rows: Vec<_> = lock.modules.iter().collect();
+        rows.sort_by(|a, b| {
+            (&a.replace_path, &a.replace_version).cmp(&(&b.replace_path, &b.replace_version))
+        });
+        for m in rows {
+            let old = match &m.replace_version {
+                Some(v) => format!("{}@{v}", m.replace_path),
+                None => m.replace_path.clone(),
+            };
+            args.push(format!("-replace={old}=./{}/{}", lock.dir, m.dir));
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        h.go_ok(&reference, &args);
+        assert_eq!(
+            fs::read_to_string(dir.join("go.mod")).unwrap(),
+            fs::read_to_string(reference.join("go.mod")).unwrap(),
+            "{name}: gomodoff's go.mod vs go mod edit's"
+        );
+    }
+}
+
+#[test]
+fn dry_run_changes_no_byte() {
+    let Some(h) = Harness::new() else { return };
+    let dir = h.project("basic");
+    let before = snapshot(&dir);
+    let out = h.gomodoff(&dir, &["vendor", "--dry-run"]);
+    assert_success(&out, "vendor --dry-run");
+    assert!(
+        stdout(&out).contains("+replace") || stdout(&out).contains("+\t"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(snapshot(&dir), before);
+    // Without a terminal and without --yes nothing is applied either.
+    let out = h.gomodoff(&dir, &["vendor"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("pass --yes"), "{}", stderr(&out));
+    assert_eq!(snapshot(&dir), before);
+}
+
+#[test]
+fn verify_names_changed_added_and_removed_files() {
+    let Some(h) = Harness::new() else { return };
+    let dir = h.project("basic");
+    vendor_yes(&h, &dir);
+    let tree = dir.join("third_party/gomod/example.com/embedded@v1.0.0");
+    assert!(tree.is_dir());
+    // One byte changed.
+    let victim = fs::read_dir(&tree)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "go"))
+        .unwrap();
+    let mut bytes = fs::read(&victim).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    fs::write(&victim, bytes).unwrap();
+    let victim_name = victim.file_name().unwrap().to_string_lossy().to_string();
+    // One file added, one removed (in another module).
+    fs::write(tree.join("extra.txt"), "junk").unwrap();
+    let pseudo =
+        dir.join("third_party/gomod/example.com/pseudo@v0.0.0-20240101000000-abcdefabcdef");
+    let removed = fs::read_dir(&pseudo)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "go"))
+        .unwrap();
+    fs::remove_file(&removed).unwrap();
+    let removed_name = removed.file_name().unwrap().to_string_lossy().to_string();
+
+    let out = h.gomodoff(&dir, &["verify"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!(
+            "example.com/embedded@v1.0.0: modified file `{victim_name}`"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("example.com/embedded@v1.0.0: added file `extra.txt`"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "example.com/pseudo@v0.0.0-20240101000000-abcdefabcdef: removed file `{removed_name}`"
+        )),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 3, "nothing else is reported:\n{text}");
+}
+
+#[test]
+fn a_version_bump_is_drift_and_only_that_module_is_extracted_again() {
+    let Some(h) = Harness::new() else { return };
+    let dir = h.project("legacy116");
+    vendor_yes(&h, &dir);
+    let out = h.gomodoff(&dir, &["status", "--check"]);
+    assert_success(&out, "status --check when fresh");
+    // Nothing changed: a second vendor is a no-op.
+    let out = h.gomodoff(&dir, &["vendor", "--yes"]);
+    assert_success(&out, "second vendor");
+    assert!(stderr(&out).contains("nothing to do"), "{}", stderr(&out));
+
+    h.go_ok(&dir, &["get", "example.com/multi@v1.2.0"]);
+    let out = h.gomodoff(&dir, &["status", "--check"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "status --check after a bump\n{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("example.com/multi"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = h.gomodoff(&dir, &["vendor", "--yes"]);
+    assert_success(&out, "vendor after the bump");
+    let text = stdout(&out);
+    let added: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("+ "))
+        .collect();
+    let updated: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("~ "))
+        .collect();
+    assert_eq!(added, vec!["example.com/multi@v1.2.0"], "{text}");
+    // v1.1.0 is no longer selected: its whole tree gives way to its go.mod alone.
+    assert_eq!(updated, vec!["example.com/multi@v1.1.0"], "{text}");
+    assert!(text.contains("1 added, 1 updated, 0 removed, 4 unchanged"), "{text}");
+    let online = build_list(&h.go_ok(&dir, &["list", "-m", "all"]));
+    assert_builds_offline(&h, &dir, &online);
+    let out = h.gomodoff(&dir, &["status", "--check"]);
+    assert_success(&out, "status --check after re-vendoring");
+}
+
+#[test]
+fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
+    let Some(h) = Harness::new() else { return };
+    let dir = h.project("basic");
+    let before = snapshot(&dir);
+    for step in [
+        "extract",
+        "journal",
+        "rename-tree",
+        "write:go.mod",
+        "write:gomodoff.lock",
+        "commit",
+    ] {
+        let out = h
+            .gomodoff_command(&dir)
+            .env("GOMODOFF_FAIL_AT", step)
+            .args(["vendor", "--yes"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "step {step}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("injected failure at step `{step}`")),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(
+            snapshot(&dir),
+            before,
+            "repository changed after failing at {step}"
+        );
+    }
+    // Same for an update: vendor, then fail while replacing trees.
+    vendor_yes(&h, &dir);
+    let vendored = snapshot(&dir);
+    let out = h
+        .gomodoff_command(&dir)
+        .env("GOMODOFF_FAIL_AT", "write:go.mod")
+        .args(["restore", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(snapshot(&dir), vendored, "restore failing half-way");
+}
+
+#[test]
+fn a_run_killed_mid_way_is_repaired_by_the_next() {
+    let Some(h) = Harness::new() else { return };
+    let dir = h.project("basic");
+    let before = snapshot(&dir);
+    for step in ["extract", "rename-tree", "write:go.mod"] {
+        let out = h
+            .gomodoff_command(&dir)
+            .env("GOMODOFF_ABORT_AT", step)
+            .args(["vendor", "--yes"])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "aborted at {step}");
+        assert_ne!(
+            snapshot(&dir),
+            before,
+            "an abort at {step} leaves traces to repair"
+        );
+        // A dry run changes nothing, so it does not repair either; it says what will.
+        if dir.join(".gomodoff-txn").exists() {
+            let out = h.gomodoff(&dir, &["vendor", "--dry-run"]);
+            assert_eq!(out.status.code(), Some(2));
+            assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+        }
+        let out = h.gomodoff(&dir, &["restore", "--yes"]);
+        // Nothing was vendored yet, so restore has nothing to do after rolling back.
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert_eq!(
+            snapshot(&dir),
+            before,
+            "rolled back after an abort at {step}"
+        );
+    }
+    vendor_yes(&h, &dir);
+    let out = h.gomodoff(&dir, &["verify"]);
+    assert_success(&out, "verify after repair");
+}
+
+#[test]
+fn two_concurrent_runs_do_not_corrupt_anything() {
+    let Some(h) = Harness::new() else { return };
+    let dir = h.project("basic");
+    let online = build_list(&h.go_ok(&dir, &["list", "-m", "all"]));
+    let a = h
+        .gomodoff_command(&dir)
+        .args(["vendor", "--yes"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let b = h
+        .gomodoff_command(&dir)
+        .args(["vendor", "--yes"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(a.status.success() || b.status.success(), "one run succeeds");
+    for o in [&a, &b] {
+        if !o.status.success() {
+            assert!(
+                stderr(o).contains("another gomodoff is running"),
+                "{}",
+                stderr(o)
+            );
+        }
+    }
+    let out = h.gomodoff(&dir, &["verify"]);
+    assert_success(&out, "verify after concurrent runs");
+    assert_builds_offline(&h, &dir, &online);
+}
+
+#[test]
+fn modfile_mode_leaves_go_mod_untouched() {
+    let Some(h) = Harness::new() else { return };
+    let dir = h.project("basic");
+    let gomod = fs::read(dir.join("go.mod")).unwrap();
+    let out = h.gomodoff(&dir, &["vendor", "--yes", "--modfile"]);
+    assert_success(&out, "vendor --modfile");
+    assert!(
+        stdout(&out).contains("GOFLAGS=-modfile=go.offline.mod"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(fs::read(dir.join("go.mod")).unwrap(), gomod);
+    assert_eq!(
+        fs::read(dir.join("go.offline.sum")).unwrap(),
+        fs::read(dir.join("go.sum")).unwrap()
+    );
+    let out = h.go_offline_with_env(
+        &dir,
+        &["build", "./..."],
+        &[("GOFLAGS", "-modfile=go.offline.mod -modcacherw")],
+    );
+    assert_success(&out, "offline build with -modfile");
+    let out = h.gomodoff(&dir, &["check"]);
+    assert_success(&out, "gomodoff check with -modfile");
+    let out = h.gomodoff(&dir, &["restore", "--yes"]);
+    assert_success(&out, "restore");
+    assert!(!dir.join("go.offline.mod").exists() && !dir.join("go.offline.sum").exists());
+}
+
+#[test]
+fn user_edits_made_after_vendoring_survive_restore() {
+    let Some(h) = Harness::new() else { return };
+    let dir = h.project("replaces");
+    let original = fs::read_to_string(dir.join("go.mod")).unwrap();
+    vendor_yes(&h, &dir);
+    let vendored = fs::read_to_string(dir.join("go.mod")).unwrap();
+    assert!(
+        vendored.contains("=> ./third_party/gomod/example.com/forks/multi@v1.2.1"),
+        "the fork replace is rewritten:\n{vendored}"
+    );
+    assert!(
+        vendored.contains("example.com/Upper/Mixed v1.0.0 => ./localmixed"),
+        "the local replace stays:\n{vendored}"
+    );
+    // The user adds a comment line and a godebug directive.
+    let edited = vendored.replacen("go 1.21\n", "go 1.21\n\ngodebug default=go1.21\n", 1);
+    fs::write(dir.join("go.mod"), &edited).unwrap();
+    let out = h.gomodoff(&dir, &["restore", "--yes"]);
+    assert_success(&out, "restore after a user edit");
+    assert!(
+        stderr(&out).contains("go.mod changed since"),
+        "{}",
+        stderr(&out)
+    );
+    let restored = fs::read_to_string(dir.join("go.mod")).unwrap();
+    assert_eq!(
+        restored,
+        original.replacen("go 1.21\n", "go 1.21\n\ngodebug default=go1.21\n", 1)
+    );
+}
