@@ -19,7 +19,7 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Run as if started in DIR
-    #[arg(short = 'C', global = true, value_name = "DIR")]
+    #[arg(short = 'C', id = "chdir", global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
     /// Module cache to read from (default: GOMODCACHE, else GOPATH[0]/pkg/mod, else ~/go/pkg/mod)
     #[arg(long, global = true, value_name = "DIR")]
@@ -198,4 +198,44 @@ pub struct HashArgs {
     /// go.sum to check (default: go.sum of the repository)
     #[arg(long, value_name = "FILE", requires = "check")]
     pub gosum: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dash_c_does_not_leak_into_vendor_dir() {
+        let cli = Cli::try_parse_from(["gomodoff", "-C", "repo", "vendor", "--yes"]).unwrap();
+        assert_eq!(
+            cli.global.dir.as_deref(),
+            Some(std::path::Path::new("repo"))
+        );
+        let Command::Vendor(v) = cli.command else {
+            panic!("not vendor")
+        };
+        assert_eq!(v.dir, None);
+        let cli =
+            Cli::try_parse_from(["gomodoff", "vendor", "--dir", "deps", "-C", "repo"]).unwrap();
+        let Command::Vendor(v) = cli.command else {
+            panic!("not vendor")
+        };
+        assert_eq!(v.dir.as_deref(), Some(std::path::Path::new("deps")));
+    }
+
+    #[test]
+    fn yes_and_dry_run_conflict() {
+        assert!(Cli::try_parse_from(["gomodoff", "vendor", "--yes", "--dry-run"]).is_err());
+    }
+
+    #[test]
+    fn exec_takes_everything_after_the_separator() {
+        let cli =
+            Cli::try_parse_from(["gomodoff", "exec", "--", "go", "test", "-run", "X", "./..."])
+                .unwrap();
+        let Command::Exec(e) = cli.command else {
+            panic!("not exec")
+        };
+        assert_eq!(e.command, ["go", "test", "-run", "X", "./..."]);
+    }
 }

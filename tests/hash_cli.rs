@@ -24,20 +24,47 @@ fn hash_lines_equal_go_sum_for_every_fixture_module() {
             let (path, version, want) = (f.next().unwrap(), f.next().unwrap(), f.next().unwrap());
             let esc = support::escape(path);
             if let Some(v) = version.strip_suffix("/go.mod") {
-                let file = cache.join(&esc).join("@v").join(format!("{}.mod", support::escape(v)));
-                let out = h.gomodoff(&dir, &["hash", "--gomod", file.to_str().unwrap(), "--module", &format!("{path}@{v}")]);
+                let file = cache
+                    .join(&esc)
+                    .join("@v")
+                    .join(format!("{}.mod", support::escape(v)));
+                let out = h.gomodoff(
+                    &dir,
+                    &[
+                        "hash",
+                        "--gomod",
+                        file.to_str().unwrap(),
+                        "--module",
+                        &format!("{path}@{v}"),
+                    ],
+                );
                 assert_success(&out, "hash --gomod");
                 assert_eq!(stdout(&out).trim(), line, "go.mod hash of {path}@{v}");
             } else {
-                let zip = cache.join(&esc).join("@v").join(format!("{}.zip", support::escape(version)));
+                let zip = cache
+                    .join(&esc)
+                    .join("@v")
+                    .join(format!("{}.zip", support::escape(version)));
                 let m = format!("{path}@{version}");
-                let out = h.gomodoff(&dir, &["hash", "--zip", zip.to_str().unwrap(), "--module", &m]);
+                let out = h.gomodoff(
+                    &dir,
+                    &["hash", "--zip", zip.to_str().unwrap(), "--module", &m],
+                );
                 assert_success(&out, "hash --zip");
                 assert_eq!(stdout(&out).trim(), line, "zip hash of {m}");
-                let extracted = h.gomodcache().join(format!("{esc}@{}", support::escape(version)));
-                let out = h.gomodoff(&dir, &["hash", "--dir", extracted.to_str().unwrap(), "--module", &m]);
+                let extracted = h
+                    .gomodcache()
+                    .join(format!("{esc}@{}", support::escape(version)));
+                let out = h.gomodoff(
+                    &dir,
+                    &["hash", "--dir", extracted.to_str().unwrap(), "--module", &m],
+                );
                 assert_success(&out, "hash --dir");
-                assert_eq!(stdout(&out).trim().rsplit(' ').next(), Some(want), "dir hash of {m}");
+                assert_eq!(
+                    stdout(&out).trim().rsplit(' ').next(),
+                    Some(want),
+                    "dir hash of {m}"
+                );
             }
             checked += 1;
         }
@@ -57,7 +84,9 @@ fn hash_check_names_the_module_whose_cache_content_disagrees() {
     let extracted = h.gomodcache().join("example.com/embedded@v1.0.0");
     fs::write(extracted.join(".DS_Store"), "junk").unwrap();
     // A go.mod in the download cache with one byte changed.
-    let mod_file = h.gomodcache().join("cache/download/example.com/tagged/@v/v1.0.0.mod");
+    let mod_file = h
+        .gomodcache()
+        .join("cache/download/example.com/tagged/@v/v1.0.0.mod");
     let mut bytes = fs::read(&mod_file).unwrap();
     bytes.push(b'\n');
     fs::write(&mod_file, bytes).unwrap();
@@ -65,9 +94,15 @@ fn hash_check_names_the_module_whose_cache_content_disagrees() {
     let out = h.gomodoff(&dir, &["hash", "--check"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("mismatch example.com/embedded@v1.0.0: zip"), "{text}");
+    assert!(
+        text.contains("mismatch example.com/embedded@v1.0.0: zip"),
+        "{text}"
+    );
     assert!(text.contains("extracted"), "{text}");
-    assert!(text.contains("mismatch example.com/tagged@v1.0.0/go.mod: go.mod"), "{text}");
+    assert!(
+        text.contains("mismatch example.com/tagged@v1.0.0/go.mod: go.mod"),
+        "{text}"
+    );
     assert_eq!(text.lines().count(), 2, "{text}");
 }
 
@@ -75,13 +110,30 @@ fn hash_check_names_the_module_whose_cache_content_disagrees() {
 fn hash_errors_are_clear() {
     let Some(h) = Harness::new() else { return };
     let dir = h.fresh_dir("empty");
-    let out = h.gomodoff(&dir, &["hash", "--zip", "nope.zip", "--module", "example.com/a@v1.0.0"]);
+    let out = h.gomodoff(
+        &dir,
+        &[
+            "hash",
+            "--zip",
+            "nope.zip",
+            "--module",
+            "example.com/a@v1.0.0",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("nope.zip"), "{}", stderr(&out));
     let out = h.gomodoff(&dir, &["hash", "--dir", ".", "--module", "not a module"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--module `not a module`"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--module `not a module`"),
+        "{}",
+        stderr(&out)
+    );
     let out = h.gomodoff(&dir, &["hash"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("say what to hash"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("say what to hash"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -684,6 +684,13 @@ fn show_and_apply(
     mut planned: ReplacePlan,
 ) -> Result<Outcome> {
     let color = ctx.shell.color();
+    if planned.lock.modules.is_empty() && repo.lock.is_none() {
+        ctx.shell.status(
+            "Fresh",
+            "go.mod needs no modules from outside the repository; nothing to vendor",
+        )?;
+        return Ok(Outcome::Ok);
+    }
     let nothing = planned.plan.is_empty();
     if nothing {
         ctx.shell.status(
