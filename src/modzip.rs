@@ -21,6 +21,7 @@ use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::module::{self, ModuleError, ModuleVersion, shown};
+use sha2::{Digest, Sha256};
 
 /// Largest module zip, and largest total uncompressed size of its files (500 MiB).
 pub const MAX_ZIP_FILE: u64 = 500 << 20;
@@ -36,6 +37,9 @@ pub struct ZipEntry {
     pub name: String,
     /// Uncompressed size declared by the zip (extraction enforces it).
     pub size: u64,
+    /// SHA-256 of the bytes written, filled in by [`extract_zip`] (one pass: the digests of an
+    /// extraction give the tree's `h1:` without reading it back).
+    pub sha256: Option<[u8; 32]>,
 }
 
 /// Why a module zip was refused; every variant names the module.
@@ -174,11 +178,16 @@ pub fn extract_zip(zip: &Path, mv: &ModuleVersion, dest: &Path) -> Result<Vec<Zi
     let Checked { mut archive, files } = open_checked(zip, mv)?;
     let mut guard = Cleanup::new(dest, dest_existed);
     create_dirs(&module, dest, &mut guard)?;
+    let mut entries = Vec::with_capacity(files.len());
     for file in &files {
-        extract_one(&module, &mut archive, file, dest, &mut guard)?;
+        let digest = extract_one(&module, &mut archive, file, dest, &mut guard)?;
+        entries.push(ZipEntry {
+            sha256: Some(digest),
+            ..file.entry.clone()
+        });
     }
     guard.disarm();
-    Ok(files.into_iter().map(|file| file.entry).collect())
+    Ok(entries)
 }
 
 /// A checked archive and the files it will extract.
@@ -339,6 +348,7 @@ fn open_checked(zip_path: &Path, mv: &ModuleVersion) -> Result<Checked, ZipError
             entry: ZipEntry {
                 name: rel.to_owned(),
                 size: declared,
+                sha256: None,
             },
         });
     }
@@ -414,8 +424,9 @@ fn extract_one(
     file: &CheckedFile,
     dest: &Path,
     guard: &mut Cleanup,
-) -> Result<(), ZipError> {
+) -> Result<[u8; 32], ZipError> {
     let entry_name = &file.raw_name;
+    let mut hasher = Sha256::new();
     let mut target = dest.to_owned();
     let mut parts = file.entry.name.split('/').peekable();
     while let Some(part) = parts.next() {
@@ -477,6 +488,7 @@ fn extract_one(
                 problem: EntryProblem::LargerThanDeclared { declared },
             });
         }
+        hasher.update(&buf[..n]);
         out.write_all(&buf[..n]).map_err(write_error)?;
     }
     if actual < declared {
@@ -486,7 +498,7 @@ fn extract_one(
             problem: EntryProblem::SmallerThanDeclared { declared, actual },
         });
     }
-    Ok(())
+    Ok(hasher.finalize().into())
 }
 
 fn make_dir(module: &str, dir: &Path) -> Result<(), ZipError> {

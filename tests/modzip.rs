@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use gomodoff::module::ModuleVersion;
 use gomodoff::modzip::{EntryProblem, ZipEntry, ZipError, check_zip, extract_zip};
 use proptest::prelude::*;
+use sha2::Digest as _;
 use zip::write::SimpleFileOptions;
 
 const MODULE: &str = "example.com/hostile";
@@ -648,18 +649,33 @@ fn happy_path_extraction() {
             "testdata/.hidden"
         ]
     );
+    let gomod = fs::read(sandbox.dest.join("go.mod")).expect("extracted go.mod");
     assert_eq!(
         entries[0],
         ZipEntry {
             name: "go.mod".to_owned(),
-            size: 27
+            size: 27,
+            sha256: Some(sha2::Sha256::digest(&gomod).into()),
         }
     );
     assert_eq!(
         fs::read(sandbox.dest.join("sub/pkg/x.go")).expect("extracted"),
         b"package pkg\n"
     );
-    assert_eq!(check_zip(&sandbox.zip, &mv()).expect("valid zip"), entries);
+    // check_zip lists the same entries, without reading their content.
+    let unhashed: Vec<ZipEntry> = entries
+        .iter()
+        .map(|e| ZipEntry {
+            sha256: None,
+            ..e.clone()
+        })
+        .collect();
+    assert_eq!(check_zip(&sandbox.zip, &mv()).expect("valid zip"), unhashed);
+    // The digests of the extraction are those of the tree on disk.
+    let on_disk = gomodoff::dirhash::dir_file_digests(&sandbox.dest).expect("hash the tree");
+    for e in &entries {
+        assert_eq!(Some(on_disk[&e.name]), e.sha256, "{}", e.name);
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -467,3 +467,106 @@ fn user_edits_made_after_vendoring_survive_restore() {
         original.replacen("go 1.21\n", "go 1.21\n\ngodebug default=go1.21\n", 1)
     );
 }
+
+#[test]
+fn a_tampered_zip_or_go_mod_in_the_cache_is_refused_and_nothing_is_written() {
+    let Some(h) = Harness::new() else { return };
+    let dir = h.project("basic");
+    let before = snapshot(&dir);
+    // One byte of a file inside a cached zip: rewrite the zip with a changed file.
+    let zip_path = h
+        .gomodcache()
+        .join("cache/download/example.com/embedded/@v/v1.0.0.zip");
+    let original = fs::read(&zip_path).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(original.clone())).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut bytes).unwrap();
+        if name.ends_with(".go") && !bytes.is_empty() {
+            bytes[0] ^= 0x20;
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut out, &bytes).unwrap();
+    }
+    fs::write(&zip_path, out.finish().unwrap().into_inner()).unwrap();
+    let out = h.gomodoff(&dir, &["vendor", "--yes"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("checksum mismatch for `example.com/embedded@v1.0.0`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("go.sum: h1:") && err.contains("module cache"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&dir), before);
+    fs::write(&zip_path, original).unwrap();
+
+    // A go.mod in the cache that go.sum does not vouch for.
+    let mod_path = h
+        .gomodcache()
+        .join("cache/download/example.com/tagged/@v/v1.0.0.mod");
+    let original = fs::read(&mod_path).unwrap();
+    fs::write(&mod_path, [original.as_slice(), b"// extra\n"].concat()).unwrap();
+    let out = h.gomodoff(&dir, &["vendor", "--yes"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("checksum mismatch for `example.com/tagged@v1.0.0/go.mod`"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(&dir), before);
+}
+
+#[test]
+fn a_module_missing_from_the_source_is_named_with_what_to_do() {
+    let Some(h) = Harness::new() else { return };
+    let dir = h.project("basic");
+    let empty = h.fresh_dir("empty-modcache");
+    let before = snapshot(&dir);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gomodoff"))
+        .current_dir(&dir)
+        .env_clear()
+        .envs(h.env())
+        .args(["--modcache", empty.to_str().unwrap(), "vendor", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("example.com/"), "names a module: {err}");
+    assert!(
+        err.contains("go mod download") && err.contains("gomodoff unpack"),
+        "says what to do: {err}"
+    );
+    assert_eq!(snapshot(&dir), before);
+}
+
+#[test]
+fn the_tree_directory_is_refused_under_vendor() {
+    let Some(h) = Harness::new() else { return };
+    let dir = h.project("cgo");
+    let out = h.gomodoff(&dir, &["vendor", "--yes", "--dir", "vendor/gomod"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("under vendor/"), "{}", stderr(&out));
+    // Another directory works, and is remembered by the lock.
+    let out = h.gomodoff(&dir, &["vendor", "--yes", "--dir", "deps"]);
+    assert_success(&out, "vendor --dir deps");
+    assert!(
+        dir.join("deps/example.com/cgolib@v1.0.0/csrc").is_dir(),
+        "C sources outside packages are kept"
+    );
+    let out = h.go_offline(&dir, &["build", "./..."]);
+    assert_success(&out, "offline cgo build from deps/");
+    let out = h.gomodoff(&dir, &["vendor", "--yes", "--dir", "elsewhere"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("run `gomodoff restore`"),
+        "{}",
+        stderr(&out)
+    );
+}

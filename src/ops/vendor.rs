@@ -23,7 +23,7 @@ use crate::graph::{
     self, Graph, MainModule, ModSummary, ReplaceRule, ReplaceTarget as GraphTarget, ResolvedModule,
 };
 use crate::lock::{LockFile, LockedModule, Mode, ReplaceTarget, Tier};
-use crate::modcache::ModuleSource;
+use crate::modcache::{ModuleSource, SourceError};
 use crate::module::{self, ModuleVersion};
 use crate::modzip;
 use crate::ops::repo::{self, Repo};
@@ -447,7 +447,7 @@ impl graph::SummaryLoader for Loader<'_> {
         let (name, text) = match target {
             ResolvedModule::Module(mv) => {
                 let bytes = verified_gomod(self.src, self.gosum, mv)
-                    .map_err(|e| graph::GraphError::load(target, e))?;
+                    .map_err(|e| graph::GraphError::load(target, typed(e)))?;
                 (
                     format!("{mv}/go.mod"),
                     String::from_utf8_lossy(&bytes).into_owned(),
@@ -472,6 +472,15 @@ impl graph::SummaryLoader for Loader<'_> {
                 })
                 .collect(),
         })
+    }
+}
+
+/// An error as its own type where it is a [`SourceError`], so that its hint reaches the user
+/// through the graph's error chain.
+fn typed(e: anyhow::Error) -> Box<dyn std::error::Error + Send + Sync> {
+    match e.downcast::<SourceError>() {
+        Ok(source) => Box::new(source),
+        Err(other) => other.into(),
     }
 }
 
@@ -609,25 +618,29 @@ fn stage(
                 Tier::Full => {
                     let want = n.zip_h1.as_deref().ok_or_else(|| anyhow!("no go.sum line for `{}`", n.content))?;
                     let zip = src.zip_path(&n.content)?;
-                    let got = dirhash::hash_zip(&zip).with_context(|| format!("failed to hash `{}`", zip.display()))?;
-                    if got != want {
-                        bail!(
-                            "checksum mismatch for `{}`\n  go.sum: {want}\n  {} (`{}`): {got}\nhint: the zip is not the one go.sum recorded; remove it from the source and download it again",
-                            n.content,
-                            src.describe(),
-                            zip.display()
-                        );
-                    }
                     plan::fault_point("extract")?;
+                    // One pass: the extraction hashes what it writes, so the tree's `h1:` is
+                    // known without reading the zip or the tree again. A mismatch removes the
+                    // staged tree with everything else in staging; nothing outside it was touched.
                     let entries = modzip::extract_zip(&zip, &n.content, &dest)?;
                     let bytes: u64 = entries.iter().map(|e| e.size).sum();
-                    // Check what landed on disk, not just the zip.
-                    let digests = dirhash::dir_file_digests(&dest)?;
-                    let lines = hashes_text(&n.content, &digests);
-                    let on_disk = dirhash::hash1_from_digests(&prefixed(&n.content, &digests))?;
-                    if on_disk != want {
-                        bail!("`{}` extracted to `{}` hashes to {on_disk}, not {want} as go.sum says", n.content, dest.display());
+                    let digests: BTreeMap<String, [u8; 32]> =
+                        entries.iter().filter_map(|e| Some((e.name.clone(), e.sha256?))).collect();
+                    let got = dirhash::hash1_prefixed(&n.content.to_string(), &digests)?;
+                    if got != want {
+                        // A zip with directory entries hashes differently from its files alone:
+                        // then the zip itself decides.
+                        let zip_h1 = dirhash::hash_zip(&zip).with_context(|| format!("failed to hash `{}`", zip.display()))?;
+                        if zip_h1 != want {
+                            bail!(
+                                "checksum mismatch for `{}`\n  go.sum: {want}\n  {} (`{}`): {zip_h1}\nhint: the zip is not the one go.sum recorded; remove it from the source and download it again (or check go.sum)",
+                                n.content,
+                                src.describe(),
+                                zip.display()
+                            );
+                        }
                     }
+                    let lines = hashes_text(&n.content, &digests);
                     fs::write(hashes_path(&dest), lines)?;
                     let synthesized = !dest.join("go.mod").exists();
                     if synthesized {
