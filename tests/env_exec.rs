@@ -1,0 +1,85 @@
+//! `gomodoff env`, `exec` and `check`'s report: the offline environment, printed and applied.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::fs;
+
+use support::{Harness, assert_success, stderr, stdout};
+
+#[test]
+fn env_prints_the_offline_environment_and_warns_about_a_newer_go_line() {
+    let Some(h) = Harness::new() else { return };
+    let dir = h.project("basic");
+    let out = h.gomodoff(&dir, &["env"]);
+    assert_success(&out, "env");
+    assert_eq!(
+        stdout(&out),
+        "export GOFLAGS=-mod=readonly\nexport GOPROXY=off\nexport GOSUMDB=off\nexport GOTOOLCHAIN=local\nexport GOWORK=off\n"
+    );
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+
+    let out = h.gomodoff(&dir, &["vendor", "--yes", "--modfile"]);
+    assert_success(&out, "vendor --modfile");
+    let out = h.gomodoff(&dir, &["--json", "env"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["GOFLAGS"], "-mod=readonly -modfile=go.offline.mod");
+    assert_eq!(v["GOPROXY"], "off");
+
+    // A go line newer than the installed go: with GOTOOLCHAIN=local the build would fail.
+    let gomod = fs::read_to_string(dir.join("go.mod")).unwrap();
+    fs::write(dir.join("go.mod"), gomod.replace("go 1.22", "go 1.99")).unwrap();
+    let out = h.gomodoff(&dir, &["env"]);
+    assert_success(&out, "env with go 1.99");
+    assert!(
+        stderr(&out).contains("warning: go.mod's `go 1.99` line asks for a newer go"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn exec_runs_in_the_offline_environment_and_passes_the_exit_code_on() {
+    let Some(h) = Harness::new() else { return };
+    let dir = h.project("cgo");
+    let out = h.gomodoff(
+        &dir,
+        &[
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "echo $GOPROXY $GOTOOLCHAIN $GOFLAGS; exit 3",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "off local -mod=readonly\n");
+    let out = h.gomodoff(&dir, &["exec", "--", "no-such-program-here"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("failed to run `no-such-program-here`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn check_names_what_go_would_still_fetch() {
+    let Some(h) = Harness::new() else { return };
+    let dir = h.project("cgo");
+    let out = h.gomodoff(&dir, &["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("modules go still tried to fetch:\n  example.com/cgolib@v1.0.0"),
+        "{text}"
+    );
+    let out = h.gomodoff(&dir, &["vendor", "--yes"]);
+    assert_success(&out, "vendor");
+    let out = h.gomodoff(&dir, &["--json", "check"]);
+    assert_success(&out, "check --json");
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["steps"].as_array().unwrap().len(), 3);
+}
