@@ -503,10 +503,11 @@ impl Doc {
     /// A new single-line statement at the end of the file, after a blank line.
     pub(crate) fn append_line(&mut self, tokens: Vec<String>, sem: Sem) -> LineId {
         self.ensure_final_newline();
-        if !self.top.is_empty() && !matches!(self.top.last(), Some(Top::Blank(_))) {
-            self.top.push(Top::Blank(self.eol.to_string()));
-        }
         let id = self.new_line(tokens, sem, None);
+        let after_blank = matches!(self.top.last(), Some(Top::Blank(_) | Top::Separator(..)));
+        if !self.top.is_empty() && !after_blank {
+            self.top.push(Top::Separator(self.eol.to_string(), id));
+        }
         self.top.push(Top::Line(id));
         id
     }
@@ -530,6 +531,7 @@ impl Doc {
             start: 0,
             block,
             dead: false,
+            added: true,
             sem: Some(sem),
             replace_key,
         });
@@ -539,7 +541,11 @@ impl Doc {
     fn ensure_final_newline(&mut self) {
         let eol = self.eol;
         match self.top.last_mut() {
-            Some(Top::Blank(raw) | Top::Comment(raw)) if !raw.ends_with('\n') => raw.push_str(eol),
+            Some(Top::Blank(raw) | Top::Comment(raw) | Top::Separator(raw, _))
+                if !raw.ends_with('\n') =>
+            {
+                raw.push_str(eol)
+            }
             Some(Top::Line(id)) if self.lines[*id].eol.is_empty() => {
                 self.lines[*id].eol = eol.to_string();
             }
@@ -838,6 +844,11 @@ mod tests {
                 "require a.com/a v1.0.0\n\nmodule m\n",
                 &["-droprequire=a.com/a"],
                 "module m\n",
+            ),
+            (
+                "module m\n\nrequire a.com/a v1.0.0\n\ngo 1.21\n\n\n",
+                &["-replace=b.com/b=./b", "-dropreplace=b.com/b"],
+                "module m\n\nrequire a.com/a v1.0.0\n\ngo 1.21\n\n\n",
             ),
             (
                 "module m\n",
