@@ -11,7 +11,8 @@
 //! modfile (`read.go`, `rule.go`): `module`, `go`, `toolchain`, `godebug`, `require`, `exclude`,
 //! `replace`, `retract` (versions and `[low, high]` intervals, rationale comments), `tool`,
 //! `ignore`; single lines and `verb ( … )` blocks; `"…"` strings with go escapes and `` `…` ``
-//! strings; `// indirect`. [`GoMod::parse`] reads a main module's go.mod like `modfile.Parse`
+//! strings (read as tokens; as with go, a directive's path or version may not be one);
+//! `// indirect`. [`GoMod::parse`] reads a main module's go.mod like `modfile.Parse`
 //! (unknown directives are errors); [`GoMod::parse_lax`] reads a dependency's like
 //! `modfile.ParseLax`: only `module`, `go`, `require`, `retract` and `ignore` are read, anything
 //! else (including `toolchain`, `exclude` and `replace`, which do not apply to dependencies) is
@@ -26,7 +27,11 @@
 //! file as its own `replace` line, not into an existing replace block; a replacement or
 //! requirement that joins a single line of its kind turns that line into a block; removing a
 //! line removes the comments directly above it; a block left with one line becomes a single
-//! line, and an emptied block disappears with its comments.
+//! line, and an emptied block disappears with its comments. Within one [`GoMod`], a replacement
+//! that [`GoMod::add_replace`] rewrote keeps matching its former left side in later edits
+//! (modfile does not update `Replace.Old`): `old@v1 => x` rewritten by `-replace=old=y` reads
+//! `old => y` but is still the target of `-dropreplace=old@v1`. Parse the printed text again to
+//! start a new `go mod edit` call.
 //!
 //! # Limitations
 //!

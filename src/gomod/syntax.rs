@@ -30,6 +30,9 @@ pub(crate) enum Top {
     Line(LineId),
     /// A `verb ( … )` block.
     Block(BlockId),
+    /// The blank line an edit put before the statement it appended (the line's `LineId`); it
+    /// goes away with that statement.
+    Separator(String, LineId),
 }
 
 /// One entry inside a block.
@@ -64,6 +67,8 @@ pub(crate) struct LineNode {
     pub(crate) block: Option<BlockId>,
     /// Removed by an edit; dropped (with its comments) when printed.
     pub(crate) dead: bool,
+    /// Made by an edit rather than read from the text.
+    pub(crate) added: bool,
     /// What the line means, once interpreted.
     pub(crate) sem: Option<Sem>,
     /// For a replace line, modfile's in-memory left side (`Replace.Old`): what later edits of
@@ -200,7 +205,7 @@ impl Doc {
                         self.record(id, result, start, loc, &mut dirs, &mut errors);
                     }
                 }
-                Top::Blank(_) | Top::Comment(_) => {}
+                Top::Blank(_) | Top::Comment(_) | Top::Separator(..) => {}
             }
         }
         if errors.is_empty() {
@@ -312,7 +317,9 @@ impl Doc {
         let mut out = String::new();
         for k in self.kept_top_entries() {
             match &self.top[k] {
-                Top::Blank(raw) | Top::Comment(raw) => out.push_str(raw),
+                Top::Blank(raw) | Top::Comment(raw) | Top::Separator(raw, _) => {
+                    out.push_str(raw);
+                }
                 Top::Line(id) => self.render_line(&mut out, *id),
                 Top::Block(b) => self.render_block(&mut out, *b),
             }
@@ -323,29 +330,43 @@ impl Doc {
         out
     }
 
-    /// Top-level entries that print: removed statements go with the comments directly above
-    /// them, and where that leaves two blank runs side by side (or one at the start or end of
-    /// the file) one run goes too, so the file keeps one blank line between statements.
+    /// Top-level entries that print. A removed statement of the parsed text goes with the
+    /// comments directly above it, and where that leaves blank lines on both sides (or at the
+    /// start or end of the file) one blank line goes too, so a canonical file keeps one between
+    /// statements. A removed statement that an edit appended goes with the separator it brought.
     fn kept_top_entries(&self) -> Vec<usize> {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Fate {
+            Keep,
+            Remove,
+            RemoveAlone,
+        }
         let n = self.top.len();
-        let mut kill = vec![false; n];
+        let mut fate = vec![Fate::Keep; n];
         for (i, t) in self.top.iter().enumerate() {
-            let removed = match t {
-                Top::Line(id) => self.lines[*id].dead,
-                Top::Block(b) => self.blocks[*b].touched && self.live_lines(*b).is_empty(),
-                _ => false,
-            };
-            if removed {
-                kill[i] = true;
-                for j in (0..i).rev() {
-                    if !matches!(self.top[j], Top::Comment(_)) {
-                        break;
+            match t {
+                Top::Line(id) if self.lines[*id].dead && self.lines[*id].added => {
+                    fate[i] = Fate::RemoveAlone;
+                    if i > 0 && matches!(self.top[i - 1], Top::Separator(_, owner) if owner == *id)
+                    {
+                        fate[i - 1] = Fate::RemoveAlone;
                     }
-                    kill[j] = true;
+                    continue;
                 }
+                Top::Line(id) if self.lines[*id].dead => {}
+                Top::Block(b) if self.blocks[*b].touched && self.live_lines(*b).is_empty() => {}
+                _ => continue,
+            }
+            fate[i] = Fate::Remove;
+            for j in (0..i).rev() {
+                if !matches!(self.top[j], Top::Comment(_)) {
+                    break;
+                }
+                fate[j] = Fate::Remove;
             }
         }
-        let is_blank = |k: usize| matches!(self.top[k], Top::Blank(_));
+        let kill: Vec<bool> = fate.iter().map(|f| *f != Fate::Keep).collect();
+        let is_blank = |k: usize| matches!(self.top[k], Top::Blank(_) | Top::Separator(..));
         let mut kept: Vec<usize> = Vec::with_capacity(n);
         let mut i = 0;
         while i < n {
@@ -358,16 +379,18 @@ impl Doc {
             while j < n && kill[j] {
                 j += 1;
             }
+            if fate[i..j].iter().all(|f| *f == Fate::RemoveAlone) {
+                i = j;
+                continue;
+            }
             let prev_blank = kept.last().is_some_and(|&k| is_blank(k));
             let next_blank = j < n && is_blank(j);
+            // One blank line goes (canonical files have exactly one between statements); extra
+            // blank lines of a hand-written file stay.
             if prev_blank && (next_blank || j == n) {
-                while kept.last().is_some_and(|&k| is_blank(k)) {
-                    kept.pop();
-                }
+                kept.pop();
             } else if kept.is_empty() && next_blank {
-                while j < n && is_blank(j) {
-                    j += 1;
-                }
+                j += 1;
             }
             i = j;
         }
@@ -771,6 +794,7 @@ impl Parser<'_, '_> {
             start: first,
             block,
             dead: false,
+            added: false,
             sem: None,
             replace_key: None,
         };
@@ -797,7 +821,7 @@ mod tests {
         d.top
             .iter()
             .map(|t| match t {
-                Top::Blank(_) => "blank".to_string(),
+                Top::Blank(_) | Top::Separator(..) => "blank".to_string(),
                 Top::Comment(raw) => format!("comment {}", comment_token(raw)),
                 Top::Line(id) => format!("line {}", d.lines[*id].tokens.join(" ")),
                 Top::Block(b) => {
