@@ -4,6 +4,7 @@
 # For each testdata/gomod/<case>/: copies in.mod to a temporary go.mod, runs
 # `go mod edit <flags> go.mod` with the flags listed in edits.txt (one flag per line; blank lines
 # and lines starting with # are skipped) and stores the result as want.mod.
+# Directories starting with _ are skipped (testdata/gomod/_fuzzed holds fuzzer finds).
 # Every in.mod must be canonical (unchanged by `go mod edit -fmt`, up to CRLF line endings), since
 # that is where gomodoff promises byte-for-byte equality with go.
 #
@@ -34,6 +35,7 @@ count=0
 for dir in testdata/gomod/*/; do
     dir=${dir%/}
     name=$(basename "$dir")
+    case "$name" in _*) continue ;; esac  # _fuzzed: fuzzer finds, not goldens
     [ -f "$dir/in.mod" ] && [ -f "$dir/edits.txt" ] || { echo "error: $dir lacks in.mod or edits.txt" >&2; exit 2; }
     work="$tmp/$name"
     mkdir -p "$work"

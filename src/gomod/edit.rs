@@ -491,7 +491,13 @@ impl Doc {
                 {
                     return self.convert_to_block(ti, tokens, sem);
                 }
-                Top::Block(b) if self.blocks[b].verb.first() == tokens.first() => {
+                // A block whose header has more tokens than the verb (`require x (`) is an error
+                // in strict reading and skipped in lax reading; modfile would still pick it, and
+                // print a line that no longer parses.
+                Top::Block(b)
+                    if self.blocks[b].verb.len() == 1
+                        && self.blocks[b].verb.first() == tokens.first() =>
+                {
                     return self.insert_into_block(b, tokens, sem, None);
                 }
                 _ => {}

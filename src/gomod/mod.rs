@@ -49,14 +49,24 @@
 //! - CRLF line endings are kept, and added lines use the file's first line ending (go writes LF);
 //! - a byte order mark is accepted and kept (the go command rejects it);
 //! - comments moved into a new block, or out of a collapsed one, are printed go's way (trimmed,
-//!   re-indented).
+//!   re-indented);
+//! - `-fmt` itself is not always a fixpoint (sorting can leave a blank line right after `(`); the
+//!   promise is for files it leaves unchanged.
 //!
 //! Also:
 //! - characters assigned by Unicode after version 15 (go 1.26's tables) count as identifier
 //!   characters here, and are errors for go;
 //! - a `"…"` string whose escapes make invalid UTF-8 (such as `"\xff"`) is rejected; go accepts it;
 //! - retract versions are not checked against the module path (as `modfile.Parse` without a
-//!   version fixer).
+//!   version fixer);
+//! - a new requirement never joins a block whose header has more than the verb (`require x (`,
+//!   an error in strict reading, skipped in lax reading); modfile would, and print a line that
+//!   no longer parses;
+//! - a line added and then dropped on the same [`GoMod`] leaves no trace (not even the removal
+//!   of a neighbouring blank line);
+//! - unlike the `go mod edit -replace=old=new@v` flag, which splits at the first `@`,
+//!   [`GoMod::add_replace`] takes the parts separately, so a directory target may contain `@`
+//!   (`./third_party/gomod/example.com/a@v1.0.0`), which go reads fine.
 
 mod directives;
 mod edit;
