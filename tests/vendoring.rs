@@ -32,6 +32,8 @@ struct Case {
     cgo: bool,
     /// Add `require example.com/unused v1.0.0` after tidying (a requirement providing nothing).
     add_unused: bool,
+    /// Tell the standard library by GOROOT rather than by the dotless first path element.
+    goroot: bool,
 }
 
 const CASES: &[Case] = &[
@@ -42,6 +44,7 @@ const CASES: &[Case] = &[
         files: &[],
         cgo: true,
         add_unused: false,
+        goroot: false,
     },
     Case {
         name: "go1.16",
@@ -50,6 +53,7 @@ const CASES: &[Case] = &[
         files: &[],
         cgo: true,
         add_unused: true,
+        goroot: false,
     },
     Case {
         name: "go1.17",
@@ -58,6 +62,7 @@ const CASES: &[Case] = &[
         files: &[],
         cgo: true,
         add_unused: true,
+        goroot: false,
     },
     Case {
         name: "go1.21",
@@ -66,6 +71,7 @@ const CASES: &[Case] = &[
         files: &[],
         cgo: true,
         add_unused: false,
+        goroot: true,
     },
     Case {
         name: "go1.22-nocgo",
@@ -74,6 +80,7 @@ const CASES: &[Case] = &[
         files: &[],
         cgo: false,
         add_unused: true,
+        goroot: false,
     },
     Case {
         name: "go1.25-tool-ignore",
@@ -85,6 +92,7 @@ const CASES: &[Case] = &[
         )],
         cgo: true,
         add_unused: false,
+        goroot: false,
     },
 ];
 
@@ -114,7 +122,11 @@ fn vendor_tree_matches_go_mod_vendor() {
         fs::remove_dir_all(main.join("vendor")).expect("remove go's vendor/");
 
         let facts = ModuleFacts::read(&env, &main);
-        let input = facts.input(&main, case.cgo);
+        let goroot = case
+            .goroot
+            .then(|| PathBuf::from(env.go(&main, &["env", "GOROOT"], &[]).trim()));
+        let mut input = facts.input(&main, case.cgo);
+        input.goroot = goroot.as_deref();
         let started = Instant::now();
         let tree = compute(&input).unwrap_or_else(|e| panic!("{}: compute: {e:?}", case.name));
         let our_time = started.elapsed();
@@ -284,6 +296,131 @@ fn resolution_errors_match_go() {
         match compute(&input) {
             Ok(tree) => panic!("{}: computed {:?}", case.name, tree.modules_txt),
             Err(error) => assert!((case.check)(&error), "{}: {error:?}", case.name),
+        }
+    }
+}
+
+/// Opt-in check on a real module: `GOMODOFF_REAL_MODULE=/path/to/module cargo test --test
+/// vendoring -- --ignored --nocapture`. The module must be tidy with its modules in the caller's
+/// module cache (go runs in the caller's environment: it may use the network when GOPROXY allows).
+/// A copy of the module is vendored by go and by `compute`, and the trees compared byte for byte.
+#[test]
+#[ignore = "needs GOMODOFF_REAL_MODULE and a populated module cache"]
+#[allow(clippy::print_stderr)]
+fn real_module_matches_go_mod_vendor() {
+    let Ok(source) = std::env::var("GOMODOFF_REAL_MODULE") else {
+        eprintln!("skipping: GOMODOFF_REAL_MODULE is not set");
+        return;
+    };
+    let Some(mut env) = GoEnv::new() else { return };
+    env.inherit = true;
+    let main = env.path("main");
+    for entry in walkdir::WalkDir::new(&source)
+        .into_iter()
+        .filter_entry(|e| e.depth() != 1 || e.file_name() != "vendor")
+    {
+        let entry = entry.expect("walk");
+        let rel = entry.path().strip_prefix(&source).expect("under root");
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(main.join(rel)).expect("mkdir");
+        } else if entry.file_type().is_file() {
+            fs::copy(entry.path(), main.join(rel)).expect("copy");
+        }
+    }
+    let cgo = env.go(&main, &["env", "CGO_ENABLED"], &[]).trim() == "1";
+    let started = Instant::now();
+    env.go(&main, &["mod", "vendor"], &[]);
+    let go_time = started.elapsed();
+    let theirs = read_tree(&main.join("vendor"));
+    fs::remove_dir_all(main.join("vendor")).expect("remove go's vendor/");
+
+    let facts = ModuleFacts::read(&env, &main);
+    let input = facts.input(&main, cgo);
+    let started = Instant::now();
+    let tree = compute(&input).expect("compute");
+    let compute_time = started.elapsed();
+    write_tree_parallel(&main.join("vendor"), &tree);
+    let total_time = started.elapsed();
+
+    let go_modules_txt = String::from_utf8(theirs["modules.txt"].clone()).expect("utf-8");
+    assert_eq!(tree.modules_txt, go_modules_txt, "modules.txt");
+    compare_files("real module", &tree, &theirs);
+    let dropped = dropped_files(&input, &tree).expect("dropped files");
+    eprintln!(
+        "{} modules, {} packages, {} files, {} dropped; go mod vendor {go_time:?}; compute \
+         {compute_time:?}, compute + copy {total_time:?}",
+        tree.packages.len(),
+        tree.packages.values().map(Vec::len).sum::<usize>(),
+        tree.files.len(),
+        dropped.len(),
+    );
+    env.offline(
+        &main,
+        &["list", "-deps", "-test", "./..."],
+        if cgo { "1" } else { "0" },
+    );
+}
+
+/// With a pruned graph (main go ≥ 1.17) go looks for an imported package in the main module's
+/// requirements first, and in the rest of the build list only when none of them has it: a
+/// package that a non-required module also holds is not ambiguous there, but is below go 1.17.
+#[test]
+fn pruned_graph_resolves_from_requirements_first() {
+    let Some(env) = GoEnv::new() else { return };
+    env.publish_fixtures();
+    for (go, pruned) in [("1.22", true), ("1.16", false)] {
+        let dir = env.path(&format!("roots-{go}"));
+        let main = dir.join("main");
+        fs::create_dir_all(&main).expect("mkdir");
+        fs::write(
+            main.join("go.mod"),
+            format!(
+                "module example.com/main\n\ngo {go}\n\nrequire (\n\texample.com/amb/sub v1.0.0\n\texample.com/ambwrap v1.0.0\n)\n"
+            ),
+        )
+        .expect("go.mod");
+        fs::write(
+            main.join("main.go"),
+            "package main\n\nimport (\n\t_ \"example.com/amb/sub\"\n\t_ \"example.com/ambwrap\"\n)\n\nfunc main() {}\n",
+        )
+        .expect("main.go");
+        env.go(
+            &main,
+            &[
+                "mod",
+                "download",
+                "example.com/amb/sub",
+                "example.com/ambwrap",
+                "example.com/amb",
+            ],
+            &[],
+        );
+        let output = env.try_go(&main, &["mod", "vendor"], &[]);
+        assert_eq!(
+            output.status.success(),
+            pruned,
+            "go {go}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let facts = ModuleFacts::read(&env, &main);
+        assert!(
+            facts.build_list.iter().any(|m| m.path == "example.com/amb"),
+            "go {go}: amb is in the build list"
+        );
+        let result = compute(&facts.input(&main, true));
+        if pruned {
+            let tree = result.expect("compute");
+            let theirs = read_tree(&main.join("vendor"));
+            let go_modules_txt = String::from_utf8(theirs["modules.txt"].clone()).expect("utf-8");
+            assert_eq!(tree.modules_txt, go_modules_txt);
+            assert!(!tree.modules_txt.contains("# example.com/amb v"));
+            compare_files_exact("roots first", &tree, &theirs);
+        } else {
+            let error = result.expect_err("ambiguous below go 1.17");
+            assert!(
+                matches!(&error, VendoringError::AmbiguousImport { import, .. } if import == "example.com/amb/sub"),
+                "{error:?}"
+            );
         }
     }
 }
@@ -458,7 +595,12 @@ impl ModuleFacts {
                 .collect()
         };
 
-        let out = env.go(main, &["list", "-mod=readonly", "-m", "-json", "all"], &[]);
+        let modcache = env.modcache();
+        let out = env.go(
+            main,
+            &["list", "-e", "-mod=readonly", "-m", "-json", "all"],
+            &[],
+        );
         let mut build_list = Vec::new();
         let mut dirs = HashMap::new();
         let mut go_versions = HashMap::new();
@@ -490,10 +632,11 @@ impl ModuleFacts {
                     module.clone()
                 };
                 Some(
-                    env.path("modcache/cache/download")
-                        .join(&source.path)
+                    modcache
+                        .join("cache/download")
+                        .join(escape(&source.path))
                         .join("@v")
-                        .join(format!("{}.mod", source.version)),
+                        .join(format!("{}.mod", escape(&source.version))),
                 )
             };
             if let Some(text) = go_mod.and_then(|f| fs::read_to_string(f).ok()) {
@@ -558,6 +701,19 @@ fn compare_files(name: &str, tree: &VendorTree, theirs: &BTreeMap<String, Vec<u8
     assert!(ours.len() > 40, "{name}: {} files", ours.len());
 }
 
+fn compare_files_exact(name: &str, tree: &VendorTree, theirs: &BTreeMap<String, Vec<u8>>) {
+    let ours: BTreeMap<String, Vec<u8>> = tree
+        .files
+        .iter()
+        .map(|f| (f.dest.clone(), fs::read(&f.source).expect("read source")))
+        .chain([(
+            "modules.txt".to_string(),
+            tree.modules_txt.clone().into_bytes(),
+        )])
+        .collect();
+    assert_eq!(&ours, theirs, "{name}");
+}
+
 #[allow(clippy::print_stderr)]
 fn report_time(name: &str, go: std::time::Duration, ours: std::time::Duration) {
     eprintln!("{name}: go mod vendor {go:?}, compute {ours:?}");
@@ -569,6 +725,22 @@ fn write_tree(vendor: &Path, tree: &VendorTree) {
         fs::create_dir_all(dest.parent().expect("has parent")).expect("mkdir");
         fs::copy(&file.source, &dest).expect("copy");
     }
+    fs::write(vendor.join("modules.txt"), &tree.modules_txt).expect("modules.txt");
+}
+
+fn write_tree_parallel(vendor: &Path, tree: &VendorTree) {
+    use rayon::prelude::*;
+    let dirs: BTreeSet<PathBuf> = tree
+        .files
+        .iter()
+        .filter_map(|f| vendor.join(&f.dest).parent().map(Path::to_path_buf))
+        .collect();
+    for dir in &dirs {
+        fs::create_dir_all(dir).expect("mkdir");
+    }
+    tree.files.par_iter().for_each(|file| {
+        fs::copy(&file.source, vendor.join(&file.dest)).expect("copy");
+    });
     fs::write(vendor.join("modules.txt"), &tree.modules_txt).expect("modules.txt");
 }
 
@@ -587,6 +759,20 @@ fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
                 rel.to_string_lossy().replace('\\', "/"),
                 fs::read(entry.path()).expect("read"),
             );
+        }
+    }
+    out
+}
+
+/// `module.EscapePath`/`EscapeVersion`: upper-case letters become `!` and the lower-case letter.
+fn escape(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('!');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
         }
     }
     out
@@ -613,6 +799,8 @@ fn copy_dir(from: &Path, to: &Path) {
 struct GoEnv {
     tmp: TempDir,
     go: PathBuf,
+    /// Run go in the caller's environment (module cache, proxy) instead of a hermetic one.
+    inherit: bool,
 }
 
 impl GoEnv {
@@ -637,7 +825,21 @@ impl GoEnv {
         for dir in ["proxy", "gopath", "modcache", "gocache", "home"] {
             fs::create_dir_all(tmp.path().join(dir)).expect("mkdir");
         }
-        Some(GoEnv { tmp, go })
+        Some(GoEnv {
+            tmp,
+            go,
+            inherit: false,
+        })
+    }
+
+    /// The module cache go uses.
+    fn modcache(&self) -> PathBuf {
+        if self.inherit {
+            let out = self.go(self.tmp.path(), &["env", "GOMODCACHE"], &[]);
+            PathBuf::from(out.trim())
+        } else {
+            self.path("modcache")
+        }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -764,11 +966,17 @@ impl GoEnv {
     }
 
     fn try_go(&self, dir: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
-        let proxy = format!("file://{}", self.path("proxy").display());
         let mut command = Command::new(&self.go);
+        command.args(args).current_dir(dir);
+        if self.inherit {
+            command.env("GOFLAGS", "-modcacherw").env("GOWORK", "off");
+            for (key, value) in extra_env {
+                command.env(key, value);
+            }
+            return command.output().expect("run go");
+        }
+        let proxy = format!("file://{}", self.path("proxy").display());
         command
-            .args(args)
-            .current_dir(dir)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.path("home"))
