@@ -47,6 +47,15 @@ const CASES: &[Case] = &[
         goroot: false,
     },
     Case {
+        name: "go1.13",
+        go: Some("1.13"),
+        go_mod_extra: &[],
+        files: &[],
+        cgo: true,
+        add_unused: true,
+        goroot: false,
+    },
+    Case {
         name: "go1.16",
         go: Some("1.16"),
         go_mod_extra: &[],
@@ -477,7 +486,7 @@ fn check_case_facts(case: &Case, tree: &VendorTree, theirs: &BTreeMap<String, Ve
     assert!(!tree.modules_txt.contains("nonexistent"), "{name}");
 
     // Annotations.
-    assert_eq!(dep.explicit, case.go.is_some(), "{name}: ## explicit");
+    assert_eq!(dep.explicit, go_at_least(14), "{name}: ## explicit");
     assert_eq!(
         dep.go_version.as_deref(),
         go_at_least(17).then_some("1.18"),
@@ -491,7 +500,7 @@ fn check_case_facts(case: &Case, tree: &VendorTree, theirs: &BTreeMap<String, Ve
     let unused = module("example.com/unused");
     assert_eq!(
         unused.is_some(),
-        case.add_unused && case.go.is_some(),
+        case.add_unused && go_at_least(14),
         "{name}: explicit requirement without packages"
     );
     if let Some(unused) = unused {
@@ -505,7 +514,7 @@ fn check_case_facts(case: &Case, tree: &VendorTree, theirs: &BTreeMap<String, Ve
     let local = module("example.com/local").expect("local");
     assert_eq!(local.replacement, Some(("../localdep".into(), None)));
     let trailing: Vec<&str> = txt.trailing_replaces.iter().map(|r| r.0.as_str()).collect();
-    if case.go.is_some() {
+    if go_at_least(14) {
         // A wildcard replacement is written again at the end even though the module's own
         // line already shows it: only `path version` keys count as written.
         assert_eq!(
