@@ -94,6 +94,46 @@ pub struct VendorInput<'a> {
     pub cgo_enabled: bool,
 }
 
+/// What `go work vendor` knows: the workspace (go.work) and each of its modules.
+#[derive(Debug, Clone)]
+pub struct WorkspaceInput<'a> {
+    /// The directory holding go.work; `vendor/` is written there.
+    pub work_dir: &'a Path,
+    /// go.work's `go` line; `None` means 1.18, as the go command assumes.
+    pub go_version: Option<&'a str>,
+    /// go.work's `replace` directives, in order; they override the modules' own.
+    pub replaces: Vec<ReplaceRule>,
+    /// The workspace modules (`use` directives), in go.work order.
+    pub modules: Vec<WorkspaceModule<'a>>,
+    /// As [`VendorInput::build_list`], for the whole workspace.
+    pub build_list: Vec<ModuleVersion>,
+    /// As [`VendorInput::module_dirs`].
+    pub module_dirs: HashMap<ModuleVersion, PathBuf>,
+    /// As [`VendorInput::module_go_versions`].
+    pub module_go_versions: HashMap<ModuleVersion, Option<String>>,
+    /// As [`VendorInput::goroot`].
+    pub goroot: Option<&'a Path>,
+    /// As [`VendorInput::cgo_enabled`].
+    pub cgo_enabled: bool,
+}
+
+/// One module of a workspace, from its go.mod.
+#[derive(Debug, Clone)]
+pub struct WorkspaceModule<'a> {
+    /// The module's directory (absolute).
+    pub root: &'a Path,
+    /// Its `module` line.
+    pub path: &'a str,
+    /// Its `require` lines, in go.mod order.
+    pub requires: Vec<ModuleVersion>,
+    /// Its `replace` directives, in go.mod order (relative directories are relative to `root`).
+    pub replaces: Vec<ReplaceRule>,
+    /// Its `tool` directives.
+    pub tools: Vec<String>,
+    /// Its `ignore` directives.
+    pub ignore: Vec<String>,
+}
+
 /// One file of `vendor/`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct VendorFile {
@@ -175,7 +215,59 @@ pub enum VendoringError {
 
 /// Computes what `go mod vendor` writes for `input`.
 pub fn compute(input: &VendorInput) -> Result<VendorTree, VendoringError> {
-    let ctx = Context::new(input);
+    let go = input.main_go_version.unwrap_or(DEFAULT_GO_VERSION);
+    compute_spec(&Spec {
+        mains: vec![MainSpec {
+            path: input.main_path,
+            root: input.main_root,
+            requires: &input.explicit,
+            replaces: &input.replaces,
+            tools: &input.tools,
+            ignore: &input.ignore,
+        }],
+        work: None,
+        go: go.to_string(),
+        annotate_explicit: input.main_go_version.is_some() && packages::go_at_least(go, 14),
+        pruned: packages::go_at_least(go, 17),
+        build_list: &input.build_list,
+        module_dirs: &input.module_dirs,
+        module_go_versions: &input.module_go_versions,
+        goroot: input.goroot,
+        cgo_enabled: input.cgo_enabled,
+    })
+}
+
+/// Computes what `go work vendor` writes for `input` (modules.txt starts with `## workspace`;
+/// directory replacements are written relative to the workspace directory).
+pub fn compute_workspace(input: &WorkspaceInput) -> Result<VendorTree, VendoringError> {
+    let go = input.go_version.unwrap_or(DEFAULT_GO_WORK_VERSION);
+    compute_spec(&Spec {
+        mains: input
+            .modules
+            .iter()
+            .map(|m| MainSpec {
+                path: m.path,
+                root: m.root,
+                requires: &m.requires,
+                replaces: &m.replaces,
+                tools: &m.tools,
+                ignore: &m.ignore,
+            })
+            .collect(),
+        work: Some((input.work_dir, &input.replaces)),
+        go: go.to_string(),
+        annotate_explicit: packages::go_at_least(go, 14),
+        pruned: true,
+        build_list: &input.build_list,
+        module_dirs: &input.module_dirs,
+        module_go_versions: &input.module_go_versions,
+        goroot: input.goroot,
+        cgo_enabled: input.cgo_enabled,
+    })
+}
+
+fn compute_spec(spec: &Spec) -> Result<VendorTree, VendoringError> {
+    let ctx = Context::new(spec);
     let loaded = ctx.load_packages()?;
 
     // Packages per module, as `modpkgs`.
@@ -195,11 +287,10 @@ pub fn compute(input: &VendorInput) -> Result<VendorTree, VendoringError> {
     }
     check_path_collisions(packages.keys())?;
 
-    let go = input.main_go_version.unwrap_or(DEFAULT_GO_VERSION);
-    let annotate_explicit = input.main_go_version.is_some() && packages::go_at_least(go, 14);
-    let annotate_go = packages::go_at_least(go, 17);
+    let annotate_explicit = spec.annotate_explicit;
+    let annotate_go = packages::go_at_least(&spec.go, 17);
     let explicit: HashSet<&ModuleVersion> = if annotate_explicit {
-        input.explicit.iter().collect()
+        spec.mains.iter().flat_map(|m| m.requires).collect()
     } else {
         HashSet::new()
     };
@@ -207,7 +298,10 @@ pub fn compute(input: &VendorInput) -> Result<VendorTree, VendoringError> {
     vendor_modules.extend(packages.keys().filter(|m| !explicit.contains(m)));
     vendor_modules.sort_by(|a, b| compare_module_versions(a, b));
 
-    let mut doc = ModulesTxt::default();
+    let mut doc = ModulesTxt {
+        workspace: spec.work.is_some(),
+        ..ModulesTxt::default()
+    };
     let mut written: HashSet<(&str, &str)> = HashSet::new();
     for module in &vendor_modules {
         written.insert((module.path.as_str(), module.version.as_str()));
@@ -230,24 +324,38 @@ pub fn compute(input: &VendorInput) -> Result<VendorTree, VendoringError> {
         });
     }
     if annotate_explicit {
-        for rule in &input.replaces {
-            let old_version = rule.old_version.as_deref().unwrap_or("");
-            if !written.insert((rule.old_path.as_str(), old_version)) {
-                continue;
+        // Every main module's replacements, go.work's first, each old side once.
+        for main in &spec.mains {
+            for rule in spec.work.map_or(&[][..], |(_, rules)| rules) {
+                let old_version = rule.old_version.as_deref().unwrap_or("");
+                if !written.insert((rule.old_path.as_str(), old_version)) {
+                    continue;
+                }
+                let (new, new_version) = render_target(&rule.target);
+                check_not_in_vendor(&new)?;
+                doc.trailing_replaces.push((
+                    rule.old_path.clone(),
+                    rule.old_version.clone(),
+                    new,
+                    new_version,
+                ));
             }
-            if rule.old_path == input.main_path && rule.old_version.is_none() {
-                continue; // the main module itself is never replaced
+            for rule in main.replaces {
+                let old_version = rule.old_version.as_deref().unwrap_or("");
+                if !written.insert((rule.old_path.as_str(), old_version)) {
+                    continue;
+                }
+                let Some((new, new_version)) = ctx.replacement(&rule.old_path, old_version) else {
+                    continue;
+                };
+                check_not_in_vendor(&new)?;
+                doc.trailing_replaces.push((
+                    rule.old_path.clone(),
+                    rule.old_version.clone(),
+                    new,
+                    new_version,
+                ));
             }
-            let Some((new, new_version)) = ctx.replacement(&rule.old_path, old_version) else {
-                continue;
-            };
-            check_not_in_vendor(&new)?;
-            doc.trailing_replaces.push((
-                rule.old_path.clone(),
-                rule.old_version.clone(),
-                new,
-                new_version,
-            ));
         }
     }
     let modules_txt = doc.render();
@@ -354,71 +462,157 @@ enum Resolved {
     Package(Loaded),
 }
 
-struct Context<'a> {
-    input: &'a VendorInput<'a>,
-    rules: VendorRules,
+/// The go version the go command assumes for a go.work without a `go` line.
+const DEFAULT_GO_WORK_VERSION: &str = "1.18";
+
+/// A single module or a workspace, as the computation sees either.
+struct Spec<'a> {
+    /// The main modules: one, or the workspace's in `use` order.
+    mains: Vec<MainSpec<'a>>,
+    /// The workspace directory and go.work's replacements.
+    work: Option<(&'a Path, &'a [ReplaceRule])>,
+    /// The go version that decides the rules (`MainModules.GoVersion`).
+    go: String,
+    annotate_explicit: bool,
+    /// Whether imports are looked up in the requirements first (pruned or workspace graphs).
     pruned: bool,
-    /// Selected version by path.
-    selected: HashMap<&'a str, &'a ModuleVersion>,
-    /// Paths of the main module's requirements (the roots of a pruned graph).
-    roots: HashSet<&'a str>,
-    exact_replace: HashMap<(&'a str, &'a str), &'a ReplaceTarget>,
-    path_replace: HashMap<&'a str, &'a ReplaceTarget>,
+    build_list: &'a [ModuleVersion],
+    module_dirs: &'a HashMap<ModuleVersion, PathBuf>,
+    module_go_versions: &'a HashMap<ModuleVersion, Option<String>>,
+    goroot: Option<&'a Path>,
+    cgo_enabled: bool,
 }
 
-impl<'a> Context<'a> {
-    fn new(input: &'a VendorInput<'a>) -> Context<'a> {
-        let go = input.main_go_version.unwrap_or(DEFAULT_GO_VERSION);
-        let mut exact_replace = HashMap::new();
-        let mut path_replace = HashMap::new();
-        for rule in &input.replaces {
+struct MainSpec<'a> {
+    path: &'a str,
+    root: &'a Path,
+    requires: &'a [ModuleVersion],
+    replaces: &'a [ReplaceRule],
+    tools: &'a [String],
+    ignore: &'a [String],
+}
+
+/// `replace` rules indexed the way `modload.replacement` looks them up.
+#[derive(Default)]
+struct ReplaceMap<'a> {
+    exact: HashMap<(&'a str, &'a str), &'a ReplaceTarget>,
+    any_version: HashMap<&'a str, &'a ReplaceTarget>,
+}
+
+impl<'a> ReplaceMap<'a> {
+    fn new(rules: &'a [ReplaceRule]) -> ReplaceMap<'a> {
+        let mut map = ReplaceMap::default();
+        for rule in rules {
             match &rule.old_version {
                 Some(v) => {
-                    exact_replace.insert((rule.old_path.as_str(), v.as_str()), &rule.target);
+                    map.exact
+                        .insert((rule.old_path.as_str(), v.as_str()), &rule.target);
                 }
                 None => {
-                    path_replace.insert(rule.old_path.as_str(), &rule.target);
+                    map.any_version.insert(rule.old_path.as_str(), &rule.target);
                 }
             }
         }
+        map
+    }
+
+    fn get(&self, path: &str, version: &str) -> Option<&'a ReplaceTarget> {
+        self.exact
+            .get(&(path, version))
+            .or_else(|| self.any_version.get(path))
+            .copied()
+    }
+}
+
+struct Context<'a> {
+    spec: &'a Spec<'a>,
+    rules: VendorRules,
+    /// Selected version by path.
+    selected: HashMap<&'a str, &'a ModuleVersion>,
+    /// Paths of the main modules' requirements (the roots of a pruned graph).
+    roots: HashSet<&'a str>,
+    work_replace: ReplaceMap<'a>,
+    /// Each main module's replacements, in `mains` order.
+    main_replace: Vec<ReplaceMap<'a>>,
+}
+
+impl<'a> Context<'a> {
+    fn new(spec: &'a Spec<'a>) -> Context<'a> {
         Context {
-            input,
+            spec,
             rules: VendorRules {
-                go_version: go.to_string(),
-                cgo_enabled: input.cgo_enabled,
+                go_version: spec.go.clone(),
+                cgo_enabled: spec.cgo_enabled,
             },
-            pruned: packages::go_at_least(go, 17),
-            selected: input
+            selected: spec
                 .build_list
                 .iter()
                 .filter(|m| m.version != "none")
                 .map(|m| (m.path.as_str(), m))
                 .collect(),
-            roots: input.explicit.iter().map(|m| m.path.as_str()).collect(),
-            exact_replace,
-            path_replace,
+            roots: spec
+                .mains
+                .iter()
+                .flat_map(|m| m.requires)
+                .map(|m| m.path.as_str())
+                .collect(),
+            work_replace: spec
+                .work
+                .map_or_else(ReplaceMap::default, |(_, rules)| ReplaceMap::new(rules)),
+            main_replace: spec
+                .mains
+                .iter()
+                .map(|m| ReplaceMap::new(m.replaces))
+                .collect(),
         }
     }
 
+    /// `modload.replacementFrom`: go.work's rule, else the last main module's that has one,
+    /// with the root of that module (`None` for go.work).
+    fn replace_target(
+        &self,
+        path: &str,
+        version: &str,
+    ) -> Option<(&'a ReplaceTarget, Option<&'a Path>)> {
+        if version.is_empty() && self.main_index(path).is_some() {
+            return None; // a main module is never replaced
+        }
+        if let Some(target) = self.work_replace.get(path, version) {
+            return Some((target, None));
+        }
+        let mut found = None;
+        for (map, main) in self.main_replace.iter().zip(&self.spec.mains) {
+            if let Some(target) = map.get(path, version) {
+                found = Some((target, Some(main.root)));
+            }
+        }
+        found
+    }
+
     /// `modload.Replacement`: the right-hand side written in modules.txt, `(path, version)` or
-    /// `(dir, None)`.
+    /// `(dir, None)`; in a workspace a module's relative directory is rewritten relative to the
+    /// workspace directory.
     fn replacement(&self, path: &str, version: &str) -> Option<(String, Option<String>)> {
-        let target = self
-            .exact_replace
-            .get(&(path, version))
-            .or_else(|| self.path_replace.get(path))?;
-        Some(match target {
-            ReplaceTarget::Module(m) => (m.path.clone(), Some(m.version.clone())),
-            ReplaceTarget::Dir(dir) => (dir.to_string_lossy().into_owned(), None),
-        })
+        let (target, module_root) = self.replace_target(path, version)?;
+        if let (ReplaceTarget::Dir(dir), Some((work_dir, _)), Some(module_root)) =
+            (target, self.spec.work, module_root)
+            && !dir.is_absolute()
+        {
+            let rel = relative_path(work_dir, &module_root.join(dir));
+            return Some((to_directory_path(&rel), None));
+        }
+        Some(render_target(target))
     }
 
     fn is_local(&self, module: &ModuleVersion) -> bool {
-        let target = self
-            .exact_replace
-            .get(&(module.path.as_str(), module.version.as_str()))
-            .or_else(|| self.path_replace.get(module.path.as_str()));
-        matches!(target, Some(ReplaceTarget::Dir(_)))
+        matches!(
+            self.replace_target(&module.path, &module.version),
+            Some((ReplaceTarget::Dir(_), _))
+        )
+    }
+
+    fn main_index(&self, path: &str) -> Option<usize> {
+        self.spec.mains.iter().position(|m| m.path == path)
     }
 
     /// `modload.ModuleInfo(path).GoVersion`: the go line of the selected version of the path.
@@ -428,10 +622,10 @@ impl<'a> Context<'a> {
             .get(module.path.as_str())
             .copied()
             .unwrap_or(module);
-        self.input
+        self.spec
             .module_go_versions
             .get(selected)
-            .or_else(|| self.input.module_go_versions.get(module))
+            .or_else(|| self.spec.module_go_versions.get(module))
             .cloned()
             .flatten()
             .filter(|v| !v.is_empty())
@@ -448,7 +642,7 @@ impl<'a> Context<'a> {
         }
         // (import path, importing package index or None for a tool)
         let mut frontier: Vec<(String, Option<usize>)> = Vec::new();
-        for tool in &self.input.tools {
+        for tool in self.spec.mains.iter().flat_map(|m| m.tools) {
             if !known.contains_key(tool) {
                 frontier.push((tool.clone(), None));
             }
@@ -506,45 +700,19 @@ impl<'a> Context<'a> {
         Ok(loaded)
     }
 
-    /// `matchPackages` over the main module.
+    /// `matchPackages` over the main modules.
     fn main_packages(&self) -> Result<Vec<Loaded>, VendoringError> {
-        let root = self.input.main_root;
-        let ignore = IgnorePatterns::new(&self.input.ignore);
-        let mut candidates: Vec<String> = Vec::new();
-        let mut stack = vec![String::new()];
-        while let Some(rel) = stack.pop() {
-            candidates.push(rel.clone());
-            let name = rel.rsplit('/').next().unwrap_or("");
-            if !rel.is_empty() && name == "vendor" {
-                continue; // the directory itself may be a package; its tree is not walked
-            }
-            let dir = join_path(root, &rel);
-            let mut entries = read_dir_sorted(&dir)?;
-            entries.reverse();
-            for (name, kind) in entries {
-                if kind != Kind::Dir
-                    || name.starts_with('.')
-                    || name.starts_with('_')
-                    || name == "testdata"
-                {
-                    continue;
-                }
-                let child = join_rel(&rel, &name);
-                if ignore.should_ignore(&child) {
-                    continue;
-                }
-                if fs::metadata(root.join(&child).join("go.mod")).is_ok_and(|m| !m.is_dir()) {
-                    continue; // a nested module
-                }
-                stack.push(child);
+        let mut candidates: BTreeMap<String, PathBuf> = BTreeMap::new();
+        for main in &self.spec.mains {
+            for rel in walk_main_module(main.root, main.ignore)? {
+                let dir = join_path(main.root, &rel);
+                candidates.entry(join_rel(main.path, &rel)).or_insert(dir);
             }
         }
-        candidates.sort();
-        let dirs: Vec<PathBuf> = candidates.iter().map(|rel| join_path(root, rel)).collect();
+        let dirs: Vec<PathBuf> = candidates.values().cloned().collect();
         let scans = packages::scan_dirs(&dirs);
         let mut out = Vec::new();
-        for ((rel, dir), scan) in candidates.into_iter().zip(dirs).zip(scans) {
-            let path = join_rel(self.input.main_path, &rel);
+        for ((path, dir), scan) in candidates.into_iter().zip(scans) {
             let scanned = scan.map_err(|source| VendoringError::Scan {
                 package: path.clone(),
                 source,
@@ -582,7 +750,7 @@ impl<'a> Context<'a> {
         }
         let dotless = !first_element(import).contains('.');
         if dotless
-            && let Some(goroot) = self.input.goroot
+            && let Some(goroot) = self.spec.goroot
             && is_go_dir(&goroot.join("src").join(import))
         {
             return Ok(Resolved::Std);
@@ -626,17 +794,17 @@ impl<'a> Context<'a> {
         &self,
         import: &str,
     ) -> Result<Option<(Option<ModuleVersion>, PathBuf)>, VendoringError> {
-        let passes: &[bool] = if self.pruned {
+        let passes: &[bool] = if self.spec.pruned {
             &[true, false]
         } else {
             &[false]
         };
         for &roots_only in passes {
-            let mut found: Vec<(Option<&ModuleVersion>, PathBuf)> = Vec::new();
+            let mut found: Vec<(Option<&ModuleVersion>, PathBuf, &str)> = Vec::new();
             let mut prefix = import;
             loop {
-                if let Some(hit) = self.try_prefix(import, prefix, roots_only)? {
-                    found.push(hit);
+                if let Some((module, dir)) = self.try_prefix(import, prefix, roots_only)? {
+                    found.push((module, dir, prefix));
                 }
                 match prefix.rfind('/') {
                     Some(i) => prefix = &prefix[..i],
@@ -646,7 +814,7 @@ impl<'a> Context<'a> {
             match found.len() {
                 0 => continue,
                 1 => {
-                    let (module, dir) = found.remove(0);
+                    let (module, dir, _) = found.remove(0);
                     return Ok(Some((module.cloned(), dir)));
                 }
                 _ => {
@@ -655,10 +823,10 @@ impl<'a> Context<'a> {
                         import: import.to_string(),
                         found: found
                             .into_iter()
-                            .map(|(m, dir)| {
+                            .map(|(m, dir, prefix)| {
                                 let name = match m {
                                     Some(m) => format!("{} {}", m.path, m.version),
-                                    None => self.input.main_path.to_string(),
+                                    None => prefix.to_string(),
                                 };
                                 (name, dir)
                             })
@@ -681,8 +849,8 @@ impl<'a> Context<'a> {
         if prefix == "go" || prefix == "toolchain" {
             return Ok(None);
         }
-        let (module, root, local) = if prefix == self.input.main_path {
-            (None, self.input.main_root.to_path_buf(), true)
+        let (module, root, local) = if let Some(i) = self.main_index(prefix) {
+            (None, self.spec.mains[i].root.to_path_buf(), true)
         } else {
             if roots_only && !self.roots.contains(prefix) {
                 return Ok(None);
@@ -690,7 +858,7 @@ impl<'a> Context<'a> {
             let Some(&module) = self.selected.get(prefix) else {
                 return Ok(None);
             };
-            let Some(root) = self.input.module_dirs.get(module) else {
+            let Some(root) = self.spec.module_dirs.get(module) else {
                 return Err(VendoringError::ModuleDirMissing {
                     module: module.clone(),
                     import: import.to_string(),
@@ -778,7 +946,7 @@ impl<'a> Context<'a> {
         let per_dir: Vec<Result<Vec<VendorFile>, VendoringError>> = metadata_dirs
             .par_iter()
             .map(|(module, rel)| {
-                let root = self.input.module_dirs.get(*module).ok_or_else(|| {
+                let root = self.spec.module_dirs.get(*module).ok_or_else(|| {
                     VendoringError::ModuleDirMissing {
                         module: (*module).clone(),
                         import: join_rel(&module.path, rel),
@@ -806,6 +974,93 @@ impl<'a> Context<'a> {
             .into_iter()
             .map(|(dest, source)| VendorFile { dest, source })
             .collect())
+    }
+}
+
+/// Directories of a main module that may hold its packages (`walkPkgs`), relative to `root`:
+/// not under `testdata`, `_`/`.`-prefixed or ignored directories, nested modules, or below a
+/// directory named `vendor` (which is itself a candidate).
+fn walk_main_module(root: &Path, ignore: &[String]) -> Result<Vec<String>, VendoringError> {
+    let ignore = IgnorePatterns::new(ignore);
+    let mut candidates: Vec<String> = Vec::new();
+    let mut stack = vec![String::new()];
+    while let Some(rel) = stack.pop() {
+        candidates.push(rel.clone());
+        let name = rel.rsplit('/').next().unwrap_or("");
+        if !rel.is_empty() && name == "vendor" {
+            continue; // the directory itself may be a package; its tree is not walked
+        }
+        let dir = join_path(root, &rel);
+        for (name, kind) in read_dir_sorted(&dir)? {
+            if kind != Kind::Dir
+                || name.starts_with('.')
+                || name.starts_with('_')
+                || name == "testdata"
+            {
+                continue;
+            }
+            let child = join_rel(&rel, &name);
+            if ignore.should_ignore(&child) {
+                continue;
+            }
+            if fs::metadata(root.join(&child).join("go.mod")).is_ok_and(|m| !m.is_dir()) {
+                continue; // a nested module
+            }
+            stack.push(child);
+        }
+    }
+    Ok(candidates)
+}
+
+/// The right-hand side of a replace directive as written.
+fn render_target(target: &ReplaceTarget) -> (String, Option<String>) {
+    match target {
+        ReplaceTarget::Module(m) => (m.path.clone(), Some(m.version.clone())),
+        ReplaceTarget::Dir(dir) => (dir.to_string_lossy().into_owned(), None),
+    }
+}
+
+/// `filepath.Rel(base, target)` on lexically cleaned absolute paths, slash-separated.
+fn relative_path(base: &Path, target: &Path) -> String {
+    fn clean(path: &Path) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for component in path.components() {
+            match component {
+                std::path::Component::Normal(name) => {
+                    out.push(name.to_string_lossy().into_owned());
+                }
+                std::path::Component::ParentDir => {
+                    out.pop();
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+    let base = clean(base);
+    let target = clean(target);
+    let common = base.iter().zip(&target).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<&str> = vec![".."; base.len() - common];
+    parts.extend(target[common..].iter().map(String::as_str));
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
+}
+
+/// `modload.ToDirectoryPath`: a relative path made to start with `./` unless it already reads
+/// as a directory path.
+fn to_directory_path(path: &str) -> String {
+    if path == "."
+        || path == ".."
+        || path.starts_with("./")
+        || path.starts_with("../")
+        || path.starts_with('/')
+    {
+        path.to_string()
+    } else {
+        format!("./{path}")
     }
 }
 
