@@ -40,7 +40,8 @@
 //! - Without [`VendorInput::goroot`], an import path whose first element has no dot is resolved in
 //!   the build list first and taken for the standard library otherwise; the go command asks
 //!   GOROOT first.
-//! - Workspaces (`go work vendor`, `## workspace`) are not handled.
+//! - Workspaces ([`compute_workspace`], `go work vendor`): two workspace modules replacing the
+//!   same module differently, which go refuses, are not detected (the last one wins).
 //! - The import map (`modload.ImportMap`) is taken to be the identity, as it is for every package
 //!   outside the standard library.
 

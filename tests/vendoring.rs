@@ -16,7 +16,10 @@ use std::time::Instant;
 
 use gomodoff::graph::{ModuleVersion, ReplaceRule, ReplaceTarget};
 use gomodoff::modules_txt::ModulesTxt;
-use gomodoff::vendoring::{VendorInput, VendorTree, VendoringError, compute, dropped_files};
+use gomodoff::vendoring::{
+    VendorInput, VendorTree, VendoringError, WorkspaceInput, WorkspaceModule, compute,
+    compute_workspace, dropped_files,
+};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -434,6 +437,106 @@ fn pruned_graph_resolves_from_requirements_first() {
     }
 }
 
+/// `go work vendor` of a two-module workspace: `## workspace`, requirements of every module
+/// explicit, a module's directory replacement rewritten relative to the workspace, go.work's
+/// replacements, one workspace module importing the other.
+#[test]
+fn workspace_matches_go_work_vendor() {
+    let Some(env) = GoEnv::new() else { return };
+    env.publish_fixtures();
+    let work = env.path("workspace");
+    copy_dir(&fixtures().join("work"), &work);
+    copy_dir(&fixtures().join("localdep"), &work.join("localdep"));
+    for module in ["a", "b"] {
+        env.go(&work.join(module), &["mod", "tidy"], &[]);
+    }
+    // Added after tidying: outside the workspace, b cannot see a.
+    fs::write(
+        work.join("b/usewa.go"),
+        "package main\n\nimport _ \"example.com/wa\"\n",
+    )
+    .expect("usewa.go");
+    let go_work = work.join("go.work").to_string_lossy().into_owned();
+    let in_work = [("GOWORK", go_work.as_str()), ("CGO_ENABLED", "1")];
+    env.go(&work, &["work", "vendor"], &in_work);
+    let theirs = read_tree(&work.join("vendor"));
+    fs::remove_dir_all(work.join("vendor")).expect("remove go's vendor/");
+
+    let edit: Value = serde_json::from_str(&env.go(&work, &["work", "edit", "-json"], &in_work))
+        .expect("go.work json");
+    let facts: Vec<(PathBuf, ModuleFacts)> = edit["Use"]
+        .as_array()
+        .expect("use list")
+        .iter()
+        .map(|u| {
+            let dir = work.join(u["DiskPath"].as_str().expect("DiskPath"));
+            let facts = ModuleFacts::read(&env, &dir);
+            (dir, facts)
+        })
+        .collect();
+    let (build_list, module_dirs, module_go_versions) = read_build_list(&env, &work, &in_work);
+    let replaces: Vec<ReplaceRule> = edit["Replace"]
+        .as_array()
+        .expect("replace list")
+        .iter()
+        .map(|r| ReplaceRule {
+            old_path: r["Old"]["Path"].as_str().unwrap_or_default().into(),
+            old_version: r["Old"]["Version"].as_str().map(String::from),
+            target: ReplaceTarget::Dir(PathBuf::from(
+                r["New"]["Path"].as_str().unwrap_or_default(),
+            )),
+        })
+        .collect();
+    let input = WorkspaceInput {
+        work_dir: &work,
+        go_version: edit["Go"].as_str(),
+        replaces,
+        modules: facts
+            .iter()
+            .map(|(dir, f)| WorkspaceModule {
+                root: dir,
+                path: &f.path,
+                requires: f.requires.clone(),
+                replaces: f.replaces.clone(),
+                tools: f.tools.clone(),
+                ignore: f.ignore.clone(),
+            })
+            .collect(),
+        build_list: build_list
+            .into_iter()
+            .filter(|m| !m.version.is_empty())
+            .collect(),
+        module_dirs,
+        module_go_versions,
+        goroot: None,
+        cgo_enabled: true,
+    };
+    let tree = compute_workspace(&input).expect("compute_workspace");
+    let text = &tree.modules_txt;
+    assert!(text.starts_with("## workspace\n"), "{text}");
+    assert!(
+        text.contains("# example.com/local v1.0.0 => ./localdep\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("# example.com/nothere => ./nothere\n# example.com/replaced => example.com/fork v1.1.0\n"), "{text}");
+    assert!(!text.contains("example.com/wa"), "{text}");
+    compare_files_exact("workspace", &tree, &theirs);
+
+    write_tree(&work.join("vendor"), &tree);
+    let empty = TempDir::new().expect("tempdir");
+    let cache = empty.path().to_string_lossy().into_owned();
+    env.go(
+        &work,
+        &["build", "./a/...", "./b/..."],
+        &[
+            ("GOWORK", &go_work),
+            ("GOPROXY", "off"),
+            ("GOMODCACHE", &cache),
+            ("GOFLAGS", "-mod=vendor"),
+        ],
+    );
+}
+
 /// The facts the byte comparison rests on, spelled out for each case.
 fn check_case_facts(case: &Case, tree: &VendorTree, theirs: &BTreeMap<String, Vec<u8>>) {
     let name = case.name;
@@ -604,58 +707,7 @@ impl ModuleFacts {
                 .collect()
         };
 
-        let modcache = env.modcache();
-        let out = env.go(
-            main,
-            &["list", "-e", "-mod=readonly", "-m", "-json", "all"],
-            &[],
-        );
-        let mut build_list = Vec::new();
-        let mut dirs = HashMap::new();
-        let mut go_versions = HashMap::new();
-        for entry in serde_json::Deserializer::from_str(&out).into_iter::<Value>() {
-            let entry = entry.expect("go list json");
-            if entry["Main"].as_bool() == Some(true) {
-                continue;
-            }
-            let module = module_version(&entry);
-            let replace = &entry["Replace"];
-            let dir = if replace.is_object() {
-                replace["Dir"].as_str()
-            } else {
-                entry["Dir"].as_str()
-            };
-            if let Some(dir) = dir.filter(|d| !d.is_empty()) {
-                dirs.insert(module.clone(), PathBuf::from(dir));
-            }
-            // The go line of the go.mod the build uses, read the way gomodoff's caller will.
-            let go_mod = if replace.is_object() && replace["Version"].is_null() {
-                Some(
-                    main.join(replace["Path"].as_str().unwrap_or_default())
-                        .join("go.mod"),
-                )
-            } else {
-                let source = if replace.is_object() {
-                    module_version(replace)
-                } else {
-                    module.clone()
-                };
-                Some(
-                    modcache
-                        .join("cache/download")
-                        .join(escape(&source.path))
-                        .join("@v")
-                        .join(format!("{}.mod", escape(&source.version))),
-                )
-            };
-            if let Some(text) = go_mod.and_then(|f| fs::read_to_string(f).ok()) {
-                let go = text
-                    .lines()
-                    .find_map(|l| l.trim().strip_prefix("go ").map(|v| v.trim().to_string()));
-                go_versions.insert(module.clone(), go);
-            }
-            build_list.push(module);
-        }
+        let (build_list, dirs, go_versions) = read_build_list(env, main, &[]);
         ModuleFacts {
             path: edit["Module"]["Path"]
                 .as_str()
@@ -687,6 +739,76 @@ impl ModuleFacts {
             goroot: None,
             cgo_enabled: cgo,
         }
+    }
+}
+
+/// The build list (`go list -m all` without main modules), where each module's files are, and
+/// the `go` line of the go.mod each one is built from.
+#[allow(clippy::type_complexity)]
+fn read_build_list(
+    env: &GoEnv,
+    dir: &Path,
+    extra_env: &[(&str, &str)],
+) -> (
+    Vec<ModuleVersion>,
+    HashMap<ModuleVersion, PathBuf>,
+    HashMap<ModuleVersion, Option<String>>,
+) {
+    let module_version = |v: &Value| ModuleVersion {
+        path: v["Path"].as_str().unwrap_or_default().to_string(),
+        version: v["Version"].as_str().unwrap_or_default().to_string(),
+    };
+    {
+        let modcache = env.modcache();
+        let out = env.go(
+            dir,
+            &["list", "-e", "-mod=readonly", "-m", "-json", "all"],
+            extra_env,
+        );
+        let mut build_list = Vec::new();
+        let mut dirs = HashMap::new();
+        let mut go_versions = HashMap::new();
+        for entry in serde_json::Deserializer::from_str(&out).into_iter::<Value>() {
+            let entry = entry.expect("go list json");
+            if entry["Main"].as_bool() == Some(true) {
+                continue;
+            }
+            let module = module_version(&entry);
+            let replace = &entry["Replace"];
+            let dir = if replace.is_object() {
+                replace["Dir"].as_str()
+            } else {
+                entry["Dir"].as_str()
+            };
+            if let Some(dir) = dir.filter(|d| !d.is_empty()) {
+                dirs.insert(module.clone(), PathBuf::from(dir));
+            }
+            // The go line of the go.mod the build uses, read the way gomodoff's caller will.
+            let go_mod = if replace.is_object() && replace["Version"].is_null() {
+                Some(PathBuf::from(replace["Dir"].as_str().unwrap_or_default()).join("go.mod"))
+            } else {
+                let source = if replace.is_object() {
+                    module_version(replace)
+                } else {
+                    module.clone()
+                };
+                Some(
+                    modcache
+                        .join("cache/download")
+                        .join(escape(&source.path))
+                        .join("@v")
+                        .join(format!("{}.mod", escape(&source.version))),
+                )
+            };
+            if let Some(text) = go_mod.and_then(|f| fs::read_to_string(f).ok()) {
+                let go = text
+                    .lines()
+                    .find_map(|l| l.trim().strip_prefix("go ").map(|v| v.trim().to_string()));
+                go_versions.insert(module.clone(), go);
+            }
+            build_list.push(module);
+        }
+        (build_list, dirs, go_versions)
     }
 }
 
