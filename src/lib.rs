@@ -16,6 +16,7 @@
 //! | [`shell`] | where output goes: stdout/stderr, verbosity, colour, prompts | the terminal |
 //! | [`plan`] | what will change, rendered as a diff, applied as one transaction | go.mod, go.sum, trees |
 //! | [`lock`] | `gomodoff.lock` and `gomodoff.toml` (toml_edit, comments kept) | those two files |
+//! | [`vendoring`] | what `go mod vendor` writes: package set, `vendor/` files, modules.txt text | module trees (read only) |
 //! | [`graph`] | module graph and build list (MVS, go ≥ 1.17 pruning) from go.mod files | — (inputs given) |
 //! | [`packages`] | Go package import scan for vendor mode | `.go` files of modules |
 //! | [`modcache`] | module sources (GOMODCACHE, GOPROXY file tree, bundle) behind one trait | `cache/download/…` |
@@ -45,5 +46,6 @@ pub mod ops;
 pub mod packages;
 pub mod plan;
 pub mod shell;
+pub mod vendoring;
 
 pub use ops::{Outcome, run};

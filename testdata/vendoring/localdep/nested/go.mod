@@ -1,0 +1,3 @@
+module example.com/local/nested
+
+go 1.19

@@ -1,0 +1,4 @@
+package sub
+
+// S is eleven.
+const S = 11

@@ -1,0 +1,3 @@
+package skip
+
+import _ "example.com/nonexistent/underscore"

@@ -1,0 +1,6 @@
+package app
+
+import "example.com/local/sub"
+
+// A is twelve.
+const A = sub.S + 1

@@ -1,0 +1,9 @@
+package main
+
+import (
+	"testing"
+
+	"example.com/testdep"
+)
+
+func TestT(t *testing.T) { _ = testdep.T }

@@ -1,0 +1,3 @@
+module example.com/main/nested
+
+go 1.22

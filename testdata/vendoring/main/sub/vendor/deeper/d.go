@@ -1,0 +1,3 @@
+package deeper
+
+import _ "example.com/nonexistent/vendored"

@@ -1,0 +1,9 @@
+package testsonly
+
+import (
+	"testing"
+
+	_ "example.com/dep/unused"
+)
+
+func TestOnly(t *testing.T) {}

@@ -1,0 +1,9 @@
+package main_test
+
+import (
+	"testing"
+
+	_ "example.com/testdep/xonly"
+)
+
+func TestX(t *testing.T) {}

@@ -1,0 +1,3 @@
+module example.com/amb/sub
+
+go 1.18

@@ -1,0 +1,3 @@
+module example.com/amb
+
+go 1.18

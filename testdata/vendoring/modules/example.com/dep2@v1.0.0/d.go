@@ -1,0 +1,4 @@
+package dep2
+
+// D is ten.
+const D = 10

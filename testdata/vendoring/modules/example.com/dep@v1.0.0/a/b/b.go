@@ -1,0 +1,4 @@
+package b
+
+// B is two.
+const B = 2

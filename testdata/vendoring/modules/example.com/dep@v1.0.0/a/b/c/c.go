@@ -1,0 +1,4 @@
+package c
+
+// C is three.
+const C = 3

@@ -1,0 +1,2 @@
+#include "c.h"
+int value(void) { return 7; }

@@ -1,0 +1,1 @@
+/* in a non-package dir: dropped */

@@ -1,0 +1,5 @@
+//go:build plan9
+
+package dep
+
+import _ "example.com/dep/plan9only"

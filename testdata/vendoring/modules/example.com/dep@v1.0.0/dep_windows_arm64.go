@@ -1,0 +1,3 @@
+package dep
+
+import _ "example.com/dep/winonly"

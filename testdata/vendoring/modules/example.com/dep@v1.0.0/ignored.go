@@ -1,0 +1,5 @@
+//go:build ignore
+
+package dep
+
+import _ "example.com/nonexistent/ignored"

@@ -1,0 +1,4 @@
+package util
+
+// One is one.
+const One = 1

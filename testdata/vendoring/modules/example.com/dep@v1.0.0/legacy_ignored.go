@@ -1,0 +1,5 @@
+// +build ignore
+
+package dep
+
+import _ "example.com/nonexistent/legacy"

@@ -1,0 +1,5 @@
+//go:build customtag && !cgo
+
+package dep
+
+import _ "example.com/dep/tagonly"

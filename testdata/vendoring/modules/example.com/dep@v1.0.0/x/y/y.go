@@ -1,0 +1,4 @@
+package y
+
+// Y is four.
+const Y = 4

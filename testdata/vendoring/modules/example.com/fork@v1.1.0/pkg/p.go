@@ -1,0 +1,4 @@
+package pkg
+
+// P is seven.
+const P = 7

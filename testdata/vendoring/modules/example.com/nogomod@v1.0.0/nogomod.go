@@ -1,0 +1,4 @@
+package nogomod
+
+// N is eight.
+const N = 8

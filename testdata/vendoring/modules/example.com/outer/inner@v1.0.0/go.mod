@@ -1,0 +1,3 @@
+module example.com/outer/inner
+
+go 1.19

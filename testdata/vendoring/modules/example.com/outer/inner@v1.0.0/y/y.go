@@ -1,0 +1,4 @@
+package y
+
+// Y is six.
+const Y = 6

@@ -1,0 +1,4 @@
+package x
+
+// X is five.
+const X = 5

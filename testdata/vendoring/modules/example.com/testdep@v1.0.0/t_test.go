@@ -1,0 +1,3 @@
+package testdep
+
+import _ "example.com/testdep/testonly"

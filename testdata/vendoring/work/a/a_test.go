@@ -1,0 +1,9 @@
+package wa
+
+import (
+	"testing"
+
+	"example.com/testdep"
+)
+
+func TestW(t *testing.T) { _ = testdep.T }
