@@ -53,7 +53,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::graph::{ModuleVersion, ReplaceRule, ReplaceTarget};
+use crate::graph::{ReplaceRule, ReplaceTarget};
+use crate::module::ModuleVersion;
 use crate::modules_txt::{ModulesTxt, VendoredModule};
 use crate::packages::{self, PackageDir, ScanError, VendorRules};
 
@@ -1273,55 +1274,7 @@ fn join_path(root: &Path, rel: &str) -> PathBuf {
 fn compare_module_versions(a: &ModuleVersion, b: &ModuleVersion) -> Ordering {
     a.path
         .cmp(&b.path)
-        .then_with(|| compare_semver(&a.version, &b.version))
-}
-
-/// Semantic-version precedence as `golang.org/x/mod/semver.Compare` orders it (build metadata
-/// ignored, invalid versions first).
-// TEMPORARY: replaced by `crate::module::compare_versions` when src/module.rs lands.
-fn compare_semver(a: &str, b: &str) -> Ordering {
-    fn parse(v: &str) -> Option<(Vec<u64>, Option<Vec<&str>>)> {
-        let v = v.strip_prefix('v')?;
-        let v = v.split('+').next().unwrap_or(v);
-        let (core, pre) = match v.split_once('-') {
-            Some((core, pre)) => (core, Some(pre.split('.').collect())),
-            None => (v, None),
-        };
-        let nums: Option<Vec<u64>> = core.split('.').map(|n| n.parse().ok()).collect();
-        let mut nums = nums?;
-        if nums.is_empty() || nums.len() > 3 {
-            return None;
-        }
-        nums.resize(3, 0);
-        Some((nums, pre))
-    }
-    fn ident(a: &str, b: &str) -> Ordering {
-        match (a.parse::<u64>(), b.parse::<u64>()) {
-            (Ok(x), Ok(y)) => x.cmp(&y),
-            (Ok(_), Err(_)) => Ordering::Less,
-            (Err(_), Ok(_)) => Ordering::Greater,
-            (Err(_), Err(_)) => a.cmp(b),
-        }
-    }
-    match (parse(a), parse(b)) {
-        (None, None) => a.cmp(b),
-        (None, Some(_)) => Ordering::Less,
-        (Some(_), None) => Ordering::Greater,
-        (Some((na, pa)), Some((nb, pb))) => na.cmp(&nb).then_with(|| match (pa, pb) {
-            (None, None) => Ordering::Equal,
-            (None, Some(_)) => Ordering::Greater,
-            (Some(_), None) => Ordering::Less,
-            (Some(pa), Some(pb)) => {
-                for (x, y) in pa.iter().zip(&pb) {
-                    let o = ident(x, y);
-                    if o != Ordering::Equal {
-                        return o;
-                    }
-                }
-                pa.len().cmp(&pb.len())
-            }
-        }),
-    }
+        .then_with(|| crate::module::compare_versions(&a.version, &b.version))
 }
 
 #[cfg(test)]
@@ -1353,8 +1306,15 @@ mod tests {
             "v2.0.0+incompatible",
         ];
         for pair in ordered.windows(2) {
-            assert_eq!(compare_semver(pair[0], pair[1]), Ordering::Less, "{pair:?}");
-            assert_eq!(compare_semver(pair[1], pair[0]), Ordering::Greater);
+            assert_eq!(
+                crate::module::compare_versions(pair[0], pair[1]),
+                Ordering::Less,
+                "{pair:?}"
+            );
+            assert_eq!(
+                crate::module::compare_versions(pair[1], pair[0]),
+                Ordering::Greater
+            );
         }
         assert_eq!(
             compare_module_versions(&mv("a", "v2.0.0"), &mv("b", "v1.0.0")),
