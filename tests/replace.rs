@@ -279,7 +279,10 @@ fn a_version_bump_is_drift_and_only_that_module_is_extracted_again() {
     assert_eq!(added, vec!["example.com/multi@v1.2.0"], "{text}");
     // v1.1.0 is no longer selected: its whole tree gives way to its go.mod alone.
     assert_eq!(updated, vec!["example.com/multi@v1.1.0"], "{text}");
-    assert!(text.contains("1 added, 1 updated, 0 removed, 4 unchanged"), "{text}");
+    assert!(
+        text.contains("1 added, 1 updated, 0 removed, 4 unchanged"),
+        "{text}"
+    );
     let online = build_list(&h.go_ok(&dir, &["list", "-m", "all"]));
     assert_builds_offline(&h, &dir, &online);
     let out = h.gomodoff(&dir, &["status", "--check"]);
