@@ -15,12 +15,13 @@
 //! Bundles are byte-reproducible: the manifest comes first, then every other entry in byte order
 //! of its name, all with the same timestamp (1980-01-01 00:00), Unix permissions 0644 and
 //! compression (module zips stored as they are, the small files deflated at level 6); `.info`
-//! files are rewritten to `{"Version":…,"Time":…}` so that a cache that lacks them and one that
-//! has them give the same bytes.
+//! files are made from the version alone (see [`info_json`]), so that a cache that lacks them and
+//! one that has them give the same bytes.
 //!
 //! `@v/list` holds every version that has a `.mod` in the tree, in semver order: the rule the go
 //! command uses for its own module cache, which is itself served as a GOPROXY tree. `.info` is
-//! present for the versions `go list -m all` reads it for (selected, not replaced).
+//! present for the versions `go list -m all` and `go mod download` read it for (selected, or
+//! the replacement of a selected module).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
@@ -384,18 +385,13 @@ pub fn versions_in(version_dir: &Path) -> Result<Vec<String>, BundleError> {
     Ok(versions)
 }
 
-/// The `.info` gomodoff writes: `{"Version":…}` plus the `Time` of the source's `.info` when it
-/// has a valid one for this version, else the time a pseudo-version carries, else none.
-pub fn info_json(mv: &ModuleVersion, source: Option<&[u8]>) -> Vec<u8> {
-    let time = source
-        .and_then(|b| serde_json::from_slice::<InfoFields>(b).ok())
-        .filter(|i| i.version == mv.version)
-        .and_then(|i| i.time)
-        .filter(|t| is_rfc3339(t))
-        .or_else(|| pseudo_time(&mv.version));
+/// The `.info` gomodoff writes: `{"Version":…}`, plus the `Time` a pseudo-version carries. It
+/// depends on the version alone, never on the source's `.info` (a cache may have none, or one with
+/// another time), so that a bundle depends only on what go.sum pins.
+pub fn info_json(mv: &ModuleVersion) -> Vec<u8> {
     let info = Info {
         version: mv.version.clone(),
-        time,
+        time: pseudo_time(&mv.version),
     };
     serde_json::to_vec(&info).expect("serializing two strings cannot fail because they are valid")
 }
@@ -843,15 +839,6 @@ struct Info {
     #[serde(rename = "Version")]
     version: String,
     #[serde(rename = "Time", skip_serializing_if = "Option::is_none", default)]
-    time: Option<String>,
-}
-
-/// The fields of a `.info` from any proxy (which may carry `Origin` and more).
-#[derive(serde::Deserialize)]
-struct InfoFields {
-    #[serde(rename = "Version")]
-    version: String,
-    #[serde(rename = "Time", default)]
     time: Option<String>,
 }
 
@@ -1321,23 +1308,10 @@ mod tests {
     #[test]
     fn info_is_normalised_and_checked() {
         let m = mv("example.com/a", "v1.2.3");
-        assert_eq!(info_json(&m, None), br#"{"Version":"v1.2.3"}"#);
-        let from_proxy =
-            br#"{"Version":"v1.2.3","Time":"2023-05-06T07:08:09Z","Origin":{"VCS":"git"}}"#;
-        assert_eq!(
-            info_json(&m, Some(from_proxy)),
-            br#"{"Version":"v1.2.3","Time":"2023-05-06T07:08:09Z"}"#
-        );
-        assert_eq!(
-            info_json(
-                &m,
-                Some(br#"{"Version":"v9.9.9","Time":"2023-05-06T07:08:09Z"}"#)
-            ),
-            br#"{"Version":"v1.2.3"}"#
-        );
+        assert_eq!(info_json(&m), br#"{"Version":"v1.2.3"}"#);
         let pseudo = mv("example.com/a", "v0.0.0-20240102030405-abcdefabcdef");
         assert_eq!(
-            info_json(&pseudo, Some(b"not json")),
+            info_json(&pseudo),
             br#"{"Version":"v0.0.0-20240102030405-abcdefabcdef","Time":"2024-01-02T03:04:05Z"}"#
         );
         assert_eq!(

@@ -6,9 +6,11 @@
 //! What goes in, per module version the build needs (proved against the real go in
 //! `tests/pack.rs`): the `.mod` of every go.mod the graph loads; the `.zip` of every module whose
 //! packages are built (go.sum holds its zip line); the `.info` of every module of the build list
-//! that is not replaced (`go list -m all` reads it; `go build` does not); a `list` per module
-//! path. Zips of modules only read for their go.mod are left out: `go build`, `go list -m all`
-//! and `go mod download` (no arguments) never ask for them, only `go mod download all` does.
+//! (`go list -m all` reads it; `go build` does not) and of the replacement of each replaced one
+//! (`go mod download` reads that); a `list` per module path. Zips of modules only read for their
+//! go.mod are left out: go.sum has no hash to check them against, and `go build`,
+//! `go list -m all` and, for a main module at go ≥ 1.17, `go mod download` never ask for them;
+//! only `go mod download all` does, and `go mod download` in a main module below go 1.17.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -177,9 +179,7 @@ fn content(src: &dyn ModuleSource, n: Needed) -> Result<ModuleContent> {
         }
         None => None,
     };
-    let info = n
-        .listed
-        .then(|| bundle::info_json(&n.content, src.info(&n.content).ok().as_deref()));
+    let info = n.listed.then(|| bundle::info_json(&n.content));
     Ok(ModuleContent {
         entry: ManifestModule {
             path: n.content.path.clone(),

@@ -399,7 +399,7 @@ fn stage(root: &Path, src: &dyn ModuleSource, planned: &mut ProxyPlan) -> Result
         .map(|n| -> Result<()> {
             write(&bundle::module_file(&n.content, "mod")?, &n.gomod)?;
             if n.listed {
-                let info = bundle::info_json(&n.content, src.info(&n.content).ok().as_deref());
+                let info = bundle::info_json(&n.content);
                 write(&bundle::module_file(&n.content, "info")?, &info)?;
             }
             if let Some(want) = &n.zip_h1 {

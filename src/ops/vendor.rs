@@ -337,7 +337,8 @@ pub struct Needed {
     pub content: ModuleVersion,
     /// Whole module (packages are built) or go.mod only (read for version selection).
     pub tier: Tier,
-    /// Selected in the build list and not replaced: `go list -m all` reads its `.info`.
+    /// Selected in the build list (or the replacement of a selected module): `go list -m all`
+    /// reads the `.info` of a selected module, `go mod download` that of a replacement.
     pub listed: bool,
     /// The go.mod bytes (the `.mod` file), checked against go.sum's `/go.mod` line.
     pub gomod: Vec<u8>,
@@ -377,7 +378,6 @@ pub fn needed_modules(
         };
         let selected = build_list.contains(&orig);
         let full = selected && gosum.zip_hash(&content.path, &content.version).is_some();
-        let listed = selected && content == orig;
         let n = needs.entry(content.clone()).or_insert_with(|| Needed {
             content,
             tier: Tier::GoMod,
@@ -389,7 +389,7 @@ pub fn needed_modules(
         if full {
             n.tier = Tier::Full;
         }
-        n.listed |= listed;
+        n.listed |= selected;
     }
     let results: Vec<Result<Needed>> = needs
         .into_par_iter()
