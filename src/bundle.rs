@@ -104,8 +104,9 @@ pub struct ManifestModule {
     pub version: String,
     /// `h1:` of the module zip; `None` when the tree holds only its go.mod.
     pub zip_h1: Option<String>,
-    /// `h1:` of the `.mod` file (go.sum's `/go.mod` line).
-    pub gomod_h1: String,
+    /// `h1:` of the `.mod` file (go.sum's `/go.mod` line); `None` for a module the go command
+    /// only reads the `.info` of (then there is no zip either).
+    pub gomod_h1: Option<String>,
     /// Whether the tree holds its `.info`.
     pub info: bool,
 }
@@ -124,10 +125,9 @@ impl ManifestModule {
         if let Some(h) = &self.zip_h1 {
             lines.push(format!("{} {} {h}", self.path, self.version));
         }
-        lines.push(format!(
-            "{} {}/go.mod {}",
-            self.path, self.version, self.gomod_h1
-        ));
+        if let Some(h) = &self.gomod_h1 {
+            lines.push(format!("{} {}/go.mod {h}", self.path, self.version));
+        }
         lines
     }
 }
@@ -180,8 +180,10 @@ impl Manifest {
             got: got.to_string(),
             reference: "the other repository's go.sum".into(),
         };
-        if old.gomod_h1 != m.gomod_h1 {
-            return Err(disagree("go.mod", &old.gomod_h1, &m.gomod_h1));
+        match (&old.gomod_h1, &m.gomod_h1) {
+            (Some(a), Some(b)) if a != b => return Err(disagree("go.mod", a, b)),
+            (None, Some(b)) => old.gomod_h1 = Some(b.clone()),
+            _ => {}
         }
         match (&old.zip_h1, &m.zip_h1) {
             (Some(a), Some(b)) if a != b => return Err(disagree("zip", a, b)),
@@ -285,7 +287,9 @@ impl Manifest {
             if let Some(h) = &m.zip_h1 {
                 t["zip_h1"] = value(h);
             }
-            t["gomod_h1"] = value(&m.gomod_h1);
+            if let Some(h) = &m.gomod_h1 {
+                t["gomod_h1"] = value(h);
+            }
             t["info"] = value(m.info);
             let mut lines = Array::new();
             for l in m.gosum_lines() {
@@ -311,8 +315,10 @@ impl Manifest {
                     message: format!("module path `{}` is the manifest's own name", mv.path),
                 });
             }
-            files.insert(list_file(&mv.path)?, TreeFile::List(mv.path.clone()));
-            files.insert(module_file(&mv, "mod")?, TreeFile::Mod(mv.clone()));
+            if m.gomod_h1.is_some() {
+                files.insert(list_file(&mv.path)?, TreeFile::List(mv.path.clone()));
+                files.insert(module_file(&mv, "mod")?, TreeFile::Mod(mv.clone()));
+            }
             if m.zip_h1.is_some() {
                 files.insert(module_file(&mv, "zip")?, TreeFile::Zip(mv.clone()));
             }
@@ -328,7 +334,8 @@ impl Manifest {
 #[derive(Debug, Clone)]
 pub struct ModuleContent {
     pub entry: ManifestModule,
-    pub gomod: Vec<u8>,
+    /// The `.mod` bytes, when the entry has a go.mod hash.
+    pub gomod: Option<Vec<u8>>,
     /// The module zip (already checked against `entry.zip_h1`), when the entry has one.
     pub zip: Option<PathBuf>,
     /// The `.info` bytes (see [`info_json`]), when the entry has one.
@@ -722,14 +729,14 @@ pub fn merge_tree(
             TreeFile::Zip(_) => existing_zip_matches(&to, entry)?,
             TreeFile::Mod(_) => match read_existing(&to)? {
                 None => false,
-                Some(bytes) if dirhash::hash_gomod(&bytes) == entry.gomod_h1 => true,
+                Some(bytes) if Some(dirhash::hash_gomod(&bytes)) == entry.gomod_h1 => true,
                 Some(bytes) => {
                     return Err(BundleError::Conflict {
                         path: to,
                         detail: format!(
                             "it hashes to {}, not {}",
                             dirhash::hash_gomod(&bytes),
-                            entry.gomod_h1
+                            entry.gomod_h1.as_deref().unwrap_or_default()
                         ),
                     });
                 }
@@ -790,7 +797,12 @@ pub fn merge_tree(
             stats.written += 1;
         }
     }
-    let paths: BTreeSet<&str> = manifest.modules.values().map(|m| m.path.as_str()).collect();
+    let paths: BTreeSet<&str> = manifest
+        .modules
+        .values()
+        .filter(|m| m.gomod_h1.is_some())
+        .map(|m| m.path.as_str())
+        .collect();
     for path in paths {
         let list = target.join(list_file(path)?);
         let vdir = list
@@ -857,11 +869,13 @@ fn tree_entries(
                 message: format!("module `{mv}` is not in the manifest as given"),
             });
         }
-        lists
-            .entry(&c.entry.path)
-            .or_default()
-            .push(&c.entry.version);
-        entries.insert(module_file(&mv, "mod")?, EntryData::Bytes(c.gomod.clone()));
+        if let Some(gomod) = &c.gomod {
+            lists
+                .entry(&c.entry.path)
+                .or_default()
+                .push(&c.entry.version);
+            entries.insert(module_file(&mv, "mod")?, EntryData::Bytes(gomod.clone()));
+        }
         if let Some(zip) = &c.zip {
             entries.insert(module_file(&mv, "zip")?, EntryData::File(zip.clone()));
         }
@@ -901,7 +915,7 @@ fn parse_module(t: &Table) -> Result<ManifestModule, String> {
         path: required("path")?,
         version: required("version")?,
         zip_h1: s("zip_h1")?,
-        gomod_h1: required("gomod_h1")?,
+        gomod_h1: s("gomod_h1")?,
         info: match t.get("info") {
             None => false,
             Some(item) => item
@@ -914,7 +928,12 @@ fn parse_module(t: &Table) -> Result<ManifestModule, String> {
     if module::canonical_version(&mv.version) != mv.version {
         return Err(format!("version `{}` is not canonical", mv.version));
     }
-    for h in m.zip_h1.iter().chain([&m.gomod_h1]) {
+    if m.gomod_h1.is_none() && (m.zip_h1.is_some() || !m.info) {
+        return Err(format!(
+            "`{mv}` has no `gomod_h1`, so it must be an `.info` alone (no zip, info = true)"
+        ));
+    }
+    for h in m.zip_h1.iter().chain(&m.gomod_h1) {
         if !is_h1(h) {
             return Err(format!("`{h}` is not an h1: hash"));
         }
@@ -1087,7 +1106,11 @@ fn check_file(
                 .expect("a list file has a parent because it is in `@v`");
             let mut versions = versions_in(vdir)?;
             // A tree may list versions it holds the .mod of; the manifest's must be there.
-            for m in manifest.modules.values().filter(|m| &m.path == module_path) {
+            for m in manifest
+                .modules
+                .values()
+                .filter(|m| &m.path == module_path && m.gomod_h1.is_some())
+            {
                 versions.push(m.version.clone());
             }
             let want = list_text(versions.iter().map(String::as_str));
@@ -1105,8 +1128,8 @@ fn check_file(
         TreeFile::Mod(mv) => match read(modzip::MAX_GO_MOD)? {
             Ok(b) => {
                 let got = dirhash::hash_gomod(&b);
-                let want = &entry(mv).gomod_h1;
-                (&got != want).then(|| format!("hashes to {got}, the manifest says {want}"))
+                let want = entry(mv).gomod_h1.as_deref().unwrap_or_default();
+                (got != want).then(|| format!("hashes to {got}, the manifest says {want}"))
             }
             Err(e) => Some(e),
         },
@@ -1184,7 +1207,7 @@ mod tests {
             path: p.into(),
             version: v.into(),
             zip_h1: zip.then(|| dirhash::hash_gomod(b"zip")),
-            gomod_h1: dirhash::hash_gomod(b"mod"),
+            gomod_h1: Some(dirhash::hash_gomod(b"mod")),
             info: zip,
         }
     }
@@ -1247,7 +1270,7 @@ mod tests {
         m.add(entry("example.com/a", "v1.0.0", false)).unwrap();
         assert!(m.get(&mv("example.com/a", "v1.0.0")).unwrap().info);
         let mut other = entry("example.com/a", "v1.0.0", true);
-        other.gomod_h1 = dirhash::hash_gomod(b"other");
+        other.gomod_h1 = Some(dirhash::hash_gomod(b"other"));
         let err = m.add(other).unwrap_err().to_string();
         assert!(
             err.starts_with("`example.com/a@v1.0.0`: go.mod hashes to"),

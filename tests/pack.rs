@@ -744,3 +744,96 @@ fn proxy_mode_failing_at_any_step_leaves_the_repository_as_it_was() {
         stderr(&out)
     );
 }
+
+/// A module of the build list whose go.mod the pruned graph never loads (required only by a
+/// go ≥ 1.17 dependency) has no go.sum line at all; go reads just its `.info`, and so the bundle
+/// and proxy mode hold just that. (Real case: github.com/go-playground/assert/v2 in gin v1.9.1.)
+#[test]
+fn a_pruned_requirement_needs_only_its_info() {
+    let Some(h) = Harness::new() else { return };
+    // A fixture made here: example.com/prunedreq (go 1.21) requires example.com/multi/v2.
+    let vdir = h.proxy_dir().join("example.com/prunedreq/@v");
+    fs::create_dir_all(&vdir).unwrap();
+    let gomod = "module example.com/prunedreq\n\ngo 1.21\n\nrequire example.com/multi/v2 v2.0.0\n";
+    fs::write(vdir.join("v1.0.0.mod"), gomod).unwrap();
+    fs::write(vdir.join("v1.0.0.info"), r#"{"Version":"v1.0.0"}"#).unwrap();
+    fs::write(vdir.join("list"), "v1.0.0\n").unwrap();
+    write_zip(
+        &vdir.join("v1.0.0.zip"),
+        &[
+            (
+                "example.com/prunedreq@v1.0.0/go.mod".into(),
+                gomod.as_bytes().to_vec(),
+            ),
+            (
+                "example.com/prunedreq@v1.0.0/p.go".into(),
+                b"package prunedreq\n\nconst X = 1\n".to_vec(),
+            ),
+        ],
+    );
+    let dir = h.fresh_dir("pruned");
+    fs::write(dir.join("go.mod"), "module example.com/pruned\n\ngo 1.21\n").unwrap();
+    fs::write(
+        dir.join("main.go"),
+        "package main\n\nimport \"example.com/prunedreq\"\n\nfunc main() { println(prunedreq.X) }\n",
+    )
+    .unwrap();
+    h.go_mod_tidy(&dir);
+    let online = build_list(&h.go_ok(&dir, &["list", "-m", "all"]));
+    assert!(
+        online.contains(&"example.com/multi/v2 v2.0.0".to_string()),
+        "{online:?}"
+    );
+    let gosum = fs::read_to_string(dir.join("go.sum")).unwrap();
+    assert!(
+        !gosum.contains("example.com/multi/v2"),
+        "precondition: no go.sum line\n{gosum}"
+    );
+
+    let bundle = h.root().join("pruned.zip");
+    assert_success(
+        &h.gomodoff(&dir, &["pack", "-o", bundle.to_str().unwrap()]),
+        "pack",
+    );
+    let names: Vec<String> = read_zip(&bundle).into_iter().map(|(n, _)| n).collect();
+    assert!(
+        names.contains(&"example.com/multi/v2/@v/v2.0.0.info".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("example.com/multi/v2/@v/v2.0.0.") && !n.ends_with(".info")),
+        "{names:?}"
+    );
+    let tree = h.fresh_dir("t").join("tree");
+    let out = gomodoff(
+        &h,
+        h.root(),
+        &[],
+        &[
+            "unpack",
+            bundle.to_str().unwrap(),
+            "--to",
+            tree.to_str().unwrap(),
+        ],
+    );
+    assert_success(&out, "unpack");
+    let env = printed_env(&out);
+    let out = go_with(&h, &dir, &env, &["list", "-m", "all"]);
+    assert_success(&out, "go list -m all");
+    assert_eq!(build_list(&stdout(&out)), online);
+    assert_success(&go_with(&h, &dir, &env, &["build", "./..."]), "go build");
+    assert_success(
+        &go_with(&h, &dir, &env, &["mod", "download"]),
+        "go mod download",
+    );
+
+    assert_success(
+        &h.gomodoff(&dir, &["vendor", "--mode", "proxy", "--yes"]),
+        "proxy mode",
+    );
+    for args in [&["check"][..], &["verify"], &["status", "--check"]] {
+        assert_success(&h.gomodoff(&dir, args), &format!("{args:?}"));
+    }
+}

@@ -146,7 +146,7 @@ fn complete_in(dir: &std::path::Path, c: &ModuleContent) -> Result<bool> {
     let mv = c.entry.module();
     let has =
         |ext: &str| -> Result<bool> { Ok(dir.join(bundle::module_file(&mv, ext)?).is_file()) };
-    if !has("mod")? || (c.zip.is_some() && !has("zip")?) {
+    if (c.gomod.is_some() && !has("mod")?) || (c.zip.is_some() && !has("zip")?) {
         return Ok(false);
     }
     if c.info.is_some() {

@@ -7,7 +7,9 @@
 //! `tests/pack.rs`): the `.mod` of every go.mod the graph loads; the `.zip` of every module whose
 //! packages are built (go.sum holds its zip line); the `.info` of every module of the build list
 //! (`go list -m all` reads it; `go build` does not) and of the replacement of each replaced one
-//! (`go mod download` reads that); a `list` per module path. Zips of modules only read for their
+//! (`go mod download` reads that); a `list` per module path. A module of the build list that a
+//! go ≥ 1.17 dependency requires, whose go.mod the pruned graph never loads and go.sum has no line
+//! for, gets its `.info` alone: that is all go reads of it. Zips of modules only read for their
 //! go.mod are left out: go.sum has no hash to check them against, and `go build`,
 //! `go list -m all` and, for a main module at go ≥ 1.17, `go mod download` never ask for them;
 //! only `go mod download all` does, and `go mod download` in a main module below go 1.17.
@@ -135,13 +137,16 @@ pub fn collect(repos: &[Repo], src: &dyn ModuleSource) -> Result<(Manifest, Vec<
                     merged.insert(n.content.clone(), n);
                 }
                 Some(old) => {
-                    if old.gomod_h1 != n.gomod_h1 {
-                        bail!(
-                            "the go.sum files disagree on `{}/go.mod`: {} and {}",
-                            n.content,
-                            old.gomod_h1,
-                            n.gomod_h1
-                        );
+                    match (&old.gomod_h1, &n.gomod_h1) {
+                        (Some(a), Some(b)) if a != b => bail!(
+                            "the go.sum files disagree on `{}/go.mod`: {a} and {b}",
+                            n.content
+                        ),
+                        (None, Some(_)) => {
+                            old.gomod_h1 = n.gomod_h1.clone();
+                            old.gomod = n.gomod.clone();
+                        }
+                        _ => {}
                     }
                     match (&old.zip_h1, &n.zip_h1) {
                         (Some(a), Some(b)) if a != b => {

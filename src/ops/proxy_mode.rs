@@ -156,6 +156,7 @@ struct Summary {
     unchanged: usize,
     full: usize,
     gomod_only: usize,
+    info_only: usize,
 }
 
 fn tree_dir(repo: &Repo, flag: Option<&Path>) -> Result<String> {
@@ -238,37 +239,50 @@ fn plan_tree(
     for n in needs {
         let entry = entry_of(n);
         manifest.add(entry.clone())?;
-        match n.tier {
-            Tier::Full => summary.full += 1,
-            Tier::GoMod => summary.gomod_only += 1,
+        match (n.tier, &n.gomod_h1) {
+            (Tier::Full, _) => summary.full += 1,
+            (Tier::GoMod, Some(_)) => summary.gomod_only += 1,
+            (Tier::GoMod, None) => summary.info_only += 1,
         }
         let files = module_files(&entry)?;
         let old = old_lock.get(&n.content);
-        let lock_entry = LockedModule {
-            path: n.content.path.clone(),
-            version: n.content.version.clone(),
-            tier: n.tier,
-            dir: stem(&n.content)?,
-            zip_h1: n.zip_h1.clone(),
-            gomod_h1: n.gomod_h1.clone(),
-            origin: src.describe(),
-            replace_path: n.content.path.clone(),
-            replace_version: Some(n.content.version.clone()),
-            displaced: None,
-            synthesized_gomod: None,
-            vendor_h1: None,
+        // The lock lists what has a go.mod; a module read only for its `.info` is in the
+        // tree's manifest alone.
+        let lock_entry = match &n.gomod_h1 {
+            Some(gomod_h1) => Some(LockedModule {
+                path: n.content.path.clone(),
+                version: n.content.version.clone(),
+                tier: n.tier,
+                dir: stem(&n.content)?,
+                zip_h1: n.zip_h1.clone(),
+                gomod_h1: gomod_h1.clone(),
+                origin: src.describe(),
+                replace_path: n.content.path.clone(),
+                replace_version: Some(n.content.version.clone()),
+                displaced: None,
+                synthesized_gomod: None,
+                vendor_h1: None,
+            }),
+            None => None,
+        };
+        let lock_same = match (&lock_entry, old) {
+            (None, None) => true,
+            (Some(l), Some(o)) => {
+                o.tier == l.tier && o.zip_h1 == l.zip_h1 && o.gomod_h1 == l.gomod_h1
+            }
+            _ => false,
         };
         let same = old_manifest.get(&n.content) == Some(&entry)
-            && old.is_some_and(|o| {
-                o.tier == n.tier && o.zip_h1 == n.zip_h1 && o.gomod_h1 == n.gomod_h1
-            })
+            && lock_same
             && files.iter().all(|f| exists(f));
         if same {
             summary.unchanged += 1;
-            locked.push(LockedModule {
-                origin: old.map_or(lock_entry.origin.clone(), |o| o.origin.clone()),
-                ..lock_entry
-            });
+            if let Some(l) = lock_entry {
+                locked.push(LockedModule {
+                    origin: old.map_or(l.origin.clone(), |o| o.origin.clone()),
+                    ..l
+                });
+            }
             continue;
         }
         if old.is_some() || old_manifest.get(&n.content).is_some() {
@@ -289,7 +303,7 @@ fn plan_tree(
             });
         }
         touched_paths.insert(n.content.path.clone());
-        locked.push(lock_entry);
+        locked.extend(lock_entry);
         stage.push(n.clone());
     }
     // Module versions no longer needed.
@@ -315,7 +329,7 @@ fn plan_tree(
         let versions: Vec<&str> = manifest
             .modules()
             .into_iter()
-            .filter(|m| &m.path == path)
+            .filter(|m| &m.path == path && m.gomod_h1.is_some())
             .map(|m| m.version.as_str())
             .collect();
         let text = bundle::list_text(versions.iter().copied());
@@ -397,7 +411,9 @@ fn stage(root: &Path, src: &dyn ModuleSource, planned: &mut ProxyPlan) -> Result
         .stage
         .par_iter()
         .map(|n| -> Result<()> {
-            write(&bundle::module_file(&n.content, "mod")?, &n.gomod)?;
+            if let Some(gomod) = &n.gomod {
+                write(&bundle::module_file(&n.content, "mod")?, gomod)?;
+            }
             if n.listed {
                 let info = bundle::info_json(&n.content);
                 write(&bundle::module_file(&n.content, "info")?, &info)?;
@@ -437,7 +453,10 @@ fn entry_of(n: &Needed) -> ManifestModule {
 /// The files of one module version in the tree.
 fn module_files(m: &ManifestModule) -> Result<Vec<String>> {
     let mv = m.module();
-    let mut files = vec![bundle::module_file(&mv, "mod")?];
+    let mut files = Vec::new();
+    if m.gomod_h1.is_some() {
+        files.push(bundle::module_file(&mv, "mod")?);
+    }
     if m.zip_h1.is_some() {
         files.push(bundle::module_file(&mv, "zip")?);
     }
@@ -460,10 +479,11 @@ fn print_summary(ctx: &mut Context, s: &Summary, dir: &str) -> Result<()> {
     let out = ctx.shell.out();
     writeln!(
         out,
-        "{} modules in the GOPROXY tree `{dir}` ({} with zips, {} go.mod only): {} added, {} updated, {} removed, {} unchanged",
-        s.full + s.gomod_only,
+        "{} modules in the GOPROXY tree `{dir}` ({} with zips, {} go.mod only, {} .info only): {} added, {} updated, {} removed, {} unchanged",
+        s.full + s.gomod_only + s.info_only,
         s.full,
         s.gomod_only,
+        s.info_only,
         s.added.len(),
         s.updated.len(),
         s.removed.len(),
@@ -512,7 +532,7 @@ pub fn verify(ctx: &mut Context) -> Result<Outcome> {
         locked.insert(mv.clone());
         let name = mv.to_string();
         match manifest.get(&mv) {
-            Some(e) if e.zip_h1 == m.zip_h1 && e.gomod_h1 == m.gomod_h1 => {}
+            Some(e) if e.zip_h1 == m.zip_h1 && e.gomod_h1.as_ref() == Some(&m.gomod_h1) => {}
             Some(_) => findings.push((
                 name.clone(),
                 "the tree's manifest disagrees with gomodoff.lock".into(),
@@ -543,7 +563,7 @@ pub fn verify(ctx: &mut Context) -> Result<Outcome> {
         }
     }
     for m in manifest.modules() {
-        if !locked.contains(&m.module()) {
+        if m.gomod_h1.is_some() && !locked.contains(&m.module()) {
             findings.push((
                 m.module().to_string(),
                 "is in the tree but not in gomodoff.lock".into(),

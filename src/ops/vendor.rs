@@ -340,9 +340,11 @@ pub struct Needed {
     /// Selected in the build list (or the replacement of a selected module): `go list -m all`
     /// reads the `.info` of a selected module, `go mod download` that of a replacement.
     pub listed: bool,
-    /// The go.mod bytes (the `.mod` file), checked against go.sum's `/go.mod` line.
-    pub gomod: Vec<u8>,
-    pub gomod_h1: String,
+    /// The go.mod bytes (the `.mod` file), checked against go.sum's `/go.mod` line. `None` for a
+    /// module of the build list whose go.mod the (pruned) graph never loads and go.sum has no
+    /// `/go.mod` line for: the go command reads only its `.info` (for `go list -m all`).
+    pub gomod: Option<Vec<u8>>,
+    pub gomod_h1: Option<String>,
     /// go.sum's `h1:` of the module zip; set exactly for [`Tier::Full`].
     pub zip_h1: Option<String>,
 }
@@ -367,7 +369,8 @@ pub fn needed_modules(
     let main = main_module(&base)?;
     let graph = load_graph(repo, &main, &gosum, src)?;
     let build_list: BTreeSet<ModuleVersion> = graph.build_list().into_iter().collect();
-    let mut needs: BTreeMap<ModuleVersion, Needed> = BTreeMap::new();
+    let loaded: BTreeSet<ModuleVersion> = graph.gomods_loaded().into_iter().collect();
+    let mut needs: BTreeMap<ModuleVersion, (Needed, bool)> = BTreeMap::new();
     for orig in graph.gomods_needed() {
         if orig.path == main.path || exclude.iter().any(|p| p == &orig.path) {
             continue;
@@ -378,24 +381,38 @@ pub fn needed_modules(
         };
         let selected = build_list.contains(&orig);
         let full = selected && gosum.zip_hash(&content.path, &content.version).is_some();
-        let n = needs.entry(content.clone()).or_insert_with(|| Needed {
-            content,
-            tier: Tier::GoMod,
-            listed: false,
-            gomod: Vec::new(),
-            gomod_h1: String::new(),
-            zip_h1: None,
+        let (n, read) = needs.entry(content.clone()).or_insert_with(|| {
+            let n = Needed {
+                content,
+                tier: Tier::GoMod,
+                listed: false,
+                gomod: None,
+                gomod_h1: None,
+                zip_h1: None,
+            };
+            (n, false)
         });
         if full {
             n.tier = Tier::Full;
         }
         n.listed |= selected;
+        *read |= loaded.contains(&orig);
     }
     let results: Vec<Result<Needed>> = needs
         .into_par_iter()
-        .map(|(_, mut n)| {
-            n.gomod = verified_gomod(src, &gosum, &n.content)?;
-            n.gomod_h1 = dirhash::hash_gomod(&n.gomod);
+        .map(|(_, (mut n, read))| {
+            if !read
+                && gosum
+                    .gomod_hash(&n.content.path, &n.content.version)
+                    .is_none()
+            {
+                // Nothing provides packages from it either (go would have recorded its go.mod).
+                n.tier = Tier::GoMod;
+                return Ok(n);
+            }
+            let gomod = verified_gomod(src, &gosum, &n.content)?;
+            n.gomod_h1 = Some(dirhash::hash_gomod(&gomod));
+            n.gomod = Some(gomod);
             if n.tier == Tier::Full {
                 n.zip_h1 = gosum
                     .zip_hash(&n.content.path, &n.content.version)
