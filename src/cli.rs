@@ -165,7 +165,8 @@ pub struct UnpackArgs {
 #[derive(Debug, Args)]
 pub struct MirrorArgs {
     /// GOPROXY tree to add to
-    pub dir: PathBuf,
+    #[arg(value_name = "DIR")]
+    pub tree: PathBuf,
     /// Re-hash every module in the tree
     #[arg(long)]
     pub verify: bool,

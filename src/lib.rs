@@ -19,6 +19,7 @@
 //! | [`vendoring`] | what `go mod vendor` writes: package set, `vendor/` files, modules.txt text | module trees (read only) |
 //! | [`graph`] | module graph and build list (MVS, go ≥ 1.17 pruning) from go.mod files | — (inputs given) |
 //! | [`packages`] | Go package import scan for vendor mode | `.go` files of modules |
+//! | [`bundle`] | the gomodoff tree format (GOPROXY layout + manifest) as a bundle zip or a directory; untrusted bundles checked | bundles, trees |
 //! | [`modcache`] | module sources (GOMODCACHE, GOPROXY file tree, bundle) behind one trait | `cache/download/…` |
 //! | [`modzip`] | module zips read and extracted with every rule of the go command enforced | `.zip` files |
 //! | [`dirhash`] | `h1:` hashes over a zip, a directory, a go.mod | zips, trees |
@@ -31,6 +32,7 @@
 //! `gomod`, `gosum`, `modules_txt`, `module`, `dirhash` and `modzip` know nothing of the commands,
 //! and nothing in the library prints except through [`shell::Shell`].
 
+pub mod bundle;
 pub mod cli;
 pub mod dirhash;
 pub mod fsutil;

@@ -12,10 +12,14 @@ use crate::shell::Shell;
 pub mod check;
 pub mod env;
 pub mod hash;
+pub mod mirror;
+pub mod pack;
+pub mod proxy_mode;
 pub mod repo;
 pub mod restore;
 pub mod source;
 pub mod status;
+pub mod unpack;
 pub mod vendor;
 pub mod verify;
 
@@ -87,17 +91,21 @@ fn mode_of(m: cli::Mode) -> Mode {
 pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
     let mut ctx = Context::new(&cli.global, shell)?;
     match cli.command {
-        Command::Vendor(a) => vendor::vendor(
-            &mut ctx,
-            &vendor::VendorOptions {
+        Command::Vendor(a) => {
+            let opts = vendor::VendorOptions {
                 mode: a.mode.map(mode_of),
                 dir: a.dir,
                 yes: a.confirm.yes,
                 dry_run: a.confirm.dry_run,
                 modfile: a.modfile,
                 report_dropped: a.report_dropped,
-            },
-        ),
+            };
+            if proxy_mode::wants_proxy(&ctx, opts.mode) {
+                proxy_mode::vendor(&mut ctx, &opts)
+            } else {
+                vendor::vendor(&mut ctx, &opts)
+            }
+        }
         Command::Restore(a) => restore::restore(
             &mut ctx,
             &restore::RestoreOptions {
@@ -106,8 +114,16 @@ pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
                 keep_tree: a.keep_tree,
             },
         ),
+        Command::Verify if proxy_mode::is_proxy(&ctx) => proxy_mode::verify(&mut ctx),
         Command::Verify => verify::verify(&mut ctx),
-        Command::Status(a) => status::status(&mut ctx, &status::StatusOptions { check: a.check }),
+        Command::Status(a) => {
+            let opts = status::StatusOptions { check: a.check };
+            if proxy_mode::is_proxy(&ctx) {
+                proxy_mode::status(&mut ctx, &opts)
+            } else {
+                status::status(&mut ctx, &opts)
+            }
+        }
         Command::Check => check::check(&mut ctx),
         Command::Env => env::env(&mut ctx),
         Command::Exec(a) => env::exec(&mut ctx, &a.command),
@@ -122,12 +138,29 @@ pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
                 gosum: a.gosum,
             },
         ),
-        Command::Pack(_) => not_yet("pack"),
-        Command::Unpack(_) => not_yet("unpack"),
-        Command::Mirror(_) => not_yet("mirror"),
+        Command::Pack(a) => pack::pack(
+            &mut ctx,
+            &pack::PackOptions {
+                output: a.output,
+                download: a.download,
+                toolchain: a.toolchain,
+                sync: a.sync,
+            },
+        ),
+        Command::Unpack(a) => unpack::unpack(
+            &mut ctx,
+            &unpack::UnpackOptions {
+                bundle: a.bundle,
+                to: a.to,
+                into_modcache: a.into_modcache,
+            },
+        ),
+        Command::Mirror(a) => mirror::mirror(
+            &mut ctx,
+            &mirror::MirrorOptions {
+                dir: a.tree,
+                verify: a.verify,
+            },
+        ),
     }
-}
-
-fn not_yet(name: &str) -> Result<Outcome> {
-    anyhow::bail!("`gomodoff {name}` is not yet implemented")
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 
 use crate::fsutil::{self, RepoLock};
-use crate::lock::{LOCK_FILE, Tier};
+use crate::lock::{LOCK_FILE, Mode, Tier};
 use crate::ops::repo::Repo;
 use crate::ops::vendor::{self, base_gomod_text};
 use crate::ops::{Context, Outcome};
@@ -40,7 +40,10 @@ pub fn restore(ctx: &mut Context, opts: &RestoreOptions) -> Result<Outcome> {
         );
     };
     let mut plan = Plan::default();
-    if lock.modfile == "go.mod" {
+    let proxy = lock.mode == Mode::Proxy;
+    if proxy {
+        // Proxy mode never edited go.mod: only the tree and the lock go.
+    } else if lock.modfile == "go.mod" {
         let base = base_gomod_text(&repo)?;
         if repo.gomod_text != lock.gomod_after {
             ctx.shell.warn("go.mod changed since `gomodoff vendor`; taking out only gomodoff's replace directives and keeping your edits")?;
@@ -71,7 +74,11 @@ pub fn restore(ctx: &mut Context, opts: &RestoreOptions) -> Result<Outcome> {
         after: None,
         show_diff: false,
     });
-    if !opts.keep_tree {
+    if proxy {
+        if !opts.keep_tree && repo.root.join(&lock.dir).exists() {
+            plan.tree_removes.push(PathBuf::from(&lock.dir));
+        }
+    } else if !opts.keep_tree {
         for m in &lock.modules {
             let tree = Path::new(&lock.dir).join(&m.dir);
             if repo.root.join(&tree).exists() {
@@ -115,13 +122,27 @@ pub fn restore(ctx: &mut Context, opts: &RestoreOptions) -> Result<Outcome> {
     if !opts.keep_tree {
         prune_empty_dirs(&repo.root, &repo.root.join(&lock.dir));
     }
-    ctx.shell.status(
-        "Restored",
-        &format!(
-            "go.mod without gomodoff's {} replace directives",
-            lock.modules.len()
-        ),
-    )?;
+    if proxy {
+        ctx.shell.status(
+            "Restored",
+            &format!(
+                "removed gomodoff.lock{}; go.mod was never edited",
+                if opts.keep_tree {
+                    String::new()
+                } else {
+                    format!(" and the GOPROXY tree `{}`", lock.dir)
+                }
+            ),
+        )?;
+    } else {
+        ctx.shell.status(
+            "Restored",
+            &format!(
+                "go.mod without gomodoff's {} replace directives",
+                lock.modules.len()
+            ),
+        )?;
+    }
     Ok(Outcome::Ok)
 }
 

@@ -165,14 +165,7 @@ pub fn plan_replace(
     let base = GoMod::parse("go.mod", &base_text)?;
     let gosum = repo.gosum()?;
     let main = main_module(&base)?;
-    let loader = Loader {
-        repo_root: &repo.root,
-        src,
-        gosum: &gosum,
-    };
-    let graph = Graph::load(&main, &loader)
-        .map_err(|e| anyhow!(e))
-        .context("failed to load the module graph")?;
+    let graph = load_graph(repo, &main, &gosum, src)?;
 
     let needs = collect_needs(&main, &graph, &gosum, src, &repo.config.exclude)?;
     let mut needs: Vec<Need> = needs.into_values().collect();
@@ -333,6 +326,126 @@ pub fn plan_replace(
         summary,
         work,
     })
+}
+
+/// One module version the build needs from outside the repository, as the go command reads it
+/// (after the main module's `replace` rules), verified against go.sum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Needed {
+    /// The module whose files the go command reads: for a module replaced by another module
+    /// version (a fork), the fork.
+    pub content: ModuleVersion,
+    /// Whole module (packages are built) or go.mod only (read for version selection).
+    pub tier: Tier,
+    /// Selected in the build list (or the replacement of a selected module): `go list -m all`
+    /// reads the `.info` of a selected module, `go mod download` that of a replacement.
+    pub listed: bool,
+    /// The go.mod bytes (the `.mod` file), checked against go.sum's `/go.mod` line. `None` for a
+    /// module of the build list whose go.mod the (pruned) graph never loads and go.sum has no
+    /// `/go.mod` line for: the go command reads only its `.info` (for `go list -m all`).
+    pub gomod: Option<Vec<u8>>,
+    pub gomod_h1: Option<String>,
+    /// go.sum's `h1:` of the module zip; set exactly for [`Tier::Full`].
+    pub zip_h1: Option<String>,
+}
+
+/// Which modules the repository's build needs, whatever the mode lays them out as: every go.mod
+/// the go command loads for the graph (selected or not) and every module whose packages it
+/// builds, mapped through the main module's `replace` rules (directory replacements are already
+/// local and left out), minus the main module and the `exclude`d paths. Sorted by path, then
+/// version. Each go.mod is checked against go.sum; zips are not read here.
+pub fn needed_modules(
+    repo: &Repo,
+    src: &dyn ModuleSource,
+    exclude: &[String],
+) -> Result<Vec<Needed>> {
+    // Only replace mode edits go.mod; in the other modes it is the user's as it stands.
+    let text = match &repo.lock {
+        Some(l) if l.mode == Mode::Replace => base_gomod_text(repo)?,
+        _ => repo.gomod_text.clone(),
+    };
+    let base = GoMod::parse("go.mod", &text)?;
+    let gosum = repo.gosum()?;
+    let main = main_module(&base)?;
+    let graph = load_graph(repo, &main, &gosum, src)?;
+    let build_list: BTreeSet<ModuleVersion> = graph.build_list().into_iter().collect();
+    let loaded: BTreeSet<ModuleVersion> = graph.gomods_loaded().into_iter().collect();
+    let mut needs: BTreeMap<ModuleVersion, (Needed, bool)> = BTreeMap::new();
+    for orig in graph.gomods_needed() {
+        if orig.path == main.path || exclude.iter().any(|p| p == &orig.path) {
+            continue;
+        }
+        let content = match graph.resolved(&orig) {
+            ResolvedModule::Dir(_) => continue,
+            ResolvedModule::Module(mv) => mv,
+        };
+        let selected = build_list.contains(&orig);
+        let full = selected && gosum.zip_hash(&content.path, &content.version).is_some();
+        let (n, read) = needs.entry(content.clone()).or_insert_with(|| {
+            let n = Needed {
+                content,
+                tier: Tier::GoMod,
+                listed: false,
+                gomod: None,
+                gomod_h1: None,
+                zip_h1: None,
+            };
+            (n, false)
+        });
+        if full {
+            n.tier = Tier::Full;
+        }
+        n.listed |= selected;
+        *read |= loaded.contains(&orig);
+    }
+    let results: Vec<Result<Needed>> = needs
+        .into_par_iter()
+        .map(|(_, (mut n, read))| {
+            if !read
+                && gosum
+                    .gomod_hash(&n.content.path, &n.content.version)
+                    .is_none()
+            {
+                // Nothing provides packages from it either (go would have recorded its go.mod).
+                n.tier = Tier::GoMod;
+                return Ok(n);
+            }
+            let gomod = verified_gomod(src, &gosum, &n.content)?;
+            n.gomod_h1 = Some(dirhash::hash_gomod(&gomod));
+            n.gomod = Some(gomod);
+            if n.tier == Tier::Full {
+                n.zip_h1 = gosum
+                    .zip_hash(&n.content.path, &n.content.version)
+                    .map(str::to_string);
+            }
+            Ok(n)
+        })
+        .collect();
+    let mut out = results.into_iter().collect::<Result<Vec<_>>>()?;
+    out.sort_by(|a, b| {
+        a.content.path.cmp(&b.content.path).then_with(|| {
+            module::compare_versions(&a.content.version, &b.content.version)
+                .then_with(|| a.content.version.cmp(&b.content.version))
+        })
+    });
+    Ok(out)
+}
+
+/// The main module's graph, every go.mod read through `src` and checked against go.sum.
+fn load_graph(
+    repo: &Repo,
+    main: &MainModule,
+    gosum: &GoSum,
+    src: &dyn ModuleSource,
+) -> Result<Graph> {
+    let loader = Loader {
+        repo_root: &repo.root,
+        src,
+        gosum,
+    };
+    Graph::load(main, &loader)
+        .map_err(|e| anyhow!(e))
+        .context("failed to load the module graph")
 }
 
 /// go.mod as the user wrote it: exactly the text before gomodoff's edit when go.mod is unchanged

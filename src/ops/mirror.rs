@@ -1,0 +1,160 @@
+//! `gomodoff mirror DIR`: add the modules a repository's build needs to a GOPROXY file tree that
+//! many repositories share and any static file server can serve (`GOPROXY=https://host/path`).
+//!
+//! The tree is the gomodoff tree format ([`crate::bundle`]): GOPROXY layout plus
+//! `gomodoff-manifest.toml`, which accumulates every module version mirrored, with its hashes.
+//! Adding is incremental and safe to interrupt: modules already complete in the tree are not
+//! copied again (their zips are re-hashed, and a different copy of a version already there is an
+//! error, never overwritten); new files are staged next to the tree and renamed in one by one, zips
+//! before the `.mod` files that make a version visible, then each `@v/list` (every version with a
+//! `.mod`, semver order) and the manifest are rewritten atomically. `--verify` re-hashes the whole
+//! tree against its manifest.
+
+use std::fs;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context as _, Result};
+
+use crate::bundle::{self, Layout, Manifest, ModuleContent};
+use crate::fsutil::RepoLock;
+use crate::ops::pack::{absolute, collect, open_repos};
+use crate::ops::{Context, Outcome, source};
+
+#[derive(Debug, Clone, Default)]
+pub struct MirrorOptions {
+    pub dir: PathBuf,
+    /// Only re-hash the tree; add nothing.
+    pub verify: bool,
+}
+
+pub fn mirror(ctx: &mut Context, opts: &MirrorOptions) -> Result<Outcome> {
+    let dir = absolute(&ctx.dir, &opts.dir);
+    if opts.verify {
+        return verify(ctx, &dir);
+    }
+    let started = Instant::now();
+    let repos = open_repos(ctx, &[])?;
+    let src = source::open(ctx)?;
+    let (manifest, contents) = collect(&repos, src.as_ref())?;
+    fs::create_dir_all(&dir).with_context(|| format!("failed to create `{}`", dir.display()))?;
+    let _lock = RepoLock::acquire(&dir)?;
+
+    // Stage only what the tree lacks; merge_tree checks what it already has.
+    let mut missing = Manifest::new();
+    let mut to_stage: Vec<ModuleContent> = Vec::new();
+    for c in contents {
+        if !complete_in(&dir, &c)? {
+            missing.add(c.entry.clone())?;
+            to_stage.push(c);
+        }
+    }
+    let parent = dir.parent().unwrap_or(&dir).to_path_buf();
+    let staging = tempfile::Builder::new()
+        .prefix(".gomodoff-mirror-")
+        .tempdir_in(&parent)
+        .with_context(|| {
+            format!(
+                "failed to create a staging directory in `{}`",
+                parent.display()
+            )
+        })?;
+    bundle::write_tree(staging.path(), &missing, &to_stage)?;
+    let stats = bundle::merge_tree(staging.path(), &dir, &manifest, Layout::Tree)?;
+
+    if ctx.json {
+        let v = serde_json::json!({
+            "mirror": dir,
+            "modules": manifest.len(),
+            "written": stats.written,
+            "bytes": stats.bytes,
+            "kept": stats.kept,
+            "repos": manifest.repos,
+            "seconds": started.elapsed().as_secs_f64(),
+        });
+        writeln!(ctx.shell.out(), "{}", serde_json::to_string_pretty(&v)?)?;
+        return Ok(Outcome::Ok);
+    }
+    ctx.shell.status(
+        "Mirrored",
+        &format!(
+            "{} modules of {} into `{}`: {} files written ({} bytes), {} already there",
+            manifest.len(),
+            manifest
+                .repos
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
+            dir.display(),
+            stats.written,
+            stats.bytes,
+            stats.kept
+        ),
+    )?;
+    writeln!(
+        ctx.shell.out(),
+        "serve `{}` with any static file server and set GOPROXY=https://HOST/PATH (or GOPROXY=file://{} on this machine)",
+        dir.display(),
+        dir.display()
+    )?;
+    Ok(Outcome::Ok)
+}
+
+fn verify(ctx: &mut Context, dir: &std::path::Path) -> Result<Outcome> {
+    ctx.shell
+        .status("Verifying", &format!("every module in `{}`", dir.display()))?;
+    let report = bundle::verify_tree(dir)?;
+    if ctx.json {
+        let v = serde_json::json!({
+            "mirror": dir,
+            "modules": report.manifest.len(),
+            "ok": report.findings.is_empty(),
+            "findings": report.findings,
+        });
+        writeln!(ctx.shell.out(), "{}", serde_json::to_string_pretty(&v)?)?;
+    } else {
+        for f in &report.findings {
+            writeln!(ctx.shell.out(), "`{}`: {}", f.file, f.problem)?;
+        }
+        if report.findings.is_empty() {
+            ctx.shell.status(
+                "Verified",
+                &format!(
+                    "{} modules in `{}` match {}",
+                    report.manifest.len(),
+                    dir.display(),
+                    bundle::MANIFEST_FILE
+                ),
+            )?;
+        } else {
+            ctx.shell.status(
+                "Mismatch",
+                &format!("{} problems in `{}`", report.findings.len(), dir.display()),
+            )?;
+        }
+    }
+    Ok(if report.findings.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Differs
+    })
+}
+
+/// Whether the tree already has every file of a module (contents are checked by merge_tree).
+fn complete_in(dir: &std::path::Path, c: &ModuleContent) -> Result<bool> {
+    let mv = c.entry.module();
+    let has =
+        |ext: &str| -> Result<bool> { Ok(dir.join(bundle::module_file(&mv, ext)?).is_file()) };
+    if (c.gomod.is_some() && !has("mod")?) || (c.zip.is_some() && !has("zip")?) {
+        return Ok(false);
+    }
+    if c.info.is_some() {
+        let info = dir.join(bundle::module_file(&mv, "info")?);
+        match fs::read(&info) {
+            Ok(b) if bundle::check_info(&mv, &b).is_ok() => {}
+            _ => return Ok(false),
+        }
+    }
+    Ok(true)
+}

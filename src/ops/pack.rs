@@ -1,0 +1,281 @@
+//! `gomodoff pack`: write one bundle (a zip in the gomodoff tree format, see [`crate::bundle`])
+//! holding exactly the modules the build of one or more repositories needs, each checked against
+//! go.sum first, for carrying to a machine with no network. `--download` first has the go command
+//! fetch what the module cache lacks; it is the only networked path, and it goes through go.
+//!
+//! What goes in, per module version the build needs (proved against the real go in
+//! `tests/pack.rs`): the `.mod` of every go.mod the graph loads; the `.zip` of every module whose
+//! packages are built (go.sum holds its zip line); the `.info` of every module of the build list
+//! (`go list -m all` reads it; `go build` does not) and of the replacement of each replaced one
+//! (`go mod download` reads that); a `list` per module path. A module of the build list that a
+//! go ≥ 1.17 dependency requires, whose go.mod the pruned graph never loads and go.sum has no line
+//! for, gets its `.info` alone: that is all go reads of it. Zips of modules only read for their
+//! go.mod are left out: go.sum has no hash to check them against, and `go build`,
+//! `go list -m all` and, for a main module at go ≥ 1.17, `go mod download` never ask for them;
+//! only `go mod download all` does, and `go mod download` in a main module below go 1.17.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use rayon::prelude::*;
+
+use crate::bundle::{self, Manifest, ManifestModule, ModuleContent};
+use crate::dirhash;
+use crate::lock::Tier;
+use crate::modcache::{ModuleSource, SourceError};
+use crate::module::ModuleVersion;
+use crate::modzip;
+use crate::ops::env::go_command;
+use crate::ops::repo::Repo;
+use crate::ops::vendor::{Needed, needed_modules};
+use crate::ops::{Context, Outcome, source};
+
+#[derive(Debug, Clone, Default)]
+pub struct PackOptions {
+    /// The bundle to write (relative to the command's directory).
+    pub output: PathBuf,
+    pub download: bool,
+    pub toolchain: bool,
+    /// More repositories to pack into the same bundle.
+    pub sync: Vec<PathBuf>,
+}
+
+pub fn pack(ctx: &mut Context, opts: &PackOptions) -> Result<Outcome> {
+    if opts.toolchain {
+        bail!(
+            "`gomodoff pack --toolchain` is not supported yet\nhint: on the offline machine, install the go release go.mod asks for, and build with GOTOOLCHAIN=local"
+        );
+    }
+    let started = Instant::now();
+    let repos = open_repos(ctx, &opts.sync)?;
+    if opts.download {
+        if ctx.from.is_some() {
+            bail!("--download fills the module cache; it cannot be combined with --from");
+        }
+        for repo in &repos {
+            download(ctx, repo)?;
+        }
+    }
+    let src = source::open(ctx)?;
+    let (manifest, contents) = collect(&repos, src.as_ref())?;
+    let output = absolute(&ctx.dir, &opts.output);
+    if let Some(parent) = output.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("failed to create `{}`", parent.display()))?;
+    }
+    let size = bundle::write_bundle(&output, &manifest, &contents)
+        .with_context(|| format!("failed to write `{}`", output.display()))?;
+    let sha256 = crate::fsutil::sha256_hex(&crate::fsutil::read(&output)?);
+    let zips = contents.iter().filter(|c| c.zip.is_some()).count();
+    if ctx.json {
+        let v = serde_json::json!({
+            "bundle": output,
+            "bytes": size,
+            "sha256": sha256,
+            "modules": contents.len(),
+            "zips": zips,
+            "gomod_only": contents.len() - zips,
+            "repos": manifest.repos,
+            "seconds": started.elapsed().as_secs_f64(),
+        });
+        writeln!(ctx.shell.out(), "{}", serde_json::to_string_pretty(&v)?)?;
+        return Ok(Outcome::Ok);
+    }
+    ctx.shell.status(
+        "Packed",
+        &format!(
+            "{} modules ({zips} zips, {} go.mod only) of {} into `{}` ({size} bytes) in {:.1}s",
+            contents.len(),
+            contents.len() - zips,
+            manifest
+                .repos
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
+            output.display(),
+            started.elapsed().as_secs_f64()
+        ),
+    )?;
+    let out = ctx.shell.out();
+    writeln!(out, "sha256 {sha256}  {}", output.display())?;
+    writeln!(
+        out,
+        "On the offline machine, verify and install it with one of:\n  gomodoff unpack {0} --to DIR            # a GOPROXY tree at any path\n  gomodoff unpack {0} --into-modcache      # the module cache go uses",
+        output.display()
+    )?;
+    Ok(Outcome::Ok)
+}
+
+/// The repositories a command works on: the one it runs in, then `more` (relative to it).
+pub fn open_repos(ctx: &Context, more: &[PathBuf]) -> Result<Vec<Repo>> {
+    let mut repos = vec![Repo::open(&ctx.dir)?];
+    for dir in more {
+        let dir = absolute(&ctx.dir, dir);
+        repos.push(Repo::open(&dir).with_context(|| format!("--sync `{}`", dir.display()))?);
+    }
+    Ok(repos)
+}
+
+/// Everything the repositories' builds need, merged into one manifest, with each zip checked
+/// (every zip rule, and its `h1:` against go.sum) and each `.info` made: the content of a tree.
+pub fn collect(repos: &[Repo], src: &dyn ModuleSource) -> Result<(Manifest, Vec<ModuleContent>)> {
+    let mut merged: BTreeMap<ModuleVersion, Needed> = BTreeMap::new();
+    let mut manifest = Manifest::new();
+    for repo in repos {
+        let gomod = repo.gomod()?;
+        if let Some(path) = gomod.module_path() {
+            manifest.repos.insert(path.to_string());
+        }
+        let needs = needed_modules(repo, src, &repo.config.exclude)
+            .with_context(|| format!("in `{}`", repo.root.display()))?;
+        for n in needs {
+            match merged.get_mut(&n.content) {
+                None => {
+                    merged.insert(n.content.clone(), n);
+                }
+                Some(old) => {
+                    match (&old.gomod_h1, &n.gomod_h1) {
+                        (Some(a), Some(b)) if a != b => bail!(
+                            "the go.sum files disagree on `{}/go.mod`: {a} and {b}",
+                            n.content
+                        ),
+                        (None, Some(_)) => {
+                            old.gomod_h1 = n.gomod_h1.clone();
+                            old.gomod = n.gomod.clone();
+                        }
+                        _ => {}
+                    }
+                    match (&old.zip_h1, &n.zip_h1) {
+                        (Some(a), Some(b)) if a != b => {
+                            bail!("the go.sum files disagree on `{}`: {a} and {b}", n.content)
+                        }
+                        (None, Some(_)) => {
+                            old.zip_h1 = n.zip_h1.clone();
+                            old.tier = Tier::Full;
+                        }
+                        _ => {}
+                    }
+                    old.listed |= n.listed;
+                }
+            }
+        }
+    }
+    let contents: Vec<ModuleContent> = merged
+        .into_values()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|n| content(src, n))
+        .collect::<Result<_>>()?;
+    for c in &contents {
+        manifest.add(c.entry.clone())?;
+    }
+    Ok((manifest, contents))
+}
+
+/// One module's files from the source, checked.
+fn content(src: &dyn ModuleSource, n: Needed) -> Result<ModuleContent> {
+    let zip = match &n.zip_h1 {
+        Some(want) => {
+            let zip = src.zip_path(&n.content)?;
+            Some(checked_zip(src, &n.content, &zip, want)?)
+        }
+        None => None,
+    };
+    let info = n.listed.then(|| bundle::info_json(&n.content));
+    Ok(ModuleContent {
+        entry: ManifestModule {
+            path: n.content.path.clone(),
+            version: n.content.version.clone(),
+            zip_h1: n.zip_h1.clone(),
+            gomod_h1: n.gomod_h1.clone(),
+            info: info.is_some(),
+        },
+        gomod: n.gomod,
+        zip,
+        info,
+    })
+}
+
+/// A zip that passes every rule of the go command and hashes to go.sum's `h1:`.
+pub fn checked_zip(
+    src: &dyn ModuleSource,
+    mv: &ModuleVersion,
+    zip: &Path,
+    want: &str,
+) -> Result<PathBuf> {
+    modzip::check_zip(zip, mv)?;
+    let got =
+        dirhash::hash_zip(zip).with_context(|| format!("failed to hash `{}`", zip.display()))?;
+    if got != want {
+        bail!(
+            "checksum mismatch for `{mv}`\n  go.sum: {want}\n  {} (`{}`): {got}\nhint: the zip is not the one go.sum recorded; remove it from the source and download it again",
+            src.describe(),
+            zip.display()
+        );
+    }
+    Ok(zip.to_path_buf())
+}
+
+/// Have the go command fetch what the module cache lacks for `repo`: the go.mod and `.info`
+/// files of the graph (`go list -m all`), then the zips of the modules whose packages are built.
+fn download(ctx: &mut Context, repo: &Repo) -> Result<()> {
+    ctx.shell.status(
+        "Downloading",
+        &format!(
+            "the module graph of `{}` (go list -m all)",
+            repo.root.display()
+        ),
+    )?;
+    run_go(ctx, repo, &["list", "-m", "all"])?;
+    let src = source::open(ctx)?;
+    let needs = needed_modules(repo, src.as_ref(), &repo.config.exclude)?;
+    let mut missing = Vec::new();
+    for n in &needs {
+        if n.zip_h1.is_some() {
+            match src.zip_path(&n.content) {
+                Ok(_) => {}
+                Err(SourceError::Missing { .. }) => missing.push(n.content.to_string()),
+                Err(e) => return Err(anyhow!(e)),
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    ctx.shell
+        .status("Downloading", &format!("{} module zips", missing.len()))?;
+    let mut args = vec!["mod", "download"];
+    args.extend(missing.iter().map(String::as_str));
+    run_go(ctx, repo, &args)
+}
+
+fn run_go(ctx: &Context, repo: &Repo, args: &[&str]) -> Result<()> {
+    let mut cmd = go_command();
+    cmd.args(args).current_dir(&repo.root).env("GOWORK", "off");
+    if let Some(cache) = &ctx.modcache {
+        cmd.env("GOMODCACHE", cache);
+    }
+    let out = cmd
+        .output()
+        .context("failed to run `go`\nhint: install go, or set GOMODOFF_GO to its path")?;
+    if !out.status.success() {
+        bail!(
+            "`go {}` failed in `{}`:\n{}",
+            args.join(" "),
+            repo.root.display(),
+            String::from_utf8_lossy(&out.stderr).trim_end()
+        );
+    }
+    Ok(())
+}
+
+pub fn absolute(base: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
+}
