@@ -570,3 +570,65 @@ fn the_tree_directory_is_refused_under_vendor() {
         stderr(&out)
     );
 }
+
+/// A build-list module that the pruned graph never reads a go.mod of (required only by a
+/// go ≥ 1.17 dependency) has no go.sum line; replace mode answers go's version lookup for it
+/// with a placeholder go.mod, and the offline build list is unchanged.
+#[test]
+fn a_pruned_requirement_without_go_sum_lines_still_lists_offline() {
+    let Some(h) = Harness::new() else { return };
+    let vdir = h.proxy_dir().join("example.com/prunedreq/@v");
+    fs::create_dir_all(&vdir).unwrap();
+    let gomod = "module example.com/prunedreq\n\ngo 1.21\n\nrequire example.com/multi/v2 v2.0.0\n";
+    fs::write(vdir.join("v1.0.0.mod"), gomod).unwrap();
+    fs::write(vdir.join("v1.0.0.info"), r#"{"Version":"v1.0.0"}"#).unwrap();
+    fs::write(vdir.join("list"), "v1.0.0\n").unwrap();
+    let mut zip = zip::ZipWriter::new(fs::File::create(vdir.join("v1.0.0.zip")).unwrap());
+    for (name, body) in [
+        ("example.com/prunedreq@v1.0.0/go.mod", gomod),
+        (
+            "example.com/prunedreq@v1.0.0/p.go",
+            "package prunedreq\n\nconst X = 1\n",
+        ),
+    ] {
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, body.as_bytes()).unwrap();
+    }
+    zip.finish().unwrap();
+    let dir = h.fresh_dir("pruned");
+    fs::write(dir.join("go.mod"), "module example.com/pruned\n\ngo 1.21\n").unwrap();
+    fs::write(
+        dir.join("main.go"),
+        "package main\n\nimport \"example.com/prunedreq\"\n\nfunc main() { println(prunedreq.X) }\n",
+    )
+    .unwrap();
+    h.go_mod_tidy(&dir);
+    let online = build_list(&h.go_ok(&dir, &["list", "-m", "all"]));
+    assert!(
+        online.contains(&"example.com/multi/v2 v2.0.0".to_string()),
+        "{online:?}"
+    );
+    assert!(
+        !fs::read_to_string(dir.join("go.sum"))
+            .unwrap()
+            .contains("multi/v2")
+    );
+
+    vendor_yes(&h, &dir);
+    assert_builds_offline(&h, &dir, &online);
+    let lock =
+        gomodoff::lock::LockFile::parse(&fs::read_to_string(dir.join("gomodoff.lock")).unwrap())
+            .unwrap();
+    let placeholder = lock
+        .modules
+        .iter()
+        .find(|m| m.path == "example.com/multi/v2")
+        .expect("multi/v2 is laid out");
+    assert_eq!(
+        placeholder.synthesized_gomod.as_deref(),
+        Some("module example.com/multi/v2\n")
+    );
+    assert_success(&h.gomodoff(&dir, &["verify"]), "verify");
+    assert_success(&h.gomodoff(&dir, &["status", "--check"]), "status --check");
+}

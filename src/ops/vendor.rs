@@ -347,6 +347,8 @@ pub struct Needed {
     pub gomod_h1: Option<String>,
     /// go.sum's `h1:` of the module zip; set exactly for [`Tier::Full`].
     pub zip_h1: Option<String>,
+    /// The module versions (as required, before `replace`) whose content this is.
+    pub required_as: Vec<ModuleVersion>,
 }
 
 /// Which modules the repository's build needs, whatever the mode lays them out as: every go.mod
@@ -368,6 +370,17 @@ pub fn needed_modules(
     let gosum = repo.gosum()?;
     let main = main_module(&base)?;
     let graph = load_graph(repo, &main, &gosum, src)?;
+    needs_in_graph(&main, &graph, &gosum, src, exclude)
+}
+
+/// [`needed_modules`] for a graph already loaded.
+fn needs_in_graph(
+    main: &MainModule,
+    graph: &Graph,
+    gosum: &GoSum,
+    src: &dyn ModuleSource,
+    exclude: &[String],
+) -> Result<Vec<Needed>> {
     let build_list: BTreeSet<ModuleVersion> = graph.build_list().into_iter().collect();
     let loaded: BTreeSet<ModuleVersion> = graph.gomods_loaded().into_iter().collect();
     let mut needs: BTreeMap<ModuleVersion, (Needed, bool)> = BTreeMap::new();
@@ -389,9 +402,11 @@ pub fn needed_modules(
                 gomod: None,
                 gomod_h1: None,
                 zip_h1: None,
+                required_as: Vec::new(),
             };
             (n, false)
         });
+        n.required_as.push(orig.clone());
         if full {
             n.tier = Tier::Full;
         }
@@ -410,7 +425,7 @@ pub fn needed_modules(
                 n.tier = Tier::GoMod;
                 return Ok(n);
             }
-            let gomod = verified_gomod(src, &gosum, &n.content)?;
+            let gomod = verified_gomod(src, gosum, &n.content)?;
             n.gomod_h1 = Some(dirhash::hash_gomod(&gomod));
             n.gomod = Some(gomod);
             if n.tier == Tier::Full {
@@ -624,80 +639,61 @@ fn collect_needs(
     src: &dyn ModuleSource,
     excluded: &[String],
 ) -> Result<BTreeMap<ReplaceKey, Need>> {
-    let build_list: BTreeSet<ModuleVersion> = graph.build_list().into_iter().collect();
     let mut needs: BTreeMap<ReplaceKey, Need> = BTreeMap::new();
-    for orig in graph.gomods_needed() {
-        if orig.path == main.path || excluded.iter().any(|p| p == &orig.path) {
-            continue;
-        }
-        let content = match graph.resolved(&orig) {
-            ResolvedModule::Dir(_) => continue, // already local
-            ResolvedModule::Module(mv) => mv,
+    for n in needs_in_graph(main, graph, gosum, src, excluded)? {
+        // A module of the build list that go never reads a go.mod of, and go.sum has no line
+        // for: go looks up only its version (`.info`). A directory replacement answers that
+        // lookup offline; its go.mod is a placeholder naming the module.
+        let (gomod, synthesized) = match &n.gomod {
+            Some(g) => (g.clone(), false),
+            None => (format!("module {}\n", n.content.path).into_bytes(), true),
         };
-        let rule = main
-            .replaces
-            .iter()
-            .find(|r| {
-                r.old_path == orig.path && r.old_version.as_deref() == Some(orig.version.as_str())
-            })
-            .or_else(|| {
-                main.replaces
-                    .iter()
-                    .find(|r| r.old_path == orig.path && r.old_version.is_none())
-            });
-        let (replace_path, replace_version, displaced) = match rule {
-            Some(r) => match &r.target {
-                GraphTarget::Module(t) => (
-                    r.old_path.clone(),
-                    r.old_version.clone(),
-                    Some(ReplaceTarget {
-                        path: t.path.clone(),
-                        version: Some(t.version.clone()),
-                    }),
-                ),
-                GraphTarget::Dir(_) => continue,
-            },
-            None => (orig.path.clone(), Some(orig.version.clone()), None),
-        };
-        let full =
-            build_list.contains(&orig) && gosum.zip_hash(&content.path, &content.version).is_some();
-        let key = (replace_path.clone(), replace_version.clone());
-        if let Some(n) = needs.get_mut(&key) {
-            if full {
-                n.tier = Tier::Full;
-            }
-            continue;
-        }
-        needs.insert(
-            key,
-            Need {
-                content,
+        for orig in &n.required_as {
+            let rule = main
+                .replaces
+                .iter()
+                .find(|r| {
+                    r.old_path == orig.path
+                        && r.old_version.as_deref() == Some(orig.version.as_str())
+                })
+                .or_else(|| {
+                    main.replaces
+                        .iter()
+                        .find(|r| r.old_path == orig.path && r.old_version.is_none())
+                });
+            let (replace_path, replace_version, displaced) = match rule {
+                Some(r) => match &r.target {
+                    GraphTarget::Module(t) => (
+                        r.old_path.clone(),
+                        r.old_version.clone(),
+                        Some(ReplaceTarget {
+                            path: t.path.clone(),
+                            version: Some(t.version.clone()),
+                        }),
+                    ),
+                    GraphTarget::Dir(_) => continue,
+                },
+                None => (orig.path.clone(), Some(orig.version.clone()), None),
+            };
+            let key = (replace_path.clone(), replace_version.clone());
+            let need = needs.entry(key).or_insert_with(|| Need {
+                content: n.content.clone(),
                 replace_path,
                 replace_version,
                 displaced,
-                tier: if full { Tier::Full } else { Tier::GoMod },
-                zip_h1: None,
-                gomod: Vec::new(),
-                gomod_h1: String::new(),
-                synthesized: false,
-            },
-        );
-    }
-    // go.mod bytes (checked by the loader already, read again cheaply) and zip hashes.
-    let results: Vec<Result<(ReplaceKey, Need)>> = needs
-        .into_par_iter()
-        .map(|(key, mut n)| {
-            n.gomod = verified_gomod(src, gosum, &n.content)?;
-            n.gomod_h1 = dirhash::hash_gomod(&n.gomod);
+                tier: n.tier,
+                zip_h1: n.zip_h1.clone(),
+                gomod_h1: dirhash::hash_gomod(&gomod),
+                gomod: gomod.clone(),
+                synthesized,
+            });
             if n.tier == Tier::Full {
-                n.zip_h1 = gosum
-                    .zip_hash(&n.content.path, &n.content.version)
-                    .map(str::to_string);
+                need.tier = Tier::Full;
+                need.zip_h1 = n.zip_h1.clone();
             }
-            Ok((key, n))
-        })
-        .collect();
-    results.into_iter().collect()
+        }
+    }
+    Ok(needs)
 }
 
 /// Extract and verify every module to write into the staging directory; the plan's tree adds
@@ -726,7 +722,7 @@ fn stage(
                 Tier::GoMod => {
                     fs::create_dir_all(&dest)?;
                     fs::write(dest.join("go.mod"), &n.gomod)?;
-                    Ok((i, false, n.gomod.len() as u64))
+                    Ok((i, n.synthesized, n.gomod.len() as u64))
                 }
                 Tier::Full => {
                     let want = n.zip_h1.as_deref().ok_or_else(|| anyhow!("no go.sum line for `{}`", n.content))?;
