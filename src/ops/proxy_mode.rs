@@ -20,7 +20,7 @@ use anyhow::{Context as _, Result, bail};
 use rayon::prelude::*;
 
 use crate::bundle::{self, Manifest, ManifestModule};
-use crate::fsutil::{self, RepoLock};
+use crate::fsutil;
 use crate::gomod::GoMod;
 use crate::lock::{LOCK_FILE, LockFile, LockedModule, Mode, Tier};
 use crate::modcache::ModuleSource;
@@ -50,23 +50,7 @@ pub fn is_proxy(ctx: &Context) -> bool {
 }
 
 pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
-    let repo_root = Repo::open(&ctx.dir)?.root;
-    let _lock = if opts.dry_run {
-        None
-    } else {
-        Some(RepoLock::acquire(&repo_root)?)
-    };
-    if !opts.dry_run && repo::repair(&repo_root)? {
-        ctx.shell
-            .warn("an interrupted gomodoff run was found and rolled back")?;
-    }
-    if opts.dry_run && repo_root.join(plan::JOURNAL_DIR).exists() {
-        bail!(
-            "an interrupted gomodoff run left `{}`\nhint: run `gomodoff vendor --yes` or `gomodoff restore --yes`; they roll it back first",
-            plan::JOURNAL_DIR
-        );
-    }
-    let repo = Repo::open(&repo_root)?;
+    let (repo, _guard) = repo::open_for_change(ctx, opts.dry_run)?;
     if let Some(lock) = &repo.lock
         && lock.mode != Mode::Proxy
     {
@@ -99,20 +83,8 @@ pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
     let diff = planned.plan.render_diff(ctx.shell.color());
     write!(ctx.shell.out(), "{diff}")?;
     print_summary(ctx, &planned.summary, &dir)?;
-    if opts.dry_run {
-        ctx.shell.status("Dry run", "nothing was changed")?;
+    if !repo::confirm(ctx, opts.dry_run, opts.yes, "apply")? {
         return Ok(Outcome::Ok);
-    }
-    if !opts.yes {
-        if !ctx.shell.is_interactive() {
-            bail!(
-                "not applying: no terminal to confirm on\nhint: pass --yes to apply, or --dry-run to only show the change"
-            );
-        }
-        if !ctx.shell.confirm("Apply these changes?")? {
-            ctx.shell.status("Cancelled", "nothing was changed")?;
-            return Ok(Outcome::Ok);
-        }
     }
     ctx.shell.status(
         "Writing",

@@ -134,3 +134,55 @@ pub fn repair(root: &Path) -> Result<bool> {
     }
     Ok(repaired)
 }
+
+/// Open the repository for a command that may change it. Unless this is a dry run, the
+/// repository lock is taken (held until the returned guard drops) and an interrupted earlier run
+/// is repaired first; a dry run changes nothing, so it refuses to plan over a half-applied one.
+pub fn open_for_change(
+    ctx: &mut crate::ops::Context,
+    dry_run: bool,
+) -> Result<(Repo, Option<fsutil::RepoLock>)> {
+    let root = Repo::open(&ctx.dir)?.root;
+    let guard = if dry_run {
+        None
+    } else {
+        Some(fsutil::RepoLock::acquire(&root)?)
+    };
+    if !dry_run && repair(&root)? {
+        ctx.shell
+            .warn("an interrupted gomodoff run was found and rolled back")?;
+    }
+    if dry_run && root.join(crate::plan::JOURNAL_DIR).exists() {
+        bail!(
+            "an interrupted gomodoff run left `{}`\nhint: run `gomodoff vendor --yes` or `gomodoff restore --yes`; they roll it back first",
+            crate::plan::JOURNAL_DIR
+        );
+    }
+    Ok((Repo::open(&root)?, guard))
+}
+
+/// After the preview: whether to go on. A dry run stops here; without `--yes` the user is asked
+/// on a terminal, and without a terminal the command refuses.
+pub fn confirm(
+    ctx: &mut crate::ops::Context,
+    dry_run: bool,
+    yes: bool,
+    verb: &str,
+) -> Result<bool> {
+    if dry_run {
+        ctx.shell.status("Dry run", "nothing was changed")?;
+        return Ok(false);
+    }
+    if !yes {
+        if !ctx.shell.is_interactive() {
+            bail!(
+                "not going to {verb}: no terminal to confirm on\nhint: pass --yes to {verb}, or --dry-run to only show the change"
+            );
+        }
+        if !ctx.shell.confirm(&format!("{verb}?"))? {
+            ctx.shell.status("Cancelled", "nothing was changed")?;
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}

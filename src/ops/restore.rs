@@ -7,9 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
-use crate::fsutil::{self, RepoLock};
+use crate::fsutil;
 use crate::lock::{LOCK_FILE, Mode, Tier};
-use crate::ops::repo::Repo;
 use crate::ops::vendor::{self, base_gomod_text};
 use crate::ops::{Context, Outcome};
 use crate::plan::{FileChange, Plan};
@@ -22,17 +21,7 @@ pub struct RestoreOptions {
 }
 
 pub fn restore(ctx: &mut Context, opts: &RestoreOptions) -> Result<Outcome> {
-    let root = Repo::open(&ctx.dir)?.root;
-    let _guard = if opts.dry_run {
-        None
-    } else {
-        Some(RepoLock::acquire(&root)?)
-    };
-    if !opts.dry_run && crate::ops::repo::repair(&root)? {
-        ctx.shell
-            .warn("an interrupted gomodoff run was found and rolled back")?;
-    }
-    let repo = Repo::open(&root)?;
+    let (repo, _guard) = crate::ops::repo::open_for_change(ctx, opts.dry_run)?;
     let Some(lock) = repo.lock.clone() else {
         bail!(
             "nothing to restore: there is no {LOCK_FILE} in `{}`",
@@ -103,20 +92,8 @@ pub fn restore(ctx: &mut Context, opts: &RestoreOptions) -> Result<Outcome> {
             "trees removed"
         }
     )?;
-    if opts.dry_run {
-        ctx.shell.status("Dry run", "nothing was changed")?;
+    if !crate::ops::repo::confirm(ctx, opts.dry_run, opts.yes, "restore")? {
         return Ok(Outcome::Ok);
-    }
-    if !opts.yes {
-        if !ctx.shell.is_interactive() {
-            bail!(
-                "not restoring: no terminal to confirm on\nhint: pass --yes to restore, or --dry-run to only show the change"
-            );
-        }
-        if !ctx.shell.confirm("Restore?")? {
-            ctx.shell.status("Cancelled", "nothing was changed")?;
-            return Ok(Outcome::Ok);
-        }
     }
     plan.apply(&repo.root)?;
     if !opts.keep_tree {

@@ -16,7 +16,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use rayon::prelude::*;
 
 use crate::dirhash;
-use crate::fsutil::{self, RepoLock};
+use crate::fsutil;
 use crate::gomod::GoMod;
 use crate::gosum::GoSum;
 use crate::graph::{
@@ -46,23 +46,7 @@ pub struct VendorOptions {
 }
 
 pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
-    let repo_root = Repo::open(&ctx.dir)?.root;
-    let _lock = if opts.dry_run {
-        None
-    } else {
-        Some(RepoLock::acquire(&repo_root)?)
-    };
-    if !opts.dry_run && repo::repair(&repo_root)? {
-        ctx.shell
-            .warn("an interrupted gomodoff run was found and rolled back")?;
-    }
-    if opts.dry_run && repo_root.join(plan::JOURNAL_DIR).exists() {
-        bail!(
-            "an interrupted gomodoff run left `{}`\nhint: run `gomodoff vendor --yes` or `gomodoff restore --yes`; they roll it back first",
-            plan::JOURNAL_DIR
-        );
-    }
-    let repo = Repo::open(&repo_root)?;
+    let (repo, _guard) = repo::open_for_change(ctx, opts.dry_run)?;
     let mode = opts
         .mode
         .or(repo.config.mode)
@@ -828,20 +812,8 @@ fn show_and_apply(
     let diff = planned.plan.render_diff(color);
     write!(ctx.shell.out(), "{diff}")?;
     print_summary(ctx, &planned.summary, &planned.lock.dir)?;
-    if opts.dry_run {
-        ctx.shell.status("Dry run", "nothing was changed")?;
+    if !repo::confirm(ctx, opts.dry_run, opts.yes, "apply")? {
         return Ok(Outcome::Ok);
-    }
-    if !opts.yes {
-        if !ctx.shell.is_interactive() {
-            bail!(
-                "not applying: no terminal to confirm on\nhint: pass --yes to apply, or --dry-run to only show the change"
-            );
-        }
-        if !ctx.shell.confirm("Apply these changes?")? {
-            ctx.shell.status("Cancelled", "nothing was changed")?;
-            return Ok(Outcome::Ok);
-        }
     }
     let src = source::open(ctx)?;
     ctx.shell.status(
