@@ -89,7 +89,7 @@ pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
 
 /// Held while a command changes a repository; released on drop. The lock file lives in the
 /// system temp directory (named after the repository's canonical path) so that taking it writes
-/// nothing into the repository.
+/// nothing into the repository, and is removed when the lock is released.
 #[derive(Debug)]
 pub struct RepoLock {
     _file: File,
@@ -106,24 +106,60 @@ impl RepoLock {
             path: path.clone(),
             source,
         };
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(lock_err)?;
-        match file.try_lock() {
-            Ok(()) => Ok(RepoLock { _file: file, path }),
-            Err(fs::TryLockError::WouldBlock) => Err(FsError::Locked {
-                repo: canonical,
-                lock: path,
-            }),
-            Err(fs::TryLockError::Error(e)) => Err(lock_err(e)),
+        // The holder removes the file when it is done, so a file we opened may have been
+        // unlinked between our open and our lock: then the lock guards nothing, and we retry on
+        // whatever file the path names now.
+        loop {
+            let file = File::options()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(lock_err)?;
+            match file.try_lock() {
+                Ok(()) => {
+                    if same_file(&file, &path) {
+                        return Ok(RepoLock { _file: file, path });
+                    }
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(FsError::Locked {
+                        repo: canonical,
+                        lock: path,
+                    });
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(lock_err(e)),
+            }
         }
     }
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+impl Drop for RepoLock {
+    /// Remove the lock file while still holding the lock, so no file is left behind and a
+    /// waiting run that opened it notices (see [`RepoLock::acquire`]).
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// Whether `path` still names the open `file`.
+fn same_file(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (file, path);
+        true
     }
 }
 
@@ -202,8 +238,11 @@ mod tests {
             second.to_string().contains("another gomodoff is running"),
             "{second}"
         );
+        let path = first.path().to_path_buf();
         drop(first);
-        RepoLock::acquire(dir.path()).unwrap();
+        assert!(!path.exists(), "the lock file is removed on release");
+        let again = RepoLock::acquire(dir.path()).unwrap();
+        assert!(again.path().exists());
     }
 
     #[test]
