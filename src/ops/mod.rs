@@ -17,6 +17,7 @@ pub mod restore;
 pub mod source;
 pub mod status;
 pub mod vendor;
+pub mod vendor_mode;
 pub mod verify;
 
 /// What a command found, as the process exit code says it.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 
 use crate::fsutil::{self, RepoLock};
-use crate::lock::{LOCK_FILE, Tier};
+use crate::lock::{LOCK_FILE, Mode, Tier};
 use crate::ops::repo::Repo;
 use crate::ops::vendor::{self, base_gomod_text};
 use crate::ops::{Context, Outcome};
@@ -39,6 +39,9 @@ pub fn restore(ctx: &mut Context, opts: &RestoreOptions) -> Result<Outcome> {
             repo.root.display()
         );
     };
+    if lock.mode == Mode::Vendor {
+        return crate::ops::vendor_mode::restore(ctx, &repo, &lock, opts);
+    }
     let mut plan = Plan::default();
     if lock.modfile == "go.mod" {
         let base = base_gomod_text(&repo)?;
