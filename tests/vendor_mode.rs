@@ -348,20 +348,28 @@ fn a_tampered_cache_directory_is_not_used() {
     let Some(h) = Harness::new() else { return };
     let theirs = h.project("basic");
     let ours = copy_of(&h, &theirs, "basic-ours");
+    let fresh = copy_of(&h, &theirs, "basic-fresh");
     h.go_ok(&theirs, &["mod", "vendor"]);
+    vendor_mode(&h, &ours, &[]);
     let extracted = h.gomodcache().join("example.com/tagged@v1.0.0/tagged.go");
     assert!(extracted.is_file(), "go extracted the module");
     let mut bytes = fs::read(&extracted).unwrap();
     bytes.extend_from_slice(b"// tampered\n");
     fs::write(&extracted, bytes).unwrap();
-    let out = h.gomodoff(&ours, &["vendor", "--mode", "vendor", "--yes"]);
+    let warning = "does not match go.sum; using its zip instead";
+
+    // A first run checks every module it reads.
+    let out = h.gomodoff(&fresh, &["vendor", "--mode", "vendor", "--yes"]);
     assert_success(&out, "vendor with a tampered cache directory");
-    assert!(
-        stderr(&out).contains("does not match go.sum; using its zip instead"),
-        "{}",
-        stderr(&out)
-    );
-    assert_same_vendor(&ours, &theirs, "tampered cache");
+    assert!(stderr(&out).contains(warning), "{}", stderr(&out));
+    assert_same_vendor(&fresh, &theirs, "tampered cache");
+
+    // A later run, which trusts only files identical to the ones it checked before, too.
+    let out = h.gomodoff(&ours, &["vendor", "--yes"]);
+    assert_success(&out, "second vendor with a tampered cache directory");
+    assert!(stderr(&out).contains(warning), "{}", stderr(&out));
+    assert!(stderr(&out).contains("nothing to do"), "{}", stderr(&out));
+    assert_same_vendor(&ours, &theirs, "tampered cache, second run");
 }
 
 /// For several edits of go.mod after vendoring, gomodoff status names exactly the modules go's

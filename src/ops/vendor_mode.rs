@@ -69,7 +69,9 @@ const BACKUP_STAGING: &str = "vendor-backup";
 /// repaired.
 pub fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Outcome> {
     check_options(repo, opts)?;
+    let start = std::time::Instant::now();
     let settings = GoSettings::read(&repo.root);
+    let go_env_time = start.elapsed();
     if let Some(work) = &settings.gowork {
         bail!(
             "`{}` puts this module in a workspace; vendoring a workspace (`go work vendor`) is not supported yet\nhint: set GOWORK=off to vendor this module on its own, as `go mod vendor` does",
@@ -82,7 +84,8 @@ pub fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Ou
         )?;
     }
     let src = source::open(ctx)?;
-    let computed = compute(repo, src.as_ref(), &settings)?;
+    let mut computed = compute(repo, src.as_ref(), &settings)?;
+    computed.timings.0.insert(0, ("go env", go_env_time));
     for w in &computed.warnings {
         ctx.shell.warn(w)?;
     }
@@ -91,8 +94,15 @@ pub fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Ou
             .status("Fresh", "no dependencies to vendor; nothing to do")?;
         return Ok(Outcome::Ok);
     }
+    let start = std::time::Instant::now();
     let planned = plan_vendor(repo, &computed, &src.describe())?;
-    show_and_apply(ctx, repo, opts, &computed, planned)
+    computed.timings.add("plan", start);
+    let outcome = show_and_apply(ctx, repo, opts, &mut computed, planned)?;
+    for (phase, d) in &computed.timings.0 {
+        ctx.shell
+            .verbose(&format!("  {phase:<20} {:>8.3}s", d.as_secs_f64()))?;
+    }
+    Ok(outcome)
 }
 
 /// Vendor mode writes `vendor/` only, where the go command reads it, and never go.mod.
@@ -695,6 +705,8 @@ struct Computed {
     /// Every file of the new `vendor/`, modules.txt included, with its digest and source.
     files: BTreeMap<String, NewFile>,
     warnings: Vec<String>,
+    /// Wall time of each phase, shown with `-v`.
+    timings: Timings,
     /// Zips extracted for this run; removed when the command ends.
     _temp: Option<tempfile::TempDir>,
 }
@@ -708,7 +720,24 @@ struct NewFile {
     module: Option<ModuleVersion>,
 }
 
+/// Wall time per phase, accumulated.
+#[derive(Debug, Default)]
+struct Timings(Vec<(&'static str, std::time::Duration)>);
+
+impl Timings {
+    fn add(&mut self, phase: &'static str, since: std::time::Instant) {
+        let d = since.elapsed();
+        match self.0.iter_mut().find(|(p, _)| *p == phase) {
+            Some((_, total)) => *total += d,
+            None => self.0.push((phase, d)),
+        }
+    }
+}
+
 fn compute(repo: &Repo, src: &dyn ModuleSource, settings: &GoSettings) -> Result<Computed> {
+    let mut timings = Timings::default();
+    let start = std::time::Instant::now();
+    let previous = Previous::read(repo)?;
     let gomod = repo.gomod()?;
     let gosum = repo.gosum()?;
     let main = main_module(&gomod)?;
@@ -722,6 +751,7 @@ fn compute(repo: &Repo, src: &dyn ModuleSource, settings: &GoSettings) -> Result
         .context("failed to load the module graph")?;
     let build_list = graph.build_list();
     let go_versions = go_versions(repo, src, &gosum, &graph, &build_list)?;
+    timings.add("module graph", start);
     let inputs = Inputs {
         main_root: repo.root.clone(),
         main_path: main.path.clone(),
@@ -797,13 +827,26 @@ fn compute(repo: &Repo, src: &dyn ModuleSource, settings: &GoSettings) -> Result
             .iter()
             .map(|(m, f)| (m.clone(), f.root.clone()))
             .collect();
+        let start = std::time::Instant::now();
         let result = vendoring::compute(&inputs.input(dirs));
+        timings.add("packages", start);
         let (suspects, failure) = match result {
             Ok(tree) => {
-                let suspects: Vec<ModuleVersion> = consulted(&tree, &build_list, &inputs.main_path)
-                    .into_iter()
-                    .filter(|m| modules.get(m).is_some_and(|f| !f.checked()))
-                    .collect();
+                let mut suspects: Vec<ModuleVersion> =
+                    consulted(&tree, &build_list, &inputs.main_path)
+                        .into_iter()
+                        .filter(|m| modules.get(m).is_some_and(|f| !f.checked()))
+                        .collect();
+                if let Some(previous) = &previous {
+                    let start = std::time::Instant::now();
+                    for (m, digests) in previous.vouch(&tree, &suspects, &modules, &gosum) {
+                        suspects.retain(|s| *s != m);
+                        if let Some(f) = modules.get_mut(&m) {
+                            f.digests = Some(digests);
+                        }
+                    }
+                    timings.add("compare with lock", start);
+                }
                 if suspects.is_empty() {
                     break tree;
                 }
@@ -840,6 +883,7 @@ fn compute(repo: &Repo, src: &dyn ModuleSource, settings: &GoSettings) -> Result
                 (suspects, Some(e))
             }
         };
+        let start = std::time::Instant::now();
         let checks: Vec<(ModuleVersion, Result<Option<Digests>>)> = suspects
             .par_iter()
             .map(|m| {
@@ -850,6 +894,7 @@ fn compute(repo: &Repo, src: &dyn ModuleSource, settings: &GoSettings) -> Result
                 (m.clone(), check_dir(&f.root, c, &gosum))
             })
             .collect();
+        timings.add("check module trees", start);
         let mut replaced = false;
         for (m, checked) in checks {
             match checked? {
@@ -877,13 +922,16 @@ fn compute(repo: &Repo, src: &dyn ModuleSource, settings: &GoSettings) -> Result
         }
     };
 
+    let start = std::time::Instant::now();
     let files = new_files(&tree, &modules)?;
+    timings.add("file digests", start);
     Ok(Computed {
         inputs,
         tree,
         modules,
         files,
         warnings,
+        timings,
         _temp: zips.temp,
     })
 }
@@ -922,6 +970,99 @@ fn go_versions(
         })
         .collect();
     results.into_iter().collect()
+}
+
+/// What gomodoff wrote last time, when the listing still matches the lock: the vendored files
+/// of a module that are byte for byte the ones checked then need no new check of the module.
+struct Previous {
+    modules: Vec<LockedModule>,
+    /// Listing lines per module (index into `modules`), keyed relative to the module's root.
+    files: HashMap<usize, Digests>,
+}
+
+impl Previous {
+    fn read(repo: &Repo) -> Result<Option<Previous>> {
+        let Some(lock) = repo.lock.as_ref().filter(|l| l.mode == Mode::Vendor) else {
+            return Ok(None);
+        };
+        let Some(state) = &lock.vendor else {
+            return Ok(None);
+        };
+        let Some(listing) = fsutil::read_optional(&repo.root.join(LISTING_FILE))? else {
+            return Ok(None);
+        };
+        if fsutil::sha256_hex(&listing) != state.sum_sha256 {
+            return Ok(None);
+        }
+        let Ok(lines) = parse_listing(&listing) else {
+            return Ok(None);
+        };
+        let owners = LockOwners::new(&lock.modules);
+        let mut files: HashMap<usize, Digests> = HashMap::new();
+        for (file, digest) in lines {
+            if let Some(i) = owners.owner(&file) {
+                let rel = file[lock.modules[i].dir.len()..].trim_start_matches('/');
+                files.entry(i).or_default().insert(rel.to_string(), digest);
+            }
+        }
+        Ok(Some(Previous {
+            modules: lock.modules.clone(),
+            files,
+        }))
+    }
+
+    /// The suspects whose vendored files are exactly those gomodoff checked and wrote last
+    /// time (same version, same go.sum hash, same files and bytes), with their digests. A module
+    /// that provides no package now is never vouched for: it must be checked in full.
+    fn vouch(
+        &self,
+        tree: &VendorTree,
+        suspects: &[ModuleVersion],
+        modules: &HashMap<ModuleVersion, ModuleFiles>,
+        gosum: &GoSum,
+    ) -> Vec<(ModuleVersion, Digests)> {
+        let mut by_module: HashMap<&ModuleVersion, Vec<&Path>> = HashMap::new();
+        let vendored: BTreeSet<String> = tree.packages.keys().map(|m| m.path.clone()).collect();
+        let by_path: HashMap<&str, &ModuleVersion> =
+            tree.packages.keys().map(|m| (m.path.as_str(), m)).collect();
+        for f in &tree.files {
+            if let Some(m) = owner(&f.dest, &vendored).map(|p| by_path[p]) {
+                by_module.entry(m).or_default().push(&f.source);
+            }
+        }
+        suspects
+            .par_iter()
+            .filter_map(|m| {
+                let files = modules.get(m)?;
+                let Content::Module(c) = &files.content else {
+                    return None;
+                };
+                let i = self.modules.iter().position(|o| {
+                    o.path == m.path
+                        && o.version == m.version
+                        && o.replace_path == c.path
+                        && o.replace_version.as_deref() == Some(c.version.as_str())
+                })?;
+                let want_sum = gosum.zip_hash(&c.path, &c.version)?;
+                if self.modules[i].zip_h1.as_deref() != Some(want_sum) {
+                    return None;
+                }
+                let before = self.files.get(&i)?;
+                let sources = by_module.get(m)?;
+                if sources.len() != before.len() {
+                    return None;
+                }
+                let mut now = Digests::new();
+                for source in sources {
+                    let rel = source.strip_prefix(&files.root).ok()?;
+                    let rel = rel.to_string_lossy().replace('\\', "/");
+                    let bytes = fs::read(source).ok()?;
+                    now.insert(rel, Sha256::digest(&bytes).into());
+                }
+                (now == *before).then(|| (m.clone(), now))
+            })
+            .collect()
+    }
 }
 
 /// The build-list modules whose files decided the result: every module whose path is a prefix
@@ -1407,7 +1548,7 @@ fn show_and_apply(
     ctx: &mut Context,
     repo: &Repo,
     opts: &VendorOptions,
-    computed: &Computed,
+    computed: &mut Computed,
     planned: VendorPlan,
 ) -> Result<Outcome> {
     let color = ctx.shell.color();
@@ -1446,6 +1587,7 @@ fn show_and_apply(
         return Ok(Outcome::Ok);
     }
     let staging = repo.root.join(STAGING_DIR);
+    let start = std::time::Instant::now();
     let staged = (|| -> Result<u64> {
         fsutil::remove_dir_all_if_exists(&staging)
             .with_context(|| format!("failed to clear `{}`", staging.display()))?;
@@ -1466,7 +1608,10 @@ fn show_and_apply(
             return Err(e);
         }
     };
+    computed.timings.add("stage vendor/", start);
+    let start = std::time::Instant::now();
     planned.plan.apply(&repo.root)?;
+    computed.timings.add("transaction", start);
     ctx.shell.status(
         "Vendored",
         &format!(
