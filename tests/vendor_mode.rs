@@ -436,3 +436,75 @@ fn a_workspace_is_refused_with_what_to_do() {
     vendor_mode(&h, &dir, &[]);
     assert!(dir.join("vendor/modules.txt").is_file());
 }
+
+/// A failure at any step of vendoring over an existing vendor/ (or of restoring it) leaves
+/// every byte as it was, backup included; a run killed half-way is repaired by the next one.
+#[test]
+fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
+    let Some(h) = Harness::new() else { return };
+    let dir = h.project("basic");
+    h.go_ok(&dir, &["mod", "vendor"]);
+    fs::write(dir.join("vendor/NOTES.txt"), "mine\n").unwrap();
+    let before = read_tree(&dir);
+    let steps = [
+        "extract",
+        "journal",
+        "remove-tree",
+        "rename-tree",
+        "write:gomodoff.lock",
+        "write:gomodoff.vendor.sum",
+        "commit",
+    ];
+    for step in steps {
+        let out = h
+            .gomodoff_command(&dir)
+            .env("GOMODOFF_FAIL_AT", step)
+            .args(["vendor", "--mode", "vendor", "--yes"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "step {step}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("injected failure at step `{step}`")),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(
+            read_tree(&dir),
+            before,
+            "repository changed after failing at {step}"
+        );
+    }
+    let out = h
+        .gomodoff_command(&dir)
+        .env("GOMODOFF_ABORT_AT", "rename-tree")
+        .args(["vendor", "--mode", "vendor", "--yes"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the run was killed");
+    vendor_mode(&h, &dir, &[]);
+    let vendored = read_tree(&dir);
+    for step in [
+        "journal",
+        "remove-tree",
+        "rename-tree",
+        "write:gomodoff.lock",
+        "commit",
+    ] {
+        let out = h
+            .gomodoff_command(&dir)
+            .env("GOMODOFF_FAIL_AT", step)
+            .args(["restore", "--yes"])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "restore, step {step}: {}",
+            stderr(&out)
+        );
+        assert_eq!(read_tree(&dir), vendored, "restore failing at {step}");
+    }
+    let out = h.gomodoff(&dir, &["restore", "--yes"]);
+    assert_success(&out, "restore");
+    assert_eq!(read_tree(&dir), before, "restore after the failures");
+}

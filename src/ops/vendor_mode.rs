@@ -62,6 +62,8 @@ pub const VENDOR_DIR: &str = "vendor";
 pub const LISTING_FILE: &str = "gomodoff.vendor.sum";
 /// Where the `vendor/` from before gomodoff is kept.
 pub const BACKUP_DIR: &str = ".gomodoff/vendor-backup/vendor";
+/// How many removed files of one module the preview names without `-v`.
+const MAX_NAMED: usize = 20;
 /// The backup's name in the staging directory.
 const BACKUP_STAGING: &str = "vendor-backup";
 
@@ -1678,7 +1680,7 @@ fn print_summary(ctx: &mut Context, computed: &Computed, planned: &VendorPlan) -
     #[derive(Default)]
     struct Counts {
         added: usize,
-        removed: usize,
+        removed: Vec<String>,
         changed: usize,
         files: usize,
     }
@@ -1703,7 +1705,11 @@ fn print_summary(ctx: &mut Context, computed: &Computed, planned: &VendorPlan) -
     let mut foreign = Vec::new();
     for file in current.files.keys() {
         if !computed.files.contains_key(file) {
-            counts.entry(key(file)).or_default().removed += 1;
+            counts
+                .entry(key(file))
+                .or_default()
+                .removed
+                .push(format!("{VENDOR_DIR}/{file}"));
             if !current.listed.contains_key(file) {
                 foreign.push(format!("{VENDOR_DIR}/{file}"));
             }
@@ -1718,14 +1724,16 @@ fn print_summary(ctx: &mut Context, computed: &Computed, planned: &VendorPlan) -
         counts.entry(path.to_string()).or_default();
     }
     let (mut added, mut updated, mut removed, mut unchanged) = (0, 0, 0, 0);
+    let verbose = ctx.shell.verbosity() == crate::shell::Verbosity::Verbose;
     let mut lines = Vec::new();
     for (path, c) in &counts {
-        let touched = c.added + c.removed + c.changed > 0;
+        let gone = c.removed.len();
+        let touched = c.added + gone + c.changed > 0;
         if path.is_empty() {
             if touched {
                 lines.push(format!(
-                    "  ! files outside any module: {} added, {} removed, {} changed",
-                    c.added, c.removed, c.changed
+                    "  ! files outside any module: {} added, {gone} removed, {} changed",
+                    c.added, c.changed
                 ));
             }
             continue;
@@ -1736,9 +1744,9 @@ fn print_summary(ctx: &mut Context, computed: &Computed, planned: &VendorPlan) -
             (_, None) => {
                 removed += 1;
                 let v = old.map(|v| format!(" {v}")).unwrap_or_default();
-                format!("  - {path}{v}: {} files removed", c.removed)
+                format!("  - {path}{v}: {gone} files removed")
             }
-            (None, Some(v)) if c.removed == 0 && c.changed == 0 => {
+            (None, Some(v)) if gone == 0 && c.changed == 0 => {
                 added += 1;
                 if c.files == 0 {
                     format!("  + {path} {v}: no packages (a modules.txt line only)")
@@ -1757,12 +1765,18 @@ fn print_summary(ctx: &mut Context, computed: &Computed, planned: &VendorPlan) -
                     _ => format!(" {n}"),
                 };
                 format!(
-                    "  ~ {path}{versions}: {} added, {} removed, {} changed",
-                    c.added, c.removed, c.changed
+                    "  ~ {path}{versions}: {} added, {gone} removed, {} changed",
+                    c.added, c.changed
                 )
             }
         };
         lines.push(line);
+        // Files that leave vendor/ are named (a long list only with -v).
+        if gone > 0 && (gone <= MAX_NAMED || verbose) {
+            lines.extend(c.removed.iter().map(|f| format!("      - {f}")));
+        } else if gone > 0 {
+            lines.push(format!("      ({gone} files; -v names them)"));
+        }
     }
     let out = ctx.shell.out();
     writeln!(
