@@ -193,6 +193,20 @@ pub struct LockFile {
     /// SHA-256 of go.sum when gomodoff last ran.
     pub gosum_sha256: String,
     pub modules: Vec<LockedModule>,
+    /// Vendor mode: what `verify` and `restore` need beyond the modules.
+    pub vendor: Option<VendorState>,
+}
+
+/// Vendor mode's own record: `vendor/` must stay byte-identical to what go writes, so the
+/// per-file digests live in a listing beside it and the `vendor/` from before gomodoff in a
+/// backup directory.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VendorState {
+    /// SHA-256 (hex) of the listing `gomodoff.vendor.sum` gomodoff wrote.
+    pub sum_sha256: String,
+    /// Where the `vendor/` that was there before gomodoff is kept (relative to the repository);
+    /// `None` when there was none.
+    pub backup: Option<String>,
 }
 
 impl LockFile {
@@ -223,6 +237,16 @@ impl LockFile {
             gomod_after: get("gomod_after")?,
             gosum_sha256: get("gosum_sha256")?,
             modules: Vec::new(),
+            vendor: doc
+                .get("vendor_sum_sha256")
+                .and_then(Item::as_str)
+                .map(|sum| VendorState {
+                    sum_sha256: sum.to_string(),
+                    backup: doc
+                        .get("vendor_backup")
+                        .and_then(Item::as_str)
+                        .map(str::to_string),
+                }),
         };
         if let Some(item) = doc.get("module") {
             let tables = item
@@ -247,6 +271,12 @@ impl LockFile {
         doc["gosum_sha256"] = value(&self.gosum_sha256);
         doc["gomod_before"] = value(&self.gomod_before);
         doc["gomod_after"] = value(&self.gomod_after);
+        if let Some(v) = &self.vendor {
+            doc["vendor_sum_sha256"] = value(&v.sum_sha256);
+            if let Some(b) = &v.backup {
+                doc["vendor_backup"] = value(b);
+            }
+        }
         let mut arr = ArrayOfTables::new();
         for m in &self.modules {
             let mut t = Table::new();
@@ -401,6 +431,7 @@ mod tests {
                     vendor_h1: None,
                 },
             ],
+            vendor: None,
         }
     }
 
@@ -410,6 +441,22 @@ mod tests {
         let text = lock.render();
         assert_eq!(LockFile::parse(&text).unwrap(), lock);
         assert!(text.starts_with("# Written by gomodoff"));
+    }
+
+    #[test]
+    fn vendor_state_round_trips_with_and_without_a_backup() {
+        for backup in [None, Some(".gomodoff/vendor-backup/vendor".to_string())] {
+            let mut lock = sample();
+            lock.mode = Mode::Vendor;
+            lock.modules[0].vendor_h1 = Some("h1:xyz=".into());
+            lock.vendor = Some(VendorState {
+                sum_sha256: "ab".repeat(32),
+                backup: backup.clone(),
+            });
+            let text = lock.render();
+            assert_eq!(text.contains("vendor_backup"), backup.is_some());
+            assert_eq!(LockFile::parse(&text).unwrap(), lock);
+        }
     }
 
     #[test]

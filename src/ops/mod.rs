@@ -21,6 +21,7 @@ pub mod source;
 pub mod status;
 pub mod unpack;
 pub mod vendor;
+pub mod vendor_mode;
 pub mod verify;
 
 /// What a command found, as the process exit code says it.

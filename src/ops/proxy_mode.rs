@@ -341,6 +341,7 @@ fn plan_tree(
         gomod_after: repo.gomod_text.clone(),
         gosum_sha256: fsutil::sha256_hex(gosum_bytes.as_bytes()),
         modules: locked,
+        vendor: None,
     };
     plan.files.push(FileChange {
         path: PathBuf::from(LOCK_FILE),

@@ -28,6 +28,9 @@ pub fn restore(ctx: &mut Context, opts: &RestoreOptions) -> Result<Outcome> {
             repo.root.display()
         );
     };
+    if lock.mode == Mode::Vendor {
+        return crate::ops::vendor_mode::restore(ctx, &repo, &lock, opts);
+    }
     let mut plan = Plan::default();
     let proxy = lock.mode == Mode::Proxy;
     if proxy {

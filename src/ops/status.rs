@@ -9,7 +9,7 @@ use anyhow::Result;
 
 use crate::fsutil;
 use crate::gomod::GoMod;
-use crate::lock::Tier;
+use crate::lock::{Mode, Tier};
 use crate::ops::repo::Repo;
 use crate::ops::vendor::{HASHES_EXT, base_gomod_text, hashes_path};
 use crate::ops::{Context, Outcome};
@@ -59,6 +59,9 @@ pub fn drift(repo: &Repo) -> Result<Vec<String>> {
     let Some(lock) = &repo.lock else {
         return Ok(vec!["not vendored: there is no gomodoff.lock".into()]);
     };
+    if lock.mode == Mode::Vendor {
+        return crate::ops::vendor_mode::drift(repo, lock);
+    }
     let mut out = Vec::new();
     let base = base_gomod_text(repo)?;
     if base != lock.gomod_before {

@@ -62,6 +62,7 @@ pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
     }
     match mode {
         Mode::Replace => {}
+        Mode::Vendor => return super::vendor_mode::vendor(ctx, &repo, opts),
         other => bail!("`gomodoff vendor --mode {other}` is not yet implemented"),
     }
     if opts.report_dropped {
@@ -267,6 +268,7 @@ pub fn plan_replace(
         gomod_after: new_modfile_text.clone(),
         gosum_sha256: fsutil::sha256_hex(gosum_bytes.as_bytes()),
         modules: locked,
+        vendor: None,
     };
     plan.files.push(FileChange {
         path: PathBuf::from(&modfile),
@@ -548,10 +550,10 @@ pub fn main_module(gomod: &GoMod) -> Result<MainModule> {
 }
 
 /// Reads go.mod files for the graph, each checked against go.sum before it is used.
-struct Loader<'a> {
-    repo_root: &'a Path,
-    src: &'a dyn ModuleSource,
-    gosum: &'a GoSum,
+pub struct Loader<'a> {
+    pub repo_root: &'a Path,
+    pub src: &'a dyn ModuleSource,
+    pub gosum: &'a GoSum,
 }
 
 impl graph::SummaryLoader for Loader<'_> {

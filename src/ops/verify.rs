@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::dirhash;
 use crate::fsutil;
 use crate::gosum::GoSum;
-use crate::lock::{LockedModule, Tier};
+use crate::lock::{LockedModule, Mode, Tier};
 use crate::ops::repo::Repo;
 use crate::ops::vendor::hashes_path;
 use crate::ops::{Context, Outcome};
@@ -38,14 +38,17 @@ pub fn verify(ctx: &mut Context) -> Result<Outcome> {
     };
     let gosum = repo.gosum()?;
     let dir = repo.root.join(&lock.dir);
-    let mut findings: Vec<Finding> = lock
-        .modules
-        .par_iter()
-        .map(|m| verify_module(&dir, m, &gosum))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
-        .collect();
+    let mut findings: Vec<Finding> = if lock.mode == Mode::Vendor {
+        crate::ops::vendor_mode::verify_findings(&repo, lock)?
+    } else {
+        lock.modules
+            .par_iter()
+            .map(|m| verify_module(&dir, m, &gosum))
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect()
+    };
     findings.sort_by(|a, b| (&a.module, &a.file).cmp(&(&b.module, &b.file)));
     let bad_modules: std::collections::BTreeSet<&str> =
         findings.iter().map(|f| f.module.as_str()).collect();
