@@ -80,7 +80,8 @@ run_replace() {
 	local name=$1 src=$2 dir="$WORK/run/$1" logs="$WORK/logs/$1" t
 	corpus_copy "$src" "$dir"
 	t=$(now)
-	if ! "$GOMODOFF" -C "$dir" --modcache "$GOMODCACHE" vendor --yes </dev/null >"$logs.vendor" 2>&1; then
+	# (cd rather than -C: a global -C is also read as `vendor --dir` by the CLI as of this writing)
+	if ! (cd "$dir" && "$GOMODOFF" --modcache "$GOMODCACHE" vendor --yes) </dev/null >"$logs.vendor" 2>&1; then
 		echo "  gomodoff vendor: $(elapsed "$t")s"
 		echo "  FAIL gomodoff vendor exited non-zero"
 		tail_of "$logs.vendor"
@@ -120,7 +121,7 @@ run_replace() {
 		echo "  offline go vet ./...: $(elapsed "$t")s"
 	fi
 	t=$(now)
-	if ! offline "$GOMODOFF" -C "$dir" check </dev/null >"$logs.check" 2>&1; then
+	if ! (cd "$dir" && offline "$GOMODOFF" check) </dev/null >"$logs.check" 2>&1; then
 		echo "  FAIL gomodoff check"
 		tail_of "$logs.check"
 		return 1
@@ -142,7 +143,7 @@ run_vendor() {
 	fi
 	echo "  go mod vendor: $(elapsed "$t")s"
 	t=$(now)
-	if ! "$GOMODOFF" -C "$ours" --modcache "$GOMODCACHE" vendor --mode vendor --yes </dev/null \
+	if ! (cd "$ours" && "$GOMODOFF" --modcache "$GOMODCACHE" vendor --mode vendor --yes) </dev/null \
 		>"$logs.vendor" 2>&1; then
 		echo "  gomodoff vendor --mode vendor: $(elapsed "$t")s"
 		echo "  FAIL gomodoff vendor --mode vendor exited non-zero"

@@ -128,7 +128,7 @@ corpus_projects() {
 }
 
 # corpus_resolve NAME — the module@version for NAME: given whole, or the projects.txt line whose
-# module path is NAME or ends in /NAME.
+# module path is NAME or ends in /NAME (a /vN suffix aside: `echo` finds github.com/labstack/echo/v4).
 corpus_resolve() {
 	local name=$1 p
 	if [[ $name == *@* ]]; then
@@ -136,7 +136,8 @@ corpus_resolve() {
 		return
 	fi
 	while read -r p; do
-		if [[ ${p%@*} == "$name" || ${p%@*} == */"$name" ]]; then
+		local path=${p%@*}
+		if [[ $path == "$name" || $path == */"$name" || $path =~ /$name/v[0-9]+$ ]]; then
 			echo "$p"
 			return
 		fi
