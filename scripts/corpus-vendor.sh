@@ -80,7 +80,6 @@ run_replace() {
 	local name=$1 src=$2 dir="$WORK/run/$1" logs="$WORK/logs/$1" t
 	corpus_copy "$src" "$dir"
 	t=$(now)
-	# (cd rather than -C: a global -C is also read as `vendor --dir` by the CLI as of this writing)
 	if ! (cd "$dir" && "$GOMODOFF" --modcache "$GOMODCACHE" vendor --yes) </dev/null >"$logs.vendor" 2>&1; then
 		echo "  gomodoff vendor: $(elapsed "$t")s"
 		echo "  FAIL gomodoff vendor exited non-zero"
