@@ -76,7 +76,8 @@ export GOPROXY=off GOSUMDB=off
 measure() {
 	local name=$1 dir=$2 n status=0
 	shift 2
-	n=$(($(wc -l <"$WORK/$name.runs" 2>/dev/null || echo 0) + 1))
+	n=1
+	[[ ! -f $WORK/$name.runs ]] || n=$(($(wc -l <"$WORK/$name.runs") + 1))
 	(cd "$dir" && /usr/bin/time -f '%e %M' -o "$WORK/time.out" "$@") </dev/null \
 		>"$WORK/logs/$name.$n" 2>&1 || status=$?
 	echo "$(tail -n1 "$WORK/time.out" | awk '{ print $1, $2 }') $status" >>"$WORK/$name.runs"
@@ -156,7 +157,7 @@ row() { # what reference-label ref-name gomodoff-label gmo-name
 echo
 echo "bench: $project, $modules modules in the build list, $zips zips, best of $runs, $(nproc) cores"
 printf "%-8s %-26s %8s %8s   %-30s %8s %8s   %7s %7s\n" "" "reference" "s" "MiB" "gomodoff" "s" "MiB" \
-	"time ×" "mem ×"
+	"s ratio" "MiB rat"
 row vendor "go mod vendor" go-vendor "vendor --mode vendor" gmo-vendor
 row verify "go mod verify" go-verify "verify (replace mode)" gmo-verify
 row extract "unzip -q ($zips zips)" unzip "vendor (replace mode)" gmo-replace
