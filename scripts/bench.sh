@@ -147,17 +147,17 @@ row() { # what reference-label ref-name gomodoff-label gmo-name
 		rs = nr == 2 ? sprintf("%8.2f %8.1f", a[1], a[2]) : sprintf("%8s %8s", "FAIL", "-")
 		gs = ng == 2 ? sprintf("%8.2f %8.1f", b[1], b[2]) : sprintf("%8s %8s", "FAIL", "-")
 		if (nr == 2 && ng == 2) {
-			ts = a[1] > 0 ? sprintf("%7.2f", b[1] / a[1]) : sprintf("%7s", "-")
-			ms = a[2] > 0 ? sprintf("%7.2f", b[2] / a[2]) : sprintf("%7s", "-")
-		} else { ts = sprintf("%7s", "-"); ms = sprintf("%7s", "-") }
+			ts = a[1] > 0 ? sprintf("%9.2f", b[1] / a[1]) : sprintf("%9s", "-")
+			ms = a[2] > 0 ? sprintf("%9.2f", b[2] / a[2]) : sprintf("%9s", "-")
+		} else { ts = sprintf("%9s", "-"); ms = sprintf("%9s", "-") }
 		printf "%-8s %-26s %s   %-30s %s   %s %s\n", what, rl, rs, gl, gs, ts, ms
 	}'
 }
 
 echo
 echo "bench: $project, $modules modules in the build list, $zips zips, best of $runs, $(nproc) cores"
-printf "%-8s %-26s %8s %8s   %-30s %8s %8s   %7s %7s\n" "" "reference" "s" "MiB" "gomodoff" "s" "MiB" \
-	"s ratio" "MiB rat"
+printf "%-8s %-26s %8s %8s   %-30s %8s %8s   %9s %9s\n" "" "reference" "s" "MiB" "gomodoff" "s" "MiB" \
+	"s ratio" "MiB ratio"
 row vendor "go mod vendor" go-vendor "vendor --mode vendor" gmo-vendor
 row verify "go mod verify" go-verify "verify (replace mode)" gmo-verify
 row extract "unzip -q ($zips zips)" unzip "vendor (replace mode)" gmo-replace
