@@ -77,7 +77,7 @@ offline() {
 
 # run_replace NAME SRC — replace mode for one project; prints `ok` or `FAIL <why>`.
 run_replace() {
-	local name=$1 src=$2 dir="$WORK/run/$1" logs="$WORK/logs/$1" t
+	local name=$1 src=$2 dir="$SCRATCH/run/$1" logs="$WORK/logs/$1" t
 	corpus_copy "$src" "$dir"
 	t=$(now)
 	if ! (cd "$dir" && "$GOMODOFF" --modcache "$GOMODCACHE" vendor --yes) </dev/null >"$logs.vendor" 2>&1; then
@@ -88,8 +88,8 @@ run_replace() {
 	fi
 	echo "  gomodoff vendor: $(elapsed "$t")s ($(du -sh "$dir" | cut -f1) tree)"
 
-	offline_cache="$WORK/offline/$name/modcache"
-	offline_gopath="$WORK/offline/$name/gopath"
+	offline_cache="$SCRATCH/offline/$name/modcache"
+	offline_gopath="$SCRATCH/offline/$name/gopath"
 	mkdir -p "$offline_cache" "$offline_gopath"
 	if ! (cd "$dir" && offline go list -m -f '{{.Path}} {{.Version}}' all) </dev/null \
 		>"$logs.list" 2>"$logs.list.err"; then
@@ -131,7 +131,7 @@ run_replace() {
 
 # run_vendor NAME SRC — vendor mode for one project.
 run_vendor() {
-	local name=$1 src=$2 ref="$WORK/run/$1.go" ours="$WORK/run/$1.gomodoff" logs="$WORK/logs/$1" t
+	local name=$1 src=$2 ref="$SCRATCH/run/$1.go" ours="$SCRATCH/run/$1.gomodoff" logs="$WORK/logs/$1" t
 	corpus_copy "$src" "$ref"
 	corpus_copy "$src" "$ours"
 	t=$(now)
@@ -156,7 +156,7 @@ run_vendor() {
 	if ! diff -r "$ref/vendor" "$ours/vendor" >"$logs.diff" 2>&1; then
 		echo "  FAIL vendor/ differs: $(grep -c '^Only in' "$logs.diff") only on one side," \
 			"$(grep -c '^diff -r' "$logs.diff") files differ"
-		grep -E '^(Only in|diff -r|Binary)' "$logs.diff" | head -n 20 | sed "s|$WORK/run/||g; s/^/    | /"
+		grep -E '^(Only in|diff -r|Binary)' "$logs.diff" | head -n 20 | sed "s|$SCRATCH/run/||g; s/^/    | /"
 		if grep -q '^diff -r .*modules.txt' "$logs.diff"; then
 			echo "    modules.txt:"
 			diff "$ref/vendor/modules.txt" "$ours/vendor/modules.txt" | head -n 20 | sed 's/^/    | /'
@@ -166,7 +166,7 @@ run_vendor() {
 	return 0
 }
 
-mkdir -p "$WORK/src" "$WORK/run" "$WORK/logs" "$WORK/offline"
+mkdir -p "$WORK/src" "$WORK/logs" "$SCRATCH/run" "$SCRATCH/offline"
 passed=0
 total=0
 failed=()
@@ -196,8 +196,8 @@ for mv in "${projects[@]}"; do
 		failed+=("$mv")
 	fi
 	# Keep the disk use of one run bounded: the copies are not needed any more.
-	chmod -R u+w "$WORK/run" "$WORK/offline" 2>/dev/null || true
-	rm -rf "$WORK/run/$name" "$WORK/run/$name".* "$WORK/offline/$name"
+	chmod -R u+w "$SCRATCH/run" "$SCRATCH/offline" 2>/dev/null || true
+	rm -rf "$SCRATCH/run/$name" "$SCRATCH/run/$name".* "$SCRATCH/offline/$name"
 done
 
 if ((${#failed[@]})); then

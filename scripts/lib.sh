@@ -17,6 +17,7 @@ CORPUS_KEEP=""
 CORPUS_GOMODOFF=""
 CORPUS_ARGS=()
 WORK=""
+SCRATCH=""
 GOMODOFF=""
 
 die() {
@@ -77,7 +78,8 @@ corpus_cleanup() {
 }
 
 # corpus_setup — makes the temp dir (removed on exit), sets up the go environment and builds
-# gomodoff. Exports GOMODCACHE, GOPATH, GOCACHE, GOFLAGS, GOTOOLCHAIN, GOWORK.
+# gomodoff. Exports GOMODCACHE, GOPATH, GOCACHE, GOFLAGS, GOTOOLCHAIN, GOWORK; sets WORK (the
+# temp dir), SCRATCH (where to put project copies) and GOMODOFF (the binary).
 corpus_setup() {
 	command -v go >/dev/null || die "go is not installed"
 	WORK=$(mktemp -d "${TMPDIR:-/tmp}/gomodoff-corpus.XXXXXX")
@@ -100,10 +102,18 @@ corpus_setup() {
 		GOMODCACHE="$state/modcache"
 	fi
 	export GOMODCACHE
+	# Project copies that the go command builds: at a stable path under --keep, so that a rerun
+	# finds their packages in the build cache (the cache key includes the source directory).
+	SCRATCH=$WORK
+	if [[ -n $CORPUS_KEEP ]]; then
+		SCRATCH="$state/scratch"
+		chmod -R u+w "$SCRATCH" 2>/dev/null || true
+		rm -rf "$SCRATCH"
+		mkdir -p "$SCRATCH"
+	fi
 	export GOFLAGS=-modcacherw
 	export GOTOOLCHAIN=local
 	export GOWORK=off
-	unset GOPROXY_OFF 2>/dev/null || true
 	log "go: $(go version)"
 	log "GOMODCACHE=$GOMODCACHE"
 	corpus_build_gomodoff
