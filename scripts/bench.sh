@@ -116,6 +116,7 @@ for ((r = 1; r <= runs; r++)); do
 
 	# extraction: unzip every zip vs replace mode
 	rm -rf "$WORK/unzipped" && mkdir -p "$WORK/unzipped"
+	# shellcheck disable=SC2016 # expanded by the inner bash
 	measure unzip "$WORK" bash -c 'unzip_all "$1" "$2"' _ "$WORK/unzipped" "$WORK/zips.txt" || true
 	chmod -R u+w "$WORK/unzipped" && rm -rf "$WORK/unzipped"
 	d=$(fresh)
@@ -171,7 +172,7 @@ else
 fi
 for n in gmo-vendor gmo-replace gmo-verify; do
 	if [[ $(best "$n") == FAIL ]]; then
-		last=$(ls -t "$WORK/logs/$n".* 2>/dev/null | head -n1 || true)
+		last=$(find "$WORK/logs" -name "$n.*" -printf '%T@ %p\n' | sort -n | tail -n1 | cut -d' ' -f2-)
 		echo "$n failed${last:+: $(head -c 300 "$last" | head -n 3 | tr '\n' ' ')}"
 	fi
 done
