@@ -46,8 +46,9 @@ while (($#)); do
 done
 if [[ -z $project ]]; then
 	# The largest: the most modules, as noted "(N)" in the line's comment.
-	project=$(sed -n 's/^[[:space:]]*\([^#[:space:]]*\).*(\([0-9][0-9]*\))[^(]*$/\2 \1/p' \
-		"$CORPUS_PROJECTS_FILE" | sort -n | tail -n1 | cut -d' ' -f2)
+	project=$(awk '$1 !~ /^#/ && match($0, /\([0-9]+\)[^(]*$/) {
+		print substr($0, RSTART + 1, RLENGTH) + 0, $1 }' "$CORPUS_PROJECTS_FILE" |
+		sort -n | tail -n1 | cut -d' ' -f2)
 	[[ -n $project ]] || die "no project with a module count in $CORPUS_PROJECTS_FILE"
 fi
 
