@@ -174,7 +174,8 @@ fi
 for n in gmo-vendor gmo-replace gmo-verify; do
 	if [[ $(best "$n") == FAIL ]]; then
 		last=$(find "$WORK/logs" -name "$n.*" -printf '%T@ %p\n' | sort -n | tail -n1 | cut -d' ' -f2-)
-		echo "$n failed${last:+: $(head -c 300 "$last" | head -n 3 | tr '\n' ' ')}"
+		echo "$n failed${last:+ (last lines of its output):}"
+		[[ -z $last ]] || tail -n 4 "$last" | cut -c1-200 | sed 's/^/  | /'
 	fi
 done
 $identical || exit 1

@@ -5,7 +5,8 @@
 #
 # Common options, parsed by `corpus_parse_common`:
 #   --modcache DIR   reuse this module cache (GOMODCACHE) instead of a fresh one in the temp dir
-#   --keep DIR       keep the module cache, GOPATH and build cache in DIR across runs (fast reruns)
+#   --keep DIR       keep the module cache, GOPATH and build cache in DIR across runs (fast reruns;
+#                    one run at a time per DIR: its scratch/ is emptied when a run starts)
 #   --gomodoff FILE  use this gomodoff binary instead of building one with `cargo build --release`
 
 set -euo pipefail
