@@ -174,7 +174,11 @@ fi
 for n in gmo-vendor gmo-replace gmo-verify; do
 	if [[ $(best "$n") == FAIL ]]; then
 		last=$(find "$WORK/logs" -name "$n.*" -printf '%T@ %p\n' | sort -n | tail -n1 | cut -d' ' -f2-)
-		echo "$n failed${last:+ (last lines of its output):}"
+		if [[ -n $last ]]; then
+			echo "$n failed (last lines of its output):"
+		else
+			echo "$n not run (replace mode failed)"
+		fi
 		[[ -z $last ]] || tail -n 4 "$last" | cut -c1-200 | sed 's/^/  | /'
 	fi
 done
