@@ -117,14 +117,7 @@ pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
         ),
         Command::Verify if proxy_mode::is_proxy(&ctx) => proxy_mode::verify(&mut ctx),
         Command::Verify => verify::verify(&mut ctx),
-        Command::Status(a) => {
-            let opts = status::StatusOptions { check: a.check };
-            if proxy_mode::is_proxy(&ctx) {
-                proxy_mode::status(&mut ctx, &opts)
-            } else {
-                status::status(&mut ctx, &opts)
-            }
-        }
+        Command::Status(a) => status::status(&mut ctx, &status::StatusOptions { check: a.check }),
         Command::Check => check::check(&mut ctx),
         Command::Env => env::env(&mut ctx),
         Command::Exec(a) => env::exec(&mut ctx, &a.command),

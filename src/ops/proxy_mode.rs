@@ -27,7 +27,6 @@ use crate::modcache::ModuleSource;
 use crate::module::{self, ModuleVersion};
 use crate::ops::pack::checked_zip;
 use crate::ops::repo::{self, Repo};
-use crate::ops::status::StatusOptions;
 use crate::ops::vendor::{Needed, STAGING_DIR, VendorOptions, needed_modules};
 use crate::ops::{Context, Outcome, source};
 use crate::plan::{self, FileChange, Plan, TreeAdd};
@@ -579,37 +578,6 @@ pub fn verify(ctx: &mut Context) -> Result<Outcome> {
         Outcome::Ok
     } else {
         Outcome::Differs
-    })
-}
-
-/// `gomodoff status` in proxy mode.
-pub fn status(ctx: &mut Context, opts: &StatusOptions) -> Result<Outcome> {
-    let repo = Repo::open(&ctx.dir)?;
-    let drift = drift(&repo)?;
-    let lock = repo.lock.as_ref();
-    if ctx.json {
-        let v = serde_json::json!({ "vendored": lock.is_some(), "mode": "proxy", "in_sync": drift.is_empty(), "drift": drift });
-        writeln!(ctx.shell.out(), "{}", serde_json::to_string_pretty(&v)?)?;
-    } else if drift.is_empty() {
-        writeln!(
-            ctx.shell.out(),
-            "in sync: {} modules in `{}` (proxy mode)",
-            lock.map_or(0, |l| l.modules.len()),
-            lock.map_or("", |l| l.dir.as_str())
-        )?;
-    } else {
-        for d in &drift {
-            writeln!(ctx.shell.out(), "{d}")?;
-        }
-        writeln!(
-            ctx.shell.out(),
-            "out of sync: run `gomodoff vendor` to bring the GOPROXY tree up to date"
-        )?;
-    }
-    Ok(if opts.check && !drift.is_empty() {
-        Outcome::Differs
-    } else {
-        Outcome::Ok
     })
 }
 

@@ -59,8 +59,10 @@ pub fn drift(repo: &Repo) -> Result<Vec<String>> {
     let Some(lock) = &repo.lock else {
         return Ok(vec!["not vendored: there is no gomodoff.lock".into()]);
     };
-    if lock.mode == Mode::Vendor {
-        return crate::ops::vendor_mode::drift(repo, lock);
+    match lock.mode {
+        Mode::Vendor => return crate::ops::vendor_mode::drift(repo, lock),
+        Mode::Proxy => return crate::ops::proxy_mode::drift(repo),
+        Mode::Replace => {}
     }
     let mut out = Vec::new();
     let base = base_gomod_text(repo)?;
