@@ -508,3 +508,62 @@ fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
     assert_success(&out, "restore");
     assert_eq!(read_tree(&dir), before, "restore after the failures");
 }
+
+/// The vendoring fixtures (build tags and `ignore`, OS/arch suffixes, cgo, embeds, test-only
+/// imports, internal packages, licences at several levels, module and directory replacements, a
+/// module without go.mod, nested modules), vendored by the binary for several `go` lines: byte
+/// for byte what `go mod vendor` writes, and the offline build behaves as with go's vendor/.
+#[test]
+fn the_vendoring_fixtures_vendor_byte_identical_end_to_end() {
+    let Some(h) = Harness::new() else { return };
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/vendoring");
+    h.add_fixture_modules(&fixtures.join("modules"));
+    let template = fs::read_to_string(fixtures.join("main/go.mod.tmpl")).unwrap();
+    for go in [None, Some("1.16"), Some("1.17"), Some("1.21"), Some("1.25")] {
+        let name = go.unwrap_or("none");
+        let case = h.fresh_dir(&format!("fixtures-{name}"));
+        support::copy_dir(&fixtures.join("main"), &case.join("main"));
+        support::copy_dir(&fixtures.join("localdep"), &case.join("localdep"));
+        let main = case.join("main");
+        fs::remove_file(main.join("go.mod.tmpl")).unwrap();
+        let go_line = go.map_or(String::new(), |v| format!("go {v}"));
+        let mut gomod = template.replace("GO_LINE", &go_line);
+        if go == Some("1.25") {
+            // Go 1.24 `tool` and Go 1.25 `ignore` directives.
+            gomod.push_str("\ntool example.com/dep/cmd/tool\n\nignore ./ignoredpkg\n");
+            fs::create_dir_all(main.join("ignoredpkg")).unwrap();
+            fs::write(
+                main.join("ignoredpkg/i.go"),
+                "package ignoredpkg\n\nimport _ \"example.com/nonexistent/ignoredpkg\"\n",
+            )
+            .unwrap();
+        }
+        fs::write(main.join("go.mod"), gomod).unwrap();
+        h.go_ok(&main, &["mod", "tidy"]);
+        if go.is_none() {
+            h.go_ok(&main, &["mod", "edit", "-go=none"]);
+        }
+        let ours_case = copy_of(&h, &case, &format!("fixtures-{name}-ours"));
+        let ours = ours_case.join("main");
+        h.go_ok(&main, &["mod", "vendor"]);
+        let shown = vendor_mode(&h, &ours, &["--report-dropped"]);
+        assert!(
+            shown.contains("proto/api.proto"),
+            "{name}: dropped files:\n{shown}"
+        );
+        assert_same_vendor(&ours, &main, name);
+        let go_says = h.go_offline_with_env(&main, &["build", "./..."], VENDOR_FLAGS);
+        let out = h.go_offline_with_env(&ours, &["build", "./..."], VENDOR_FLAGS);
+        assert_eq!(
+            out.status.success(),
+            go_says.status.success(),
+            "{name}: offline build\n{}\n{}",
+            stderr(&out),
+            stderr(&go_says)
+        );
+        let out = h.gomodoff(&ours, &["verify"]);
+        assert_success(&out, &format!("{name}: verify"));
+        let out = h.gomodoff(&ours, &["status", "--check"]);
+        assert_success(&out, &format!("{name}: status --check"));
+    }
+}

@@ -1424,7 +1424,7 @@ fn plan_vendor(repo: &Repo, computed: &Computed, origin: &str) -> Result<VendorP
     })
 }
 
-/// One lock entry per module line of modules.txt.
+/// One lock entry per module of modules.txt (build-list modules, not replacement lines).
 fn locked_modules(
     computed: &Computed,
     gosum: &GoSum,
@@ -1442,12 +1442,16 @@ fn locked_modules(
                 .insert(format!("{VENDOR_DIR}/{dest}"), f.digest);
         }
     }
+    let build_list: HashSet<&ModuleVersion> = computed.inputs.build_list.iter().collect();
     let mut out = Vec::new();
     for (path, version) in &list.order {
         let mv = ModuleVersion {
             path: path.clone(),
             version: version.clone(),
         };
+        if !build_list.contains(&mv) {
+            continue; // a replacement line (`# old v0.9.0 => new v1.1.0`), not a module
+        }
         let files = computed.modules.get(&mv);
         let (replace_path, replace_version) = match files.map(|f| &f.content) {
             Some(Content::Module(c)) => (c.path.clone(), Some(c.version.clone())),

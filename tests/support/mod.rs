@@ -279,6 +279,12 @@ impl Harness {
         self.go_ok(dir, &["mod", "download", "all"]);
     }
 
+    /// Add the fixture modules kept below `modules_dir` (as `<module path>@<version>/`) to this
+    /// harness's GOPROXY tree, beside those of `testdata/modules` (their paths must differ).
+    pub fn add_fixture_modules(&self, modules_dir: &Path) {
+        proxy::build_proxy(&proxy::find_fixtures(modules_dir), &self.proxy);
+    }
+
     /// A `gomodoff` command (the binary under test) in `dir` with [`Harness::env`] and
     /// `--modcache` pointing at this harness's module cache.
     pub fn gomodoff_command(&self, dir: &Path) -> Command {
