@@ -48,7 +48,7 @@ use crate::modcache::ModuleSource;
 use crate::module::{self, ModuleVersion};
 use crate::modzip;
 use crate::ops::env;
-use crate::ops::repo::Repo;
+use crate::ops::repo::{self, Repo};
 use crate::ops::restore::RestoreOptions;
 use crate::ops::vendor::{self, Loader, STAGING_DIR, VendorOptions, main_module, verified_gomod};
 use crate::ops::verify::Finding;
@@ -401,7 +401,7 @@ pub fn restore(
             &changed,
         )?;
     }
-    if !confirm(ctx, opts.dry_run, opts.yes, "Restore?", "restoring")? {
+    if !repo::confirm(ctx, opts.dry_run, opts.yes, "restore")? {
         return Ok(Outcome::Ok);
     }
     if !opts.keep_tree {
@@ -1583,13 +1583,7 @@ fn show_and_apply(
     if opts.report_dropped {
         report_dropped(ctx, computed)?;
     }
-    if !confirm(
-        ctx,
-        opts.dry_run,
-        opts.yes,
-        "Apply these changes?",
-        "applying",
-    )? {
+    if !repo::confirm(ctx, opts.dry_run, opts.yes, "apply")? {
         return Ok(Outcome::Ok);
     }
     let staging = repo.root.join(STAGING_DIR);
@@ -1633,34 +1627,6 @@ fn show_and_apply(
         )?;
     }
     Ok(Outcome::Ok)
-}
-
-/// The confirmation rules of every command that changes the repository: `--dry-run` shows
-/// only, `--yes` applies, otherwise ask on a terminal and refuse without one.
-fn confirm(
-    ctx: &mut Context,
-    dry_run: bool,
-    yes: bool,
-    question: &str,
-    verb: &str,
-) -> Result<bool> {
-    if dry_run {
-        ctx.shell.status("Dry run", "nothing was changed")?;
-        return Ok(false);
-    }
-    if yes {
-        return Ok(true);
-    }
-    if !ctx.shell.is_interactive() {
-        bail!(
-            "not {verb}: no terminal to confirm on\nhint: pass --yes to go ahead, or --dry-run to only show the change"
-        );
-    }
-    if !ctx.shell.confirm(question)? {
-        ctx.shell.status("Cancelled", "nothing was changed")?;
-        return Ok(false);
-    }
-    Ok(true)
 }
 
 /// Per module: files added, removed and changed; then the files of the current vendor/ that
