@@ -83,3 +83,27 @@ fn check_names_what_go_would_still_fetch() {
     assert_eq!(v["ok"], true);
     assert_eq!(v["steps"].as_array().unwrap().len(), 3);
 }
+
+/// Regression: `check` on a module without a main package, and on one with a single main
+/// package (whose binary must not land in the repository).
+#[test]
+fn check_works_without_main_packages_and_writes_no_binary() {
+    let Some(h) = Harness::new() else { return };
+    let lib = h.fresh_dir("lib");
+    fs::write(lib.join("go.mod"), "module example.com/lib\n\ngo 1.22\n").unwrap();
+    fs::write(lib.join("lib.go"), "package lib\n\nconst X = 1\n").unwrap();
+    let out = h.gomodoff(&lib, &["check"]);
+    assert_success(&out, "check on a library module");
+    let dir = h.project("cgo");
+    assert_success(&h.gomodoff(&dir, &["vendor", "--yes"]), "vendor");
+    let before: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_success(&h.gomodoff(&dir, &["check"]), "check");
+    let after: Vec<_> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(before, after, "check wrote into the repository");
+}
