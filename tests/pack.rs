@@ -751,34 +751,7 @@ fn proxy_mode_failing_at_any_step_leaves_the_repository_as_it_was() {
 #[test]
 fn a_pruned_requirement_needs_only_its_info() {
     let Some(h) = Harness::new() else { return };
-    // A fixture made here: example.com/prunedreq (go 1.21) requires example.com/multi/v2.
-    let vdir = h.proxy_dir().join("example.com/prunedreq/@v");
-    fs::create_dir_all(&vdir).unwrap();
-    let gomod = "module example.com/prunedreq\n\ngo 1.21\n\nrequire example.com/multi/v2 v2.0.0\n";
-    fs::write(vdir.join("v1.0.0.mod"), gomod).unwrap();
-    fs::write(vdir.join("v1.0.0.info"), r#"{"Version":"v1.0.0"}"#).unwrap();
-    fs::write(vdir.join("list"), "v1.0.0\n").unwrap();
-    write_zip(
-        &vdir.join("v1.0.0.zip"),
-        &[
-            (
-                "example.com/prunedreq@v1.0.0/go.mod".into(),
-                gomod.as_bytes().to_vec(),
-            ),
-            (
-                "example.com/prunedreq@v1.0.0/p.go".into(),
-                b"package prunedreq\n\nconst X = 1\n".to_vec(),
-            ),
-        ],
-    );
-    let dir = h.fresh_dir("pruned");
-    fs::write(dir.join("go.mod"), "module example.com/pruned\n\ngo 1.21\n").unwrap();
-    fs::write(
-        dir.join("main.go"),
-        "package main\n\nimport \"example.com/prunedreq\"\n\nfunc main() { println(prunedreq.X) }\n",
-    )
-    .unwrap();
-    h.go_mod_tidy(&dir);
+    let dir = h.pruned_requirement_project();
     let online = build_list(&h.go_ok(&dir, &["list", "-m", "all"]));
     assert!(
         online.contains(&"example.com/multi/v2 v2.0.0".to_string()),

@@ -577,33 +577,7 @@ fn the_tree_directory_is_refused_under_vendor() {
 #[test]
 fn a_pruned_requirement_without_go_sum_lines_still_lists_offline() {
     let Some(h) = Harness::new() else { return };
-    let vdir = h.proxy_dir().join("example.com/prunedreq/@v");
-    fs::create_dir_all(&vdir).unwrap();
-    let gomod = "module example.com/prunedreq\n\ngo 1.21\n\nrequire example.com/multi/v2 v2.0.0\n";
-    fs::write(vdir.join("v1.0.0.mod"), gomod).unwrap();
-    fs::write(vdir.join("v1.0.0.info"), r#"{"Version":"v1.0.0"}"#).unwrap();
-    fs::write(vdir.join("list"), "v1.0.0\n").unwrap();
-    let mut zip = zip::ZipWriter::new(fs::File::create(vdir.join("v1.0.0.zip")).unwrap());
-    for (name, body) in [
-        ("example.com/prunedreq@v1.0.0/go.mod", gomod),
-        (
-            "example.com/prunedreq@v1.0.0/p.go",
-            "package prunedreq\n\nconst X = 1\n",
-        ),
-    ] {
-        zip.start_file(name, zip::write::SimpleFileOptions::default())
-            .unwrap();
-        std::io::Write::write_all(&mut zip, body.as_bytes()).unwrap();
-    }
-    zip.finish().unwrap();
-    let dir = h.fresh_dir("pruned");
-    fs::write(dir.join("go.mod"), "module example.com/pruned\n\ngo 1.21\n").unwrap();
-    fs::write(
-        dir.join("main.go"),
-        "package main\n\nimport \"example.com/prunedreq\"\n\nfunc main() { println(prunedreq.X) }\n",
-    )
-    .unwrap();
-    h.go_mod_tidy(&dir);
+    let dir = h.pruned_requirement_project();
     let online = build_list(&h.go_ok(&dir, &["list", "-m", "all"]));
     assert!(
         online.contains(&"example.com/multi/v2 v2.0.0".to_string()),

@@ -285,6 +285,46 @@ impl Harness {
         proxy::build_proxy(&proxy::find_fixtures(modules_dir), &self.proxy);
     }
 
+    /// A main module (go 1.21) importing `example.com/prunedreq`, a go 1.21 module (added to
+    /// this harness's proxy) that requires `example.com/multi/v2`: after `go mod tidy`,
+    /// multi/v2 is in the build list but the pruned graph never reads its go.mod, so go.sum has
+    /// no line for it (the shape of github.com/go-playground/assert/v2 in gin v1.9.1).
+    pub fn pruned_requirement_project(&self) -> PathBuf {
+        let vdir = self.proxy.join("example.com/prunedreq/@v");
+        fs::create_dir_all(&vdir).expect("create the prunedreq proxy dir");
+        let gomod =
+            "module example.com/prunedreq\n\ngo 1.21\n\nrequire example.com/multi/v2 v2.0.0\n";
+        fs::write(vdir.join("v1.0.0.mod"), gomod).expect("write prunedreq .mod");
+        fs::write(vdir.join("v1.0.0.info"), r#"{"Version":"v1.0.0"}"#)
+            .expect("write prunedreq .info");
+        fs::write(vdir.join("list"), "v1.0.0\n").expect("write prunedreq list");
+        let mut zip = zip::ZipWriter::new(
+            fs::File::create(vdir.join("v1.0.0.zip")).expect("create prunedreq zip"),
+        );
+        for (name, body) in [
+            ("example.com/prunedreq@v1.0.0/go.mod", gomod),
+            (
+                "example.com/prunedreq@v1.0.0/p.go",
+                "package prunedreq\n\nconst X = 1\n",
+            ),
+        ] {
+            zip.start_file(name, zip::write::SimpleFileOptions::default())
+                .expect("zip entry");
+            zip.write_all(body.as_bytes()).expect("zip write");
+        }
+        zip.finish().expect("finish prunedreq zip");
+        let dir = self.fresh_dir("pruned");
+        fs::write(dir.join("go.mod"), "module example.com/pruned\n\ngo 1.21\n")
+            .expect("write go.mod");
+        fs::write(
+            dir.join("main.go"),
+            "package main\n\nimport \"example.com/prunedreq\"\n\nfunc main() { println(prunedreq.X) }\n",
+        )
+        .expect("write main.go");
+        self.go_mod_tidy(&dir);
+        dir
+    }
+
     /// A `gomodoff` command (the binary under test) in `dir` with [`Harness::env`] and
     /// `--modcache` pointing at this harness's module cache.
     pub fn gomodoff_command(&self, dir: &Path) -> Command {
