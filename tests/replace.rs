@@ -606,3 +606,77 @@ fn a_pruned_requirement_without_go_sum_lines_still_lists_offline() {
     assert_success(&h.gomodoff(&dir, &["verify"]), "verify");
     assert_success(&h.gomodoff(&dir, &["status", "--check"]), "status --check");
 }
+
+/// go.sum keeps zip lines for modules of the build list that only tests of dependencies (or
+/// older go versions' `all`) read, and `go mod download` does not fetch them: such a module whose
+/// zip the cache lacks is laid out go.mod-only, with a warning naming it, and the build passes
+/// offline; a module whose packages the build does read is still demanded.
+#[test]
+fn a_zip_the_build_never_reads_may_be_missing_from_the_cache() {
+    let Some(h) = Harness::new() else { return };
+    let dir = h.pruned_requirement_project();
+    // go.sum lines for multi/v2 as the go command computes them (zip and go.mod), as a tidy
+    // with an older -compat would have kept them.
+    let json = h.go_ok(
+        &dir,
+        &["mod", "download", "-json", "example.com/multi/v2@v2.0.0"],
+    );
+    let field = |k: &str| {
+        let line = json
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("\"{k}\":")))
+            .unwrap_or_else(|| panic!("no {k} in {json}"));
+        line.split('"').nth(3).unwrap().to_string()
+    };
+    let mut sum = fs::read_to_string(dir.join("go.sum")).unwrap();
+    sum.push_str(&format!("example.com/multi/v2 v2.0.0 {}\n", field("Sum")));
+    sum.push_str(&format!(
+        "example.com/multi/v2 v2.0.0/go.mod {}\n",
+        field("GoModSum")
+    ));
+    fs::write(dir.join("go.sum"), &sum).unwrap();
+    let online = build_list(&h.go_ok(&dir, &["list", "-m", "all"]));
+    let zip = std::path::PathBuf::from(field("Zip"));
+    fs::remove_file(&zip).unwrap();
+
+    let out = h.gomodoff(&dir, &["vendor", "--yes"]);
+    assert_success(&out, "vendor with multi/v2's zip missing");
+    let err = stderr(&out);
+    assert!(
+        err.contains("has no zip for `example.com/multi/v2@v2.0.0`")
+            && err.contains("only the go.mod"),
+        "the warning names the module: {err}"
+    );
+    assert_builds_offline(&h, &dir, &online);
+    let lock =
+        gomodoff::lock::LockFile::parse(&fs::read_to_string(dir.join("gomodoff.lock")).unwrap())
+            .unwrap();
+    let tier = |path: &str| {
+        lock.modules
+            .iter()
+            .find(|m| m.path == path)
+            .unwrap_or_else(|| panic!("{path} is in the lock"))
+            .tier
+    };
+    assert_eq!(tier("example.com/multi/v2"), gomodoff::lock::Tier::GoMod);
+    assert_eq!(tier("example.com/prunedreq"), gomodoff::lock::Tier::Full);
+    assert_success(&h.gomodoff(&dir, &["verify"]), "verify");
+    assert_success(&h.gomodoff(&dir, &["status", "--check"]), "status --check");
+    assert_success(&h.gomodoff(&dir, &["restore", "--yes"]), "restore");
+
+    // The module whose package main imports is another matter: its zip must be there.
+    let provider_zip = h
+        .gomodcache()
+        .join("cache/download/example.com/prunedreq/@v/v1.0.0.zip");
+    assert!(provider_zip.is_file(), "{}", provider_zip.display());
+    fs::remove_file(&provider_zip).unwrap();
+    let before = snapshot(&dir);
+    let out = h.gomodoff(&dir, &["vendor", "--yes"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("example.com/prunedreq@v1.0.0") && err.contains("go mod download"),
+        "names the module and what to do: {err}"
+    );
+    assert_eq!(snapshot(&dir), before, "nothing written");
+}

@@ -36,7 +36,7 @@ pub fn mirror(ctx: &mut Context, opts: &MirrorOptions) -> Result<Outcome> {
     let started = Instant::now();
     let repos = open_repos(ctx, &[])?;
     let src = source::open(ctx)?;
-    let (manifest, contents) = collect(&repos, src.as_ref())?;
+    let (manifest, contents) = collect(ctx, &repos, src.as_ref())?;
     fs::create_dir_all(&dir).with_context(|| format!("failed to create `{}`", dir.display()))?;
     let _lock = RepoLock::acquire(&dir)?;
 

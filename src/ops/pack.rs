@@ -29,7 +29,7 @@ use crate::module::ModuleVersion;
 use crate::modzip;
 use crate::ops::env::go_command;
 use crate::ops::repo::Repo;
-use crate::ops::vendor::{Needed, needed_modules};
+use crate::ops::vendor::{Needed, ZipsFor, needed_modules, zip_absent_warning};
 use crate::ops::{Context, Outcome, source};
 
 #[derive(Debug, Clone, Default)]
@@ -59,7 +59,7 @@ pub fn pack(ctx: &mut Context, opts: &PackOptions) -> Result<Outcome> {
         }
     }
     let src = source::open(ctx)?;
-    let (manifest, contents) = collect(&repos, src.as_ref())?;
+    let (manifest, contents) = collect(ctx, &repos, src.as_ref())?;
     let output = absolute(&ctx.dir, &opts.output);
     if let Some(parent) = output.parent() {
         std::fs::create_dir_all(parent)
@@ -121,7 +121,11 @@ pub fn open_repos(ctx: &Context, more: &[PathBuf]) -> Result<Vec<Repo>> {
 
 /// Everything the repositories' builds need, merged into one manifest, with each zip checked
 /// (every zip rule, and its `h1:` against go.sum) and each `.info` made: the content of a tree.
-pub fn collect(repos: &[Repo], src: &dyn ModuleSource) -> Result<(Manifest, Vec<ModuleContent>)> {
+pub fn collect(
+    ctx: &mut Context,
+    repos: &[Repo],
+    src: &dyn ModuleSource,
+) -> Result<(Manifest, Vec<ModuleContent>)> {
     let mut merged: BTreeMap<ModuleVersion, Needed> = BTreeMap::new();
     let mut manifest = Manifest::new();
     for repo in repos {
@@ -129,8 +133,11 @@ pub fn collect(repos: &[Repo], src: &dyn ModuleSource) -> Result<(Manifest, Vec<
         if let Some(path) = gomod.module_path() {
             manifest.repos.insert(path.to_string());
         }
-        let needs = needed_modules(repo, src, &repo.config.exclude)
+        let needs = needed_modules(repo, src, &repo.config.exclude, ZipsFor::Consulted)
             .with_context(|| format!("in `{}`", repo.root.display()))?;
+        if let Some(w) = zip_absent_warning(&needs, src) {
+            ctx.shell.warn(&w)?;
+        }
         for n in needs {
             match merged.get_mut(&n.content) {
                 None => {
@@ -231,7 +238,7 @@ fn download(ctx: &mut Context, repo: &Repo) -> Result<()> {
     )?;
     run_go(ctx, repo, &["list", "-m", "all"])?;
     let src = source::open(ctx)?;
-    let needs = needed_modules(repo, src.as_ref(), &repo.config.exclude)?;
+    let needs = needed_modules(repo, src.as_ref(), &repo.config.exclude, ZipsFor::All)?;
     let mut missing = Vec::new();
     for n in &needs {
         if n.zip_h1.is_some() {

@@ -27,7 +27,9 @@ use crate::modcache::ModuleSource;
 use crate::module::{self, ModuleVersion};
 use crate::ops::pack::checked_zip;
 use crate::ops::repo::{self, Repo};
-use crate::ops::vendor::{Needed, STAGING_DIR, VendorOptions, needed_modules};
+use crate::ops::vendor::{
+    Needed, STAGING_DIR, VendorOptions, ZipsFor, needed_modules, zip_absent_warning,
+};
 use crate::ops::{Context, Outcome, source};
 use crate::plan::{self, FileChange, Plan, TreeAdd};
 
@@ -66,7 +68,15 @@ pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
     }
     let dir = tree_dir(&repo, opts.dir.as_deref())?;
     let src = source::open(ctx)?;
-    let needs = needed_modules(&repo, src.as_ref(), &repo.config.exclude)?;
+    let needs = needed_modules(
+        &repo,
+        src.as_ref(),
+        &repo.config.exclude,
+        ZipsFor::Consulted,
+    )?;
+    if let Some(w) = zip_absent_warning(&needs, src.as_ref()) {
+        ctx.shell.warn(&w)?;
+    }
     let mut planned = plan_tree(&repo, &dir, &needs, src.as_ref())?;
 
     if planned.plan.is_empty() {

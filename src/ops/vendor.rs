@@ -70,6 +70,9 @@ pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
     }
     let src = source::open(ctx)?;
     let planned = plan_replace(&repo, opts, src.as_ref())?;
+    for w in &planned.warnings {
+        ctx.shell.warn(w)?;
+    }
     show_and_apply(ctx, &repo, opts, planned)
 }
 
@@ -80,6 +83,8 @@ pub struct ReplacePlan {
     pub summary: Summary,
     /// Modules to extract or write, keyed by tree name.
     work: Vec<Work>,
+    /// Said before the preview.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -152,7 +157,18 @@ pub fn plan_replace(
     let main = main_module(&base)?;
     let graph = load_graph(repo, &main, &gosum, src)?;
 
-    let needs = collect_needs(&main, &graph, &gosum, src, &repo.config.exclude)?;
+    let mut needed = needs_in_graph(&main, &graph, &gosum, src, &repo.config.exclude)?;
+    settle_absent_zips(
+        repo,
+        &base,
+        &gosum,
+        &graph,
+        src,
+        &mut needed,
+        ZipsFor::Providers,
+    )?;
+    let warnings = zip_absent_warning(&needed, src).into_iter().collect();
+    let needs = collect_needs(&main, needed);
     let mut needs: Vec<Need> = needs.into_values().collect();
     needs.sort_by(|a, b| {
         (&a.replace_path, &a.replace_version).cmp(&(&b.replace_path, &b.replace_version))
@@ -311,6 +327,7 @@ pub fn plan_replace(
         lock,
         summary,
         work,
+        warnings,
     })
 }
 
@@ -335,6 +352,21 @@ pub struct Needed {
     pub zip_h1: Option<String>,
     /// The module versions (as required, before `replace`) whose content this is.
     pub required_as: Vec<ModuleVersion>,
+    /// go.sum has a zip line for it but the source has no zip, and no package the build loads
+    /// comes from it: laid out as go.mod only (go never reads its files). Callers say so.
+    pub zip_absent: bool,
+}
+
+/// Which modules must come whole when a zip is missing from the source (see [`Needed::zip_absent`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZipsFor {
+    /// The modules that provide packages: a directory replacement is only looked into.
+    Providers,
+    /// Every module go looks into to resolve an import: from a module cache or a GOPROXY, go
+    /// fetches each one's zip.
+    Consulted,
+    /// Every module go.sum has a zip line for, present or not (what to download).
+    All,
 }
 
 /// Which modules the repository's build needs, whatever the mode lays them out as: every go.mod
@@ -346,6 +378,7 @@ pub fn needed_modules(
     repo: &Repo,
     src: &dyn ModuleSource,
     exclude: &[String],
+    zips_for: ZipsFor,
 ) -> Result<Vec<Needed>> {
     // Only replace mode edits go.mod; in the other modes it is the user's as it stands.
     let text = match &repo.lock {
@@ -356,10 +389,81 @@ pub fn needed_modules(
     let gosum = repo.gosum()?;
     let main = main_module(&base)?;
     let graph = load_graph(repo, &main, &gosum, src)?;
-    needs_in_graph(&main, &graph, &gosum, src, exclude)
+    let mut needs = needs_in_graph(&main, &graph, &gosum, src, exclude)?;
+    settle_absent_zips(repo, &base, &gosum, &graph, src, &mut needs, zips_for)?;
+    Ok(needs)
 }
 
-/// [`needed_modules`] for a graph already loaded.
+/// A module of the build list with a go.sum zip line whose zip the source lacks is common: go
+/// keeps zip lines for modules that only tests of dependencies (or older go versions' `all`)
+/// read, and `go mod download` fetches only what the main module's packages need. Such a module
+/// is laid out go.mod-only when no package the build loads comes from it (as `zips_for` counts);
+/// when one does, it stays whole and the missing zip is reported when it is read. The packages
+/// are loaded only when some zip is missing, and never for [`ZipsFor::All`].
+fn settle_absent_zips(
+    repo: &Repo,
+    gomod: &GoMod,
+    gosum: &GoSum,
+    graph: &Graph,
+    src: &dyn ModuleSource,
+    needs: &mut [Needed],
+    zips_for: ZipsFor,
+) -> Result<()> {
+    let absent: Vec<usize> = needs
+        .par_iter()
+        .enumerate()
+        .filter(|(_, n)| {
+            n.tier == Tier::Full
+                && matches!(src.zip_path(&n.content), Err(SourceError::Missing { .. }))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    if absent.is_empty() || zips_for == ZipsFor::All {
+        return Ok(());
+    }
+    let loaded = super::vendor_mode::package_modules(repo, src, gomod, gosum, graph).with_context(
+        || {
+            format!(
+                "`{}` is missing from {} and gomodoff could not load the packages to tell whether the build reads it",
+                needs[absent[0]].content,
+                src.describe()
+            )
+        },
+    )?;
+    let read = match zips_for {
+        ZipsFor::Providers => &loaded.providers,
+        ZipsFor::Consulted | ZipsFor::All => &loaded.consulted,
+    };
+    for i in absent {
+        let n = &mut needs[i];
+        if !n.required_as.iter().any(|m| read.contains(m)) {
+            n.tier = Tier::GoMod;
+            n.zip_h1 = None;
+            n.zip_absent = true;
+        }
+    }
+    Ok(())
+}
+
+/// The warning for modules laid out go.mod-only because the source has no zip for them.
+pub fn zip_absent_warning(needs: &[Needed], src: &dyn ModuleSource) -> Option<String> {
+    let names: Vec<String> = needs
+        .iter()
+        .filter(|n| n.zip_absent)
+        .map(|n| format!("`{}`", n.content))
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{} has no zip for {}; no package the build loads comes from {}, so only the go.mod is laid out",
+        src.describe(),
+        names.join(", "),
+        if names.len() == 1 { "it" } else { "them" },
+    ))
+}
+
+/// [`needed_modules`] for a graph already loaded (zips not looked at).
 fn needs_in_graph(
     main: &MainModule,
     graph: &Graph,
@@ -389,6 +493,7 @@ fn needs_in_graph(
                 gomod_h1: None,
                 zip_h1: None,
                 required_as: Vec::new(),
+                zip_absent: false,
             };
             (n, false)
         });
@@ -618,15 +723,10 @@ pub fn verified_gomod(
     Ok(bytes)
 }
 
-fn collect_needs(
-    main: &MainModule,
-    graph: &Graph,
-    gosum: &GoSum,
-    src: &dyn ModuleSource,
-    excluded: &[String],
-) -> Result<BTreeMap<ReplaceKey, Need>> {
+/// The needs keyed by the replace directive gomodoff writes for each.
+fn collect_needs(main: &MainModule, needed: Vec<Needed>) -> BTreeMap<ReplaceKey, Need> {
     let mut needs: BTreeMap<ReplaceKey, Need> = BTreeMap::new();
-    for n in needs_in_graph(main, graph, gosum, src, excluded)? {
+    for n in needed {
         // A module of the build list that go never reads a go.mod of, and go.sum has no line
         // for: go looks up only its version (`.info`). A directory replacement answers that
         // lookup offline; its go.mod is a placeholder naming the module.
@@ -679,7 +779,7 @@ fn collect_needs(
             }
         }
     }
-    Ok(needs)
+    needs
 }
 
 /// Extract and verify every module to write into the staging directory; the plan's tree adds

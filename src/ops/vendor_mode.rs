@@ -938,6 +938,97 @@ fn compute(repo: &Repo, src: &dyn ModuleSource, settings: &GoSettings) -> Result
     })
 }
 
+/// Which build-list modules (before replacement) the packages of the build come from.
+#[derive(Debug, Clone, Default)]
+pub struct PackageModules {
+    /// The modules that provide at least one package of the `all` set (the main module's
+    /// packages, their tests, and everything they import): their files are read.
+    pub providers: BTreeSet<ModuleVersion>,
+    /// The providers and every other module the go command looks into to resolve an import (a
+    /// build-list module whose path is a prefix of an imported package): with a module cache or
+    /// a GOPROXY, go fetches each of these.
+    pub consulted: BTreeSet<ModuleVersion>,
+}
+
+/// The modules the `all` package set comes from, loaded the way `go mod vendor` loads it (every
+/// build tag true except `ignore`). Module files are read from the source's extracted
+/// directories, or from zips (checked against go.sum) extracted into a temporary directory; the
+/// cache directories are not checked here, so callers must not copy from them on the strength of
+/// this answer alone.
+pub fn package_modules(
+    repo: &Repo,
+    src: &dyn ModuleSource,
+    gomod: &GoMod,
+    gosum: &GoSum,
+    graph: &Graph,
+) -> Result<PackageModules> {
+    let main = main_module(gomod)?;
+    let settings = GoSettings::read(&repo.root);
+    let build_list = graph.build_list();
+    let inputs = Inputs {
+        main_root: repo.root.clone(),
+        main_path: main.path.clone(),
+        main_go: main.go_version.clone(),
+        explicit: main.requires.clone(),
+        build_list: build_list.clone(),
+        replaces: main.replaces.clone(),
+        // Only modules.txt's annotations read these.
+        go_versions: HashMap::new(),
+        tools: gomod.tools(),
+        ignore: gomod.ignores(),
+        goroot: settings.goroot,
+        cgo_enabled: settings.cgo_enabled,
+    };
+    let mut dirs: HashMap<ModuleVersion, PathBuf> = HashMap::new();
+    let mut contents: HashMap<ModuleVersion, ModuleVersion> = HashMap::new();
+    for m in &build_list {
+        match graph.resolved(m) {
+            ResolvedModule::Dir(d) => {
+                dirs.insert(m.clone(), repo.root.join(d));
+            }
+            ResolvedModule::Module(c) => {
+                if let Some(dir) = src.extracted_dir(&c) {
+                    dirs.insert(m.clone(), dir);
+                }
+                contents.insert(m.clone(), c);
+            }
+        }
+    }
+    let mut zips = Extractor {
+        src,
+        gosum,
+        temp: None,
+        done: HashMap::new(),
+    };
+    let tree = loop {
+        match vendoring::compute(&inputs.input(dirs.clone())) {
+            Ok(tree) => break tree,
+            Err(VendoringError::ModuleDirMissing { module, import }) => {
+                let content = contents.get(&module).cloned().ok_or_else(|| {
+                    anyhow!("module `{module}` provides `{import}` but has no files")
+                })?;
+                if gosum.zip_hash(&content.path, &content.version).is_none() {
+                    bail!(
+                        "missing go.sum entry for module providing package `{import}` (`{content}`)\nhint: run `go mod download {}` on a connected machine so go.sum lists it",
+                        content.path
+                    );
+                }
+                dirs.insert(module, zips.extract(&content)?.root);
+            }
+            Err(e) => return Err(anyhow!(e)),
+        }
+    };
+    let providers: BTreeSet<ModuleVersion> = tree.packages.keys().cloned().collect();
+    let consulted = consulted(&tree, &build_list, &main.path)
+        .into_iter()
+        .chain(providers.iter().cloned())
+        .collect();
+    Ok(PackageModules {
+        providers,
+        consulted,
+    })
+}
+
 /// The `go` line of each build-list module's go.mod, after replacement: from the graph where it
 /// read the file, else read now (a pruned-out module).
 fn go_versions(
