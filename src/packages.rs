@@ -36,7 +36,7 @@
 
 use std::collections::{BTreeSet, HashSet};
 use std::fs;
-use std::io;
+use std::io::{self, Read as _};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -163,8 +163,7 @@ pub fn scan_dir(dir: &Path) -> Result<PackageDir, ScanError> {
             continue;
         }
         let path = dir.join(&name);
-        let src = fs::read(&path).map_err(|source| ScanError::Io { path, source })?;
-        let file = scan_file(&name, &src);
+        let file = scan_go_path(&name, &path).map_err(|source| ScanError::Io { path, source })?;
         if file.problem == Some(FileProblem::Nul) && !is_hidden(&name) {
             return Err(ScanError::Nul { file: name });
         }
@@ -388,8 +387,42 @@ pub fn go_at_least(version: &str, minor: u32) -> bool {
 // Per-file scan.
 
 fn scan_file(name: &str, src: &[u8]) -> GoFile {
+    scan_file_part(name, src, false).expect("a whole file always scans")
+}
+
+/// How much of a `.go` file [`scan_dir`] reads first; most headers end well within it.
+const HEAD_BYTES: usize = 16 * 1024;
+
+/// Scans a `.go` file from its first [`HEAD_BYTES`], reading the rest only when the answer
+/// depends on it: a header that does not end within them, a syntax error (go reads on, for a
+/// NUL) or an `embed` import (patterns may be anywhere).
+fn scan_go_path(name: &str, path: &Path) -> io::Result<GoFile> {
+    let mut f = fs::File::open(path)?;
+    let mut buf = Vec::with_capacity(HEAD_BYTES);
+    (&mut f).take(HEAD_BYTES as u64).read_to_end(&mut buf)?;
+    if buf.len() == HEAD_BYTES {
+        if let Some(file) = scan_file_part(name, &buf, true) {
+            return Ok(file);
+        }
+        f.read_to_end(&mut buf)?;
+    }
+    Ok(scan_file(name, &buf))
+}
+
+/// [`scan_file`]; with `head_only`, `src` may be the start of the file only, and `None` says
+/// the rest is needed.
+fn scan_file_part(name: &str, src: &[u8], head_only: bool) -> Option<GoFile> {
     let src = src.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(src);
     let header = read_header(src);
+    if head_only
+        && (!header.complete
+            || header
+                .imports
+                .iter()
+                .any(|i| unquote(i).as_deref() == Some(b"embed".as_slice())))
+    {
+        return None;
+    }
     let mut problem = match header.stop {
         Stop::Nul => Some(FileProblem::Nul),
         Stop::Syntax => Some(FileProblem::HeaderSyntax),
@@ -442,7 +475,7 @@ fn scan_file(name: &str, src: &[u8]) -> GoFile {
         Vec::new()
     };
     let is_cgo = imports.iter().any(|p| p == "C");
-    GoFile {
+    Some(GoFile {
         name: name.to_string(),
         package: header.package,
         imports,
@@ -451,7 +484,7 @@ fn scan_file(name: &str, src: &[u8]) -> GoFile {
         ignored,
         is_cgo,
         problem,
-    }
+    })
 }
 
 fn is_hidden(name: &str) -> bool {
@@ -589,6 +622,9 @@ struct Header<'a> {
     /// The text constraints are read from.
     constraint_text: &'a [u8],
     stop: Stop,
+    /// The reader stopped before the end of `src` at something that decides the header (a
+    /// token after the imports, or a NUL): more bytes after `src` would change nothing.
+    complete: bool,
 }
 
 struct ImportReader<'a> {
@@ -787,12 +823,14 @@ fn read_header(src: &[u8]) -> Header<'_> {
             imports,
             constraint_text: &src[..r.pos - 1],
             stop: Stop::Ok,
+            complete: true,
         },
         None => Header {
             package,
             imports,
             constraint_text: src,
             stop: Stop::Ok,
+            complete: false,
         },
         Some(Stop::Syntax) => {
             // `ReadImports` consumes the rest of the file, and fails on a NUL found there.
@@ -806,6 +844,7 @@ fn read_header(src: &[u8]) -> Header<'_> {
                 imports,
                 constraint_text: src,
                 stop,
+                complete: false,
             }
         }
         Some(stop) => Header {
@@ -813,6 +852,7 @@ fn read_header(src: &[u8]) -> Header<'_> {
             imports,
             constraint_text: &src[..r.pos],
             stop,
+            complete: true,
         },
     }
 }
@@ -1730,6 +1770,64 @@ mod tests {
 
     fn scan(src: &str) -> GoFile {
         scan_go_file("x.go", src.as_bytes()).expect("test sources have no NUL")
+    }
+
+    /// `scan_dir` reads the first [`HEAD_BYTES`] of a file and the rest only when needed: for
+    /// every source around and across that boundary it answers as a scan of the whole file.
+    #[test]
+    fn reading_only_the_head_answers_as_the_whole_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let pad = |n: usize| format!("// {}\n", "x".repeat(n));
+        let mut sources = Vec::new();
+        for len in [
+            HEAD_BYTES - 200,
+            HEAD_BYTES - 20,
+            HEAD_BYTES - 3,
+            HEAD_BYTES,
+            HEAD_BYTES + 50,
+        ] {
+            // Header ending near or after the boundary.
+            sources.push(format!(
+                "{}package p\n\nimport (\n\t\"a.example/x\"\n\t\"b.example/y\"\n)\n\nvar V = 1\n",
+                pad(len)
+            ));
+            // An embed pattern far after the header.
+            sources.push(format!(
+                "package p\n\nimport _ \"embed\"\n\n{}//go:embed late.txt\nvar s string\n",
+                pad(len)
+            ));
+            // A header syntax error with a NUL after the boundary (go reads on to it).
+            sources.push(format!("package p\n\nimport \"a\" +\n{}\0\n", pad(len)));
+            // Imports spread over the boundary.
+            let mut many = String::from("package p\n\nimport (\n");
+            let mut i = 0;
+            while many.len() < len {
+                many.push_str(&format!("\t\"m.example/p{i}\"\n"));
+                i += 1;
+            }
+            many.push_str(")\n\nfunc F() {}\n");
+            sources.push(many);
+            // A short header and a long body: the head alone answers.
+            sources.push(format!(
+                "package p\n\nimport \"a.example/x\"\n\nvar V = \"{}\"\n",
+                "x".repeat(len)
+            ));
+        }
+        for (i, src) in sources.iter().enumerate() {
+            let path = dir.path().join(format!("f{i}.go"));
+            fs::write(&path, src).expect("write source");
+            let whole = scan_file(&format!("f{i}.go"), src.as_bytes());
+            let read = scan_go_path(&format!("f{i}.go"), &path).expect("scan");
+            assert_eq!(read, whole, "source {i} ({} bytes)", src.len());
+        }
+        let long_body = &sources[19];
+        assert!(long_body.len() > HEAD_BYTES);
+        assert!(scan_file_part("f.go", &long_body.as_bytes()[..HEAD_BYTES], true).is_some());
+        assert!(scan_file_part("f.go", &sources[18].as_bytes()[..HEAD_BYTES], true).is_none());
+        let embedded = scan_go_path("f6.go", &dir.path().join("f6.go")).expect("scan");
+        assert_eq!(embedded.embeds, vec!["late.txt".to_string()]);
+        let many = scan_go_path("f18.go", &dir.path().join("f18.go")).expect("scan");
+        assert!(many.imports.len() > 500, "{}", many.imports.len());
     }
 
     #[test]
