@@ -206,16 +206,29 @@ pub fn zip_file_digests(zip: &Path) -> Result<BTreeMap<String, [u8; 32]>, HashEr
 /// SHA-256 of every file under `dir`, keyed by its path relative to `dir` with `/` separators,
 /// hashed in parallel. Symbolic links to files count as those files; see the module docs.
 pub fn dir_file_digests(dir: &Path) -> Result<BTreeMap<String, [u8; 32]>, HashError> {
-    let files = list_dir_files(dir)?;
+    digest_files(&dir_files(dir)?)
+}
+
+/// Every file under `dir` as (relative `/` name, path to open), checked as go checks them
+/// before hashing (symbolic links to directories and irregular files refused).
+pub fn dir_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, HashError> {
+    list_dir_files(dir)
+}
+
+/// The SHA-256 of each of `files` (as [`dir_files`] lists them), read in parallel.
+pub fn digest_files(files: &[(String, PathBuf)]) -> Result<BTreeMap<String, [u8; 32]>, HashError> {
     files
-        .into_par_iter()
+        .par_iter()
         .map(|(name, path)| {
-            let file = File::open(&path).map_err(|source| HashError::Io {
+            let file = File::open(path).map_err(|source| HashError::Io {
                 path: path.clone(),
                 source,
             })?;
-            let digest = digest_reader(file).map_err(|source| HashError::Io { path, source })?;
-            Ok((name, digest))
+            let digest = digest_reader(file).map_err(|source| HashError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            Ok((name.clone(), digest))
         })
         .collect()
 }
@@ -271,17 +284,24 @@ fn module_prefix(name: &str) -> Option<&str> {
 }
 
 pub(crate) fn digest_reader(mut reader: impl Read) -> io::Result<[u8; 32]> {
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => hasher.update(&buf[..n]),
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(err) => return Err(err),
-        }
+    thread_local! {
+        // One read buffer per thread: most module files are small, and a fresh zeroed buffer
+        // per file costs more than reading it.
+        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 64 * 1024]);
     }
-    Ok(hasher.finalize().into())
+    BUF.with(|buf| {
+        let mut buf = buf.borrow_mut();
+        let mut hasher = Sha256::new();
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => hasher.update(&buf[..n]),
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(hasher.finalize().into())
+    })
 }
 
 /// A zip entry's name as stored and the SHA-256 of its content.

@@ -22,6 +22,7 @@
 //! | [`bundle`] | the gomodoff tree format (GOPROXY layout + manifest) as a bundle zip or a directory; untrusted bundles checked | bundles, trees |
 //! | [`modcache`] | module sources (GOMODCACHE, GOPROXY file tree, bundle) behind one trait | `cache/download/…` |
 //! | [`modzip`] | module zips read and extracted with every rule of the go command enforced | `.zip` files |
+//! | [`verified`] | records of module directories already checked against go.sum (stat-keyed, like git's index) | `$GOMODOFF_CACHE/verified/` |
 //! | [`dirhash`] | `h1:` hashes over a zip, a directory, a go.mod | zips, trees |
 //! | [`gomod`] | lossless go.mod: lexer → syntax tree with comments → editor → printer | — (text in, text out) |
 //! | [`gosum`] | go.sum lines, order and unknown lines kept | — (text in, text out) |
@@ -49,5 +50,6 @@ pub mod packages;
 pub mod plan;
 pub mod shell;
 pub mod vendoring;
+pub mod verified;
 
 pub use ops::{Outcome, run};

@@ -350,12 +350,32 @@ fn a_tampered_cache_directory_is_not_used() {
     let ours = copy_of(&h, &theirs, "basic-ours");
     let fresh = copy_of(&h, &theirs, "basic-fresh");
     h.go_ok(&theirs, &["mod", "vendor"]);
+    // Let the cache's files age past the racy window, so that the first run records what it
+    // checked (gomodoff::verified) and the runs below have records to be fooled by.
+    std::thread::sleep(std::time::Duration::from_millis(
+        gomodoff::verified::RACY_SECS * 1000 + 500,
+    ));
     vendor_mode(&h, &ours, &[]);
+    let records = h.home().join(".cache/gomodoff/verified");
+    assert!(
+        fs::read_dir(&records).is_ok_and(|d| d.count() > 0),
+        "the first run recorded the directories it checked in {}",
+        records.display()
+    );
     let extracted = h.gomodcache().join("example.com/tagged@v1.0.0/tagged.go");
     assert!(extracted.is_file(), "go extracted the module");
+    // Same size, same modification time: only the content (and the change time) differs.
+    let mtime = fs::metadata(&extracted).unwrap().modified().unwrap();
     let mut bytes = fs::read(&extracted).unwrap();
-    bytes.extend_from_slice(b"// tampered\n");
+    let last = bytes.len() - 2;
+    bytes[last] = if bytes[last] == b'x' { b'y' } else { b'x' };
     fs::write(&extracted, bytes).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&extracted)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
     let warning = "does not match go.sum; using its zip instead";
 
     // A first run checks every module it reads.

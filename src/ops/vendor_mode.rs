@@ -55,6 +55,7 @@ use crate::ops::verify::Finding;
 use crate::ops::{Context, Outcome, source};
 use crate::plan::{self, FileChange, Plan, TreeAdd};
 use crate::vendoring::{self, VendorInput, VendorTree, VendoringError};
+use crate::verified;
 
 /// The directory the go command reads vendored packages from.
 pub const VENDOR_DIR: &str = "vendor";
@@ -886,6 +887,7 @@ fn compute(repo: &Repo, src: &dyn ModuleSource, settings: &GoSettings) -> Result
             }
         };
         let start = std::time::Instant::now();
+        let records = verified::Records::from_env();
         let checks: Vec<(ModuleVersion, Result<Option<Digests>>)> = suspects
             .par_iter()
             .map(|m| {
@@ -893,7 +895,7 @@ fn compute(repo: &Repo, src: &dyn ModuleSource, settings: &GoSettings) -> Result
                 let Content::Module(c) = &f.content else {
                     return (m.clone(), Ok(None));
                 };
-                (m.clone(), check_dir(&f.root, c, &gosum))
+                (m.clone(), check_dir(&records, &f.root, c, &gosum))
             })
             .collect();
         timings.add("check module trees", start);
@@ -1198,15 +1200,16 @@ fn consulted(
 
 /// The digests of a cache directory when its `h1:` is go.sum's; `None` when it differs (or
 /// cannot be hashed the way go hashes it).
-fn check_dir(dir: &Path, c: &ModuleVersion, gosum: &GoSum) -> Result<Option<Digests>> {
+fn check_dir(
+    records: &verified::Records,
+    dir: &Path,
+    c: &ModuleVersion,
+    gosum: &GoSum,
+) -> Result<Option<Digests>> {
     let want = gosum.zip_hash(&c.path, &c.version).ok_or_else(|| {
         anyhow!("missing go.sum entry for `{c}`\nhint: run `go mod download {}` on a connected machine so go.sum lists every module the build reads", c.path)
     })?;
-    let Ok(digests) = dirhash::dir_file_digests(dir) else {
-        return Ok(None);
-    };
-    let got = dirhash::hash1_prefixed(&c.to_string(), &digests)?;
-    Ok((got == want).then_some(digests))
+    Ok(verified::check_dir(records, dir, &c.to_string(), want).unwrap_or(None))
 }
 
 /// Extracts module zips into one temporary directory outside the repository, each checked
