@@ -206,17 +206,11 @@ pub fn zip_file_digests(zip: &Path) -> Result<BTreeMap<String, [u8; 32]>, HashEr
 /// SHA-256 of every file under `dir`, keyed by its path relative to `dir` with `/` separators,
 /// hashed in parallel. Symbolic links to files count as those files; see the module docs.
 pub fn dir_file_digests(dir: &Path) -> Result<BTreeMap<String, [u8; 32]>, HashError> {
-    digest_files(&dir_files(dir)?)
+    digest_files(&list_dir_files(dir)?)
 }
 
-/// Every file under `dir` as (relative `/` name, path to open), checked as go checks them
-/// before hashing (symbolic links to directories and irregular files refused).
-pub fn dir_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, HashError> {
-    list_dir_files(dir)
-}
-
-/// The SHA-256 of each of `files` (as [`dir_files`] lists them), read in parallel.
-pub fn digest_files(files: &[(String, PathBuf)]) -> Result<BTreeMap<String, [u8; 32]>, HashError> {
+/// The SHA-256 of each of `files` (as `list_dir_files` lists them), read in parallel.
+fn digest_files(files: &[(String, PathBuf)]) -> Result<BTreeMap<String, [u8; 32]>, HashError> {
     files
         .par_iter()
         .map(|(name, path)| {

@@ -127,13 +127,7 @@ impl Records {
 
     /// The digests of `dir` when its files are exactly those recorded for it and `want`;
     /// `None` when there is no usable record or anything differs.
-    fn recall(
-        &self,
-        dir: &Path,
-        module: &str,
-        want: &str,
-        files: &[(String, PathBuf)],
-    ) -> Option<Digests> {
+    fn recall(&self, dir: &Path, module: &str, want: &str) -> Option<Digests> {
         let text = fs::read_to_string(self.record_path(dir, want)?).ok()?;
         let mut lines = text.lines();
         if lines.next()? != MAGIC
@@ -155,39 +149,40 @@ impl Records {
             };
             recorded.insert(f.next()?, (digest, stamp));
         }
-        if recorded.len() != files.len() {
+        let now = stamps(dir)?;
+        if now.len() != recorded.len() {
             return None;
         }
         let mut digests = Digests::new();
-        for (name, path) in files {
-            let (digest, stamp) = recorded.get(name.as_str())?;
-            if Stamp::of(&fs::metadata(path).ok()?) != *stamp {
+        for (name, stamp) in now {
+            let (digest, then) = recorded.get(name.as_str())?;
+            if stamp != *then {
                 return None;
             }
-            digests.insert(name.clone(), *digest);
+            digests.insert(name, *digest);
         }
         // The record is only a shortcut: the digests must still make go.sum's hash.
         (dirhash::hash1_prefixed(module, &digests).ok()? == want).then_some(digests)
     }
 
-    /// Records that `dir` hashed to `want` with these per-file digests. Best effort.
-    fn remember(
-        &self,
-        dir: &Path,
-        want: &str,
-        files: &[(String, PathBuf)],
-        digests: &Digests,
-        now: SystemTime,
-    ) {
+    /// Records that `dir` hashed to `want` with these per-file digests. Best effort: nothing is
+    /// recorded when a file changed within [`RACY_SECS`] of `now` or the directory changed
+    /// since it was hashed.
+    fn remember(&self, dir: &Path, want: &str, digests: &Digests, now: SystemTime) {
         let Some(path) = self.record_path(dir, want) else {
             return;
         };
+        let Some(stamps) = stamps(dir) else {
+            return;
+        };
+        if stamps.len() != digests.len() {
+            return;
+        }
         let mut text = format!("{MAGIC}\ndir {}\nh1 {want}\n", dir.to_string_lossy());
-        for (name, file) in files {
-            let (Some(digest), Ok(meta)) = (digests.get(name), fs::metadata(file)) else {
+        for (name, stamp) in &stamps {
+            let Some(digest) = digests.get(name) else {
                 return;
             };
-            let stamp = Stamp::of(&meta);
             if stamp.is_racy(now) || name.contains('\n') {
                 return;
             }
@@ -216,6 +211,36 @@ impl Records {
     }
 }
 
+/// Every file under `dir` with its stamp, keyed by `/`-separated relative name; `None` for
+/// anything a record cannot vouch for (a symbolic link, an irregular file, a name that is not
+/// UTF-8, an error): the caller then hashes. Each file's status is read relative to its open
+/// directory (`DirEntry::metadata`), without walking the whole path again.
+fn stamps(dir: &Path) -> Option<BTreeMap<String, Stamp>> {
+    fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Stamp>) -> Option<()> {
+        for entry in fs::read_dir(dir).ok()? {
+            let entry = entry.ok()?;
+            let name = entry.file_name().into_string().ok()?;
+            let rel = if prefix.is_empty() {
+                name
+            } else {
+                format!("{prefix}/{name}")
+            };
+            let kind = entry.file_type().ok()?;
+            if kind.is_dir() {
+                walk(&entry.path(), &rel, out)?;
+            } else if kind.is_file() {
+                out.insert(rel, Stamp::of(&entry.metadata().ok()?));
+            } else {
+                return None;
+            }
+        }
+        Some(())
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, "", &mut out)?;
+    Some(out)
+}
+
 /// The per-file digests of module `module` (`path@version`) extracted at `dir` when its `h1:`
 /// is `want`; `Ok(None)` when it is not. Takes the digests from `records` when the directory is
 /// unchanged since they were recorded, else hashes every file (and records the result).
@@ -235,15 +260,14 @@ fn check_dir_at(
     want: &str,
     now: SystemTime,
 ) -> Result<Option<Digests>, HashError> {
-    let files = dirhash::dir_files(dir)?;
-    if let Some(digests) = records.recall(dir, module, want, &files) {
+    if let Some(digests) = records.recall(dir, module, want) {
         return Ok(Some(digests));
     }
-    let digests = dirhash::digest_files(&files)?;
+    let digests = dirhash::dir_file_digests(dir)?;
     if dirhash::hash1_prefixed(module, &digests)? != want {
         return Ok(None);
     }
-    records.remember(dir, want, &files, &digests, now);
+    records.remember(dir, want, &digests, now);
     Ok(Some(digests))
 }
 
@@ -283,13 +307,12 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(records_in(&tmp.path().join("records")).len(), 1);
-        let files = dirhash::dir_files(&dir).unwrap();
-        let recalled = records.recall(&dir, m, &want, &files).expect("recalled");
+        let recalled = records.recall(&dir, m, &want).expect("recalled");
         assert_eq!(recalled, first);
         assert_eq!(first, dirhash::dir_file_digests(&dir).unwrap());
         // Another h1 or another directory has no record.
-        assert!(records.recall(&dir, m, "h1:other", &files).is_none());
-        assert!(records.recall(tmp.path(), m, &want, &files).is_none());
+        assert!(records.recall(&dir, m, "h1:other").is_none());
+        assert!(records.recall(tmp.path(), m, &want).is_none());
     }
 
     #[test]
@@ -329,8 +352,7 @@ mod tests {
                     .is_some()
             );
             change(&dir);
-            let files = dirhash::dir_files(&dir).unwrap();
-            assert!(records.recall(&dir, m, &want, &files).is_none(), "{what}");
+            assert!(records.recall(&dir, m, &want).is_none(), "{what}");
             assert_eq!(check_dir(&records, &dir, m, &want).unwrap(), None, "{what}");
         }
     }
@@ -353,7 +375,6 @@ mod tests {
                 .is_some()
         );
         let record = records_in(&root).pop().unwrap();
-        let files = dirhash::dir_files(&dir).unwrap();
         // A digest flipped in the record: the digests no longer make the h1, so no answer.
         let text = fs::read_to_string(&record).unwrap();
         let lines: Vec<&str> = text.lines().collect();
@@ -363,12 +384,12 @@ mod tests {
             &lines[3][1..]
         );
         fs::write(&record, text.replace(lines[3], &flipped)).unwrap();
-        assert!(records.recall(&dir, m, &want, &files).is_none());
+        assert!(records.recall(&dir, m, &want).is_none());
         // Torn or foreign content.
         fs::write(&record, &text[..text.len() / 2]).unwrap();
-        assert!(records.recall(&dir, m, &want, &files).is_none());
+        assert!(records.recall(&dir, m, &want).is_none());
         fs::write(&record, "junk\n").unwrap();
-        assert!(records.recall(&dir, m, &want, &files).is_none());
+        assert!(records.recall(&dir, m, &want).is_none());
         // Records off: nothing written, every check hashes.
         let off = Records::off();
         assert!(
