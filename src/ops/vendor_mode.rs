@@ -15,6 +15,8 @@
 //! zip and the computation runs again, so a tampered cache can change nothing. Directory
 //! replacements are read from their directory, as go reads them (go.sum does not cover them).
 //! Each copied file is hashed again as it is copied and must match the digest that was checked.
+//! A directory checked on an earlier run and unchanged since (every file's size, times and inode
+//! as recorded, no file added or removed) takes its digests from [`crate::verified`]'s record.
 //!
 //! # What is written
 //!
@@ -833,7 +835,8 @@ fn compute(repo: &Repo, src: &dyn ModuleSource, settings: &GoSettings) -> Result
         let start = std::time::Instant::now();
         let result = vendoring::compute(&inputs.input(dirs));
         timings.add("packages", start);
-        let (suspects, failure) = match result {
+        // The modules to check, and what this computation gave.
+        let (suspects, outcome) = match result {
             Ok(tree) => {
                 let mut suspects: Vec<ModuleVersion> =
                     consulted(&tree, &build_list, &inputs.main_path)
@@ -853,7 +856,7 @@ fn compute(repo: &Repo, src: &dyn ModuleSource, settings: &GoSettings) -> Result
                 if suspects.is_empty() {
                     break tree;
                 }
-                (suspects, None)
+                (suspects, Pending::Tree(tree))
             }
             Err(VendoringError::ModuleDirMissing { module, import }) => {
                 let content = contents.get(&module).cloned().ok_or_else(|| {
@@ -883,7 +886,7 @@ fn compute(repo: &Repo, src: &dyn ModuleSource, settings: &GoSettings) -> Result
                 if suspects.is_empty() {
                     return Err(anyhow!(e).context("vendoring failed"));
                 }
-                (suspects, Some(e))
+                (suspects, Pending::Failed(e))
             }
         };
         let start = std::time::Instant::now();
@@ -919,10 +922,14 @@ fn compute(repo: &Repo, src: &dyn ModuleSource, settings: &GoSettings) -> Result
                 }
             }
         }
-        if let Some(e) = failure
-            && !replaced
-        {
-            return Err(anyhow!(e).context("vendoring failed"));
+        match outcome {
+            // Every module it read checked out: the result stands as computed.
+            Pending::Tree(tree) if !replaced => break tree,
+            Pending::Failed(e) if !replaced => {
+                return Err(anyhow!(e).context("vendoring failed"));
+            }
+            // A cache directory was swapped for its zip: compute again.
+            _ => {}
         }
     };
 
@@ -1029,6 +1036,14 @@ pub fn package_modules(
         providers,
         consulted,
     })
+}
+
+/// A computation over module directories not all checked yet: what it gave.
+enum Pending {
+    /// The result, to keep once every module it read checks out.
+    Tree(VendorTree),
+    /// Its error, to report unless a module turns out damaged and is replaced.
+    Failed(VendoringError),
 }
 
 /// The `go` line of each build-list module's go.mod, after replacement: from the graph where it
