@@ -135,7 +135,11 @@ pub fn collect(
         }
         let needs = needed_modules(repo, src, &repo.config.exclude, ZipsFor::Consulted)
             .with_context(|| format!("in `{}`", repo.root.display()))?;
-        if let Some(w) = zip_absent_warning(&needs, src) {
+        if let Some(w) = zip_absent_warning(
+            &needs,
+            src,
+            ctx.shell.verbosity() == crate::shell::Verbosity::Verbose,
+        ) {
             ctx.shell.warn(&w)?;
         }
         for n in needs {

@@ -74,7 +74,11 @@ pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
         &repo.config.exclude,
         ZipsFor::Consulted,
     )?;
-    if let Some(w) = zip_absent_warning(&needs, src.as_ref()) {
+    if let Some(w) = zip_absent_warning(
+        &needs,
+        src.as_ref(),
+        ctx.shell.verbosity() == crate::shell::Verbosity::Verbose,
+    ) {
         ctx.shell.warn(&w)?;
     }
     let mut planned = plan_tree(&repo, &dir, &needs, src.as_ref())?;

@@ -29,6 +29,7 @@ use crate::modzip;
 use crate::ops::repo::{self, Repo};
 use crate::ops::{Context, Outcome, source};
 use crate::plan::{self, FileChange, Plan, TreeAdd};
+use crate::shell::Verbosity;
 
 /// Staging directory for new trees, at the repository root (same file system as the targets).
 pub const STAGING_DIR: &str = ".gomodoff-staging";
@@ -70,8 +71,9 @@ pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
     }
     let src = source::open(ctx)?;
     let planned = plan_replace(&repo, opts, src.as_ref())?;
-    for w in &planned.warnings {
-        ctx.shell.warn(w)?;
+    let verbose = ctx.shell.verbosity() == Verbosity::Verbose;
+    if let Some(w) = zip_absent_warning(&planned.zip_absent, src.as_ref(), verbose) {
+        ctx.shell.warn(&w)?;
     }
     show_and_apply(ctx, &repo, opts, planned)
 }
@@ -83,8 +85,9 @@ pub struct ReplacePlan {
     pub summary: Summary,
     /// Modules to extract or write, keyed by tree name.
     work: Vec<Work>,
-    /// Said before the preview.
-    pub warnings: Vec<String>,
+    /// Modules laid out go.mod-only because the source has no zip for them (said before the
+    /// preview).
+    pub zip_absent: Vec<Needed>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -167,7 +170,7 @@ pub fn plan_replace(
         &mut needed,
         ZipsFor::Providers,
     )?;
-    let warnings = zip_absent_warning(&needed, src).into_iter().collect();
+    let zip_absent: Vec<Needed> = needed.iter().filter(|n| n.zip_absent).cloned().collect();
     let needs = collect_needs(&main, needed);
     let mut needs: Vec<Need> = needs.into_values().collect();
     needs.sort_by(|a, b| {
@@ -327,7 +330,7 @@ pub fn plan_replace(
         lock,
         summary,
         work,
-        warnings,
+        zip_absent,
     })
 }
 
@@ -445,21 +448,29 @@ fn settle_absent_zips(
     Ok(())
 }
 
-/// The warning for modules laid out go.mod-only because the source has no zip for them.
-pub fn zip_absent_warning(needs: &[Needed], src: &dyn ModuleSource) -> Option<String> {
+/// The warning for modules laid out go.mod-only because the source has no zip for them; names
+/// the first few unless `all`.
+pub fn zip_absent_warning(needs: &[Needed], src: &dyn ModuleSource, all: bool) -> Option<String> {
+    const NAMED: usize = 5;
     let names: Vec<String> = needs
         .iter()
         .filter(|n| n.zip_absent)
         .map(|n| format!("`{}`", n.content))
         .collect();
-    if names.is_empty() {
-        return None;
-    }
+    let list = match names.len() {
+        0 => return None,
+        n if all || n <= NAMED => names.join(", "),
+        n => format!(
+            "{} and {} more (-v names them all)",
+            names[..NAMED].join(", "),
+            n - NAMED
+        ),
+    };
     Some(format!(
-        "{} has no zip for {}; no package the build loads comes from {}, so only the go.mod is laid out",
+        "{} has no zip for {} module{} of the build list that no package of the build comes from (go.sum keeps their lines for tests of dependencies); only their go.mod is laid out: {list}",
         src.describe(),
-        names.join(", "),
-        if names.len() == 1 { "it" } else { "them" },
+        names.len(),
+        if names.len() == 1 { "" } else { "s" },
     ))
 }
 
