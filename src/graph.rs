@@ -24,9 +24,9 @@
 //! never touches the file system, and knows nothing of the go.mod syntax.
 
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -73,6 +73,28 @@ pub enum ReplaceTarget {
     Dir(PathBuf),
 }
 
+/// A workspace (go.work) as far as the graph is concerned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Workspace {
+    /// The directory holding go.work (absolute).
+    pub dir: PathBuf,
+    /// go.work's `go` line; `None` means 1.18.
+    pub go_version: Option<String>,
+    /// go.work's `replace` directives (relative directories relative to [`Workspace::dir`]).
+    pub replaces: Vec<ReplaceRule>,
+    /// The workspace modules, in `use` order.
+    pub modules: Vec<WorkspaceMember>,
+}
+
+/// One `use`d module of a workspace.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkspaceMember {
+    /// Its directory as written in `use` (relative to the workspace directory, or absolute).
+    pub dir: PathBuf,
+    /// Its go.mod (relative replacement directories are relative to [`WorkspaceMember::dir`]).
+    pub main: MainModule,
+}
+
 /// Where the go command reads a module version from, after `replace` rules.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ResolvedModule {
@@ -96,6 +118,10 @@ pub enum Pruning {
     Pruned,
     /// go < 1.17 or no `go` line: the whole transitive graph is followed.
     Unpruned,
+    /// Workspace mode (go.work): each workspace module's requirements are followed as its own
+    /// `go` line says, and so are those of every dependency whose selected version is above the
+    /// version some module of `all` requires (`readModGraph`'s workspace pruning).
+    Workspace,
 }
 
 /// A way the main module's go.mod disagrees with its own graph. The go command refuses to build
@@ -125,6 +151,38 @@ pub enum GraphError {
         first: String,
         second: String,
     },
+    /// Two workspace modules replace the same module version differently and go.work does not
+    /// decide (the go command's words; the go.mod files named absolutely, as go names them).
+    #[error(
+        "conflicting replacements found for {} in workspace modules defined by {} and {}",
+        at(.module),
+        .first.display(),
+        .second.display()
+    )]
+    WorkspaceReplacements {
+        module: ModuleVersion,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    /// Two workspace modules replace the same left side (`path` or `path@version`) with
+    /// different targets (relative directories made absolute), and go.work does not replace
+    /// that path; the go command's words.
+    #[error(
+        "conflicting replacements for {old}:\n\t{first}\n\t{second}\nuse \"go work edit -replace {old}=[override]\" to resolve"
+    )]
+    ConflictingWorkspaceReplacements {
+        old: String,
+        first: String,
+        second: String,
+    },
+    /// go.work replaces every version of a workspace module.
+    #[error(
+        "workspace module {path} is replaced at all versions in the go.work file. To fix, remove the replacement from the go.work file or specify the version at which to replace the module."
+    )]
+    WorkspaceModuleReplaced { path: String },
+    /// go.work lists two directories holding the same module.
+    #[error("module {path} appears multiple times in workspace")]
+    DuplicateWorkspaceModule { path: String },
     #[error("`{}`: parsing go.mod: missing module line", at(.module))]
     MissingModuleLine { module: ModuleVersion },
     #[error(
@@ -178,6 +236,12 @@ impl fmt::Display for ResolvedModule {
 #[derive(Debug, Clone)]
 pub struct Graph {
     main_path: String,
+    /// The main modules' paths (one outside workspace mode): never selected at a version.
+    mains: HashSet<String>,
+    /// Each workspace module's requirements (after exclusions); empty outside workspace mode.
+    main_requires: HashMap<String, Vec<ModuleVersion>>,
+    /// go.work's and the workspace modules' replacements; `None` outside workspace mode.
+    workspace: Option<WorkspaceReplacements>,
     main_go: String,
     pruning: Pruning,
     roots: Vec<ModuleVersion>,
@@ -196,7 +260,7 @@ impl Graph {
     /// without `-mod=vendor`), reading each go.mod through `loader`.
     pub fn load(main: &MainModule, loader: &dyn SummaryLoader) -> Result<Graph, GraphError> {
         let replacements = Replacements::new(&main.replaces)?;
-        let excluded: HashSet<&ModuleVersion> = main.excludes.iter().collect();
+        let excluded: HashSet<ModuleVersion> = main.excludes.iter().cloned().collect();
         let main_go = main
             .go_version
             .clone()
@@ -213,6 +277,9 @@ impl Graph {
 
         let mut graph = Graph {
             main_path: main.path.clone(),
+            mains: HashSet::from([main.path.clone()]),
+            main_requires: HashMap::new(),
+            workspace: None,
             main_go,
             pruning,
             roots: roots.clone(),
@@ -226,35 +293,165 @@ impl Graph {
             graph.select(root);
         }
 
-        let mut walk = Walk {
-            summaries: HashMap::new(),
-            enqueued: HashSet::new(),
-            parent: HashMap::new(),
-            max_go: None,
-        };
+        let mut walk = Walk::new();
         let mut queue: Vec<(ModuleVersion, Pruning)> = Vec::new();
         for root in &roots {
             walk.enqueue(&mut queue, root, pruning, None);
         }
+        graph.drain(queue, loader, &mut walk, &excluded)?;
 
+        graph.inconsistencies = graph.find_inconsistencies(main, walk.max_go.take());
+        Ok(graph)
+    }
+
+    /// Loads the graph of a workspace the way `go list -m all` does in workspace mode: every
+    /// workspace module is a main module, the roots are their requirements (minus the versions
+    /// any of them excludes), go.work's replacements override the modules' own, and the graph
+    /// is pruned the workspace way (see [`Pruning::Workspace`]). Directory replacements resolve
+    /// relative to the workspace directory.
+    pub fn load_workspace(
+        workspace: &Workspace,
+        loader: &dyn SummaryLoader,
+    ) -> Result<Graph, GraphError> {
+        let mut mains = HashSet::new();
+        for m in &workspace.modules {
+            if !mains.insert(m.main.path.clone()) {
+                return Err(GraphError::DuplicateWorkspaceModule {
+                    path: m.main.path.clone(),
+                });
+            }
+        }
+        let replacements = WorkspaceReplacements::new(workspace)?;
+        let excluded: HashSet<ModuleVersion> = workspace
+            .modules
+            .iter()
+            .flat_map(|m| m.main.excludes.iter().cloned())
+            .collect();
+        let keep = |r: &&ModuleVersion| !excluded.contains(*r) && !is_toolchain(&r.path);
+        let mut main_requires = HashMap::new();
+        let mut roots = Vec::new();
+        for m in &workspace.modules {
+            let requires: Vec<ModuleVersion> =
+                m.main.requires.iter().filter(keep).cloned().collect();
+            roots.extend(requires.iter().cloned());
+            main_requires.insert(m.main.path.clone(), requires);
+        }
+        sort_module_versions(&mut roots);
+        roots.dedup();
+        let mut graph = Graph {
+            main_path: String::new(),
+            mains,
+            main_requires,
+            workspace: Some(replacements),
+            main_go: workspace
+                .go_version
+                .clone()
+                .unwrap_or_else(|| DEFAULT_GO_WORK_VERSION.to_owned()),
+            pruning: Pruning::Workspace,
+            roots: roots.clone(),
+            replacements: Replacements::default(),
+            required: HashMap::new(),
+            go_versions: HashMap::new(),
+            selected: HashMap::new(),
+            inconsistencies: Vec::new(),
+        };
+        for root in &roots {
+            graph.select(root);
+        }
+        let mut walk = Walk::new();
+        let mut queue: Vec<(ModuleVersion, Pruning)> = Vec::new();
+        for m in &workspace.modules {
+            let main = ModuleVersion {
+                path: m.main.path.clone(),
+                version: String::new(),
+            };
+            // A main module's requirements are followed as its own go line says.
+            let next = pruning_for(Some(
+                m.main.go_version.as_deref().unwrap_or(DEFAULT_GO_VERSION),
+            ));
+            for r in &graph.main_requires[&m.main.path] {
+                walk.enqueue(&mut queue, r, next, Some(&main));
+            }
+        }
+        graph.drain(queue, loader, &mut walk, &excluded)?;
+
+        // readModGraph's workspace pass: a dependency selected above the version a module of
+        // `all` requires may bring requirements of its own; load it the workspace way, until
+        // nothing changes.
+        let mut has_deps: BTreeSet<String> = graph.mains.iter().cloned().collect();
+        let mut seen: HashSet<ModuleVersion> = HashSet::new();
+        loop {
+            let mut needs: BTreeSet<ModuleVersion> = BTreeSet::new();
+            for p in &has_deps {
+                let reqs: &[ModuleVersion] = if graph.mains.contains(p) {
+                    &graph.main_requires[p]
+                } else {
+                    let Some(v) = graph.selected(p) else { continue };
+                    let m = ModuleVersion {
+                        path: p.clone(),
+                        version: v.to_owned(),
+                    };
+                    if !seen.contains(&m) {
+                        needs.insert(m);
+                        continue;
+                    }
+                    graph.required_by(&m).unwrap_or(&[])
+                };
+                for r in reqs {
+                    if let Some(v) = graph.selected(&r.path)
+                        && compare_versions(v, &r.version) == Ordering::Greater
+                    {
+                        let s = ModuleVersion {
+                            path: r.path.clone(),
+                            version: v.to_owned(),
+                        };
+                        if !seen.contains(&s) {
+                            needs.insert(s);
+                        }
+                    }
+                }
+            }
+            if needs.is_empty() {
+                break;
+            }
+            let mut queue = Vec::new();
+            for m in needs {
+                walk.enqueue(&mut queue, &m, Pruning::Workspace, None);
+                has_deps.insert(m.path.clone());
+                seen.insert(m);
+            }
+            graph.drain(queue, loader, &mut walk, &excluded)?;
+        }
+        Ok(graph)
+    }
+
+    /// Loads the queued modules' go.mod files level by level, selecting what each requires and
+    /// following requirements as `readModGraph` does.
+    fn drain(
+        &mut self,
+        mut queue: Vec<(ModuleVersion, Pruning)>,
+        loader: &dyn SummaryLoader,
+        walk: &mut Walk,
+        excluded: &HashSet<ModuleVersion>,
+    ) -> Result<(), GraphError> {
         while !queue.is_empty() {
             let level = std::mem::take(&mut queue);
-            for (module, mode, summary) in graph.load_summaries(level, loader, &mut walk)? {
-                graph
-                    .check_module_line(&module, &summary)
-                    .map_err(|error| GraphError::Required {
-                        chain: walk.chain(&graph.main_path, &module),
+            for (module, mode, summary) in self.load_summaries(level, loader, walk)? {
+                self.check_module_line(&module, &summary).map_err(|error| {
+                    GraphError::Required {
+                        chain: walk.chain(&self.main_path, &module),
                         source: Box::new(error),
-                    })?;
+                    }
+                })?;
                 let requires: Vec<ModuleVersion> = summary
                     .requires
                     .iter()
-                    .filter(|r| !excluded.contains(r) && !is_toolchain(&r.path))
+                    .filter(|r| !excluded.contains(*r) && !is_toolchain(&r.path))
                     .cloned()
                     .collect();
-                if !graph.required.contains_key(&module) {
+                if !self.required.contains_key(&module) {
                     for r in &requires {
-                        graph.select(r);
+                        self.select(r);
                     }
                     if let Some(go) = summary.go_version.as_deref()
                         && compare_go(go, GO_STRICT_VERSION) != Ordering::Less
@@ -265,29 +462,34 @@ impl Graph {
                     {
                         walk.max_go = Some((go.to_owned(), module.clone()));
                     }
-                    graph
-                        .go_versions
+                    self.go_versions
                         .insert(module.clone(), summary.go_version.clone());
-                    graph.required.insert(module.clone(), requires.clone());
+                    self.required.insert(module.clone(), requires.clone());
                 }
-                // As readModGraph: follow a module's requirements when it was reached unpruned or
-                // when its own go.mod predates pruning; below an unpruned edge all stays unpruned.
+                // As readModGraph: follow a module's requirements unless it was reached pruned
+                // and its own go.mod supports pruning; below an unpruned edge all stays
+                // unpruned, below a workspace edge the module's own go line decides.
                 let own = pruning_for(summary.go_version.as_deref());
                 let next = if mode == Pruning::Unpruned {
                     Pruning::Unpruned
                 } else {
                     own
                 };
-                if mode == Pruning::Unpruned || own == Pruning::Unpruned {
+                if mode != Pruning::Pruned || own == Pruning::Unpruned {
                     for r in &requires {
                         walk.enqueue(&mut queue, r, next, Some(&module));
                     }
                 }
             }
         }
+        Ok(())
+    }
 
-        graph.inconsistencies = graph.find_inconsistencies(main, walk.max_go);
-        Ok(graph)
+    /// The workspace modules' paths (the main module's alone outside workspace mode), sorted.
+    pub fn main_paths(&self) -> Vec<&str> {
+        let mut list: Vec<&str> = self.mains.iter().map(String::as_str).collect();
+        list.sort_unstable();
+        list
     }
 
     /// The selected version of every module path in the graph except the main module's, sorted
@@ -329,7 +531,10 @@ impl Graph {
 
     /// Where the go command reads `module` from after the main module's `replace` rules.
     pub fn resolved(&self, module: &ModuleVersion) -> ResolvedModule {
-        self.replacements.resolve(module)
+        match &self.workspace {
+            Some(w) => w.resolve(module).0,
+            None => self.replacements.resolve(module),
+        }
     }
 
     /// The selected version of `path`, or `None` when the path is not in the graph (or is the
@@ -366,7 +571,7 @@ impl Graph {
     }
 
     fn select(&mut self, module: &ModuleVersion) {
-        if module.path == self.main_path || module.version == "none" {
+        if self.mains.contains(&module.path) || module.version == "none" {
             return;
         }
         match self.selected.get_mut(&module.path) {
@@ -391,6 +596,16 @@ impl Graph {
         loader: &dyn SummaryLoader,
         walk: &mut Walk,
     ) -> Result<Vec<(ModuleVersion, Pruning, ModSummary)>, GraphError> {
+        if let Some(w) = &self.workspace {
+            for (m, _) in &queue {
+                if let Some(error) = w.resolve(m).1 {
+                    return Err(GraphError::Required {
+                        chain: walk.chain(&self.main_path, m),
+                        source: Box::new(error),
+                    });
+                }
+            }
+        }
         let resolved: Vec<ResolvedModule> = queue.iter().map(|(m, _)| self.resolved(m)).collect();
         let mut targets: Vec<&ResolvedModule> = Vec::new();
         let mut seen: HashSet<&ResolvedModule> = HashSet::new();
@@ -485,6 +700,8 @@ use crate::module::compare_versions;
 
 /// The `go` version the go command assumes for a go.mod without a `go` line.
 const DEFAULT_GO_VERSION: &str = "1.16";
+/// The `go` version the go command assumes for a go.work without a `go` line.
+const DEFAULT_GO_WORK_VERSION: &str = "1.18";
 /// From this `go` version on, module graphs are pruned.
 const PRUNING_GO_VERSION: &str = "1.17";
 /// From this `go` version on, a go.mod's `go` line is a requirement on the `go` pseudo-module.
@@ -500,6 +717,15 @@ struct Walk {
 }
 
 impl Walk {
+    fn new() -> Walk {
+        Walk {
+            summaries: HashMap::new(),
+            enqueued: HashSet::new(),
+            parent: HashMap::new(),
+            max_go: None,
+        }
+    }
+
     fn enqueue(
         &mut self,
         queue: &mut Vec<(ModuleVersion, Pruning)>,
@@ -527,7 +753,9 @@ impl Walk {
             steps.push(at(parent));
             current = parent;
         }
-        steps.push(main_path.to_owned());
+        if !main_path.is_empty() {
+            steps.push(main_path.to_owned());
+        }
         steps.reverse();
         steps.join(" requires ")
     }
@@ -586,6 +814,247 @@ impl Replacements {
     }
 }
 
+impl Replacements {
+    /// The rule for `module`, and whether it names the version (`path version => …`).
+    fn find(&self, module: &ModuleVersion) -> Option<(bool, &ReplaceTarget)> {
+        if let Some(t) = self.exact.get(module) {
+            return Some((true, t));
+        }
+        self.any_version.get(&module.path).map(|t| (false, t))
+    }
+}
+
+/// Where a replacement found in a workspace came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReplacementSource {
+    /// go.work.
+    WorkFile,
+    /// The go.mod of the workspace module at this directory (as written in `use`).
+    Module(PathBuf),
+}
+
+/// A replacement in workspace mode, as `modload.replacementFrom` finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceReplacement {
+    /// The target as written in the file it comes from.
+    pub written: ReplaceTarget,
+    /// The target with a relative directory made relative to the workspace directory
+    /// (`./x`, `../y`), as `canonicalizeReplacePath` makes it.
+    pub canonical: ReplaceTarget,
+    pub source: ReplacementSource,
+}
+
+/// go.work's replacements over each workspace module's, looked up the way the go command does.
+#[derive(Debug, Clone, Default)]
+pub struct WorkspaceReplacements {
+    dir: PathBuf,
+    work: Replacements,
+    /// Each module's directory (as written in `use`) and replacements, in `use` order.
+    modules: Vec<(PathBuf, Replacements)>,
+    mains: HashSet<String>,
+}
+
+impl WorkspaceReplacements {
+    /// Indexes the workspace's replacements; conflicting rules within one file are an error,
+    /// as in go.
+    pub fn new(workspace: &Workspace) -> Result<WorkspaceReplacements, GraphError> {
+        let mains: HashSet<&str> = workspace
+            .modules
+            .iter()
+            .map(|m| m.main.path.as_str())
+            .collect();
+        let by_work: HashSet<&str> = workspace
+            .replaces
+            .iter()
+            .map(|r| r.old_path.as_str())
+            .collect();
+        if let Some(r) = workspace
+            .replaces
+            .iter()
+            .find(|r| r.old_version.is_none() && mains.contains(r.old_path.as_str()))
+        {
+            return Err(GraphError::WorkspaceModuleReplaced {
+                path: r.old_path.clone(),
+            });
+        }
+        // As modload's makeMainModules: the same left side replaced differently by two modules
+        // (directories compared absolute) is an error unless go.work replaces that path.
+        let mut seen: HashMap<(String, Option<String>), String> = HashMap::new();
+        let mut modules = Vec::new();
+        for m in &workspace.modules {
+            let mut own: HashSet<(String, Option<String>)> = HashSet::new();
+            for r in &m.main.replaces {
+                if by_work.contains(r.old_path.as_str()) {
+                    continue;
+                }
+                let target = match &r.target {
+                    ReplaceTarget::Dir(d) if !d.is_absolute() => {
+                        clean_path(&workspace.dir.join(&m.dir).join(d))
+                            .display()
+                            .to_string()
+                    }
+                    other => target_string(other).replace(' ', "@"),
+                };
+                let key = (r.old_path.clone(), r.old_version.clone());
+                if let Some(prev) = seen.get(&key)
+                    && !own.contains(&key)
+                    && *prev != target
+                {
+                    return Err(GraphError::ConflictingWorkspaceReplacements {
+                        old: match &r.old_version {
+                            Some(v) => format!("{}@{v}", r.old_path),
+                            None => r.old_path.clone(),
+                        },
+                        first: prev.clone(),
+                        second: target,
+                    });
+                }
+                own.insert(key.clone());
+                seen.insert(key, target);
+            }
+            modules.push((m.dir.clone(), Replacements::new(&m.main.replaces)?));
+        }
+        Ok(WorkspaceReplacements {
+            dir: workspace.dir.clone(),
+            work: Replacements::new(&workspace.replaces)?,
+            modules,
+            mains: workspace
+                .modules
+                .iter()
+                .map(|m| m.main.path.clone())
+                .collect(),
+        })
+    }
+
+    /// The replacement of `module` (an empty version asks for the path-only rule): go.work's
+    /// rule if it has one, else the last workspace module's (in `use` order) that has one.
+    /// Also the error go reports when two modules replace a version differently.
+    pub fn replacement(
+        &self,
+        module: &ModuleVersion,
+    ) -> (Option<WorkspaceReplacement>, Option<GraphError>) {
+        if module.version.is_empty() && self.mains.contains(&module.path) {
+            return (None, None);
+        }
+        if let Some((_, t)) = self.work.find(module) {
+            return (
+                Some(WorkspaceReplacement {
+                    written: t.clone(),
+                    canonical: t.clone(),
+                    source: ReplacementSource::WorkFile,
+                }),
+                None,
+            );
+        }
+        let mut found: Option<(&PathBuf, &ReplaceTarget)> = None;
+        let mut conflict = None;
+        for (dir, rules) in &self.modules {
+            if let Some((exact, t)) = rules.find(module) {
+                // As modload: only a version-specific rule that differs conflicts.
+                if let Some((first, f)) = found
+                    && exact
+                    && f != t
+                {
+                    conflict = Some(GraphError::WorkspaceReplacements {
+                        module: module.clone(),
+                        first: self.gomod_path(first),
+                        second: self.gomod_path(dir),
+                    });
+                    break;
+                }
+                found = Some((dir, t));
+            }
+        }
+        let replacement = found.map(|(dir, t)| WorkspaceReplacement {
+            written: t.clone(),
+            canonical: match t {
+                ReplaceTarget::Dir(d) => ReplaceTarget::Dir(self.canonical_dir(dir, d)),
+                other => other.clone(),
+            },
+            source: ReplacementSource::Module(dir.clone()),
+        });
+        (replacement, conflict)
+    }
+
+    fn resolve(&self, module: &ModuleVersion) -> (ResolvedModule, Option<GraphError>) {
+        let (found, conflict) = self.replacement(module);
+        let resolved = match found.map(|r| r.canonical) {
+            Some(ReplaceTarget::Module(mv)) => ResolvedModule::Module(mv),
+            Some(ReplaceTarget::Dir(d)) => ResolvedModule::Dir(d),
+            None => ResolvedModule::Module(module.clone()),
+        };
+        (resolved, conflict)
+    }
+
+    fn gomod_path(&self, dir: &Path) -> PathBuf {
+        clean_path(&self.dir.join(dir).join("go.mod"))
+    }
+
+    /// A module's relative replacement directory, relative to the workspace directory.
+    fn canonical_dir(&self, module_dir: &Path, target: &Path) -> PathBuf {
+        if target.is_absolute() {
+            return target.to_path_buf();
+        }
+        let abs = clean_path(&self.dir.join(module_dir).join(target));
+        match relative_path(&clean_path(&self.dir), &abs) {
+            Some(rel) => {
+                let rel = rel.to_string_lossy().replace('\\', "/");
+                if rel.starts_with("../") || rel == ".." {
+                    PathBuf::from(rel)
+                } else if rel.is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    PathBuf::from(format!("./{rel}"))
+                }
+            }
+            None => abs,
+        }
+    }
+}
+
+/// `filepath.Clean` without touching the file system: `.` dropped, `..` applied.
+pub fn clean_path(path: &Path) -> PathBuf {
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(c),
+            },
+            other => out.push(other),
+        }
+    }
+    out.iter().collect()
+}
+
+/// `filepath.Rel` of two clean paths, both absolute or both relative.
+pub fn relative_path(base: &Path, target: &Path) -> Option<PathBuf> {
+    if base.is_absolute() != target.is_absolute() {
+        return None;
+    }
+    let b: Vec<Component> = base.components().collect();
+    let t: Vec<Component> = target.components().collect();
+    let common = b.iter().zip(&t).take_while(|(x, y)| x == y).count();
+    if b[common..]
+        .iter()
+        .any(|c| matches!(c, Component::ParentDir))
+    {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c.as_os_str());
+    }
+    Some(out)
+}
+
 fn target_string(target: &ReplaceTarget) -> String {
     match target {
         ReplaceTarget::Module(mv) => format!("{} {}", mv.path, mv.version),
@@ -594,6 +1063,9 @@ fn target_string(target: &ReplaceTarget) -> String {
 }
 
 fn at(module: &ModuleVersion) -> String {
+    if module.version.is_empty() {
+        return module.path.clone(); // a workspace module
+    }
     format!("{}@{}", module.path, module.version)
 }
 

@@ -438,23 +438,44 @@ fn status_matches_gos_consistency_errors_edit_by_edit() {
     }
 }
 
+/// A module in a workspace (go.work found by the go command) is vendored the way `go work
+/// vendor` vendors it, beside go.work; with GOWORK=off, on its own as before.
 #[test]
-fn a_workspace_is_refused_with_what_to_do() {
+fn a_workspace_is_vendored_as_go_work_vendor_does() {
     let Some(h) = Harness::new() else { return };
     let dir = h.project("basic");
     fs::write(dir.join("go.work"), "go 1.22\n\nuse .\n").unwrap();
+    let theirs = copy_of(&h, &dir, "basic-work-go");
+    let out = h.go_with_env(&theirs, &["work", "vendor"], &[("GOWORK", "")]);
+    assert_success(&out, "go work vendor");
     let out = h
         .gomodoff_command(&dir)
         .env("GOWORK", "")
         .args(["vendor", "--mode", "vendor", "--yes"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("GOWORK=off"), "{}", stderr(&out));
+    assert_success(&out, "gomodoff vendor --mode vendor in a workspace");
+    assert!(
+        fs::read_to_string(dir.join("vendor/modules.txt"))
+            .unwrap()
+            .starts_with("## workspace\n")
+    );
+    assert_same_vendor(&dir, &theirs, "workspace");
+    let out = h
+        .gomodoff_command(&dir)
+        .env("GOWORK", "")
+        .args(["restore", "--yes"])
+        .output()
+        .unwrap();
+    assert_success(&out, "restore in a workspace");
     assert!(!dir.join("vendor").exists());
     // GOWORK=off (the harness's default) vendors the module on its own.
     vendor_mode(&h, &dir, &[]);
-    assert!(dir.join("vendor/modules.txt").is_file());
+    assert!(
+        !fs::read_to_string(dir.join("vendor/modules.txt"))
+            .unwrap()
+            .starts_with("## workspace")
+    );
 }
 
 /// A failure at any step of vendoring over an existing vendor/ (or of restoring it) leaves

@@ -363,7 +363,7 @@ fn push_escaped(out: &mut String, c: char, quote: char) {
 }
 
 /// `modfile.parseString`: the value of a path-like token.
-fn parse_string(token: &str) -> Result<String, &'static str> {
+pub(crate) fn parse_string(token: &str) -> Result<String, &'static str> {
     if token.starts_with('"') {
         unquote(token).ok_or("invalid syntax")
     } else if token.contains(['"', '\'', '`']) {
@@ -373,7 +373,7 @@ fn parse_string(token: &str) -> Result<String, &'static str> {
     }
 }
 
-fn invalid_quoted(e: &str) -> String {
+pub(crate) fn invalid_quoted(e: &str) -> String {
     format!("invalid quoted string: {e}")
 }
 

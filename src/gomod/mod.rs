@@ -74,11 +74,13 @@ mod error;
 mod lexer;
 mod modpath;
 mod syntax;
+mod work;
 
 use std::fmt;
 
 pub use edit::Edit;
 pub use error::{Diagnostic, GoModError};
+pub use work::{GoWork, Use};
 
 use directives::Sem;
 use error::Locator;

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 
 use crate::fsutil;
-use crate::gomod::GoMod;
+use crate::gomod::{GoMod, GoWork};
 use crate::gosum::GoSum;
+use crate::graph;
 use crate::lock::{Config, LockFile, LockedModule};
 
 pub struct Repo {
@@ -17,6 +18,138 @@ pub struct Repo {
     /// go.mod text as it is on disk now.
     pub gomod_text: String,
     pub gosum_text: Option<String>,
+    /// When the repository is a workspace's directory (vendor mode in a workspace): go.work and
+    /// its modules. `gomod_text` is then go.work's text and `gosum_text` the union of the
+    /// modules' go.sum files and go.work.sum.
+    pub workspace: Option<WorkspaceFiles>,
+}
+
+/// A workspace's files, read once.
+pub struct WorkspaceFiles {
+    /// The go.work file (absolute).
+    pub work_file: PathBuf,
+    pub work: GoWork,
+    /// The `use`d modules, in go.work order.
+    pub modules: Vec<WorkspaceModuleFiles>,
+}
+
+/// One `use`d module of a workspace.
+pub struct WorkspaceModuleFiles {
+    /// The directory as written in `use`.
+    pub dir: String,
+    /// The directory, absolute and clean.
+    pub root: PathBuf,
+    pub gomod_text: String,
+}
+
+impl WorkspaceModuleFiles {
+    pub fn gomod(&self) -> Result<GoMod> {
+        let name = self.root.join("go.mod").display().to_string();
+        Ok(GoMod::parse(&name, &self.gomod_text)?)
+    }
+}
+
+impl WorkspaceFiles {
+    /// Reads go.work and the go.mod of every module it uses. Errors name the file (and the
+    /// go.work line of a `use` whose directory holds no go.mod).
+    pub fn read(work_file: &Path) -> Result<(WorkspaceFiles, String, GoSum)> {
+        let work_text = read_text(work_file)?;
+        let work = GoWork::parse(&work_file.display().to_string(), &work_text)?;
+        let dir = work_file.parent().unwrap_or(Path::new("."));
+        let mut modules = Vec::new();
+        let mut sums: Vec<(PathBuf, String)> = Vec::new();
+        for u in work.uses() {
+            let root = graph::clean_path(&dir.join(&u.path));
+            let gomod_path = root.join("go.mod");
+            if !gomod_path.is_file() {
+                bail!(
+                    "{}:{}: `use {}`: there is no go.mod in `{}`\nhint: go refuses this workspace too; fix the `use` line (`go work use`)",
+                    work_file.display(),
+                    u.line,
+                    u.path,
+                    root.display()
+                );
+            }
+            let gomod_text = read_text(&gomod_path)?;
+            if let Some(b) = fsutil::read_optional(&root.join("go.sum"))? {
+                sums.push((
+                    root.join("go.sum"),
+                    String::from_utf8_lossy(&b).into_owned(),
+                ));
+            }
+            modules.push(WorkspaceModuleFiles {
+                dir: u.path.clone(),
+                root,
+                gomod_text,
+            });
+        }
+        if let Some(b) = fsutil::read_optional(&dir.join("go.work.sum"))? {
+            sums.push((
+                dir.join("go.work.sum"),
+                String::from_utf8_lossy(&b).into_owned(),
+            ));
+        }
+        let mut union = GoSum::new("go.sum files of the workspace");
+        for (file, text) in &sums {
+            let sum = GoSum::parse(file.display().to_string(), text)?;
+            for e in sum.entries() {
+                union
+                    .insert(&e.path, &e.version, e.gomod_only, &e.hash)
+                    .with_context(|| {
+                        format!(
+                            "`{}` disagrees with another go.sum of the workspace about `{} {}{}`",
+                            file.display(),
+                            e.path,
+                            e.version,
+                            if e.gomod_only { "/go.mod" } else { "" }
+                        )
+                    })?;
+            }
+        }
+        Ok((
+            WorkspaceFiles {
+                work_file: work_file.to_path_buf(),
+                work,
+                modules,
+            },
+            work_text,
+            union,
+        ))
+    }
+
+    /// The workspace as the module graph needs it.
+    pub fn graph_input(&self) -> Result<graph::Workspace> {
+        let dir = self.work_file.parent().unwrap_or(Path::new("."));
+        let mut modules = Vec::new();
+        for m in &self.modules {
+            let gomod = m.gomod()?;
+            modules.push(graph::WorkspaceMember {
+                dir: PathBuf::from(&m.dir),
+                main: crate::ops::vendor::main_module(&gomod)?,
+            });
+        }
+        Ok(graph::Workspace {
+            dir: dir.to_path_buf(),
+            go_version: self.work.go_version().map(str::to_string),
+            replaces: self
+                .work
+                .replaces()
+                .iter()
+                .map(|r| graph::ReplaceRule {
+                    old_path: r.old_path.clone(),
+                    old_version: r.old_version.clone(),
+                    target: match &r.new_version {
+                        Some(v) => graph::ReplaceTarget::Module(crate::module::ModuleVersion {
+                            path: r.new_path.clone(),
+                            version: v.clone(),
+                        }),
+                        None => graph::ReplaceTarget::Dir(PathBuf::from(&r.new_path)),
+                    },
+                })
+                .collect(),
+            modules,
+        })
+    }
 }
 
 impl Repo {
@@ -58,6 +191,43 @@ impl Repo {
             lock,
             gomod_text,
             gosum_text,
+            workspace: None,
+        })
+    }
+
+    /// The workspace whose go.work is `work_file`: its directory is the repository (vendor/,
+    /// gomodoff.lock, the listing and the backup live there).
+    pub fn open_workspace(work_file: &Path) -> Result<Repo> {
+        let work_file = if work_file.is_absolute() {
+            work_file.to_path_buf()
+        } else {
+            std::env::current_dir()?.join(work_file)
+        };
+        let work_file = graph::clean_path(&work_file);
+        let root = work_file
+            .parent()
+            .map(Path::to_path_buf)
+            .ok_or_else(|| anyhow::anyhow!("`{}` has no directory", work_file.display()))?;
+        let (files, work_text, union) = WorkspaceFiles::read(&work_file)?;
+        let config = Config::load(&root).with_context(|| {
+            format!(
+                "failed to read `{}`",
+                root.join(crate::lock::CONFIG_FILE).display()
+            )
+        })?;
+        let lock = LockFile::load(&root).with_context(|| {
+            format!(
+                "failed to read `{}`",
+                root.join(crate::lock::LOCK_FILE).display()
+            )
+        })?;
+        Ok(Repo {
+            root,
+            config,
+            lock,
+            gomod_text: work_text,
+            gosum_text: Some(union.to_string()),
+            workspace: Some(files),
         })
     }
 
@@ -66,6 +236,10 @@ impl Repo {
     }
 
     pub fn gosum(&self) -> Result<GoSum> {
+        if self.workspace.is_some() {
+            let text = self.gosum_text.as_deref().unwrap_or_default();
+            return Ok(GoSum::parse("go.sum files of the workspace", text)?);
+        }
         match &self.gosum_text {
             Some(t) => Ok(GoSum::parse("go.sum", t)?),
             None => Ok(GoSum::parse("go.sum", "")?),
@@ -159,6 +333,63 @@ pub fn open_for_change(
         );
     }
     Ok((Repo::open(&root)?, guard))
+}
+
+/// The repository `verify`, `status` and `restore` work on from `dir`: the module's, unless
+/// gomodoff vendored the workspace `dir` belongs to (and not the module on its own).
+pub fn open_vendored(dir: &Path) -> Result<Repo> {
+    let module = Repo::open(dir);
+    if let Ok(r) = &module
+        && r.lock
+            .as_ref()
+            .is_some_and(|l| l.modfile != crate::ops::vendor_mode::WORK_FILE)
+    {
+        return module;
+    }
+    match crate::ops::vendor_mode::vendored_workspace(dir) {
+        Some(work) => Repo::open_workspace(&work),
+        None => module,
+    }
+}
+
+/// [`open_vendored`] for a command that may change the repository (see [`open_for_change`]).
+pub fn open_vendored_for_change(
+    ctx: &mut crate::ops::Context,
+    dry_run: bool,
+) -> Result<(Repo, Option<fsutil::RepoLock>)> {
+    let repo = open_vendored(&ctx.dir)?;
+    match &repo.workspace {
+        Some(ws) => {
+            let work = ws.work_file.clone();
+            open_workspace_for_change(ctx, &work, dry_run)
+        }
+        None => open_for_change(ctx, dry_run),
+    }
+}
+
+/// [`open_for_change`] for the workspace whose go.work is `work_file`.
+pub fn open_workspace_for_change(
+    ctx: &mut crate::ops::Context,
+    work_file: &Path,
+    dry_run: bool,
+) -> Result<(Repo, Option<fsutil::RepoLock>)> {
+    let root = Repo::open_workspace(work_file)?.root;
+    let guard = if dry_run {
+        None
+    } else {
+        Some(fsutil::RepoLock::acquire(&root)?)
+    };
+    if !dry_run && repair(&root)? {
+        ctx.shell
+            .warn("an interrupted gomodoff run was found and rolled back")?;
+    }
+    if dry_run && root.join(crate::plan::JOURNAL_DIR).exists() {
+        bail!(
+            "an interrupted gomodoff run left `{}`\nhint: run `gomodoff vendor --yes` or `gomodoff restore --yes`; they roll it back first",
+            crate::plan::JOURNAL_DIR
+        );
+    }
+    Ok((Repo::open_workspace(work_file)?, guard))
 }
 
 /// After the preview: whether to go on. A dry run stops here; without `--yes` the user is asked

@@ -21,7 +21,7 @@ pub struct RestoreOptions {
 }
 
 pub fn restore(ctx: &mut Context, opts: &RestoreOptions) -> Result<Outcome> {
-    let (repo, _guard) = crate::ops::repo::open_for_change(ctx, opts.dry_run)?;
+    let (repo, _guard) = crate::ops::repo::open_vendored_for_change(ctx, opts.dry_run)?;
     let Some(lock) = repo.lock.clone() else {
         bail!(
             "nothing to restore: there is no {LOCK_FILE} in `{}`",

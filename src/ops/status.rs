@@ -20,7 +20,7 @@ pub struct StatusOptions {
 }
 
 pub fn status(ctx: &mut Context, opts: &StatusOptions) -> Result<Outcome> {
-    let repo = Repo::open(&ctx.dir)?;
+    let repo = crate::ops::repo::open_vendored(&ctx.dir)?;
     let drift = drift(&repo)?;
     if ctx.json {
         let v = serde_json::json!({ "vendored": repo.lock.is_some(), "in_sync": drift.is_empty(), "drift": drift });

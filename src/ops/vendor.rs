@@ -47,6 +47,28 @@ pub struct VendorOptions {
 }
 
 pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
+    if opts.mode.is_none_or(|m| m == Mode::Vendor)
+        && let Some(work) = super::vendor_mode::workspace_file(&ctx.dir)
+    {
+        // Vendor mode in a workspace vendors the whole workspace, as `go work vendor` does; the
+        // mode comes from the flag, the workspace's gomodoff files, or the module's.
+        let module = Repo::open(&ctx.dir).ok();
+        let ws_root = work.parent().map(Path::to_path_buf).unwrap_or_default();
+        let ws_config = crate::lock::Config::load(&ws_root).ok();
+        let ws_lock = crate::lock::LockFile::load(&ws_root).ok().flatten();
+        let mode = opts
+            .mode
+            .or(ws_config.and_then(|c| c.mode))
+            .or(ws_lock.map(|l| l.mode))
+            .or(module.as_ref().and_then(|r| r.config.mode))
+            .or(module
+                .as_ref()
+                .and_then(|r| r.lock.as_ref().map(|l| l.mode)));
+        if mode == Some(Mode::Vendor) {
+            let (repo, _guard) = repo::open_workspace_for_change(ctx, &work, opts.dry_run)?;
+            return super::vendor_mode::vendor(ctx, &repo, opts);
+        }
+    }
     let (repo, _guard) = repo::open_for_change(ctx, opts.dry_run)?;
     let mode = opts
         .mode

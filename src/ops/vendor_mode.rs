@@ -77,10 +77,16 @@ pub fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Ou
     let start = std::time::Instant::now();
     let settings = GoSettings::read(&repo.root);
     let go_env_time = start.elapsed();
-    if let Some(work) = &settings.gowork {
+    if repo.workspace.is_none()
+        && let Some(work) = &settings.gowork
+    {
         bail!(
-            "`{}` puts this module in a workspace; vendoring a workspace (`go work vendor`) is not supported yet\nhint: set GOWORK=off to vendor this module on its own, as `go mod vendor` does",
-            work.display()
+            "`{}` puts this module in a workspace, and `go mod vendor` refuses to vendor a workspace module on its own\nhint: run `gomodoff vendor --mode vendor` to vendor the whole workspace into `{}` (as `go work vendor` does), or set GOWORK=off to vendor this module on its own",
+            work.display(),
+            work.parent()
+                .unwrap_or(Path::new("."))
+                .join(VENDOR_DIR)
+                .display()
         );
     }
     if !repo.config.exclude.is_empty() {
@@ -277,6 +283,9 @@ pub fn verify_findings(repo: &Repo, lock: &LockFile) -> Result<Vec<Finding>> {
 /// Every way a vendor-mode repository differs from what the go command's `-mod=vendor`
 /// consistency check accepts, or from what gomodoff wrote, one line each.
 pub fn drift(repo: &Repo, lock: &LockFile) -> Result<Vec<String>> {
+    if let Some(ws) = &repo.workspace {
+        return drift_workspace(repo, ws, lock);
+    }
     let mut out = Vec::new();
     let gomod = repo.gomod()?;
     let modules_txt_path = repo.root.join(VENDOR_DIR).join("modules.txt");
@@ -316,6 +325,192 @@ pub fn drift(repo: &Repo, lock: &LockFile) -> Result<Vec<String>> {
                     "vendor/modules.txt: changed since gomodoff wrote it (`gomodoff verify` names every changed file)"
                         .into(),
                 );
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// [`drift`] of a vendored workspace: go's workspace-mode consistency check, go.work and the
+/// workspace's go.sum files against the lock, modules.txt against the listing.
+fn drift_workspace(repo: &Repo, ws: &repo::WorkspaceFiles, lock: &LockFile) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let modules_txt = fsutil::read_optional(&repo.root.join(VENDOR_DIR).join("modules.txt"))?;
+    match &modules_txt {
+        None => out.push("vendor/modules.txt is missing: run `gomodoff vendor`".into()),
+        Some(bytes) => {
+            let text = String::from_utf8_lossy(bytes);
+            let installed = go_version_installed();
+            for problem in consistency_workspace(ws, &text, installed.as_deref())? {
+                out.push(format!("inconsistent vendoring: {problem}"));
+            }
+        }
+    }
+    if repo.gomod_text != lock.gomod_before {
+        out.push("go.work: changed since vendoring".into());
+    }
+    let gosum = repo.gosum_text.clone().unwrap_or_default();
+    if fsutil::sha256_hex(gosum.as_bytes()) != lock.gosum_sha256 {
+        out.push("go.sum (a workspace module's, or go.work.sum): changed since vendoring".into());
+    }
+    match fsutil::read_optional(&repo.root.join(LISTING_FILE))? {
+        None => out.push(format!("{LISTING_FILE} is missing: run `gomodoff vendor`")),
+        Some(listing) => {
+            let recorded = parse_listing(&listing)
+                .ok()
+                .and_then(|l| l.get("modules.txt").copied());
+            if let (Some(bytes), Some(want)) = (&modules_txt, recorded)
+                && <[u8; 32]>::from(Sha256::digest(bytes)) != want
+            {
+                out.push(
+                    "vendor/modules.txt: changed since gomodoff wrote it (`gomodoff verify` names every changed file)"
+                        .into(),
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The go command's `-mod=vendor` consistency check in workspace mode
+/// (`modload.checkVendorConsistency` with a go.work): every module's requirements explicit in
+/// modules.txt, every replacement (go.work's first, then the modules') marked as go resolves it,
+/// and nothing explicit or replaced that the workspace does not say. Each problem as go words
+/// it, files named relative to the workspace directory.
+pub fn consistency_workspace(
+    ws: &repo::WorkspaceFiles,
+    modules_txt: &str,
+    installed: Option<&str>,
+) -> Result<Vec<String>> {
+    use crate::graph::{ReplaceTarget, ReplacementSource, WorkspaceReplacements};
+    let vendored = VendorList::read(modules_txt);
+    let mut out = Vec::new();
+    if !modules_txt.lines().any(|l| l.trim() == "## workspace") {
+        out.push(
+            "vendor/modules.txt is not for a workspace (go would not use it in workspace mode)"
+                .to_string(),
+        );
+    }
+    let mut problem = |path: &str, version: &str, detail: String| {
+        if version.is_empty() {
+            out.push(format!("{path}: {detail}"));
+        } else {
+            out.push(format!("{path}@{version}: {detail}"));
+        }
+    };
+    let input = ws.graph_input()?;
+    let replacements = WorkspaceReplacements::new(&input).map_err(|e| anyhow!(e))?;
+    let gomods: Vec<GoMod> = ws
+        .modules
+        .iter()
+        .map(|m| m.gomod())
+        .collect::<Result<_>>()?;
+    let mut required: HashSet<(String, String)> = HashSet::new();
+    for gomod in &gomods {
+        for r in gomod.requires() {
+            let key = (r.path.clone(), r.version.clone());
+            if !vendored.meta.get(&key).is_some_and(|m| m.explicit) {
+                problem(
+                    &r.path,
+                    &r.version,
+                    "is explicitly required in go.mod, but not marked as explicit in vendor/modules.txt"
+                        .into(),
+                );
+            }
+            required.insert(key);
+        }
+    }
+    let target_pair = |t: &ReplaceTarget| match t {
+        ReplaceTarget::Module(m) => (m.path.clone(), m.version.clone()),
+        ReplaceTarget::Dir(d) => (d.to_string_lossy().replace('\\', "/"), String::new()),
+    };
+    let describe = |(p, v): &(String, String)| {
+        if v.is_empty() {
+            p.clone()
+        } else {
+            format!("{p}@{v}")
+        }
+    };
+    let source_name = |src: &ReplacementSource| match src {
+        ReplacementSource::WorkFile => WORK_FILE.to_string(),
+        ReplacementSource::Module(dir) => crate::graph::clean_path(&dir.join("go.mod"))
+            .to_string_lossy()
+            .replace('\\', "/"),
+    };
+    let mut seen = HashSet::new();
+    let olds: Vec<(String, String)> = gomods
+        .iter()
+        .flat_map(|g| g.replaces())
+        .chain(ws.work.replaces().iter().cloned())
+        .map(|r| (r.old_path, r.old_version.unwrap_or_default()))
+        .collect();
+    for old in olds {
+        if !seen.insert(old.clone()) {
+            continue;
+        }
+        let mv = ModuleVersion {
+            path: old.0.clone(),
+            version: old.1.clone(),
+        };
+        let Some(found) = replacements.replacement(&mv).0 else {
+            continue; // a main module's path: not replaced
+        };
+        let canonical = target_pair(&found.canonical);
+        match vendored.meta.get(&old).and_then(|m| m.replacement.as_ref()) {
+            None => problem(
+                &old.0,
+                &old.1,
+                format!(
+                    "is replaced in {}, but not marked as replaced in vendor/modules.txt",
+                    source_name(&found.source)
+                ),
+            ),
+            Some(vr) if *vr != canonical => problem(
+                &old.0,
+                &old.1,
+                format!(
+                    "is replaced by {} in {}, but marked as replaced by {} in vendor/modules.txt",
+                    describe(&target_pair(&found.written)),
+                    source_name(&found.source),
+                    describe(vr)
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    for m in &vendored.list {
+        if vendored.meta.get(m).is_some_and(|meta| meta.explicit) && !required.contains(m) {
+            problem(
+                &m.0,
+                &m.1,
+                "is marked as explicit in vendor/modules.txt, but not explicitly required in a go.mod"
+                    .into(),
+            );
+        }
+    }
+    for m in &vendored.replaced {
+        let mv = ModuleVersion {
+            path: m.0.clone(),
+            version: m.1.clone(),
+        };
+        if replacements.replacement(&mv).0.is_none() {
+            problem(
+                &m.0,
+                &m.1,
+                "is marked as replaced in vendor/modules.txt, but not replaced in the workspace"
+                    .into(),
+            );
+        }
+    }
+    if let Some(have) = installed.and_then(env::parse_go_version) {
+        for ((path, _), meta) in &vendored.meta {
+            if let Some(go) = &meta.go_version
+                && env::parse_go_version(go).is_some_and(|want| want > have)
+            {
+                out.push(format!(
+                    "{path} in vendor/modules.txt requires go >= {go} (running {})",
+                    installed.unwrap_or_default()
+                ));
             }
         }
     }
@@ -592,6 +787,31 @@ pub fn consistency(gomod: &GoMod, modules_txt: &str, installed: Option<&str>) ->
     out
 }
 
+/// The go.work file the go command would use from `dir` (`go env GOWORK`), if any.
+pub fn workspace_file(dir: &Path) -> Option<PathBuf> {
+    GoSettings::read(dir).gowork
+}
+
+/// Without running go: the go.work in effect from `dir` (`GOWORK`, else the nearest go.work in
+/// `dir` or a parent), when gomodoff vendored that workspace (its directory holds a vendor-mode
+/// gomodoff.lock for a go.work). For `verify`, `status` and `restore`.
+pub fn vendored_workspace(dir: &Path) -> Option<PathBuf> {
+    let work = match std::env::var("GOWORK").ok().filter(|v| !v.is_empty()) {
+        Some(v) if v == "off" => return None,
+        Some(v) => PathBuf::from(v),
+        None => dir
+            .ancestors()
+            .map(|d| d.join("go.work"))
+            .find(|p| p.is_file())?,
+    };
+    let root = work.parent()?;
+    let lock = crate::lock::LockFile::load(root).ok()??;
+    (lock.mode == Mode::Vendor && lock.modfile == WORK_FILE).then_some(work)
+}
+
+/// What the lock's `modfile` says for a vendored workspace.
+pub const WORK_FILE: &str = "go.work";
+
 // ---------------------------------------------------------------------------------------------
 // Computing the tree.
 
@@ -653,9 +873,50 @@ struct Inputs {
     ignore: Vec<String>,
     goroot: Option<PathBuf>,
     cgo_enabled: bool,
+    /// In a workspace: its modules (`main_*`, `explicit`, `tools` and `ignore` then unused;
+    /// `replaces` are go.work's).
+    work: Option<Vec<WorkModule>>,
+}
+
+/// One workspace module, owned.
+struct WorkModule {
+    root: PathBuf,
+    path: String,
+    requires: Vec<ModuleVersion>,
+    replaces: Vec<crate::graph::ReplaceRule>,
+    tools: Vec<String>,
+    ignore: Vec<String>,
 }
 
 impl Inputs {
+    /// What `go mod vendor` (or `go work vendor`) writes, given where module files are.
+    fn tree(&self, dirs: HashMap<ModuleVersion, PathBuf>) -> Result<VendorTree, VendoringError> {
+        let Some(work) = &self.work else {
+            return vendoring::compute(&self.input(dirs));
+        };
+        vendoring::compute_workspace(&vendoring::WorkspaceInput {
+            work_dir: &self.main_root,
+            go_version: self.main_go.as_deref(),
+            replaces: self.replaces.clone(),
+            modules: work
+                .iter()
+                .map(|m| vendoring::WorkspaceModule {
+                    root: &m.root,
+                    path: &m.path,
+                    requires: m.requires.clone(),
+                    replaces: m.replaces.clone(),
+                    tools: m.tools.clone(),
+                    ignore: m.ignore.clone(),
+                })
+                .collect(),
+            build_list: self.build_list.clone(),
+            module_dirs: dirs,
+            module_go_versions: self.go_versions.clone(),
+            goroot: self.goroot.as_deref(),
+            cgo_enabled: self.cgo_enabled,
+        })
+    }
+
     fn input(&self, dirs: HashMap<ModuleVersion, PathBuf>) -> VendorInput<'_> {
         VendorInput {
             main_root: &self.main_root,
@@ -743,33 +1004,80 @@ fn compute(repo: &Repo, src: &dyn ModuleSource, settings: &GoSettings) -> Result
     let mut timings = Timings::default();
     let start = std::time::Instant::now();
     let previous = Previous::read(repo)?;
-    let gomod = repo.gomod()?;
     let gosum = repo.gosum()?;
-    let main = main_module(&gomod)?;
     let loader = Loader {
         repo_root: &repo.root,
         src,
         gosum: &gosum,
     };
-    let graph = Graph::load(&main, &loader)
-        .map_err(|e| anyhow!(e))
-        .context("failed to load the module graph")?;
-    let build_list = graph.build_list();
-    let go_versions = go_versions(repo, src, &gosum, &graph, &build_list)?;
-    timings.add("module graph", start);
-    let inputs = Inputs {
-        main_root: repo.root.clone(),
-        main_path: main.path.clone(),
-        main_go: main.go_version.clone(),
-        explicit: main.requires.clone(),
-        build_list: build_list.clone(),
-        replaces: main.replaces.clone(),
-        go_versions,
-        tools: gomod.tools(),
-        ignore: gomod.ignores(),
-        goroot: settings.goroot.clone(),
-        cgo_enabled: settings.cgo_enabled,
+    let (graph, inputs) = match &repo.workspace {
+        Some(ws) => {
+            let input = ws.graph_input()?;
+            let graph = Graph::load_workspace(&input, &loader)
+                .map_err(|e| anyhow!(e))
+                .context("failed to load the workspace's module graph")?;
+            let build_list = graph.build_list();
+            let go_versions = go_versions(repo, src, &gosum, &graph, &build_list)?;
+            let mut modules = Vec::new();
+            for (m, member) in ws.modules.iter().zip(&input.modules) {
+                let gomod = m.gomod()?;
+                modules.push(WorkModule {
+                    root: m.root.clone(),
+                    path: member.main.path.clone(),
+                    requires: member.main.requires.clone(),
+                    replaces: member.main.replaces.clone(),
+                    tools: gomod.tools(),
+                    ignore: gomod.ignores(),
+                });
+            }
+            let inputs = Inputs {
+                main_root: repo.root.clone(),
+                main_path: String::new(),
+                main_go: ws.work.go_version().map(str::to_string),
+                explicit: input
+                    .modules
+                    .iter()
+                    .flat_map(|m| m.main.requires.iter().cloned())
+                    .collect(),
+                build_list,
+                replaces: input.replaces.clone(),
+                go_versions,
+                tools: Vec::new(),
+                ignore: Vec::new(),
+                goroot: settings.goroot.clone(),
+                cgo_enabled: settings.cgo_enabled,
+                work: Some(modules),
+            };
+            (graph, inputs)
+        }
+        None => {
+            let gomod = repo.gomod()?;
+            let main = main_module(&gomod)?;
+            let graph = Graph::load(&main, &loader)
+                .map_err(|e| anyhow!(e))
+                .context("failed to load the module graph")?;
+            let build_list = graph.build_list();
+            let go_versions = go_versions(repo, src, &gosum, &graph, &build_list)?;
+            let inputs = Inputs {
+                main_root: repo.root.clone(),
+                main_path: main.path.clone(),
+                main_go: main.go_version.clone(),
+                explicit: main.requires.clone(),
+                build_list,
+                replaces: main.replaces.clone(),
+                go_versions,
+                tools: gomod.tools(),
+                ignore: gomod.ignores(),
+                goroot: settings.goroot.clone(),
+                cgo_enabled: settings.cgo_enabled,
+                work: None,
+            };
+            (graph, inputs)
+        }
     };
+    let build_list = inputs.build_list.clone();
+    let main_paths: Vec<String> = graph.main_paths().into_iter().map(String::from).collect();
+    timings.add("module graph", start);
 
     let mut modules: HashMap<ModuleVersion, ModuleFiles> = HashMap::new();
     let mut contents: HashMap<ModuleVersion, ModuleVersion> = HashMap::new();
@@ -833,16 +1141,15 @@ fn compute(repo: &Repo, src: &dyn ModuleSource, settings: &GoSettings) -> Result
             .map(|(m, f)| (m.clone(), f.root.clone()))
             .collect();
         let start = std::time::Instant::now();
-        let result = vendoring::compute(&inputs.input(dirs));
+        let result = inputs.tree(dirs);
         timings.add("packages", start);
         // The modules to check, and what this computation gave.
         let (suspects, outcome) = match result {
             Ok(tree) => {
-                let mut suspects: Vec<ModuleVersion> =
-                    consulted(&tree, &build_list, &inputs.main_path)
-                        .into_iter()
-                        .filter(|m| modules.get(m).is_some_and(|f| !f.checked()))
-                        .collect();
+                let mut suspects: Vec<ModuleVersion> = consulted(&tree, &build_list, &main_paths)
+                    .into_iter()
+                    .filter(|m| modules.get(m).is_some_and(|f| !f.checked()))
+                    .collect();
                 if let Some(previous) = &previous {
                     let start = std::time::Instant::now();
                     for (m, digests) in previous.vouch(&tree, &suspects, &modules, &gosum) {
@@ -987,6 +1294,7 @@ pub fn package_modules(
         ignore: gomod.ignores(),
         goroot: settings.goroot,
         cgo_enabled: settings.cgo_enabled,
+        work: None,
     };
     let mut dirs: HashMap<ModuleVersion, PathBuf> = HashMap::new();
     let mut contents: HashMap<ModuleVersion, ModuleVersion> = HashMap::new();
@@ -1028,7 +1336,7 @@ pub fn package_modules(
         }
     };
     let providers: BTreeSet<ModuleVersion> = tree.packages.keys().cloned().collect();
-    let consulted = consulted(&tree, &build_list, &main.path)
+    let consulted = consulted(&tree, &build_list, std::slice::from_ref(&main.path))
         .into_iter()
         .chain(providers.iter().cloned())
         .collect();
@@ -1181,7 +1489,7 @@ impl Previous {
 fn consulted(
     tree: &VendorTree,
     build_list: &[ModuleVersion],
-    main_path: &str,
+    main_paths: &[String],
 ) -> Vec<ModuleVersion> {
     let by_path: HashMap<&str, &ModuleVersion> =
         build_list.iter().map(|m| (m.path.as_str(), m)).collect();
@@ -1203,10 +1511,16 @@ fn consulted(
             prefixes(p);
         }
     }
-    prefixes(main_path);
+    for main_path in main_paths {
+        prefixes(main_path);
+    }
     for m in build_list {
         let first = m.path.split('/').next().unwrap_or("");
-        if !first.contains('.') || m.path.starts_with(&format!("{main_path}/")) {
+        if !first.contains('.')
+            || main_paths
+                .iter()
+                .any(|p| m.path.starts_with(&format!("{p}/")))
+        {
             out.insert(m);
         }
     }
@@ -1483,7 +1797,11 @@ fn plan_vendor(repo: &Repo, computed: &Computed, origin: &str) -> Result<VendorP
     let lock = LockFile {
         mode: Mode::Vendor,
         dir: VENDOR_DIR.into(),
-        modfile: "go.mod".into(),
+        modfile: if repo.workspace.is_some() {
+            WORK_FILE.into()
+        } else {
+            "go.mod".into()
+        },
         gomod_before: repo.gomod_text.clone(),
         gomod_after: repo.gomod_text.clone(),
         gosum_sha256: fsutil::sha256_hex(repo.gosum_text.clone().unwrap_or_default().as_bytes()),

@@ -15,7 +15,6 @@ use crate::dirhash;
 use crate::fsutil;
 use crate::gosum::GoSum;
 use crate::lock::{LockedModule, Mode, Tier};
-use crate::ops::repo::Repo;
 use crate::ops::vendor::hashes_path;
 use crate::ops::{Context, Outcome};
 
@@ -29,7 +28,7 @@ pub struct Finding {
 }
 
 pub fn verify(ctx: &mut Context) -> Result<Outcome> {
-    let repo = Repo::open(&ctx.dir)?;
+    let repo = crate::ops::repo::open_vendored(&ctx.dir)?;
     let Some(lock) = &repo.lock else {
         bail!(
             "nothing to verify: there is no gomodoff.lock in `{}`\nhint: run `gomodoff vendor` first",
