@@ -223,7 +223,12 @@ impl Harness {
 
     /// Run the real go in `dir`, panic with its output unless it succeeds, return its stdout.
     pub fn go_ok(&self, dir: &Path, args: &[&str]) -> String {
-        let out = self.go(dir, args);
+        self.go_ok_with_env(dir, args, &[])
+    }
+
+    /// [`Harness::go_ok`] with some variables overridden.
+    pub fn go_ok_with_env(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+        let out = self.go_with_env(dir, args, env);
         assert_success(&out, &format!("go {}", args.join(" ")));
         stdout(&out)
     }
@@ -285,34 +290,29 @@ impl Harness {
         proxy::build_proxy(&proxy::find_fixtures(modules_dir), &self.proxy);
     }
 
+    /// Add one module version, given as files in memory (relative slash paths; the `go.mod`
+    /// among them, if any, is also served as its `.mod`), to this harness's GOPROXY tree, its
+    /// zip holding exactly `files`. See [`proxy::publish`].
+    pub fn publish(&self, path: &str, version: &str, files: &[(&str, &str)]) {
+        proxy::publish(&self.proxy, path, version, files);
+    }
+
     /// A main module (go 1.21) importing `example.com/prunedreq`, a go 1.21 module (added to
     /// this harness's proxy) that requires `example.com/multi/v2`: after `go mod tidy`,
     /// multi/v2 is in the build list but the pruned graph never reads its go.mod, so go.sum has
     /// no line for it (the shape of github.com/go-playground/assert/v2 in gin v1.9.1).
     pub fn pruned_requirement_project(&self) -> PathBuf {
-        let vdir = self.proxy.join("example.com/prunedreq/@v");
-        fs::create_dir_all(&vdir).expect("create the prunedreq proxy dir");
-        let gomod =
-            "module example.com/prunedreq\n\ngo 1.21\n\nrequire example.com/multi/v2 v2.0.0\n";
-        fs::write(vdir.join("v1.0.0.mod"), gomod).expect("write prunedreq .mod");
-        fs::write(vdir.join("v1.0.0.info"), r#"{"Version":"v1.0.0"}"#)
-            .expect("write prunedreq .info");
-        fs::write(vdir.join("list"), "v1.0.0\n").expect("write prunedreq list");
-        let mut zip = zip::ZipWriter::new(
-            fs::File::create(vdir.join("v1.0.0.zip")).expect("create prunedreq zip"),
+        self.publish(
+            "example.com/prunedreq",
+            "v1.0.0",
+            &[
+                (
+                    "go.mod",
+                    "module example.com/prunedreq\n\ngo 1.21\n\nrequire example.com/multi/v2 v2.0.0\n",
+                ),
+                ("p.go", "package prunedreq\n\nconst X = 1\n"),
+            ],
         );
-        for (name, body) in [
-            ("example.com/prunedreq@v1.0.0/go.mod", gomod),
-            (
-                "example.com/prunedreq@v1.0.0/p.go",
-                "package prunedreq\n\nconst X = 1\n",
-            ),
-        ] {
-            zip.start_file(name, zip::write::SimpleFileOptions::default())
-                .expect("zip entry");
-            zip.write_all(body.as_bytes()).expect("zip write");
-        }
-        zip.finish().expect("finish prunedreq zip");
         let dir = self.fresh_dir("pruned");
         fs::write(dir.join("go.mod"), "module example.com/pruned\n\ngo 1.21\n")
             .expect("write go.mod");
