@@ -536,29 +536,24 @@ fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
 #[test]
 fn the_vendoring_fixtures_vendor_byte_identical_end_to_end() {
     let Some(h) = Harness::new() else { return };
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/vendoring");
-    h.add_fixture_modules(&fixtures.join("modules"));
-    let template = fs::read_to_string(fixtures.join("main/go.mod.tmpl")).unwrap();
+    h.add_fixture_modules(&support::vendoring_dir().join("modules"));
     for go in [None, Some("1.16"), Some("1.17"), Some("1.21"), Some("1.25")] {
         let name = go.unwrap_or("none");
         let case = h.fresh_dir(&format!("fixtures-{name}"));
-        support::copy_dir(&fixtures.join("main"), &case.join("main"));
-        support::copy_dir(&fixtures.join("localdep"), &case.join("localdep"));
-        let main = case.join("main");
-        fs::remove_file(main.join("go.mod.tmpl")).unwrap();
-        let go_line = go.map_or(String::new(), |v| format!("go {v}"));
-        let mut gomod = template.replace("GO_LINE", &go_line);
-        if go == Some("1.25") {
+        let main = if go == Some("1.25") {
             // Go 1.24 `tool` and Go 1.25 `ignore` directives.
-            gomod.push_str("\ntool example.com/dep/cmd/tool\n\nignore ./ignoredpkg\n");
-            fs::create_dir_all(main.join("ignoredpkg")).unwrap();
-            fs::write(
-                main.join("ignoredpkg/i.go"),
-                "package ignoredpkg\n\nimport _ \"example.com/nonexistent/ignoredpkg\"\n",
+            support::vendoring_main(
+                &case,
+                go,
+                &["tool example.com/dep/cmd/tool", "ignore ./ignoredpkg"],
+                &[(
+                    "ignoredpkg/i.go",
+                    "package ignoredpkg\n\nimport _ \"example.com/nonexistent/ignoredpkg\"\n",
+                )],
             )
-            .unwrap();
-        }
-        fs::write(main.join("go.mod"), gomod).unwrap();
+        } else {
+            support::vendoring_main(&case, go, &[], &[])
+        };
         h.go_ok(&main, &["mod", "tidy"]);
         if go.is_none() {
             h.go_ok(&main, &["mod", "edit", "-go=none"]);

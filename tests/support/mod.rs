@@ -51,6 +51,46 @@ pub fn projects_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/projects")
 }
 
+/// The vendoring fixtures: modules kept as sources in `modules/` (see
+/// [`Harness::add_fixture_modules`]), a main module `main/` whose go.mod is the template
+/// `go.mod.tmpl` (see [`vendoring_main`]), `localdep/` (the target of its directory
+/// replacement) and a workspace `work/`.
+pub fn vendoring_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/vendoring")
+}
+
+/// A copy of the vendoring fixtures' main module at `<case_dir>/main`, with `localdep` beside
+/// it: its go.mod is the template with the `go` line set (removed when `go` is `None`) and each
+/// line of `extra` appended, and `files` (relative path, text) are added. Returns the main
+/// module's directory.
+pub fn vendoring_main(
+    case_dir: &Path,
+    go: Option<&str>,
+    extra: &[&str],
+    files: &[(&str, &str)],
+) -> PathBuf {
+    let main = case_dir.join("main");
+    copy_dir(&vendoring_dir().join("main"), &main);
+    copy_dir(
+        &vendoring_dir().join("localdep"),
+        &case_dir.join("localdep"),
+    );
+    let template = fs::read_to_string(main.join("go.mod.tmpl")).expect("read the go.mod template");
+    fs::remove_file(main.join("go.mod.tmpl")).expect("remove the go.mod template");
+    let go_line = go.map_or(String::new(), |v| format!("go {v}"));
+    let mut go_mod = template.replace("GO_LINE", &go_line);
+    for line in extra {
+        go_mod.push_str(&format!("\n{line}\n"));
+    }
+    fs::write(main.join("go.mod"), go_mod).expect("write go.mod");
+    for (name, text) in files {
+        let path = main.join(name);
+        fs::create_dir_all(path.parent().expect("a file has a parent")).expect("create a dir");
+        fs::write(path, text).expect("write a main module file");
+    }
+    main
+}
+
 /// Every test project in `testdata/projects`, sorted.
 pub const PROJECTS: [&str; 4] = ["basic", "cgo", "legacy116", "replaces"];
 
