@@ -12,19 +12,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{Harness, assert_success, file_url, stderr, stdout};
+use support::{Harness, assert_success, build_list, file_url, stderr, stdout};
 
 fn mirror(h: &Harness, dir: &Path, tree: &Path) -> Output {
     let out = h.gomodoff(dir, &["mirror", tree.to_str().unwrap()]);
     assert_success(&out, &format!("mirror {}", dir.display()));
     out
-}
-
-fn build_list(listing: &str) -> Vec<String> {
-    listing
-        .lines()
-        .map(|l| l.split(" => ").next().unwrap().trim().to_string())
-        .collect()
 }
 
 /// `!x` → `X`, as the go command unescapes file names.

@@ -6,53 +6,12 @@
 
 mod support;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use support::{Harness, assert_success, stderr, stdout};
-
-/// Every file and directory under `root`, with the SHA-256 of each file's bytes.
-#[derive(PartialEq, Eq)]
-struct Snapshot(BTreeMap<String, String>);
-
-impl std::fmt::Debug for Snapshot {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (k, v) in &self.0 {
-            writeln!(f, "{k} {}", &v[..v.len().min(12)])?;
-        }
-        Ok(())
-    }
-}
-
-fn snapshot(root: &Path) -> Snapshot {
-    use sha2::Digest;
-    let mut out = BTreeMap::new();
-    for e in walkdir::WalkDir::new(root).sort_by_file_name() {
-        let e = e.unwrap();
-        let rel = e
-            .path()
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        let content = if e.file_type().is_file() {
-            hex::encode(sha2::Sha256::digest(fs::read(e.path()).unwrap()))
-        } else {
-            "<dir>".into()
-        };
-        out.insert(rel, content);
-    }
-    Snapshot(out)
-}
-
-/// `go list -m all` lines reduced to `path version` (a replaced module prints `=> target`).
-fn build_list(listing: &str) -> Vec<String> {
-    listing
-        .lines()
-        .map(|l| l.split(" => ").next().unwrap().trim().to_string())
-        .collect()
-}
+use support::{
+    Harness, assert_injected_failure, assert_success, build_list, snapshot, stderr, stdout,
+};
 
 fn vendor_yes(h: &Harness, dir: &Path) -> String {
     let out = h.gomodoff(dir, &["vendor", "--yes"]);
@@ -302,18 +261,8 @@ fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
         "write:gomodoff.lock",
         "commit",
     ] {
-        let out = h
-            .gomodoff_command(&dir)
-            .env("GOMODOFF_FAIL_AT", step)
-            .args(["vendor", "--yes"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "step {step}: {}", stderr(&out));
-        assert!(
-            stderr(&out).contains(&format!("injected failure at step `{step}`")),
-            "{}",
-            stderr(&out)
-        );
+        let out = h.gomodoff_with_env(&dir, &[("GOMODOFF_FAIL_AT", step)], &["vendor", "--yes"]);
+        assert_injected_failure(&out, step);
         assert_eq!(
             snapshot(&dir),
             before,
@@ -323,12 +272,11 @@ fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
     // Same for an update: vendor, then fail while replacing trees.
     vendor_yes(&h, &dir);
     let vendored = snapshot(&dir);
-    let out = h
-        .gomodoff_command(&dir)
-        .env("GOMODOFF_FAIL_AT", "write:go.mod")
-        .args(["restore", "--yes"])
-        .output()
-        .unwrap();
+    let out = h.gomodoff_with_env(
+        &dir,
+        &[("GOMODOFF_FAIL_AT", "write:go.mod")],
+        &["restore", "--yes"],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(snapshot(&dir), vendored, "restore failing half-way");
 }
@@ -339,12 +287,7 @@ fn a_run_killed_mid_way_is_repaired_by_the_next() {
     let dir = h.project("basic");
     let before = snapshot(&dir);
     for step in ["extract", "rename-tree", "write:go.mod"] {
-        let out = h
-            .gomodoff_command(&dir)
-            .env("GOMODOFF_ABORT_AT", step)
-            .args(["vendor", "--yes"])
-            .output()
-            .unwrap();
+        let out = h.gomodoff_with_env(&dir, &[("GOMODOFF_ABORT_AT", step)], &["vendor", "--yes"]);
         assert!(!out.status.success(), "aborted at {step}");
         assert_ne!(
             snapshot(&dir),
@@ -577,17 +520,7 @@ fn the_tree_directory_is_refused_under_vendor() {
 #[test]
 fn a_pruned_requirement_without_go_sum_lines_still_lists_offline() {
     let Some(h) = Harness::new() else { return };
-    let dir = h.pruned_requirement_project();
-    let online = build_list(&h.go_ok(&dir, &["list", "-m", "all"]));
-    assert!(
-        online.contains(&"example.com/multi/v2 v2.0.0".to_string()),
-        "{online:?}"
-    );
-    assert!(
-        !fs::read_to_string(dir.join("go.sum"))
-            .unwrap()
-            .contains("multi/v2")
-    );
+    let (dir, online) = h.pruned_requirement_project_listed();
 
     vendor_yes(&h, &dir);
     assert_builds_offline(&h, &dir, &online);

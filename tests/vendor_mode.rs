@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use support::{Harness, assert_success, stderr, stdout};
+use support::{Harness, assert_injected_failure, assert_success, stderr, stdout};
 
 /// Every file under `root` (relative path → bytes and, on unix, permission bits); directories
 /// are listed with no content.
@@ -443,12 +443,11 @@ fn a_workspace_is_refused_with_what_to_do() {
     let Some(h) = Harness::new() else { return };
     let dir = h.project("basic");
     fs::write(dir.join("go.work"), "go 1.22\n\nuse .\n").unwrap();
-    let out = h
-        .gomodoff_command(&dir)
-        .env("GOWORK", "")
-        .args(["vendor", "--mode", "vendor", "--yes"])
-        .output()
-        .unwrap();
+    let out = h.gomodoff_with_env(
+        &dir,
+        &[("GOWORK", "")],
+        &["vendor", "--mode", "vendor", "--yes"],
+    );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("GOWORK=off"), "{}", stderr(&out));
     assert!(!dir.join("vendor").exists());
@@ -476,30 +475,23 @@ fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
         "commit",
     ];
     for step in steps {
-        let out = h
-            .gomodoff_command(&dir)
-            .env("GOMODOFF_FAIL_AT", step)
-            .args(["vendor", "--mode", "vendor", "--yes"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "step {step}: {}", stderr(&out));
-        assert!(
-            stderr(&out).contains(&format!("injected failure at step `{step}`")),
-            "{}",
-            stderr(&out)
+        let out = h.gomodoff_with_env(
+            &dir,
+            &[("GOMODOFF_FAIL_AT", step)],
+            &["vendor", "--mode", "vendor", "--yes"],
         );
+        assert_injected_failure(&out, step);
         assert_eq!(
             read_tree(&dir),
             before,
             "repository changed after failing at {step}"
         );
     }
-    let out = h
-        .gomodoff_command(&dir)
-        .env("GOMODOFF_ABORT_AT", "rename-tree")
-        .args(["vendor", "--mode", "vendor", "--yes"])
-        .output()
-        .unwrap();
+    let out = h.gomodoff_with_env(
+        &dir,
+        &[("GOMODOFF_ABORT_AT", "rename-tree")],
+        &["vendor", "--mode", "vendor", "--yes"],
+    );
     assert!(!out.status.success(), "the run was killed");
     vendor_mode(&h, &dir, &[]);
     let vendored = read_tree(&dir);
@@ -510,12 +502,7 @@ fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
         "write:gomodoff.lock",
         "commit",
     ] {
-        let out = h
-            .gomodoff_command(&dir)
-            .env("GOMODOFF_FAIL_AT", step)
-            .args(["restore", "--yes"])
-            .output()
-            .unwrap();
+        let out = h.gomodoff_with_env(&dir, &[("GOMODOFF_FAIL_AT", step)], &["restore", "--yes"]);
         assert_eq!(
             out.status.code(),
             Some(2),

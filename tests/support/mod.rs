@@ -27,6 +27,7 @@
 
 mod proxy;
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs;
 use std::io::Write;
@@ -365,6 +366,23 @@ impl Harness {
         dir
     }
 
+    /// [`Harness::pruned_requirement_project`] and its `go list -m all` build list, with the
+    /// shape the fixture promises checked: multi/v2 in the build list, and no go.sum line for it.
+    pub fn pruned_requirement_project_listed(&self) -> (PathBuf, Vec<String>) {
+        let dir = self.pruned_requirement_project();
+        let online = build_list(&self.go_ok(&dir, &["list", "-m", "all"]));
+        assert!(
+            online.contains(&"example.com/multi/v2 v2.0.0".to_string()),
+            "{online:?}"
+        );
+        let gosum = fs::read_to_string(dir.join("go.sum")).expect("read go.sum");
+        assert!(
+            !gosum.contains("multi/v2"),
+            "precondition: no go.sum line\n{gosum}"
+        );
+        (dir, online)
+    }
+
     /// A `gomodoff` command (the binary under test) in `dir` with [`Harness::env`] and
     /// `--modcache` pointing at this harness's module cache.
     pub fn gomodoff_command(&self, dir: &Path) -> Command {
@@ -379,7 +397,13 @@ impl Harness {
 
     /// Run `gomodoff --modcache <gomodcache> <args>` in `dir`.
     pub fn gomodoff(&self, dir: &Path, args: &[&str]) -> Output {
+        self.gomodoff_with_env(dir, &[], args)
+    }
+
+    /// [`Harness::gomodoff`] with some variables set (e.g. `GOMODOFF_FAIL_AT`).
+    pub fn gomodoff_with_env(&self, dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
         self.gomodoff_command(dir)
+            .envs(env.iter().copied())
             .args(args)
             .output()
             .expect("run gomodoff")
@@ -415,6 +439,68 @@ pub fn assert_failure(out: &Output, what: &str) {
         stdout(out),
         stderr(out)
     );
+}
+
+/// Panic unless a run with `GOMODOFF_FAIL_AT=<step>` failed as the injected failure: exit status
+/// 2, and stderr naming the step.
+pub fn assert_injected_failure(out: &Output, step: &str) {
+    assert_eq!(out.status.code(), Some(2), "step {step}: {}", stderr(out));
+    assert!(
+        stderr(out).contains(&format!("injected failure at step `{step}`")),
+        "{}",
+        stderr(out)
+    );
+}
+
+/// `go list -m all` lines reduced to `path version` (a replaced module prints `=> target`).
+pub fn build_list(listing: &str) -> Vec<String> {
+    listing
+        .lines()
+        .map(|l| {
+            l.split(" => ")
+                .next()
+                .expect("split yields a first part")
+                .trim()
+                .to_string()
+        })
+        .collect()
+}
+
+/// Every file and directory under `root`, with the SHA-256 of each file's bytes (`<dir>` for a
+/// directory): two snapshots are equal when nothing under `root` was added, removed or changed.
+#[derive(PartialEq, Eq)]
+pub struct Snapshot(pub BTreeMap<String, String>);
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (k, v) in &self.0 {
+            writeln!(f, "{k} {}", &v[..v.len().min(12)])?;
+        }
+        Ok(())
+    }
+}
+
+/// The [`Snapshot`] of `root` now.
+pub fn snapshot(root: &Path) -> Snapshot {
+    let mut out = BTreeMap::new();
+    for e in walkdir::WalkDir::new(root).sort_by_file_name() {
+        let e = e.expect("walk a tree to snapshot");
+        let rel = e
+            .path()
+            .strip_prefix(root)
+            .expect("walkdir yields children")
+            .to_string_lossy()
+            .into_owned();
+        let content = if e.file_type().is_file() {
+            hex::encode(Sha256::digest(
+                fs::read(e.path()).expect("read a file to snapshot"),
+            ))
+        } else {
+            "<dir>".into()
+        };
+        out.insert(rel, content);
+    }
+    Snapshot(out)
 }
 
 /// `file://` URL of an absolute path.
