@@ -14,8 +14,8 @@ use std::process::{Command, Output};
 
 use sha2::Digest;
 use support::{
-    Harness, assert_failure, assert_injected_failure, assert_success, build_list, copy_dir,
-    snapshot, stderr, stdout,
+    Harness, assert_failure, assert_injected_failure, assert_stderr_contains,
+    assert_stdout_contains, assert_success, build_list, copy_dir, snapshot, stderr, stdout,
 };
 
 /// `gomodoff ARGS` in `dir` with the harness environment (no `--modcache`) plus `env`.
@@ -109,7 +109,7 @@ fn pack_all(h: &Harness) -> Packed {
     }
     let out = h.gomodoff(&dirs[0], &args);
     assert_success(&out, "gomodoff pack");
-    assert!(stdout(&out).contains("gomodoff unpack"), "{}", stdout(&out));
+    assert_stdout_contains(&out, "gomodoff unpack");
     Packed {
         dirs,
         online,
@@ -464,11 +464,7 @@ fn download_fetches_what_the_cache_lacks_through_go() {
     ];
     let out = gomodoff(&h, &dir, &[], &args);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("has no .mod in module cache"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "has no .mod in module cache");
     let mut with_download = args.to_vec();
     with_download.push("--download");
     let out = gomodoff(&h, &dir, &[], &with_download);
@@ -490,11 +486,7 @@ fn toolchain_is_a_clear_error_for_now() {
     let dir = h.project("cgo");
     let out = h.gomodoff(&dir, &["pack", "--toolchain"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("--toolchain` is not supported yet"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "--toolchain` is not supported yet");
     assert!(!dir.join("gomodoff-bundle.zip").exists());
 }
 
@@ -544,7 +536,7 @@ fn proxy_mode_builds_offline_and_restores_exactly() {
         }
         let out = h.gomodoff(&dir, &["vendor", "--yes"]);
         assert_success(&out, "second vendor");
-        assert!(stderr(&out).contains("nothing to do"), "{}", stderr(&out));
+        assert_stderr_contains(&out, "nothing to do");
 
         let out = h.gomodoff(&dir, &["restore", "--yes"]);
         assert_success(&out, "restore");
@@ -594,11 +586,7 @@ fn proxy_mode_verify_names_damage_and_a_bump_rewrites_only_that_module() {
     h.go_ok(&dir, &["get", "example.com/multi@v1.2.0"]);
     let out = h.gomodoff(&dir, &["status", "--check"]);
     assert_eq!(out.status.code(), Some(1), "{}", lines_of(&out));
-    assert!(
-        stdout(&out).contains("go.mod: requires example.com/multi v1.2.0 (new)"),
-        "{}",
-        stdout(&out)
-    );
+    assert_stdout_contains(&out, "go.mod: requires example.com/multi v1.2.0 (new)");
     let out = h.gomodoff(&dir, &["vendor", "--yes"]);
     assert_success(&out, "vendor after the bump");
     let text = stdout(&out);
@@ -649,11 +637,7 @@ fn proxy_mode_failing_at_any_step_leaves_the_repository_as_it_was() {
     );
     let out = h.gomodoff(&dir, &["vendor", "--mode", "replace", "--yes"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("vendored in proxy mode"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "vendored in proxy mode");
 }
 
 /// A module of the build list whose go.mod the pruned graph never loads (required only by a

@@ -10,7 +10,8 @@ use std::fs;
 use std::path::Path;
 
 use support::{
-    Harness, assert_injected_failure, assert_success, build_list, snapshot, stderr, stdout,
+    Harness, assert_injected_failure, assert_stderr_contains, assert_stdout_contains,
+    assert_success, build_list, snapshot, stderr, stdout,
 };
 
 fn vendor_yes(h: &Harness, dir: &Path) -> String {
@@ -35,11 +36,7 @@ fn assert_builds_offline(h: &Harness, dir: &Path, online_list: &[String]) {
     assert_success(&out, "offline go vet ./...");
     let out = h.gomodoff(dir, &["check"]);
     assert_success(&out, "gomodoff check");
-    assert!(
-        stdout(&out).contains("offline build ok"),
-        "{}",
-        stdout(&out)
-    );
+    assert_stdout_contains(&out, "offline build ok");
 }
 
 #[test]
@@ -142,7 +139,7 @@ fn dry_run_changes_no_byte() {
     // Without a terminal and without --yes nothing is applied either.
     let out = h.gomodoff(&dir, &["vendor"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("pass --yes"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "pass --yes");
     assert_eq!(snapshot(&dir), before);
 }
 
@@ -208,7 +205,7 @@ fn a_version_bump_is_drift_and_only_that_module_is_extracted_again() {
     // Nothing changed: a second vendor is a no-op.
     let out = h.gomodoff(&dir, &["vendor", "--yes"]);
     assert_success(&out, "second vendor");
-    assert!(stderr(&out).contains("nothing to do"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "nothing to do");
 
     h.go_ok(&dir, &["get", "example.com/multi@v1.2.0"]);
     let out = h.gomodoff(&dir, &["status", "--check"]);
@@ -218,11 +215,7 @@ fn a_version_bump_is_drift_and_only_that_module_is_extracted_again() {
         "status --check after a bump\n{}",
         stdout(&out)
     );
-    assert!(
-        stdout(&out).contains("example.com/multi"),
-        "{}",
-        stdout(&out)
-    );
+    assert_stdout_contains(&out, "example.com/multi");
 
     let out = h.gomodoff(&dir, &["vendor", "--yes"]);
     assert_success(&out, "vendor after the bump");
@@ -298,7 +291,7 @@ fn a_run_killed_mid_way_is_repaired_by_the_next() {
         if dir.join(".gomodoff-txn").exists() {
             let out = h.gomodoff(&dir, &["vendor", "--dry-run"]);
             assert_eq!(out.status.code(), Some(2));
-            assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+            assert_stderr_contains(&out, "interrupted");
         }
         let out = h.gomodoff(&dir, &["restore", "--yes"]);
         // Nothing was vendored yet, so restore has nothing to do after rolling back.
@@ -356,11 +349,7 @@ fn modfile_mode_leaves_go_mod_untouched() {
     let gomod = fs::read(dir.join("go.mod")).unwrap();
     let out = h.gomodoff(&dir, &["vendor", "--yes", "--modfile"]);
     assert_success(&out, "vendor --modfile");
-    assert!(
-        stdout(&out).contains("GOFLAGS=-modfile=go.offline.mod"),
-        "{}",
-        stdout(&out)
-    );
+    assert_stdout_contains(&out, "GOFLAGS=-modfile=go.offline.mod");
     assert_eq!(fs::read(dir.join("go.mod")).unwrap(), gomod);
     assert_eq!(
         fs::read(dir.join("go.offline.sum")).unwrap(),
@@ -399,11 +388,7 @@ fn user_edits_made_after_vendoring_survive_restore() {
     fs::write(dir.join("go.mod"), &edited).unwrap();
     let out = h.gomodoff(&dir, &["restore", "--yes"]);
     assert_success(&out, "restore after a user edit");
-    assert!(
-        stderr(&out).contains("go.mod changed since"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "go.mod changed since");
     let restored = fs::read_to_string(dir.join("go.mod")).unwrap();
     assert_eq!(
         restored,
@@ -458,10 +443,9 @@ fn a_tampered_zip_or_go_mod_in_the_cache_is_refused_and_nothing_is_written() {
     fs::write(&mod_path, [original.as_slice(), b"// extra\n"].concat()).unwrap();
     let out = h.gomodoff(&dir, &["vendor", "--yes"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("checksum mismatch for `example.com/tagged@v1.0.0/go.mod`"),
-        "{}",
-        stderr(&out)
+    assert_stderr_contains(
+        &out,
+        "checksum mismatch for `example.com/tagged@v1.0.0/go.mod`",
     );
     assert_eq!(snapshot(&dir), before);
 }
@@ -495,7 +479,7 @@ fn the_tree_directory_is_refused_under_vendor() {
     let dir = h.project("cgo");
     let out = h.gomodoff(&dir, &["vendor", "--yes", "--dir", "vendor/gomod"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("under vendor/"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "under vendor/");
     // Another directory works, and is remembered by the lock.
     let out = h.gomodoff(&dir, &["vendor", "--yes", "--dir", "deps"]);
     assert_success(&out, "vendor --dir deps");
@@ -507,11 +491,7 @@ fn the_tree_directory_is_refused_under_vendor() {
     assert_success(&out, "offline cgo build from deps/");
     let out = h.gomodoff(&dir, &["vendor", "--yes", "--dir", "elsewhere"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("run `gomodoff restore`"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "run `gomodoff restore`");
 }
 
 /// A build-list module that the pruned graph never reads a go.mod of (required only by a

@@ -11,7 +11,10 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use support::{Harness, assert_injected_failure, assert_success, stderr, stdout};
+use support::{
+    Harness, assert_injected_failure, assert_stderr_contains, assert_stdout_contains,
+    assert_success, stderr, stdout,
+};
 
 /// Every file under `root` (relative path → bytes and, on unix, permission bits); directories
 /// are listed with no content.
@@ -158,7 +161,7 @@ fn every_project_vendors_byte_identical_to_go_and_builds_offline() {
         assert_success(&out, &format!("{name}: gomodoff verify"));
         let out = h.gomodoff(&ours, &["status", "--check"]);
         assert_success(&out, &format!("{name}: gomodoff status --check"));
-        assert!(stdout(&out).contains("in sync"), "{}", stdout(&out));
+        assert_stdout_contains(&out, "in sync");
 
         // Nothing changed: a second run is a no-op.
         let out = h.gomodoff(&ours, &["vendor", "--yes"]);
@@ -208,11 +211,7 @@ fn verify_names_a_changed_an_added_and_a_removed_file() {
     fs::write(&listing, l).unwrap();
     let out = h.gomodoff(&dir, &["verify"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout(&out).contains("listing modified"),
-        "{}",
-        stdout(&out)
-    );
+    assert_stdout_contains(&out, "listing modified");
 }
 
 #[test]
@@ -228,11 +227,7 @@ fn restore_with_no_vendor_before_gives_back_every_byte() {
     );
     let out = h.gomodoff(&dir, &["restore", "--yes"]);
     assert_success(&out, "restore --yes");
-    assert!(
-        stdout(&out).contains("there was none before gomodoff"),
-        "{}",
-        stdout(&out)
-    );
+    assert_stdout_contains(&out, "there was none before gomodoff");
     assert_eq!(read_tree(&dir), before, "restore is exact");
 }
 
@@ -298,7 +293,7 @@ fn dry_run_changes_no_byte_and_reports_what_go_drops() {
     // Without a terminal and without --yes nothing is applied either.
     let out = h.gomodoff(&dir, &["vendor", "--mode", "vendor"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("pass --yes"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "pass --yes");
     assert_eq!(read_tree(&dir), before);
 }
 
@@ -312,11 +307,7 @@ fn status_sees_what_gos_consistency_check_sees() {
 
     h.go_ok(&dir, &["get", "example.com/multi@v1.2.0"]);
     let go_says = h.go_offline_with_env(&dir, &["build", "./..."], VENDOR_FLAGS);
-    assert!(
-        stderr(&go_says).contains("inconsistent vendoring"),
-        "{}",
-        stderr(&go_says)
-    );
+    assert_stderr_contains(&go_says, "inconsistent vendoring");
     let out = h.gomodoff(&dir, &["status", "--check"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     let text = stdout(&out);
@@ -381,14 +372,14 @@ fn a_tampered_cache_directory_is_not_used() {
     // A first run checks every module it reads.
     let out = h.gomodoff(&fresh, &["vendor", "--mode", "vendor", "--yes"]);
     assert_success(&out, "vendor with a tampered cache directory");
-    assert!(stderr(&out).contains(warning), "{}", stderr(&out));
+    assert_stderr_contains(&out, warning);
     assert_same_vendor(&fresh, &theirs, "tampered cache");
 
     // A later run, which trusts only files identical to the ones it checked before, too.
     let out = h.gomodoff(&ours, &["vendor", "--yes"]);
     assert_success(&out, "second vendor with a tampered cache directory");
-    assert!(stderr(&out).contains(warning), "{}", stderr(&out));
-    assert!(stderr(&out).contains("nothing to do"), "{}", stderr(&out));
+    assert_stderr_contains(&out, warning);
+    assert_stderr_contains(&out, "nothing to do");
     assert_same_vendor(&ours, &theirs, "tampered cache, second run");
 }
 
@@ -449,7 +440,7 @@ fn a_workspace_is_refused_with_what_to_do() {
         &["vendor", "--mode", "vendor", "--yes"],
     );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("GOWORK=off"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "GOWORK=off");
     assert!(!dir.join("vendor").exists());
     // GOWORK=off (the harness's default) vendors the module on its own.
     vendor_mode(&h, &dir, &[]);

@@ -441,15 +441,21 @@ pub fn assert_failure(out: &Output, what: &str) {
     );
 }
 
+/// Panic, showing stdout, unless the command's stdout contains `needle`.
+pub fn assert_stdout_contains(out: &Output, needle: &str) {
+    assert!(stdout(out).contains(needle), "{}", stdout(out));
+}
+
+/// Panic, showing stderr, unless the command's stderr contains `needle`.
+pub fn assert_stderr_contains(out: &Output, needle: &str) {
+    assert!(stderr(out).contains(needle), "{}", stderr(out));
+}
+
 /// Panic unless a run with `GOMODOFF_FAIL_AT=<step>` failed as the injected failure: exit status
 /// 2, and stderr naming the step.
 pub fn assert_injected_failure(out: &Output, step: &str) {
     assert_eq!(out.status.code(), Some(2), "step {step}: {}", stderr(out));
-    assert!(
-        stderr(out).contains(&format!("injected failure at step `{step}`")),
-        "{}",
-        stderr(out)
-    );
+    assert_stderr_contains(out, &format!("injected failure at step `{step}`"));
 }
 
 /// `go list -m all` lines reduced to `path version` (a replaced module prints `=> target`).
