@@ -210,11 +210,7 @@ fn a_bundle_packed_on_one_machine_builds_offline_on_another() {
     // Unpacking again into the same cache writes nothing new.
     let out = unpack(&h, &p.bundle, "--into-modcache", &cache);
     assert_success(&out, "second unpack");
-    assert!(
-        stderr(&out).contains("(0 files written"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "(0 files written");
 }
 
 #[test]

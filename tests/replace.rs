@@ -312,29 +312,21 @@ fn two_concurrent_runs_do_not_corrupt_anything() {
     let Some(h) = Harness::new() else { return };
     let dir = h.project("basic");
     let online = build_list(&h.go_ok(&dir, &["list", "-m", "all"]));
-    let a = h
-        .gomodoff_command(&dir)
-        .args(["vendor", "--yes"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let b = h
-        .gomodoff_command(&dir)
-        .args(["vendor", "--yes"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let spawn_vendor = || {
+        h.gomodoff_command(&dir)
+            .args(["vendor", "--yes"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn_vendor();
+    let b = spawn_vendor();
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
     assert!(a.status.success() || b.status.success(), "one run succeeds");
     for o in [&a, &b] {
         if !o.status.success() {
-            assert!(
-                stderr(o).contains("another gomodoff is running"),
-                "{}",
-                stderr(o)
-            );
+            assert_stderr_contains(o, "another gomodoff is running");
         }
     }
     let out = h.gomodoff(&dir, &["verify"]);
