@@ -6,6 +6,8 @@
 //! it) so hashing and extraction are also checked on a go-made zip with data descriptors.
 //! `go mod verify` then shows how go's HashDir treats a symbolic link in an extracted module.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
@@ -17,86 +19,33 @@ use gomodoff::dirhash::{
 };
 use gomodoff::module::{ModuleVersion, escape_path, escape_version};
 use gomodoff::modzip::extract_zip;
+use support::Harness;
 
-/// The go binary, or `None` (after saying why) outside CI; in CI a missing go fails the test.
-fn go_binary() -> Option<PathBuf> {
-    let from_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("go"))
-            .find(|candidate| candidate.is_file())
-    });
-    let found = from_path.or_else(|| {
-        let fallback = PathBuf::from("/usr/local/go/bin/go");
-        fallback.is_file().then_some(fallback)
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "the go toolchain is required in CI but was not found"
-        );
-        #[allow(clippy::print_stderr)]
-        {
-            eprintln!("skipping: go toolchain not found");
-        }
-    }
-    found
-}
-
-/// A temporary GOPATH, module cache, build cache and GOPROXY tree; nothing outside it is written.
+/// The test harness (its GOPROXY tree also serves what [`GoEnv::publish`] adds) and `work/`, an
+/// empty directory to run go in; nothing outside the harness's temp dir is written.
 struct GoEnv {
-    go: PathBuf,
-    _tmp: tempfile::TempDir,
-    root: PathBuf,
-    proxy: PathBuf,
+    h: Harness,
 }
 
 impl GoEnv {
-    fn new(go: PathBuf) -> GoEnv {
-        let tmp = tempfile::tempdir().expect("tempdir");
-        let root = tmp.path().to_owned();
-        let proxy = root.join("proxy");
-        for dir in ["proxy", "gopath", "modcache", "gocache", "home", "work"] {
-            fs::create_dir_all(root.join(dir)).expect("mkdir");
-        }
-        GoEnv {
-            go,
-            _tmp: tmp,
-            root,
-            proxy,
-        }
+    fn new() -> Option<GoEnv> {
+        let h = Harness::new()?;
+        fs::create_dir_all(h.root().join("work")).expect("mkdir");
+        Some(GoEnv { h })
     }
 
+    /// go in `dir` with the harness's environment, `GOPROXY=goproxy` and cgo off.
     fn command(&self, dir: &Path, goproxy: &str) -> Command {
-        let mut command = Command::new(&self.go);
+        let mut command = self.h.go_command(dir);
+        command.env("GOPROXY", goproxy).env("CGO_ENABLED", "0");
         command
-            .current_dir(dir)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.root.join("home"))
-            .env("GOENV", "off")
-            .env("GOTOOLCHAIN", "local")
-            .env("GOWORK", "off")
-            .env("GOFLAGS", "-modcacherw")
-            .env("GOSUMDB", "off")
-            .env("GONOSUMDB", "*")
-            .env("GOPRIVATE", "")
-            .env("GOPATH", self.root.join("gopath"))
-            .env("GOMODCACHE", self.root.join("modcache"))
-            .env("GOCACHE", self.root.join("gocache"))
-            .env("GOPROXY", goproxy)
-            .env("CGO_ENABLED", "0");
-        command
-    }
-
-    fn file_proxy(&self) -> String {
-        format!("file://{}", self.proxy.display())
     }
 
     /// Writes `.info`, `.mod`, `.zip` and `list` for one module into the proxy tree.
     fn publish(&self, module: &TestModule, zip_bytes: &[u8]) -> PathBuf {
         let mv = module.mv();
         let (path, version) = mv.escaped().expect("escapable");
-        let dir = self.proxy.join(path).join("@v");
+        let dir = self.h.proxy_dir().join(path).join("@v");
         fs::create_dir_all(&dir).expect("mkdir");
         fs::write(
             dir.join(format!("{version}.info")),
@@ -259,8 +208,7 @@ struct Downloaded {
 
 #[test]
 fn hashes_match_go_mod_download() {
-    let Some(go) = go_binary() else { return };
-    let env = GoEnv::new(go);
+    let Some(env) = GoEnv::new() else { return };
     let mut modules = modules();
     let mut published = BTreeMap::new();
     for module in &modules {
@@ -274,7 +222,7 @@ fn hashes_match_go_mod_download() {
     modules.push(go_module);
 
     let output = run(env
-        .command(&env.root.join("work"), &env.file_proxy())
+        .command(&env.h.root().join("work"), &env.h.proxy_url())
         .args(["mod", "download", "-json"])
         .args(modules.iter().map(|module| module.mv().to_string())));
     let downloads: Vec<Downloaded> = serde_json::Deserializer::from_slice(&output.stdout)
@@ -340,7 +288,8 @@ fn hashes_match_go_mod_download() {
 
         // Our extraction of the zip reproduces go's tree exactly.
         let dest = env
-            .root
+            .h
+            .root()
             .join("extracted")
             .join(escape_path(&mv.path).expect("escape"));
         let dest = dest.join(escape_version(&mv.version).expect("escape"));
@@ -359,19 +308,18 @@ fn hashes_match_go_mod_download() {
 #[cfg(unix)]
 #[test]
 fn symlinked_file_in_module_dir_is_hashed_like_go() {
-    let Some(go) = go_binary() else { return };
-    let env = GoEnv::new(go);
+    let Some(env) = GoEnv::new() else { return };
     let module = &modules()[0];
     env.publish(module, &module.zip_with_crate());
     let output = run(env
-        .command(&env.root.join("work"), &env.file_proxy())
+        .command(&env.h.root().join("work"), &env.h.proxy_url())
         .args(["mod", "download", "-json", &module.mv().to_string()]));
     let download: Downloaded = serde_json::from_slice(&output.stdout).expect("json");
     let dir = PathBuf::from(&download.dir);
     let label = module.mv().to_string();
 
     // A main module that requires it, with the go.sum go would write.
-    let main = env.root.join("main");
+    let main = env.h.root().join("main");
     fs::create_dir_all(&main).expect("mkdir");
     fs::write(
         main.join("go.mod"),
@@ -401,7 +349,7 @@ fn symlinked_file_in_module_dir_is_hashed_like_go() {
     assert!(verify(&env).status.success());
 
     // Swap plain.go for a link to an identical copy outside the module.
-    let outside = env.root.join("outside.go");
+    let outside = env.h.root().join("outside.go");
     fs::copy(dir.join("plain.go"), &outside).expect("copy");
     fs::remove_file(dir.join("plain.go")).expect("remove");
     std::os::unix::fs::symlink(&outside, dir.join("plain.go")).expect("symlink");

@@ -6,7 +6,7 @@ mod support;
 
 use std::fs;
 
-use support::{Harness, assert_success, stderr, stdout};
+use support::{Harness, assert_stderr_contains, assert_success, stderr, stdout};
 
 #[test]
 fn env_prints_the_offline_environment_and_warns_about_a_newer_go_line() {
@@ -32,11 +32,7 @@ fn env_prints_the_offline_environment_and_warns_about_a_newer_go_line() {
     fs::write(dir.join("go.mod"), gomod.replace("go 1.22", "go 1.99")).unwrap();
     let out = h.gomodoff(&dir, &["env"]);
     assert_success(&out, "env with go 1.99");
-    assert!(
-        stderr(&out).contains("warning: go.mod's `go 1.99` line asks for a newer go"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "warning: go.mod's `go 1.99` line asks for a newer go");
 }
 
 #[test]
@@ -57,11 +53,7 @@ fn exec_runs_in_the_offline_environment_and_passes_the_exit_code_on() {
     assert_eq!(stdout(&out), "off local -mod=readonly\n");
     let out = h.gomodoff(&dir, &["exec", "--", "no-such-program-here"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("failed to run `no-such-program-here`"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "failed to run `no-such-program-here`");
 }
 
 #[test]

@@ -6,12 +6,14 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+mod support;
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use gomodoff::gomod::{Edit, GoMod};
 use serde_json::Value;
+use support::Harness;
 
 struct Case {
     name: String,
@@ -434,34 +436,14 @@ fn random_flag(rng: &mut Rng) -> String {
     }
 }
 
-/// The go command, run hermetically in temporary directories.
+/// The go command, run in the test harness's hermetic environment (with `GOPROXY=off`).
 struct Go {
-    bin: PathBuf,
-    home: tempfile::TempDir,
+    h: Harness,
 }
 
 impl Go {
     fn find() -> Option<Go> {
-        let candidates = [PathBuf::from("go"), PathBuf::from("/usr/local/go/bin/go")];
-        let bin = candidates.into_iter().find(|b| {
-            Command::new(b)
-                .arg("version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        });
-        match bin {
-            Some(bin) => Some(Go {
-                bin,
-                home: tempfile::tempdir().unwrap(),
-            }),
-            None if std::env::var("CI").as_deref() == Ok("true") => {
-                panic!("go is not installed; the go.mod tests need it as their oracle (CI=true)")
-            }
-            None => {
-                eprintln!("skipping: go is not installed");
-                None
-            }
-        }
+        Some(Go { h: Harness::new()? })
     }
 
     fn run(&self, input: &str, args: &[String]) -> (String, String) {
@@ -470,26 +452,16 @@ impl Go {
     }
 
     fn try_run(&self, input: &str, args: &[String]) -> Result<(String, String), String> {
-        let dir = tempfile::tempdir_in(self.home.path()).unwrap();
+        let dir = tempfile::tempdir_in(self.h.root()).unwrap();
         let file = dir.path().join("go.mod");
         fs::write(&file, input).unwrap();
-        let h = self.home.path();
-        let out = Command::new(&self.bin)
+        let out = self
+            .h
+            .go_command(dir.path())
+            .env("GOPROXY", "off")
             .args(["mod", "edit"])
             .args(args)
             .arg(&file)
-            .current_dir(dir.path())
-            .env("GOTOOLCHAIN", "local")
-            .env("GOWORK", "off")
-            .env("GOFLAGS", "-modcacherw")
-            .env("GOSUMDB", "off")
-            .env("GONOSUMDB", "*")
-            .env("GOPRIVATE", "")
-            .env("GOPROXY", "off")
-            .env("GOENV", "off")
-            .env("GOMODCACHE", h.join("modcache"))
-            .env("GOPATH", h.join("gopath"))
-            .env("GOCACHE", h.join("gocache"))
             .output()
             .unwrap();
         if !out.status.success() {

@@ -10,6 +10,8 @@
 //!   and a fresh cache): its output is [`Graph::build_list`], the `.mod` files it downloads are
 //!   [`Graph::gomods_needed`], and it fails exactly when [`Graph::inconsistencies`] is not empty.
 
+mod support;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
@@ -20,6 +22,7 @@ use gomodoff::graph::{
     Graph, GraphError, Inconsistency, MainModule, ModSummary, ModuleVersion, Pruning, ReplaceRule,
     ReplaceTarget, ResolvedModule, SummaryLoader,
 };
+use support::escape;
 
 /// A case: `(key, go.mod text)` where key is `main`, `dir:<name>` (a directory next to the main
 /// module, `../<name>` from it) or `<path>@<version>` (a `.mod` file in the proxy).
@@ -627,7 +630,9 @@ fn go_build_reads_only_needed_gomods() {
         ),
         ("ex.com/b@v1.0.0", "pb/pb.go", "package pb\n\nfunc B() {}\n"),
     ];
-    let Some(go) = go_binary() else { return };
+    let Some(go) = support::require_go() else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("temp dir");
     let layout = Layout::write(dir.path(), files);
     for (key, name, text) in sources {
@@ -640,21 +645,9 @@ fn go_build_reads_only_needed_gomods() {
     let graph = layout.graph();
 
     let mut prepare = layout.go(&go, "prepare", &["build", "./..."], "-mod=mod");
-    prepare.current_dir(&layout.main);
-    let output = prepare.output().expect("run go build -mod=mod");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_in(&mut prepare, &layout.main);
     let mut build = layout.go(&go, "build", &["build", "./..."], "-mod=readonly");
-    build.current_dir(&layout.main);
-    let output = build.output().expect("run go build");
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_in(&mut build, &layout.main);
     let fetched = fetched_mods(&layout.cache("build"));
 
     let needed = module_targets(&graph, &graph.gomods_needed());
@@ -696,7 +689,7 @@ impl Case {
     /// Writes the case, loads gomodoff's graph and runs the go oracle. `None` when go is
     /// missing outside CI (the case is skipped); in CI a missing go fails the test.
     fn run(files: Files) -> Option<Case> {
-        let go = go_binary()?;
+        let go = support::require_go()?;
         let dir = tempfile::tempdir().expect("temp dir");
         let layout = Layout::write(dir.path(), files);
         let graph = layout.graph();
@@ -1055,19 +1048,6 @@ fn write_file(path: &Path, text: &str) {
     fs::write(path, text).expect("write file");
 }
 
-fn escape(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('!');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 fn unescape(s: &str) -> String {
     let mut out = String::new();
     let mut bang = false;
@@ -1106,28 +1086,4 @@ fn at(m: &ModuleVersion) -> String {
 
 fn set(pairs: &[(&str, &str)]) -> BTreeSet<Pair> {
     pairs.iter().map(|(p, v)| pair(p, v)).collect()
-}
-
-/// The go binary, or `None` (after saying so) outside CI when it is missing.
-#[allow(clippy::print_stderr)]
-fn go_binary() -> Option<PathBuf> {
-    let candidates = std::env::var_os("PATH")
-        .map(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join("go"))
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    let found = candidates
-        .into_iter()
-        .chain([PathBuf::from("/usr/local/go/bin/go")])
-        .find(|path| path.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "the go command is required in CI"
-        );
-        eprintln!("skipping: the go command is not installed");
-    }
-    found
 }

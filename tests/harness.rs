@@ -11,7 +11,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 use support::{
-    Harness, PROJECTS, assert_failure, assert_success, escape, fixture, fixtures, stderr,
+    Harness, PROJECTS, assert_failure, assert_stderr_contains, assert_success, escape, fixture,
+    fixtures,
 };
 
 /// One object of `go mod download -json` output.
@@ -288,7 +289,7 @@ fn offline_helper_has_no_modules_and_no_proxy() {
     let dir = h.project("cgo");
     let out = h.go_offline(&dir, &["build", "./..."]);
     assert_failure(&out, "offline build with an empty module cache");
-    assert!(stderr(&out).contains("GOPROXY=off"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "GOPROXY=off");
 
     let alone = h.fresh_dir("standalone");
     fs::write(

@@ -8,7 +8,7 @@ mod support;
 
 use std::fs;
 
-use support::{Harness, assert_success, stderr, stdout};
+use support::{Harness, assert_stderr_contains, assert_success, stderr, stdout};
 
 #[test]
 fn hash_lines_equal_go_sum_for_every_fixture_module() {
@@ -70,7 +70,7 @@ fn hash_lines_equal_go_sum_for_every_fixture_module() {
         }
         let out = h.gomodoff(&dir, &["hash", "--check"]);
         assert_success(&out, "hash --check on a clean cache");
-        assert!(stderr(&out).contains(" 0 differ"), "{}", stderr(&out));
+        assert_stderr_contains(&out, " 0 differ");
     }
     assert!(checked >= 30, "only {checked} go.sum lines checked");
 }
@@ -121,19 +121,11 @@ fn hash_errors_are_clear() {
         ],
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("nope.zip"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "nope.zip");
     let out = h.gomodoff(&dir, &["hash", "--dir", ".", "--module", "not a module"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("--module `not a module`"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "--module `not a module`");
     let out = h.gomodoff(&dir, &["hash"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("say what to hash"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "say what to hash");
 }

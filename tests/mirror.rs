@@ -12,19 +12,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{Harness, assert_success, file_url, stderr, stdout};
+use support::{
+    Harness, assert_stderr_contains, assert_success, build_list, file_url, stderr, stdout,
+};
 
 fn mirror(h: &Harness, dir: &Path, tree: &Path) -> Output {
     let out = h.gomodoff(dir, &["mirror", tree.to_str().unwrap()]);
     assert_success(&out, &format!("mirror {}", dir.display()));
     out
-}
-
-fn build_list(listing: &str) -> Vec<String> {
-    listing
-        .lines()
-        .map(|l| l.split(" => ").next().unwrap().trim().to_string())
-        .collect()
 }
 
 /// `!x` → `X`, as the go command unescapes file names.
@@ -119,11 +114,7 @@ fn many_repositories_into_one_tree_incrementally() {
     // Again: nothing is written.
     let before = mtimes(&tree);
     let out = mirror(&h, &projects[0], &tree);
-    assert!(
-        stderr(&out).contains(": 0 files written (0 bytes)"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, ": 0 files written (0 bytes)");
     assert_eq!(mtimes(&tree), before, "an incremental run rewrites nothing");
 
     // Each project builds from the tree alone, with an empty module cache.
@@ -165,11 +156,7 @@ fn many_repositories_into_one_tree_incrementally() {
     let damaged = fs::read(&gomod).unwrap();
     let out = h.gomodoff(&projects[0], &["mirror", tree.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("already exists with other content"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "already exists with other content");
     assert_eq!(fs::read(&gomod).unwrap(), damaged, "never overwritten");
     fs::write(&gomod, good).unwrap();
     fs::remove_file(tree.join("example.com/old116/@v/junk.zip")).unwrap();

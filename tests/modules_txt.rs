@@ -2,13 +2,12 @@
 //! `go mod vendor` / `go work vendor` must parse, say what the go.mod said, and print back byte
 //! for byte.
 
+mod support;
+
 use std::fs;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use gomodoff::modules_txt::{ModulesTxt, VendoredModule};
-use tempfile::TempDir;
+use support::Harness;
 
 /// A module in the test proxy: path, version, go.mod, package files.
 type Published = (
@@ -77,6 +76,26 @@ fn main_go_mod(go_version: &str) -> String {
     )
 }
 
+/// A harness whose proxy also holds [`modules`], with the directory module `d` in its root.
+fn harness(high: bool) -> Option<Harness> {
+    let h = Harness::new()?;
+    for (path, version, go_mod, files) in modules(high) {
+        let mut files: Vec<(&str, &str)> = files;
+        files.push(("go.mod", &go_mod));
+        h.publish(path, version, &files);
+    }
+    let d = h.root().join("d");
+    fs::create_dir_all(&d).expect("mkdir");
+    let d_go = if high { "1.21" } else { "1.13" };
+    fs::write(
+        d.join("go.mod"),
+        format!("module example.com/d\n\ngo {d_go}\n"),
+    )
+    .expect("go.mod");
+    fs::write(d.join("d.go"), "package d\n").expect("d.go");
+    Some(h)
+}
+
 fn module<'a>(txt: &'a ModulesTxt, path: &str) -> &'a VendoredModule {
     txt.modules
         .iter()
@@ -90,16 +109,16 @@ fn go_mod_vendor_output_round_trips() {
         let high = matches!(go_version, "1.21" | "1.23");
         let annotated = go_version != "1.13";
         let with_go = !matches!(go_version, "1.13" | "1.16");
-        let Some(env) = GoEnv::new(high) else { return };
+        let Some(h) = harness(high) else { return };
         let pick = |high_version: &'static str, low_version: &'static str| {
             with_go.then_some(if high { high_version } else { low_version })
         };
-        let main = env.path("main");
+        let main = h.root().join("main");
         fs::create_dir_all(&main).expect("mkdir");
         fs::write(main.join("go.mod"), main_go_mod(go_version)).expect("go.mod");
         fs::write(main.join("main.go"), MAIN_GO).expect("main.go");
         // Not `go mod tidy`: it would raise the go line to the dependencies' and drop `tool`.
-        env.go(
+        h.go_ok(
             &main,
             &[
                 "mod",
@@ -110,7 +129,7 @@ fn go_mod_vendor_output_round_trips() {
                 "example.com/tool",
             ],
         );
-        env.go(&main, &["mod", "vendor"]);
+        h.go_ok(&main, &["mod", "vendor"]);
         let text = fs::read_to_string(main.join("vendor/modules.txt")).expect("modules.txt");
         let txt = ModulesTxt::parse("vendor/modules.txt", &text).expect(&text);
         assert_eq!(txt.render(), text, "go {go_version}");
@@ -176,8 +195,8 @@ fn go_mod_vendor_output_round_trips() {
 
 #[test]
 fn go_work_vendor_output_round_trips() {
-    let Some(env) = GoEnv::new(true) else { return };
-    let main = env.path("ws-main");
+    let Some(h) = harness(true) else { return };
+    let main = h.root().join("ws-main");
     fs::create_dir_all(&main).expect("mkdir");
     fs::write(
         main.join("go.mod"),
@@ -189,19 +208,23 @@ fn go_work_vendor_output_round_trips() {
         "package main\n\nimport (\n\t_ \"example.com/a\"\n\t_ \"example.com/d\"\n)\n\nfunc main() {}\n",
     )
     .expect("main.go");
-    env.go(
+    h.go_ok(
         &main,
         &["mod", "download", "example.com/a", "example.com/b"],
     );
-    env.go(&main, &["get", "example.com/a@v1.0.0"]);
-    let work = env.path("go.work");
+    h.go_ok(&main, &["get", "example.com/a@v1.0.0"]);
+    let work = h.root().join("go.work");
     fs::write(
         &work,
         "go 1.22\n\nuse (\n\t./ws-main\n\t./d\n)\n\nreplace example.com/unused => example.com/a v1.0.0\n",
     )
     .expect("go.work");
-    env.go_with(&env.path(""), &["work", "vendor"], &[("GOWORK", &work)]);
-    let text = fs::read_to_string(env.path("vendor/modules.txt")).expect("modules.txt");
+    h.go_ok_with_env(
+        h.root(),
+        &["work", "vendor"],
+        &[("GOWORK", work.to_str().expect("temp paths are UTF-8"))],
+    );
+    let text = fs::read_to_string(h.root().join("vendor/modules.txt")).expect("modules.txt");
     let txt = ModulesTxt::parse("vendor/modules.txt", &text).expect(&text);
     assert!(txt.workspace);
     assert!(text.starts_with("## workspace\n"));
@@ -244,117 +267,5 @@ fn errors_name_the_file_and_line() {
     for (text, want) in cases {
         let err = ModulesTxt::parse("vendor/modules.txt", text).expect_err(text);
         assert_eq!(err.to_string(), want);
-    }
-}
-
-/// A hermetic go environment: temporary GOPATH, GOMODCACHE, GOCACHE and a `file://` proxy
-/// holding [`modules`] and the directory module `d`.
-struct GoEnv {
-    tmp: TempDir,
-    go: PathBuf,
-}
-
-impl GoEnv {
-    #[allow(clippy::print_stderr)]
-    fn new(high: bool) -> Option<GoEnv> {
-        let candidates = [PathBuf::from("go"), PathBuf::from("/usr/local/go/bin/go")];
-        let go = candidates.into_iter().find(|go| {
-            Command::new(go)
-                .arg("version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        });
-        let Some(go) = go else {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "go is not installed; these tests need it as their oracle"
-            );
-            eprintln!("skipping: go is not installed");
-            return None;
-        };
-        let env = GoEnv {
-            tmp: TempDir::new().expect("tempdir"),
-            go,
-        };
-        for dir in ["proxy", "gopath", "modcache", "gocache", "home"] {
-            fs::create_dir_all(env.path(dir)).expect("mkdir");
-        }
-        for (path, version, go_mod, files) in modules(high) {
-            env.publish(path, version, &go_mod, &files);
-        }
-        let d = env.path("d");
-        fs::create_dir_all(&d).expect("mkdir");
-        let d_go = if high { "1.21" } else { "1.13" };
-        fs::write(
-            d.join("go.mod"),
-            format!("module example.com/d\n\ngo {d_go}\n"),
-        )
-        .expect("go.mod");
-        fs::write(d.join("d.go"), "package d\n").expect("d.go");
-        Some(env)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.tmp.path().join(name)
-    }
-
-    fn publish(&self, path: &str, version: &str, go_mod: &str, files: &[(&str, &str)]) {
-        let dir = self.path("proxy").join(path).join("@v");
-        fs::create_dir_all(&dir).expect("mkdir");
-        fs::write(dir.join(format!("{version}.mod")), go_mod).expect("write mod");
-        fs::write(
-            dir.join(format!("{version}.info")),
-            format!("{{\"Version\":\"{version}\",\"Time\":\"2024-01-01T00:00:00Z\"}}"),
-        )
-        .expect("write info");
-        fs::write(dir.join("list"), format!("{version}\n")).expect("write list");
-        let zip_file = fs::File::create(dir.join(format!("{version}.zip"))).expect("create zip");
-        let mut zip = zip::ZipWriter::new(zip_file);
-        let options = zip::write::SimpleFileOptions::default();
-        let go_mod_entry = [("go.mod", go_mod)];
-        for (name, text) in files.iter().chain(go_mod_entry.iter()) {
-            zip.start_file(format!("{path}@{version}/{name}"), options)
-                .expect("zip entry");
-            zip.write_all(text.as_bytes()).expect("zip write");
-        }
-        zip.finish().expect("zip finish");
-    }
-
-    fn go(&self, dir: &Path, args: &[&str]) -> String {
-        self.go_with(dir, args, &[])
-    }
-
-    /// Runs go in `dir`; panics with its stderr when it fails. Returns stdout.
-    fn go_with(&self, dir: &Path, args: &[&str], extra_env: &[(&str, &Path)]) -> String {
-        let proxy = format!("file://{}", self.path("proxy").display());
-        let mut command = Command::new(&self.go);
-        command
-            .args(args)
-            .current_dir(dir)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.path("home"))
-            .env("GOPATH", self.path("gopath"))
-            .env("GOMODCACHE", self.path("modcache"))
-            .env("GOCACHE", self.path("gocache"))
-            .env("GOPROXY", proxy)
-            .env("GOTOOLCHAIN", "local")
-            .env("GOWORK", "off")
-            .env("GOFLAGS", "-modcacherw")
-            .env("GOSUMDB", "off")
-            .env("GONOSUMDB", "*")
-            .env("GOPRIVATE", "")
-            .env("GOENV", "off");
-        for (key, value) in extra_env {
-            command.env(key, value);
-        }
-        let output = command.output().expect("run go");
-        assert!(
-            output.status.success(),
-            "go {} failed:\n{}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).expect("utf-8 output")
     }
 }

@@ -3,6 +3,8 @@
 //! crate; what the writer will not produce (duplicate names, lying sizes, mismatched headers) is
 //! made by patching the bytes it wrote.
 
+mod support;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,6 +13,7 @@ use gomodoff::module::ModuleVersion;
 use gomodoff::modzip::{EntryProblem, ZipEntry, ZipError, check_zip, extract_zip};
 use proptest::prelude::*;
 use sha2::Digest as _;
+use support::Harness;
 use zip::write::SimpleFileOptions;
 
 const MODULE: &str = "example.com/hostile";
@@ -763,30 +766,6 @@ proptest! {
     }
 }
 
-/// The go binary, or `None` (after saying why) outside CI; in CI a missing go fails the test.
-fn go_binary() -> Option<PathBuf> {
-    let from_path = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("go"))
-            .find(|candidate| candidate.is_file())
-    });
-    let found = from_path.or_else(|| {
-        let fallback = PathBuf::from("/usr/local/go/bin/go");
-        fallback.is_file().then_some(fallback)
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "the go toolchain is required in CI but was not found"
-        );
-        #[allow(clippy::print_stderr)]
-        {
-            eprintln!("skipping: go toolchain not found");
-        }
-    }
-    found
-}
-
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Downloaded {
@@ -800,10 +779,9 @@ struct Downloaded {
 /// gomodoff is stricter than go, e.g. symlink entries, go is not asked.)
 #[test]
 fn go_mod_download_agrees() {
-    let Some(go) = go_binary() else { return };
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let root = tmp.path();
-    let proxy = root.join("proxy");
+    let Some(h) = Harness::new() else { return };
+    let root = h.root();
+    let proxy = h.proxy_dir();
 
     type Build = fn(&str) -> Vec<u8>;
     let cases: &[(&str, bool, Build)] = &[
@@ -878,29 +856,9 @@ fn go_mod_download_agrees() {
         fs::write(dir.join("v1.0.0.zip"), make(&mv.zip_prefix())).expect("zip");
         args.push(mv.to_string());
     }
-    for dir in ["gopath", "modcache", "gocache", "home", "work"] {
-        fs::create_dir_all(root.join(dir)).expect("mkdir");
-    }
-    let output = std::process::Command::new(go)
-        .current_dir(root.join("work"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", root.join("home"))
-        .env("GOENV", "off")
-        .env("GOTOOLCHAIN", "local")
-        .env("GOWORK", "off")
-        .env("GOFLAGS", "-modcacherw")
-        .env("GOSUMDB", "off")
-        .env("GONOSUMDB", "*")
-        .env("GOPRIVATE", "")
-        .env("GOPATH", root.join("gopath"))
-        .env("GOMODCACHE", root.join("modcache"))
-        .env("GOCACHE", root.join("gocache"))
-        .env("GOPROXY", format!("file://{}", proxy.display()))
-        .args(["mod", "download", "-json"])
-        .args(&args)
-        .output()
-        .expect("run go");
+    let mut download = vec!["mod", "download", "-json"];
+    download.extend(args.iter().map(String::as_str));
+    let output = h.go(&h.fresh_dir("work"), &download);
     let downloads: Vec<Downloaded> = serde_json::Deserializer::from_slice(&output.stdout)
         .into_iter()
         .collect::<Result<_, _>>()

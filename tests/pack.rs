@@ -7,14 +7,16 @@
 
 mod support;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use sha2::Digest;
-use support::{Harness, assert_failure, assert_success, copy_dir, stderr, stdout};
+use support::{
+    Harness, assert_failure, assert_injected_failure, assert_stderr_contains,
+    assert_stdout_contains, assert_success, build_list, copy_dir, snapshot, stderr, stdout,
+};
 
 /// `gomodoff ARGS` in `dir` with the harness environment (no `--modcache`) plus `env`.
 fn gomodoff(h: &Harness, dir: &Path, env: &[(&str, &Path)], args: &[&str]) -> Output {
@@ -26,6 +28,22 @@ fn gomodoff(h: &Harness, dir: &Path, env: &[(&str, &Path)], args: &[&str]) -> Ou
         .args(args)
         .output()
         .unwrap()
+}
+
+/// `gomodoff unpack <bundle> <flag> <dest>` in the harness root, `flag` being `--to` or
+/// `--into-modcache`.
+fn unpack(h: &Harness, bundle: &Path, flag: &str, dest: &Path) -> Output {
+    gomodoff(
+        h,
+        h.root(),
+        &[],
+        &[
+            "unpack",
+            bundle.to_str().unwrap(),
+            flag,
+            dest.to_str().unwrap(),
+        ],
+    )
 }
 
 /// The `export K=V` lines a command printed.
@@ -66,36 +84,8 @@ fn go_with(h: &Harness, dir: &Path, printed: &[(String, String)], args: &[&str])
     cmd.args(args).output().unwrap()
 }
 
-fn build_list(listing: &str) -> Vec<String> {
-    listing
-        .lines()
-        .map(|l| l.split(" => ").next().unwrap().trim().to_string())
-        .collect()
-}
-
 fn sha256(path: &Path) -> String {
     hex::encode(sha2::Sha256::digest(fs::read(path).unwrap()))
-}
-
-/// Every file under `root` with its SHA-256.
-fn snapshot(root: &Path) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for e in walkdir::WalkDir::new(root).sort_by_file_name() {
-        let e = e.unwrap();
-        let rel = e
-            .path()
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        let v = if e.file_type().is_file() {
-            hex::encode(sha2::Sha256::digest(fs::read(e.path()).unwrap()))
-        } else {
-            "<dir>".into()
-        };
-        out.insert(rel, v);
-    }
-    out
 }
 
 /// Every project tidied on machine A, one bundle packed from all of them, and online build
@@ -119,7 +109,7 @@ fn pack_all(h: &Harness) -> Packed {
     }
     let out = h.gomodoff(&dirs[0], &args);
     assert_success(&out, "gomodoff pack");
-    assert!(stdout(&out).contains("gomodoff unpack"), "{}", stdout(&out));
+    assert_stdout_contains(&out, "gomodoff unpack");
     Packed {
         dirs,
         online,
@@ -148,17 +138,7 @@ fn a_bundle_packed_on_one_machine_builds_offline_on_another() {
     let tree = h.fresh_dir("b").join("some/where/goproxy");
 
     // As a GOPROXY tree at any path.
-    let out = gomodoff(
-        &h,
-        h.root(),
-        &[],
-        &[
-            "unpack",
-            p.bundle.to_str().unwrap(),
-            "--to",
-            tree.to_str().unwrap(),
-        ],
-    );
+    let out = unpack(&h, &p.bundle, "--to", &tree);
     assert_success(&out, "unpack --to");
     let env = printed_env(&out);
     let proxy = &env.iter().find(|(k, _)| k == "GOPROXY").unwrap().1;
@@ -193,17 +173,7 @@ fn a_bundle_packed_on_one_machine_builds_offline_on_another() {
 
     // Into a module cache: plain go with GOPROXY=off.
     let cache = h.fresh_dir("b-modcache");
-    let out = gomodoff(
-        &h,
-        h.root(),
-        &[],
-        &[
-            "unpack",
-            p.bundle.to_str().unwrap(),
-            "--into-modcache",
-            cache.to_str().unwrap(),
-        ],
-    );
+    let out = unpack(&h, &p.bundle, "--into-modcache", &cache);
     assert_success(&out, "unpack --into-modcache");
     let env = printed_env(&out);
     assert!(env.contains(&("GOPROXY".into(), "off".into())), "{env:?}");
@@ -238,23 +208,9 @@ fn a_bundle_packed_on_one_machine_builds_offline_on_another() {
         );
     }
     // Unpacking again into the same cache writes nothing new.
-    let out = gomodoff(
-        &h,
-        h.root(),
-        &[],
-        &[
-            "unpack",
-            p.bundle.to_str().unwrap(),
-            "--into-modcache",
-            cache.to_str().unwrap(),
-        ],
-    );
+    let out = unpack(&h, &p.bundle, "--into-modcache", &cache);
     assert_success(&out, "second unpack");
-    assert!(
-        stderr(&out).contains("(0 files written"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "(0 files written");
 }
 
 #[test]
@@ -278,20 +234,7 @@ fn packing_is_byte_reproducible() {
     let projects_b = machine_b(&h, &p);
     let tree = h.fresh_dir("tree");
     let tree = tree.join("t");
-    assert_success(
-        &gomodoff(
-            &h,
-            h.root(),
-            &[],
-            &[
-                "unpack",
-                p.bundle.to_str().unwrap(),
-                "--to",
-                tree.to_str().unwrap(),
-            ],
-        ),
-        "unpack",
-    );
+    assert_success(&unpack(&h, &p.bundle, "--to", &tree), "unpack");
     for (i, from) in [&p.bundle, &tree].into_iter().enumerate() {
         let out_file = h.root().join(format!("out/from-{i}.zip"));
         let mut args = vec![
@@ -443,33 +386,13 @@ fn damaged_and_hostile_bundles_are_refused_with_nothing_written() {
     let target_parent = h.fresh_dir("targets");
     let cache = h.fresh_dir("cache");
     assert_success(
-        &gomodoff(
-            &h,
-            h.root(),
-            &[],
-            &[
-                "unpack",
-                bundle.to_str().unwrap(),
-                "--into-modcache",
-                cache.to_str().unwrap(),
-            ],
-        ),
+        &unpack(&h, &bundle, "--into-modcache", &cache),
         "the good bundle installs",
     );
     let cache_before = snapshot(&cache);
     for (what, path, want) in &bundles {
         let target = target_parent.join("tree");
-        let out = gomodoff(
-            &h,
-            h.root(),
-            &[],
-            &[
-                "unpack",
-                path.to_str().unwrap(),
-                "--to",
-                target.to_str().unwrap(),
-            ],
-        );
+        let out = unpack(&h, path, "--to", &target);
         assert_eq!(out.status.code(), Some(2), "{what}: {}", stderr(&out));
         assert!(
             stderr(&out).contains(want.as_str()),
@@ -483,17 +406,7 @@ fn damaged_and_hostile_bundles_are_refused_with_nothing_written() {
             0,
             "{what}: no staging left"
         );
-        let out = gomodoff(
-            &h,
-            h.root(),
-            &[],
-            &[
-                "unpack",
-                path.to_str().unwrap(),
-                "--into-modcache",
-                cache.to_str().unwrap(),
-            ],
-        );
+        let out = unpack(&h, path, "--into-modcache", &cache);
         assert_eq!(out.status.code(), Some(2), "{what} into a module cache");
         assert_eq!(
             snapshot(&cache),
@@ -547,11 +460,7 @@ fn download_fetches_what_the_cache_lacks_through_go() {
     ];
     let out = gomodoff(&h, &dir, &[], &args);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("has no .mod in module cache"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "has no .mod in module cache");
     let mut with_download = args.to_vec();
     with_download.push("--download");
     let out = gomodoff(&h, &dir, &[], &with_download);
@@ -573,11 +482,7 @@ fn toolchain_is_a_clear_error_for_now() {
     let dir = h.project("cgo");
     let out = h.gomodoff(&dir, &["pack", "--toolchain"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("--toolchain` is not supported yet"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "--toolchain` is not supported yet");
     assert!(!dir.join("gomodoff-bundle.zip").exists());
 }
 
@@ -598,8 +503,8 @@ fn proxy_mode_builds_offline_and_restores_exactly() {
         let now = snapshot(&dir);
         for f in ["go.mod", "go.sum"] {
             assert_eq!(
-                now.get(f),
-                before.get(f),
+                now.0.get(f),
+                before.0.get(f),
                 "{name}: proxy mode never edits {f}"
             );
         }
@@ -627,13 +532,13 @@ fn proxy_mode_builds_offline_and_restores_exactly() {
         }
         let out = h.gomodoff(&dir, &["vendor", "--yes"]);
         assert_success(&out, "second vendor");
-        assert!(stderr(&out).contains("nothing to do"), "{}", stderr(&out));
+        assert_stderr_contains(&out, "nothing to do");
 
         let out = h.gomodoff(&dir, &["restore", "--yes"]);
         assert_success(&out, "restore");
         let mut after = snapshot(&dir);
         // `go build ./...` of a single main package writes its binary; that is go's, not ours.
-        after.retain(|k, _| before.contains_key(k));
+        after.0.retain(|k, _| before.0.contains_key(k));
         assert_eq!(
             after, before,
             "{name}: restore leaves the repository as it was"
@@ -677,11 +582,7 @@ fn proxy_mode_verify_names_damage_and_a_bump_rewrites_only_that_module() {
     h.go_ok(&dir, &["get", "example.com/multi@v1.2.0"]);
     let out = h.gomodoff(&dir, &["status", "--check"]);
     assert_eq!(out.status.code(), Some(1), "{}", lines_of(&out));
-    assert!(
-        stdout(&out).contains("go.mod: requires example.com/multi v1.2.0 (new)"),
-        "{}",
-        stdout(&out)
-    );
+    assert_stdout_contains(&out, "go.mod: requires example.com/multi v1.2.0 (new)");
     let out = h.gomodoff(&dir, &["vendor", "--yes"]);
     assert_success(&out, "vendor after the bump");
     let text = stdout(&out);
@@ -713,18 +614,12 @@ fn proxy_mode_failing_at_any_step_leaves_the_repository_as_it_was() {
         "write:gomodoff.lock",
         "commit",
     ] {
-        let out = h
-            .gomodoff_command(&dir)
-            .env("GOMODOFF_FAIL_AT", step)
-            .args(["vendor", "--mode", "proxy", "--yes"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "step {step}: {}", stderr(&out));
-        assert!(
-            stderr(&out).contains(&format!("injected failure at step `{step}`")),
-            "{}",
-            stderr(&out)
+        let out = h.gomodoff_with_env(
+            &dir,
+            &[("GOMODOFF_FAIL_AT", step)],
+            &["vendor", "--mode", "proxy", "--yes"],
         );
+        assert_injected_failure(&out, step);
         assert_eq!(
             snapshot(&dir),
             before,
@@ -738,11 +633,7 @@ fn proxy_mode_failing_at_any_step_leaves_the_repository_as_it_was() {
     );
     let out = h.gomodoff(&dir, &["vendor", "--mode", "replace", "--yes"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("vendored in proxy mode"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "vendored in proxy mode");
 }
 
 /// A module of the build list whose go.mod the pruned graph never loads (required only by a
@@ -751,17 +642,7 @@ fn proxy_mode_failing_at_any_step_leaves_the_repository_as_it_was() {
 #[test]
 fn a_pruned_requirement_needs_only_its_info() {
     let Some(h) = Harness::new() else { return };
-    let dir = h.pruned_requirement_project();
-    let online = build_list(&h.go_ok(&dir, &["list", "-m", "all"]));
-    assert!(
-        online.contains(&"example.com/multi/v2 v2.0.0".to_string()),
-        "{online:?}"
-    );
-    let gosum = fs::read_to_string(dir.join("go.sum")).unwrap();
-    assert!(
-        !gosum.contains("example.com/multi/v2"),
-        "precondition: no go.sum line\n{gosum}"
-    );
+    let (dir, online) = h.pruned_requirement_project_listed();
 
     let bundle = h.root().join("pruned.zip");
     assert_success(
@@ -780,17 +661,7 @@ fn a_pruned_requirement_needs_only_its_info() {
         "{names:?}"
     );
     let tree = h.fresh_dir("t").join("tree");
-    let out = gomodoff(
-        &h,
-        h.root(),
-        &[],
-        &[
-            "unpack",
-            bundle.to_str().unwrap(),
-            "--to",
-            tree.to_str().unwrap(),
-        ],
-    );
+    let out = unpack(&h, &bundle, "--to", &tree);
     assert_success(&out, "unpack");
     let env = printed_env(&out);
     let out = go_with(&h, &dir, &env, &["list", "-m", "all"]);

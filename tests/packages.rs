@@ -1,21 +1,22 @@
 //! Oracle tests for `gomodoff::packages`: the files our scan says `go mod vendor` copies, and the
 //! package facts it reads, compared with what the installed go produces for the same module.
 //!
-//! Each test writes a small dependency module with tricky files into a temporary
-//! `GOPROXY=file://` tree, a main module importing it, and runs the real go with a temporary
-//! module cache.
+//! Each test publishes a small dependency module with tricky files to the harness's
+//! `GOPROXY=file://` tree, writes a main module importing it, and runs the real go with the
+//! harness's module cache.
+
+mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use gomodoff::modules_txt::ModulesTxt;
 use gomodoff::packages::{
     PackageDir, VendorRules, metadata_files, scan_dir, scan_dirs, vendored_files,
 };
 use serde_json::Value;
+use support::Harness;
 use tempfile::TempDir;
 
 const DEP: &str = "example.com/dep";
@@ -118,8 +119,8 @@ const MAIN_TEST_GO: &str = "package main\n\nimport (\n\t\"testing\"\n\n\t_ \"exa
 
 #[test]
 fn vendored_files_match_go_mod_vendor() {
-    let Some(env) = GoEnv::new() else { return };
-    env.publish(DEP, DEP_VERSION, &dep_files());
+    let Some(h) = Harness::new() else { return };
+    h.publish(DEP, DEP_VERSION, &dep_files());
     for (go_version, cgo) in [
         ("1.16", true),
         ("1.21", true),
@@ -127,10 +128,10 @@ fn vendored_files_match_go_mod_vendor() {
         ("1.22", false),
     ] {
         let case = format!("go {go_version}, cgo {cgo}");
-        let main = env.main_module(go_version, &[(DEP, DEP_VERSION)], &[]);
+        let main = main_module(&h, go_version, &[(DEP, DEP_VERSION)], &[]);
         let cgo_env = if cgo { "1" } else { "0" };
-        env.go(&main, &["mod", "tidy"], &[("CGO_ENABLED", cgo_env)]);
-        env.go(&main, &["mod", "vendor"], &[("CGO_ENABLED", cgo_env)]);
+        h.go_ok_with_env(&main, &["mod", "tidy"], &[("CGO_ENABLED", cgo_env)]);
+        h.go_ok_with_env(&main, &["mod", "vendor"], &[("CGO_ENABLED", cgo_env)]);
 
         let text = fs::read_to_string(main.join("vendor/modules.txt")).expect("modules.txt");
         let modules_txt = ModulesTxt::parse("vendor/modules.txt", &text).expect("go's modules.txt");
@@ -145,7 +146,7 @@ fn vendored_files_match_go_mod_vendor() {
             .cloned()
             .collect();
 
-        let root = env.module_dir(DEP, DEP_VERSION);
+        let root = module_dir(&h, DEP, DEP_VERSION);
         let our_packages = package_closure(&main, &root);
         assert_eq!(our_packages, go_packages, "{case}: vendored packages");
 
@@ -191,11 +192,11 @@ fn vendored_files_match_go_mod_vendor() {
 
 #[test]
 fn scan_matches_go_list() {
-    let Some(env) = GoEnv::new() else { return };
-    env.publish(DEP, DEP_VERSION, &dep_files());
-    let main = env.main_module("1.22", &[(DEP, DEP_VERSION)], &[]);
-    env.go(&main, &["mod", "tidy"], &[("CGO_ENABLED", "1")]);
-    let out = env.go(
+    let Some(h) = Harness::new() else { return };
+    h.publish(DEP, DEP_VERSION, &dep_files());
+    let main = main_module(&h, "1.22", &[(DEP, DEP_VERSION)], &[]);
+    h.go_ok_with_env(&main, &["mod", "tidy"], &[("CGO_ENABLED", "1")]);
+    let out = h.go_ok_with_env(
         &main,
         &["list", "-e", "-json", "example.com/dep/..."],
         &[("CGO_ENABLED", "1"), ("GOOS", "linux"), ("GOARCH", "amd64")],
@@ -273,7 +274,7 @@ fn scan_matches_go_list() {
 /// Packages `go mod vendor` refuses: our scan must refuse the same ones, and accept the rest.
 #[test]
 fn vendor_failures_agree() {
-    let Some(env) = GoEnv::new() else { return };
+    let Some(h) = Harness::new() else { return };
     let cases: &[(&str, &[(&str, &str)])] = &[
         (
             "bad go:build",
@@ -351,8 +352,8 @@ fn vendor_failures_agree() {
         let mut all = vec![("go.mod", format!("module {path}\n\ngo 1.20\n"))];
         all.extend(files.iter().map(|(n, t)| (*n, t.to_string())));
         let borrowed: Vec<(&str, &str)> = all.iter().map(|(n, t)| (*n, t.as_str())).collect();
-        env.publish(&path, DEP_VERSION, &borrowed);
-        let main = env.path(&format!("bad-main{i}"));
+        h.publish(&path, DEP_VERSION, &borrowed);
+        let main = h.root().join(format!("bad-main{i}"));
         fs::create_dir_all(&main).expect("mkdir");
         fs::write(
             main.join("go.mod"),
@@ -364,12 +365,12 @@ fn vendor_failures_agree() {
             format!("package main\n\nimport _ \"{path}\"\n\nfunc main() {{}}\n"),
         )
         .expect("main.go");
-        env.go(&main, &["mod", "download", &path], &[]);
-        let go_ok = env
-            .try_go(&main, &["mod", "vendor"], &[("CGO_ENABLED", "1")])
+        h.go_ok(&main, &["mod", "download", &path]);
+        let go_ok = h
+            .go_with_env(&main, &["mod", "vendor"], &[("CGO_ENABLED", "1")])
             .status
             .success();
-        let dir = env.module_dir(&path, DEP_VERSION);
+        let dir = module_dir(&h, &path, DEP_VERSION);
         let rules = VendorRules {
             go_version: "1.22".into(),
             cgo_enabled: true,
@@ -424,6 +425,33 @@ fn package_closure(main: &Path, dep_root: &Path) -> BTreeSet<String> {
     seen
 }
 
+/// A fresh main module requiring `requires`, with the given extra go.mod lines.
+fn main_module(
+    h: &Harness,
+    go_version: &str,
+    requires: &[(&str, &str)],
+    extra: &[&str],
+) -> PathBuf {
+    let dir = h.root().join("main");
+    fs::create_dir_all(&dir).expect("mkdir");
+    let mut go_mod = format!("module example.com/main\n\ngo {go_version}\n");
+    for (path, version) in requires {
+        go_mod.push_str(&format!("\nrequire {path} {version}\n"));
+    }
+    for line in extra {
+        go_mod.push_str(&format!("\n{line}\n"));
+    }
+    fs::write(dir.join("go.mod"), go_mod).expect("go.mod");
+    fs::write(dir.join("main.go"), MAIN_GO).expect("main.go");
+    fs::write(dir.join("main_test.go"), MAIN_TEST_GO).expect("main_test.go");
+    dir
+}
+
+/// Where go extracted `path@version` in the harness's module cache.
+fn module_dir(h: &Harness, path: &str, version: &str) -> PathBuf {
+    h.gomodcache().join(format!("{path}@{version}"))
+}
+
 fn join(dir: &str, name: &str) -> String {
     if dir.is_empty() {
         name.to_string()
@@ -442,128 +470,4 @@ fn files_under(root: &Path) -> BTreeSet<String> {
         }
     }
     out
-}
-
-/// A hermetic go environment: temporary GOPATH, GOMODCACHE, GOCACHE and a `file://` proxy.
-struct GoEnv {
-    tmp: TempDir,
-    go: PathBuf,
-}
-
-impl GoEnv {
-    #[allow(clippy::print_stderr)]
-    fn new() -> Option<GoEnv> {
-        let candidates = [PathBuf::from("go"), PathBuf::from("/usr/local/go/bin/go")];
-        let go = candidates.into_iter().find(|go| {
-            Command::new(go)
-                .arg("version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        });
-        let Some(go) = go else {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "go is not installed; these tests need it as their oracle"
-            );
-            eprintln!("skipping: go is not installed");
-            return None;
-        };
-        let tmp = TempDir::new().expect("tempdir");
-        for dir in ["proxy", "gopath", "modcache", "gocache", "home"] {
-            fs::create_dir_all(tmp.path().join(dir)).expect("mkdir");
-        }
-        Some(GoEnv { tmp, go })
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.tmp.path().join(name)
-    }
-
-    /// Writes `path@version` into the proxy tree (lower-case paths only: no case escaping).
-    fn publish(&self, path: &str, version: &str, files: &[(&str, &str)]) {
-        let dir = self.path("proxy").join(path).join("@v");
-        fs::create_dir_all(&dir).expect("mkdir");
-        let go_mod = files
-            .iter()
-            .find(|(name, _)| *name == "go.mod")
-            .map_or(format!("module {path}\n"), |(_, text)| text.to_string());
-        fs::write(dir.join(format!("{version}.mod")), go_mod).expect("write mod");
-        fs::write(
-            dir.join(format!("{version}.info")),
-            format!("{{\"Version\":\"{version}\",\"Time\":\"2024-01-01T00:00:00Z\"}}"),
-        )
-        .expect("write info");
-        let mut list = fs::read_to_string(dir.join("list")).unwrap_or_default();
-        list.push_str(version);
-        list.push('\n');
-        fs::write(dir.join("list"), list).expect("write list");
-        let zip_file = fs::File::create(dir.join(format!("{version}.zip"))).expect("create zip");
-        let mut zip = zip::ZipWriter::new(zip_file);
-        let options = zip::write::SimpleFileOptions::default();
-        for (name, text) in files {
-            zip.start_file(format!("{path}@{version}/{name}"), options)
-                .expect("zip entry");
-            zip.write_all(text.as_bytes()).expect("zip write");
-        }
-        zip.finish().expect("zip finish");
-    }
-
-    /// A fresh main module requiring `requires`, with the given extra go.mod lines.
-    fn main_module(&self, go_version: &str, requires: &[(&str, &str)], extra: &[&str]) -> PathBuf {
-        let dir = self.path("main");
-        fs::create_dir_all(&dir).expect("mkdir");
-        let mut go_mod = format!("module example.com/main\n\ngo {go_version}\n");
-        for (path, version) in requires {
-            go_mod.push_str(&format!("\nrequire {path} {version}\n"));
-        }
-        for line in extra {
-            go_mod.push_str(&format!("\n{line}\n"));
-        }
-        fs::write(dir.join("go.mod"), go_mod).expect("go.mod");
-        fs::write(dir.join("main.go"), MAIN_GO).expect("main.go");
-        fs::write(dir.join("main_test.go"), MAIN_TEST_GO).expect("main_test.go");
-        dir
-    }
-
-    fn module_dir(&self, path: &str, version: &str) -> PathBuf {
-        self.path("modcache").join(format!("{path}@{version}"))
-    }
-
-    /// Runs go in `dir`; panics with its stderr when it fails. Returns stdout.
-    fn go(&self, dir: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> String {
-        let output = self.try_go(dir, args, extra_env);
-        assert!(
-            output.status.success(),
-            "go {} failed:\n{}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).expect("utf-8 output")
-    }
-
-    fn try_go(&self, dir: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
-        let proxy = format!("file://{}", self.path("proxy").display());
-        let mut command = Command::new(&self.go);
-        command
-            .args(args)
-            .current_dir(dir)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.path("home"))
-            .env("GOPATH", self.path("gopath"))
-            .env("GOMODCACHE", self.path("modcache"))
-            .env("GOCACHE", self.path("gocache"))
-            .env("GOPROXY", proxy)
-            .env("GOTOOLCHAIN", "local")
-            .env("GOWORK", "off")
-            .env("GOFLAGS", "-modcacherw")
-            .env("GOSUMDB", "off")
-            .env("GONOSUMDB", "*")
-            .env("GOPRIVATE", "")
-            .env("GOENV", "off");
-        for (key, value) in extra_env {
-            command.env(key, value);
-        }
-        command.output().expect("run go")
-    }
 }

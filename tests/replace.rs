@@ -6,53 +6,13 @@
 
 mod support;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use support::{Harness, assert_success, stderr, stdout};
-
-/// Every file and directory under `root`, with the SHA-256 of each file's bytes.
-#[derive(PartialEq, Eq)]
-struct Snapshot(BTreeMap<String, String>);
-
-impl std::fmt::Debug for Snapshot {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (k, v) in &self.0 {
-            writeln!(f, "{k} {}", &v[..v.len().min(12)])?;
-        }
-        Ok(())
-    }
-}
-
-fn snapshot(root: &Path) -> Snapshot {
-    use sha2::Digest;
-    let mut out = BTreeMap::new();
-    for e in walkdir::WalkDir::new(root).sort_by_file_name() {
-        let e = e.unwrap();
-        let rel = e
-            .path()
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        let content = if e.file_type().is_file() {
-            hex::encode(sha2::Sha256::digest(fs::read(e.path()).unwrap()))
-        } else {
-            "<dir>".into()
-        };
-        out.insert(rel, content);
-    }
-    Snapshot(out)
-}
-
-/// `go list -m all` lines reduced to `path version` (a replaced module prints `=> target`).
-fn build_list(listing: &str) -> Vec<String> {
-    listing
-        .lines()
-        .map(|l| l.split(" => ").next().unwrap().trim().to_string())
-        .collect()
-}
+use support::{
+    Harness, assert_injected_failure, assert_stderr_contains, assert_stdout_contains,
+    assert_success, build_list, snapshot, stderr, stdout,
+};
 
 fn vendor_yes(h: &Harness, dir: &Path) -> String {
     let out = h.gomodoff(dir, &["vendor", "--yes"]);
@@ -76,11 +36,7 @@ fn assert_builds_offline(h: &Harness, dir: &Path, online_list: &[String]) {
     assert_success(&out, "offline go vet ./...");
     let out = h.gomodoff(dir, &["check"]);
     assert_success(&out, "gomodoff check");
-    assert!(
-        stdout(&out).contains("offline build ok"),
-        "{}",
-        stdout(&out)
-    );
+    assert_stdout_contains(&out, "offline build ok");
 }
 
 #[test]
@@ -183,7 +139,7 @@ fn dry_run_changes_no_byte() {
     // Without a terminal and without --yes nothing is applied either.
     let out = h.gomodoff(&dir, &["vendor"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("pass --yes"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "pass --yes");
     assert_eq!(snapshot(&dir), before);
 }
 
@@ -249,7 +205,7 @@ fn a_version_bump_is_drift_and_only_that_module_is_extracted_again() {
     // Nothing changed: a second vendor is a no-op.
     let out = h.gomodoff(&dir, &["vendor", "--yes"]);
     assert_success(&out, "second vendor");
-    assert!(stderr(&out).contains("nothing to do"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "nothing to do");
 
     h.go_ok(&dir, &["get", "example.com/multi@v1.2.0"]);
     let out = h.gomodoff(&dir, &["status", "--check"]);
@@ -259,11 +215,7 @@ fn a_version_bump_is_drift_and_only_that_module_is_extracted_again() {
         "status --check after a bump\n{}",
         stdout(&out)
     );
-    assert!(
-        stdout(&out).contains("example.com/multi"),
-        "{}",
-        stdout(&out)
-    );
+    assert_stdout_contains(&out, "example.com/multi");
 
     let out = h.gomodoff(&dir, &["vendor", "--yes"]);
     assert_success(&out, "vendor after the bump");
@@ -302,18 +254,8 @@ fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
         "write:gomodoff.lock",
         "commit",
     ] {
-        let out = h
-            .gomodoff_command(&dir)
-            .env("GOMODOFF_FAIL_AT", step)
-            .args(["vendor", "--yes"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "step {step}: {}", stderr(&out));
-        assert!(
-            stderr(&out).contains(&format!("injected failure at step `{step}`")),
-            "{}",
-            stderr(&out)
-        );
+        let out = h.gomodoff_with_env(&dir, &[("GOMODOFF_FAIL_AT", step)], &["vendor", "--yes"]);
+        assert_injected_failure(&out, step);
         assert_eq!(
             snapshot(&dir),
             before,
@@ -323,12 +265,11 @@ fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
     // Same for an update: vendor, then fail while replacing trees.
     vendor_yes(&h, &dir);
     let vendored = snapshot(&dir);
-    let out = h
-        .gomodoff_command(&dir)
-        .env("GOMODOFF_FAIL_AT", "write:go.mod")
-        .args(["restore", "--yes"])
-        .output()
-        .unwrap();
+    let out = h.gomodoff_with_env(
+        &dir,
+        &[("GOMODOFF_FAIL_AT", "write:go.mod")],
+        &["restore", "--yes"],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(snapshot(&dir), vendored, "restore failing half-way");
 }
@@ -339,12 +280,7 @@ fn a_run_killed_mid_way_is_repaired_by_the_next() {
     let dir = h.project("basic");
     let before = snapshot(&dir);
     for step in ["extract", "rename-tree", "write:go.mod"] {
-        let out = h
-            .gomodoff_command(&dir)
-            .env("GOMODOFF_ABORT_AT", step)
-            .args(["vendor", "--yes"])
-            .output()
-            .unwrap();
+        let out = h.gomodoff_with_env(&dir, &[("GOMODOFF_ABORT_AT", step)], &["vendor", "--yes"]);
         assert!(!out.status.success(), "aborted at {step}");
         assert_ne!(
             snapshot(&dir),
@@ -355,7 +291,7 @@ fn a_run_killed_mid_way_is_repaired_by_the_next() {
         if dir.join(".gomodoff-txn").exists() {
             let out = h.gomodoff(&dir, &["vendor", "--dry-run"]);
             assert_eq!(out.status.code(), Some(2));
-            assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+            assert_stderr_contains(&out, "interrupted");
         }
         let out = h.gomodoff(&dir, &["restore", "--yes"]);
         // Nothing was vendored yet, so restore has nothing to do after rolling back.
@@ -376,29 +312,21 @@ fn two_concurrent_runs_do_not_corrupt_anything() {
     let Some(h) = Harness::new() else { return };
     let dir = h.project("basic");
     let online = build_list(&h.go_ok(&dir, &["list", "-m", "all"]));
-    let a = h
-        .gomodoff_command(&dir)
-        .args(["vendor", "--yes"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let b = h
-        .gomodoff_command(&dir)
-        .args(["vendor", "--yes"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let spawn_vendor = || {
+        h.gomodoff_command(&dir)
+            .args(["vendor", "--yes"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let a = spawn_vendor();
+    let b = spawn_vendor();
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
     assert!(a.status.success() || b.status.success(), "one run succeeds");
     for o in [&a, &b] {
         if !o.status.success() {
-            assert!(
-                stderr(o).contains("another gomodoff is running"),
-                "{}",
-                stderr(o)
-            );
+            assert_stderr_contains(o, "another gomodoff is running");
         }
     }
     let out = h.gomodoff(&dir, &["verify"]);
@@ -413,11 +341,7 @@ fn modfile_mode_leaves_go_mod_untouched() {
     let gomod = fs::read(dir.join("go.mod")).unwrap();
     let out = h.gomodoff(&dir, &["vendor", "--yes", "--modfile"]);
     assert_success(&out, "vendor --modfile");
-    assert!(
-        stdout(&out).contains("GOFLAGS=-modfile=go.offline.mod"),
-        "{}",
-        stdout(&out)
-    );
+    assert_stdout_contains(&out, "GOFLAGS=-modfile=go.offline.mod");
     assert_eq!(fs::read(dir.join("go.mod")).unwrap(), gomod);
     assert_eq!(
         fs::read(dir.join("go.offline.sum")).unwrap(),
@@ -456,11 +380,7 @@ fn user_edits_made_after_vendoring_survive_restore() {
     fs::write(dir.join("go.mod"), &edited).unwrap();
     let out = h.gomodoff(&dir, &["restore", "--yes"]);
     assert_success(&out, "restore after a user edit");
-    assert!(
-        stderr(&out).contains("go.mod changed since"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "go.mod changed since");
     let restored = fs::read_to_string(dir.join("go.mod")).unwrap();
     assert_eq!(
         restored,
@@ -515,10 +435,9 @@ fn a_tampered_zip_or_go_mod_in_the_cache_is_refused_and_nothing_is_written() {
     fs::write(&mod_path, [original.as_slice(), b"// extra\n"].concat()).unwrap();
     let out = h.gomodoff(&dir, &["vendor", "--yes"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("checksum mismatch for `example.com/tagged@v1.0.0/go.mod`"),
-        "{}",
-        stderr(&out)
+    assert_stderr_contains(
+        &out,
+        "checksum mismatch for `example.com/tagged@v1.0.0/go.mod`",
     );
     assert_eq!(snapshot(&dir), before);
 }
@@ -552,7 +471,7 @@ fn the_tree_directory_is_refused_under_vendor() {
     let dir = h.project("cgo");
     let out = h.gomodoff(&dir, &["vendor", "--yes", "--dir", "vendor/gomod"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("under vendor/"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "under vendor/");
     // Another directory works, and is remembered by the lock.
     let out = h.gomodoff(&dir, &["vendor", "--yes", "--dir", "deps"]);
     assert_success(&out, "vendor --dir deps");
@@ -564,11 +483,7 @@ fn the_tree_directory_is_refused_under_vendor() {
     assert_success(&out, "offline cgo build from deps/");
     let out = h.gomodoff(&dir, &["vendor", "--yes", "--dir", "elsewhere"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("run `gomodoff restore`"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "run `gomodoff restore`");
 }
 
 /// A build-list module that the pruned graph never reads a go.mod of (required only by a
@@ -577,17 +492,7 @@ fn the_tree_directory_is_refused_under_vendor() {
 #[test]
 fn a_pruned_requirement_without_go_sum_lines_still_lists_offline() {
     let Some(h) = Harness::new() else { return };
-    let dir = h.pruned_requirement_project();
-    let online = build_list(&h.go_ok(&dir, &["list", "-m", "all"]));
-    assert!(
-        online.contains(&"example.com/multi/v2 v2.0.0".to_string()),
-        "{online:?}"
-    );
-    assert!(
-        !fs::read_to_string(dir.join("go.sum"))
-            .unwrap()
-            .contains("multi/v2")
-    );
+    let (dir, online) = h.pruned_requirement_project_listed();
 
     vendor_yes(&h, &dir);
     assert_builds_offline(&h, &dir, &online);

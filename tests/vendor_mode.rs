@@ -11,7 +11,10 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use support::{Harness, assert_success, stderr, stdout};
+use support::{
+    Harness, assert_injected_failure, assert_stderr_contains, assert_stdout_contains,
+    assert_success, stderr, stdout,
+};
 
 /// Every file under `root` (relative path → bytes and, on unix, permission bits); directories
 /// are listed with no content.
@@ -158,7 +161,7 @@ fn every_project_vendors_byte_identical_to_go_and_builds_offline() {
         assert_success(&out, &format!("{name}: gomodoff verify"));
         let out = h.gomodoff(&ours, &["status", "--check"]);
         assert_success(&out, &format!("{name}: gomodoff status --check"));
-        assert!(stdout(&out).contains("in sync"), "{}", stdout(&out));
+        assert_stdout_contains(&out, "in sync");
 
         // Nothing changed: a second run is a no-op.
         let out = h.gomodoff(&ours, &["vendor", "--yes"]);
@@ -208,11 +211,7 @@ fn verify_names_a_changed_an_added_and_a_removed_file() {
     fs::write(&listing, l).unwrap();
     let out = h.gomodoff(&dir, &["verify"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stdout(&out).contains("listing modified"),
-        "{}",
-        stdout(&out)
-    );
+    assert_stdout_contains(&out, "listing modified");
 }
 
 #[test]
@@ -228,11 +227,7 @@ fn restore_with_no_vendor_before_gives_back_every_byte() {
     );
     let out = h.gomodoff(&dir, &["restore", "--yes"]);
     assert_success(&out, "restore --yes");
-    assert!(
-        stdout(&out).contains("there was none before gomodoff"),
-        "{}",
-        stdout(&out)
-    );
+    assert_stdout_contains(&out, "there was none before gomodoff");
     assert_eq!(read_tree(&dir), before, "restore is exact");
 }
 
@@ -298,7 +293,7 @@ fn dry_run_changes_no_byte_and_reports_what_go_drops() {
     // Without a terminal and without --yes nothing is applied either.
     let out = h.gomodoff(&dir, &["vendor", "--mode", "vendor"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("pass --yes"), "{}", stderr(&out));
+    assert_stderr_contains(&out, "pass --yes");
     assert_eq!(read_tree(&dir), before);
 }
 
@@ -312,11 +307,7 @@ fn status_sees_what_gos_consistency_check_sees() {
 
     h.go_ok(&dir, &["get", "example.com/multi@v1.2.0"]);
     let go_says = h.go_offline_with_env(&dir, &["build", "./..."], VENDOR_FLAGS);
-    assert!(
-        stderr(&go_says).contains("inconsistent vendoring"),
-        "{}",
-        stderr(&go_says)
-    );
+    assert_stderr_contains(&go_says, "inconsistent vendoring");
     let out = h.gomodoff(&dir, &["status", "--check"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     let text = stdout(&out);
@@ -381,14 +372,14 @@ fn a_tampered_cache_directory_is_not_used() {
     // A first run checks every module it reads.
     let out = h.gomodoff(&fresh, &["vendor", "--mode", "vendor", "--yes"]);
     assert_success(&out, "vendor with a tampered cache directory");
-    assert!(stderr(&out).contains(warning), "{}", stderr(&out));
+    assert_stderr_contains(&out, warning);
     assert_same_vendor(&fresh, &theirs, "tampered cache");
 
     // A later run, which trusts only files identical to the ones it checked before, too.
     let out = h.gomodoff(&ours, &["vendor", "--yes"]);
     assert_success(&out, "second vendor with a tampered cache directory");
-    assert!(stderr(&out).contains(warning), "{}", stderr(&out));
-    assert!(stderr(&out).contains("nothing to do"), "{}", stderr(&out));
+    assert_stderr_contains(&out, warning);
+    assert_stderr_contains(&out, "nothing to do");
     assert_same_vendor(&ours, &theirs, "tampered cache, second run");
 }
 
@@ -448,12 +439,11 @@ fn a_workspace_is_vendored_as_go_work_vendor_does() {
     let theirs = copy_of(&h, &dir, "basic-work-go");
     let out = h.go_with_env(&theirs, &["work", "vendor"], &[("GOWORK", "")]);
     assert_success(&out, "go work vendor");
-    let out = h
-        .gomodoff_command(&dir)
-        .env("GOWORK", "")
-        .args(["vendor", "--mode", "vendor", "--yes"])
-        .output()
-        .unwrap();
+    let out = h.gomodoff_with_env(
+        &dir,
+        &[("GOWORK", "")],
+        &["vendor", "--mode", "vendor", "--yes"],
+    );
     assert_success(&out, "gomodoff vendor --mode vendor in a workspace");
     assert!(
         fs::read_to_string(dir.join("vendor/modules.txt"))
@@ -461,12 +451,7 @@ fn a_workspace_is_vendored_as_go_work_vendor_does() {
             .starts_with("## workspace\n")
     );
     assert_same_vendor(&dir, &theirs, "workspace");
-    let out = h
-        .gomodoff_command(&dir)
-        .env("GOWORK", "")
-        .args(["restore", "--yes"])
-        .output()
-        .unwrap();
+    let out = h.gomodoff_with_env(&dir, &[("GOWORK", "")], &["restore", "--yes"]);
     assert_success(&out, "restore in a workspace");
     assert!(!dir.join("vendor").exists());
     // GOWORK=off (the harness's default) vendors the module on its own.
@@ -497,30 +482,23 @@ fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
         "commit",
     ];
     for step in steps {
-        let out = h
-            .gomodoff_command(&dir)
-            .env("GOMODOFF_FAIL_AT", step)
-            .args(["vendor", "--mode", "vendor", "--yes"])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "step {step}: {}", stderr(&out));
-        assert!(
-            stderr(&out).contains(&format!("injected failure at step `{step}`")),
-            "{}",
-            stderr(&out)
+        let out = h.gomodoff_with_env(
+            &dir,
+            &[("GOMODOFF_FAIL_AT", step)],
+            &["vendor", "--mode", "vendor", "--yes"],
         );
+        assert_injected_failure(&out, step);
         assert_eq!(
             read_tree(&dir),
             before,
             "repository changed after failing at {step}"
         );
     }
-    let out = h
-        .gomodoff_command(&dir)
-        .env("GOMODOFF_ABORT_AT", "rename-tree")
-        .args(["vendor", "--mode", "vendor", "--yes"])
-        .output()
-        .unwrap();
+    let out = h.gomodoff_with_env(
+        &dir,
+        &[("GOMODOFF_ABORT_AT", "rename-tree")],
+        &["vendor", "--mode", "vendor", "--yes"],
+    );
     assert!(!out.status.success(), "the run was killed");
     vendor_mode(&h, &dir, &[]);
     let vendored = read_tree(&dir);
@@ -531,12 +509,7 @@ fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
         "write:gomodoff.lock",
         "commit",
     ] {
-        let out = h
-            .gomodoff_command(&dir)
-            .env("GOMODOFF_FAIL_AT", step)
-            .args(["restore", "--yes"])
-            .output()
-            .unwrap();
+        let out = h.gomodoff_with_env(&dir, &[("GOMODOFF_FAIL_AT", step)], &["restore", "--yes"]);
         assert_eq!(
             out.status.code(),
             Some(2),
@@ -557,29 +530,24 @@ fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
 #[test]
 fn the_vendoring_fixtures_vendor_byte_identical_end_to_end() {
     let Some(h) = Harness::new() else { return };
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/vendoring");
-    h.add_fixture_modules(&fixtures.join("modules"));
-    let template = fs::read_to_string(fixtures.join("main/go.mod.tmpl")).unwrap();
+    h.add_fixture_modules(&support::vendoring_dir().join("modules"));
     for go in [None, Some("1.16"), Some("1.17"), Some("1.21"), Some("1.25")] {
         let name = go.unwrap_or("none");
         let case = h.fresh_dir(&format!("fixtures-{name}"));
-        support::copy_dir(&fixtures.join("main"), &case.join("main"));
-        support::copy_dir(&fixtures.join("localdep"), &case.join("localdep"));
-        let main = case.join("main");
-        fs::remove_file(main.join("go.mod.tmpl")).unwrap();
-        let go_line = go.map_or(String::new(), |v| format!("go {v}"));
-        let mut gomod = template.replace("GO_LINE", &go_line);
-        if go == Some("1.25") {
+        let main = if go == Some("1.25") {
             // Go 1.24 `tool` and Go 1.25 `ignore` directives.
-            gomod.push_str("\ntool example.com/dep/cmd/tool\n\nignore ./ignoredpkg\n");
-            fs::create_dir_all(main.join("ignoredpkg")).unwrap();
-            fs::write(
-                main.join("ignoredpkg/i.go"),
-                "package ignoredpkg\n\nimport _ \"example.com/nonexistent/ignoredpkg\"\n",
+            support::vendoring_main(
+                &case,
+                go,
+                &["tool example.com/dep/cmd/tool", "ignore ./ignoredpkg"],
+                &[(
+                    "ignoredpkg/i.go",
+                    "package ignoredpkg\n\nimport _ \"example.com/nonexistent/ignoredpkg\"\n",
+                )],
             )
-            .unwrap();
-        }
-        fs::write(main.join("go.mod"), gomod).unwrap();
+        } else {
+            support::vendoring_main(&case, go, &[], &[])
+        };
         h.go_ok(&main, &["mod", "tidy"]);
         if go.is_none() {
             h.go_ok(&main, &["mod", "edit", "-go=none"]);

@@ -7,9 +7,10 @@
 //! go.mod is a template whose `go` line each case sets) next to `testdata/vendoring/localdep/`,
 //! the target of a directory replacement.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
@@ -21,7 +22,7 @@ use gomodoff::vendoring::{
     compute_workspace, dropped_files,
 };
 use serde_json::Value;
-use tempfile::TempDir;
+use support::{Harness, assert_success, copy_dir, escape, stdout, vendoring_dir, vendoring_main};
 
 /// One `go mod vendor` run to reproduce.
 struct Case {
@@ -111,7 +112,6 @@ const CASES: &[Case] = &[
 #[test]
 fn vendor_tree_matches_go_mod_vendor() {
     let Some(env) = GoEnv::new() else { return };
-    env.publish_fixtures();
     for case in CASES {
         let main = env.main_module(case);
         let cgo = if case.cgo { "1" } else { "0" };
@@ -197,7 +197,6 @@ fn vendor_tree_matches_go_mod_vendor() {
 #[test]
 fn resolution_errors_match_go() {
     let Some(env) = GoEnv::new() else { return };
-    env.publish_fixtures();
     struct ErrorCase {
         name: &'static str,
         requires: &'static [&'static str],
@@ -268,7 +267,7 @@ fn resolution_errors_match_go() {
         let dir = env.path(&format!("err-{}", case.name.replace(' ', "-")));
         let main = dir.join("main");
         fs::create_dir_all(&main).expect("mkdir");
-        copy_dir(&fixtures().join("localdep"), &dir.join("localdep"));
+        copy_dir(&vendoring_dir().join("localdep"), &dir.join("localdep"));
         let mut go_mod = "module example.com/main\n\ngo 1.22\n".to_string();
         for r in case.requires {
             go_mod.push_str(&format!("\nrequire {r}\n"));
@@ -379,7 +378,6 @@ fn real_module_matches_go_mod_vendor() {
 #[test]
 fn pruned_graph_resolves_from_requirements_first() {
     let Some(env) = GoEnv::new() else { return };
-    env.publish_fixtures();
     for (go, pruned) in [("1.22", true), ("1.16", false)] {
         let dir = env.path(&format!("roots-{go}"));
         let main = dir.join("main");
@@ -443,10 +441,9 @@ fn pruned_graph_resolves_from_requirements_first() {
 #[test]
 fn workspace_matches_go_work_vendor() {
     let Some(env) = GoEnv::new() else { return };
-    env.publish_fixtures();
     let work = env.path("workspace");
-    copy_dir(&fixtures().join("work"), &work);
-    copy_dir(&fixtures().join("localdep"), &work.join("localdep"));
+    copy_dir(&vendoring_dir().join("work"), &work);
+    copy_dir(&vendoring_dir().join("localdep"), &work.join("localdep"));
     for module in ["a", "b"] {
         env.go(&work.join(module), &["mod", "tidy"], &[]);
     }
@@ -523,18 +520,13 @@ fn workspace_matches_go_work_vendor() {
     compare_files_exact("workspace", &tree, &theirs);
 
     write_tree(&work.join("vendor"), &tree);
-    let empty = TempDir::new().expect("tempdir");
-    let cache = empty.path().to_string_lossy().into_owned();
-    env.go(
+    // With no proxy and an empty module cache.
+    let out = env.h.go_offline_with_env(
         &work,
         &["build", "./a/...", "./b/..."],
-        &[
-            ("GOWORK", &go_work),
-            ("GOPROXY", "off"),
-            ("GOMODCACHE", &cache),
-            ("GOFLAGS", "-mod=vendor"),
-        ],
+        &[("GOWORK", &go_work), ("GOFLAGS", "-mod=vendor")],
     );
+    assert_success(&out, "offline go build ./a/... ./b/...");
 }
 
 /// The facts the byte comparison rests on, spelled out for each case.
@@ -895,188 +887,57 @@ fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     out
 }
 
-/// `module.EscapePath`/`EscapeVersion`: upper-case letters become `!` and the lower-case letter.
-fn escape(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for c in path.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('!');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/vendoring")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.expect("walk");
-        let rel = entry.path().strip_prefix(from).expect("under root");
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            fs::create_dir_all(&dest).expect("mkdir");
-        } else {
-            fs::copy(entry.path(), &dest).expect("copy");
-        }
-    }
-}
-
-/// A hermetic go environment: temporary GOPATH, GOMODCACHE, GOCACHE and a `file://` proxy.
+/// Where go runs: the test harness's hermetic environment, or (for the opt-in real-module test)
+/// the caller's.
 struct GoEnv {
-    tmp: TempDir,
-    go: PathBuf,
-    /// Run go in the caller's environment (module cache, proxy) instead of a hermetic one.
+    h: Harness,
+    /// Run go in the caller's environment (module cache, proxy) instead of the harness's.
     inherit: bool,
 }
 
 impl GoEnv {
-    #[allow(clippy::print_stderr)]
+    /// The harness, its proxy also serving every `testdata/vendoring/modules/<path>@<version>`.
     fn new() -> Option<GoEnv> {
-        let candidates = [PathBuf::from("go"), PathBuf::from("/usr/local/go/bin/go")];
-        let go = candidates.into_iter().find(|go| {
-            Command::new(go)
-                .arg("version")
-                .output()
-                .is_ok_and(|o| o.status.success())
-        });
-        let Some(go) = go else {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "go is not installed; these tests need it as their oracle"
-            );
-            eprintln!("skipping: go is not installed");
-            return None;
-        };
-        let tmp = TempDir::new().expect("tempdir");
-        for dir in ["proxy", "gopath", "modcache", "gocache", "home"] {
-            fs::create_dir_all(tmp.path().join(dir)).expect("mkdir");
-        }
-        Some(GoEnv {
-            tmp,
-            go,
-            inherit: false,
-        })
+        let h = Harness::new()?;
+        h.add_fixture_modules(&vendoring_dir().join("modules"));
+        Some(GoEnv { h, inherit: false })
     }
 
     /// The module cache go uses.
     fn modcache(&self) -> PathBuf {
         if self.inherit {
-            let out = self.go(self.tmp.path(), &["env", "GOMODCACHE"], &[]);
+            let out = self.go(self.h.root(), &["env", "GOMODCACHE"], &[]);
             PathBuf::from(out.trim())
         } else {
-            self.path("modcache")
+            self.h.gomodcache().to_path_buf()
         }
     }
 
     fn path(&self, name: &str) -> PathBuf {
-        self.tmp.path().join(name)
-    }
-
-    /// Publishes every `testdata/vendoring/modules/<path>@<version>` tree.
-    fn publish_fixtures(&self) {
-        let root = fixtures().join("modules");
-        for entry in walkdir::WalkDir::new(&root).min_depth(1) {
-            let entry = entry.expect("walk");
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let Some((_, version)) = name.split_once('@') else {
-                continue;
-            };
-            let rel = entry.path().strip_prefix(&root).expect("under root");
-            let rel = rel.to_string_lossy().replace('\\', "/");
-            let path = rel.split_once('@').map_or(rel.as_str(), |(p, _)| p);
-            let mut files = Vec::new();
-            for file in walkdir::WalkDir::new(entry.path()) {
-                let file = file.expect("walk");
-                if file.file_type().is_file() {
-                    let name = file
-                        .path()
-                        .strip_prefix(entry.path())
-                        .expect("under module");
-                    files.push((
-                        name.to_string_lossy().replace('\\', "/"),
-                        fs::read(file.path()).expect("read"),
-                    ));
-                }
-            }
-            files.sort();
-            self.publish(path, version, &files);
-        }
-    }
-
-    /// Writes `path@version` into the proxy tree (lower-case paths only: no case escaping).
-    fn publish(&self, path: &str, version: &str, files: &[(String, Vec<u8>)]) {
-        let dir = self.path("proxy").join(path).join("@v");
-        fs::create_dir_all(&dir).expect("mkdir");
-        let go_mod = files
-            .iter()
-            .find(|(name, _)| name == "go.mod")
-            .map_or(format!("module {path}\n").into_bytes(), |(_, text)| {
-                text.clone()
-            });
-        fs::write(dir.join(format!("{version}.mod")), go_mod).expect("write mod");
-        fs::write(
-            dir.join(format!("{version}.info")),
-            format!("{{\"Version\":\"{version}\",\"Time\":\"2024-01-01T00:00:00Z\"}}"),
-        )
-        .expect("write info");
-        let mut list = fs::read_to_string(dir.join("list")).unwrap_or_default();
-        list.push_str(version);
-        list.push('\n');
-        fs::write(dir.join("list"), list).expect("write list");
-        let zip_file = fs::File::create(dir.join(format!("{version}.zip"))).expect("create zip");
-        let mut zip = zip::ZipWriter::new(zip_file);
-        let options = zip::write::SimpleFileOptions::default();
-        for (name, bytes) in files {
-            zip.start_file(format!("{path}@{version}/{name}"), options)
-                .expect("zip entry");
-            zip.write_all(bytes).expect("zip write");
-        }
-        zip.finish().expect("zip finish");
+        self.h.root().join(name)
     }
 
     /// A fresh copy of the main module for `case`, with `localdep` beside it.
     fn main_module(&self, case: &Case) -> PathBuf {
-        let dir = self.path(case.name);
-        let main = dir.join("main");
-        copy_dir(&fixtures().join("main"), &main);
-        copy_dir(&fixtures().join("localdep"), &dir.join("localdep"));
-        let template = fs::read_to_string(main.join("go.mod.tmpl")).expect("template");
-        fs::remove_file(main.join("go.mod.tmpl")).expect("remove template");
-        let go_line = case.go.map_or(String::new(), |v| format!("go {v}"));
-        let mut go_mod = template.replace("GO_LINE", &go_line);
-        for line in case.go_mod_extra {
-            go_mod.push_str(&format!("\n{line}\n"));
-        }
-        fs::write(main.join("go.mod"), go_mod).expect("go.mod");
-        for (name, text) in case.files {
-            let path = main.join(name);
-            fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-            fs::write(path, text).expect("write");
-        }
-        main
+        vendoring_main(
+            &self.path(case.name),
+            case.go,
+            case.go_mod_extra,
+            case.files,
+        )
     }
 
-    /// Runs go in `dir`; panics with its stderr when it fails. Returns stdout.
+    /// Runs go in `dir`; panics with its output when it fails. Returns stdout.
     fn go(&self, dir: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> String {
         let output = self.try_go(dir, args, extra_env);
-        assert!(
-            output.status.success(),
-            "go {} failed:\n{}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8(output.stdout).expect("utf-8 output")
+        assert_success(&output, &format!("go {}", args.join(" ")));
+        stdout(&output)
     }
 
     /// Runs go with `-mod=vendor`, no proxy and an empty module cache; panics when it fails.
     fn offline(&self, dir: &Path, args: &[&str], cgo: &str) {
-        let empty = TempDir::new().expect("tempdir");
-        let cache = empty.path().to_string_lossy().into_owned();
+        let empty = self.h.fresh_dir("offline-modcache");
+        let cache = empty.to_string_lossy().into_owned();
         let output = self.try_go(
             dir,
             args,
@@ -1087,41 +948,22 @@ impl GoEnv {
                 ("CGO_ENABLED", cgo),
             ],
         );
-        assert!(
-            output.status.success(),
-            "offline go {} in {} failed:\n{}",
-            args.join(" "),
-            dir.display(),
-            String::from_utf8_lossy(&output.stderr)
+        assert_success(
+            &output,
+            &format!("offline go {} in {}", args.join(" "), dir.display()),
         );
     }
 
     fn try_go(&self, dir: &Path, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
-        let mut command = Command::new(&self.go);
-        command.args(args).current_dir(dir);
-        if self.inherit {
-            command.env("GOFLAGS", "-modcacherw").env("GOWORK", "off");
-            for (key, value) in extra_env {
-                command.env(key, value);
-            }
-            return command.output().expect("run go");
+        if !self.inherit {
+            return self.h.go_with_env(dir, args, extra_env);
         }
-        let proxy = format!("file://{}", self.path("proxy").display());
+        let mut command = Command::new(self.h.go_binary());
         command
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.path("home"))
-            .env("GOPATH", self.path("gopath"))
-            .env("GOMODCACHE", self.path("modcache"))
-            .env("GOCACHE", self.path("gocache"))
-            .env("GOPROXY", proxy)
-            .env("GOTOOLCHAIN", "local")
-            .env("GOWORK", "off")
+            .args(args)
+            .current_dir(dir)
             .env("GOFLAGS", "-modcacherw")
-            .env("GOSUMDB", "off")
-            .env("GONOSUMDB", "*")
-            .env("GOPRIVATE", "")
-            .env("GOENV", "off");
+            .env("GOWORK", "off");
         for (key, value) in extra_env {
             command.env(key, value);
         }

@@ -27,6 +27,7 @@
 
 mod proxy;
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs;
 use std::io::Write;
@@ -49,6 +50,46 @@ pub fn modules_dir() -> PathBuf {
 /// Where the test projects (main modules) are kept: `<name>/`.
 pub fn projects_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/projects")
+}
+
+/// The vendoring fixtures: modules kept as sources in `modules/` (see
+/// [`Harness::add_fixture_modules`]), a main module `main/` whose go.mod is the template
+/// `go.mod.tmpl` (see [`vendoring_main`]), `localdep/` (the target of its directory
+/// replacement) and a workspace `work/`.
+pub fn vendoring_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/vendoring")
+}
+
+/// A copy of the vendoring fixtures' main module at `<case_dir>/main`, with `localdep` beside
+/// it: its go.mod is the template with the `go` line set (removed when `go` is `None`) and each
+/// line of `extra` appended, and `files` (relative path, text) are added. Returns the main
+/// module's directory.
+pub fn vendoring_main(
+    case_dir: &Path,
+    go: Option<&str>,
+    extra: &[&str],
+    files: &[(&str, &str)],
+) -> PathBuf {
+    let main = case_dir.join("main");
+    copy_dir(&vendoring_dir().join("main"), &main);
+    copy_dir(
+        &vendoring_dir().join("localdep"),
+        &case_dir.join("localdep"),
+    );
+    let template = fs::read_to_string(main.join("go.mod.tmpl")).expect("read the go.mod template");
+    fs::remove_file(main.join("go.mod.tmpl")).expect("remove the go.mod template");
+    let go_line = go.map_or(String::new(), |v| format!("go {v}"));
+    let mut go_mod = template.replace("GO_LINE", &go_line);
+    for line in extra {
+        go_mod.push_str(&format!("\n{line}\n"));
+    }
+    fs::write(main.join("go.mod"), go_mod).expect("write go.mod");
+    for (name, text) in files {
+        let path = main.join(name);
+        fs::create_dir_all(path.parent().expect("a file has a parent")).expect("create a dir");
+        fs::write(path, text).expect("write a main module file");
+    }
+    main
 }
 
 /// Every test project in `testdata/projects`, sorted.
@@ -223,7 +264,12 @@ impl Harness {
 
     /// Run the real go in `dir`, panic with its output unless it succeeds, return its stdout.
     pub fn go_ok(&self, dir: &Path, args: &[&str]) -> String {
-        let out = self.go(dir, args);
+        self.go_ok_with_env(dir, args, &[])
+    }
+
+    /// [`Harness::go_ok`] with some variables overridden.
+    pub fn go_ok_with_env(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+        let out = self.go_with_env(dir, args, env);
         assert_success(&out, &format!("go {}", args.join(" ")));
         stdout(&out)
     }
@@ -285,34 +331,29 @@ impl Harness {
         proxy::build_proxy(&proxy::find_fixtures(modules_dir), &self.proxy);
     }
 
+    /// Add one module version, given as files in memory (relative slash paths; the `go.mod`
+    /// among them, if any, is also served as its `.mod`), to this harness's GOPROXY tree, its
+    /// zip holding exactly `files`. See [`proxy::publish`].
+    pub fn publish(&self, path: &str, version: &str, files: &[(&str, &str)]) {
+        proxy::publish(&self.proxy, path, version, files);
+    }
+
     /// A main module (go 1.21) importing `example.com/prunedreq`, a go 1.21 module (added to
     /// this harness's proxy) that requires `example.com/multi/v2`: after `go mod tidy`,
     /// multi/v2 is in the build list but the pruned graph never reads its go.mod, so go.sum has
     /// no line for it (the shape of github.com/go-playground/assert/v2 in gin v1.9.1).
     pub fn pruned_requirement_project(&self) -> PathBuf {
-        let vdir = self.proxy.join("example.com/prunedreq/@v");
-        fs::create_dir_all(&vdir).expect("create the prunedreq proxy dir");
-        let gomod =
-            "module example.com/prunedreq\n\ngo 1.21\n\nrequire example.com/multi/v2 v2.0.0\n";
-        fs::write(vdir.join("v1.0.0.mod"), gomod).expect("write prunedreq .mod");
-        fs::write(vdir.join("v1.0.0.info"), r#"{"Version":"v1.0.0"}"#)
-            .expect("write prunedreq .info");
-        fs::write(vdir.join("list"), "v1.0.0\n").expect("write prunedreq list");
-        let mut zip = zip::ZipWriter::new(
-            fs::File::create(vdir.join("v1.0.0.zip")).expect("create prunedreq zip"),
+        self.publish(
+            "example.com/prunedreq",
+            "v1.0.0",
+            &[
+                (
+                    "go.mod",
+                    "module example.com/prunedreq\n\ngo 1.21\n\nrequire example.com/multi/v2 v2.0.0\n",
+                ),
+                ("p.go", "package prunedreq\n\nconst X = 1\n"),
+            ],
         );
-        for (name, body) in [
-            ("example.com/prunedreq@v1.0.0/go.mod", gomod),
-            (
-                "example.com/prunedreq@v1.0.0/p.go",
-                "package prunedreq\n\nconst X = 1\n",
-            ),
-        ] {
-            zip.start_file(name, zip::write::SimpleFileOptions::default())
-                .expect("zip entry");
-            zip.write_all(body.as_bytes()).expect("zip write");
-        }
-        zip.finish().expect("finish prunedreq zip");
         let dir = self.fresh_dir("pruned");
         fs::write(dir.join("go.mod"), "module example.com/pruned\n\ngo 1.21\n")
             .expect("write go.mod");
@@ -323,6 +364,23 @@ impl Harness {
         .expect("write main.go");
         self.go_mod_tidy(&dir);
         dir
+    }
+
+    /// [`Harness::pruned_requirement_project`] and its `go list -m all` build list, with the
+    /// shape the fixture promises checked: multi/v2 in the build list, and no go.sum line for it.
+    pub fn pruned_requirement_project_listed(&self) -> (PathBuf, Vec<String>) {
+        let dir = self.pruned_requirement_project();
+        let online = build_list(&self.go_ok(&dir, &["list", "-m", "all"]));
+        assert!(
+            online.contains(&"example.com/multi/v2 v2.0.0".to_string()),
+            "{online:?}"
+        );
+        let gosum = fs::read_to_string(dir.join("go.sum")).expect("read go.sum");
+        assert!(
+            !gosum.contains("multi/v2"),
+            "precondition: no go.sum line\n{gosum}"
+        );
+        (dir, online)
     }
 
     /// A `gomodoff` command (the binary under test) in `dir` with [`Harness::env`] and
@@ -339,7 +397,13 @@ impl Harness {
 
     /// Run `gomodoff --modcache <gomodcache> <args>` in `dir`.
     pub fn gomodoff(&self, dir: &Path, args: &[&str]) -> Output {
+        self.gomodoff_with_env(dir, &[], args)
+    }
+
+    /// [`Harness::gomodoff`] with some variables set (e.g. `GOMODOFF_FAIL_AT`).
+    pub fn gomodoff_with_env(&self, dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
         self.gomodoff_command(dir)
+            .envs(env.iter().copied())
             .args(args)
             .output()
             .expect("run gomodoff")
@@ -375,6 +439,74 @@ pub fn assert_failure(out: &Output, what: &str) {
         stdout(out),
         stderr(out)
     );
+}
+
+/// Panic, showing stdout, unless the command's stdout contains `needle`.
+pub fn assert_stdout_contains(out: &Output, needle: &str) {
+    assert!(stdout(out).contains(needle), "{}", stdout(out));
+}
+
+/// Panic, showing stderr, unless the command's stderr contains `needle`.
+pub fn assert_stderr_contains(out: &Output, needle: &str) {
+    assert!(stderr(out).contains(needle), "{}", stderr(out));
+}
+
+/// Panic unless a run with `GOMODOFF_FAIL_AT=<step>` failed as the injected failure: exit status
+/// 2, and stderr naming the step.
+pub fn assert_injected_failure(out: &Output, step: &str) {
+    assert_eq!(out.status.code(), Some(2), "step {step}: {}", stderr(out));
+    assert_stderr_contains(out, &format!("injected failure at step `{step}`"));
+}
+
+/// `go list -m all` lines reduced to `path version` (a replaced module prints `=> target`).
+pub fn build_list(listing: &str) -> Vec<String> {
+    listing
+        .lines()
+        .map(|l| {
+            l.split(" => ")
+                .next()
+                .expect("split yields a first part")
+                .trim()
+                .to_string()
+        })
+        .collect()
+}
+
+/// Every file and directory under `root`, with the SHA-256 of each file's bytes (`<dir>` for a
+/// directory): two snapshots are equal when nothing under `root` was added, removed or changed.
+#[derive(PartialEq, Eq)]
+pub struct Snapshot(pub BTreeMap<String, String>);
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (k, v) in &self.0 {
+            writeln!(f, "{k} {}", &v[..v.len().min(12)])?;
+        }
+        Ok(())
+    }
+}
+
+/// The [`Snapshot`] of `root` now.
+pub fn snapshot(root: &Path) -> Snapshot {
+    let mut out = BTreeMap::new();
+    for e in walkdir::WalkDir::new(root).sort_by_file_name() {
+        let e = e.expect("walk a tree to snapshot");
+        let rel = e
+            .path()
+            .strip_prefix(root)
+            .expect("walkdir yields children")
+            .to_string_lossy()
+            .into_owned();
+        let content = if e.file_type().is_file() {
+            hex::encode(Sha256::digest(
+                fs::read(e.path()).expect("read a file to snapshot"),
+            ))
+        } else {
+            "<dir>".into()
+        };
+        out.insert(rel, content);
+    }
+    Snapshot(out)
 }
 
 /// `file://` URL of an absolute path.

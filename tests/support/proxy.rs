@@ -59,17 +59,17 @@ pub fn find_fixtures(modules_dir: &Path) -> Vec<Fixture> {
 pub fn build_proxy(fixtures: &[Fixture], root: &Path) {
     let mut versions: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for f in fixtures {
-        let vdir = root.join(escape(&f.path)).join("@v");
-        fs::create_dir_all(&vdir).expect("create @v");
-        let base = vdir.join(escape(&f.version));
-        let info = format!(
-            r#"{{"Version":"{}","Time":"{}"}}"#,
-            f.version,
-            info_time(&f.version)
+        let base = version_base(root, &f.path, &f.version);
+        write_info_and_mod(&base, &f.version, &f.gomod());
+        let files = zip_file_list(&f.dir)
+            .into_iter()
+            .map(|(name, path)| (name, fs::read(&path).expect("read a fixture file")));
+        write_zip(
+            &f.path,
+            &f.version,
+            files,
+            &base.with_extension_added("zip"),
         );
-        fs::write(base.with_extension_added("info"), info).expect("write .info");
-        fs::write(base.with_extension_added("mod"), f.gomod()).expect("write .mod");
-        write_zip(f, &base.with_extension_added("zip"));
         let listed = versions.entry(&f.path).or_default();
         if !is_pseudo(&f.version) {
             listed.push(&f.version);
@@ -78,6 +78,33 @@ pub fn build_proxy(fixtures: &[Fixture], root: &Path) {
     for (path, list) in versions {
         let body: String = list.iter().map(|v| format!("{v}\n")).collect();
         fs::write(root.join(escape(path)).join("@v/list"), body).expect("write @v/list");
+    }
+}
+
+/// Add one module version, given as files in memory (relative slash paths), to the GOPROXY tree
+/// at `root`: `.info`, `.mod` (the `go.mod` among `files`, else `module <path>`), a `.zip`
+/// holding exactly `files` (no CreateFromDir filtering), and the version appended to `@v/list`
+/// (unless it is a pseudo-version).
+pub fn publish(root: &Path, path: &str, version: &str, files: &[(&str, &str)]) {
+    let base = version_base(root, path, version);
+    let gomod = files
+        .iter()
+        .find(|(name, _)| *name == "go.mod")
+        .map_or_else(
+            || format!("module {path}\n"),
+            |(_, text)| (*text).to_string(),
+        );
+    write_info_and_mod(&base, version, gomod.as_bytes());
+    let entries = files
+        .iter()
+        .map(|(name, text)| ((*name).to_string(), text.as_bytes().to_vec()));
+    write_zip(path, version, entries, &base.with_extension_added("zip"));
+    if !is_pseudo(version) {
+        let list = root.join(escape(path)).join("@v/list");
+        let mut body = fs::read_to_string(&list).unwrap_or_default();
+        body.push_str(version);
+        body.push('\n');
+        fs::write(&list, body).expect("write @v/list");
     }
 }
 
@@ -133,10 +160,10 @@ trait WithExtensionAdded {
     fn with_extension_added(&self, ext: &str) -> PathBuf;
 }
 
-impl WithExtensionAdded for PathBuf {
+impl WithExtensionAdded for Path {
     /// `v1.0.0` + `zip` → `v1.0.0.zip` (unlike `with_extension`, which would replace `.0`).
     fn with_extension_added(&self, ext: &str) -> PathBuf {
-        let mut s = self.clone().into_os_string();
+        let mut s = self.as_os_str().to_os_string();
         s.push(".");
         s.push(ext);
         PathBuf::from(s)
@@ -244,17 +271,39 @@ fn go_version_of(dir: &Path) -> Option<(u32, u32)> {
     Some((major, minor))
 }
 
-fn write_zip(f: &Fixture, to: &Path) {
+/// `<root>/<escaped path>/@v/<escaped version>` (created up to `@v`), to which the file
+/// extensions are added.
+fn version_base(root: &Path, path: &str, version: &str) -> PathBuf {
+    let vdir = root.join(escape(path)).join("@v");
+    fs::create_dir_all(&vdir).expect("create @v");
+    vdir.join(escape(version))
+}
+
+fn write_info_and_mod(base: &Path, version: &str, gomod: &[u8]) {
+    let info = format!(
+        r#"{{"Version":"{version}","Time":"{}"}}"#,
+        info_time(version)
+    );
+    fs::write(base.with_extension_added("info"), info).expect("write .info");
+    fs::write(base.with_extension_added("mod"), gomod).expect("write .mod");
+}
+
+/// A module zip: each `(name, bytes)` as `<path>@<version>/<name>`, in the order given.
+fn write_zip(
+    path: &str,
+    version: &str,
+    files: impl IntoIterator<Item = (String, Vec<u8>)>,
+    to: &Path,
+) {
     let file = fs::File::create(to).expect("create a .zip");
     let mut zip = zip::ZipWriter::new(file);
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .last_modified_time(zip::DateTime::default());
-    for (name, path) in zip_file_list(&f.dir) {
-        zip.start_file(format!("{}@{}/{name}", f.path, f.version), options)
+    for (name, bytes) in files {
+        zip.start_file(format!("{path}@{version}/{name}"), options)
             .expect("start a zip entry");
-        zip.write_all(&fs::read(&path).expect("read a fixture file"))
-            .expect("write a zip entry");
+        zip.write_all(&bytes).expect("write a zip entry");
     }
     zip.finish().expect("finish a .zip");
 }
