@@ -14,6 +14,11 @@
 #
 # Networked (through the go command only, to fetch the project); never run by CI or `cargo test`.
 #
+# Both sides of the vendor pair mostly create files. On a VM disk their cost swings with the file
+# system's state (ext4 scanning past recently deleted inodes, which this script's own copies and
+# removals pile up), run to run, by several times; `TMPDIR=/dev/shm scripts/bench.sh` puts the
+# project copies on tmpfs and takes that out (the module cache stays where it is).
+#
 # Usage: scripts/bench.sh [--runs N] [--modcache DIR] [--keep DIR] [--gomodoff FILE] [project]
 #   --runs N    runs of each command, the best kept (default 3)
 #   project     module@version, or a module path (or its last element) from projects.txt;
@@ -179,6 +184,11 @@ row vendor "go mod vendor" go-vendor "vendor --mode vendor" gmo-vendor
 row "(first)" "go mod vendor" go-vendor "vendor --mode vendor, 1st run" gmo-vendor first
 row verify "go mod verify" go-verify "verify (replace mode)" gmo-verify
 row extract "unzip -q ($zips zips)" unzip "vendor (replace mode)" gmo-replace
+printf "runs (s, in order):"
+for n in go-vendor gmo-vendor go-verify gmo-verify unzip gmo-replace; do
+	printf " %s %s;" "$n" "$(awk '{ printf "%s%s", sep, ($3 == 0 ? $1 : "FAIL"); sep = "/" }' "$WORK/$n.runs")"
+done
+echo
 if $identical; then
 	echo "vendor mode: identical to go mod vendor"
 else
