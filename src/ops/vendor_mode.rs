@@ -816,6 +816,7 @@ pub const WORK_FILE: &str = "go.work";
 // Computing the tree.
 
 /// What the installed go says about the environment `go mod vendor` would run in.
+#[derive(Debug, Clone)]
 struct GoSettings {
     goroot: Option<PathBuf>,
     cgo_enabled: bool,
@@ -824,9 +825,23 @@ struct GoSettings {
 }
 
 impl GoSettings {
+    /// [`GoSettings::ask`], once per directory and process (`vendor` asks where it runs and
+    /// again at the root it vendors; each `go env` costs milliseconds).
+    fn read(dir: &Path) -> GoSettings {
+        static ASKED: std::sync::Mutex<Vec<(PathBuf, GoSettings)>> =
+            std::sync::Mutex::new(Vec::new());
+        let mut asked = ASKED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, s)) = asked.iter().find(|(d, _)| d == dir) {
+            return s.clone();
+        }
+        let s = GoSettings::ask(dir);
+        asked.push((dir.to_path_buf(), s.clone()));
+        s
+    }
+
     /// From `go env` (with `GOTOOLCHAIN=local`) when go is installed, else from the environment
     /// the way go reads it.
-    fn read(dir: &Path) -> GoSettings {
+    fn ask(dir: &Path) -> GoSettings {
         let asked = env::go_command()
             .args(["env", "-json", "GOROOT", "CGO_ENABLED", "GOWORK"])
             .current_dir(dir)
