@@ -398,14 +398,21 @@ const HEAD_BYTES: usize = 16 * 1024;
 /// NUL) or an `embed` import (patterns may be anywhere).
 fn scan_go_path(name: &str, path: &Path) -> io::Result<GoFile> {
     let mut f = fs::File::open(path)?;
-    let mut buf = Vec::with_capacity(HEAD_BYTES);
-    (&mut f).take(HEAD_BYTES as u64).read_to_end(&mut buf)?;
-    if buf.len() == HEAD_BYTES {
-        if let Some(file) = scan_file_part(name, &buf, true) {
-            return Ok(file);
+    let mut buf = vec![0u8; HEAD_BYTES];
+    // One read: whatever it returns, a header that ends within it decides the scan, and
+    // anything else reads on to the end (so a short read never passes for the whole file).
+    let n = loop {
+        match f.read(&mut buf) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
         }
-        f.read_to_end(&mut buf)?;
+    };
+    buf.truncate(n);
+    if let Some(file) = scan_file_part(name, &buf, true) {
+        return Ok(file);
     }
+    f.read_to_end(&mut buf)?;
     Ok(scan_file(name, &buf))
 }
 

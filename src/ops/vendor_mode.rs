@@ -830,7 +830,9 @@ impl GoSettings {
     fn read(dir: &Path) -> GoSettings {
         static ASKED: std::sync::Mutex<Vec<(PathBuf, GoSettings)>> =
             std::sync::Mutex::new(Vec::new());
-        let mut asked = ASKED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut asked = ASKED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some((_, s)) = asked.iter().find(|(d, _)| d == dir) {
             return s.clone();
         }
