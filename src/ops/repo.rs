@@ -152,6 +152,23 @@ impl WorkspaceFiles {
     }
 }
 
+/// gomodoff.toml and gomodoff.lock at `root`, each optional.
+fn load_state(root: &Path) -> Result<(Config, Option<LockFile>)> {
+    let config = Config::load(root).with_context(|| {
+        format!(
+            "failed to read `{}`",
+            root.join(crate::lock::CONFIG_FILE).display()
+        )
+    })?;
+    let lock = LockFile::load(root).with_context(|| {
+        format!(
+            "failed to read `{}`",
+            root.join(crate::lock::LOCK_FILE).display()
+        )
+    })?;
+    Ok((config, lock))
+}
+
 impl Repo {
     /// Find the main module: `dir` or the nearest parent holding a go.mod, like the go command.
     pub fn open(dir: &Path) -> Result<Repo> {
@@ -173,18 +190,7 @@ impl Repo {
             })?),
             None => None,
         };
-        let config = Config::load(&root).with_context(|| {
-            format!(
-                "failed to read `{}`",
-                root.join(crate::lock::CONFIG_FILE).display()
-            )
-        })?;
-        let lock = LockFile::load(&root).with_context(|| {
-            format!(
-                "failed to read `{}`",
-                root.join(crate::lock::LOCK_FILE).display()
-            )
-        })?;
+        let (config, lock) = load_state(&root)?;
         Ok(Repo {
             root,
             config,
@@ -209,18 +215,7 @@ impl Repo {
             .map(Path::to_path_buf)
             .ok_or_else(|| anyhow::anyhow!("`{}` has no directory", work_file.display()))?;
         let (files, work_text, union) = WorkspaceFiles::read(&work_file)?;
-        let config = Config::load(&root).with_context(|| {
-            format!(
-                "failed to read `{}`",
-                root.join(crate::lock::CONFIG_FILE).display()
-            )
-        })?;
-        let lock = LockFile::load(&root).with_context(|| {
-            format!(
-                "failed to read `{}`",
-                root.join(crate::lock::LOCK_FILE).display()
-            )
-        })?;
+        let (config, lock) = load_state(&root)?;
         Ok(Repo {
             root,
             config,

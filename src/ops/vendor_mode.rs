@@ -312,23 +312,29 @@ pub fn drift(repo: &Repo, lock: &LockFile) -> Result<Vec<String>> {
     if fsutil::sha256_hex(gosum.as_bytes()) != lock.gosum_sha256 {
         out.push("go.sum: changed since vendoring".into());
     }
-    match fsutil::read_optional(&repo.root.join(LISTING_FILE))? {
-        None => out.push(format!("{LISTING_FILE} is missing: run `gomodoff vendor`")),
-        Some(listing) => {
-            let recorded = parse_listing(&listing)
-                .ok()
-                .and_then(|l| l.get("modules.txt").copied());
-            if let (Some(bytes), Some(want)) = (&modules_txt, recorded)
-                && <[u8; 32]>::from(Sha256::digest(bytes)) != want
-            {
-                out.push(
-                    "vendor/modules.txt: changed since gomodoff wrote it (`gomodoff verify` names every changed file)"
-                        .into(),
-                );
-            }
-        }
-    }
+    out.extend(listing_drift(repo, modules_txt.as_deref())?);
     Ok(out)
+}
+
+/// What the listing says of modules.txt: missing listing, or modules.txt changed since written.
+fn listing_drift(repo: &Repo, modules_txt: Option<&[u8]>) -> Result<Vec<String>> {
+    let Some(listing) = fsutil::read_optional(&repo.root.join(LISTING_FILE))? else {
+        return Ok(vec![format!(
+            "{LISTING_FILE} is missing: run `gomodoff vendor`"
+        )]);
+    };
+    let recorded = parse_listing(&listing)
+        .ok()
+        .and_then(|l| l.get("modules.txt").copied());
+    if let (Some(bytes), Some(want)) = (modules_txt, recorded)
+        && <[u8; 32]>::from(Sha256::digest(bytes)) != want
+    {
+        return Ok(vec![
+            "vendor/modules.txt: changed since gomodoff wrote it (`gomodoff verify` names every changed file)"
+                .into(),
+        ]);
+    }
+    Ok(Vec::new())
 }
 
 /// [`drift`] of a vendored workspace: go's workspace-mode consistency check, go.work and the
@@ -353,22 +359,7 @@ fn drift_workspace(repo: &Repo, ws: &repo::WorkspaceFiles, lock: &LockFile) -> R
     if fsutil::sha256_hex(gosum.as_bytes()) != lock.gosum_sha256 {
         out.push("go.sum (a workspace module's, or go.work.sum): changed since vendoring".into());
     }
-    match fsutil::read_optional(&repo.root.join(LISTING_FILE))? {
-        None => out.push(format!("{LISTING_FILE} is missing: run `gomodoff vendor`")),
-        Some(listing) => {
-            let recorded = parse_listing(&listing)
-                .ok()
-                .and_then(|l| l.get("modules.txt").copied());
-            if let (Some(bytes), Some(want)) = (&modules_txt, recorded)
-                && <[u8; 32]>::from(Sha256::digest(bytes)) != want
-            {
-                out.push(
-                    "vendor/modules.txt: changed since gomodoff wrote it (`gomodoff verify` names every changed file)"
-                        .into(),
-                );
-            }
-        }
-    }
+    out.extend(listing_drift(repo, modules_txt.as_deref())?);
     Ok(out)
 }
 
