@@ -381,6 +381,20 @@ fn vendor_mode_in_a_workspace_writes_what_go_work_vendor_writes() {
     }
     let _ = fs::remove_file(ours.join("app/app")); // the binary go build wrote
 
+    // gomodoff check proves the same with the real go, and env prints the go.work to build
+    // with, from a module and from the workspace directory.
+    for dir in [ours.join("app"), ours.clone()] {
+        let out = gomodoff_in(&h, &ours, &dir, &["check"]);
+        assert_success(&out, &format!("check in {}", dir.display()));
+        let out = gomodoff_in(&h, &ours, &dir, &["env"]);
+        assert_success(&out, "env");
+        assert!(
+            stdout(&out).contains(&format!("GOWORK={}", work_env(&ours))),
+            "{}",
+            stdout(&out)
+        );
+    }
+
     // verify and status --check, from the workspace and from a module.
     for dir in [ours.clone(), ours.join("app")] {
         let out = gomodoff_in(&h, &ours, &dir, &["verify"]);

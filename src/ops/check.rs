@@ -1,6 +1,7 @@
 //! `gomodoff check`: prove the repository builds offline, with the real go command, an empty
-//! temporary module cache, `GOPROXY=off`, `GOSUMDB=off`, `GOTOOLCHAIN=local`, `GOWORK=off` and
-//! the mode's `GOFLAGS`; name every module go still tried to fetch.
+//! temporary module cache, `GOPROXY=off`, `GOSUMDB=off`, `GOTOOLCHAIN=local`, `GOWORK=off` (a
+//! vendored workspace: its go.work) and the mode's `GOFLAGS`; name every module go still tried
+//! to fetch.
 
 use std::collections::BTreeSet;
 
@@ -8,11 +9,11 @@ use anyhow::{Context as _, Result};
 
 use crate::lock::Mode;
 use crate::ops::env::{go_command, offline_env};
-use crate::ops::repo::Repo;
+use crate::ops::repo;
 use crate::ops::{Context, Outcome};
 
 pub fn check(ctx: &mut Context) -> Result<Outcome> {
-    let repo = Repo::open(&ctx.dir)?;
+    let repo = repo::open_vendored(&ctx.dir)?;
     let modcache = tempfile::Builder::new()
         .prefix("gomodoff-check-")
         .tempdir()
@@ -34,13 +35,23 @@ pub fn check(ctx: &mut Context) -> Result<Outcome> {
     }
     steps.push(vec!["list", "-deps", "-test", "./..."]);
     steps.push(vec!["build", "-o", null, "./..."]);
+    // A workspace: every `use`d module, each from its directory (`./...` does not reach across
+    // modules).
+    let dirs: Vec<(String, std::path::PathBuf)> = match &repo.workspace {
+        Some(ws) => ws
+            .modules
+            .iter()
+            .map(|m| (format!(" (in {})", m.dir), m.root.clone()))
+            .collect(),
+        None => vec![(String::new(), ctx.dir.clone())],
+    };
     let mut failed = false;
     let mut fetched = BTreeSet::new();
     let mut report = Vec::new();
-    for args in &steps {
+    for (args, (where_, dir)) in steps.iter().flat_map(|a| dirs.iter().map(move |d| (a, d))) {
         let out = go_command()
             .args(args)
-            .current_dir(&ctx.dir)
+            .current_dir(dir)
             .envs(env.iter().map(|(k, v)| (k, v)))
             .env_remove("GOENV")
             .output()
@@ -51,15 +62,15 @@ pub fn check(ctx: &mut Context) -> Result<Outcome> {
         for m in fetch_attempts(&stderr) {
             fetched.insert(m);
         }
-        report.push(serde_json::json!({ "command": format!("go {}", args.join(" ")), "ok": ok, "stderr": stderr }));
+        let command = format!("go {}{where_}", args.join(" "));
+        report.push(serde_json::json!({ "command": command, "ok": ok, "stderr": stderr }));
         if ctx.json {
             continue;
         }
         if ok {
-            ctx.shell.status("Ok", &format!("go {}", args.join(" ")))?;
+            ctx.shell.status("Ok", &command)?;
         } else {
-            ctx.shell
-                .status("Failed", &format!("go {}", args.join(" ")))?;
+            ctx.shell.status("Failed", &command)?;
             write!(ctx.shell.err(), "{}", indent(&stderr))?;
         }
     }

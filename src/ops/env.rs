@@ -7,7 +7,7 @@ use std::process::Command;
 use anyhow::{Context as _, Result};
 
 use crate::lock::Mode;
-use crate::ops::repo::Repo;
+use crate::ops::repo::{self, Repo};
 use crate::ops::{Context, Outcome};
 
 /// The variables for offline builds in this repository's mode, in print order.
@@ -30,7 +30,15 @@ pub fn offline_env(repo: &Repo) -> Vec<(String, String)> {
         ("GOPROXY".into(), proxy),
         ("GOSUMDB".into(), "off".into()),
         ("GOTOOLCHAIN".into(), "local".into()),
-        ("GOWORK".into(), "off".into()),
+        // A vendored workspace builds from the vendor/ beside its go.work; anything else on its
+        // own, whatever go.work lies around.
+        (
+            "GOWORK".into(),
+            match &repo.workspace {
+                Some(ws) => ws.work_file.display().to_string(),
+                None => "off".into(),
+            },
+        ),
     ]
 }
 
@@ -79,7 +87,7 @@ pub fn toolchain_warning(repo: &Repo) -> Option<String> {
 }
 
 pub fn env(ctx: &mut Context) -> Result<Outcome> {
-    let repo = Repo::open(&ctx.dir)?;
+    let repo = repo::open_vendored(&ctx.dir)?;
     let vars = offline_env(&repo);
     if ctx.json {
         let map: serde_json::Map<String, serde_json::Value> = vars
@@ -99,7 +107,7 @@ pub fn env(ctx: &mut Context) -> Result<Outcome> {
 }
 
 pub fn exec(ctx: &mut Context, command: &[String]) -> Result<Outcome> {
-    let repo = Repo::open(&ctx.dir)?;
+    let repo = repo::open_vendored(&ctx.dir)?;
     let (program, args) = command.split_first().context("no command given to exec")?;
     if let Some(w) = toolchain_warning(&repo) {
         ctx.shell.warn(&w)?;
