@@ -569,6 +569,26 @@ fn a_zip_the_build_never_reads_may_be_missing_from_the_cache() {
     assert_success(&h.gomodoff(&dir, &["status", "--check"]), "status --check");
     assert_success(&h.gomodoff(&dir, &["restore", "--yes"]), "restore");
 
+    // When the packages cannot be loaded (an import nothing provides), gomodoff cannot tell
+    // whether the build reads the module: it says so, names both, and writes nothing.
+    fs::write(
+        dir.join("broken.go"),
+        "package main\n\nimport _ \"example.com/nothere/pkg\"\n",
+    )
+    .unwrap();
+    let before = snapshot(&dir);
+    let out = h.gomodoff(&dir, &["vendor", "--yes"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("`example.com/multi/v2@v2.0.0` is missing from")
+            && err.contains("could not load the packages")
+            && err.contains("example.com/nothere/pkg"),
+        "names the module and the package error: {err}"
+    );
+    assert_eq!(snapshot(&dir), before, "nothing written");
+    fs::remove_file(dir.join("broken.go")).unwrap();
+
     // The module whose package main imports is another matter: its zip must be there.
     let provider_zip = h
         .gomodcache()

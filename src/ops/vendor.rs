@@ -448,9 +448,9 @@ fn settle_absent_zips(
     }
     let loaded = super::vendor_mode::package_modules(repo, src, gomod, gosum, graph).with_context(
         || {
+            let m = &needs[absent[0]].content;
             format!(
-                "`{}` is missing from {} and gomodoff could not load the packages to tell whether the build reads it",
-                needs[absent[0]].content,
+                "`{m}` is missing from {} and gomodoff could not load the packages to tell whether the build reads it\nhint: fix the package error below, or run `go mod download {m}` on a connected machine",
                 src.describe()
             )
         },
