@@ -304,20 +304,19 @@ pub fn repair(root: &Path) -> Result<bool> {
     Ok(repaired)
 }
 
-/// Open the repository for a command that may change it. Unless this is a dry run, the
-/// repository lock is taken (held until the returned guard drops) and an interrupted earlier run
-/// is repaired first; a dry run changes nothing, so it refuses to plan over a half-applied one.
-pub fn open_for_change(
+/// The repository lock at `root` (none for a dry run), after rolling back any interrupted run;
+/// a dry run refuses to look past an interrupted one.
+fn lock_and_repair(
     ctx: &mut crate::ops::Context,
+    root: &Path,
     dry_run: bool,
-) -> Result<(Repo, Option<fsutil::RepoLock>)> {
-    let root = Repo::open(&ctx.dir)?.root;
+) -> Result<Option<fsutil::RepoLock>> {
     let guard = if dry_run {
         None
     } else {
-        Some(fsutil::RepoLock::acquire(&root)?)
+        Some(fsutil::RepoLock::acquire(root)?)
     };
-    if !dry_run && repair(&root)? {
+    if !dry_run && repair(root)? {
         ctx.shell
             .warn("an interrupted gomodoff run was found and rolled back")?;
     }
@@ -327,6 +326,18 @@ pub fn open_for_change(
             crate::plan::JOURNAL_DIR
         );
     }
+    Ok(guard)
+}
+
+/// Open the repository for a command that may change it. Unless this is a dry run, the
+/// repository lock is taken (held until the returned guard drops) and an interrupted earlier run
+/// is repaired first; a dry run changes nothing, so it refuses to plan over a half-applied one.
+pub fn open_for_change(
+    ctx: &mut crate::ops::Context,
+    dry_run: bool,
+) -> Result<(Repo, Option<fsutil::RepoLock>)> {
+    let root = Repo::open(&ctx.dir)?.root;
+    let guard = lock_and_repair(ctx, &root, dry_run)?;
     Ok((Repo::open(&root)?, guard))
 }
 
@@ -369,21 +380,7 @@ pub fn open_workspace_for_change(
     dry_run: bool,
 ) -> Result<(Repo, Option<fsutil::RepoLock>)> {
     let root = Repo::open_workspace(work_file)?.root;
-    let guard = if dry_run {
-        None
-    } else {
-        Some(fsutil::RepoLock::acquire(&root)?)
-    };
-    if !dry_run && repair(&root)? {
-        ctx.shell
-            .warn("an interrupted gomodoff run was found and rolled back")?;
-    }
-    if dry_run && root.join(crate::plan::JOURNAL_DIR).exists() {
-        bail!(
-            "an interrupted gomodoff run left `{}`\nhint: run `gomodoff vendor --yes` or `gomodoff restore --yes`; they roll it back first",
-            crate::plan::JOURNAL_DIR
-        );
-    }
+    let guard = lock_and_repair(ctx, &root, dry_run)?;
     Ok((Repo::open_workspace(work_file)?, guard))
 }
 
