@@ -18,6 +18,8 @@ pub struct Shell {
     verbosity: Verbosity,
     color: bool,
     interactive: bool,
+    /// stderr is a terminal: progress bars may be drawn there.
+    progress: bool,
 }
 
 impl Shell {
@@ -37,6 +39,7 @@ impl Shell {
             verbosity,
             color,
             interactive: stdout_tty && io::stdin().is_terminal(),
+            progress: io::stderr().is_terminal(),
         }
     }
 
@@ -48,6 +51,7 @@ impl Shell {
             verbosity,
             color: false,
             interactive: false,
+            progress: false,
         }
     }
 
@@ -84,6 +88,20 @@ impl Shell {
         }
     }
 
+    /// A progress bar on stderr for `len` steps of `what` (e.g. "modules"), drawn only when
+    /// stderr is a terminal and not quiet; otherwise hidden (every call on it does nothing).
+    /// It may be advanced from many threads; finish it with `finish_and_clear`.
+    pub fn progress(&self, len: u64, what: &str) -> indicatif::ProgressBar {
+        if !self.progress || self.verbosity == Verbosity::Quiet {
+            return indicatif::ProgressBar::hidden();
+        }
+        let style = indicatif::ProgressStyle::with_template(&format!(
+            "{{bar:30}} {{pos}}/{{len}} {what} {{elapsed}}"
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        indicatif::ProgressBar::new(len).with_style(style)
+    }
+
     /// A detail line on stderr, only with `-v`.
     pub fn verbose(&mut self, message: &str) -> io::Result<()> {
         if self.verbosity == Verbosity::Verbose {
@@ -110,5 +128,20 @@ impl Shell {
             answer.trim().to_ascii_lowercase().as_str(),
             "y" | "yes"
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_progress_bar_into_writers() {
+        let shell = Shell::from_writers(
+            Box::new(Vec::new()),
+            Box::new(Vec::new()),
+            Verbosity::Verbose,
+        );
+        assert!(shell.progress(10, "things").is_hidden());
     }
 }

@@ -822,6 +822,7 @@ fn stage(
     src: &dyn ModuleSource,
     work: &mut [Work],
     lock: &mut LockFile,
+    bar: &indicatif::ProgressBar,
 ) -> Result<u64> {
     let staging = repo_root.join(STAGING_DIR);
     fsutil::remove_dir_all_if_exists(&staging)
@@ -837,6 +838,7 @@ fn stage(
                 fs::create_dir_all(parent)?;
             }
             let n = &w.need;
+            let _step = Step(bar);
             match n.tier {
                 Tier::GoMod => {
                     fs::create_dir_all(&dest)?;
@@ -894,6 +896,15 @@ fn stage(
         }
     }
     Ok(total)
+}
+
+/// Advances a progress bar by one when dropped, however the step ends.
+struct Step<'a>(&'a indicatif::ProgressBar);
+
+impl Drop for Step<'_> {
+    fn drop(&mut self) {
+        self.0.inc(1);
+    }
 }
 
 /// The `h1:` summary lines of a tree: `<sha256>  <path>@<version>/<file>`, sorted.
@@ -955,12 +966,15 @@ fn show_and_apply(
         "Extracting",
         &format!("{} modules into `{}`", planned.work.len(), planned.lock.dir),
     )?;
+    let bar = ctx.shell.progress(planned.work.len() as u64, "modules");
     let staged = stage(
         &repo.root,
         src.as_ref(),
         &mut planned.work,
         &mut planned.lock,
+        &bar,
     );
+    bar.finish_and_clear();
     let bytes = match staged {
         Ok(b) => b,
         Err(e) => {

@@ -95,7 +95,7 @@ pub fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Ou
         )?;
     }
     let src = source::open(ctx)?;
-    let mut computed = compute(repo, src.as_ref(), &settings)?;
+    let mut computed = compute(repo, src.as_ref(), &settings, &ctx.shell)?;
     computed.timings.0.insert(0, ("go env", go_env_time));
     for w in &computed.warnings {
         ctx.shell.warn(w)?;
@@ -1008,7 +1008,12 @@ impl Timings {
     }
 }
 
-fn compute(repo: &Repo, src: &dyn ModuleSource, settings: &GoSettings) -> Result<Computed> {
+fn compute(
+    repo: &Repo,
+    src: &dyn ModuleSource,
+    settings: &GoSettings,
+    shell: &crate::shell::Shell,
+) -> Result<Computed> {
     let mut timings = Timings::default();
     let start = std::time::Instant::now();
     let previous = Previous::read(repo)?;
@@ -1206,6 +1211,7 @@ fn compute(repo: &Repo, src: &dyn ModuleSource, settings: &GoSettings) -> Result
         };
         let start = std::time::Instant::now();
         let records = verified::Records::from_env();
+        let bar = shell.progress(suspects.len() as u64, "modules checked against go.sum");
         let checks: Vec<(ModuleVersion, Result<Option<Digests>>)> = suspects
             .par_iter()
             .map(|m| {
@@ -1213,9 +1219,12 @@ fn compute(repo: &Repo, src: &dyn ModuleSource, settings: &GoSettings) -> Result
                 let Content::Module(c) = &f.content else {
                     return (m.clone(), Ok(None));
                 };
-                (m.clone(), check_dir(&records, &f.root, c, &gosum))
+                let checked = check_dir(&records, &f.root, c, &gosum);
+                bar.inc(1);
+                (m.clone(), checked)
             })
             .collect();
+        bar.finish_and_clear();
         timings.add("check module trees", start);
         let mut replaced = false;
         for (m, checked) in checks {
@@ -2027,7 +2036,10 @@ fn show_and_apply(
         fsutil::remove_dir_all_if_exists(&staging)
             .with_context(|| format!("failed to clear `{}`", staging.display()))?;
         let bytes = if planned.tree_changes {
-            stage_tree(&staging.join(VENDOR_DIR), computed)?
+            let bar = ctx.shell.progress(computed.files.len() as u64, "files");
+            let bytes = stage_tree(&staging.join(VENDOR_DIR), computed, &bar);
+            bar.finish_and_clear();
+            bytes?
         } else {
             0
         };
@@ -2253,7 +2265,7 @@ fn report_dropped(ctx: &mut Context, computed: &Computed) -> Result<()> {
 
 /// Copies every file of the new tree into `dest` (files as go writes them: 0666 through the
 /// umask), checking each against its digest as it goes; returns the bytes written.
-fn stage_tree(dest: &Path, computed: &Computed) -> Result<u64> {
+fn stage_tree(dest: &Path, computed: &Computed, bar: &indicatif::ProgressBar) -> Result<u64> {
     let dirs: BTreeSet<PathBuf> = computed
         .files
         .keys()
@@ -2281,6 +2293,7 @@ fn stage_tree(dest: &Path, computed: &Computed) -> Result<u64> {
                 );
             }
             fs::write(&to, &bytes).with_context(|| format!("failed to write `{}`", to.display()))?;
+            bar.inc(1);
             Ok(bytes.len() as u64)
         })
         .collect();
