@@ -493,19 +493,30 @@ pub fn consistency_workspace(
             );
         }
     }
-    if let Some(have) = installed.and_then(env::parse_go_version) {
-        for ((path, _), meta) in &vendored.meta {
-            if let Some(go) = &meta.go_version
-                && env::parse_go_version(go).is_some_and(|want| want > have)
-            {
-                out.push(format!(
-                    "{path} in vendor/modules.txt requires go >= {go} (running {})",
-                    installed.unwrap_or_default()
-                ));
-            }
-        }
-    }
+    out.extend(newer_than_installed(&vendored, installed));
     Ok(out)
+}
+
+/// go's complaint for each vendored module whose `## go` line is newer than the installed go.
+fn newer_than_installed(vendored: &VendorList, installed: Option<&str>) -> Vec<String> {
+    let Some(have) = installed.and_then(env::parse_go_version) else {
+        return Vec::new();
+    };
+    vendored
+        .meta
+        .iter()
+        .filter_map(|((path, _), meta)| {
+            let go = meta.go_version.as_ref()?;
+            env::parse_go_version(go)
+                .is_some_and(|want| want > have)
+                .then(|| {
+                    format!(
+                        "{path} in vendor/modules.txt requires go >= {go} (running {})",
+                        installed.unwrap_or_default()
+                    )
+                })
+        })
+        .collect()
 }
 
 /// `gomodoff restore` in vendor mode: gomodoff's `vendor/` goes, the one from before comes back
@@ -763,18 +774,7 @@ pub fn consistency(gomod: &GoMod, modules_txt: &str, installed: Option<&str>) ->
             );
         }
     }
-    if let Some(have) = installed.and_then(env::parse_go_version) {
-        for ((path, _), meta) in &vendored.meta {
-            if let Some(go) = &meta.go_version
-                && env::parse_go_version(go).is_some_and(|want| want > have)
-            {
-                out.push(format!(
-                    "{path} in vendor/modules.txt requires go >= {go} (running {})",
-                    installed.unwrap_or_default()
-                ));
-            }
-        }
-    }
+    out.extend(newer_than_installed(&vendored, installed));
     out
 }
 
