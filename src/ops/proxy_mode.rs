@@ -475,12 +475,7 @@ fn print_summary(ctx: &mut Context, s: &Summary, dir: &str) -> Result<()> {
         s.removed.len(),
         s.unchanged
     )?;
-    for (sign, list) in [("+", &s.added), ("~", &s.updated), ("-", &s.removed)] {
-        for m in list {
-            writeln!(out, "  {sign} {m}")?;
-        }
-    }
-    Ok(())
+    super::vendor::write_changes(out, &s.added, &s.updated, &s.removed)
 }
 
 /// `gomodoff verify` in proxy mode: the tree against its manifest (every byte), the manifest

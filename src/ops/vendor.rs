@@ -1020,7 +1020,17 @@ fn print_summary(ctx: &mut Context, s: &Summary, dir: &str) -> Result<()> {
         s.removed.len(),
         s.unchanged
     )?;
-    for (sign, list) in [("+", &s.added), ("~", &s.updated), ("-", &s.removed)] {
+    write_changes(out, &s.added, &s.updated, &s.removed)
+}
+
+/// The `+`/`~`/`-` lines of a summary: modules added, updated, removed.
+pub fn write_changes(
+    out: &mut dyn std::io::Write,
+    added: &[String],
+    updated: &[String],
+    removed: &[String],
+) -> Result<()> {
+    for (sign, list) in [("+", added), ("~", updated), ("-", removed)] {
         for m in list {
             writeln!(out, "  {sign} {m}")?;
         }

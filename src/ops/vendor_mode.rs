@@ -897,6 +897,31 @@ struct WorkModule {
 }
 
 impl Inputs {
+    /// The inputs of a single module (not a workspace).
+    fn module(
+        repo: &Repo,
+        gomod: &GoMod,
+        main: &crate::graph::MainModule,
+        build_list: Vec<ModuleVersion>,
+        go_versions: HashMap<ModuleVersion, Option<String>>,
+        settings: &GoSettings,
+    ) -> Inputs {
+        Inputs {
+            main_root: repo.root.clone(),
+            main_path: main.path.clone(),
+            main_go: main.go_version.clone(),
+            explicit: main.requires.clone(),
+            build_list,
+            replaces: main.replaces.clone(),
+            go_versions,
+            tools: gomod.tools(),
+            ignore: gomod.ignores(),
+            goroot: settings.goroot.clone(),
+            cgo_enabled: settings.cgo_enabled,
+            work: None,
+        }
+    }
+
     /// What `go mod vendor` (or `go work vendor`) writes, given where module files are.
     fn tree(&self, dirs: HashMap<ModuleVersion, PathBuf>) -> Result<VendorTree, VendoringError> {
         let Some(work) = &self.work else {
@@ -1071,20 +1096,7 @@ fn compute(
                 .context("failed to load the module graph")?;
             let build_list = graph.build_list();
             let go_versions = go_versions(repo, src, &gosum, &graph, &build_list)?;
-            let inputs = Inputs {
-                main_root: repo.root.clone(),
-                main_path: main.path.clone(),
-                main_go: main.go_version.clone(),
-                explicit: main.requires.clone(),
-                build_list,
-                replaces: main.replaces.clone(),
-                go_versions,
-                tools: gomod.tools(),
-                ignore: gomod.ignores(),
-                goroot: settings.goroot.clone(),
-                cgo_enabled: settings.cgo_enabled,
-                work: None,
-            };
+            let inputs = Inputs::module(repo, &gomod, &main, build_list, go_versions, settings);
             (graph, inputs)
         }
     };
@@ -1179,16 +1191,7 @@ fn compute(
                 (suspects, Pending::Tree(tree))
             }
             Err(VendoringError::ModuleDirMissing { module, import }) => {
-                let content = contents.get(&module).cloned().ok_or_else(|| {
-                    anyhow!("module `{module}` provides `{import}` but has no files")
-                })?;
-                if gosum.zip_hash(&content.path, &content.version).is_none() {
-                    bail!(
-                        "missing go.sum entry for module providing package `{import}` (`{content}`)\nhint: run `go mod download {}` on a connected machine so go.sum lists it",
-                        content.path
-                    );
-                }
-                let files = zips.extract(&content)?;
+                let files = zips.extract_provider(&contents, &module, &import)?;
                 modules.insert(module, files);
                 continue;
             }
@@ -1298,21 +1301,15 @@ pub fn package_modules(
     let main = main_module(gomod)?;
     let settings = GoSettings::read(&repo.root);
     let build_list = graph.build_list();
-    let inputs = Inputs {
-        main_root: repo.root.clone(),
-        main_path: main.path.clone(),
-        main_go: main.go_version.clone(),
-        explicit: main.requires.clone(),
-        build_list: build_list.clone(),
-        replaces: main.replaces.clone(),
-        // Only modules.txt's annotations read these.
-        go_versions: HashMap::new(),
-        tools: gomod.tools(),
-        ignore: gomod.ignores(),
-        goroot: settings.goroot,
-        cgo_enabled: settings.cgo_enabled,
-        work: None,
-    };
+    // The `go` lines only annotate modules.txt: not needed here.
+    let inputs = Inputs::module(
+        repo,
+        gomod,
+        &main,
+        build_list.clone(),
+        HashMap::new(),
+        &settings,
+    );
     let mut dirs: HashMap<ModuleVersion, PathBuf> = HashMap::new();
     let mut contents: HashMap<ModuleVersion, ModuleVersion> = HashMap::new();
     for m in &build_list {
@@ -1338,16 +1335,8 @@ pub fn package_modules(
         match vendoring::compute(&inputs.input(dirs.clone())) {
             Ok(tree) => break tree,
             Err(VendoringError::ModuleDirMissing { module, import }) => {
-                let content = contents.get(&module).cloned().ok_or_else(|| {
-                    anyhow!("module `{module}` provides `{import}` but has no files")
-                })?;
-                if gosum.zip_hash(&content.path, &content.version).is_none() {
-                    bail!(
-                        "missing go.sum entry for module providing package `{import}` (`{content}`)\nhint: run `go mod download {}` on a connected machine so go.sum lists it",
-                        content.path
-                    );
-                }
-                dirs.insert(module, zips.extract(&content)?.root);
+                let root = zips.extract_provider(&contents, &module, &import)?.root;
+                dirs.insert(module, root);
             }
             Err(e) => return Err(anyhow!(e)),
         }
@@ -1593,6 +1582,31 @@ impl Extractor<'_> {
         let files = extract_one(self.src, self.gosum, c, &temp)?;
         self.done.insert(c.clone(), files.clone());
         Ok(files)
+    }
+
+    /// The zip of build-list module `module`, which the computation found to provide `import`
+    /// (or to be a candidate for it) but has no files for; `contents` maps build-list modules
+    /// to the module versions whose files they are.
+    fn extract_provider(
+        &mut self,
+        contents: &HashMap<ModuleVersion, ModuleVersion>,
+        module: &ModuleVersion,
+        import: &str,
+    ) -> Result<ModuleFiles> {
+        let content = contents
+            .get(module)
+            .ok_or_else(|| anyhow!("module `{module}` provides `{import}` but has no files"))?;
+        if self
+            .gosum
+            .zip_hash(&content.path, &content.version)
+            .is_none()
+        {
+            bail!(
+                "missing go.sum entry for module providing package `{import}` (`{content}`)\nhint: run `go mod download {}` on a connected machine so go.sum lists it",
+                content.path
+            );
+        }
+        self.extract(content)
     }
 
     /// `(build-list module, content)` pairs, extracted in parallel.
