@@ -388,12 +388,20 @@ pub struct GoEnvVars {
     pub gowork: String,
     pub gotoolchain: String,
     pub goversion: String,
+    pub goroot: String,
+    pub cgo_enabled: String,
 }
 
-/// Ask the installed go (`go` in `PATH`) for its settings, in the current directory. `None` when
-/// go is not installed or fails.
+/// The go command gomodoff runs: `GOMODOFF_GO`, else `go` on PATH.
+pub fn go_command() -> Command {
+    Command::new(std::env::var_os("GOMODOFF_GO").unwrap_or_else(|| "go".into()))
+}
+
+/// Ask the installed go (`go` in `PATH`, or `GOMODOFF_GO`) for its settings, in the current directory. `None` when
+/// go is not installed or fails. Asked once per process (each `go env` costs milliseconds).
 pub fn go_env() -> Option<GoEnvVars> {
-    go_env_in(None, &[])
+    static ASKED: std::sync::OnceLock<Option<GoEnvVars>> = std::sync::OnceLock::new();
+    ASKED.get_or_init(|| go_env_in(None, &[])).clone()
 }
 
 /// [`go_env`] run in `dir` with extra environment variables set.
@@ -402,19 +410,28 @@ pub fn go_env() -> Option<GoEnvVars> {
 /// `GOTOOLCHAIN=local`, and `GOTOOLCHAIN` itself comes from `go env GOTOOLCHAIN`, which go
 /// always answers locally.
 pub fn go_env_in(dir: Option<&Path>, env: &[(&str, &str)]) -> Option<GoEnvVars> {
-    let run = |args: &[&str], local: bool| -> Option<Vec<u8>> {
-        let mut cmd = Command::new("go");
-        cmd.args(args).envs(env.iter().copied());
+    // Both queries run at once.
+    let start = |args: &[&str], local: bool| -> Option<std::process::Child> {
+        let mut cmd = go_command();
+        cmd.args(args)
+            .envs(env.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
         if local {
             cmd.env("GOTOOLCHAIN", "local");
         }
         if let Some(dir) = dir {
             cmd.current_dir(dir);
         }
-        let out = cmd.output().ok()?;
+        cmd.spawn().ok()
+    };
+    let finish = |child: std::process::Child| -> Option<Vec<u8>> {
+        let out = child.wait_with_output().ok()?;
         out.status.success().then_some(out.stdout)
     };
-    let json = run(
+    let toolchain = start(&["env", "GOTOOLCHAIN"], false);
+    let json = start(
         &[
             "env",
             "-json",
@@ -426,11 +443,14 @@ pub fn go_env_in(dir: Option<&Path>, env: &[(&str, &str)]) -> Option<GoEnvVars> 
             "GOPRIVATE",
             "GOWORK",
             "GOVERSION",
+            "GOROOT",
+            "CGO_ENABLED",
         ],
         true,
-    )?;
-    let mut vars: GoEnvVars = serde_json::from_slice(&json).ok()?;
-    let toolchain = run(&["env", "GOTOOLCHAIN"], false)?;
+    );
+    let json = json.and_then(finish);
+    let toolchain = toolchain.and_then(finish)?;
+    let mut vars: GoEnvVars = serde_json::from_slice(&json?).ok()?;
     vars.gotoolchain = String::from_utf8_lossy(&toolchain).trim().to_string();
     Some(vars)
 }

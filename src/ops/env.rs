@@ -44,7 +44,7 @@ pub fn offline_env(repo: &Repo) -> Vec<(String, String)> {
 
 /// The go command gomodoff runs: `GOMODOFF_GO`, else `go` on PATH.
 pub fn go_command() -> Command {
-    Command::new(std::env::var_os("GOMODOFF_GO").unwrap_or_else(|| "go".into()))
+    crate::modcache::go_command()
 }
 
 /// `go1.26.8` → (1, 26, 8); `1.22` → (1, 22, 0).

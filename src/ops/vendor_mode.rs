@@ -835,6 +835,19 @@ impl GoSettings {
     /// From `go env` (with `GOTOOLCHAIN=local`) when go is installed, else from the environment
     /// the way go reads it.
     fn ask(dir: &Path) -> GoSettings {
+        // In the current directory, what gomodoff asked go already (for the module cache).
+        let here = std::env::current_dir().and_then(fs::canonicalize).ok();
+        if here.is_some()
+            && here == fs::canonicalize(dir).ok()
+            && let Some(vars) = crate::modcache::go_env()
+        {
+            let some = |v: &str| (!v.is_empty()).then(|| v.to_string());
+            return GoSettings {
+                goroot: some(&vars.goroot).map(PathBuf::from),
+                cgo_enabled: some(&vars.cgo_enabled).is_none_or(|v| v == "1"),
+                gowork: some(&vars.gowork).filter(|v| v != "off").map(PathBuf::from),
+            };
+        }
         let asked = env::go_command()
             .args(["env", "-json", "GOROOT", "CGO_ENABLED", "GOWORK"])
             .current_dir(dir)
