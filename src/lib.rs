@@ -18,6 +18,7 @@
 //! | [`lock`] | `gomodoff.lock` and `gomodoff.toml` (toml_edit, comments kept) | those two files |
 //! | [`vendoring`] | what `go mod vendor` writes: package set, `vendor/` files, modules.txt text | module trees (read only) |
 //! | [`graph`] | module graph and build list (MVS, go ≥ 1.17 pruning) from go.mod files | — (inputs given) |
+//! | [`scans`] | import scans of module files remembered by content (`h1:`) | `$GOMODOFF_CACHE/scans/` |
 //! | [`packages`] | Go package import scan for vendor mode | `.go` files of modules |
 //! | [`bundle`] | the gomodoff tree format (GOPROXY layout + manifest) as a bundle zip or a directory; untrusted bundles checked | bundles, trees |
 //! | [`modcache`] | module sources (GOMODCACHE, GOPROXY file tree, bundle) behind one trait | `cache/download/…` |
@@ -48,6 +49,7 @@ pub mod modzip;
 pub mod ops;
 pub mod packages;
 pub mod plan;
+pub mod scans;
 pub mod shell;
 pub mod vendoring;
 pub mod verified;

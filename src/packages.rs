@@ -42,7 +42,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 /// What one `.go` file's header says, as the go command reads it for vendoring.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GoFile {
     /// File name inside its directory.
     pub name: String,
@@ -66,7 +66,7 @@ pub struct GoFile {
 
 /// A defect in a file header that makes `go mod vendor` fail for the package holding the file
 /// (`go/build.ImportDir` reports it), while the import scan goes on.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FileProblem {
     /// The package clause or import block is not valid Go.
     HeaderSyntax,
@@ -139,6 +139,15 @@ pub fn scan_go_file(name: &str, src: &[u8]) -> Result<GoFile, ScanError> {
 
 /// Scans every regular file of `dir` (not its subdirectories).
 pub fn scan_dir(dir: &Path) -> Result<PackageDir, ScanError> {
+    scan_dir_with(dir, scan_go_path)
+}
+
+/// [`scan_dir`], with `scan` answering for each `.go` file (name, path) what
+/// [`scan_go_path`] would.
+pub(crate) fn scan_dir_with(
+    dir: &Path,
+    mut scan: impl FnMut(&str, &Path) -> io::Result<GoFile>,
+) -> Result<PackageDir, ScanError> {
     let io_err = |source| ScanError::Io {
         path: dir.to_path_buf(),
         source,
@@ -163,7 +172,7 @@ pub fn scan_dir(dir: &Path) -> Result<PackageDir, ScanError> {
             continue;
         }
         let path = dir.join(&name);
-        let file = scan_go_path(&name, &path).map_err(|source| ScanError::Io { path, source })?;
+        let file = scan(&name, &path).map_err(|source| ScanError::Io { path, source })?;
         if file.problem == Some(FileProblem::Nul) && !is_hidden(&name) {
             return Err(ScanError::Nul { file: name });
         }
@@ -396,7 +405,7 @@ const HEAD_BYTES: usize = 16 * 1024;
 /// Scans a `.go` file from its first [`HEAD_BYTES`], reading the rest only when the answer
 /// depends on it: a header that does not end within them, a syntax error (go reads on, for a
 /// NUL) or an `embed` import (patterns may be anywhere).
-fn scan_go_path(name: &str, path: &Path) -> io::Result<GoFile> {
+pub(crate) fn scan_go_path(name: &str, path: &Path) -> io::Result<GoFile> {
     let mut f = fs::File::open(path)?;
     let mut buf = vec![0u8; HEAD_BYTES];
     // One read: whatever it returns, a header that ends within it decides the scan, and

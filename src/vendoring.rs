@@ -57,6 +57,7 @@ use crate::graph::{ReplaceRule, ReplaceTarget};
 use crate::module::ModuleVersion;
 use crate::modules_txt::{ModulesTxt, VendoredModule};
 use crate::packages::{self, PackageDir, ScanError, VendorRules};
+use crate::scans::ScanCache;
 
 /// Everything `go mod vendor` knows when it starts copying: the main module, the build list and
 /// where each module's files are.
@@ -94,6 +95,9 @@ pub struct VendorInput<'a> {
     /// Whether cgo is enabled for the `go/build` default context `go mod vendor` uses for embeds
     /// (`CGO_ENABLED`, else true on a native platform with a C compiler).
     pub cgo_enabled: bool,
+    /// Remembered scans of module files, for the module roots it was given; `None` reads every
+    /// `.go` file.
+    pub scans: Option<&'a ScanCache>,
 }
 
 /// What `go work vendor` knows: the workspace (go.work) and each of its modules.
@@ -117,6 +121,8 @@ pub struct WorkspaceInput<'a> {
     pub goroot: Option<&'a Path>,
     /// As [`VendorInput::cgo_enabled`].
     pub cgo_enabled: bool,
+    /// As [`VendorInput::scans`].
+    pub scans: Option<&'a ScanCache>,
 }
 
 /// One module of a workspace, from its go.mod.
@@ -236,6 +242,7 @@ pub fn compute(input: &VendorInput) -> Result<VendorTree, VendoringError> {
         module_go_versions: &input.module_go_versions,
         goroot: input.goroot,
         cgo_enabled: input.cgo_enabled,
+        scans: input.scans,
     })
 }
 
@@ -265,6 +272,7 @@ pub fn compute_workspace(input: &WorkspaceInput) -> Result<VendorTree, Vendoring
         module_go_versions: &input.module_go_versions,
         goroot: input.goroot,
         cgo_enabled: input.cgo_enabled,
+        scans: input.scans,
     })
 }
 
@@ -483,6 +491,7 @@ struct Spec<'a> {
     module_go_versions: &'a HashMap<ModuleVersion, Option<String>>,
     goroot: Option<&'a Path>,
     cgo_enabled: bool,
+    scans: Option<&'a ScanCache>,
 }
 
 struct MainSpec<'a> {
@@ -772,7 +781,12 @@ impl<'a> Context<'a> {
                 },
             });
         };
-        let scanned = packages::scan_dir(&dir).map_err(|source| VendoringError::Scan {
+        let root = module.as_ref().and_then(|m| self.spec.module_dirs.get(m));
+        let scanned = match (self.spec.scans, root) {
+            (Some(scans), Some(root)) => scans.scan_dir(root, &dir),
+            _ => packages::scan_dir(&dir),
+        }
+        .map_err(|source| VendoringError::Scan {
             package: import.to_string(),
             source,
         })?;
@@ -1431,6 +1445,7 @@ mod tests {
                 ignore: Vec::new(),
                 goroot: None,
                 cgo_enabled: true,
+                scans: None,
             }
         }
     }

@@ -5,12 +5,19 @@
 //! consults against go.sum's `h1:` line. Hashing is most of its work (hundreds of megabytes for a
 //! large project) and the answer only changes when a file does. After a directory hashes to the
 //! `h1:` go.sum expects, its per-file SHA-256 digests are recorded together with each file's size,
-//! modification and change times and inode number; the next check walks the directory, compares
-//! those (as git compares its index with the work tree) and only when every file and no other is
-//! as recorded takes the digests from the record instead of reading the files. A file written,
-//! replaced, added or removed since changes a change time or the file set, and the directory is
-//! hashed again. Files changed within [`RACY_SECS`] of the check are not recorded (their times
-//! could still change within the same clock tick).
+//! modification and change times and inode number, and the same stamps of every directory; the
+//! next check compares those (as git compares its index with the work tree) and only when they
+//! are as recorded takes the digests from the record instead of reading the files. A file
+//! written, replaced, added or removed since changes a change time or the file set, and the
+//! directory is hashed again. Files changed within [`RACY_SECS`] of the check are not recorded
+//! (their times could still change within the same clock tick).
+//!
+//! A check is full (every file's stamp compared) or limited to what the caller reads: then the
+//! stamps of every recorded directory (an entry added, removed, renamed or replaced changes its
+//! directory's times) and of the files the caller names. A caller asking for a limited check
+//! promises that it reads the content of no other file of the directory, and that it compares
+//! what it reads of those with the recorded digests (vendor mode re-hashes every file it copies,
+//! and takes the import scans of the others from [`crate::scans`], by content).
 //!
 //! Records live in `$GOMODOFF_CACHE/verified/` (default `$XDG_CACHE_HOME/gomodoff`, else
 //! `$HOME/.cache/gomodoff`); `GOMODOFF_CACHE=off` turns them off. A record that cannot be read or
@@ -30,7 +37,7 @@ use crate::dirhash::{self, HashError};
 /// Files changed this recently are not recorded.
 pub const RACY_SECS: u64 = 2;
 /// First line of a record.
-const MAGIC: &str = "gomodoff-verified 1";
+const MAGIC: &str = "gomodoff-verified 2";
 
 /// Per-file SHA-256 keyed by `/`-separated path relative to the module root.
 pub type Digests = BTreeMap<String, [u8; 32]>;
@@ -82,6 +89,21 @@ impl Stamp {
     }
 }
 
+/// gomodoff's own cache directory: `$GOMODOFF_CACHE`, else `$XDG_CACHE_HOME/gomodoff`, else
+/// `$HOME/.cache/gomodoff`; `None` when `GOMODOFF_CACHE=off` or none of them is set.
+pub fn cache_dir_from_env() -> Option<PathBuf> {
+    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    match var("GOMODOFF_CACHE") {
+        Some(v) if v == "off" => None,
+        Some(v) => Some(PathBuf::from(v)),
+        None => match (var("XDG_CACHE_HOME"), var("HOME")) {
+            (Some(x), _) => Some(PathBuf::from(x).join("gomodoff")),
+            (None, Some(h)) => Some(PathBuf::from(h).join(".cache").join("gomodoff")),
+            (None, None) => None,
+        },
+    }
+}
+
 /// The record store: a directory of records, or none (records off).
 #[derive(Debug, Clone)]
 pub struct Records {
@@ -103,17 +125,10 @@ impl Records {
 
     /// The store the environment names (see the module docs).
     pub fn from_env() -> Records {
-        let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
-        let base = match var("GOMODOFF_CACHE") {
-            Some(v) if v == "off" => return Records::off(),
-            Some(v) => PathBuf::from(v),
-            None => match (var("XDG_CACHE_HOME"), var("HOME")) {
-                (Some(x), _) => PathBuf::from(x).join("gomodoff"),
-                (None, Some(h)) => PathBuf::from(h).join(".cache").join("gomodoff"),
-                (None, None) => return Records::off(),
-            },
-        };
-        Records::at(base.join("verified"))
+        match cache_dir_from_env() {
+            Some(base) => Records::at(base.join("verified")),
+            None => Records::off(),
+        }
     }
 
     fn record_path(&self, dir: &Path, want: &str) -> Option<PathBuf> {
@@ -125,9 +140,8 @@ impl Records {
         Some(root.join(&hex::encode(key.finalize())[..32]))
     }
 
-    /// The digests of `dir` when its files are exactly those recorded for it and `want`;
-    /// `None` when there is no usable record or anything differs.
-    fn recall(&self, dir: &Path, module: &str, want: &str) -> Option<Digests> {
+    /// The record of `dir` for `want`, parsed.
+    fn read(&self, dir: &Path, want: &str) -> Option<Record> {
         let text = fs::read_to_string(self.record_path(dir, want)?).ok()?;
         let mut lines = text.lines();
         if lines.next()? != MAGIC
@@ -136,38 +150,85 @@ impl Records {
         {
             return None;
         }
-        let mut recorded: BTreeMap<&str, ([u8; 32], Stamp)> = BTreeMap::new();
+        let mut record = Record::default();
         for line in lines {
             let mut f = line.splitn(6, ' ');
-            let mut digest = [0u8; 32];
-            hex::decode_to_slice(f.next()?, &mut digest).ok()?;
-            let stamp = Stamp {
-                size: f.next()?.parse().ok()?,
-                mtime_ns: f.next()?.parse().ok()?,
-                ctime_ns: f.next()?.parse().ok()?,
-                ino: f.next()?.parse().ok()?,
+            let first = f.next()?;
+            let mut stamp = || -> Option<Stamp> {
+                Some(Stamp {
+                    size: f.next()?.parse().ok()?,
+                    mtime_ns: f.next()?.parse().ok()?,
+                    ctime_ns: f.next()?.parse().ok()?,
+                    ino: f.next()?.parse().ok()?,
+                })
             };
-            recorded.insert(f.next()?, (digest, stamp));
-        }
-        let now = stamps(dir)?;
-        if now.len() != recorded.len() {
-            return None;
-        }
-        let mut digests = Digests::new();
-        for (name, stamp) in now {
-            let (digest, then) = recorded.get(name.as_str())?;
-            if stamp != *then {
-                return None;
+            if first == "d" {
+                let stamp = stamp()?;
+                record.dirs.insert(f.next()?.to_string(), stamp);
+            } else {
+                let mut digest = [0u8; 32];
+                hex::decode_to_slice(first, &mut digest).ok()?;
+                let stamp = stamp()?;
+                record.files.insert(f.next()?.to_string(), (digest, stamp));
             }
-            digests.insert(name, *digest);
         }
+        // Every directory holding a file is recorded, the root included.
+        record.dirs.contains_key("").then_some(record)
+    }
+
+    /// The digests of `dir` when what the caller uses of it is as recorded for `want`; `None`
+    /// when there is no usable record or anything differs. With `used: None` every file is
+    /// compared (the whole directory is vouched for); with `used: Some(files)` the tree's shape
+    /// (every recorded directory: no entry added, removed, renamed or replaced since) and those
+    /// files only: the caller vouches that it reads no other file's content from `dir`.
+    fn recall(
+        &self,
+        dir: &Path,
+        module: &str,
+        want: &str,
+        used: Option<&[String]>,
+    ) -> Option<Digests> {
+        let record = self.read(dir, want)?;
+        match used {
+            None => {
+                let now = stamps(dir)?;
+                if now.files.len() != record.files.len() {
+                    return None;
+                }
+                for (name, stamp) in &now.files {
+                    if record.files.get(name.as_str())?.1 != *stamp {
+                        return None;
+                    }
+                }
+            }
+            Some(used) => {
+                for (rel, then) in &record.dirs {
+                    let meta = fs::symlink_metadata(dir.join(rel)).ok()?;
+                    if !meta.is_dir() || Stamp::of(&meta) != *then {
+                        return None;
+                    }
+                }
+                for rel in used {
+                    let (_, then) = record.files.get(rel.as_str())?;
+                    let meta = fs::symlink_metadata(dir.join(rel)).ok()?;
+                    if !meta.is_file() || Stamp::of(&meta) != *then {
+                        return None;
+                    }
+                }
+            }
+        }
+        let digests: Digests = record
+            .files
+            .into_iter()
+            .map(|(name, (digest, _))| (name, digest))
+            .collect();
         // The record is only a shortcut: the digests must still make go.sum's hash.
         (dirhash::hash1_prefixed(module, &digests).ok()? == want).then_some(digests)
     }
 
     /// Records that `dir` hashed to `want` with these per-file digests. Best effort: nothing is
-    /// recorded when a file changed within [`RACY_SECS`] of `now` or the directory changed
-    /// since it was hashed.
+    /// recorded when a file or directory changed within [`RACY_SECS`] of `now` or the directory
+    /// changed since it was hashed.
     fn remember(&self, dir: &Path, want: &str, digests: &Digests, now: SystemTime) {
         let Some(path) = self.record_path(dir, want) else {
             return;
@@ -175,26 +236,31 @@ impl Records {
         let Some(stamps) = stamps(dir) else {
             return;
         };
-        if stamps.len() != digests.len() {
+        if stamps.files.len() != digests.len() {
             return;
         }
         let mut text = format!("{MAGIC}\ndir {}\nh1 {want}\n", dir.to_string_lossy());
-        for (name, stamp) in &stamps {
+        let line = |text: &mut String, first: &str, stamp: &Stamp, name: &str| {
+            let _ = writeln!(
+                text,
+                "{first} {} {} {} {} {name}",
+                stamp.size, stamp.mtime_ns, stamp.ctime_ns, stamp.ino
+            );
+        };
+        for (name, stamp) in &stamps.dirs {
+            if stamp.is_racy(now) || name.contains('\n') {
+                return;
+            }
+            line(&mut text, "d", stamp, name);
+        }
+        for (name, stamp) in &stamps.files {
             let Some(digest) = digests.get(name) else {
                 return;
             };
             if stamp.is_racy(now) || name.contains('\n') {
                 return;
             }
-            let _ = writeln!(
-                text,
-                "{} {} {} {} {} {name}",
-                hex::encode(digest),
-                stamp.size,
-                stamp.mtime_ns,
-                stamp.ctime_ns,
-                stamp.ino
-            );
+            line(&mut text, &hex::encode(digest), stamp, name);
         }
         let Some(parent) = path.parent() else {
             return;
@@ -211,12 +277,26 @@ impl Records {
     }
 }
 
-/// Every file under `dir` with its stamp, keyed by `/`-separated relative name; `None` for
-/// anything a record cannot vouch for (a symbolic link, an irregular file, a name that is not
-/// UTF-8, an error): the caller then hashes. Each file's status is read relative to its open
-/// directory (`DirEntry::metadata`), without walking the whole path again.
-fn stamps(dir: &Path) -> Option<BTreeMap<String, Stamp>> {
-    fn walk(dir: &Path, prefix: &str, out: &mut BTreeMap<String, Stamp>) -> Option<()> {
+/// One record: per file its digest and stamp, per directory (`""` for the root) its stamp.
+#[derive(Debug, Default)]
+struct Record {
+    files: BTreeMap<String, ([u8; 32], Stamp)>,
+    dirs: BTreeMap<String, Stamp>,
+}
+
+/// The stamps of a tree: its files and its directories (the root as `""`).
+#[derive(Debug, Default)]
+struct Stamps {
+    files: BTreeMap<String, Stamp>,
+    dirs: BTreeMap<String, Stamp>,
+}
+
+/// Every file and directory under `dir` with its stamp, keyed by `/`-separated relative name;
+/// `None` for anything a record cannot vouch for (a symbolic link, an irregular file, a name that
+/// is not UTF-8, an error): the caller then hashes. Each entry's status is read relative to its
+/// open directory (`DirEntry::metadata`), without walking the whole path again.
+fn stamps(dir: &Path) -> Option<Stamps> {
+    fn walk(dir: &Path, prefix: &str, out: &mut Stamps) -> Option<()> {
         for entry in fs::read_dir(dir).ok()? {
             let entry = entry.ok()?;
             let name = entry.file_name().into_string().ok()?;
@@ -227,30 +307,39 @@ fn stamps(dir: &Path) -> Option<BTreeMap<String, Stamp>> {
             };
             let kind = entry.file_type().ok()?;
             if kind.is_dir() {
+                out.dirs
+                    .insert(rel.clone(), Stamp::of(&entry.metadata().ok()?));
                 walk(&entry.path(), &rel, out)?;
             } else if kind.is_file() {
-                out.insert(rel, Stamp::of(&entry.metadata().ok()?));
+                out.files.insert(rel, Stamp::of(&entry.metadata().ok()?));
             } else {
                 return None;
             }
         }
         Some(())
     }
-    let mut out = BTreeMap::new();
+    let mut out = Stamps::default();
+    let root = fs::symlink_metadata(dir).ok()?;
+    if !root.is_dir() {
+        return None;
+    }
+    out.dirs.insert(String::new(), Stamp::of(&root));
     walk(dir, "", &mut out)?;
     Some(out)
 }
 
 /// The per-file digests of module `module` (`path@version`) extracted at `dir` when its `h1:`
 /// is `want`; `Ok(None)` when it is not. Takes the digests from `records` when the directory is
-/// unchanged since they were recorded, else hashes every file (and records the result).
+/// unchanged since they were recorded (with `used`, as far as the caller reads it: see
+/// [`Records`]' `recall`), else hashes every file (and records the result).
 pub fn check_dir(
     records: &Records,
     dir: &Path,
     module: &str,
     want: &str,
+    used: Option<&[String]>,
 ) -> Result<Option<Digests>, HashError> {
-    check_dir_at(records, dir, module, want, SystemTime::now())
+    check_dir_at(records, dir, module, want, used, SystemTime::now())
 }
 
 fn check_dir_at(
@@ -258,9 +347,10 @@ fn check_dir_at(
     dir: &Path,
     module: &str,
     want: &str,
+    used: Option<&[String]>,
     now: SystemTime,
 ) -> Result<Option<Digests>, HashError> {
-    if let Some(digests) = records.recall(dir, module, want) {
+    if let Some(digests) = records.recall(dir, module, want, used) {
         return Ok(Some(digests));
     }
     let digests = dirhash::dir_file_digests(dir)?;
@@ -303,36 +393,44 @@ mod tests {
         let (dir, want) = module(tmp.path());
         let records = Records::at(tmp.path().join("records"));
         let m = "example.com/m@v1.0.0";
-        let first = check_dir_at(&records, &dir, m, &want, later())
+        let first = check_dir_at(&records, &dir, m, &want, None, later())
             .unwrap()
             .unwrap();
         assert_eq!(records_in(&tmp.path().join("records")).len(), 1);
-        let recalled = records.recall(&dir, m, &want).expect("recalled");
+        let recalled = records.recall(&dir, m, &want, None).expect("recalled");
         assert_eq!(recalled, first);
         assert_eq!(first, dirhash::dir_file_digests(&dir).unwrap());
         // Another h1 or another directory has no record.
-        assert!(records.recall(&dir, m, "h1:other").is_none());
-        assert!(records.recall(tmp.path(), m, &want).is_none());
+        assert!(records.recall(&dir, m, "h1:other", None).is_none());
+        assert!(records.recall(tmp.path(), m, &want, None).is_none());
+    }
+
+    /// Rewrites `d/rel` with other bytes of the same size and its old modification time.
+    fn tamper(d: &Path, rel: &str) {
+        let f = d.join(rel);
+        let mtime = fs::metadata(&f).unwrap().modified().unwrap();
+        let mut bytes = fs::read(&f).unwrap();
+        bytes[0] = if bytes[0] == b'x' { b'y' } else { b'x' };
+        fs::write(&f, bytes).unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&f)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
     }
 
     #[test]
     fn a_changed_added_or_removed_file_is_hashed_again_and_caught() {
         let m = "example.com/m@v1.0.0";
         type Change = fn(&Path);
-        let changes: [(&str, Change); 4] = [
-            ("same size, old mtime", |d: &Path| {
-                let f = d.join("m.go");
-                let mtime = fs::metadata(&f).unwrap().modified().unwrap();
-                fs::write(&f, "package x\n").unwrap();
-                fs::File::options()
-                    .write(true)
-                    .open(&f)
-                    .unwrap()
-                    .set_modified(mtime)
-                    .unwrap();
-            }),
+        let changes: [(&str, Change); 6] = [
+            ("same size, old mtime", |d: &Path| tamper(d, "m.go")),
             ("added", |d: &Path| {
                 fs::write(d.join("extra.go"), "package m\n").unwrap()
+            }),
+            ("added in a subdirectory", |d: &Path| {
+                fs::write(d.join("sub/extra.go"), "package sub\n").unwrap()
             }),
             ("removed", |d: &Path| {
                 fs::remove_file(d.join("sub/s.go")).unwrap()
@@ -341,20 +439,67 @@ mod tests {
                 fs::write(d.join("tmp"), "package q\n").unwrap();
                 fs::rename(d.join("tmp"), d.join("m.go")).unwrap();
             }),
+            ("subdirectory replaced", |d: &Path| {
+                fs::rename(d.join("sub"), d.join("old")).unwrap();
+                fs::create_dir(d.join("sub")).unwrap();
+                fs::rename(d.join("old/s.go"), d.join("sub/s.go")).unwrap();
+                fs::remove_dir(d.join("old")).unwrap();
+            }),
         ];
+        // The caller reads `m.go` only: the record vouches for the rest by directory stamps.
+        let used = ["m.go".to_string()];
         for (what, change) in changes {
             let tmp = tempfile::tempdir().unwrap();
             let (dir, want) = module(tmp.path());
             let records = Records::at(tmp.path().join("records"));
             assert!(
-                check_dir_at(&records, &dir, m, &want, later())
+                check_dir_at(&records, &dir, m, &want, None, later())
                     .unwrap()
                     .is_some()
             );
+            assert!(records.recall(&dir, m, &want, Some(&used)).is_some());
             change(&dir);
-            assert!(records.recall(&dir, m, &want).is_none(), "{what}");
-            assert_eq!(check_dir(&records, &dir, m, &want).unwrap(), None, "{what}");
+            assert!(records.recall(&dir, m, &want, None).is_none(), "{what}");
+            assert!(
+                records.recall(&dir, m, &want, Some(&used)).is_none(),
+                "{what}"
+            );
+            let hashed = check_dir(&records, &dir, m, &want, Some(&used)).unwrap();
+            if what == "subdirectory replaced" {
+                // Same files, same bytes: hashed again, and go.sum's hash still matches.
+                assert!(hashed.is_some(), "{what}");
+            } else {
+                assert_eq!(hashed, None, "{what}");
+            }
         }
+    }
+
+    #[test]
+    fn a_file_the_caller_does_not_read_is_only_compared_in_full_checks() {
+        let m = "example.com/m@v1.0.0";
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, want) = module(tmp.path());
+        let records = Records::at(tmp.path().join("records"));
+        assert!(
+            check_dir_at(&records, &dir, m, &want, None, later())
+                .unwrap()
+                .is_some()
+        );
+        tamper(&dir, "sub/s.go");
+        let used = ["m.go".to_string()];
+        // Answered with the recorded digests (the caller re-hashes what it reads against them)...
+        let recalled = records
+            .recall(&dir, m, &want, Some(&used))
+            .expect("recalled");
+        assert_ne!(
+            recalled["sub/s.go"],
+            dirhash::dir_file_digests(&dir).unwrap()["sub/s.go"]
+        );
+        // ...while a full check, and a check that reads the file, catch it.
+        assert!(records.recall(&dir, m, &want, None).is_none());
+        let used = ["sub/s.go".to_string()];
+        assert!(records.recall(&dir, m, &want, Some(&used)).is_none());
+        assert_eq!(check_dir(&records, &dir, m, &want, None).unwrap(), None);
     }
 
     #[test]
@@ -364,36 +509,40 @@ mod tests {
         let root = tmp.path().join("records");
         let records = Records::at(&root);
         let m = "example.com/m@v1.0.0";
-        assert!(check_dir(&records, &dir, m, &want).unwrap().is_some());
+        assert!(check_dir(&records, &dir, m, &want, None).unwrap().is_some());
         assert!(
             records_in(&root).is_empty(),
             "files changed just now are racy"
         );
         assert!(
-            check_dir_at(&records, &dir, m, &want, later())
+            check_dir_at(&records, &dir, m, &want, None, later())
                 .unwrap()
                 .is_some()
         );
         let record = records_in(&root).pop().unwrap();
         // A digest flipped in the record: the digests no longer make the h1, so no answer.
         let text = fs::read_to_string(&record).unwrap();
-        let lines: Vec<&str> = text.lines().collect();
+        let file_line = text
+            .lines()
+            .skip(3)
+            .find(|l| !l.starts_with("d "))
+            .expect("a file line");
         let flipped = format!(
             "{}{}",
-            if lines[3].starts_with('0') { "1" } else { "0" },
-            &lines[3][1..]
+            if file_line.starts_with('0') { "1" } else { "0" },
+            &file_line[1..]
         );
-        fs::write(&record, text.replace(lines[3], &flipped)).unwrap();
-        assert!(records.recall(&dir, m, &want).is_none());
+        fs::write(&record, text.replace(file_line, &flipped)).unwrap();
+        assert!(records.recall(&dir, m, &want, None).is_none());
         // Torn or foreign content.
         fs::write(&record, &text[..text.len() / 2]).unwrap();
-        assert!(records.recall(&dir, m, &want).is_none());
+        assert!(records.recall(&dir, m, &want, None).is_none());
         fs::write(&record, "junk\n").unwrap();
-        assert!(records.recall(&dir, m, &want).is_none());
+        assert!(records.recall(&dir, m, &want, None).is_none());
         // Records off: nothing written, every check hashes.
         let off = Records::off();
         assert!(
-            check_dir_at(&off, &dir, m, &want, later())
+            check_dir_at(&off, &dir, m, &want, None, later())
                 .unwrap()
                 .is_some()
         );

@@ -340,6 +340,7 @@ fn a_tampered_cache_directory_is_not_used() {
     let theirs = h.project("basic");
     let ours = copy_of(&h, &theirs, "basic-ours");
     let fresh = copy_of(&h, &theirs, "basic-fresh");
+    let again = copy_of(&h, &theirs, "basic-again");
     h.go_ok(&theirs, &["mod", "vendor"]);
     // Let the cache's files age past the racy window, so that the first run records what it
     // checked (gomodoff::verified) and the runs below have records to be fooled by.
@@ -352,6 +353,12 @@ fn a_tampered_cache_directory_is_not_used() {
         fs::read_dir(&records).is_ok_and(|d| d.count() > 0),
         "the first run recorded the directories it checked in {}",
         records.display()
+    );
+    let scans = h.home().join(".cache/gomodoff/scans");
+    assert!(
+        fs::read_dir(&scans).is_ok_and(|d| d.count() > 0),
+        "the first run kept the import scans of the modules it checked in {}",
+        scans.display()
     );
     let extracted = h.gomodcache().join("example.com/tagged@v1.0.0/tagged.go");
     assert!(extracted.is_file(), "go extracted the module");
@@ -381,6 +388,19 @@ fn a_tampered_cache_directory_is_not_used() {
     assert_stderr_contains(&out, warning);
     assert_stderr_contains(&out, "nothing to do");
     assert_same_vendor(&ours, &theirs, "tampered cache, second run");
+
+    // A file removed from a recorded module directory whose other files are untouched (only
+    // its directory's times change, and nothing is read from the file): that module is hashed
+    // again and taken from its zip, so vendor/ still has the file.
+    let multi = h.gomodcache().join("example.com/multi@v1.2.0");
+    fs::remove_file(multi.join("new.go")).unwrap();
+    let out = h.gomodoff(&again, &["vendor", "--mode", "vendor", "--yes"]);
+    assert_success(&out, "vendor with a file removed from a cache directory");
+    assert_stderr_contains(
+        &out,
+        "multi@v1.2.0` does not match go.sum; using its zip instead",
+    );
+    assert_same_vendor(&again, &theirs, "file removed from a cache directory");
 }
 
 /// For several edits of go.mod after vendoring, gomodoff status names exactly the modules go's

@@ -17,6 +17,7 @@ use std::time::Instant;
 
 use gomodoff::graph::{ModuleVersion, ReplaceRule, ReplaceTarget};
 use gomodoff::modules_txt::ModulesTxt;
+use gomodoff::scans::ScanCache;
 use gomodoff::vendoring::{
     VendorInput, VendorTree, VendoringError, WorkspaceInput, WorkspaceModule, compute,
     compute_workspace, dropped_files,
@@ -150,6 +151,30 @@ fn vendor_tree_matches_go_mod_vendor() {
         );
         compare_files(case.name, &tree, &theirs);
         check_case_facts(case, &tree, &theirs);
+        // The same with import scans remembered by content: made on the first pass, saved, and
+        // looked up on the second.
+        let store = tempfile::tempdir().expect("scans dir");
+        for pass in ["made", "looked up"] {
+            let scans = ScanCache::at(store.path());
+            for (m, dir) in &input.module_dirs {
+                scans.set_root(dir, &m.to_string());
+            }
+            let cached = compute(&VendorInput {
+                scans: Some(&scans),
+                goroot: goroot.as_deref(),
+                ..facts.input(&main, case.cgo)
+            })
+            .unwrap_or_else(|e| panic!("{}: compute with scans {pass}: {e:?}", case.name));
+            assert_eq!(cached.modules_txt, go_modules_txt, "{}: {pass}", case.name);
+            compare_files(case.name, &cached, &theirs);
+            let keys: Vec<String> = input.module_dirs.keys().map(ToString::to_string).collect();
+            scans.save(keys.iter().map(String::as_str));
+        }
+        assert!(
+            fs::read_dir(store.path()).is_ok_and(|d| d.count() > 0),
+            "{}: scans saved",
+            case.name
+        );
         report_time(case.name, go_time, our_time);
 
         let dropped = dropped_files(&input, &tree).expect("dropped files");
@@ -507,6 +532,7 @@ fn workspace_matches_go_work_vendor() {
         module_go_versions,
         goroot: None,
         cgo_enabled: true,
+        scans: None,
     };
     let tree = compute_workspace(&input).expect("compute_workspace");
     let text = &tree.modules_txt;
@@ -730,6 +756,7 @@ impl ModuleFacts {
             ignore: self.ignore.clone(),
             goroot: None,
             cgo_enabled: cgo,
+            scans: None,
         }
     }
 }

@@ -56,6 +56,7 @@ use crate::ops::vendor::{self, Loader, STAGING_DIR, VendorOptions, main_module, 
 use crate::ops::verify::Finding;
 use crate::ops::{Context, Outcome, source};
 use crate::plan::{self, FileChange, Plan, TreeAdd};
+use crate::scans::ScanCache;
 use crate::vendoring::{self, VendorInput, VendorTree, VendoringError};
 use crate::verified;
 
@@ -936,9 +937,16 @@ impl Inputs {
     }
 
     /// What `go mod vendor` (or `go work vendor`) writes, given where module files are.
-    fn tree(&self, dirs: HashMap<ModuleVersion, PathBuf>) -> Result<VendorTree, VendoringError> {
+    fn tree(
+        &self,
+        dirs: HashMap<ModuleVersion, PathBuf>,
+        scans: &ScanCache,
+    ) -> Result<VendorTree, VendoringError> {
         let Some(work) = &self.work else {
-            return vendoring::compute(&self.input(dirs));
+            return vendoring::compute(&VendorInput {
+                scans: Some(scans),
+                ..self.input(dirs)
+            });
         };
         vendoring::compute_workspace(&vendoring::WorkspaceInput {
             work_dir: &self.main_root,
@@ -960,6 +968,7 @@ impl Inputs {
             module_go_versions: self.go_versions.clone(),
             goroot: self.goroot.as_deref(),
             cgo_enabled: self.cgo_enabled,
+            scans: Some(scans),
         })
     }
 
@@ -977,6 +986,7 @@ impl Inputs {
             ignore: self.ignore.clone(),
             goroot: self.goroot.as_deref(),
             cgo_enabled: self.cgo_enabled,
+            scans: None,
         }
     }
 }
@@ -1161,6 +1171,9 @@ fn compute(
         done: HashMap::new(),
     };
     let mut warnings = Vec::new();
+    // Import scans remembered by module content; saved at the end for the modules checked.
+    let scans = ScanCache::from_env();
+    let mut vouched: HashSet<ModuleVersion> = HashSet::new();
     // A source without extracted trees (a proxy tree): every module with a zip line, at once.
     if !contents.is_empty() && contents.keys().all(|m| !modules.contains_key(m)) {
         let wanted: Vec<(ModuleVersion, ModuleVersion)> = contents
@@ -1178,8 +1191,15 @@ fn compute(
             .iter()
             .map(|(m, f)| (m.clone(), f.root.clone()))
             .collect();
+        for f in modules.values() {
+            if let Content::Module(c) = &f.content
+                && let Some(h1) = gosum.zip_hash(&c.path, &c.version)
+            {
+                scans.set_root(&f.root, h1);
+            }
+        }
         let start = std::time::Instant::now();
-        let result = inputs.tree(dirs);
+        let result = inputs.tree(dirs, &scans);
         timings.add("packages", start);
         // The modules to check, and what this computation gave.
         let (suspects, outcome) = match result {
@@ -1192,6 +1212,7 @@ fn compute(
                     let start = std::time::Instant::now();
                     for (m, digests) in previous.vouch(&tree, &suspects, &modules, &gosum) {
                         suspects.retain(|s| *s != m);
+                        vouched.insert(m.clone());
                         if let Some(f) = modules.get_mut(&m) {
                             f.digests = Some(digests);
                         }
@@ -1227,6 +1248,13 @@ fn compute(
         };
         let start = std::time::Instant::now();
         let records = verified::Records::from_env();
+        // What the result read of each module's files beyond their listings and the import
+        // scans taken by content: the files it copies (re-hashed when staged). A module with
+        // scans read from its files this run is checked in full.
+        let used = match &outcome {
+            Pending::Tree(tree) => used_files(tree, &modules),
+            Pending::Failed(_) => HashMap::new(),
+        };
         let bar = shell.progress(suspects.len() as u64, "modules checked against go.sum");
         let checks: Vec<(ModuleVersion, Result<Option<Digests>>)> = suspects
             .par_iter()
@@ -1235,7 +1263,12 @@ fn compute(
                 let Content::Module(c) = &f.content else {
                     return (m.clone(), Ok(None));
                 };
-                let checked = check_dir(&records, &f.root, c, &gosum);
+                let limited = gosum
+                    .zip_hash(&c.path, &c.version)
+                    .filter(|h1| !scans.made_scans(h1))
+                    .and_then(|_| used.get(m))
+                    .map(Vec::as_slice);
+                let checked = check_dir(&records, &f.root, c, &gosum, limited);
                 bar.inc(1);
                 (m.clone(), checked)
             })
@@ -1252,6 +1285,9 @@ fn compute(
                 }
                 None => {
                     let content = contents[&m].clone();
+                    if let Some(h1) = gosum.zip_hash(&content.path, &content.version) {
+                        scans.discard(h1);
+                    }
                     warnings.push(format!(
                         "the module cache's `{}` does not match go.sum; using its zip instead",
                         modules[&m].root.display()
@@ -1273,6 +1309,16 @@ fn compute(
         }
     };
 
+    // Every module whose directory (or zip) was checked against go.sum this run.
+    scans.save(
+        modules
+            .iter()
+            .filter(|(m, f)| f.digests.is_some() && !vouched.contains(*m))
+            .filter_map(|(_, f)| match &f.content {
+                Content::Module(c) => gosum.zip_hash(&c.path, &c.version),
+                Content::Dir(_) => None,
+            }),
+    );
     let start = std::time::Instant::now();
     let files = new_files(&tree, &modules)?;
     timings.add("file digests", start);
@@ -1553,11 +1599,43 @@ fn check_dir(
     dir: &Path,
     c: &ModuleVersion,
     gosum: &GoSum,
+    used: Option<&[String]>,
 ) -> Result<Option<Digests>> {
     let want = gosum.zip_hash(&c.path, &c.version).ok_or_else(|| {
         anyhow!("missing go.sum entry for `{c}`\nhint: run `go mod download {}` on a connected machine so go.sum lists every module the build reads", c.path)
     })?;
-    Ok(verified::check_dir(records, dir, &c.to_string(), want).unwrap_or(None))
+    Ok(verified::check_dir(records, dir, &c.to_string(), want, used).unwrap_or(None))
+}
+
+/// The files `tree` copies from each module-cache module, relative to its root; a module the
+/// result only looked into (for an import it did not provide) has an empty list.
+fn used_files(
+    tree: &VendorTree,
+    modules: &HashMap<ModuleVersion, ModuleFiles>,
+) -> HashMap<ModuleVersion, Vec<String>> {
+    let by_root: HashMap<&Path, &ModuleVersion> = modules
+        .iter()
+        .filter(|(_, f)| matches!(f.content, Content::Module(_)))
+        .map(|(m, f)| (f.root.as_path(), m))
+        .collect();
+    let mut out: HashMap<ModuleVersion, Vec<String>> = by_root
+        .values()
+        .map(|m| ((*m).clone(), Vec::new()))
+        .collect();
+    for file in &tree.files {
+        let Some((root, m)) = file
+            .source
+            .ancestors()
+            .skip(1)
+            .find_map(|a| by_root.get(a).map(|m| (a, *m)))
+        else {
+            continue;
+        };
+        if let (Ok(rel), Some(list)) = (file.source.strip_prefix(root), out.get_mut(m)) {
+            list.push(rel.to_string_lossy().replace('\\', "/"));
+        }
+    }
+    out
 }
 
 /// Extracts module zips into one temporary directory outside the repository, each checked
