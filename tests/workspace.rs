@@ -460,3 +460,82 @@ fn vendor_mode_in_a_workspace_writes_what_go_work_vendor_writes() {
     assert_success(&out, "restore");
     assert_eq!(read_files(&ours), before, "restore is exact");
 }
+
+/// Replace mode, `pack` and `mirror` lay out or bundle one module's build list. Where go builds a
+/// wider workspace they say so: replace mode warns (and go, offline in the workspace, indeed
+/// misses what the other module and go.work's replace need), `pack` and `mirror` refuse and
+/// write nothing; with GOWORK=off the module is bundled on its own.
+#[test]
+fn one_module_commands_in_a_workspace_say_so() {
+    let Some(h) = Harness::new() else { return };
+    let ws = workspace(&h);
+    let work = ws.join("go.work").display().to_string();
+
+    let bundle = h.fresh_dir("bundles").join("app.zip");
+    let bundle_arg = bundle.to_string_lossy().into_owned();
+    let out = gomodoff_in(&h, &ws, &ws.join("app"), &["pack", "-o", &bundle_arg]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "pack in a workspace: {}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains(&format!("go builds the workspace `{work}`")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("GOWORK=off gomodoff pack --sync"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!bundle.exists(), "nothing written");
+    let tree = h.fresh_dir("mirror-tree");
+    let tree_arg = tree.to_string_lossy().into_owned();
+    let out = gomodoff_in(&h, &ws, &ws.join("lib"), &["mirror", &tree_arg]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "mirror in a workspace: {}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("go builds the workspace"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::read_dir(&tree).unwrap().count(), 0, "nothing written");
+
+    // With GOWORK=off, lib is a module on its own and is bundled.
+    let out = h
+        .gomodoff_command(&ws.join("lib"))
+        .env("GOWORK", "off")
+        .args(["pack", "-o", &bundle_arg])
+        .output()
+        .unwrap();
+    assert_success(&out, "pack with GOWORK=off");
+    assert!(bundle.is_file());
+
+    // Replace mode warns, and go proves the warning right: its replace directive for the module
+    // lib replaces with a workspace directory makes go refuse the workspace.
+    let out = gomodoff_in(&h, &ws, &ws.join("app"), &["vendor", "--yes"]);
+    assert_success(&out, "replace mode in a workspace");
+    assert!(
+        stderr(&out).contains(&format!(
+            "go builds the workspace `{work}` here, and replace mode"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let built = h.go_offline_with_env(&ws.join("app"), &["build", "./..."], &[("GOWORK", &work)]);
+    assert!(
+        !built.status.success(),
+        "go built the workspace offline after all"
+    );
+    assert!(
+        stderr(&built).contains("conflicting replacements for example.com/Upper/Mixed@v1.0.0"),
+        "{}",
+        stderr(&built)
+    );
+}

@@ -28,7 +28,7 @@ use crate::modcache::{ModuleSource, SourceError};
 use crate::module::ModuleVersion;
 use crate::modzip;
 use crate::ops::env::go_command;
-use crate::ops::repo::Repo;
+use crate::ops::repo::{self, Repo};
 use crate::ops::vendor::{Needed, ZipsFor, needed_modules, zip_absent_warning};
 use crate::ops::{Context, Outcome, source};
 
@@ -110,10 +110,23 @@ pub fn pack(ctx: &mut Context, opts: &PackOptions) -> Result<Outcome> {
 }
 
 /// The repositories a command works on: the one it runs in, then `more` (relative to it).
+/// A directory where go builds a wider workspace (see [`repo::wider_workspace`]) is refused.
 pub fn open_repos(ctx: &Context, more: &[PathBuf]) -> Result<Vec<Repo>> {
+    let refuse_workspace = |dir: &Path| -> Result<()> {
+        if let Some(work) = repo::wider_workspace(dir) {
+            bail!(
+                "go builds the workspace `{}` in `{}`, and gomodoff bundles one module's build list: a workspace is not bundled yet\nhint: bundle each module on its own with `GOWORK=off gomodoff pack --sync DIR` (one --sync per other module; go.work replace directives are then not covered), or vendor the whole workspace with `gomodoff vendor --mode vendor`",
+                work.display(),
+                dir.display()
+            );
+        }
+        Ok(())
+    };
+    refuse_workspace(&ctx.dir)?;
     let mut repos = vec![Repo::open(&ctx.dir)?];
     for dir in more {
         let dir = absolute(&ctx.dir, dir);
+        refuse_workspace(&dir)?;
         repos.push(Repo::open(&dir).with_context(|| format!("--sync `{}`", dir.display()))?);
     }
     Ok(repos)

@@ -52,6 +52,10 @@ pub fn is_proxy(ctx: &Context) -> bool {
 
 pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
     let (repo, _guard) = repo::open_for_change(ctx, opts.dry_run)?;
+    if let Some(work) = repo::wider_workspace(&repo.root) {
+        ctx.shell
+            .warn(&repo::workspace_warning(&work, Mode::Proxy))?;
+    }
     if let Some(lock) = &repo.lock
         && lock.mode != Mode::Proxy
     {

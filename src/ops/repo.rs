@@ -341,6 +341,33 @@ pub fn open_for_change(
     Ok((Repo::open(&root)?, guard))
 }
 
+/// The go.work the go command uses from `dir`, when it makes the build more than the module
+/// there: other `use`d modules, or go.work `replace` directives (a go.work that does not parse
+/// counts: go refuses it too). Replace mode, proxy mode, `pack` and `mirror` lay out or bundle
+/// one module's build list, not a workspace's.
+pub fn wider_workspace(dir: &Path) -> Option<PathBuf> {
+    let work = crate::ops::vendor_mode::workspace_file(dir)?;
+    let wider = std::fs::read_to_string(&work)
+        .ok()
+        .and_then(|text| GoWork::parse(&work.to_string_lossy(), &text).ok())
+        .is_none_or(|w| w.uses().len() > 1 || !w.replaces().is_empty());
+    wider.then_some(work)
+}
+
+/// The warning for replace and proxy mode in a [`wider_workspace`].
+pub fn workspace_warning(work: &Path, mode: crate::lock::Mode) -> String {
+    let also = match mode {
+        crate::lock::Mode::Replace => {
+            ", and its replace directives join the other modules' (go refuses two different replacements of one module)"
+        }
+        _ => "",
+    };
+    format!(
+        "go builds the workspace `{}` here, and {mode} mode lays out this module's build list only{also}: an offline `go build` in the workspace can miss modules the other modules (or go.work's replace directives) need\nhint: build with GOWORK=off, or vendor the whole workspace with `gomodoff vendor --mode vendor` (as `go work vendor` does)",
+        work.display()
+    )
+}
+
 /// The repository `verify`, `status` and `restore` work on from `dir`: the module's, unless
 /// gomodoff vendored the workspace `dir` belongs to (and not the module on its own).
 pub fn open_vendored(dir: &Path) -> Result<Repo> {

@@ -91,6 +91,10 @@ pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
     if opts.report_dropped {
         bail!("--report-dropped applies to vendor mode only");
     }
+    if let Some(work) = repo::wider_workspace(&repo.root) {
+        ctx.shell
+            .warn(&repo::workspace_warning(&work, Mode::Replace))?;
+    }
     let src = source::open(ctx)?;
     let planned = plan_replace(&repo, opts, src.as_ref())?;
     let verbose = ctx.shell.verbosity() == Verbosity::Verbose;
