@@ -142,7 +142,7 @@ impl ScanCache {
     }
 
     fn read(&self, h1: &str) -> Option<ModuleScans> {
-        let text = fs::read_to_string(self.file(h1)?).ok()?;
+        let text = crate::verified::read_used(&self.file(h1)?)?;
         let body = text.strip_prefix(&Self::header(h1))?;
         let mut out = ModuleScans::new();
         for line in body.lines() {

@@ -21,7 +21,9 @@
 //!
 //! Records live in `$GOMODOFF_CACHE/verified/` (default `$XDG_CACHE_HOME/gomodoff`, else
 //! `$HOME/.cache/gomodoff`); `GOMODOFF_CACHE=off` turns them off. A record that cannot be read or
-//! does not parse is ignored; writing one is best effort and never fails a command.
+//! does not parse is ignored; writing one is best effort and never fails a command. Reading a
+//! record (or a scans file) marks it used; files not used for [`KEEP_DAYS`] days are removed by
+//! [`prune_cache`], which vendor mode runs at most once a day.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -89,6 +91,55 @@ impl Stamp {
     }
 }
 
+/// Cache files (records, scans) not used for this many days are removed by [`prune_cache`].
+pub const KEEP_DAYS: u64 = 30;
+const DAY: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
+/// The text of a cache file, which is marked used (its modification time set to now) so that
+/// [`prune_cache`] keeps it.
+pub(crate) fn read_used(path: &Path) -> Option<String> {
+    use std::io::Read as _;
+    let mut file = fs::File::open(path).ok()?;
+    let mut text = String::new();
+    file.read_to_string(&mut text).ok()?;
+    let _ = file.set_modified(SystemTime::now());
+    Some(text)
+}
+
+/// Removes the files of the cache at `base` (`verified/`, `scans/`) not used for [`KEEP_DAYS`]
+/// days, and temporary files left by interrupted writes; at most once a day (the `pruned` file
+/// at `base` says when it last ran). Best effort: never fails.
+pub fn prune_cache(base: &Path, now: SystemTime) {
+    let stamp = base.join("pruned");
+    let age = |path: &Path| {
+        fs::symlink_metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| now.duration_since(t).ok())
+    };
+    if age(&stamp).is_some_and(|a| a < DAY) || !base.is_dir() {
+        return;
+    }
+    if fs::write(&stamp, b"").is_err() {
+        return;
+    }
+    let keep = DAY * KEEP_DAYS as u32;
+    for sub in ["verified", "scans"] {
+        let Ok(entries) = fs::read_dir(base.join(sub)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let temporary = entry.file_name().to_string_lossy().starts_with(".tmp-");
+            let limit = if temporary { DAY } else { keep };
+            if entry.file_type().is_ok_and(|t| t.is_file()) && age(&path).is_some_and(|a| a > limit)
+            {
+                let _ = fs::remove_file(&path);
+            }
+        }
+    }
+}
+
 /// gomodoff's own cache directory: `$GOMODOFF_CACHE`, else `$XDG_CACHE_HOME/gomodoff`, else
 /// `$HOME/.cache/gomodoff`; `None` when `GOMODOFF_CACHE=off` or none of them is set.
 pub fn cache_dir_from_env() -> Option<PathBuf> {
@@ -142,7 +193,7 @@ impl Records {
 
     /// The record of `dir` for `want`, parsed.
     fn read(&self, dir: &Path, want: &str) -> Option<Record> {
-        let text = fs::read_to_string(self.record_path(dir, want)?).ok()?;
+        let text = read_used(&self.record_path(dir, want)?)?;
         let mut lines = text.lines();
         if lines.next()? != MAGIC
             || lines.next()?.strip_prefix("dir ")? != dir.to_string_lossy()
@@ -546,5 +597,50 @@ mod tests {
                 .unwrap()
                 .is_some()
         );
+    }
+
+    #[test]
+    fn the_cache_is_pruned_of_unused_files_once_a_day() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = tmp.path();
+        let old = SystemTime::now() - DAY * (KEEP_DAYS as u32 + 1);
+        let file = |rel: &str, mtime: SystemTime| {
+            let p = base.join(rel);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(&p, "x").unwrap();
+            fs::File::options()
+                .write(true)
+                .open(&p)
+                .unwrap()
+                .set_modified(mtime)
+                .unwrap();
+            p
+        };
+        let unused = file("verified/unused", old);
+        let used = file("verified/used", old);
+        let fresh = file("scans/fresh", SystemTime::now());
+        let old_scan = file("scans/old", old);
+        let torn = file("scans/.tmp-x", SystemTime::now() - DAY * 2);
+        let other = file("elsewhere/old", old);
+        // Reading a file marks it used.
+        assert_eq!(read_used(&used).as_deref(), Some("x"));
+        prune_cache(base, SystemTime::now());
+        for (path, kept) in [
+            (&unused, false),
+            (&used, true),
+            (&fresh, true),
+            (&old_scan, false),
+            (&torn, false),
+            (&other, true),
+        ] {
+            assert_eq!(path.exists(), kept, "{}", path.display());
+        }
+        // Not again on the same day.
+        let later_unused = file("verified/later", old);
+        prune_cache(base, SystemTime::now());
+        assert!(later_unused.exists());
+        // A day later, it goes.
+        prune_cache(base, SystemTime::now() + DAY + Duration::from_secs(1));
+        assert!(!later_unused.exists());
     }
 }

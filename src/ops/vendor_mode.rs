@@ -1309,6 +1309,9 @@ fn compute(
         }
     };
 
+    if let Some(base) = verified::cache_dir_from_env() {
+        verified::prune_cache(&base, std::time::SystemTime::now());
+    }
     // Every module whose directory (or zip) was checked against go.sum this run.
     scans.save(
         modules
