@@ -456,6 +456,19 @@ mod tests {
         assert!(records.recall(tmp.path(), m, &want, None).is_none());
     }
 
+    /// A module directory checked once (past the racy window), with its record store.
+    fn recorded(root: &Path) -> (PathBuf, String, Records) {
+        let (dir, want) = module(root);
+        let records = Records::at(root.join("records"));
+        let m = "example.com/m@v1.0.0";
+        assert!(
+            check_dir_at(&records, &dir, m, &want, None, later())
+                .unwrap()
+                .is_some()
+        );
+        (dir, want, records)
+    }
+
     /// Rewrites `d/rel` with other bytes of the same size and its old modification time.
     fn tamper(d: &Path, rel: &str) {
         let f = d.join(rel);
@@ -501,13 +514,7 @@ mod tests {
         let used = ["m.go".to_string()];
         for (what, change) in changes {
             let tmp = tempfile::tempdir().unwrap();
-            let (dir, want) = module(tmp.path());
-            let records = Records::at(tmp.path().join("records"));
-            assert!(
-                check_dir_at(&records, &dir, m, &want, None, later())
-                    .unwrap()
-                    .is_some()
-            );
+            let (dir, want, records) = recorded(tmp.path());
             assert!(records.recall(&dir, m, &want, Some(&used)).is_some());
             change(&dir);
             assert!(records.recall(&dir, m, &want, None).is_none(), "{what}");
@@ -529,13 +536,7 @@ mod tests {
     fn a_file_the_caller_does_not_read_is_only_compared_in_full_checks() {
         let m = "example.com/m@v1.0.0";
         let tmp = tempfile::tempdir().unwrap();
-        let (dir, want) = module(tmp.path());
-        let records = Records::at(tmp.path().join("records"));
-        assert!(
-            check_dir_at(&records, &dir, m, &want, None, later())
-                .unwrap()
-                .is_some()
-        );
+        let (dir, want, records) = recorded(tmp.path());
         tamper(&dir, "sub/s.go");
         let used = ["m.go".to_string()];
         // Answered with the recorded digests (the caller re-hashes what it reads against them)...
