@@ -137,6 +137,9 @@ impl ManifestModule {
 pub struct Manifest {
     /// Module paths of the repositories packed or mirrored into the tree.
     pub repos: BTreeSet<String>,
+    /// Whether one of them is a workspace (go.work): its modules build in workspace mode, so
+    /// the tree holds the workspace's build list (written only when true).
+    pub workspace: bool,
     modules: BTreeMap<ModuleVersion, ManifestModule>,
 }
 
@@ -243,6 +246,11 @@ impl Manifest {
                         manifest.repos.insert(s.to_string());
                     }
                 }
+                "workspace" => {
+                    manifest.workspace = item
+                        .as_bool()
+                        .ok_or_else(|| bad("`workspace` must be true or false".into()))?;
+                }
                 "module" => {
                     let tables = item
                         .as_array_of_tables()
@@ -279,6 +287,9 @@ impl Manifest {
             repos.push(r.as_str());
         }
         doc["repos"] = value(repos);
+        if self.workspace {
+            doc["workspace"] = value(true);
+        }
         let mut arr = ArrayOfTables::new();
         for m in self.modules() {
             let mut t = Table::new();
@@ -827,6 +838,7 @@ pub fn merge_tree(
             merged.add(m.clone())?;
         }
         merged.repos.extend(manifest.repos.iter().cloned());
+        merged.workspace |= manifest.workspace;
         let text = merged.render();
         if fsutil::read_optional(&path)?.as_deref() != Some(text.as_bytes()) {
             fsutil::write_atomic(&path, text.as_bytes())?;

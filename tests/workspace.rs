@@ -461,61 +461,95 @@ fn vendor_mode_in_a_workspace_writes_what_go_work_vendor_writes() {
     assert_eq!(read_files(&ours), before, "restore is exact");
 }
 
-/// Replace mode, `pack` and `mirror` lay out or bundle one module's build list. Where go builds a
-/// wider workspace they say so: replace mode warns (and go, offline in the workspace, indeed
-/// misses what the other module and go.work's replace need), `pack` and `mirror` refuse and
-/// write nothing; with GOWORK=off the module is bundled on its own.
+/// Where go builds a workspace, `pack` and `mirror` bundle the workspace's build list (go.work's
+/// replace included): on "machine B" (another path, an empty module cache) every module builds
+/// in workspace mode from the unpacked tree and from the mirror. Replace mode, which lays out
+/// one module's build list, warns, and go proves the warning right.
 #[test]
-fn one_module_commands_in_a_workspace_say_so() {
+fn a_workspace_is_packed_and_mirrored_whole() {
     let Some(h) = Harness::new() else { return };
     let ws = workspace(&h);
-    let work = ws.join("go.work").display().to_string();
+    let work = work_env(&ws);
 
-    let bundle = h.fresh_dir("bundles").join("app.zip");
+    let bundle = h.fresh_dir("bundles").join("ws.zip");
     let bundle_arg = bundle.to_string_lossy().into_owned();
     let out = gomodoff_in(&h, &ws, &ws.join("app"), &["pack", "-o", &bundle_arg]);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "pack in a workspace: {}",
-        stderr(&out)
-    );
-    assert!(
-        stderr(&out).contains(&format!("go builds the workspace `{work}`")),
-        "{}",
-        stderr(&out)
-    );
-    assert!(
-        stderr(&out).contains("GOWORK=off gomodoff pack --sync"),
-        "{}",
-        stderr(&out)
-    );
-    assert!(!bundle.exists(), "nothing written");
-    let tree = h.fresh_dir("mirror-tree");
-    let tree_arg = tree.to_string_lossy().into_owned();
-    let out = gomodoff_in(&h, &ws, &ws.join("lib"), &["mirror", &tree_arg]);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "mirror in a workspace: {}",
-        stderr(&out)
-    );
-    assert!(
-        stderr(&out).contains("go builds the workspace"),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(fs::read_dir(&tree).unwrap().count(), 0, "nothing written");
-
-    // With GOWORK=off, lib is a module on its own and is bundled.
-    let out = h
-        .gomodoff_command(&ws.join("lib"))
-        .env("GOWORK", "off")
-        .args(["pack", "-o", &bundle_arg])
+    assert_success(&out, "pack in a workspace");
+    // `--download` into an empty module cache asks go (in workspace mode) for what it lacks and
+    // packs the same bundle, byte for byte.
+    let downloaded = bundle.with_file_name("downloaded.zip");
+    let empty = h.fresh_dir("empty-cache");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gomodoff"))
+        .current_dir(ws.join("lib"))
+        .env_clear()
+        .envs(h.env())
+        .env("GOWORK", &work)
+        .arg("--modcache")
+        .arg(&empty)
+        .args(["pack", "--download", "-o", &downloaded.to_string_lossy()])
         .output()
         .unwrap();
-    assert_success(&out, "pack with GOWORK=off");
-    assert!(bundle.is_file());
+    assert_success(&out, "pack --download in a workspace");
+    assert!(
+        empty
+            .join("cache/download/example.com/forks/multi/@v/v1.2.1.zip")
+            .is_file(),
+        "go downloaded go.work's replacement into the empty cache"
+    );
+    assert!(
+        fs::read(&downloaded).unwrap() == fs::read(&bundle).unwrap(),
+        "pack --download gave another bundle"
+    );
+    let mirror = h.fresh_dir("mirror-tree");
+    let mirror_arg = mirror.to_string_lossy().into_owned();
+    let out = gomodoff_in(&h, &ws, &ws, &["mirror", &mirror_arg]);
+    assert_success(&out, "mirror from the workspace directory");
+
+    let tree = h.fresh_dir("unpacked");
+    let tree_arg = tree.to_string_lossy().into_owned();
+    let out = gomodoff_in(
+        &h,
+        &ws,
+        h.root(),
+        &["unpack", &bundle_arg, "--to", &tree_arg],
+    );
+    assert_success(&out, "unpack --to");
+    // The environment unpack prints, which leaves GOWORK alone for a workspace's bundle.
+    let printed: Vec<(String, String)> = stdout(&out)
+        .lines()
+        .filter_map(|l| l.strip_prefix("export "))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
+        .collect();
+    assert!(
+        printed.iter().any(|(k, _)| k == "GOPROXY"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        !printed.iter().any(|(k, _)| k == "GOWORK"),
+        "{}",
+        stdout(&out)
+    );
+    let b = copy_of(&h, &ws, "machine-b");
+    let b_work = work_env(&b);
+    for proxy in [&tree, &mirror] {
+        let goproxy = format!("file://{}", proxy.display());
+        for module in ["app", "lib"] {
+            let mut env: Vec<(&str, &str)> = printed
+                .iter()
+                .filter(|(k, _)| k != "GOFLAGS")
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            env.extend([
+                ("GOPROXY", goproxy.as_str()),
+                ("GOWORK", b_work.as_str()),
+                ("GOFLAGS", "-mod=readonly -modcacherw"),
+            ]);
+            let built = h.go_offline_with_env(&b.join(module), &["build", "./..."], &env);
+            assert_success(&built, &format!("go build in {module} from {goproxy}"));
+        }
+    }
 
     // Replace mode warns, and go proves the warning right: its replace directive for the module
     // lib replaces with a workspace directory makes go refuse the workspace.

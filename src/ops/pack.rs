@@ -110,26 +110,37 @@ pub fn pack(ctx: &mut Context, opts: &PackOptions) -> Result<Outcome> {
 }
 
 /// The repositories a command works on: the one it runs in, then `more` (relative to it).
-/// A directory where go builds a wider workspace (see [`repo::wider_workspace`]) is refused.
+/// Where go builds a wider workspace (see [`repo::wider_workspace`]), the workspace: its build
+/// list is what go needs there.
 pub fn open_repos(ctx: &Context, more: &[PathBuf]) -> Result<Vec<Repo>> {
-    let refuse_workspace = |dir: &Path| -> Result<()> {
-        if let Some(work) = repo::wider_workspace(dir) {
-            bail!(
-                "go builds the workspace `{}` in `{}`, and gomodoff bundles one module's build list: a workspace is not bundled yet\nhint: bundle each module on its own with `GOWORK=off gomodoff pack --sync DIR` (one --sync per other module; go.work replace directives are then not covered), or vendor the whole workspace with `gomodoff vendor --mode vendor`",
-                work.display(),
-                dir.display()
-            );
+    let open = |dir: &Path| -> Result<Repo> {
+        match repo::wider_workspace(dir) {
+            Some(work) => Repo::open_workspace(&work),
+            None => Repo::open(dir),
         }
-        Ok(())
     };
-    refuse_workspace(&ctx.dir)?;
-    let mut repos = vec![Repo::open(&ctx.dir)?];
+    let mut repos = vec![open(&ctx.dir)?];
     for dir in more {
         let dir = absolute(&ctx.dir, dir);
-        refuse_workspace(&dir)?;
-        repos.push(Repo::open(&dir).with_context(|| format!("--sync `{}`", dir.display()))?);
+        repos.push(open(&dir).with_context(|| format!("--sync `{}`", dir.display()))?);
     }
     Ok(repos)
+}
+
+/// The module paths a repository builds: its module's, or every module of its workspace.
+fn module_paths(repo: &Repo) -> Result<Vec<String>> {
+    let gomods = match &repo.workspace {
+        Some(ws) => ws
+            .modules
+            .iter()
+            .map(|m| m.gomod())
+            .collect::<Result<Vec<_>>>()?,
+        None => vec![repo.gomod()?],
+    };
+    Ok(gomods
+        .iter()
+        .filter_map(|g| g.module_path().map(str::to_string))
+        .collect())
 }
 
 /// Everything the repositories' builds need, merged into one manifest, with each zip checked
@@ -142,10 +153,8 @@ pub fn collect(
     let mut merged: BTreeMap<ModuleVersion, Needed> = BTreeMap::new();
     let mut manifest = Manifest::new();
     for repo in repos {
-        let gomod = repo.gomod()?;
-        if let Some(path) = gomod.module_path() {
-            manifest.repos.insert(path.to_string());
-        }
+        manifest.repos.extend(module_paths(repo)?);
+        manifest.workspace |= repo.workspace.is_some();
         let needs = needed_modules(repo, src, &repo.config.exclude, ZipsFor::Consulted)
             .with_context(|| format!("in `{}`", repo.root.display()))?;
         if let Some(w) = zip_absent_warning(
@@ -278,7 +287,10 @@ fn download(ctx: &mut Context, repo: &Repo) -> Result<()> {
 
 fn run_go(ctx: &Context, repo: &Repo, args: &[&str]) -> Result<()> {
     let mut cmd = go_command();
-    cmd.args(args).current_dir(&repo.root).env("GOWORK", "off");
+    let work = repo.workspace.as_ref().map(|w| w.work_file.as_os_str());
+    cmd.args(args)
+        .current_dir(&repo.root)
+        .env("GOWORK", work.unwrap_or("off".as_ref()));
     if let Some(cache) = &ctx.modcache {
         cmd.env("GOMODCACHE", cache);
     }

@@ -104,8 +104,11 @@ pub fn unpack(ctx: &mut Context, opts: &UnpackOptions) -> Result<Outcome> {
         ("GOSUMDB", "off".into()),
         ("GOFLAGS", "-mod=readonly".into()),
         ("GOTOOLCHAIN", "local".into()),
-        ("GOWORK", "off".into()),
     ]);
+    // A workspace's bundle holds the workspace's build list: go must build in workspace mode.
+    if !manifest.workspace {
+        env.push(("GOWORK", "off".into()));
+    }
     if ctx.json {
         let v = serde_json::json!({
             "installed": root,
@@ -129,6 +132,12 @@ pub fn unpack(ctx: &mut Context, opts: &UnpackOptions) -> Result<Outcome> {
             stats.kept
         ),
     )?;
+    if manifest.workspace {
+        ctx.shell.status(
+            "Workspace",
+            "the bundle holds a workspace's build list: build in the workspace, with its go.work",
+        )?;
+    }
     ctx.shell
         .status("Env", "build offline with these variables:")?;
     for (k, v) in &env {

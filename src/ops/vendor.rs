@@ -186,10 +186,10 @@ pub fn plan_replace(
     let main = main_module(&base)?;
     let graph = load_graph(repo, &main, &gosum, src)?;
 
-    let mut needed = needs_in_graph(&main, &graph, &gosum, src, &repo.config.exclude)?;
+    let mut needed = needs_in_graph(&graph, &gosum, src, &repo.config.exclude)?;
     settle_absent_zips(
         repo,
-        &base,
+        Some(&base),
         &gosum,
         &graph,
         src,
@@ -409,17 +409,41 @@ pub fn needed_modules(
     exclude: &[String],
     zips_for: ZipsFor,
 ) -> Result<Vec<Needed>> {
-    // Only replace mode edits go.mod; in the other modes it is the user's as it stands.
-    let text = match &repo.lock {
-        Some(l) if l.mode == Mode::Replace => base_gomod_text(repo)?,
-        _ => repo.gomod_text.clone(),
-    };
-    let base = GoMod::parse("go.mod", &text)?;
     let gosum = repo.gosum()?;
-    let main = main_module(&base)?;
-    let graph = load_graph(repo, &main, &gosum, src)?;
-    let mut needs = needs_in_graph(&main, &graph, &gosum, src, exclude)?;
-    settle_absent_zips(repo, &base, &gosum, &graph, src, &mut needs, zips_for)?;
+    let (graph, base) = match &repo.workspace {
+        // A workspace (go.work): its build list, as go builds it.
+        Some(ws) => {
+            let loader = Loader {
+                repo_root: &repo.root,
+                src,
+                gosum: &gosum,
+            };
+            let graph = Graph::load_workspace(&ws.graph_input()?, &loader)
+                .map_err(|e| anyhow!(e))
+                .context("failed to load the workspace's module graph")?;
+            (graph, None)
+        }
+        None => {
+            // Only replace mode edits go.mod; in the other modes it is the user's as it stands.
+            let text = match &repo.lock {
+                Some(l) if l.mode == Mode::Replace => base_gomod_text(repo)?,
+                _ => repo.gomod_text.clone(),
+            };
+            let base = GoMod::parse("go.mod", &text)?;
+            let main = main_module(&base)?;
+            (load_graph(repo, &main, &gosum, src)?, Some(base))
+        }
+    };
+    let mut needs = needs_in_graph(&graph, &gosum, src, exclude)?;
+    settle_absent_zips(
+        repo,
+        base.as_ref(),
+        &gosum,
+        &graph,
+        src,
+        &mut needs,
+        zips_for,
+    )?;
     Ok(needs)
 }
 
@@ -431,7 +455,7 @@ pub fn needed_modules(
 /// are loaded only when some zip is missing, and never for [`ZipsFor::All`].
 fn settle_absent_zips(
     repo: &Repo,
-    gomod: &GoMod,
+    gomod: Option<&GoMod>,
     gosum: &GoSum,
     graph: &Graph,
     src: &dyn ModuleSource,
@@ -500,9 +524,9 @@ pub fn zip_absent_warning(needs: &[Needed], src: &dyn ModuleSource, all: bool) -
     ))
 }
 
-/// [`needed_modules`] for a graph already loaded (zips not looked at).
+/// [`needed_modules`] for a graph already loaded (zips not looked at); the main modules are left
+/// out.
 fn needs_in_graph(
-    main: &MainModule,
     graph: &Graph,
     gosum: &GoSum,
     src: &dyn ModuleSource,
@@ -510,9 +534,10 @@ fn needs_in_graph(
 ) -> Result<Vec<Needed>> {
     let build_list: BTreeSet<ModuleVersion> = graph.build_list().into_iter().collect();
     let loaded: BTreeSet<ModuleVersion> = graph.gomods_loaded().into_iter().collect();
+    let mains = graph.main_paths();
     let mut needs: BTreeMap<ModuleVersion, (Needed, bool)> = BTreeMap::new();
     for orig in graph.gomods_needed() {
-        if orig.path == main.path || exclude.iter().any(|p| p == &orig.path) {
+        if mains.contains(&orig.path.as_str()) || exclude.iter().any(|p| p == &orig.path) {
             continue;
         }
         let content = match graph.resolved(&orig) {

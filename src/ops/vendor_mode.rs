@@ -936,6 +936,47 @@ impl Inputs {
         }
     }
 
+    /// The inputs of the workspace `ws` (whose graph input is `input`).
+    fn workspace(
+        repo: &Repo,
+        ws: &repo::WorkspaceFiles,
+        input: &crate::graph::Workspace,
+        build_list: Vec<ModuleVersion>,
+        go_versions: HashMap<ModuleVersion, Option<String>>,
+        settings: &GoSettings,
+    ) -> Result<Inputs> {
+        let mut modules = Vec::new();
+        for (m, member) in ws.modules.iter().zip(&input.modules) {
+            let gomod = m.gomod()?;
+            modules.push(WorkModule {
+                root: m.root.clone(),
+                path: member.main.path.clone(),
+                requires: member.main.requires.clone(),
+                replaces: member.main.replaces.clone(),
+                tools: gomod.tools(),
+                ignore: gomod.ignores(),
+            });
+        }
+        Ok(Inputs {
+            main_root: repo.root.clone(),
+            main_path: String::new(),
+            main_go: ws.work.go_version().map(str::to_string),
+            explicit: input
+                .modules
+                .iter()
+                .flat_map(|m| m.main.requires.iter().cloned())
+                .collect(),
+            build_list,
+            replaces: input.replaces.clone(),
+            go_versions,
+            tools: Vec::new(),
+            ignore: Vec::new(),
+            goroot: settings.goroot.clone(),
+            cgo_enabled: settings.cgo_enabled,
+            work: Some(modules),
+        })
+    }
+
     /// What `go mod vendor` (or `go work vendor`) writes, given where module files are.
     fn tree(
         &self,
@@ -1079,36 +1120,7 @@ fn compute(
                 .context("failed to load the workspace's module graph")?;
             let build_list = graph.build_list();
             let go_versions = go_versions(repo, src, &gosum, &graph, &build_list)?;
-            let mut modules = Vec::new();
-            for (m, member) in ws.modules.iter().zip(&input.modules) {
-                let gomod = m.gomod()?;
-                modules.push(WorkModule {
-                    root: m.root.clone(),
-                    path: member.main.path.clone(),
-                    requires: member.main.requires.clone(),
-                    replaces: member.main.replaces.clone(),
-                    tools: gomod.tools(),
-                    ignore: gomod.ignores(),
-                });
-            }
-            let inputs = Inputs {
-                main_root: repo.root.clone(),
-                main_path: String::new(),
-                main_go: ws.work.go_version().map(str::to_string),
-                explicit: input
-                    .modules
-                    .iter()
-                    .flat_map(|m| m.main.requires.iter().cloned())
-                    .collect(),
-                build_list,
-                replaces: input.replaces.clone(),
-                go_versions,
-                tools: Vec::new(),
-                ignore: Vec::new(),
-                goroot: settings.goroot.clone(),
-                cgo_enabled: settings.cgo_enabled,
-                work: Some(modules),
-            };
+            let inputs = Inputs::workspace(repo, ws, &input, build_list, go_versions, settings)?;
             (graph, inputs)
         }
         None => {
@@ -1356,22 +1368,33 @@ pub struct PackageModules {
 pub fn package_modules(
     repo: &Repo,
     src: &dyn ModuleSource,
-    gomod: &GoMod,
+    gomod: Option<&GoMod>,
     gosum: &GoSum,
     graph: &Graph,
 ) -> Result<PackageModules> {
-    let main = main_module(gomod)?;
     let settings = GoSettings::read(&repo.root);
     let build_list = graph.build_list();
     // The `go` lines only annotate modules.txt: not needed here.
-    let inputs = Inputs::module(
-        repo,
-        gomod,
-        &main,
-        build_list.clone(),
-        HashMap::new(),
-        &settings,
-    );
+    let inputs = match (&repo.workspace, gomod) {
+        (Some(ws), _) => Inputs::workspace(
+            repo,
+            ws,
+            &ws.graph_input()?,
+            build_list.clone(),
+            HashMap::new(),
+            &settings,
+        )?,
+        (None, Some(gomod)) => Inputs::module(
+            repo,
+            gomod,
+            &main_module(gomod)?,
+            build_list.clone(),
+            HashMap::new(),
+            &settings,
+        ),
+        (None, None) => bail!("no go.mod to load the packages of"),
+    };
+    let main_paths: Vec<String> = graph.main_paths().into_iter().map(String::from).collect();
     let mut dirs: HashMap<ModuleVersion, PathBuf> = HashMap::new();
     let mut contents: HashMap<ModuleVersion, ModuleVersion> = HashMap::new();
     for m in &build_list {
@@ -1393,8 +1416,9 @@ pub fn package_modules(
         temp: None,
         done: HashMap::new(),
     };
+    let scans = ScanCache::in_memory();
     let tree = loop {
-        match vendoring::compute(&inputs.input(dirs.clone())) {
+        match inputs.tree(dirs.clone(), &scans) {
             Ok(tree) => break tree,
             Err(VendoringError::ModuleDirMissing { module, import }) => {
                 let root = zips.extract_provider(&contents, &module, &import)?.root;
@@ -1404,7 +1428,7 @@ pub fn package_modules(
         }
     };
     let providers: BTreeSet<ModuleVersion> = tree.packages.keys().cloned().collect();
-    let consulted = consulted(&tree, &build_list, std::slice::from_ref(&main.path))
+    let consulted = consulted(&tree, &build_list, &main_paths)
         .into_iter()
         .chain(providers.iter().cloned())
         .collect();
