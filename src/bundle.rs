@@ -1236,8 +1236,18 @@ mod tests {
             m.add(entry(p, v, z)).unwrap();
         }
         let text = m.render();
+        assert!(!text.contains("workspace"), "written only when true");
         let back = Manifest::parse("m", &text).unwrap();
         assert_eq!(back, m);
+        let mut ws = m.clone();
+        ws.workspace = true;
+        let ws_text = ws.render();
+        assert!(ws_text.contains("workspace = true"));
+        assert_eq!(Manifest::parse("m", &ws_text).unwrap(), ws);
+        let err = Manifest::parse("m", &ws_text.replace("workspace = true", "workspace = 1"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`workspace` must be true or false"), "{err}");
         let order: Vec<String> = back
             .modules()
             .iter()
