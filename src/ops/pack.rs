@@ -196,12 +196,20 @@ pub fn collect(
             }
         }
     }
+    let bar = ctx
+        .shell
+        .progress(merged.len() as u64, "modules checked against go.sum");
     let contents: Vec<ModuleContent> = merged
         .into_values()
         .collect::<Vec<_>>()
         .into_par_iter()
-        .map(|n| content(src, n))
+        .map(|n| {
+            let c = content(src, n);
+            bar.inc(1);
+            c
+        })
         .collect::<Result<_>>()?;
+    bar.finish_and_clear();
     for c in &contents {
         manifest.add(c.entry.clone())?;
     }

@@ -40,13 +40,20 @@ pub fn verify(ctx: &mut Context) -> Result<Outcome> {
     let mut findings: Vec<Finding> = if lock.mode == Mode::Vendor {
         crate::ops::vendor_mode::verify_findings(&repo, lock)?
     } else {
-        lock.modules
+        let bar = ctx
+            .shell
+            .progress(lock.modules.len() as u64, "modules hashed");
+        let found = lock
+            .modules
             .par_iter()
-            .map(|m| verify_module(&dir, m, &gosum))
-            .collect::<Result<Vec<_>>>()?
-            .into_iter()
-            .flatten()
-            .collect()
+            .map(|m| {
+                let f = verify_module(&dir, m, &gosum);
+                bar.inc(1);
+                f
+            })
+            .collect::<Result<Vec<_>>>()?;
+        bar.finish_and_clear();
+        found.into_iter().flatten().collect()
     };
     findings.sort_by(|a, b| (&a.module, &a.file).cmp(&(&b.module, &b.file)));
     let bad_modules: std::collections::BTreeSet<&str> =
