@@ -1,70 +1,23 @@
-//! The module-path and version rules that reading and editing a go.mod needs: semantic versions
-//! (parse, canonical form), the `/vN` major-version suffix of a path, import-path syntax and
-//! directory-path detection.
+//! The module-path and version rules that reading and editing a go.mod needs: canonical
+//! versions, the `/vN` major-version suffix of a path, import-path syntax and directory-path
+//! detection.
 //!
 //! They mirror golang.org/x/mod `semver` and `module` so that a go.mod accepted or rejected by the
-//! go command is accepted or rejected here with the same message. They are private to `gomod`:
-//! the crate-wide module types live in [`crate::module`].
+//! go command is accepted or rejected here with the same message. Version parsing comes from
+//! [`crate::module`]; what is here is the go.mod side: go's messages (quoted as go quotes them)
+//! and directory-path detection.
 
-/// The parts of a valid semantic version, as slices of the version text.
-struct Parsed<'a> {
-    major: &'a str,
-    short: &'static str,
-    build: &'a str,
-}
+use crate::module::{self, build, major};
 
-/// `semver.Canonical`: `v1.2` → `v1.2.0`, build metadata dropped; `""` when `v` is invalid.
-pub(crate) fn canonical(v: &str) -> String {
-    match parse(v) {
-        None => String::new(),
-        Some(p) if !p.build.is_empty() => v[..v.len() - p.build.len()].to_string(),
-        Some(p) => format!("{v}{}", p.short),
-    }
-}
-
-/// `module.CanonicalVersion`: like [`canonical`] but keeps a `+incompatible` suffix.
+/// `module.CanonicalVersion`: `v1.2` → `v1.2.0`, build metadata dropped except `+incompatible`.
 pub(crate) fn canonical_version(v: &str) -> String {
-    let mut cv = canonical(v);
-    if build(v) == "+incompatible" {
-        cv.push_str("+incompatible");
-    }
-    cv
+    module::canonical_version(v)
 }
 
-/// `semver.Major`: `v2.1.0` → `v2`; `""` when invalid.
-pub(crate) fn major(v: &str) -> &str {
-    match parse(v) {
-        Some(p) => &v[..1 + p.major.len()],
-        None => "",
-    }
-}
-
-/// `semver.Build`: `v1.0.0+meta` → `+meta`; `""` when invalid or absent.
-pub(crate) fn build(v: &str) -> &str {
-    parse(v).map_or("", |p| p.build)
-}
-
-/// `module.SplitPathVersion`: the `/vN` (or gopkg.in `.vN`) suffix of a module path, `""` when the
-/// path has none; `None` when the last element looks like a malformed major-version suffix.
+/// `module.SplitPathVersion`'s suffix: the `/vN` (or gopkg.in `.vN`) of a module path, `""` when
+/// the path has none; `None` when the last element looks like a malformed major-version suffix.
 pub(crate) fn path_major(path: &str) -> Option<&str> {
-    if path.starts_with("gopkg.in/") {
-        return gopkg_in_major(path);
-    }
-    let b = path.as_bytes();
-    let mut i = b.len();
-    let mut dot = false;
-    while i > 0 && (b[i - 1].is_ascii_digit() || b[i - 1] == b'.') {
-        dot |= b[i - 1] == b'.';
-        i -= 1;
-    }
-    if i <= 1 || i == b.len() || b[i - 1] != b'v' || b[i - 2] != b'/' {
-        return Some("");
-    }
-    let major = &path[i - 2..];
-    if dot || major.len() <= 2 || major.as_bytes()[2] == b'0' || major == "/v1" {
-        return None;
-    }
-    Some(major)
+    module::split_path_version(path).map(|(_, major)| major)
 }
 
 /// `module.CheckPathMajor`: the message of the invalid-version error when `v` does not match the
@@ -120,119 +73,6 @@ pub(crate) fn is_directory_path(ns: &str) -> bool {
         || ns.starts_with('/')
         || ns.starts_with('\\')
         || (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':')
-}
-
-fn parse(v: &str) -> Option<Parsed<'_>> {
-    let rest = v.strip_prefix('v')?;
-    let (major, rest) = parse_int(rest)?;
-    if rest.is_empty() {
-        return Some(Parsed {
-            major,
-            short: ".0.0",
-            build: "",
-        });
-    }
-    let (_minor, rest) = parse_int(rest.strip_prefix('.')?)?;
-    if rest.is_empty() {
-        return Some(Parsed {
-            major,
-            short: ".0",
-            build: "",
-        });
-    }
-    let (_patch, mut rest) = parse_int(rest.strip_prefix('.')?)?;
-    if rest.starts_with('-') {
-        (_, rest) = parse_prerelease(rest)?;
-    }
-    let mut build = "";
-    if rest.starts_with('+') {
-        (build, rest) = parse_build(rest)?;
-    }
-    if !rest.is_empty() {
-        return None;
-    }
-    Some(Parsed {
-        major,
-        short: "",
-        build,
-    })
-}
-
-fn parse_int(v: &str) -> Option<(&str, &str)> {
-    let n = v.bytes().take_while(u8::is_ascii_digit).count();
-    if n == 0 || (v.starts_with('0') && n != 1) {
-        return None;
-    }
-    Some(v.split_at(n))
-}
-
-fn is_ident_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'-'
-}
-
-fn is_bad_num(v: &str) -> bool {
-    v.len() > 1 && v.starts_with('0') && v.bytes().all(|c| c.is_ascii_digit())
-}
-
-fn parse_prerelease(v: &str) -> Option<(&str, &str)> {
-    let b = v.as_bytes();
-    let (mut i, mut start) = (1, 1);
-    while i < b.len() && b[i] != b'+' {
-        if !is_ident_char(b[i]) && b[i] != b'.' {
-            return None;
-        }
-        if b[i] == b'.' {
-            if start == i || is_bad_num(&v[start..i]) {
-                return None;
-            }
-            start = i + 1;
-        }
-        i += 1;
-    }
-    if start == i || is_bad_num(&v[start..i]) {
-        return None;
-    }
-    Some(v.split_at(i))
-}
-
-fn parse_build(v: &str) -> Option<(&str, &str)> {
-    let b = v.as_bytes();
-    let (mut i, mut start) = (1, 1);
-    while i < b.len() {
-        if !is_ident_char(b[i]) && b[i] != b'.' {
-            return None;
-        }
-        if b[i] == b'.' {
-            if start == i {
-                return None;
-            }
-            start = i + 1;
-        }
-        i += 1;
-    }
-    if start == i {
-        return None;
-    }
-    Some(v.split_at(i))
-}
-
-fn gopkg_in_major(path: &str) -> Option<&str> {
-    let b = path.as_bytes();
-    let mut i = b.len();
-    if path.ends_with("-unstable") {
-        i -= "-unstable".len();
-    }
-    while i > 0 && b[i - 1].is_ascii_digit() {
-        i -= 1;
-    }
-    if i <= 1 || b[i - 1] != b'v' || b[i - 2] != b'.' {
-        return None;
-    }
-    let major = &path[i - 2..];
-    if major.len() <= 2 || (major.as_bytes()[2] == b'0' && major != ".v0") {
-        return None;
-    }
-    Some(major)
 }
 
 const BAD_WINDOWS_NAMES: [&str; 22] = [
@@ -310,7 +150,7 @@ mod tests {
             ("v1.2.3", "v1.2.3"),
             ("v1.2.3+meta", "v1.2.3"),
             ("v1.2.3-pre.1", "v1.2.3-pre.1"),
-            ("v2.0.0+incompatible", "v2.0.0"),
+            ("v2.0.0+incompatible", "v2.0.0+incompatible"),
             ("1.2.3", ""),
             ("v01.2.3", ""),
             ("v1.2.3-01", ""),
@@ -318,12 +158,8 @@ mod tests {
             ("master", ""),
         ];
         for (v, want) in cases {
-            assert_eq!(canonical(v), want, "{v}");
+            assert_eq!(canonical_version(v), want, "{v}");
         }
-        assert_eq!(
-            canonical_version("v2.0.0+incompatible"),
-            "v2.0.0+incompatible"
-        );
     }
 
     #[test]
