@@ -29,6 +29,7 @@
 //! | [`gosum`] | go.sum lines, order and unknown lines kept | — (text in, text out) |
 //! | [`modules_txt`] | `vendor/modules.txt` read and write | — (text in, text out) |
 //! | [`module`] | module path and version types: checks, semver order, case escaping | — |
+//! | [`goquote`] | go's quoting (`strconv.Quote`) and printable characters, for go's exact messages | — |
 //! | [`fsutil`] | atomic writes, staging directories, the repository lock | any file it is given |
 //!
 //! `gomod`, `gosum`, `modules_txt`, `module`, `dirhash` and `modzip` know nothing of the commands,
@@ -39,6 +40,7 @@ pub mod cli;
 pub mod dirhash;
 pub mod fsutil;
 pub mod gomod;
+pub mod goquote;
 pub mod gosum;
 pub mod graph;
 pub mod lock;

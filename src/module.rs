@@ -12,6 +12,8 @@ use std::str::FromStr;
 
 use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 
+use crate::goquote::{go_quote, go_quote_rune};
+
 /// A module path and version pair, both unescaped (`golang.org/x/text`, `v0.3.7`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ModuleVersion {
@@ -361,7 +363,7 @@ fn check_elem(elem: &str, kind: PathKind) -> Result<(), String> {
         return Err("empty path element".to_owned());
     }
     if elem.bytes().all(|b| b == b'.') {
-        return Err(format!("invalid path element {elem:?}"));
+        return Err(format!("invalid path element {}", go_quote(elem)));
     }
     if elem.starts_with('.') && kind == PathKind::Module {
         return Err("leading dot in path element".to_owned());
@@ -375,7 +377,7 @@ fn check_elem(elem: &str, kind: PathKind) -> Result<(), String> {
         PathKind::File => file_char_ok,
     };
     if let Some(c) = elem.chars().find(|&c| !allowed(c)) {
-        return Err(format!("invalid char {c:?}"));
+        return Err(format!("invalid char {}", go_quote_rune(c)));
     }
     let short = elem.split('.').next().unwrap_or_default();
     if BAD_WINDOWS_NAMES
@@ -383,7 +385,8 @@ fn check_elem(elem: &str, kind: PathKind) -> Result<(), String> {
         .any(|bad| bad.eq_ignore_ascii_case(short))
     {
         return Err(format!(
-            "{short:?} disallowed as path element component on Windows"
+            "{} disallowed as path element component on Windows",
+            go_quote(short)
         ));
     }
     if kind != PathKind::File

@@ -7,7 +7,7 @@
 //! go.mod): require, exclude and replace versions must be valid semantic versions matching the
 //! path's major version; retract versions are taken as written.
 
-use super::lexer::is_graphic;
+pub(crate) use crate::goquote::{go_quote, go_quote_rune, is_print};
 use super::modpath;
 
 /// The meaning of one go.mod line.
@@ -235,25 +235,6 @@ pub(crate) fn auto_quote(s: &str) -> String {
     }
 }
 
-/// `strconv.Quote`: a double-quoted go string literal for `s`.
-pub(crate) fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        push_escaped(&mut out, c, '"');
-    }
-    out.push('"');
-    out
-}
-
-/// `strconv.QuoteRune`: a single-quoted go character literal for `c` (as `%#q` prints a rune).
-pub(crate) fn go_quote_rune(c: char) -> String {
-    let mut out = String::from("'");
-    push_escaped(&mut out, c, '\'');
-    out.push('\'');
-    out
-}
-
 /// Whether a `// indirect` comment marks the line (`// indirect` or `// indirect; …`).
 pub(crate) fn is_indirect(comment: &str) -> bool {
     let text = comment.strip_prefix("//").unwrap_or(comment);
@@ -332,34 +313,6 @@ pub(crate) fn unquote(s: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
-}
-
-fn is_print(c: char) -> bool {
-    c == ' ' || is_graphic(c)
-}
-
-fn push_escaped(out: &mut String, c: char, quote: char) {
-    if c == quote || c == '\\' {
-        out.push('\\');
-        out.push(c);
-        return;
-    }
-    if is_print(c) {
-        out.push(c);
-        return;
-    }
-    match c {
-        '\u{7}' => out.push_str("\\a"),
-        '\u{8}' => out.push_str("\\b"),
-        '\u{c}' => out.push_str("\\f"),
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        '\u{b}' => out.push_str("\\v"),
-        _ if c < ' ' || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
-        _ if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
-        _ => out.push_str(&format!("\\U{:08x}", c as u32)),
-    }
 }
 
 /// `modfile.parseString`: the value of a path-like token.

@@ -9,7 +9,7 @@
 
 use nom::IResult;
 use nom::bytes::complete::{tag, take_till, take_while};
-use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
+pub(crate) use crate::goquote::is_graphic;
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,18 +183,6 @@ impl<'a> Lexer<'a> {
 /// blanks and the punctuation `( ) [ ] { } ,`.
 pub(crate) fn is_ident(c: char) -> bool {
     !matches!(c, ' ' | '(' | ')' | '[' | ']' | '{' | '}' | ',') && is_graphic(c)
-}
-
-/// Letters, marks, numbers, punctuation and symbols: go's `unicode.IsPrint` minus the space.
-pub(crate) fn is_graphic(c: char) -> bool {
-    matches!(
-        c.general_category_group(),
-        GeneralCategoryGroup::Letter
-            | GeneralCategoryGroup::Mark
-            | GeneralCategoryGroup::Number
-            | GeneralCategoryGroup::Punctuation
-            | GeneralCategoryGroup::Symbol
-    )
 }
 
 fn blanks(i: &str) -> IResult<&str, &str> {

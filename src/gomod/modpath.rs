@@ -52,9 +52,13 @@ pub(crate) fn check_path_major(v: &str, path_major: &str) -> Result<(), String> 
 
 /// `module.CheckImportPath`, returning the go command's message on failure.
 pub(crate) fn check_import_path(path: &str) -> Result<(), String> {
-    check_path(path).map_err(|e| {
+    module::check_import_path(path).map_err(|e| {
+        let reason = match e {
+            module::ModuleError::InvalidPath { reason, .. } => reason,
+            other => other.to_string(),
+        };
         format!(
-            "malformed import path {}: {e}",
+            "malformed import path {}: {reason}",
             super::directives::go_quote(path)
         )
     })
@@ -73,68 +77,6 @@ pub(crate) fn is_directory_path(ns: &str) -> bool {
         || ns.starts_with('/')
         || ns.starts_with('\\')
         || (b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':')
-}
-
-const BAD_WINDOWS_NAMES: [&str; 22] = [
-    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
-    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
-];
-
-fn check_path(path: &str) -> Result<(), String> {
-    if path.is_empty() {
-        return Err("empty string".into());
-    }
-    if path.starts_with('-') {
-        return Err("leading dash".into());
-    }
-    if path.contains("//") {
-        return Err("double slash".into());
-    }
-    if path.ends_with('/') {
-        return Err("trailing slash".into());
-    }
-    path.split('/').try_for_each(check_elem)
-}
-
-fn check_elem(elem: &str) -> Result<(), String> {
-    if elem.is_empty() {
-        return Err("empty path element".into());
-    }
-    if elem.bytes().all(|c| c == b'.') {
-        return Err(format!(
-            "invalid path element {}",
-            super::directives::go_quote(elem)
-        ));
-    }
-    if elem.ends_with('.') {
-        return Err("trailing dot in path element".into());
-    }
-    if let Some(c) = elem
-        .chars()
-        .find(|&c| !(c.is_ascii_alphanumeric() || "-._~+".contains(c)))
-    {
-        return Err(format!(
-            "invalid char {}",
-            super::directives::go_quote_rune(c)
-        ));
-    }
-    let short = elem.split('.').next().unwrap_or(elem);
-    if BAD_WINDOWS_NAMES
-        .iter()
-        .any(|bad| bad.eq_ignore_ascii_case(short))
-    {
-        return Err(format!(
-            "{} disallowed as path element component on Windows",
-            super::directives::go_quote(short)
-        ));
-    }
-    if let Some(tilde) = short.rfind('~')
-        && tilde < short.len() - 1
-        && short[tilde + 1..].bytes().all(|c| c.is_ascii_digit())
-    {
-        return Err("trailing tilde and digits in path element".into());
-    }
-    Ok(())
 }
 
 #[cfg(test)]
