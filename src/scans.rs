@@ -16,6 +16,9 @@
 //! - Directory listings are always read from disk; only `.go` file contents are skipped.
 //! - Each file starts with [`FORMAT`] and gomodoff's version, so a scanner that changes with a
 //!   new release never reads an older one's answers; a file that does not parse is ignored.
+//! - The store is trusted as far as the user's cache directory is: a forged scans file could
+//!   change which packages are vendored (and so fail a build), never what a vendored file holds:
+//!   every file vendor mode copies is re-hashed against the digests that make go.sum's `h1:`.
 //!
 //! `GOMODOFF_CACHE=off` keeps scans in memory only, for the one run.
 
