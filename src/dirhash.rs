@@ -209,6 +209,15 @@ pub fn dir_file_digests(dir: &Path) -> Result<BTreeMap<String, [u8; 32]>, HashEr
     digest_files(&list_dir_files(dir)?)
 }
 
+/// [`dir_file_digests`] for files already listed: each `/`-separated name relative to `dir`.
+pub fn named_file_digests<'a>(
+    dir: &Path,
+    names: impl Iterator<Item = &'a String>,
+) -> Result<BTreeMap<String, [u8; 32]>, HashError> {
+    let files: Vec<(String, PathBuf)> = names.map(|n| (n.clone(), dir.join(n))).collect();
+    digest_files(&files)
+}
+
 /// The SHA-256 of each of `files` (as `list_dir_files` lists them), read in parallel.
 fn digest_files(files: &[(String, PathBuf)]) -> Result<BTreeMap<String, [u8; 32]>, HashError> {
     files

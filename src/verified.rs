@@ -277,14 +277,18 @@ impl Records {
         (dirhash::hash1_prefixed(module, &digests).ok()? == want).then_some(digests)
     }
 
-    /// Records that `dir` hashed to `want` with these per-file digests. Best effort: nothing is
-    /// recorded when a file or directory changed within [`RACY_SECS`] of `now` or the directory
-    /// changed since it was hashed.
-    fn remember(&self, dir: &Path, want: &str, digests: &Digests, now: SystemTime) {
+    /// Records that `dir` hashed to `want` with these per-file digests, read after `stamps` were
+    /// taken (so a file changed in between no longer matches its recorded stamp). Best effort:
+    /// nothing is recorded when a file or directory changed within [`RACY_SECS`] of `now`.
+    fn remember(
+        &self,
+        dir: &Path,
+        want: &str,
+        digests: &Digests,
+        stamps: &Stamps,
+        now: SystemTime,
+    ) {
         let Some(path) = self.record_path(dir, want) else {
-            return;
-        };
-        let Some(stamps) = stamps(dir) else {
             return;
         };
         if stamps.files.len() != digests.len() {
@@ -404,11 +408,19 @@ fn check_dir_at(
     if let Some(digests) = records.recall(dir, module, want, used) {
         return Ok(Some(digests));
     }
-    let digests = dirhash::dir_file_digests(dir)?;
+    // Stamps first, then contents (one walk lists and stamps the files): a file written in
+    // between keeps a digest that its recorded stamp no longer vouches for.
+    let stamped = records.dir.as_ref().and_then(|_| stamps(dir));
+    let digests = match &stamped {
+        Some(s) => dirhash::named_file_digests(dir, s.files.keys())?,
+        None => dirhash::dir_file_digests(dir)?,
+    };
     if dirhash::hash1_prefixed(module, &digests)? != want {
         return Ok(None);
     }
-    records.remember(dir, want, &digests, now);
+    if let Some(s) = &stamped {
+        records.remember(dir, want, &digests, s, now);
+    }
     Ok(Some(digests))
 }
 

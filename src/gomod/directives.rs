@@ -7,8 +7,8 @@
 //! go.mod): require, exclude and replace versions must be valid semantic versions matching the
 //! path's major version; retract versions are taken as written.
 
-pub(crate) use crate::goquote::{go_quote, go_quote_rune, is_print};
 use super::modpath;
+pub(crate) use crate::goquote::{go_quote, go_quote_rune, is_print};
 
 /// The meaning of one go.mod line.
 #[derive(Debug, Clone, PartialEq, Eq)]

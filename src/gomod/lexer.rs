@@ -7,9 +7,9 @@
 //! (blanks, comment bodies, identifiers) are `nom` parsers; strings are scanned by hand because a
 //! backslash may escape any character, a newline included, exactly as in go.
 
+pub(crate) use crate::goquote::is_graphic;
 use nom::IResult;
 use nom::bytes::complete::{tag, take_till, take_while};
-pub(crate) use crate::goquote::is_graphic;
 
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
