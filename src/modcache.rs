@@ -386,7 +386,6 @@ pub struct GoEnvVars {
     pub gonosumdb: String,
     pub goprivate: String,
     pub gowork: String,
-    pub gotoolchain: String,
     pub goversion: String,
     pub goroot: String,
     pub cgo_enabled: String,
@@ -407,52 +406,35 @@ pub fn go_env() -> Option<GoEnvVars> {
 /// [`go_env`] run in `dir` with extra environment variables set.
 ///
 /// It never makes go switch toolchains (which could download one): the query runs with
-/// `GOTOOLCHAIN=local`, and `GOTOOLCHAIN` itself comes from `go env GOTOOLCHAIN`, which go
-/// always answers locally.
+/// `GOTOOLCHAIN=local`.
 pub fn go_env_in(dir: Option<&Path>, env: &[(&str, &str)]) -> Option<GoEnvVars> {
-    // Both queries run at once.
-    let start = |args: &[&str], local: bool| -> Option<std::process::Child> {
-        let mut cmd = go_command();
-        cmd.args(args)
-            .envs(env.iter().copied())
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null());
-        if local {
-            cmd.env("GOTOOLCHAIN", "local");
-        }
-        if let Some(dir) = dir {
-            cmd.current_dir(dir);
-        }
-        cmd.spawn().ok()
-    };
-    let finish = |child: std::process::Child| -> Option<Vec<u8>> {
-        let out = child.wait_with_output().ok()?;
-        out.status.success().then_some(out.stdout)
-    };
-    let toolchain = start(&["env", "GOTOOLCHAIN"], false);
-    let json = start(
-        &[
-            "env",
-            "-json",
-            "GOMODCACHE",
-            "GOPATH",
-            "GOFLAGS",
-            "GOPROXY",
-            "GONOSUMDB",
-            "GOPRIVATE",
-            "GOWORK",
-            "GOVERSION",
-            "GOROOT",
-            "CGO_ENABLED",
-        ],
-        true,
-    );
-    let json = json.and_then(finish);
-    let toolchain = toolchain.and_then(finish)?;
-    let mut vars: GoEnvVars = serde_json::from_slice(&json?).ok()?;
-    vars.gotoolchain = String::from_utf8_lossy(&toolchain).trim().to_string();
-    Some(vars)
+    let mut cmd = go_command();
+    cmd.args([
+        "env",
+        "-json",
+        "GOMODCACHE",
+        "GOPATH",
+        "GOFLAGS",
+        "GOPROXY",
+        "GONOSUMDB",
+        "GOPRIVATE",
+        "GOWORK",
+        "GOVERSION",
+        "GOROOT",
+        "CGO_ENABLED",
+    ])
+    .envs(env.iter().copied())
+    .env("GOTOOLCHAIN", "local")
+    .stdin(std::process::Stdio::null())
+    .stderr(std::process::Stdio::null());
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
+    let out = cmd.output().ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    serde_json::from_slice(&out.stdout).ok()
 }
 
 fn module_name(mv: &ModuleVersion) -> String {

@@ -132,8 +132,12 @@ fn go_env_locates_the_module_cache() {
     assert_eq!(vars.goproxy, h.proxy_url());
     assert_eq!(vars.goflags, "-modcacherw");
     assert!(vars.goversion.starts_with("go1."), "{vars:?}");
-    // Queried with GOTOOLCHAIN=local, but reported as the user set it.
-    assert_eq!(vars.gotoolchain, "auto");
+    // GOROOT and CGO_ENABLED (vendor mode's settings) as go reports them.
+    assert_eq!(vars.goroot, h.go_ok(h.root(), &["env", "GOROOT"]).trim());
+    assert_eq!(
+        vars.cgo_enabled,
+        h.go_ok(h.root(), &["env", "CGO_ENABLED"]).trim()
+    );
 
     let cache = ModCache::locate_from(None, || Some(vars.clone()), |_| None).expect("located");
     assert_eq!(
