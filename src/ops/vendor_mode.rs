@@ -2235,7 +2235,12 @@ fn print_summary(ctx: &mut Context, computed: &Computed, planned: &VendorPlan) -
     }
     let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
     let key = |file: &str| owner(file, &paths).unwrap_or("").to_string();
-    let mut bytes = 0u64;
+    let bytes: u64 = computed
+        .files
+        .par_iter()
+        .filter_map(|(_, f)| f.module.as_ref().and(f.source.as_ref()))
+        .map(|src| fs::metadata(src).map_or(0, |m| m.len()))
+        .sum();
     for (file, f) in &computed.files {
         if f.module.is_none() {
             continue; // modules.txt: its diff is shown in full
@@ -2246,9 +2251,6 @@ fn print_summary(ctx: &mut Context, computed: &Computed, planned: &VendorPlan) -
             None => c.added += 1,
             Some(d) if *d != f.digest => c.changed += 1,
             Some(_) => {}
-        }
-        if let Some(src) = &f.source {
-            bytes += fs::metadata(src).map(|m| m.len()).unwrap_or(0);
         }
     }
     let mut foreign = Vec::new();
@@ -2404,9 +2406,10 @@ fn stage_tree(dest: &Path, computed: &Computed, bar: &indicatif::ProgressBar) ->
         .filter_map(|k| Path::new(k).parent().map(|p| dest.join(p)))
         .collect();
     fs::create_dir_all(dest).with_context(|| format!("failed to create `{}`", dest.display()))?;
-    for d in &dirs {
-        fs::create_dir_all(d).with_context(|| format!("failed to create `{}`", d.display()))?;
-    }
+    // In parallel: create_dir_all makes any parent another thread has not made yet.
+    dirs.par_iter().try_for_each(|d| {
+        fs::create_dir_all(d).with_context(|| format!("failed to create `{}`", d.display()))
+    })?;
     plan::fault_point("extract")?;
     let written: Result<Vec<u64>> = computed
         .files
