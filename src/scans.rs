@@ -18,7 +18,8 @@
 //!   new release never reads an older one's answers; a file that does not parse is ignored.
 //! - The store is trusted as far as the user's cache directory is: a forged scans file could
 //!   change which packages are vendored (and so fail a build), never what a vendored file holds:
-//!   every file vendor mode copies is re-hashed against the digests that make go.sum's `h1:`.
+//!   every file vendor mode copies is vouched for by its recorded stamp or re-hashed against the
+//!   digests that make go.sum's `h1:`.
 //!
 //! `GOMODOFF_CACHE=off` keeps scans in memory only, for the one run.
 

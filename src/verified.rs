@@ -15,9 +15,10 @@
 //! A check is full (every file's stamp compared) or limited to what the caller reads: then the
 //! stamps of every recorded directory (an entry added, removed, renamed or replaced changes its
 //! directory's times) and of the files the caller names. A caller asking for a limited check
-//! promises that it reads the content of no other file of the directory, and that it compares
-//! what it reads of those with the recorded digests (vendor mode re-hashes every file it copies,
-//! and takes the import scans of the others from [`crate::scans`], by content).
+//! promises that it reads the content of no other file of the directory, and that what it reads
+//! of those is still what was recorded (vendor mode copies a file while its stamp, taken before
+//! and after reading it, is the recorded one, and re-hashes it otherwise; it takes the import
+//! scans of the other files from [`crate::scans`], by content).
 //!
 //! Records live in `$GOMODOFF_CACHE/verified/` (default `$XDG_CACHE_HOME/gomodoff`, else
 //! `$HOME/.cache/gomodoff`); `GOMODOFF_CACHE=off` turns them off. A record that cannot be read or
@@ -44,9 +45,20 @@ const MAGIC: &str = "gomodoff-verified 2";
 /// Per-file SHA-256 keyed by `/`-separated path relative to the module root.
 pub type Digests = BTreeMap<String, [u8; 32]>;
 
-/// What identifies one file's content without reading it.
+/// A directory found to hash to go.sum's `h1:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub digests: Digests,
+    /// The stamps that vouch for those digests (a file whose stamp is still this one holds the
+    /// content of its digest); files changed too recently to tell are left out.
+    pub stamps: BTreeMap<String, Stamp>,
+}
+
+/// What identifies one file's content without reading it: size, modification and change times,
+/// inode. A file whose stamp is the one recorded with a digest (and was not racy then) holds the
+/// content of that digest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
+pub struct Stamp {
     size: u64,
     mtime_ns: i128,
     ctime_ns: i128,
@@ -54,7 +66,13 @@ struct Stamp {
 }
 
 impl Stamp {
-    fn of(meta: &fs::Metadata) -> Stamp {
+    /// The file's size, as stamped.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The stamp of a file's status.
+    pub fn of(meta: &fs::Metadata) -> Stamp {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
@@ -238,7 +256,7 @@ impl Records {
         module: &str,
         want: &str,
         used: Option<&[String]>,
-    ) -> Option<Digests> {
+    ) -> Option<Checked> {
         let record = self.read(dir, want)?;
         match used {
             None => {
@@ -268,13 +286,15 @@ impl Records {
                 }
             }
         }
-        let digests: Digests = record
-            .files
-            .into_iter()
-            .map(|(name, (digest, _))| (name, digest))
-            .collect();
+        let mut digests = Digests::new();
+        let mut stamps = BTreeMap::new();
+        for (name, (digest, stamp)) in record.files {
+            digests.insert(name.clone(), digest);
+            stamps.insert(name, stamp);
+        }
         // The record is only a shortcut: the digests must still make go.sum's hash.
-        (dirhash::hash1_prefixed(module, &digests).ok()? == want).then_some(digests)
+        (dirhash::hash1_prefixed(module, &digests).ok()? == want)
+            .then_some(Checked { digests, stamps })
     }
 
     /// Records that `dir` hashed to `want` with these per-file digests, read after `stamps` were
@@ -393,7 +413,7 @@ pub fn check_dir(
     module: &str,
     want: &str,
     used: Option<&[String]>,
-) -> Result<Option<Digests>, HashError> {
+) -> Result<Option<Checked>, HashError> {
     check_dir_at(records, dir, module, want, used, SystemTime::now())
 }
 
@@ -404,9 +424,9 @@ fn check_dir_at(
     want: &str,
     used: Option<&[String]>,
     now: SystemTime,
-) -> Result<Option<Digests>, HashError> {
-    if let Some(digests) = records.recall(dir, module, want, used) {
-        return Ok(Some(digests));
+) -> Result<Option<Checked>, HashError> {
+    if let Some(checked) = records.recall(dir, module, want, used) {
+        return Ok(Some(checked));
     }
     // Stamps first, then contents (one walk lists and stamps the files): a file written in
     // between keeps a digest that its recorded stamp no longer vouches for.
@@ -418,10 +438,19 @@ fn check_dir_at(
     if dirhash::hash1_prefixed(module, &digests)? != want {
         return Ok(None);
     }
-    if let Some(s) = &stamped {
-        records.remember(dir, want, &digests, s, now);
-    }
-    Ok(Some(digests))
+    let Some(s) = stamped else {
+        return Ok(Some(Checked {
+            digests,
+            stamps: BTreeMap::new(),
+        }));
+    };
+    records.remember(dir, want, &digests, &s, now);
+    let stamps = s
+        .files
+        .into_iter()
+        .filter(|(_, stamp)| !stamp.is_racy(now))
+        .collect();
+    Ok(Some(Checked { digests, stamps }))
 }
 
 #[cfg(test)]
@@ -462,7 +491,16 @@ mod tests {
         assert_eq!(records_in(&tmp.path().join("records")).len(), 1);
         let recalled = records.recall(&dir, m, &want, None).expect("recalled");
         assert_eq!(recalled, first);
-        assert_eq!(first, dirhash::dir_file_digests(&dir).unwrap());
+        assert_eq!(first.digests, dirhash::dir_file_digests(&dir).unwrap());
+        // Every file's stamp vouches for its digest: the ones on disk now.
+        assert_eq!(first.stamps.len(), first.digests.len());
+        for (name, stamp) in &first.stamps {
+            assert_eq!(
+                *stamp,
+                Stamp::of(&fs::metadata(dir.join(name)).unwrap()),
+                "{name}"
+            );
+        }
         // Another h1 or another directory has no record.
         assert!(records.recall(&dir, m, "h1:other", None).is_none());
         assert!(records.recall(tmp.path(), m, &want, None).is_none());
@@ -556,7 +594,7 @@ mod tests {
             .recall(&dir, m, &want, Some(&used))
             .expect("recalled");
         assert_ne!(
-            recalled["sub/s.go"],
+            recalled.digests["sub/s.go"],
             dirhash::dir_file_digests(&dir).unwrap()["sub/s.go"]
         );
         // ...while a full check, and a check that reads the file, catch it.

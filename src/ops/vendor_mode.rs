@@ -1043,6 +1043,8 @@ struct ModuleFiles {
     /// Per-file SHA-256 (path relative to `root`) of a tree checked against go.sum; `None` for a
     /// directory replacement or a cache directory not checked yet.
     digests: Option<BTreeMap<String, [u8; 32]>>,
+    /// The stamps that vouch for those digests, where known (see [`verified::Checked`]).
+    stamps: BTreeMap<String, verified::Stamp>,
     /// Where the files came from, for the lock.
     origin: String,
 }
@@ -1079,6 +1081,8 @@ struct NewFile {
     /// `None` for modules.txt.
     source: Option<PathBuf>,
     digest: [u8; 32],
+    /// The source's stamp that vouches for `digest`, when known.
+    stamp: Option<verified::Stamp>,
     /// The providing module (build-list path and version); `None` for modules.txt.
     module: Option<ModuleVersion>,
 }
@@ -1157,6 +1161,7 @@ fn compute(
                         origin: format!("directory `{written}`"),
                         content: Content::Dir(written),
                         digests: None,
+                        stamps: BTreeMap::new(),
                     },
                 );
             }
@@ -1170,6 +1175,7 @@ fn compute(
                             origin: src.describe(),
                             content: Content::Module(c),
                             digests: None,
+                            stamps: BTreeMap::new(),
                         },
                     );
                 }
@@ -1261,14 +1267,14 @@ fn compute(
         let start = std::time::Instant::now();
         let records = verified::Records::from_env();
         // What the result read of each module's files beyond their listings and the import
-        // scans taken by content: the files it copies (re-hashed when staged). A module with
+        // scans taken by content: the files it copies (checked again when staged). A module with
         // scans read from its files this run is checked in full.
         let used = match &outcome {
             Pending::Tree(tree) => used_files(tree, &modules),
             Pending::Failed(_) => HashMap::new(),
         };
         let bar = shell.progress(suspects.len() as u64, "modules checked against go.sum");
-        let checks: Vec<(ModuleVersion, Result<Option<Digests>>)> = suspects
+        let checks: Vec<(ModuleVersion, Result<Option<verified::Checked>>)> = suspects
             .par_iter()
             .map(|m| {
                 let f = &modules[m];
@@ -1290,9 +1296,10 @@ fn compute(
         let mut replaced = false;
         for (m, checked) in checks {
             match checked? {
-                Some(digests) => {
+                Some(checked) => {
                     if let Some(f) = modules.get_mut(&m) {
-                        f.digests = Some(digests);
+                        f.digests = Some(checked.digests);
+                        f.stamps = checked.stamps;
                     }
                 }
                 None => {
@@ -1627,7 +1634,7 @@ fn check_dir(
     c: &ModuleVersion,
     gosum: &GoSum,
     used: Option<&[String]>,
-) -> Result<Option<Digests>> {
+) -> Result<Option<verified::Checked>> {
     let want = gosum.zip_hash(&c.path, &c.version).ok_or_else(|| {
         anyhow!("missing go.sum entry for `{c}`\nhint: run `go mod download {}` on a connected machine so go.sum lists every module the build reads", c.path)
     })?;
@@ -1792,6 +1799,7 @@ fn extract_one(
         root: dest,
         content: Content::Module(c.clone()),
         digests: Some(digests),
+        stamps: BTreeMap::new(),
         origin: format!("zip in {}", src.describe()),
     })
 }
@@ -1811,10 +1819,12 @@ fn new_files(
         .map(|f| {
             let module = owner(&f.dest, &vendored).map(|p| by_path[p]);
             let files = module.and_then(|m| modules.get(m));
+            let mut stamp = None;
             let known = files.and_then(|mf| {
                 let digests = mf.digests.as_ref()?;
                 let rel = f.source.strip_prefix(&mf.root).ok()?;
                 let rel = rel.to_string_lossy().replace('\\', "/");
+                stamp = mf.stamps.get(&rel).copied();
                 Some(digests.get(&rel).copied().ok_or_else(|| {
                     anyhow!(
                         "`{}` is not a file of the checked module `{}`",
@@ -1835,6 +1845,7 @@ fn new_files(
                 NewFile {
                     source: Some(f.source.clone()),
                     digest,
+                    stamp,
                     module: module.cloned(),
                 },
             ))
@@ -1846,6 +1857,7 @@ fn new_files(
         NewFile {
             source: None,
             digest: Sha256::digest(tree.modules_txt.as_bytes()).into(),
+            stamp: None,
             module: None,
         },
     );
@@ -2416,16 +2428,29 @@ fn stage_tree(dest: &Path, computed: &Computed, bar: &indicatif::ProgressBar) ->
         .par_iter()
         .map(|(name, f)| {
             let to = dest.join(name);
+            let changed = || {
+                anyhow!(
+                    "`{}` changed while it was being vendored (its content is no longer the one checked against go.sum); run again",
+                    f.source.as_deref().unwrap_or(Path::new(name)).display()
+                )
+            };
+            // A source whose stamp still vouches for its digest, before and after, is copied
+            // without reading it into memory; any other is read and hashed.
+            if let (Some(src), Some(stamp)) = (&f.source, f.stamp)
+                && let Some(n) = copy_stamped(src, &to, stamp).map_err(|e| {
+                    anyhow!(e).context(format!("failed to copy `{}` to `{}`", src.display(), to.display()))
+                })?
+            {
+                bar.inc(1);
+                return n.ok_or_else(changed);
+            }
             let bytes = match &f.source {
                 Some(src) => fsutil::read(src)?,
                 None => computed.tree.modules_txt.as_bytes().to_vec(),
             };
             let digest: [u8; 32] = Sha256::digest(&bytes).into();
             if digest != f.digest {
-                bail!(
-                    "`{}` changed while it was being vendored (its content is no longer the one checked against go.sum); run again",
-                    f.source.as_deref().unwrap_or(Path::new(name)).display()
-                );
+                return Err(changed());
             }
             fs::write(&to, &bytes).with_context(|| format!("failed to write `{}`", to.display()))?;
             bar.inc(1);
@@ -2433,6 +2458,27 @@ fn stage_tree(dest: &Path, computed: &Computed, bar: &indicatif::ProgressBar) ->
         })
         .collect();
     Ok(written?.into_iter().sum())
+}
+
+/// Copies `from` to `to` when `from`'s stamp is `stamp`: `Ok(None)` when it is not (nothing
+/// written; the caller reads and hashes instead), `Ok(Some(None))` when the stamp changed during
+/// the copy, else the bytes copied.
+fn copy_stamped(
+    from: &Path,
+    to: &Path,
+    stamp: verified::Stamp,
+) -> std::io::Result<Option<Option<u64>>> {
+    let mut src = fs::File::open(from)?;
+    if verified::Stamp::of(&src.metadata()?) != stamp {
+        return Ok(None);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(stamp.size()).unwrap_or(0));
+    std::io::Read::read_to_end(&mut src, &mut bytes)?;
+    if verified::Stamp::of(&src.metadata()?) != stamp {
+        return Ok(Some(None));
+    }
+    fs::write(to, &bytes)?;
+    Ok(Some(Some(bytes.len() as u64)))
 }
 
 /// A copy of the tree `from` at `to` (which must not exist): files hard-linked where the link
@@ -2674,6 +2720,24 @@ mod tests {
     }
 
     #[test]
+    fn a_file_is_copied_unread_only_while_its_stamp_vouches_for_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let from = tmp.path().join("from.go");
+        fs::write(&from, "package a\n").unwrap();
+        let stamp = verified::Stamp::of(&fs::metadata(&from).unwrap());
+        let to = tmp.path().join("to.go");
+        assert_eq!(copy_stamped(&from, &to, stamp).unwrap(), Some(Some(10)));
+        assert_eq!(fs::read(&to).unwrap(), b"package a\n");
+        // Replaced (same size, another inode): the stamp no longer vouches; nothing is written.
+        let new = tmp.path().join("new.go");
+        fs::write(&new, "package b\n").unwrap();
+        fs::rename(&new, &from).unwrap();
+        let other = tmp.path().join("other.go");
+        assert_eq!(copy_stamped(&from, &other, stamp).unwrap(), None);
+        assert!(!other.exists());
+    }
+
+    #[test]
     fn listing_round_trips_and_names_bad_lines() {
         let mut files = BTreeMap::new();
         for (name, byte) in [("a.com/x/f.go", 1u8), ("modules.txt", 2)] {
@@ -2682,6 +2746,7 @@ mod tests {
                 NewFile {
                     source: None,
                     digest: [byte; 32],
+                    stamp: None,
                     module: None,
                 },
             );
