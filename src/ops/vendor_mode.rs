@@ -1286,7 +1286,17 @@ fn compute(
                     .filter(|h1| !scans.made_scans(h1))
                     .and_then(|_| used.get(m))
                     .map(Vec::as_slice);
-                let checked = check_dir(&records, &f.root, c, &gosum, limited);
+                let checked = check_dir(&records, &f.root, c, &gosum, limited).map(|c| {
+                    c.map(|mut c| {
+                        // Only the stamps of the files staging copies are kept.
+                        let copied: HashSet<&str> = used
+                            .get(m)
+                            .map(|u| u.iter().map(String::as_str).collect())
+                            .unwrap_or_default();
+                        c.stamps.retain(|name, _| copied.contains(name.as_str()));
+                        c
+                    })
+                });
                 bar.inc(1);
                 (m.clone(), checked)
             })
