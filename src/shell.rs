@@ -20,6 +20,7 @@ pub struct Shell {
     interactive: bool,
     /// stderr is a terminal: progress bars may be drawn there.
     progress: bool,
+    sink: io::Sink,
 }
 
 impl Shell {
@@ -40,6 +41,7 @@ impl Shell {
             color,
             interactive: stdout_tty && io::stdin().is_terminal(),
             progress: io::stderr().is_terminal(),
+            sink: io::sink(),
         }
     }
 
@@ -52,6 +54,7 @@ impl Shell {
             color: false,
             interactive: false,
             progress: false,
+            sink: io::sink(),
         }
     }
 
@@ -61,6 +64,16 @@ impl Shell {
 
     pub fn err(&mut self) -> &mut dyn Write {
         &mut *self.err
+    }
+
+    /// Where a preview of changes (diffs, per-module summaries) goes: [`Shell::out`], or nowhere
+    /// when quiet (`-q` prints only errors).
+    pub fn preview(&mut self) -> &mut dyn Write {
+        if self.verbosity == Verbosity::Quiet {
+            &mut self.sink
+        } else {
+            &mut *self.out
+        }
     }
 
     pub fn verbosity(&self) -> Verbosity {
@@ -143,5 +156,34 @@ mod tests {
             Verbosity::Verbose,
         );
         assert!(shell.progress(10, "things").is_hidden());
+    }
+
+    /// A writer whose bytes the test can read after the shell took it.
+    #[derive(Clone, Default)]
+    struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn previews_are_quiet_with_quiet_results_are_not() {
+        for (verbosity, want) in [
+            (Verbosity::Quiet, "result\n"),
+            (Verbosity::Normal, "diff\nresult\n"),
+        ] {
+            let out = Shared::default();
+            let mut shell =
+                Shell::from_writers(Box::new(out.clone()), Box::new(Vec::new()), verbosity);
+            writeln!(shell.preview(), "diff").unwrap();
+            writeln!(shell.out(), "result").unwrap();
+            assert_eq!(String::from_utf8(out.0.borrow().clone()).unwrap(), want);
+        }
     }
 }

@@ -98,7 +98,7 @@ pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     let diff = planned.plan.render_diff(ctx.shell.color());
-    write!(ctx.shell.out(), "{diff}")?;
+    write!(ctx.shell.preview(), "{diff}")?;
     print_summary(ctx, &planned.summary, &dir)?;
     if !repo::confirm(ctx, opts.dry_run, opts.yes, "apply")? {
         return Ok(Outcome::Ok);
@@ -466,7 +466,7 @@ fn stem(mv: &ModuleVersion) -> Result<String> {
 }
 
 fn print_summary(ctx: &mut Context, s: &Summary, dir: &str) -> Result<()> {
-    let out = ctx.shell.out();
+    let out = ctx.shell.preview();
     writeln!(
         out,
         "{} modules in the GOPROXY tree `{dir}` ({} with zips, {} go.mod only, {} .info only): {} added, {} updated, {} removed, {} unchanged",

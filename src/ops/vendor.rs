@@ -985,7 +985,7 @@ fn show_and_apply(
         return Ok(Outcome::Ok);
     }
     let diff = planned.plan.render_diff(color);
-    write!(ctx.shell.out(), "{diff}")?;
+    write!(ctx.shell.preview(), "{diff}")?;
     print_summary(ctx, &planned.summary, &planned.lock.dir)?;
     if !repo::confirm(ctx, opts.dry_run, opts.yes, "apply")? {
         return Ok(Outcome::Ok);
@@ -1037,7 +1037,7 @@ fn show_and_apply(
 }
 
 fn print_summary(ctx: &mut Context, s: &Summary, dir: &str) -> Result<()> {
-    let out = ctx.shell.out();
+    let out = ctx.shell.preview();
     writeln!(
         out,
         "{} modules in `{dir}` ({} whole trees, {} go.mod only): {} added, {} updated, {} removed, {} unchanged",

@@ -2174,9 +2174,9 @@ fn show_and_apply(
     let after = computed.tree.modules_txt.as_bytes();
     if before != Some(after) {
         let diff = plan::unified_diff("vendor/modules.txt", before, Some(after), color);
-        write!(ctx.shell.out(), "{diff}")?;
+        write!(ctx.shell.preview(), "{diff}")?;
     }
-    write!(ctx.shell.out(), "{}", planned.plan.render_diff(color))?;
+    write!(ctx.shell.preview(), "{}", planned.plan.render_diff(color))?;
     print_summary(ctx, computed, &planned)?;
     if opts.report_dropped {
         report_dropped(ctx, computed)?;
@@ -2351,7 +2351,7 @@ fn print_summary(ctx: &mut Context, computed: &Computed, planned: &VendorPlan) -
             lines.push(format!("      ({gone} files; -v names them)"));
         }
     }
-    let out = ctx.shell.out();
+    let out = ctx.shell.preview();
     writeln!(
         out,
         "vendor/: {} modules, {} files, {bytes} bytes: {added} added, {updated} updated, {removed} removed, {unchanged} unchanged",
@@ -2361,6 +2361,8 @@ fn print_summary(ctx: &mut Context, computed: &Computed, planned: &VendorPlan) -
     for line in &lines {
         writeln!(out, "{line}")?;
     }
+    // Files the user may lose are named even when quiet.
+    let out = ctx.shell.out();
     let heading = if planned.backup_now {
         format!(
             "files in vendor/ that neither gomodoff nor go writes (kept in `{BACKUP_DIR}`; `gomodoff restore` brings them back):"
