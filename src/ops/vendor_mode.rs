@@ -2446,15 +2446,24 @@ fn stage_tree(dest: &Path, computed: &Computed, bar: &indicatif::ProgressBar) ->
                     f.source.as_deref().unwrap_or(Path::new(name)).display()
                 )
             };
-            // A source whose stamp still vouches for its digest, before and after, is copied
-            // without reading it into memory; any other is read and hashed.
-            if let (Some(src), Some(stamp)) = (&f.source, f.stamp)
-                && let Some(n) = copy_stamped(src, &to, stamp).map_err(|e| {
-                    anyhow!(e).context(format!("failed to copy `{}` to `{}`", src.display(), to.display()))
-                })?
-            {
-                bar.inc(1);
-                return n.ok_or_else(changed);
+            // A source whose stamp vouches for its digest before and after it is read is copied
+            // without hashing it; any other is hashed.
+            if let (Some(src), Some(stamp)) = (&f.source, f.stamp) {
+                let copied = copy_stamped(src, &to, stamp).map_err(|e| {
+                    anyhow!(e).context(format!(
+                        "failed to copy `{}` to `{}`",
+                        src.display(),
+                        to.display()
+                    ))
+                })?;
+                match copied {
+                    Stamped::Copied(n) => {
+                        bar.inc(1);
+                        return Ok(n);
+                    }
+                    Stamped::ChangedWhileRead => return Err(changed()),
+                    Stamped::Moved => {}
+                }
             }
             let bytes = match &f.source {
                 Some(src) => fsutil::read(src)?,
@@ -2472,25 +2481,30 @@ fn stage_tree(dest: &Path, computed: &Computed, bar: &indicatif::ProgressBar) ->
     Ok(written?.into_iter().sum())
 }
 
-/// Copies `from` to `to` when `from`'s stamp is `stamp`: `Ok(None)` when it is not (nothing
-/// written; the caller reads and hashes instead), `Ok(Some(None))` when the stamp changed during
-/// the copy, else the bytes copied.
-fn copy_stamped(
-    from: &Path,
-    to: &Path,
-    stamp: verified::Stamp,
-) -> std::io::Result<Option<Option<u64>>> {
+/// What [`copy_stamped`] did.
+#[derive(Debug, PartialEq, Eq)]
+enum Stamped {
+    /// The stamp held before and after the read: this many bytes were written.
+    Copied(u64),
+    /// The stamp was not the expected one: nothing written (the caller hashes instead).
+    Moved,
+    /// The stamp changed while the file was read: nothing written.
+    ChangedWhileRead,
+}
+
+/// Copies `from` to `to` while `from`'s stamp is `stamp`, taken before and after reading it.
+fn copy_stamped(from: &Path, to: &Path, stamp: verified::Stamp) -> std::io::Result<Stamped> {
     let mut src = fs::File::open(from)?;
     if verified::Stamp::of(&src.metadata()?) != stamp {
-        return Ok(None);
+        return Ok(Stamped::Moved);
     }
     let mut bytes = Vec::with_capacity(usize::try_from(stamp.size()).unwrap_or(0));
     std::io::Read::read_to_end(&mut src, &mut bytes)?;
     if verified::Stamp::of(&src.metadata()?) != stamp {
-        return Ok(Some(None));
+        return Ok(Stamped::ChangedWhileRead);
     }
     fs::write(to, &bytes)?;
-    Ok(Some(Some(bytes.len() as u64)))
+    Ok(Stamped::Copied(bytes.len() as u64))
 }
 
 /// A copy of the tree `from` at `to` (which must not exist): files hard-linked where the link
@@ -2738,14 +2752,17 @@ mod tests {
         fs::write(&from, "package a\n").unwrap();
         let stamp = verified::Stamp::of(&fs::metadata(&from).unwrap());
         let to = tmp.path().join("to.go");
-        assert_eq!(copy_stamped(&from, &to, stamp).unwrap(), Some(Some(10)));
+        assert_eq!(
+            copy_stamped(&from, &to, stamp).unwrap(),
+            Stamped::Copied(10)
+        );
         assert_eq!(fs::read(&to).unwrap(), b"package a\n");
         // Replaced (same size, another inode): the stamp no longer vouches; nothing is written.
         let new = tmp.path().join("new.go");
         fs::write(&new, "package b\n").unwrap();
         fs::rename(&new, &from).unwrap();
         let other = tmp.path().join("other.go");
-        assert_eq!(copy_stamped(&from, &other, stamp).unwrap(), None);
+        assert_eq!(copy_stamped(&from, &other, stamp).unwrap(), Stamped::Moved);
         assert!(!other.exists());
     }
 
