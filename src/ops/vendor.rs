@@ -412,17 +412,10 @@ pub fn needed_modules(
     let gosum = repo.gosum()?;
     let (graph, base) = match &repo.workspace {
         // A workspace (go.work): its build list, as go builds it.
-        Some(ws) => {
-            let loader = Loader {
-                repo_root: &repo.root,
-                src,
-                gosum: &gosum,
-            };
-            let graph = Graph::load_workspace(&ws.graph_input()?, &loader)
-                .map_err(|e| anyhow!(e))
-                .context("failed to load the workspace's module graph")?;
-            (graph, None)
-        }
+        Some(ws) => (
+            load_workspace_graph(repo, &ws.graph_input()?, &gosum, src)?,
+            None,
+        ),
         None => {
             // Only replace mode edits go.mod; in the other modes it is the user's as it stands.
             let text = match &repo.lock {
@@ -599,8 +592,25 @@ fn needs_in_graph(
     Ok(out)
 }
 
+/// The workspace's graph, every go.mod read through `src` and checked against go.sum.
+pub(crate) fn load_workspace_graph(
+    repo: &Repo,
+    input: &graph::Workspace,
+    gosum: &GoSum,
+    src: &dyn ModuleSource,
+) -> Result<Graph> {
+    let loader = Loader {
+        repo_root: &repo.root,
+        src,
+        gosum,
+    };
+    Graph::load_workspace(input, &loader)
+        .map_err(|e| anyhow!(e))
+        .context("failed to load the workspace's module graph")
+}
+
 /// The main module's graph, every go.mod read through `src` and checked against go.sum.
-fn load_graph(
+pub(crate) fn load_graph(
     repo: &Repo,
     main: &MainModule,
     gosum: &GoSum,

@@ -52,7 +52,7 @@ use crate::modzip;
 use crate::ops::env;
 use crate::ops::repo::{self, Repo};
 use crate::ops::restore::RestoreOptions;
-use crate::ops::vendor::{self, Loader, STAGING_DIR, VendorOptions, main_module, verified_gomod};
+use crate::ops::vendor::{self, STAGING_DIR, VendorOptions, main_module, verified_gomod};
 use crate::ops::verify::Finding;
 use crate::ops::{Context, Outcome, source};
 use crate::plan::{self, FileChange, Plan, TreeAdd};
@@ -1111,17 +1111,10 @@ fn compute(
     let start = std::time::Instant::now();
     let previous = Previous::read(repo)?;
     let gosum = repo.gosum()?;
-    let loader = Loader {
-        repo_root: &repo.root,
-        src,
-        gosum: &gosum,
-    };
     let (graph, inputs) = match &repo.workspace {
         Some(ws) => {
             let input = ws.graph_input()?;
-            let graph = Graph::load_workspace(&input, &loader)
-                .map_err(|e| anyhow!(e))
-                .context("failed to load the workspace's module graph")?;
+            let graph = vendor::load_workspace_graph(repo, &input, &gosum, src)?;
             let build_list = graph.build_list();
             let go_versions = go_versions(repo, src, &gosum, &graph, &build_list)?;
             let inputs = Inputs::workspace(repo, ws, &input, build_list, go_versions, settings)?;
@@ -1130,9 +1123,7 @@ fn compute(
         None => {
             let gomod = repo.gomod()?;
             let main = main_module(&gomod)?;
-            let graph = Graph::load(&main, &loader)
-                .map_err(|e| anyhow!(e))
-                .context("failed to load the module graph")?;
+            let graph = vendor::load_graph(repo, &main, &gosum, src)?;
             let build_list = graph.build_list();
             let go_versions = go_versions(repo, src, &gosum, &graph, &build_list)?;
             let inputs = Inputs::module(repo, &gomod, &main, build_list, go_versions, settings);
