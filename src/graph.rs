@@ -44,6 +44,23 @@ pub struct ModSummary {
     pub requires: Vec<ModuleVersion>,
 }
 
+impl From<&crate::gomod::GoMod> for ModSummary {
+    fn from(g: &crate::gomod::GoMod) -> ModSummary {
+        ModSummary {
+            module_path: g.module_path().map(str::to_string),
+            go_version: g.go_version().map(str::to_string),
+            requires: g
+                .requires()
+                .into_iter()
+                .map(|r| ModuleVersion {
+                    path: r.path,
+                    version: r.version,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The main module's go.mod, as far as the graph is concerned.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MainModule {

@@ -129,18 +129,7 @@ impl SummaryLoader for ProxyLoader {
         };
         let text = fs::read_to_string(&file).map_err(|e| GraphError::load(target, e))?;
         let g = GoMod::parse_lax("go.mod", &text).map_err(|e| GraphError::load(target, e))?;
-        Ok(ModSummary {
-            module_path: g.module_path().map(str::to_string),
-            go_version: g.go_version().map(str::to_string),
-            requires: g
-                .requires()
-                .into_iter()
-                .map(|r| ModuleVersion {
-                    path: r.path,
-                    version: r.version,
-                })
-                .collect(),
-        })
+        Ok(ModSummary::from(&g))
     }
 }
 

@@ -751,18 +751,7 @@ impl graph::SummaryLoader for Loader<'_> {
             }
         };
         let g = GoMod::parse_lax(&name, &text).map_err(|e| graph::GraphError::load(target, e))?;
-        Ok(ModSummary {
-            module_path: g.module_path().map(str::to_string),
-            go_version: g.go_version().map(str::to_string),
-            requires: g
-                .requires()
-                .into_iter()
-                .map(|r| ModuleVersion {
-                    path: r.path,
-                    version: r.version,
-                })
-                .collect(),
-        })
+        Ok(ModSummary::from(&g))
     }
 }
 
