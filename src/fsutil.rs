@@ -34,6 +34,76 @@ pub enum FsError {
         #[source]
         source: io::Error,
     },
+    #[error(
+        "`{}` names the path `{}`, which {reason}; gomodoff only touches paths inside the repository, so it refuses (nothing was changed)\nhint: a cloned repository may carry a crafted file; check `{}` (and remove it if gomodoff did not write it)",
+        named_in.display(), path.display(), named_in.display()
+    )]
+    Untrusted {
+        named_in: PathBuf,
+        path: PathBuf,
+        reason: String,
+    },
+}
+
+/// `rel`, a path read from the repository file `named_in`, joined to the repository `root` —
+/// when it stays inside: relative, no `..`, no absolute or drive prefix, not into `.git`, and no
+/// component of it that exists now is a symbolic link (so check right before the path is used).
+/// The repository is untrusted input; every path gomodoff deletes or writes through comes here.
+pub fn inside(root: &Path, rel: &Path, named_in: &Path) -> Result<PathBuf, FsError> {
+    let refuse = |reason: String| FsError::Untrusted {
+        named_in: named_in.to_path_buf(),
+        path: rel.to_path_buf(),
+        reason,
+    };
+    check_relative(rel).map_err(|r| refuse(r.to_string()))?;
+    let mut cur = root.to_path_buf();
+    for c in rel.components() {
+        let std::path::Component::Normal(name) = c else {
+            continue;
+        };
+        cur.push(name);
+        match fs::symlink_metadata(&cur) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(refuse(format!(
+                    "goes through the symbolic link `{}`",
+                    cur.display()
+                )));
+            }
+            Ok(_) => {}
+            // The rest does not exist yet: nothing further can be a link.
+            Err(_) => break,
+        }
+    }
+    Ok(root.join(rel))
+}
+
+/// Why a path is not a plain relative path inside a repository (see [`inside`]), if it is not.
+pub fn check_relative(rel: &Path) -> Result<(), &'static str> {
+    use std::path::Component;
+    if rel.as_os_str().is_empty() {
+        return Err("is empty");
+    }
+    if rel.as_os_str().as_encoded_bytes().contains(&b'\\') {
+        return Err("contains a backslash");
+    }
+    let mut normal = 0;
+    for c in rel.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => return Err("is absolute"),
+            Component::ParentDir => return Err("contains `..`"),
+            Component::CurDir => {}
+            Component::Normal(name) => {
+                if name == ".git" {
+                    return Err("goes into `.git`");
+                }
+                normal += 1;
+            }
+        }
+    }
+    if normal == 0 {
+        return Err("is the repository root");
+    }
+    Ok(())
 }
 
 /// Write `contents` to `path` atomically: a temporary file in the same directory is written,
@@ -243,6 +313,47 @@ mod tests {
         assert!(!path.exists(), "the lock file is removed on release");
         let again = RepoLock::acquire(dir.path()).unwrap();
         assert!(again.path().exists());
+    }
+
+    #[test]
+    fn inside_refuses_escaping_and_symlinked_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("a/b")).unwrap();
+        let named = Path::new("gomodoff.lock");
+        assert_eq!(
+            inside(root, Path::new("a/b/c"), named).unwrap(),
+            root.join("a/b/c")
+        );
+        assert!(inside(root, Path::new("./a/new/x"), named).is_ok());
+        for (bad, why) in [
+            ("/etc/passwd", "is absolute"),
+            ("a/../../x", "contains `..`"),
+            ("..", "contains `..`"),
+            ("", "is empty"),
+            (".", "is the repository root"),
+            (".git/hooks/pre-commit", "goes into `.git`"),
+            ("a\\..\\x", "contains a backslash"),
+        ] {
+            let err = inside(root, Path::new(bad), named).unwrap_err().to_string();
+            assert!(
+                err.contains(why) && err.contains("gomodoff.lock"),
+                "{bad}: {err}"
+            );
+        }
+        #[cfg(unix)]
+        {
+            let outside = tempfile::tempdir().unwrap();
+            std::os::unix::fs::symlink(outside.path(), root.join("a/link")).unwrap();
+            let err = inside(root, Path::new("a/link/x"), named)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("symbolic link"), "{err}");
+            let err = inside(root, Path::new("a/link"), named)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("symbolic link"), "{err}");
+        }
     }
 
     #[test]
