@@ -29,6 +29,15 @@ pub struct Finding {
 
 pub fn verify(ctx: &mut Context) -> Result<Outcome> {
     let repo = crate::ops::repo::open_vendored(&ctx.dir)?;
+    if crate::plan::interrupted(&repo.root) {
+        if ctx.json {
+            let v = serde_json::json!({ "ok": false, "interrupted": true, "findings": [] });
+            writeln!(ctx.shell.out(), "{}", serde_json::to_string_pretty(&v)?)?;
+        } else {
+            writeln!(ctx.shell.out(), "{}", crate::plan::INTERRUPTED)?;
+        }
+        return Ok(Outcome::Differs);
+    }
     let Some(lock) = &repo.lock else {
         bail!(
             "nothing to verify: there is no gomodoff.lock in `{}`\nhint: run `gomodoff vendor` first",
