@@ -23,7 +23,7 @@ pub enum FsError {
         source: io::Error,
     },
     #[error(
-        "another gomodoff is running in `{}` (lock `{}` is held); wait for it to finish",
+        "another gomodoff is running in `{}` (it holds a lock on `{}`); wait for it to finish",
         repo.display(),
         lock.display()
     )]
@@ -106,6 +106,9 @@ pub fn check_relative(rel: &Path) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// The name prefix of [`write_atomic`]'s temporary files.
+pub const TEMP_PREFIX: &str = ".gomodoff-tmp-";
+
 /// Write `contents` to `path` atomically: a temporary file in the same directory is written,
 /// flushed to disk and renamed over `path`, so a reader sees the old bytes or the new, never a
 /// mix. An existing file's permissions are kept.
@@ -119,7 +122,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FsError> {
         _ => Path::new("."),
     };
     let mut tmp = tempfile::Builder::new()
-        .prefix(".gomodoff-tmp-")
+        .prefix(TEMP_PREFIX)
         .tempfile_in(dir)
         .map_err(err)?;
     tmp.write_all(contents).map_err(err)?;
@@ -134,6 +137,23 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FsError> {
         }
     }
     tmp.persist(path).map_err(|e| err(e.error))?;
+    // The rename itself must survive a power cut too.
+    sync_dir(dir)
+}
+
+/// Flush a directory's entries (renames, creations, removals in it) to disk. Where directories
+/// cannot be opened or synced (not Unix), this does nothing.
+pub fn sync_dir(dir: &Path) -> Result<(), FsError> {
+    #[cfg(unix)]
+    {
+        let err = |source| FsError::Write {
+            path: dir.to_path_buf(),
+            source,
+        };
+        File::open(dir).map_err(err)?.sync_all().map_err(err)?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
     Ok(())
 }
 
@@ -157,79 +177,38 @@ pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
     }
 }
 
-/// Held while a command changes a repository; released on drop. The lock file lives in the
-/// system temp directory (named after the repository's canonical path) so that taking it writes
-/// nothing into the repository, and is removed when the lock is released.
+/// Held while a command changes a repository (or a tree it writes); released on drop, also
+/// when the process is killed. The lock is an advisory `flock` on the directory itself: nothing
+/// is written for it, nothing is left behind, and no shared writable directory (such as the
+/// system temp directory, where any local user could take or spoil a predictable lock file)
+/// is involved.
 #[derive(Debug)]
 pub struct RepoLock {
-    _file: File,
+    _dir: File,
     path: PathBuf,
 }
 
 impl RepoLock {
     pub fn acquire(repo: &Path) -> Result<RepoLock, FsError> {
-        let canonical = repo.canonicalize().unwrap_or_else(|_| repo.to_path_buf());
-        let digest = Sha256::digest(canonical.as_os_str().as_encoded_bytes());
-        let name = format!("gomodoff-{}.lock", &hex::encode(digest)[..16]);
-        let path = std::env::temp_dir().join(name);
+        let path = repo.to_path_buf();
         let lock_err = |source| FsError::Lock {
             path: path.clone(),
             source,
         };
-        // The holder removes the file when it is done, so a file we opened may have been
-        // unlinked between our open and our lock: then the lock guards nothing, and we retry on
-        // whatever file the path names now.
-        loop {
-            let file = File::options()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(&path)
-                .map_err(lock_err)?;
-            match file.try_lock() {
-                Ok(()) => {
-                    if same_file(&file, &path) {
-                        return Ok(RepoLock { _file: file, path });
-                    }
-                }
-                Err(fs::TryLockError::WouldBlock) => {
-                    return Err(FsError::Locked {
-                        repo: canonical,
-                        lock: path,
-                    });
-                }
-                Err(fs::TryLockError::Error(e)) => return Err(lock_err(e)),
-            }
+        let dir = File::open(repo).map_err(lock_err)?;
+        match dir.try_lock() {
+            Ok(()) => Ok(RepoLock { _dir: dir, path }),
+            Err(fs::TryLockError::WouldBlock) => Err(FsError::Locked {
+                repo: path.clone(),
+                lock: path,
+            }),
+            Err(fs::TryLockError::Error(e)) => Err(lock_err(e)),
         }
     }
 
+    /// The directory locked.
     pub fn path(&self) -> &Path {
         &self.path
-    }
-}
-
-impl Drop for RepoLock {
-    /// Remove the lock file while still holding the lock, so no file is left behind and a
-    /// waiting run that opened it notices (see [`RepoLock::acquire`]).
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.path);
-    }
-}
-
-/// Whether `path` still names the open `file`.
-fn same_file(file: &File, path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        match (file.metadata(), fs::metadata(path)) {
-            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
-            _ => false,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = (file, path);
-        true
     }
 }
 
@@ -251,7 +230,8 @@ pub fn make_writable(path: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        for entry in walkdir::WalkDir::new(path) {
+        // Never through a link: the path may come from an untrusted repository.
+        for entry in walkdir::WalkDir::new(path).follow_root_links(false) {
             let entry = entry.map_err(io::Error::other)?;
             if entry.path_is_symlink() {
                 continue;
@@ -308,11 +288,14 @@ mod tests {
             second.to_string().contains("another gomodoff is running"),
             "{second}"
         );
-        let path = first.path().to_path_buf();
         drop(first);
-        assert!(!path.exists(), "the lock file is removed on release");
         let again = RepoLock::acquire(dir.path()).unwrap();
-        assert!(again.path().exists());
+        assert_eq!(again.path(), dir.path());
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "locking writes nothing"
+        );
     }
 
     #[test]

@@ -18,6 +18,9 @@ use crate::fsutil::{self, FsError};
 
 /// Directory of the journal, at the repository root.
 pub const JOURNAL_DIR: &str = ".gomodoff-txn";
+/// The one staging directory, at the repository root: commands build the trees a plan adds in
+/// it, and a journal may name staged directories only inside it.
+pub const STAGING_DIR: &str = ".gomodoff-staging";
 const JOURNAL_FILE: &str = "journal.toml";
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +36,11 @@ pub enum PlanError {
     },
     #[error("the journal `{}` of an interrupted run is damaged: {message}; move it away and check the repository by hand", path.display())]
     Journal { path: PathBuf, message: String },
+    #[error(
+        "`{}` changed while gomodoff was running; nothing was changed\nhint: run the command again to plan from the new contents",
+        .0.display()
+    )]
+    Changed(PathBuf),
     #[error("injected failure at step `{0}` (GOMODOFF_FAIL_AT)")]
     Injected(String),
 }
@@ -125,14 +133,15 @@ impl Plan {
                 return Err(e);
             }
         };
-        match journal.run(repo, self, fault) {
+        let done = journal.run(self, fault).and_then(|()| journal.commit());
+        match done {
             Ok(()) => {
-                journal.commit()?;
-                Ok(())
+                fault("committed")?;
+                journal.finish()
             }
             Err(e) => {
                 // Roll back; if rolling back fails too, the journal stays for the next run.
-                journal.rollback(repo)?;
+                journal.rollback()?;
                 Err(e)
             }
         }
@@ -191,52 +200,123 @@ pub fn unified_diff(
 }
 
 /// Fail at a named step when `GOMODOFF_FAIL_AT` names it, or abort the process (as a kill would)
-/// when `GOMODOFF_ABORT_AT` names it. For the fault-injection tests; a no-op otherwise.
+/// when `GOMODOFF_ABORT_AT` names it. A step is named alone (its first time) or as `step#N` (its
+/// N-th time in this process); `GOMODOFF_FAULT_TRACE=FILE` appends every `step#N` reached to
+/// FILE, so a crash harness can enumerate them. For the fault-injection tests; a no-op otherwise.
 pub fn fault_point(step: &str) -> Result<(), PlanError> {
-    if std::env::var_os("GOMODOFF_ABORT_AT").is_some_and(|v| v == step) {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static SEEN: Mutex<Option<HashMap<String, usize>>> = Mutex::new(None);
+    let abort = std::env::var("GOMODOFF_ABORT_AT").ok();
+    let fail = std::env::var("GOMODOFF_FAIL_AT").ok();
+    let trace = std::env::var_os("GOMODOFF_FAULT_TRACE");
+    if abort.is_none() && fail.is_none() && trace.is_none() {
+        return Ok(());
+    }
+    let n = {
+        let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+        let count = seen
+            .get_or_insert_with(HashMap::new)
+            .entry(step.to_string())
+            .or_insert(0);
+        *count += 1;
+        *count
+    };
+    let numbered = format!("{step}#{n}");
+    let named = |v: &Option<String>| {
+        v.as_deref()
+            .is_some_and(|v| v == numbered || (v == step && n == 1))
+    };
+    if let Some(file) = trace {
+        use std::io::Write;
+        if let Ok(mut f) = fs::OpenOptions::new().create(true).append(true).open(file) {
+            let _ = writeln!(f, "{numbered}");
+        }
+    }
+    if named(&abort) {
         std::process::abort();
     }
-    if std::env::var_os("GOMODOFF_FAIL_AT").is_some_and(|v| v == step) {
+    if named(&fail) {
         return Err(PlanError::Injected(step.to_string()));
     }
     Ok(())
 }
 
-/// Finish or roll back a transaction that an earlier run left behind. Returns whether there was
-/// one.
+/// Roll back a transaction that an earlier run left behind (or finish cleaning up one that was
+/// committed). Returns whether there was one. Every path the journal names is checked first: the
+/// journal sits in the working tree, so a cloned repository may carry a crafted one.
 pub fn recover(repo: &Path) -> Result<bool, PlanError> {
     let journal_dir = repo.join(JOURNAL_DIR);
+    let meta = match fs::symlink_metadata(&journal_dir) {
+        Ok(m) => m,
+        Err(_) => return Ok(false),
+    };
+    if !meta.is_dir() {
+        return Err(PlanError::Journal {
+            path: journal_dir,
+            message: "it is not a directory gomodoff made (a symbolic link or a file)".into(),
+        });
+    }
     let path = journal_dir.join(JOURNAL_FILE);
     let Some(bytes) = fsutil::read_optional(&path)? else {
-        if journal_dir.exists() {
-            // Killed before the journal was complete: nothing was changed yet.
-            remove_dir(&journal_dir)?;
-            return Ok(true);
-        }
-        return Ok(false);
+        // Killed before the journal was complete (nothing in the repository was changed yet),
+        // or after the commit point (the journal file is gone; what is left is trash): either
+        // way only gomodoff's own directories remain to be removed.
+        remove_dir(&journal_dir)?;
+        return Ok(true);
     };
     let journal = Journal::parse(repo, &journal_dir, &bytes)?;
     if journal.committed {
-        journal.commit()?;
+        journal.finish()?;
     } else {
-        journal.rollback(repo)?;
+        journal.rollback()?;
     }
     Ok(true)
 }
 
-/// The on-disk record of a transaction.
+/// What `status` and `verify` say of a repository with an [`interrupted`] transaction.
+pub const INTERRUPTED: &str = "interrupted: an earlier gomodoff run was stopped half-way (`.gomodoff-txn` is there), so what is laid out may be half-changed; `gomodoff vendor --yes` or `gomodoff restore --yes` rolls it back first";
+
+/// Whether a transaction an earlier run left behind is waiting to be rolled back.
+pub fn interrupted(repo: &Path) -> bool {
+    fs::symlink_metadata(repo.join(JOURNAL_DIR)).is_ok()
+}
+
+/// One file the transaction rewrites, as the journal records it.
+struct JournalFile {
+    /// Relative to the repository.
+    path: PathBuf,
+    /// `file-N` in the journal directory: the bytes before; `None` when the file was absent.
+    backup: Option<String>,
+    /// SHA-256 of what the transaction writes (`None`: it deletes the file). Rollback puts the
+    /// backup back only over these bytes, so an edit made since (by the user, or one a crafted
+    /// journal cannot know) is never overwritten.
+    after: Option<String>,
+}
+
+/// One staged directory (or file) renamed into place.
+struct JournalAdd {
+    staged: PathBuf,
+    target: PathBuf,
+    /// Device and inode of what was staged (a rename keeps them): rollback moves a target back
+    /// only when it is this very directory or file, never one someone else put there.
+    id: Option<(u64, u64)>,
+}
+
+/// The on-disk record of a transaction: `.gomodoff-txn/journal.toml` plus backups (`file-N`)
+/// and directories taken away (`trash-N`). The commit point is the removal of `journal.toml`.
 struct Journal {
     dir: PathBuf,
+    repo: PathBuf,
+    /// Only a journal written by an earlier gomodoff version can say so (it rewrote the journal
+    /// to commit); such a transaction is finished, not rolled back.
     committed: bool,
-    /// (file relative to repo, backup file name in the journal dir or None if absent before)
-    files: Vec<(PathBuf, Option<String>)>,
-    /// (staged dir, target dir) relative to repo
-    adds: Vec<(PathBuf, PathBuf)>,
+    files: Vec<JournalFile>,
+    adds: Vec<JournalAdd>,
     /// (dir relative to repo, trash name in the journal dir)
     removes: Vec<(PathBuf, String)>,
     /// The command's staging directory, relative to repo.
     staging: Option<PathBuf>,
-    repo: PathBuf,
 }
 
 impl Journal {
@@ -246,22 +326,27 @@ impl Journal {
         plan: &Plan,
         fault: &dyn Fn(&str) -> Result<(), PlanError>,
     ) -> Result<Journal, PlanError> {
-        fs::create_dir_all(dir).map_err(|source| PlanError::Io {
+        fs::create_dir(dir).map_err(|source| PlanError::Io {
             action: "create",
             path: dir.to_path_buf(),
             source,
         })?;
         let mut journal = Journal {
             dir: dir.to_path_buf(),
+            repo: repo.to_path_buf(),
             committed: false,
             files: vec![],
             adds: vec![],
             removes: vec![],
             staging: plan.staging.clone(),
-            repo: repo.to_path_buf(),
         };
         for (i, f) in plan.files.iter().enumerate() {
-            let current = fsutil::read_optional(&repo.join(&f.path))?;
+            // Compare and swap: the plan was made from `before`; under the repository lock,
+            // the file must still hold it, or someone else (go get, an editor) changed it.
+            let current = fsutil::read_optional(&journal.inside(&f.path)?)?;
+            if current != f.before {
+                return Err(PlanError::Changed(f.path.clone()));
+            }
             let backup = match current {
                 Some(bytes) => {
                     let name = format!("file-{i}");
@@ -270,12 +355,28 @@ impl Journal {
                 }
                 None => None,
             };
-            journal.files.push((f.path.clone(), backup));
+            journal.files.push(JournalFile {
+                path: f.path.clone(),
+                backup,
+                after: f.after.as_deref().map(fsutil::sha256_hex),
+            });
         }
         for a in &plan.tree_adds {
-            journal.adds.push((a.staged.clone(), a.target.clone()));
+            let staged = journal.inside(&a.staged)?;
+            journal.inside(&a.target)?;
+            let meta = fs::symlink_metadata(&staged).map_err(|source| PlanError::Io {
+                action: "read",
+                path: staged.clone(),
+                source,
+            })?;
+            journal.adds.push(JournalAdd {
+                staged: a.staged.clone(),
+                target: a.target.clone(),
+                id: dir_id(&meta),
+            });
         }
         for (i, r) in plan.tree_removes.iter().enumerate() {
+            journal.inside(r)?;
             journal.removes.push((r.clone(), format!("trash-{i}")));
         }
         fault("journal")?;
@@ -283,27 +384,38 @@ impl Journal {
         Ok(journal)
     }
 
+    /// `rel` (a path of this journal) in the repository, refused unless it stays inside it.
+    fn inside(&self, rel: &Path) -> Result<PathBuf, PlanError> {
+        Ok(fsutil::inside(
+            &self.repo,
+            rel,
+            &self.dir.join(JOURNAL_FILE),
+        )?)
+    }
+
     fn run(
         &self,
-        repo: &Path,
         plan: &Plan,
         fault: &dyn Fn(&str) -> Result<(), PlanError>,
     ) -> Result<(), PlanError> {
+        let mut touched: Vec<PathBuf> = vec![self.dir.clone()];
         for (rel, trash) in &self.removes {
-            let from = repo.join(rel);
-            if from.exists() {
+            let from = self.inside(rel)?;
+            if fs::symlink_metadata(&from).is_ok() {
                 fsutil::make_writable(&from).map_err(|source| PlanError::Io {
                     action: "make writable",
                     path: from.clone(),
                     source,
                 })?;
                 rename(&from, &self.dir.join(trash))?;
-                prune_empty_parents(repo, &from);
+                prune_empty_parents(&self.repo, &from);
+                touched.extend(from.parent().map(Path::to_path_buf));
             }
             fault("remove-tree")?;
         }
-        for (staged, target) in &self.adds {
-            let to = repo.join(target);
+        for add in &self.adds {
+            let to = self.inside(&add.target)?;
+            let staged = self.inside(&add.staged)?;
             if let Some(parent) = to.parent() {
                 fs::create_dir_all(parent).map_err(|source| PlanError::Io {
                     action: "create",
@@ -311,88 +423,148 @@ impl Journal {
                     source,
                 })?;
             }
-            rename(&repo.join(staged), &to)?;
+            fault("mkdir-tree")?;
+            rename(&staged, &to)?;
+            touched.extend(to.parent().map(Path::to_path_buf));
+            touched.extend(staged.parent().map(Path::to_path_buf));
             fault("rename-tree")?;
         }
-        for f in &plan.files {
-            let path = repo.join(&f.path);
+        // The renames must reach the disk before the files that point at them, and before
+        // the commit point.
+        touched.sort();
+        touched.dedup();
+        // (A parent that held only a tree taken away is gone: nothing to sync there.)
+        for d in touched.iter().filter(|d| d.is_dir()) {
+            fsutil::sync_dir(d)?;
+        }
+        fault("synced")?;
+        for (f, j) in plan.files.iter().zip(&self.files) {
+            let path = self.inside(&f.path)?;
             fault(&format!("write:{}", f.path.display()))?;
+            // Compare and swap again, right before the write.
+            if fsutil::read_optional(&path)? != f.before {
+                return Err(PlanError::Changed(j.path.clone()));
+            }
             match &f.after {
                 Some(bytes) => fsutil::write_atomic(&path, bytes)?,
-                None => match fs::remove_file(&path) {
-                    Err(e) if e.kind() != io::ErrorKind::NotFound => {
-                        return Err(PlanError::Io {
-                            action: "remove",
-                            path,
-                            source: e,
-                        });
-                    }
-                    _ => {}
-                },
+                None => remove_file(&path)?,
             }
         }
         fault("commit")?;
         Ok(())
     }
 
-    /// Mark the transaction done and clean up: trash and journal go.
-    fn commit(mut self) -> Result<(), PlanError> {
-        if !self.committed {
-            self.committed = true;
-            self.write()?;
-        }
+    /// The commit point: removing the journal file needs no free space and is atomic. After it
+    /// only leftovers remain ([`Journal::finish`]).
+    fn commit(&self) -> Result<(), PlanError> {
+        remove_file(&self.dir.join(JOURNAL_FILE))?;
+        Ok(fsutil::sync_dir(&self.dir)?)
+    }
+
+    /// Remove what a finished transaction leaves: staging first (the journal directory without
+    /// a journal file then still tells the next run there is cleaning up to do), then the
+    /// journal directory with its trash and backups.
+    fn finish(&self) -> Result<(), PlanError> {
         self.remove_staging()?;
+        self.remove_temporary_files()?;
         remove_dir(&self.dir)
+    }
+
+    /// Temporary files of atomic writes a killed run left beside the files it rewrites
+    /// (`.gomodoff-tmp-*`; never committed, never read).
+    fn remove_temporary_files(&self) -> Result<(), PlanError> {
+        let mut parents: Vec<PathBuf> = self
+            .files
+            .iter()
+            .filter_map(|f| self.inside(&f.path).ok()?.parent().map(Path::to_path_buf))
+            .collect();
+        parents.sort();
+        parents.dedup();
+        for dir in parents {
+            let Ok(entries) = fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let ours = e
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|n| n.starts_with(fsutil::TEMP_PREFIX));
+                if ours && e.file_type().is_ok_and(|t| t.is_file()) {
+                    remove_file(&e.path())?;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn remove_staging(&self) -> Result<(), PlanError> {
         match &self.staging {
-            Some(s) => remove_dir(&self.repo.join(s)),
+            Some(s) => remove_dir(&self.inside(s)?),
             None => Ok(()),
         }
     }
 
-    /// Undo every step, in reverse, tolerating steps that never happened.
-    fn rollback(&self, repo: &Path) -> Result<(), PlanError> {
-        for (rel, backup) in &self.files {
-            let path = repo.join(rel);
-            match backup {
-                Some(name) => {
-                    let bytes = fsutil::read(&self.dir.join(name))?;
-                    if fsutil::read_optional(&path)?.as_deref() != Some(&bytes[..]) {
-                        fsutil::write_atomic(&path, &bytes)?;
-                    }
-                }
-                None => {
-                    if let Err(e) = fs::remove_file(&path)
-                        && e.kind() != io::ErrorKind::NotFound
-                    {
-                        return Err(PlanError::Io {
-                            action: "remove",
-                            path,
-                            source: e,
-                        });
-                    }
-                }
-            }
+    /// Undo every step, in reverse, tolerating steps that never happened. Idempotent: a rollback
+    /// killed at any point and run again ends in the same state, because each undo is a rename
+    /// back to where the step took it from (never a delete), checked against what the journal
+    /// recorded, and the journal file goes only once everything is back.
+    fn rollback(&self) -> Result<(), PlanError> {
+        // Check every path before touching any.
+        for f in &self.files {
+            self.inside(&f.path)?;
         }
-        for (staged, target) in self.adds.iter().rev() {
-            let staged = repo.join(staged);
-            let target = repo.join(target);
-            // The rename happened iff the staged dir is gone and the target is there.
-            if !staged.exists() && target.exists() {
-                fsutil::remove_dir_all_if_exists(&target).map_err(|source| PlanError::Io {
-                    action: "remove",
-                    path: target.clone(),
-                    source,
-                })?;
-                prune_empty_parents(repo, &target);
+        for a in &self.adds {
+            self.inside(&a.staged)?;
+            self.inside(&a.target)?;
+        }
+        for (rel, _) in &self.removes {
+            self.inside(rel)?;
+        }
+        for f in &self.files {
+            let path = self.inside(&f.path)?;
+            let current = fsutil::read_optional(&path)?;
+            let before = match &f.backup {
+                Some(name) => Some(fsutil::read(&self.dir.join(name))?),
+                None => None,
+            };
+            let ours = current.as_deref().map(fsutil::sha256_hex) == f.after;
+            if current == before || !ours {
+                // Never written, already put back, or changed by someone else since: leave it.
+                continue;
+            }
+            match before {
+                Some(bytes) => fsutil::write_atomic(&path, &bytes)?,
+                None => remove_file(&path)?,
+            }
+            fault_point("rollback:file")?;
+        }
+        for add in self.adds.iter().rev() {
+            let staged = self.inside(&add.staged)?;
+            let target = self.inside(&add.target)?;
+            let here = fs::symlink_metadata(&target).ok();
+            let renamed = fs::symlink_metadata(&staged).is_err()
+                && here.as_ref().is_some_and(|m| dir_id(m) == add.id);
+            if renamed {
+                if let Some(parent) = staged.parent() {
+                    fs::create_dir_all(parent).map_err(|source| PlanError::Io {
+                        action: "create",
+                        path: parent.to_path_buf(),
+                        source,
+                    })?;
+                }
+                rename(&target, &staged)?;
+                fault_point("rollback:add")?;
+            }
+            if fs::symlink_metadata(&target).is_err() {
+                // Parents the forward run created for the tree (also when it was killed
+                // between creating them and the rename).
+                prune_empty_parents(&self.repo, &target);
             }
         }
         for (rel, trash) in self.removes.iter().rev() {
             let from = self.dir.join(trash);
-            if from.exists() {
-                let to = repo.join(rel);
+            if fs::symlink_metadata(&from).is_ok() {
+                let to = self.inside(rel)?;
                 if let Some(parent) = to.parent() {
                     fs::create_dir_all(parent).map_err(|source| PlanError::Io {
                         action: "create",
@@ -401,33 +573,52 @@ impl Journal {
                     })?;
                 }
                 rename(&from, &to)?;
+                fault_point("rollback:remove")?;
             }
         }
-        self.remove_staging()?;
-        remove_dir(&self.dir)
+        let mut touched: Vec<PathBuf> = vec![self.repo.clone()];
+        for f in &self.files {
+            touched.extend(self.repo.join(&f.path).parent().map(Path::to_path_buf));
+        }
+        for (rel, _) in &self.removes {
+            touched.extend(self.repo.join(rel).parent().map(Path::to_path_buf));
+        }
+        touched.sort();
+        touched.dedup();
+        for d in touched.iter().filter(|d| d.is_dir()) {
+            fsutil::sync_dir(d)?;
+        }
+        // Everything is back: from here on the journal directory is only leftovers.
+        remove_file(&self.dir.join(JOURNAL_FILE))?;
+        fault_point("rollback:unlinked")?;
+        self.finish()
     }
 
     fn write(&self) -> Result<(), PlanError> {
         let mut doc = DocumentMut::new();
-        doc["committed"] = value(self.committed);
+        doc["version"] = value(2);
         if let Some(s) = &self.staging {
             doc["staging"] = value(s.to_string_lossy().as_ref());
         }
         let mut files = ArrayOfTables::new();
-        for (path, backup) in &self.files {
+        for f in &self.files {
             let mut t = Table::new();
-            t["path"] = value(path.to_string_lossy().as_ref());
-            if let Some(b) = backup {
+            t["path"] = value(f.path.to_string_lossy().as_ref());
+            if let Some(b) = &f.backup {
                 t["backup"] = value(b);
             }
+            t["after"] = value(f.after.as_deref().unwrap_or(ABSENT));
             files.push(t);
         }
         doc["file"] = Item::ArrayOfTables(files);
         let mut adds = ArrayOfTables::new();
-        for (staged, target) in &self.adds {
+        for a in &self.adds {
             let mut t = Table::new();
-            t["staged"] = value(staged.to_string_lossy().as_ref());
-            t["target"] = value(target.to_string_lossy().as_ref());
+            t["staged"] = value(a.staged.to_string_lossy().as_ref());
+            t["target"] = value(a.target.to_string_lossy().as_ref());
+            if let Some((dev, ino)) = a.id {
+                t["id"] = value(format!("{dev}:{ino}"));
+            }
             adds.push(t);
         }
         doc["add"] = Item::ArrayOfTables(adds);
@@ -443,6 +634,9 @@ impl Journal {
         Ok(())
     }
 
+    /// Read a journal, refusing anything gomodoff would not have written: paths that leave the
+    /// repository (checked again at use), backup and trash names not of gomodoff's own form,
+    /// staged directories outside the staging directory.
     fn parse(repo: &Path, dir: &Path, bytes: &[u8]) -> Result<Journal, PlanError> {
         let damaged = |message: &str| PlanError::Journal {
             path: dir.join(JOURNAL_FILE),
@@ -455,7 +649,7 @@ impl Journal {
         let committed = doc
             .get("committed")
             .and_then(Item::as_bool)
-            .ok_or_else(|| damaged("no `committed` key"))?;
+            .unwrap_or(false);
         let tables = |key: &str| -> Vec<Table> {
             doc.get(key)
                 .and_then(Item::as_array_of_tables)
@@ -468,33 +662,111 @@ impl Journal {
                 .map(str::to_string)
                 .ok_or_else(|| damaged(&format!("an entry lacks `{key}`")))
         };
+        let path = |t: &Table, key: &str| -> Result<PathBuf, PlanError> {
+            let p = PathBuf::from(s(t, key)?);
+            fsutil::check_relative(&p)
+                .map_err(|why| damaged(&format!("`{key} = {}` {why}", p.display())))?;
+            Ok(p)
+        };
+        let own_name = |name: &str, prefix: &str, count: usize| -> Result<(), PlanError> {
+            let ok = name
+                .strip_prefix(prefix)
+                .and_then(|n| n.parse::<usize>().ok())
+                .is_some_and(|n| n < count && name == format!("{prefix}{n}"));
+            if ok {
+                Ok(())
+            } else {
+                Err(damaged(&format!(
+                    "`{name}` is not a name gomodoff gives its {prefix}N files"
+                )))
+            }
+        };
+        let staging = match doc.get("staging").and_then(Item::as_str) {
+            None => None,
+            Some(st) if st == STAGING_DIR => Some(PathBuf::from(st)),
+            Some(st) => {
+                return Err(damaged(&format!(
+                    "`staging = {st}` is not gomodoff's staging directory `{STAGING_DIR}`"
+                )));
+            }
+        };
         let mut journal = Journal {
             dir: dir.to_path_buf(),
+            repo: repo.to_path_buf(),
             committed,
             files: vec![],
             adds: vec![],
             removes: vec![],
-            staging: doc.get("staging").and_then(Item::as_str).map(PathBuf::from),
-            repo: repo.to_path_buf(),
+            staging,
         };
-        for t in tables("file") {
-            journal.files.push((
-                PathBuf::from(s(&t, "path")?),
-                t.get("backup").and_then(Item::as_str).map(str::to_string),
-            ));
+        let files = tables("file");
+        for t in &files {
+            let backup = t.get("backup").and_then(Item::as_str).map(str::to_string);
+            if let Some(b) = &backup {
+                own_name(b, "file-", files.len())?;
+            }
+            let after = match t.get("after").and_then(Item::as_str) {
+                Some(ABSENT) => None,
+                Some(h) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                    Some(h.to_string())
+                }
+                // A journal of an earlier version: without the hash, nothing proves a file is
+                // still what the transaction wrote; put the backup back as that version did.
+                None => Some(String::new()),
+                Some(_) => return Err(damaged("`after` is not a SHA-256")),
+            };
+            journal.files.push(JournalFile {
+                path: path(t, "path")?,
+                backup,
+                after,
+            });
         }
         for t in tables("add") {
-            journal.adds.push((
-                PathBuf::from(s(&t, "staged")?),
-                PathBuf::from(s(&t, "target")?),
-            ));
+            let staged = path(&t, "staged")?;
+            if !staged.starts_with(STAGING_DIR) {
+                return Err(damaged(&format!(
+                    "`staged = {}` is outside gomodoff's staging directory `{STAGING_DIR}`",
+                    staged.display()
+                )));
+            }
+            let id = match t.get("id").and_then(Item::as_str) {
+                Some(v) => Some(
+                    v.split_once(':')
+                        .and_then(|(d, i)| Some((d.parse().ok()?, i.parse().ok()?)))
+                        .ok_or_else(|| damaged("`id` is not DEVICE:INODE"))?,
+                ),
+                None => None,
+            };
+            journal.adds.push(JournalAdd {
+                staged,
+                target: path(&t, "target")?,
+                id,
+            });
         }
-        for t in tables("remove") {
-            journal
-                .removes
-                .push((PathBuf::from(s(&t, "path")?), s(&t, "trash")?));
+        let removes = tables("remove");
+        for t in &removes {
+            let trash = s(t, "trash")?;
+            own_name(&trash, "trash-", removes.len())?;
+            journal.removes.push((path(t, "path")?, trash));
         }
         Ok(journal)
+    }
+}
+
+/// The `after` value of a file the transaction deletes.
+const ABSENT: &str = "absent";
+
+/// Device and inode of a file or directory, where the platform has them.
+fn dir_id(meta: &fs::Metadata) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((meta.dev(), meta.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
     }
 }
 
@@ -504,6 +776,17 @@ fn rename(from: &Path, to: &Path) -> Result<(), PlanError> {
         path: from.to_path_buf(),
         source,
     })
+}
+
+fn remove_file(path: &Path) -> Result<(), PlanError> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(PlanError::Io {
+            action: "remove",
+            path: path.to_path_buf(),
+            source: e,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Remove the parents of `path` that are empty, up to (not including) `root`: directories a
@@ -565,8 +848,8 @@ mod tests {
     /// old one and rewrites go.mod and the lock.
     fn sample() -> (tempfile::TempDir, Plan) {
         let repo = repo_with(&[("go.mod", "module m\n"), ("tp/old/y.go", "package old")]);
-        fs::create_dir_all(repo.path().join("tp/.staging/a")).unwrap();
-        fs::write(repo.path().join("tp/.staging/a/x.go"), "package a").unwrap();
+        fs::create_dir_all(repo.path().join(".gomodoff-staging/a")).unwrap();
+        fs::write(repo.path().join(".gomodoff-staging/a/x.go"), "package a").unwrap();
         let plan = Plan {
             files: vec![
                 FileChange {
@@ -583,17 +866,17 @@ mod tests {
                 },
             ],
             tree_adds: vec![TreeAdd {
-                staged: "tp/.staging/a".into(),
+                staged: ".gomodoff-staging/a".into(),
                 target: "tp/a".into(),
             }],
             tree_removes: vec!["tp/old".into()],
-            staging: Some("tp/.staging".into()),
+            staging: Some(STAGING_DIR.into()),
         };
         (repo, plan)
     }
 
     fn without_staging(mut s: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
-        s.retain(|(p, _)| !p.starts_with("tp/.staging"));
+        s.retain(|(p, _)| !p.starts_with(STAGING_DIR));
         s
     }
 
@@ -611,7 +894,7 @@ mod tests {
         );
         assert!(repo.path().join("tp/a/x.go").exists());
         assert!(!repo.path().join("tp/old").exists());
-        assert!(!repo.path().join("tp/.staging").exists());
+        assert!(!repo.path().join(STAGING_DIR).exists());
         assert!(!repo.path().join(JOURNAL_DIR).exists());
     }
 
@@ -654,35 +937,206 @@ mod tests {
         // Half the work, then "killed": the journal stays.
         rename(&repo.path().join("tp/old"), &j.dir.join("trash-0")).unwrap();
         rename(
-            &repo.path().join("tp/.staging/a"),
+            &repo.path().join(".gomodoff-staging/a"),
             &repo.path().join("tp/a"),
         )
         .unwrap();
-        fsutil::write_atomic(&repo.path().join("go.mod"), b"half").unwrap();
+        let after = plan.files[0].after.clone().unwrap();
+        fsutil::write_atomic(&repo.path().join("go.mod"), &after).unwrap();
+        // Killed inside an atomic write: its temporary file is left too.
+        fs::write(repo.path().join(".gomodoff-tmp-XyZ123"), "half a lock").unwrap();
         drop(j);
+        assert!(interrupted(repo.path()));
         assert!(recover(repo.path()).unwrap());
         assert_eq!(snapshot(repo.path()), before);
         assert!(!recover(repo.path()).unwrap(), "nothing left to recover");
     }
 
+    /// A transaction that removes a directory and adds one at the same path (vendor mode does
+    /// this with `vendor/`), killed after every step of the forward run and then again after
+    /// every step of the rollback, ends with the user's directory back every time.
     #[test]
-    fn a_committed_but_unfinished_transaction_is_finished_by_recover() {
+    fn a_rollback_killed_at_any_point_and_run_again_loses_nothing() {
+        let setup = || {
+            let repo = repo_with(&[
+                ("go.mod", "module m\n"),
+                ("vendor/mine.txt", "the user's own"),
+                (".gomodoff-staging/vendor/modules.txt", "# gomodoff's"),
+            ]);
+            let plan = Plan {
+                files: vec![FileChange {
+                    path: "go.mod".into(),
+                    before: Some(b"module m\n".to_vec()),
+                    after: Some(b"module m\n// vendored\n".to_vec()),
+                    show_diff: true,
+                }],
+                tree_adds: vec![TreeAdd {
+                    staged: ".gomodoff-staging/vendor".into(),
+                    target: "vendor".into(),
+                }],
+                tree_removes: vec!["vendor".into()],
+                staging: Some(STAGING_DIR.into()),
+            };
+            (repo, plan)
+        };
+        let repo_path = |r: &tempfile::TempDir, p: &str| r.path().join(p);
+        // Forward steps done before the kill, then undo steps done by a rollback killed too.
+        for forward in 0..4 {
+            for undone in 0..4 {
+                let (repo, plan) = setup();
+                let before = without_staging(snapshot(repo.path()));
+                let dir = repo_path(&repo, JOURNAL_DIR);
+                let j = Journal::create(repo.path(), &dir, &plan, &|_| Ok(())).unwrap();
+                let staged = repo_path(&repo, ".gomodoff-staging/vendor");
+                let vendor = repo_path(&repo, "vendor");
+                if forward >= 1 {
+                    rename(&vendor, &dir.join("trash-0")).unwrap();
+                }
+                if forward >= 2 {
+                    rename(&staged, &vendor).unwrap();
+                }
+                if forward >= 3 {
+                    fs::write(repo_path(&repo, "go.mod"), "module m\n// vendored\n").unwrap();
+                }
+                // The rollback's undo steps, in its order, as far as it got.
+                if undone >= 1 && forward >= 3 {
+                    fs::write(repo_path(&repo, "go.mod"), "module m\n").unwrap();
+                }
+                if undone >= 2 && forward >= 2 {
+                    rename(&vendor, &staged).unwrap();
+                }
+                if undone >= 3 && forward >= 1 {
+                    rename(&dir.join("trash-0"), &vendor).unwrap();
+                }
+                drop(j);
+                assert!(recover(repo.path()).unwrap());
+                assert_eq!(
+                    snapshot(repo.path()),
+                    before,
+                    "forward {forward}, rollback killed after {undone} undo steps"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_changed_since_the_plan_is_not_overwritten() {
         let (repo, plan) = sample();
-        let mut j = Journal::create(repo.path(), &repo.path().join(JOURNAL_DIR), &plan, &|_| {
+        fs::write(repo.path().join("go.mod"), "module m\n// my edit\n").unwrap();
+        let err = plan.apply(repo.path()).unwrap_err().to_string();
+        assert!(
+            err.starts_with("`go.mod` changed while gomodoff was running"),
+            "{err}"
+        );
+        assert_eq!(
+            fs::read_to_string(repo.path().join("go.mod")).unwrap(),
+            "module m\n// my edit\n"
+        );
+        assert!(repo.path().join("tp/old/y.go").exists());
+        assert!(!repo.path().join("tp/a").exists());
+        assert!(!repo.path().join(JOURNAL_DIR).exists());
+    }
+
+    #[test]
+    fn rollback_leaves_a_file_edited_after_the_crash() {
+        let (repo, plan) = sample();
+        let j = Journal::create(repo.path(), &repo.path().join(JOURNAL_DIR), &plan, &|_| {
             Ok(())
         })
         .unwrap();
-        j.run(repo.path(), &plan, &|_| Ok(())).unwrap();
-        j.committed = true;
-        j.write().unwrap();
         drop(j);
+        fs::write(repo.path().join("go.mod"), "module m\n// edited later\n").unwrap();
+        assert!(recover(repo.path()).unwrap());
+        assert_eq!(
+            fs::read_to_string(repo.path().join("go.mod")).unwrap(),
+            "module m\n// edited later\n"
+        );
+    }
+
+    #[test]
+    fn a_crafted_journal_cannot_reach_outside_the_repository() {
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("keep"), "precious").unwrap();
+        let o = outside.path().display();
+        let cases = [
+            format!("[[file]]\npath = \"{o}/keep\"\nafter = \"absent\"\n"),
+            "[[file]]\npath = \"../keep\"\nafter = \"absent\"\n".to_string(),
+            "[[file]]\npath = \".git/hooks/pre-commit\"\nbackup = \"file-0\"\n".to_string(),
+            "[[file]]\npath = \"go.mod\"\nbackup = \"../../payload\"\n".to_string(),
+            format!("[[add]]\nstaged = \".gomodoff-staging/x\"\ntarget = \"{o}\"\n"),
+            "[[add]]\nstaged = \"src\"\ntarget = \"x\"\n".to_string(),
+            format!("[[remove]]\npath = \"{o}/new\"\ntrash = \"trash-0\"\n"),
+            "[[remove]]\npath = \"x\"\ntrash = \"/etc\"\n".to_string(),
+            "staging = \"..\"\n".to_string(),
+        ];
+        for case in &cases {
+            let repo = repo_with(&[
+                ("go.mod", "module m\n"),
+                (".gomodoff-txn/journal.toml", case),
+                (".gomodoff-txn/file-0", "payload"),
+                (".gomodoff-txn/trash-0/x", "payload"),
+            ]);
+            let err = recover(repo.path()).unwrap_err().to_string();
+            assert!(err.contains("journal.toml"), "{case}: {err}");
+            assert_eq!(
+                fs::read_to_string(outside.path().join("keep")).unwrap(),
+                "precious"
+            );
+            assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 1, "{case}");
+            assert_eq!(
+                fs::read_to_string(repo.path().join("go.mod")).unwrap(),
+                "module m\n"
+            );
+        }
+        #[cfg(unix)]
+        {
+            // A symlinked component.
+            let repo = repo_with(&[
+                ("go.mod", "module m\n"),
+                (
+                    ".gomodoff-txn/journal.toml",
+                    "[[file]]\npath = \"link/keep\"\nafter = \"absent\"\n",
+                ),
+            ]);
+            std::os::unix::fs::symlink(outside.path(), repo.path().join("link")).unwrap();
+            let err = recover(repo.path()).unwrap_err().to_string();
+            assert!(err.contains("symbolic link"), "{err}");
+            assert!(outside.path().join("keep").exists());
+
+            // A directory that is not the one gomodoff staged is never taken.
+            let repo = repo_with(&[
+                (
+                    ".gomodoff-txn/journal.toml",
+                    "[[add]]\nstaged = \".gomodoff-staging/s\"\ntarget = \"src\"\nid = \"1:2\"\n",
+                ),
+                ("src/main.go", "package main"),
+            ]);
+            assert!(recover(repo.path()).unwrap());
+            assert_eq!(
+                fs::read_to_string(repo.path().join("src/main.go")).unwrap(),
+                "package main"
+            );
+        }
+    }
+
+    #[test]
+    fn a_commit_interrupted_after_its_commit_point_is_finished_by_recover() {
+        let (repo, plan) = sample();
+        let j = Journal::create(repo.path(), &repo.path().join(JOURNAL_DIR), &plan, &|_| {
+            Ok(())
+        })
+        .unwrap();
+        j.run(&plan, &|_| Ok(())).unwrap();
+        j.commit().unwrap();
+        drop(j);
+        assert!(interrupted(repo.path()));
         assert!(recover(repo.path()).unwrap());
         assert_eq!(
             fs::read_to_string(repo.path().join("go.mod")).unwrap(),
             "module m\n\nreplace a => ./tp/a\n"
         );
         assert!(!repo.path().join(JOURNAL_DIR).exists());
-        assert!(!repo.path().join("tp/.staging").exists());
+        assert!(!repo.path().join("tp/old").exists());
     }
 
     #[test]

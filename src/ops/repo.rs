@@ -320,7 +320,7 @@ fn lock_and_repair(
         ctx.shell
             .warn("an interrupted gomodoff run was found and rolled back")?;
     }
-    if dry_run && root.join(crate::plan::JOURNAL_DIR).exists() {
+    if dry_run && crate::plan::interrupted(root) {
         bail!(
             "an interrupted gomodoff run left `{}`\nhint: run `gomodoff vendor --yes` or `gomodoff restore --yes`; they roll it back first",
             crate::plan::JOURNAL_DIR

@@ -32,7 +32,7 @@ use crate::plan::{self, FileChange, Plan, TreeAdd};
 use crate::shell::Verbosity;
 
 /// Staging directory for new trees, at the repository root (same file system as the targets).
-pub const STAGING_DIR: &str = ".gomodoff-staging";
+pub use crate::plan::STAGING_DIR;
 /// Extension of the per-module file listing beside a whole tree.
 pub const HASHES_EXT: &str = "hashes";
 
