@@ -34,7 +34,10 @@ pub enum PlanError {
         #[source]
         source: io::Error,
     },
-    #[error("the journal `{}` of an interrupted run is damaged: {message}; move it away and check the repository by hand", path.display())]
+    #[error(
+        "refusing the journal `{}` of an interrupted run: {message}; nothing was changed\nhint: gomodoff never writes such a journal: if no gomodoff run of yours was interrupted here (a cloned repository may carry a crafted one), remove `{JOURNAL_DIR}`; otherwise move it away and check the repository by hand",
+        path.display()
+    )]
     Journal { path: PathBuf, message: String },
     #[error(
         "`{}` changed while gomodoff was running; nothing was changed\nhint: run the command again to plan from the new contents",
@@ -274,6 +277,17 @@ pub fn recover(repo: &Path) -> Result<bool, PlanError> {
     Ok(true)
 }
 
+/// Read the journal an earlier run left, if any, and check it as [`recover`] would, changing
+/// nothing: for a dry run, which must not roll back but should say when a journal is refused.
+pub fn check_journal(repo: &Path) -> Result<(), PlanError> {
+    let journal_dir = repo.join(JOURNAL_DIR);
+    if let Some(bytes) = fsutil::read_optional(&journal_dir.join(JOURNAL_FILE))? {
+        let journal = Journal::parse(repo, &journal_dir, &bytes)?;
+        journal.check_paths()?;
+    }
+    Ok(())
+}
+
 /// What `status` and `verify` say of a repository with an [`interrupted`] transaction.
 pub const INTERRUPTED: &str = "interrupted: an earlier gomodoff run was stopped half-way (`.gomodoff-txn` is there), so what is laid out may be half-changed; `gomodoff vendor --yes` or `gomodoff restore --yes` rolls it back first";
 
@@ -382,6 +396,21 @@ impl Journal {
         fault("journal")?;
         journal.write()?;
         Ok(journal)
+    }
+
+    /// Every path of the journal, checked as it is used (no symbolic links on the way now).
+    fn check_paths(&self) -> Result<(), PlanError> {
+        for f in &self.files {
+            self.inside(&f.path)?;
+        }
+        for a in &self.adds {
+            self.inside(&a.staged)?;
+            self.inside(&a.target)?;
+        }
+        for (rel, _) in &self.removes {
+            self.inside(rel)?;
+        }
+        Ok(())
     }
 
     /// `rel` (a path of this journal) in the repository, refused unless it stays inside it.
@@ -509,17 +538,7 @@ impl Journal {
     /// back to where the step took it from (never a delete), checked against what the journal
     /// recorded, and the journal file goes only once everything is back.
     fn rollback(&self) -> Result<(), PlanError> {
-        // Check every path before touching any.
-        for f in &self.files {
-            self.inside(&f.path)?;
-        }
-        for a in &self.adds {
-            self.inside(&a.staged)?;
-            self.inside(&a.target)?;
-        }
-        for (rel, _) in &self.removes {
-            self.inside(rel)?;
-        }
+        self.check_paths()?;
         for f in &self.files {
             let path = self.inside(&f.path)?;
             let current = fsutil::read_optional(&path)?;
@@ -1144,7 +1163,7 @@ mod tests {
         let repo = repo_with(&[(".gomodoff-txn/journal.toml", "committed = [")]);
         let err = recover(repo.path()).unwrap_err().to_string();
         assert!(
-            err.contains("is damaged") && err.contains("move it away"),
+            err.contains("refusing the journal") && err.contains("move it away"),
             "{err}"
         );
     }

@@ -321,6 +321,7 @@ fn lock_and_repair(
             .warn("an interrupted gomodoff run was found and rolled back")?;
     }
     if dry_run && crate::plan::interrupted(root) {
+        crate::plan::check_journal(root)?;
         bail!(
             "an interrupted gomodoff run left `{}`\nhint: run `gomodoff vendor --yes` or `gomodoff restore --yes`; they roll it back first",
             crate::plan::JOURNAL_DIR
