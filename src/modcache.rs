@@ -21,6 +21,9 @@ use crate::module::{ModuleVersion, escape_path, escape_version};
 pub trait ModuleSource: Send + Sync {
     /// What the source is, for messages: "module cache `/x/pkg/mod`".
     fn describe(&self) -> String;
+    /// What kind of source it is, without its local path: what `gomodoff.lock` records as a
+    /// module's origin (the lock is committed, and must be the same on every machine).
+    fn kind(&self) -> &'static str;
     /// The versions the source lists for a module path (its `@v/list`), in the listed order.
     fn versions(&self, path: &str) -> Result<Vec<String>, SourceError>;
     /// The `.info` JSON of a module version.
@@ -195,6 +198,10 @@ impl ModuleSource for ModCache {
         self.download.describe()
     }
 
+    fn kind(&self) -> &'static str {
+        "module cache"
+    }
+
     fn versions(&self, path: &str) -> Result<Vec<String>, SourceError> {
         self.download.versions(path)
     }
@@ -292,6 +299,10 @@ impl ProxyTree {
 impl ModuleSource for ProxyTree {
     fn describe(&self) -> String {
         self.describe.clone()
+    }
+
+    fn kind(&self) -> &'static str {
+        "GOPROXY tree"
     }
 
     fn versions(&self, path: &str) -> Result<Vec<String>, SourceError> {

@@ -161,6 +161,10 @@ pub struct VendorTree {
     pub modules_txt: String,
     /// Vendored packages of each module (build-list path and version), sorted.
     pub packages: BTreeMap<ModuleVersion, Vec<String>>,
+    /// Every build-list module the import resolution looked into (go fetches each one it
+    /// tries, `importFromModules`): the providers and the other modules whose path is a prefix
+    /// of an import and that were candidates in the pass that resolved it.
+    pub consulted: BTreeSet<ModuleVersion>,
 }
 
 /// Errors that make `go mod vendor` fail, or that stop the computation.
@@ -368,9 +372,13 @@ fn compute_spec(spec: &Spec) -> Result<VendorTree, VendoringError> {
             }
         }
     }
+    let consulted = std::mem::take(&mut *ctx.consulted.lock().unwrap_or_else(|e| e.into_inner()));
     let modules_txt = doc.render();
     if modules_txt.is_empty() {
-        return Ok(VendorTree::default());
+        return Ok(VendorTree {
+            consulted,
+            ..VendorTree::default()
+        });
     }
 
     let files = ctx.vendor_files(&vendor_modules, &packages, &dirs)?;
@@ -378,6 +386,7 @@ fn compute_spec(spec: &Spec) -> Result<VendorTree, VendoringError> {
         files,
         modules_txt,
         packages,
+        consulted,
     })
 }
 
@@ -545,6 +554,8 @@ struct Context<'a> {
     work_replace: ReplaceMap<'a>,
     /// Each main module's replacements, in `mains` order.
     main_replace: Vec<ReplaceMap<'a>>,
+    /// What [`VendorTree::consulted`] reports (imports are resolved in parallel).
+    consulted: std::sync::Mutex<BTreeSet<ModuleVersion>>,
 }
 
 impl<'a> Context<'a> {
@@ -575,6 +586,7 @@ impl<'a> Context<'a> {
                 .iter()
                 .map(|m| ReplaceMap::new(m.replaces))
                 .collect(),
+            consulted: std::sync::Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -874,6 +886,10 @@ impl<'a> Context<'a> {
             let Some(&module) = self.selected.get(prefix) else {
                 return Ok(None);
             };
+            self.consulted
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(module.clone());
             let Some(root) = self.spec.module_dirs.get(module) else {
                 return Err(VendoringError::ModuleDirMissing {
                     module: module.clone(),

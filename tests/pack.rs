@@ -441,7 +441,7 @@ fn vendoring_from_a_bundle_builds_offline() {
         assert_eq!(&build_list(&stdout(&out)), online);
         assert_success(&h.go_offline(dir, &["build", "./..."]), "offline build");
         let lock = fs::read_to_string(dir.join("gomodoff.lock")).unwrap();
-        assert!(lock.contains("origin = \"bundle `"), "{lock}");
+        assert!(lock.contains("origin = \"bundle\"\n"), "{lock}");
     }
 }
 

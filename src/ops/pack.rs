@@ -29,7 +29,7 @@ use crate::module::ModuleVersion;
 use crate::modzip;
 use crate::ops::env::go_command;
 use crate::ops::repo::{self, Repo};
-use crate::ops::vendor::{Needed, ZipsFor, needed_modules, zip_absent_warning};
+use crate::ops::vendor::{Needed, ZipsFor, needed_modules};
 use crate::ops::{Context, Outcome, source};
 
 #[derive(Debug, Clone, Default)]
@@ -157,13 +157,6 @@ pub fn collect(
         manifest.workspace |= repo.workspace.is_some();
         let needs = needed_modules(repo, src, &repo.config.exclude, ZipsFor::Consulted)
             .with_context(|| format!("in `{}`", repo.root.display()))?;
-        if let Some(w) = zip_absent_warning(
-            &needs,
-            src,
-            ctx.shell.verbosity() == crate::shell::Verbosity::Verbose,
-        ) {
-            ctx.shell.warn(&w)?;
-        }
         for n in needs {
             match merged.get_mut(&n.content) {
                 None => {

@@ -27,9 +27,7 @@ use crate::modcache::ModuleSource;
 use crate::module::{self, ModuleVersion};
 use crate::ops::pack::checked_zip;
 use crate::ops::repo::{self, Repo};
-use crate::ops::vendor::{
-    Needed, STAGING_DIR, VendorOptions, ZipsFor, needed_modules, zip_absent_warning,
-};
+use crate::ops::vendor::{Needed, STAGING_DIR, VendorOptions, ZipsFor, needed_modules};
 use crate::ops::{Context, Outcome, source};
 use crate::plan::{self, FileChange, Plan, TreeAdd};
 
@@ -78,13 +76,6 @@ pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
         &repo.config.exclude,
         ZipsFor::Consulted,
     )?;
-    if let Some(w) = zip_absent_warning(
-        &needs,
-        src.as_ref(),
-        ctx.shell.verbosity() == crate::shell::Verbosity::Verbose,
-    ) {
-        ctx.shell.warn(&w)?;
-    }
     let mut planned = plan_tree(&repo, &dir, &needs, src.as_ref())?;
 
     if planned.plan.is_empty() {
@@ -245,7 +236,7 @@ fn plan_tree(
                 dir: stem(&n.content)?,
                 zip_h1: n.zip_h1.clone(),
                 gomod_h1: gomod_h1.clone(),
-                origin: src.describe(),
+                origin: src.kind().to_string(),
                 replace_path: n.content.path.clone(),
                 replace_version: Some(n.content.version.clone()),
                 displaced: None,

@@ -67,6 +67,10 @@ impl ModuleSource for BundleSource {
         self.describe.clone()
     }
 
+    fn kind(&self) -> &'static str {
+        "bundle"
+    }
+
     fn versions(&self, path: &str) -> Result<Vec<String>, SourceError> {
         self.tree.versions(path).map_err(|e| self.rename(e))
     }

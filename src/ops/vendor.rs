@@ -29,7 +29,6 @@ use crate::modzip;
 use crate::ops::repo::{self, Repo};
 use crate::ops::{Context, Outcome, source};
 use crate::plan::{self, FileChange, Plan, TreeAdd};
-use crate::shell::Verbosity;
 
 /// Staging directory for new trees, at the repository root (same file system as the targets).
 pub use crate::plan::STAGING_DIR;
@@ -97,10 +96,6 @@ pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
     }
     let src = source::open(ctx)?;
     let planned = plan_replace(&repo, opts, src.as_ref())?;
-    let verbose = ctx.shell.verbosity() == Verbosity::Verbose;
-    if let Some(w) = zip_absent_warning(&planned.zip_absent, src.as_ref(), verbose) {
-        ctx.shell.warn(&w)?;
-    }
     show_and_apply(ctx, &repo, opts, planned)
 }
 
@@ -111,9 +106,6 @@ pub struct ReplacePlan {
     pub summary: Summary,
     /// Modules to extract or write, keyed by tree name.
     work: Vec<Work>,
-    /// Modules laid out go.mod-only because the source has no zip for them (said before the
-    /// preview).
-    pub zip_absent: Vec<Needed>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -186,17 +178,8 @@ pub fn plan_replace(
     let main = main_module(&base)?;
     let graph = load_graph(repo, &main, &gosum, src)?;
 
-    let mut needed = needs_in_graph(&graph, &gosum, src, &repo.config.exclude)?;
-    settle_absent_zips(
-        repo,
-        Some(&base),
-        &gosum,
-        &graph,
-        src,
-        &mut needed,
-        ZipsFor::Providers,
-    )?;
-    let zip_absent: Vec<Needed> = needed.iter().filter(|n| n.zip_absent).cloned().collect();
+    let read = read_set(repo, Some(&base), &gosum, &graph, src, ZipsFor::Providers)?;
+    let needed = needs_in_graph(&graph, &gosum, src, &repo.config.exclude, read.as_ref())?;
     let needs = collect_needs(&main, needed);
     let mut needs: Vec<Need> = needs.into_values().collect();
     needs.sort_by(|a, b| {
@@ -238,7 +221,7 @@ pub fn plan_replace(
             dir: tree.clone(),
             zip_h1: n.zip_h1.clone(),
             gomod_h1: n.gomod_h1.clone(),
-            origin: src.describe(),
+            origin: src.kind().to_string(),
             replace_path: n.replace_path.clone(),
             replace_version: n.replace_version.clone(),
             displaced: n.displaced.clone(),
@@ -356,7 +339,6 @@ pub fn plan_replace(
         lock,
         summary,
         work,
-        zip_absent,
     })
 }
 
@@ -381,9 +363,6 @@ pub struct Needed {
     pub zip_h1: Option<String>,
     /// The module versions (as required, before `replace`) whose content this is.
     pub required_as: Vec<ModuleVersion>,
-    /// go.sum has a zip line for it but the source has no zip, and no package the build loads
-    /// comes from it: laid out as go.mod only (go never reads its files). Callers say so.
-    pub zip_absent: bool,
 }
 
 /// Which modules must come whole when a zip is missing from the source (see [`Needed::zip_absent`]).
@@ -427,103 +406,55 @@ pub fn needed_modules(
             (load_graph(repo, &main, &gosum, src)?, Some(base))
         }
     };
-    let mut needs = needs_in_graph(&graph, &gosum, src, exclude)?;
-    settle_absent_zips(
-        repo,
-        base.as_ref(),
-        &gosum,
-        &graph,
-        src,
-        &mut needs,
-        zips_for,
-    )?;
-    Ok(needs)
+    let read = read_set(repo, base.as_ref(), &gosum, &graph, src, zips_for)?;
+    needs_in_graph(&graph, &gosum, src, exclude, read.as_ref())
 }
 
-/// A module of the build list with a go.sum zip line whose zip the source lacks is common: go
-/// keeps zip lines for modules that only tests of dependencies (or older go versions' `all`)
-/// read, and `go mod download` fetches only what the main module's packages need. Such a module
-/// is laid out go.mod-only when no package the build loads comes from it (as `zips_for` counts);
-/// when one does, it stays whole and the missing zip is reported when it is read. The packages
-/// are loaded only when some zip is missing, and never for [`ZipsFor::All`].
-fn settle_absent_zips(
+/// The build-list modules whose files go reads for the supported offline commands (`go build`,
+/// `go vet`, `go test` of the main module's packages, `go list -deps -test ./...`): the modules
+/// the `all` package set comes from, plus for [`ZipsFor::Consulted`] every module go looks into
+/// while resolving an import (see [`crate::vendoring`]'s import resolution, which follows
+/// `modload.importFromModules`: root requirements first, the whole build list only when no root
+/// provides a package). Found by loading the packages, so it depends on go.mod, go.sum and the
+/// modules' contents only, never on which other files the module source happens to hold.
+/// `None` for [`ZipsFor::All`] (no packages are loaded), and for one module of a wider workspace.
+fn read_set(
     repo: &Repo,
     gomod: Option<&GoMod>,
     gosum: &GoSum,
     graph: &Graph,
     src: &dyn ModuleSource,
-    needs: &mut [Needed],
     zips_for: ZipsFor,
-) -> Result<()> {
-    let absent: Vec<usize> = needs
-        .par_iter()
-        .enumerate()
-        .filter(|(_, n)| {
-            n.tier == Tier::Full
-                && matches!(src.zip_path(&n.content), Err(SourceError::Missing { .. }))
-        })
-        .map(|(i, _)| i)
-        .collect();
-    if absent.is_empty() || zips_for == ZipsFor::All {
-        return Ok(());
+) -> Result<Option<BTreeSet<ModuleVersion>>> {
+    // In a wider workspace go builds with the other modules too, which this module's build
+    // list cannot load packages from: replace and proxy mode warn there, and go.sum decides.
+    if zips_for == ZipsFor::All
+        || (repo.workspace.is_none() && repo::wider_workspace(&repo.root).is_some())
+    {
+        return Ok(None);
     }
-    let loaded = super::vendor_mode::package_modules(repo, src, gomod, gosum, graph).with_context(
-        || {
-            let m = &needs[absent[0]].content;
-            format!(
-                "`{m}` is missing from {} and gomodoff could not load the packages to tell whether the build reads it\nhint: fix the package error below, or run `go mod download {m}` on a connected machine",
-                src.describe()
-            )
-        },
+    let loaded = super::vendor_mode::package_modules(repo, src, gomod, gosum, graph).context(
+        "gomodoff could not load the packages of the build to tell which modules it reads\nhint: fix the package error above (go would fail on it too), or fetch what is missing with `go mod download` on a connected machine",
     )?;
-    let read = match zips_for {
-        ZipsFor::Providers => &loaded.providers,
-        ZipsFor::Consulted | ZipsFor::All => &loaded.consulted,
-    };
-    for i in absent {
-        let n = &mut needs[i];
-        if !n.required_as.iter().any(|m| read.contains(m)) {
-            n.tier = Tier::GoMod;
-            n.zip_h1 = None;
-            n.zip_absent = true;
-        }
-    }
-    Ok(())
+    Ok(Some(match zips_for {
+        ZipsFor::Providers => loaded.providers,
+        ZipsFor::Consulted | ZipsFor::All => loaded.consulted,
+    }))
 }
 
-/// The warning for modules laid out go.mod-only because the source has no zip for them; names
-/// the first few unless `all`.
-pub fn zip_absent_warning(needs: &[Needed], src: &dyn ModuleSource, all: bool) -> Option<String> {
-    const NAMED: usize = 5;
-    let names: Vec<String> = needs
-        .iter()
-        .filter(|n| n.zip_absent)
-        .map(|n| format!("`{}`", n.content))
-        .collect();
-    let list = match names.len() {
-        0 => return None,
-        n if all || n <= NAMED => names.join(", "),
-        n => format!(
-            "{} and {} more (-v names them all)",
-            names[..NAMED].join(", "),
-            n - NAMED
-        ),
-    };
-    Some(format!(
-        "{} has no zip for {} module{} of the build list that no package of the build comes from (go.sum keeps their lines for tests of dependencies); only their go.mod is laid out: {list}",
-        src.describe(),
-        names.len(),
-        if names.len() == 1 { "" } else { "s" },
-    ))
-}
-
-/// [`needed_modules`] for a graph already loaded (zips not looked at); the main modules are left
-/// out.
+/// [`needed_modules`] for a graph already loaded; the main modules are left out. A module is
+/// [`Tier::Full`] when go reads its files (`read`; without it, when it is selected and go.sum has
+/// its zip line), and it must then have that zip line. Its go.mod is laid out, checked against
+/// go.sum, when go reads it: for a whole module, and for every go.mod the module graph loads.
+/// A selected module whose go.mod the (pruned) graph never loads and whose files go never reads
+/// needs neither: go looks up only its version (`go list -m all`). Whatever is missing from the
+/// source is gathered into one error.
 fn needs_in_graph(
     graph: &Graph,
     gosum: &GoSum,
     src: &dyn ModuleSource,
     exclude: &[String],
+    read: Option<&BTreeSet<ModuleVersion>>,
 ) -> Result<Vec<Needed>> {
     let build_list: BTreeSet<ModuleVersion> = graph.build_list().into_iter().collect();
     let loaded: BTreeSet<ModuleVersion> = graph.gomods_loaded().into_iter().collect();
@@ -538,8 +469,11 @@ fn needs_in_graph(
             ResolvedModule::Module(mv) => mv,
         };
         let selected = build_list.contains(&orig);
-        let full = selected && gosum.zip_hash(&content.path, &content.version).is_some();
-        let (n, read) = needs.entry(content.clone()).or_insert_with(|| {
+        let full = match read {
+            Some(read) => read.contains(&orig),
+            None => selected && gosum.zip_hash(&content.path, &content.version).is_some(),
+        };
+        let (n, gomod_read) = needs.entry(content.clone()).or_insert_with(|| {
             let n = Needed {
                 content,
                 tier: Tier::GoMod,
@@ -548,7 +482,6 @@ fn needs_in_graph(
                 gomod_h1: None,
                 zip_h1: None,
                 required_as: Vec::new(),
-                zip_absent: false,
             };
             (n, false)
         });
@@ -557,32 +490,60 @@ fn needs_in_graph(
             n.tier = Tier::Full;
         }
         n.listed |= selected;
-        *read |= loaded.contains(&orig);
+        *gomod_read |= loaded.contains(&orig);
     }
-    let results: Vec<Result<Needed>> = needs
+    let results: Vec<Result<Needed, NeedError>> = needs
         .into_par_iter()
-        .map(|(_, (mut n, read))| {
-            if !read
-                && gosum
-                    .gomod_hash(&n.content.path, &n.content.version)
-                    .is_none()
-            {
-                // Nothing provides packages from it either (go would have recorded its go.mod).
-                n.tier = Tier::GoMod;
+        .map(|(_, (mut n, gomod_read))| {
+            if n.tier == Tier::Full {
+                n.zip_h1 = Some(
+                    gosum
+                        .zip_hash(&n.content.path, &n.content.version)
+                        .ok_or_else(|| NeedError::NoZipLine(n.content.clone()))?
+                        .to_string(),
+                );
+            } else if !gomod_read {
                 return Ok(n);
             }
-            let gomod = verified_gomod(src, gosum, &n.content)?;
+            let gomod = verified_gomod(src, gosum, &n.content).map_err(|e| {
+                match e.downcast_ref::<SourceError>() {
+                    Some(SourceError::Missing { .. }) => NeedError::Missing(n.content.clone()),
+                    _ => NeedError::Other(e),
+                }
+            })?;
             n.gomod_h1 = Some(dirhash::hash_gomod(&gomod));
             n.gomod = Some(gomod);
-            if n.tier == Tier::Full {
-                n.zip_h1 = gosum
-                    .zip_hash(&n.content.path, &n.content.version)
-                    .map(str::to_string);
-            }
             Ok(n)
         })
         .collect();
-    let mut out = results.into_iter().collect::<Result<Vec<_>>>()?;
+    let mut out = Vec::new();
+    let (mut no_zip_line, mut missing) = (Vec::new(), Vec::new());
+    for r in results {
+        match r {
+            Ok(n) => out.push(n),
+            Err(NeedError::NoZipLine(m)) => no_zip_line.push(m),
+            Err(NeedError::Missing(m)) => missing.push(m),
+            Err(NeedError::Other(e)) => return Err(e),
+        }
+    }
+    if !no_zip_line.is_empty() {
+        bail!(
+            "go.sum has no line for the zip of {}, whose packages the build reads: go refuses such a build (\"missing go.sum entry for module providing package\")\nhint: run `go mod download {}` (or `go mod tidy`) on a connected machine, then vendor again",
+            name_list(&no_zip_line),
+            no_zip_line
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+    if !missing.is_empty() {
+        bail!(
+            "{} lacks the go.mod of {}, which go reads to load the module graph\nhint: run `go mod download` (or `gomodoff pack --download` for a bundle) on a connected machine: it fetches them all at once",
+            src.describe(),
+            name_list(&missing)
+        );
+    }
     out.sort_by(|a, b| {
         a.content.path.cmp(&b.content.path).then_with(|| {
             module::compare_versions(&a.content.version, &b.content.version)
@@ -590,6 +551,28 @@ fn needs_in_graph(
         })
     });
     Ok(out)
+}
+
+/// Why one module's need could not be settled (gathered, then reported together).
+enum NeedError {
+    NoZipLine(ModuleVersion),
+    Missing(ModuleVersion),
+    Other(anyhow::Error),
+}
+
+/// `N modules: `a@v`, `b@v`, … and K more` (ten named), or the one module.
+fn name_list(modules: &[ModuleVersion]) -> String {
+    const NAMED: usize = 10;
+    let names: Vec<String> = modules
+        .iter()
+        .take(NAMED)
+        .map(|m| format!("`{m}`"))
+        .collect();
+    match modules.len() {
+        1 => names.join(""),
+        n if n <= NAMED => format!("{n} modules: {}", names.join(", ")),
+        n => format!("{n} modules: {} and {} more", names.join(", "), n - NAMED),
+    }
 }
 
 /// The workspace's graph, every go.mod read through `src` and checked against go.sum.

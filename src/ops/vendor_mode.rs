@@ -1111,27 +1111,28 @@ fn compute(
     let start = std::time::Instant::now();
     let previous = Previous::read(repo)?;
     let gosum = repo.gosum()?;
-    let (graph, inputs) = match &repo.workspace {
+    let (graph, inputs, mut go_lines) = match &repo.workspace {
         Some(ws) => {
             let input = ws.graph_input()?;
             let graph = vendor::load_workspace_graph(repo, &input, &gosum, src)?;
             let build_list = graph.build_list();
-            let go_versions = go_versions(repo, src, &gosum, &graph, &build_list)?;
-            let inputs = Inputs::workspace(repo, ws, &input, build_list, go_versions, settings)?;
-            (graph, inputs)
+            let mut go = go_versions(repo, src, &gosum, &graph, &build_list)?;
+            let known = std::mem::take(&mut go.known);
+            let inputs = Inputs::workspace(repo, ws, &input, build_list, known, settings)?;
+            (graph, inputs, go)
         }
         None => {
             let gomod = repo.gomod()?;
             let main = main_module(&gomod)?;
             let graph = vendor::load_graph(repo, &main, &gosum, src)?;
             let build_list = graph.build_list();
-            let go_versions = go_versions(repo, src, &gosum, &graph, &build_list)?;
-            let inputs = Inputs::module(repo, &gomod, &main, build_list, go_versions, settings);
-            (graph, inputs)
+            let mut go = go_versions(repo, src, &gosum, &graph, &build_list)?;
+            let known = std::mem::take(&mut go.known);
+            let inputs = Inputs::module(repo, &gomod, &main, build_list, known, settings);
+            (graph, inputs, go)
         }
     };
     let build_list = inputs.build_list.clone();
-    let main_paths: Vec<String> = graph.main_paths().into_iter().map(String::from).collect();
     timings.add("module graph", start);
 
     let mut modules: HashMap<ModuleVersion, ModuleFiles> = HashMap::new();
@@ -1163,7 +1164,7 @@ fn compute(
                         m.clone(),
                         ModuleFiles {
                             root: dir,
-                            origin: src.describe(),
+                            origin: src.kind().to_string(),
                             content: Content::Module(c),
                             digests: None,
                             stamps: BTreeMap::new(),
@@ -1213,7 +1214,7 @@ fn compute(
         // The modules to check, and what this computation gave.
         let (suspects, outcome) = match result {
             Ok(tree) => {
-                let mut suspects: Vec<ModuleVersion> = consulted(&tree, &build_list, &main_paths)
+                let mut suspects: Vec<ModuleVersion> = consulted(&tree, &build_list)
                     .into_iter()
                     .filter(|m| modules.get(m).is_some_and(|f| !f.checked()))
                     .collect();
@@ -1342,6 +1343,7 @@ fn compute(
                 Content::Dir(_) => None,
             }),
     );
+    go_lines.check(&tree)?;
     let start = std::time::Instant::now();
     let files = new_files(&tree, &modules)?;
     timings.add("file digests", start);
@@ -1402,7 +1404,6 @@ pub fn package_modules(
         ),
         (None, None) => bail!("no go.mod to load the packages of"),
     };
-    let main_paths: Vec<String> = graph.main_paths().into_iter().map(String::from).collect();
     let mut dirs: HashMap<ModuleVersion, PathBuf> = HashMap::new();
     let mut contents: HashMap<ModuleVersion, ModuleVersion> = HashMap::new();
     for m in &build_list {
@@ -1436,7 +1437,7 @@ pub fn package_modules(
         }
     };
     let providers: BTreeSet<ModuleVersion> = tree.packages.keys().cloned().collect();
-    let consulted = consulted(&tree, &build_list, &main_paths)
+    let consulted = consulted(&tree, &build_list)
         .into_iter()
         .chain(providers.iter().cloned())
         .collect();
@@ -1455,39 +1456,78 @@ enum Pending {
 }
 
 /// The `go` line of each build-list module's go.mod, after replacement: from the graph where it
-/// read the file, else read now (a pruned-out module).
+/// read the file, else read now (a pruned-out module). go reads a pruned-out module's go.mod only
+/// when a package comes from it (`importFromModules` → `goModSummary`), so one that cannot be
+/// read is not an error here: it is returned with its error, for the caller to raise only if the
+/// module provides a vendored package ([`GoVersions::check`]).
 fn go_versions(
     repo: &Repo,
     src: &dyn ModuleSource,
     gosum: &GoSum,
     graph: &Graph,
     build_list: &[ModuleVersion],
-) -> Result<HashMap<ModuleVersion, Option<String>>> {
-    let results: Vec<Result<(ModuleVersion, Option<String>)>> = build_list
+) -> Result<GoVersions> {
+    let results: Vec<Result<(ModuleVersion, Result<Option<String>>)>> = build_list
         .par_iter()
         .map(|m| {
             if graph.required_by(m).is_some() {
-                return Ok((m.clone(), graph.go_version(m).map(str::to_string)));
+                return Ok((m.clone(), Ok(graph.go_version(m).map(str::to_string))));
             }
             let text = match graph.resolved(m) {
-                ResolvedModule::Dir(d) => fsutil::read_optional(&repo.root.join(d).join("go.mod"))?,
+                ResolvedModule::Dir(d) => {
+                    Ok(fsutil::read_optional(&repo.root.join(d).join("go.mod"))?)
+                }
                 ResolvedModule::Module(c) => {
                     if gosum.gomod_hash(&c.path, &c.version).is_some() {
-                        Some(verified_gomod(src, gosum, &c)?)
+                        verified_gomod(src, gosum, &c).map(Some)
                     } else {
-                        None
+                        Ok(None)
                     }
                 }
             };
-            let go = text.and_then(|t| {
-                GoMod::parse_lax("go.mod", &String::from_utf8_lossy(&t))
-                    .ok()
-                    .and_then(|g| g.go_version().map(str::to_string))
+            let go = text.map(|t| {
+                t.and_then(|t| {
+                    GoMod::parse_lax("go.mod", &String::from_utf8_lossy(&t))
+                        .ok()
+                        .and_then(|g| g.go_version().map(str::to_string))
+                })
             });
             Ok((m.clone(), go))
         })
         .collect();
-    results.into_iter().collect()
+    let mut out = GoVersions::default();
+    for r in results {
+        let (m, go) = r?;
+        match go {
+            Ok(go) => {
+                out.known.insert(m, go);
+            }
+            Err(e) => {
+                out.unreadable.insert(m, e);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// [`go_versions`]' answer.
+#[derive(Default)]
+struct GoVersions {
+    known: HashMap<ModuleVersion, Option<String>>,
+    /// Pruned-out modules whose go.mod could not be read (absent from the source, or not what
+    /// go.sum says), with why.
+    unreadable: HashMap<ModuleVersion, anyhow::Error>,
+}
+
+impl GoVersions {
+    /// The error of the first module (in order) that provides a package of `tree` but whose
+    /// go.mod could not be read: go reads it too, and would fail the same way.
+    fn check(&mut self, tree: &VendorTree) -> Result<()> {
+        match tree.packages.keys().find_map(|m| self.unreadable.remove(m)) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
 }
 
 /// What gomodoff wrote last time, when the listing still matches the lock: the vendored files
@@ -1583,44 +1623,15 @@ impl Previous {
     }
 }
 
-/// The build-list modules whose files decided the result: every module whose path is a prefix
-/// of a vendored package (the providers and the other candidates for it), of the main module, or
-/// a path without a dot in its first element (candidates for standard-library-like imports).
-fn consulted(
-    tree: &VendorTree,
-    build_list: &[ModuleVersion],
-    main_paths: &[String],
-) -> Vec<ModuleVersion> {
-    let by_path: HashMap<&str, &ModuleVersion> =
-        build_list.iter().map(|m| (m.path.as_str(), m)).collect();
-    let mut out: BTreeSet<&ModuleVersion> = BTreeSet::new();
-    let mut prefixes = |path: &str| {
-        let mut cur = path;
-        loop {
-            if let Some(m) = by_path.get(cur) {
-                out.insert(m);
-            }
-            match cur.rfind('/') {
-                Some(i) => cur = &cur[..i],
-                None => break,
-            }
-        }
-    };
-    for pkgs in tree.packages.values() {
-        for p in pkgs {
-            prefixes(p);
-        }
-    }
-    for main_path in main_paths {
-        prefixes(main_path);
-    }
+/// The build-list modules whose files decided the result: every module the import resolution
+/// looked into ([`VendorTree::consulted`]: the providers and the other candidates of the pass
+/// that resolved an import), and any path without a dot in its first element.
+fn consulted(tree: &VendorTree, build_list: &[ModuleVersion]) -> Vec<ModuleVersion> {
+    let mut out: BTreeSet<&ModuleVersion> = tree.consulted.iter().collect();
+    // A standard-library import is looked up in the modules too (go reports a module that also
+    // provides it as an ambiguous import); only a module whose first path element has no dot can.
     for m in build_list {
-        let first = m.path.split('/').next().unwrap_or("");
-        if !first.contains('.')
-            || main_paths
-                .iter()
-                .any(|p| m.path.starts_with(&format!("{p}/")))
-        {
+        if !m.path.split('/').next().unwrap_or("").contains('.') {
             out.insert(m);
         }
     }
@@ -1801,7 +1812,7 @@ fn extract_one(
         content: Content::Module(c.clone()),
         digests: Some(digests),
         stamps: BTreeMap::new(),
-        origin: format!("zip in {}", src.describe()),
+        origin: format!("zip in {}", src.kind()),
     })
 }
 
