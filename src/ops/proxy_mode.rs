@@ -24,7 +24,7 @@ use crate::fsutil;
 use crate::gomod::GoMod;
 use crate::lock::{LOCK_FILE, LockFile, LockedModule, Mode, Tier};
 use crate::modcache::ModuleSource;
-use crate::module::{self, ModuleVersion};
+use crate::module::ModuleVersion;
 use crate::ops::pack::checked_zip;
 use crate::ops::repo::{self, Repo};
 use crate::ops::vendor::{
@@ -458,11 +458,7 @@ fn module_files(m: &ManifestModule) -> Result<Vec<String>> {
 
 /// `<escaped path>/@v/<escaped version>`.
 fn stem(mv: &ModuleVersion) -> Result<String> {
-    Ok(format!(
-        "{}/@v/{}",
-        module::escape_path(&mv.path)?,
-        module::escape_version(&mv.version)?
-    ))
+    Ok(Mode::Proxy.module_dir(&mv.path, &mv.version)?)
 }
 
 fn print_summary(ctx: &mut Context, s: &Summary, dir: &str) -> Result<()> {

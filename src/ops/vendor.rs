@@ -158,7 +158,7 @@ pub fn plan_replace(
 ) -> Result<ReplacePlan> {
     let prev = repo.lock.as_ref();
     let modfile = if opts.modfile {
-        "go.offline.mod"
+        crate::lock::OFFLINE_MODFILE
     } else {
         prev.map_or("go.mod", |l| l.modfile.as_str())
     }
@@ -669,11 +669,8 @@ fn check_tree_dir(root: &Path, dir: &str) -> Result<()> {
 
 /// `<escaped path>@<escaped version>`, the layout of the module cache.
 pub fn tree_name(mv: &ModuleVersion) -> Result<String> {
-    Ok(format!(
-        "{}@{}",
-        module::escape_path(&mv.path)?,
-        module::escape_version(&mv.version)?
-    ))
+    // One definition with the check of the lock's module dirs (`LockFile::parse`).
+    Ok(Mode::Replace.module_dir(&mv.path, &mv.version)?)
 }
 
 /// `<tree>.hashes` beside a tree.

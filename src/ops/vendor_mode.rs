@@ -65,7 +65,7 @@ pub const VENDOR_DIR: &str = "vendor";
 /// The per-file listing of `vendor/`, at the repository root.
 pub const LISTING_FILE: &str = "gomodoff.vendor.sum";
 /// Where the `vendor/` from before gomodoff is kept.
-pub const BACKUP_DIR: &str = ".gomodoff/vendor-backup/vendor";
+pub const BACKUP_DIR: &str = crate::lock::VENDOR_BACKUP_DIR;
 /// How many removed files of one module the preview names without `-v`.
 const MAX_NAMED: usize = 20;
 /// The backup's name in the staging directory.
@@ -802,7 +802,7 @@ pub fn vendored_workspace(dir: &Path) -> Option<PathBuf> {
 }
 
 /// What the lock's `modfile` says for a vendored workspace.
-pub const WORK_FILE: &str = "go.work";
+pub const WORK_FILE: &str = crate::lock::WORK_FILE;
 
 // ---------------------------------------------------------------------------------------------
 // Computing the tree.
@@ -2094,7 +2094,7 @@ fn locked_modules(
             } else {
                 Tier::GoMod
             },
-            dir: mv.path.clone(),
+            dir: Mode::Vendor.module_dir(&mv.path, &mv.version)?,
             zip_h1,
             gomod_h1,
             origin,
