@@ -69,7 +69,8 @@ fn symlink(target: &Path, link: &Path) {
 
 /// A directory outside every repository, in the system temp dir, holding files gomodoff must
 /// never touch; `seed` (a directory) is copied into it first, so that names gomodoff would look
-/// for (module trees, `vendor/` files) exist there.
+/// for (module trees, `vendor/` files) exist there, and every directory gets a file of its own,
+/// so that a tree replaced by identical bytes still shows.
 struct Canary {
     dir: TempDir,
 }
@@ -82,6 +83,12 @@ impl Canary {
             .expect("create the canary dir");
         if let Some(seed) = seed {
             support::copy_dir(seed, dir.path());
+            for e in walkdir::WalkDir::new(dir.path()) {
+                let e = e.unwrap();
+                if e.file_type().is_dir() {
+                    fs::write(e.path().join("canary-marker"), "mine\n").unwrap();
+                }
+            }
         }
         fs::write(dir.path().join("precious.txt"), "do not delete\n").unwrap();
         fs::create_dir_all(dir.path().join("sub/deep")).unwrap();
@@ -144,6 +151,19 @@ impl Repos {
         let out = self.h.gomodoff(repo, args);
         let err = stderr(&out);
         let what = format!("gomodoff {} in {}", args.join(" "), repo.display());
+        // The worst failure first: something outside the repository changed.
+        assert_eq!(
+            tree_state(&canary.path()),
+            canary_before,
+            "{what}: the canary outside the repository changed (exit {:?})\n{err}",
+            out.status.code()
+        );
+        assert_eq!(
+            tree_state(repo),
+            repo_before,
+            "{what}: the repository changed (exit {:?})\n{err}",
+            out.status.code()
+        );
         assert_eq!(out.status.code(), Some(2), "{what}: exit code\n{err}");
         assert!(!err.contains("panicked"), "{what}: panic\n{err}");
         for n in needles {
@@ -152,16 +172,6 @@ impl Repos {
         assert!(
             err.contains("nothing was changed"),
             "{what}: says nothing was changed:\n{err}"
-        );
-        assert_eq!(
-            tree_state(&canary.path()),
-            canary_before,
-            "{what}: the canary outside the repository changed\n{err}"
-        );
-        assert_eq!(
-            tree_state(repo),
-            repo_before,
-            "{what}: the repository changed\n{err}"
         );
     }
 }
