@@ -6,15 +6,28 @@
 //! directive gomodoff displaced and any go.mod it had to synthesise; plus go.mod as it was before
 //! and after gomodoff edited it, so that `restore` can give the old bytes back exactly when
 //! nothing else changed in between.
+//!
+//! Both files come with the repository, so a clone may carry crafted ones: every path-valued
+//! entry is checked here, as the file is read, to be what gomodoff itself would write (a plain
+//! relative path inside the repository; for a module, exactly its layout name). The commands check
+//! the same paths again on disk ([`crate::fsutil::inside`]) right before they change anything.
 
 use std::fmt;
 use std::path::Path;
 
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
 
+use crate::module::{self, ModuleError};
+
 pub const LOCK_FILE: &str = "gomodoff.lock";
 pub const CONFIG_FILE: &str = "gomodoff.toml";
 const LOCK_VERSION: i64 = 1;
+/// Where vendor mode keeps the `vendor/` from before gomodoff (relative to the repository).
+pub const VENDOR_BACKUP_DIR: &str = ".gomodoff/vendor-backup/vendor";
+/// The go.mod file `--modfile` writes the replace directives to.
+pub const OFFLINE_MODFILE: &str = "go.offline.mod";
+/// The workspace file a vendored workspace's lock names as its `modfile`.
+pub const WORK_FILE: &str = "go.work";
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
@@ -22,6 +35,19 @@ pub enum LockError {
     Syntax { file: String, message: String },
     #[error("{file}: {message}")]
     Invalid { file: String, message: String },
+    /// A path-valued entry that is not one gomodoff would write: followed, it could make a
+    /// command delete or write outside the repository.
+    #[error(
+        "{file}: {entry} = `{value}` {reason}; gomodoff only touches paths inside the repository, so it refuses this {file} (nothing was changed)\nhint: a cloned repository may carry a crafted {file}; check where it came from, and remove it if you do not trust it"
+    )]
+    Untrusted {
+        file: String,
+        /// Which entry: ``` `dir` ```, ``` module #2 (`example.com/a`) `dir` ```, …
+        entry: String,
+        value: String,
+        /// Why, as a predicate: "is absolute", "contains `..`", …
+        reason: String,
+    },
 }
 
 /// How the go toolchain is pointed at the modules.
@@ -59,6 +85,60 @@ impl Mode {
             Mode::Proxy => ".gomodoff/proxy",
         }
     }
+
+    /// Why `dir` cannot be this mode's tree directory, as a predicate ("is absolute"), if it
+    /// cannot. It must be a plain relative path inside the repository
+    /// ([`crate::fsutil::check_relative`]); replace and proxy mode keep out of `vendor/`, which
+    /// the go command owns, and vendor mode writes `vendor/` and nothing else. Lexical only: the
+    /// commands check the directory on disk when they use it.
+    pub fn tree_dir_problem(self, dir: &str) -> Option<String> {
+        let p = Path::new(dir);
+        if let Err(why) = crate::fsutil::check_relative(p) {
+            return Some(why.to_string());
+        }
+        let normal = || {
+            p.components()
+                .filter(|c| matches!(c, std::path::Component::Normal(_)))
+        };
+        let first = normal().next().map(|c| c.as_os_str());
+        match self {
+            Mode::Vendor => {
+                if first != Some("vendor".as_ref()) || normal().count() != 1 {
+                    return Some(
+                        "is not `vendor`, the only directory vendor mode writes (the one `go build -mod=vendor` reads)"
+                            .into(),
+                    );
+                }
+            }
+            Mode::Replace | Mode::Proxy => {
+                if first == Some("vendor".as_ref()) {
+                    return Some("is under vendor/, which the go command owns".into());
+                }
+            }
+        }
+        None
+    }
+
+    /// The directory, relative to the tree directory, where gomodoff lays out module
+    /// `path@version` in this mode: the module cache's `<escaped path>@<escaped version>`
+    /// (replace mode), the GOPROXY protocol's `<escaped path>/@v/<escaped version>` stem of its
+    /// files (proxy mode), the module path as `go mod vendor` uses it (vendor mode). The one
+    /// definition both the commands that write a lock and the check of a lock read use.
+    pub fn module_dir(self, path: &str, version: &str) -> Result<String, ModuleError> {
+        Ok(match self {
+            Mode::Replace => format!(
+                "{}@{}",
+                module::escape_path(path)?,
+                module::escape_version(version)?
+            ),
+            Mode::Proxy => format!(
+                "{}/@v/{}",
+                module::escape_path(path)?,
+                module::escape_version(version)?
+            ),
+            Mode::Vendor => path.to_string(),
+        })
+    }
 }
 
 impl fmt::Display for Mode {
@@ -92,7 +172,15 @@ impl Config {
                         ),
                     })?);
                 }
-                "dir" => config.dir = Some(str_item(file, key, item)?.to_string()),
+                "dir" => {
+                    let dir = str_item(file, key, item)?;
+                    // Which mode's rules apply is known only when the command runs (a flag may
+                    // choose it); what holds for every mode is checked now.
+                    if let Err(why) = crate::fsutil::check_relative(Path::new(dir)) {
+                        return Err(untrusted(file, "`dir`", dir, why));
+                    }
+                    config.dir = Some(dir.to_string());
+                }
                 "exclude" => {
                     let arr = item.as_array().ok_or_else(|| {
                         invalid(file, "`exclude` must be an array of module paths")
@@ -256,7 +344,79 @@ impl LockFile {
                 lock.modules.push(parse_module(file, i, t)?);
             }
         }
+        lock.check_paths()?;
         Ok(lock)
+    }
+
+    /// Refuse every path-valued entry that is not what gomodoff itself writes for this mode:
+    /// `restore` and `vendor` delete and replace what the lock names, and a cloned repository
+    /// may carry a crafted lock.
+    fn check_paths(&self) -> Result<(), LockError> {
+        let file = LOCK_FILE;
+        if let Some(why) = self.mode.tree_dir_problem(&self.dir) {
+            return Err(untrusted(file, "`dir`", &self.dir, &why));
+        }
+        let modfiles: &[&str] = match self.mode {
+            Mode::Replace => &["go.mod", OFFLINE_MODFILE],
+            Mode::Vendor => &["go.mod", WORK_FILE],
+            Mode::Proxy => &["go.mod"],
+        };
+        if !modfiles.contains(&self.modfile.as_str()) {
+            let known = modfiles
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(" or ");
+            return Err(untrusted(
+                file,
+                "`modfile`",
+                &self.modfile,
+                &format!(
+                    "is not a file gomodoff edits in {} mode ({known})",
+                    self.mode
+                ),
+            ));
+        }
+        if let Some(backup) = self.vendor.as_ref().and_then(|v| v.backup.as_deref())
+            && backup != VENDOR_BACKUP_DIR
+        {
+            let why = match crate::fsutil::check_relative(Path::new(backup)) {
+                Err(why) => why.to_string(),
+                Ok(()) => format!(
+                    "is not where gomodoff keeps the vendor/ from before it (`{VENDOR_BACKUP_DIR}`)"
+                ),
+            };
+            return Err(untrusted(file, "`vendor_backup`", backup, &why));
+        }
+        for (i, m) in self.modules.iter().enumerate() {
+            let entry = format!("module #{} (`{}@{}`) `dir`", i + 1, m.path, m.version);
+            if let Err(why) = crate::fsutil::check_relative(Path::new(&m.dir)) {
+                return Err(untrusted(file, &entry, &m.dir, why));
+            }
+            match self.mode.module_dir(&m.path, &m.version) {
+                Ok(want) if want == m.dir => {}
+                Ok(want) => {
+                    return Err(untrusted(
+                        file,
+                        &entry,
+                        &m.dir,
+                        &format!(
+                            "is not where gomodoff lays out this module in {} mode (`{want}`)",
+                            self.mode
+                        ),
+                    ));
+                }
+                Err(e) => {
+                    return Err(untrusted(
+                        file,
+                        &entry,
+                        &m.dir,
+                        &format!("belongs to no module gomodoff lays out ({e})"),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn render(&self) -> String {
@@ -378,6 +538,15 @@ fn str_item<'a>(file: &str, key: &str, item: &'a Item) -> Result<&'a str, LockEr
         .ok_or_else(|| invalid(file, &format!("`{key}` is missing or not a string")))
 }
 
+fn untrusted(file: &str, entry: &str, value: &str, reason: &str) -> LockError {
+    LockError::Untrusted {
+        file: file.to_string(),
+        entry: entry.to_string(),
+        value: value.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
 fn invalid(file: &str, message: &str) -> LockError {
     LockError::Invalid {
         file: file.to_string(),
@@ -448,6 +617,10 @@ mod tests {
         for backup in [None, Some(".gomodoff/vendor-backup/vendor".to_string())] {
             let mut lock = sample();
             lock.mode = Mode::Vendor;
+            lock.dir = "vendor".into();
+            for m in &mut lock.modules {
+                m.dir = m.path.clone();
+            }
             lock.modules[0].vendor_h1 = Some("h1:xyz=".into());
             lock.vendor = Some(VendorState {
                 sum_sha256: "ab".repeat(32),
@@ -505,5 +678,124 @@ mod tests {
             e,
             "gomodoff.toml: unknown key `dirs` (known: mode, dir, exclude)"
         );
+    }
+
+    /// A lock whose one path entry was replaced, and the error reading it gives.
+    fn refused(edit: impl FnOnce(&mut LockFile)) -> String {
+        let mut lock = sample();
+        edit(&mut lock);
+        LockFile::parse(&lock.render()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn lock_paths_that_leave_the_repository_are_refused() {
+        let e = refused(|l| l.dir = "/tmp/victim".into());
+        assert!(
+            e.starts_with(
+                "gomodoff.lock: `dir` = `/tmp/victim` is absolute; gomodoff only touches paths inside the repository"
+            ),
+            "{e}"
+        );
+        assert!(
+            e.contains("nothing was changed") && e.contains("crafted"),
+            "{e}"
+        );
+        for (dir, why) in [
+            ("../x", "contains `..`"),
+            ("third_party/../../x", "contains `..`"),
+            (".", "is the repository root"),
+            ("", "is empty"),
+            (".git/x", "goes into `.git`"),
+            ("vendor/gomod", "is under vendor/"),
+        ] {
+            let e = refused(|l| l.dir = dir.into());
+            assert!(e.contains(&format!("`dir` = `{dir}` {why}")), "{dir}: {e}");
+        }
+        let e = refused(|l| l.modules[1].dir = "../../../victim".into());
+        assert!(
+            e.starts_with(
+                "gomodoff.lock: module #2 (`example.com/b@v0.1.0`) `dir` = `../../../victim` contains `..`"
+            ),
+            "{e}"
+        );
+        let e = refused(|l| l.modules[0].dir = "/victim".into());
+        assert!(e.contains("`dir` = `/victim` is absolute"), "{e}");
+        // Plain and relative, but not what gomodoff writes for the module: another module's
+        // tree, or a directory of the user's, would be deleted.
+        let e = refused(|l| l.modules[1].dir = "example.com/a@v1.0.0".into());
+        assert!(
+            e.contains(
+                "`dir` = `example.com/a@v1.0.0` is not where gomodoff lays out this module in replace mode (`example.com/b@v0.1.0`)"
+            ),
+            "{e}"
+        );
+        let e = refused(|l| {
+            l.modules[0].path = "../../x".into();
+            l.modules[0].dir = "x@v1.0.0".into();
+        });
+        assert!(e.contains("belongs to no module gomodoff lays out"), "{e}");
+        let e = refused(|l| l.modfile = "/etc/passwd".into());
+        assert!(
+            e.contains("`modfile` = `/etc/passwd` is not a file gomodoff edits in replace mode (`go.mod` or `go.offline.mod`)"),
+            "{e}"
+        );
+        let e = refused(|l| {
+            l.mode = Mode::Vendor;
+            l.dir = "vendor".into();
+            for m in &mut l.modules {
+                m.dir = m.path.clone();
+            }
+            l.vendor = Some(VendorState {
+                sum_sha256: "00".repeat(32),
+                backup: Some("/home/me".into()),
+            });
+        });
+        assert!(
+            e.contains("`vendor_backup` = `/home/me` is absolute"),
+            "{e}"
+        );
+        let e = refused(|l| {
+            l.mode = Mode::Vendor;
+            l.dir = "third_party".into();
+        });
+        assert!(e.contains("`dir` = `third_party` is not `vendor`"), "{e}");
+    }
+
+    #[test]
+    fn every_mode_reads_back_the_module_dirs_it_writes() {
+        for mode in [Mode::Replace, Mode::Proxy, Mode::Vendor] {
+            let mut lock = sample();
+            lock.mode = mode;
+            lock.dir = mode.default_dir().into();
+            for m in &mut lock.modules {
+                m.dir = mode.module_dir(&m.path, &m.version).unwrap();
+            }
+            assert_eq!(LockFile::parse(&lock.render()).unwrap(), lock, "{mode}");
+        }
+        assert_eq!(
+            Mode::Replace
+                .module_dir("example.com/Upper/Mixed", "v1.0.0-RC")
+                .unwrap(),
+            "example.com/!upper/!mixed@v1.0.0-!r!c"
+        );
+        assert_eq!(
+            Mode::Proxy.module_dir("example.com/a", "v1.0.0").unwrap(),
+            "example.com/a/@v/v1.0.0"
+        );
+    }
+
+    #[test]
+    fn config_dir_must_stay_inside_the_repository() {
+        for (dir, why) in [("/opt/deps", "is absolute"), ("../deps", "contains `..`")] {
+            let e = Config::parse(&format!("dir = \"{dir}\"\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with(&format!("gomodoff.toml: `dir` = `{dir}` {why}; ")),
+                "{e}"
+            );
+            assert!(e.contains("nothing was changed"), "{e}");
+        }
+        assert!(Config::parse("dir = \"./deps/\"\n").is_ok());
     }
 }

@@ -24,7 +24,7 @@ use crate::fsutil;
 use crate::gomod::GoMod;
 use crate::lock::{LOCK_FILE, LockFile, LockedModule, Mode, Tier};
 use crate::modcache::ModuleSource;
-use crate::module::{self, ModuleVersion};
+use crate::module::ModuleVersion;
 use crate::ops::pack::checked_zip;
 use crate::ops::repo::{self, Repo};
 use crate::ops::vendor::{Needed, STAGING_DIR, VendorOptions, ZipsFor, needed_modules};
@@ -68,7 +68,7 @@ pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
     if opts.report_dropped {
         bail!("--report-dropped applies to vendor mode only");
     }
-    let dir = tree_dir(&repo, opts.dir.as_deref())?;
+    let (dir, named_in) = tree_dir(&repo, opts.dir.as_deref())?;
     let src = source::open(ctx)?;
     let needs = needed_modules(
         &repo,
@@ -77,6 +77,9 @@ pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
         ZipsFor::Consulted,
     )?;
     let mut planned = plan_tree(&repo, &dir, &needs, src.as_ref())?;
+    // Refused now, before anything is staged, and again right before the plan is applied.
+    let named = [(Path::new(&dir), named_in.as_path())];
+    repo::check_plan_inside(&repo.root, &planned.plan, &named)?;
 
     if planned.plan.is_empty() {
         ctx.shell.status(
@@ -102,6 +105,10 @@ pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
         ),
     )?;
     if let Err(e) = stage(&repo.root, src.as_ref(), &mut planned) {
+        let _ = fsutil::remove_dir_all_if_exists(&repo.root.join(STAGING_DIR));
+        return Err(e);
+    }
+    if let Err(e) = repo::check_plan_inside(&repo.root, &planned.plan, &named) {
         let _ = fsutil::remove_dir_all_if_exists(&repo.root.join(STAGING_DIR));
         return Err(e);
     }
@@ -139,34 +146,18 @@ struct Summary {
     info_only: usize,
 }
 
-fn tree_dir(repo: &Repo, flag: Option<&Path>) -> Result<String> {
+/// The GOPROXY tree directory (flag, gomodoff.toml, lock, default) and the file that named it,
+/// refused unless it is a directory proxy mode may write (see [`repo::check_tree_dir`]).
+fn tree_dir(repo: &Repo, flag: Option<&Path>) -> Result<(String, PathBuf)> {
     let prev = repo.lock.as_ref();
-    let dir = match (flag, &repo.config.dir, prev) {
-        (Some(d), _, _) => d.to_string_lossy().replace('\\', "/"),
-        (None, Some(d), _) => d.clone(),
-        (None, None, Some(l)) => l.dir.clone(),
-        (None, None, None) => Mode::Proxy.default_dir().to_string(),
+    let (dir, named_in) = match (flag, &repo.config.dir, prev) {
+        (Some(d), _, _) => (d.to_string_lossy().replace('\\', "/"), None),
+        (None, Some(d), _) => (d.clone(), Some(crate::lock::CONFIG_FILE)),
+        (None, None, Some(l)) => (l.dir.clone(), Some(LOCK_FILE)),
+        (None, None, None) => (Mode::Proxy.default_dir().to_string(), None),
     };
     let dir = dir.trim_end_matches('/').to_string();
-    let p = Path::new(&dir);
-    if dir.is_empty()
-        || dir == "."
-        || p.is_absolute()
-        || p.components()
-            .any(|c| matches!(c, std::path::Component::ParentDir))
-    {
-        bail!(
-            "the tree directory `{dir}` must be a relative path inside the repository, not its root"
-        );
-    }
-    if p.components()
-        .next()
-        .is_some_and(|c| c.as_os_str() == "vendor")
-    {
-        bail!(
-            "the tree directory `{dir}` is under vendor/, which the go command owns; choose another directory (e.g. .gomodoff/proxy)"
-        );
-    }
+    repo::check_tree_dir(&repo.root, Mode::Proxy, &dir, named_in)?;
     if let Some(l) = prev
         && l.dir != dir
     {
@@ -175,7 +166,8 @@ fn tree_dir(repo: &Repo, flag: Option<&Path>) -> Result<String> {
             l.dir
         );
     }
-    Ok(dir)
+    let named_in = PathBuf::from(named_in.unwrap_or(&dir));
+    Ok((dir, named_in))
 }
 
 fn plan_tree(
@@ -449,11 +441,7 @@ fn module_files(m: &ManifestModule) -> Result<Vec<String>> {
 
 /// `<escaped path>/@v/<escaped version>`.
 fn stem(mv: &ModuleVersion) -> Result<String> {
-    Ok(format!(
-        "{}/@v/{}",
-        module::escape_path(&mv.path)?,
-        module::escape_version(&mv.version)?
-    ))
+    Ok(Mode::Proxy.module_dir(&mv.path, &mv.version)?)
 }
 
 fn print_summary(ctx: &mut Context, s: &Summary, dir: &str) -> Result<()> {

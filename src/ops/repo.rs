@@ -9,7 +9,8 @@ use crate::fsutil;
 use crate::gomod::{GoMod, GoWork};
 use crate::gosum::GoSum;
 use crate::graph;
-use crate::lock::{Config, LockFile, LockedModule};
+use crate::lock::{Config, LockFile, LockedModule, Mode};
+use crate::plan::Plan;
 
 pub struct Repo {
     pub root: PathBuf,
@@ -436,4 +437,54 @@ pub fn confirm(
         }
     }
     Ok(true)
+}
+
+/// Refuse a tree directory a command is about to lay modules out in, before any work: first the
+/// mode's rules for the name ([`Mode::tree_dir_problem`]: relative, no `..`, not the repository
+/// root, outside `vendor/` unless vendor mode), then on disk no symbolic link on the way
+/// ([`fsutil::inside`]; a cloned repository may carry `third_party -> /elsewhere`). `named_in` is
+/// the file that named the directory (`gomodoff.toml`, `gomodoff.lock`), or `None` when it is
+/// the `--dir` flag's or the default.
+pub fn check_tree_dir(root: &Path, mode: Mode, dir: &str, named_in: Option<&str>) -> Result<()> {
+    let from = match named_in {
+        Some(file) => format!(" (from {file})"),
+        None => String::new(),
+    };
+    if let Some(why) = mode.tree_dir_problem(dir) {
+        bail!(
+            "the tree directory `{dir}`{from} {why}; choose another directory (e.g. {}); nothing was changed",
+            mode.default_dir()
+        );
+    }
+    fsutil::inside(root, Path::new(dir), Path::new(named_in.unwrap_or(dir)))
+        .with_context(|| format!("refusing to lay out modules in `{dir}`"))?;
+    Ok(())
+}
+
+/// Refuse `plan` unless every path it deletes, renames or writes is inside the repository now:
+/// relative, no `..`, and no existing component a symbolic link ([`fsutil::inside`]). Called when
+/// the plan is made, to refuse before any work, and again right before [`Plan::apply`], since
+/// the repository may change while modules are staged or the user is asked. `named` maps a
+/// directory to the file that named it (the tree directory to `gomodoff.lock`, …), for the
+/// refusal's hint; any other path is named by itself.
+pub fn check_plan_inside(root: &Path, plan: &Plan, named: &[(&Path, &Path)]) -> Result<()> {
+    let paths = plan
+        .files
+        .iter()
+        .map(|f| f.path.as_path())
+        .chain(
+            plan.tree_adds
+                .iter()
+                .flat_map(|a| [a.staged.as_path(), a.target.as_path()]),
+        )
+        .chain(plan.tree_removes.iter().map(PathBuf::as_path))
+        .chain(plan.staging.as_deref());
+    for p in paths {
+        let named_in = named
+            .iter()
+            .find(|(dir, _)| p.starts_with(dir))
+            .map_or(p, |(_, file)| *file);
+        fsutil::inside(root, p, named_in)?;
+    }
+    Ok(())
 }

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 
 use crate::fsutil;
 use crate::lock::{LOCK_FILE, Mode, Tier};
@@ -30,6 +30,14 @@ pub fn restore(ctx: &mut Context, opts: &RestoreOptions) -> Result<Outcome> {
     };
     if lock.mode == Mode::Vendor {
         return crate::ops::vendor_mode::restore(ctx, &repo, &lock, opts);
+    }
+    // Every path below comes from gomodoff.lock, which came with the repository: its entries
+    // were checked when it was read (`LockFile::parse`); on disk, no symbolic link may lead out
+    // of the repository.
+    let lock_file = Path::new(LOCK_FILE);
+    if !opts.keep_tree {
+        fsutil::inside(&repo.root, Path::new(&lock.dir), lock_file)
+            .with_context(|| format!("refusing to remove the trees in `{}`", lock.dir))?;
     }
     let mut plan = Plan::default();
     let proxy = lock.mode == Mode::Proxy;
@@ -82,6 +90,8 @@ pub fn restore(ctx: &mut Context, opts: &RestoreOptions) -> Result<Outcome> {
             }
         }
     }
+    let named = [(Path::new(&lock.dir), lock_file)];
+    crate::ops::repo::check_plan_inside(&repo.root, &plan, &named)?;
     let diff = plan.render_diff(ctx.shell.color());
     write!(ctx.shell.out(), "{diff}")?;
     writeln!(
@@ -98,9 +108,15 @@ pub fn restore(ctx: &mut Context, opts: &RestoreOptions) -> Result<Outcome> {
     if !crate::ops::repo::confirm(ctx, opts.dry_run, opts.yes, "restore")? {
         return Ok(Outcome::Ok);
     }
+    // Again right before anything goes: the repository may have changed while the user was
+    // asked.
+    crate::ops::repo::check_plan_inside(&repo.root, &plan, &named)?;
     plan.apply(&repo.root)?;
-    if !opts.keep_tree {
-        prune_empty_dirs(&repo.root, &repo.root.join(&lock.dir));
+    // Only a tree directory still free of symbolic links is pruned (the walk would follow one).
+    if !opts.keep_tree
+        && let Ok(tree_dir) = fsutil::inside(&repo.root, Path::new(&lock.dir), lock_file)
+    {
+        prune_empty_dirs(&repo.root, &tree_dir);
     }
     if proxy {
         ctx.shell.status(

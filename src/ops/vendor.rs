@@ -106,6 +106,21 @@ pub struct ReplacePlan {
     pub summary: Summary,
     /// Modules to extract or write, keyed by tree name.
     work: Vec<Work>,
+    /// The file that named the tree directory (or the directory itself, for `--dir` and the
+    /// default), for a refusal of a path under it.
+    named_in: PathBuf,
+}
+
+impl ReplacePlan {
+    /// Refuse unless every path the plan changes is inside the repository now (see
+    /// [`repo::check_plan_inside`]).
+    fn check_inside(&self, root: &Path) -> Result<()> {
+        repo::check_plan_inside(
+            root,
+            &self.plan,
+            &[(Path::new(&self.lock.dir), self.named_in.as_path())],
+        )
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -150,18 +165,18 @@ pub fn plan_replace(
 ) -> Result<ReplacePlan> {
     let prev = repo.lock.as_ref();
     let modfile = if opts.modfile {
-        "go.offline.mod"
+        crate::lock::OFFLINE_MODFILE
     } else {
         prev.map_or("go.mod", |l| l.modfile.as_str())
     }
     .to_string();
-    let dir = match (&opts.dir, &repo.config.dir, prev) {
-        (Some(d), _, _) => d.to_string_lossy().replace('\\', "/"),
-        (None, Some(d), _) => d.clone(),
-        (None, None, Some(l)) => l.dir.clone(),
-        (None, None, None) => Mode::Replace.default_dir().to_string(),
+    let (dir, named_in) = match (&opts.dir, &repo.config.dir, prev) {
+        (Some(d), _, _) => (d.to_string_lossy().replace('\\', "/"), None),
+        (None, Some(d), _) => (d.clone(), Some(crate::lock::CONFIG_FILE)),
+        (None, None, Some(l)) => (l.dir.clone(), Some(crate::lock::LOCK_FILE)),
+        (None, None, None) => (Mode::Replace.default_dir().to_string(), None),
     };
-    check_tree_dir(&repo.root, &dir)?;
+    repo::check_tree_dir(&repo.root, Mode::Replace, &dir, named_in)?;
     if let Some(l) = prev
         && l.dir != dir
     {
@@ -235,6 +250,11 @@ pub fn plan_replace(
             Tier::GoMod => summary.gomod_only += 1,
         }
         let target = Path::new(&dir).join(&tree);
+        // A tree kept as it is must be the repository's own too: a symbolic link to a copy
+        // elsewhere would have go build from outside the repository.
+        for p in [target.clone(), hashes_path(&target)] {
+            fsutil::inside(&repo.root, &p, Path::new(named_in.unwrap_or(&dir)))?;
+        }
         let present = repo.root.join(&target).is_dir();
         match prev_modules.get(&tree) {
             Some(old)
@@ -334,12 +354,16 @@ pub fn plan_replace(
             });
         }
     }
-    Ok(ReplacePlan {
+    let planned = ReplacePlan {
         plan,
         lock,
         summary,
         work,
-    })
+        named_in: PathBuf::from(named_in.unwrap_or(&dir)),
+    };
+    // Refused now, before modules are extracted, and again right before the plan is applied.
+    planned.check_inside(&repo.root)?;
+    Ok(planned)
 }
 
 /// One module version the build needs from outside the repository, as the go command reads it
@@ -626,37 +650,10 @@ pub fn base_gomod_text(repo: &Repo) -> Result<String> {
     Ok(g.to_string())
 }
 
-fn check_tree_dir(root: &Path, dir: &str) -> Result<()> {
-    let p = Path::new(dir);
-    if p.is_absolute()
-        || p.components()
-            .any(|c| matches!(c, std::path::Component::ParentDir))
-    {
-        bail!("the tree directory `{dir}` must be a relative path inside the repository");
-    }
-    let first = p
-        .components()
-        .next()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned());
-    if first.as_deref() == Some("vendor") {
-        bail!(
-            "the tree directory `{dir}` is under vendor/, which the go command owns; choose another directory (e.g. third_party/gomod)"
-        );
-    }
-    if dir.is_empty() || dir == "." {
-        bail!("the tree directory must not be the repository root");
-    }
-    let _ = root;
-    Ok(())
-}
-
 /// `<escaped path>@<escaped version>`, the layout of the module cache.
 pub fn tree_name(mv: &ModuleVersion) -> Result<String> {
-    Ok(format!(
-        "{}@{}",
-        module::escape_path(&mv.path)?,
-        module::escape_version(&mv.version)?
-    ))
+    // One definition with the check of the lock's module dirs (`LockFile::parse`).
+    Ok(Mode::Replace.module_dir(&mv.path, &mv.version)?)
 }
 
 /// `<tree>.hashes` beside a tree.
@@ -1001,6 +998,10 @@ fn show_and_apply(
         .find(|f| f.path == Path::new(crate::lock::LOCK_FILE))
     {
         f.after = Some(planned.lock.render().into_bytes());
+    }
+    if let Err(e) = planned.check_inside(&repo.root) {
+        let _ = fsutil::remove_dir_all_if_exists(&repo.root.join(STAGING_DIR));
+        return Err(e);
     }
     planned.plan.apply(&repo.root)?;
     ctx.shell.status(

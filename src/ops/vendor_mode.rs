@@ -65,7 +65,7 @@ pub const VENDOR_DIR: &str = "vendor";
 /// The per-file listing of `vendor/`, at the repository root.
 pub const LISTING_FILE: &str = "gomodoff.vendor.sum";
 /// Where the `vendor/` from before gomodoff is kept.
-pub const BACKUP_DIR: &str = ".gomodoff/vendor-backup/vendor";
+pub const BACKUP_DIR: &str = crate::lock::VENDOR_BACKUP_DIR;
 /// How many removed files of one module the preview names without `-v`.
 const MAX_NAMED: usize = 20;
 /// The backup's name in the staging directory.
@@ -75,6 +75,7 @@ const BACKUP_STAGING: &str = "vendor-backup";
 /// repaired.
 pub fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Outcome> {
     check_options(repo, opts)?;
+    check_vendor_dir(&repo.root)?;
     let start = std::time::Instant::now();
     let settings = GoSettings::read(&repo.root);
     let go_env_time = start.elapsed();
@@ -108,6 +109,9 @@ pub fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Ou
     }
     let start = std::time::Instant::now();
     let planned = plan_vendor(repo, &computed, &src.describe())?;
+    // Refused now, before anything is staged (a symlinked `.gomodoff/`, say), and again right
+    // before the plan is applied.
+    repo::check_plan_inside(&repo.root, &planned.plan, &[])?;
     computed.timings.add("plan", start);
     let outcome = show_and_apply(ctx, repo, opts, &mut computed, planned)?;
     for (phase, d) in &computed.timings.0 {
@@ -115,6 +119,15 @@ pub fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Ou
             .verbose(&format!("  {phase:<20} {:>8.3}s", d.as_secs_f64()))?;
     }
     Ok(outcome)
+}
+
+/// Refuse, before any work, a `vendor/` that is a symbolic link (or under one): vendor mode
+/// hashes, backs up and replaces it in place, and a cloned repository may point it anywhere.
+fn check_vendor_dir(root: &Path) -> Result<()> {
+    fsutil::inside(root, Path::new(VENDOR_DIR), Path::new(VENDOR_DIR)).context(
+        "refusing to touch `vendor/`: vendor mode reads and replaces it in place, never through a symbolic link",
+    )?;
+    Ok(())
 }
 
 /// Vendor mode writes `vendor/` only, where the go command reads it, and never go.mod.
@@ -532,6 +545,13 @@ pub fn restore(
     let vendor_rel = PathBuf::from(VENDOR_DIR);
     let vendor_dir = repo.root.join(VENDOR_DIR);
     let backup = lock.vendor.as_ref().and_then(|v| v.backup.clone());
+    // The backup's name was checked when the lock was read; on disk, neither it nor vendor/ may
+    // lead out of the repository through a symbolic link.
+    check_vendor_dir(&repo.root)?;
+    if let Some(b) = &backup {
+        fsutil::inside(&repo.root, Path::new(b), Path::new(LOCK_FILE))
+            .with_context(|| format!("refusing to put back the vendor/ kept in `{b}`"))?;
+    }
     if let Some(b) = &backup
         && !repo.root.join(b).is_dir()
     {
@@ -628,6 +648,11 @@ pub fn restore(
                 target: vendor_rel,
             });
         }
+    }
+    // Right before anything goes: the repository may have changed while the user was asked.
+    if let Err(e) = repo::check_plan_inside(&repo.root, &plan, &[]) {
+        let _ = fsutil::remove_dir_all_if_exists(&repo.root.join(STAGING_DIR));
+        return Err(e);
     }
     plan.apply(&repo.root)?;
     ctx.shell.status(
@@ -802,7 +827,7 @@ pub fn vendored_workspace(dir: &Path) -> Option<PathBuf> {
 }
 
 /// What the lock's `modfile` says for a vendored workspace.
-pub const WORK_FILE: &str = "go.work";
+pub const WORK_FILE: &str = crate::lock::WORK_FILE;
 
 // ---------------------------------------------------------------------------------------------
 // Computing the tree.
@@ -2105,7 +2130,7 @@ fn locked_modules(
             } else {
                 Tier::GoMod
             },
-            dir: mv.path.clone(),
+            dir: Mode::Vendor.module_dir(&mv.path, &mv.version)?,
             zip_h1,
             gomod_h1,
             origin,
@@ -2212,6 +2237,12 @@ fn show_and_apply(
         }
     };
     computed.timings.add("stage vendor/", start);
+    // Right before anything is replaced: the repository may have changed while vendor/ was
+    // staged or the user was asked.
+    if let Err(e) = repo::check_plan_inside(&repo.root, &planned.plan, &[]) {
+        let _ = fsutil::remove_dir_all_if_exists(&staging);
+        return Err(e);
+    }
     let start = std::time::Instant::now();
     planned.plan.apply(&repo.root)?;
     computed.timings.add("transaction", start);
