@@ -106,6 +106,10 @@ pub fn check_relative(rel: &Path) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Prefix of the temporary file [`write_atomic`] makes beside the file it writes; a kill between
+/// its creation and its rename leaves it behind, so cleaners recognise it by this name.
+pub const TMP_PREFIX: &str = ".gomodoff-tmp-";
+
 /// Write `contents` to `path` atomically: a temporary file in the same directory is written,
 /// flushed to disk and renamed over `path`, so a reader sees the old bytes or the new, never a
 /// mix. An existing file's permissions are kept.
@@ -119,7 +123,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FsError> {
         _ => Path::new("."),
     };
     let mut tmp = tempfile::Builder::new()
-        .prefix(".gomodoff-tmp-")
+        .prefix(TMP_PREFIX)
         .tempfile_in(dir)
         .map_err(err)?;
     tmp.write_all(contents).map_err(err)?;
