@@ -36,6 +36,7 @@ use crate::dirhash::{self, HashError};
 use crate::fsutil::{self, FsError};
 use crate::module::{self, ModuleError, ModuleVersion};
 use crate::modzip::{self, ZipError};
+use crate::staging;
 
 /// The manifest at the root of every gomodoff tree and bundle.
 pub const MANIFEST_FILE: &str = "gomodoff-manifest.toml";
@@ -56,6 +57,8 @@ pub enum BundleError {
         #[source]
         source: io::Error,
     },
+    /// Writing into the target (or its staging directory) failed: the file system's fault (full,
+    /// read-only, …), never the bundle's.
     #[error("failed to write `{}`", path.display())]
     Write {
         path: PathBuf,
@@ -64,6 +67,9 @@ pub enum BundleError {
     },
     #[error(transparent)]
     Fs(#[from] FsError),
+    /// The caller's step hook (see [`StepHook`]) stopped [`merge_tree`].
+    #[error(transparent)]
+    Step(Box<dyn std::error::Error + Send + Sync>),
     #[error("`{}` is not a readable zip archive", bundle.display())]
     Archive {
         bundle: PathBuf,
@@ -95,6 +101,17 @@ pub enum BundleError {
         path.display()
     )]
     Conflict { path: PathBuf, detail: String },
+}
+
+impl BundleError {
+    /// Whether this is a failure to write the files out (disk full, read-only file system, no
+    /// permission) rather than anything about the bundle or the tree's content.
+    pub fn is_write(&self) -> bool {
+        matches!(
+            self,
+            BundleError::Write { .. } | BundleError::Fs(FsError::Write { .. })
+        )
+    }
 }
 
 /// One module version in a tree.
@@ -592,8 +609,15 @@ pub fn unpack(bundle: &Path, dest: &Path) -> Result<Manifest, BundleError> {
             path: to.clone(),
             source,
         })?;
-        let copied = io::copy(&mut entry.take(declared + 1), &mut out)
-            .map_err(|e| refuse(format!("entry `{name}`: {e}")))?;
+        // A read error is the bundle's (a damaged entry); a write error is the target's (a full
+        // disk), and must not be reported as a problem with the bundle.
+        let copied = copy_entry(&mut entry.take(declared + 1), &mut out).map_err(|e| match e {
+            CopyError::Read(e) => refuse(format!("entry `{name}`: {e}")),
+            CopyError::Write(source) => BundleError::Write {
+                path: to.clone(),
+                source,
+            },
+        })?;
         if copied != declared {
             return Err(refuse(format!(
                 "entry `{name}` inflates to more or fewer bytes than the {declared} it declares"
@@ -641,7 +665,9 @@ pub struct TreeReport {
 
 /// Re-hash a whole tree against its manifest: every `.mod` and `.zip` (zips also checked with
 /// every rule of [`modzip::check_zip`]), every `.info`, every `list` (complete and sorted), and
-/// every file the manifest does not account for.
+/// every file the manifest does not account for. What a killed `unpack` or `mirror` left (a
+/// temporary file or staging directory inside the tree, the staging directory beside it: see
+/// [`crate::staging`]) is named as such, with how to clear it.
 pub fn verify_tree(dir: &Path) -> Result<TreeReport, BundleError> {
     let manifest_path = dir.join(MANIFEST_FILE);
     let text = fs::read_to_string(&manifest_path).map_err(|source| BundleError::Read {
@@ -651,14 +677,44 @@ pub fn verify_tree(dir: &Path) -> Result<TreeReport, BundleError> {
     let manifest = Manifest::parse(&manifest_path.display().to_string(), &text)?;
     let expected = manifest.expected_files()?;
     let mut findings = Vec::new();
+    if let Some(beside) = dir
+        .canonicalize()
+        .ok()
+        .and_then(|real| staging::staging_dir(&real))
+        && fs::symlink_metadata(&beside).is_ok()
+    {
+        let name = beside.file_name().map(|n| n.to_string_lossy().into_owned());
+        findings.push(finding(
+            &format!("../{}", name.unwrap_or_default()),
+            &format!(
+                "is the staging directory beside this tree, {}",
+                staging::LEFTOVER_HINT
+            ),
+        ));
+    }
     let mut present = BTreeSet::new();
-    for entry in walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name() {
+    let mut walk = walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .sort_by_file_name()
+        .into_iter();
+    while let Some(entry) = walk.next() {
         let entry = entry.map_err(|e| BundleError::Read {
             path: dir.to_path_buf(),
             source: io::Error::other(e),
         })?;
         let rel = relative_name(dir, entry.path());
         let file_type = entry.file_type();
+        let name = entry.file_name().to_string_lossy();
+        if let Some(what) = staging::leftover(&name, file_type.is_dir(), entry.depth() == 1) {
+            if file_type.is_dir() {
+                walk.skip_current_dir();
+            }
+            findings.push(finding(
+                &rel,
+                &format!("is a {what} {}", staging::LEFTOVER_HINT),
+            ));
+            continue;
+        }
         if file_type.is_dir() {
             if expected.contains_key(&rel) {
                 findings.push(finding(&rel, "is a directory, not a file"));
@@ -712,17 +768,25 @@ pub struct MergeStats {
     pub bytes: u64,
 }
 
+/// Called by [`merge_tree`] after each of its steps — `merge:first-moved` (one file moved in),
+/// `merge:moved` (all moved in), `merge:listed` (lists rewritten; the manifest is next) — so
+/// the commands can inject faults there; an error stops the merge.
+pub type StepHook<'a> = &'a dyn Fn(&str) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
 /// Install a verified, staged tree (`staged`, holding the files of `manifest`) into `target`,
 /// which may already hold other modules. First every file is compared with what `target` holds
 /// (a different zip or go.mod for the same version is a [`BundleError::Conflict`] and nothing is
 /// written); then new files are moved in one by one (each a rename, so a reader never sees half a
 /// file), zips before `.mod` files, each `list` is rewritten from the `.mod` files present, and
-/// for [`Layout::Tree`] the manifest is merged into the target's, last.
+/// for [`Layout::Tree`] the manifest is merged into the target's, last. A run killed at any point
+/// leaves only complete files in `target` (and perhaps a `.gomodoff-tmp-*` file, see
+/// [`crate::staging`]); merging the same tree again completes it.
 pub fn merge_tree(
     staged: &Path,
     target: &Path,
     manifest: &Manifest,
     layout: Layout,
+    step: StepHook<'_>,
 ) -> Result<MergeStats, BundleError> {
     let expected = manifest.expected_files()?;
     let mut moves: Vec<(u8, String, PathBuf)> = Vec::new();
@@ -785,7 +849,7 @@ pub fn merge_tree(
         }
     }
     moves.sort();
-    for (_, name, to) in &moves {
+    for (i, (_, name, to)) in moves.iter().enumerate() {
         let from = staged.join(name);
         if let Some(parent) = to.parent() {
             fs::create_dir_all(parent).map_err(|source| BundleError::Write {
@@ -800,14 +864,15 @@ pub fn merge_tree(
                 detail: "it is a directory".into(),
             });
         }
-        fs::rename(&from, to).map_err(|source| BundleError::Write {
-            path: to.clone(),
-            source,
-        })?;
+        move_file(&from, to)?;
         if !name.ends_with("hash") {
             stats.written += 1;
         }
+        if i == 0 {
+            step("merge:first-moved").map_err(BundleError::Step)?;
+        }
     }
+    step("merge:moved").map_err(BundleError::Step)?;
     let paths: BTreeSet<&str> = manifest
         .modules
         .values()
@@ -825,6 +890,7 @@ pub fn merge_tree(
             fsutil::write_atomic(&list, text.as_bytes())?;
         }
     }
+    step("merge:listed").map_err(BundleError::Step)?;
     if layout == Layout::Tree {
         let path = target.join(MANIFEST_FILE);
         let mut merged = match fsutil::read_optional(&path)? {
@@ -845,6 +911,45 @@ pub fn merge_tree(
         }
     }
     Ok(stats)
+}
+
+/// Move a staged file into the target with one rename. When the target is on another file system
+/// than its staging directory (the tree is a mount point of its own), copy it to a temporary
+/// file beside its destination and rename that: a reader still never sees half a file.
+fn move_file(from: &Path, to: &Path) -> Result<(), BundleError> {
+    let werr = |source| BundleError::Write {
+        path: to.to_path_buf(),
+        source,
+    };
+    match fs::rename(from, to) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::CrossesDevices => {
+            let dir = to.parent().unwrap_or(Path::new("."));
+            let mut tmp = tempfile::Builder::new()
+                .prefix(fsutil::TMP_PREFIX)
+                .tempfile_in(dir)
+                .map_err(werr)?;
+            let mut src = File::open(from).map_err(|source| BundleError::Read {
+                path: from.to_path_buf(),
+                source,
+            })?;
+            copy_entry(&mut src, tmp.as_file_mut()).map_err(|e| match e {
+                CopyError::Read(source) => BundleError::Read {
+                    path: from.to_path_buf(),
+                    source,
+                },
+                CopyError::Write(source) => werr(source),
+            })?;
+            tmp.as_file().sync_all().map_err(werr)?;
+            // The mode a rename would have kept (the temporary file is 0600).
+            if let Ok(meta) = fs::metadata(from) {
+                fs::set_permissions(tmp.path(), meta.permissions()).map_err(werr)?;
+            }
+            tmp.persist(to).map_err(|e| werr(e.error))?;
+            Ok(())
+        }
+        Err(source) => Err(werr(source)),
+    }
 }
 
 /// Semver order, ties (build metadata) in byte order, as `semver.Sort` does.
@@ -1073,6 +1178,30 @@ fn check_entry<R: Read>(
         ));
     }
     Ok(())
+}
+
+/// Which side of a copy failed.
+enum CopyError {
+    Read(io::Error),
+    Write(io::Error),
+}
+
+/// `io::copy`, telling a failed read from a failed write.
+fn copy_entry(from: &mut impl Read, to: &mut impl Write) -> Result<u64, CopyError> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(CopyError::Read(e)),
+        };
+        to.write_all(&buf[..n]).map_err(CopyError::Write)?;
+        total += n as u64;
+    }
+    to.flush().map_err(CopyError::Write)?;
+    Ok(total)
 }
 
 fn read_limited(entry: impl Read, limit: u64) -> Result<Vec<u8>, String> {
@@ -1398,5 +1527,86 @@ mod tests {
             "v0.0.0-20240101000000-abcdefabcdef\nv1.2.0-rc.1\nv1.2.0\nv1.10.0\nv2.0.0+incompatible\n"
         );
         assert_eq!(list_text([]), "");
+    }
+
+    /// A bundle holding one go.mod-only module, and that module's `.mod` entry name.
+    fn gomod_only_bundle(dir: &Path) -> (PathBuf, String) {
+        let gomod = b"module example.com/m\n\ngo 1.22\n".to_vec();
+        let entry = ManifestModule {
+            path: "example.com/m".into(),
+            version: "v1.0.0".into(),
+            zip_h1: None,
+            gomod_h1: Some(dirhash::hash_gomod(&gomod)),
+            info: false,
+        };
+        let mut manifest = Manifest::new();
+        manifest.add(entry.clone()).unwrap();
+        let content = ModuleContent {
+            entry,
+            gomod: Some(gomod),
+            zip: None,
+            info: None,
+        };
+        let path = dir.join("bundle.zip");
+        write_bundle(&path, &manifest, &[content]).unwrap();
+        (path, "example.com/m/@v/v1.0.0.mod".into())
+    }
+
+    /// A full disk while unpacking names the file and the OS error and does not blame the
+    /// bundle. `/dev/full` fails every write with ENOSPC.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_full_disk_is_not_the_bundles_fault() {
+        let dir = tempfile::tempdir().unwrap();
+        let (bundle, name) = gomod_only_bundle(dir.path());
+        let dest = dir.path().join("staging");
+        fs::create_dir(&dest).unwrap();
+        unpack(&bundle, &dest).unwrap();
+        let dest = dir.path().join("full");
+        let to = dest.join(&name);
+        fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink("/dev/full", &to).unwrap();
+        let err = unpack(&bundle, &dest).unwrap_err();
+        assert!(err.is_write(), "{err:?}");
+        let text = err.to_string();
+        assert!(!text.contains("refusing bundle"), "{text}");
+        assert!(text.contains(&to.display().to_string()), "{text}");
+        let source = std::error::Error::source(&err).unwrap().to_string();
+        assert!(source.contains("No space left on device"), "{source}");
+    }
+
+    #[test]
+    fn merge_tree_stops_at_the_step_the_hook_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let (bundle, name) = gomod_only_bundle(dir.path());
+        for (step, moved, listed) in [
+            ("merge:first-moved", true, false),
+            ("merge:moved", true, false),
+            ("merge:listed", true, true),
+        ] {
+            let staged = dir.path().join(format!("staged-{step}"));
+            fs::create_dir(&staged).unwrap();
+            let manifest = unpack(&bundle, &staged).unwrap();
+            let target = dir.path().join(format!("target-{step}"));
+            let hook = |s: &str| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+                if s == step { Err(s.into()) } else { Ok(()) }
+            };
+            let err = merge_tree(&staged, &target, &manifest, Layout::Tree, &hook).unwrap_err();
+            assert_eq!(err.to_string(), step);
+            assert_eq!(target.join(&name).is_file(), moved, "{step}");
+            assert_eq!(
+                target.join("example.com/m/@v/list").is_file(),
+                listed,
+                "{step}"
+            );
+            assert!(
+                !target.join(MANIFEST_FILE).exists(),
+                "{step}: manifest last"
+            );
+            // Merging again completes the tree.
+            merge_tree(&staged, &target, &manifest, Layout::Tree, &|_| Ok(())).unwrap();
+            let report = verify_tree(&target).unwrap();
+            assert!(report.findings.is_empty(), "{step}: {:?}", report.findings);
+        }
     }
 }

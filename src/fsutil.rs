@@ -106,8 +106,9 @@ pub fn check_relative(rel: &Path) -> Result<(), &'static str> {
     Ok(())
 }
 
-/// The name prefix of [`write_atomic`]'s temporary files.
-pub const TEMP_PREFIX: &str = ".gomodoff-tmp-";
+/// Prefix of the temporary file [`write_atomic`] makes beside the file it writes; a kill between
+/// its creation and its rename leaves it behind, so cleaners recognise it by this name.
+pub const TMP_PREFIX: &str = ".gomodoff-tmp-";
 
 /// Write `contents` to `path` atomically: a temporary file in the same directory is written,
 /// flushed to disk and renamed over `path`, so a reader sees the old bytes or the new, never a
@@ -122,7 +123,7 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FsError> {
         _ => Path::new("."),
     };
     let mut tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
+        .prefix(TMP_PREFIX)
         .tempfile_in(dir)
         .map_err(err)?;
     tmp.write_all(contents).map_err(err)?;
@@ -184,7 +185,7 @@ pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
 /// is involved.
 #[derive(Debug)]
 pub struct RepoLock {
-    _dir: File,
+    _held: File,
     path: PathBuf,
 }
 
@@ -197,7 +198,7 @@ impl RepoLock {
         };
         let dir = File::open(repo).map_err(lock_err)?;
         match dir.try_lock() {
-            Ok(()) => Ok(RepoLock { _dir: dir, path }),
+            Ok(()) => Ok(RepoLock { _held: dir, path }),
             Err(fs::TryLockError::WouldBlock) => Err(FsError::Locked {
                 repo: path.clone(),
                 lock: path,

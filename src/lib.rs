@@ -30,6 +30,7 @@
 //! | [`modules_txt`] | `vendor/modules.txt` read and write | — (text in, text out) |
 //! | [`module`] | module path and version types: checks, semver order, case escaping | — |
 //! | [`goquote`] | go's quoting (`strconv.Quote`) and printable characters, for go's exact messages | — |
+//! | [`staging`] | the fixed staging directory beside a tree `unpack`/`mirror` install into, its lock, repair after a kill | `<parent>/.<name>.gomodoff-staging`, the tree |
 //! | [`fsutil`] | atomic writes, staging directories, the repository lock | any file it is given |
 //!
 //! `gomod`, `gosum`, `modules_txt`, `module`, `dirhash` and `modzip` know nothing of the commands,
@@ -53,6 +54,7 @@ pub mod packages;
 pub mod plan;
 pub mod scans;
 pub mod shell;
+pub mod staging;
 pub mod vendoring;
 pub mod verified;
 

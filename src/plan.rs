@@ -517,7 +517,7 @@ impl Journal {
                 let ours = e
                     .file_name()
                     .to_str()
-                    .is_some_and(|n| n.starts_with(fsutil::TEMP_PREFIX));
+                    .is_some_and(|n| n.starts_with(fsutil::TMP_PREFIX));
                 if ours && e.file_type().is_ok_and(|t| t.is_file()) {
                     remove_file(&e.path())?;
                 }

@@ -483,3 +483,31 @@ impl Go {
         serde_json::from_str(&self.run(input, &args).1).unwrap()
     }
 }
+
+/// A go.mod that starts with a UTF-8 byte order mark: go refuses it, so `vendor --yes` refuses
+/// it too, with go's wording, exit 2, and changes nothing (it used to vendor it, and the go.mod
+/// it wrote did not build).
+#[test]
+fn a_go_mod_with_a_byte_order_mark_is_refused_as_go_refuses_it() {
+    let Some(h) = Harness::new() else { return };
+    let dir = h.project("basic");
+    let gomod = dir.join("go.mod");
+    let mut text = b"\xef\xbb\xbf".to_vec();
+    text.extend(fs::read(&gomod).unwrap());
+    fs::write(&gomod, text).unwrap();
+    let message = "unexpected input character '\\ufeff'";
+    let out = h.go(&dir, &["mod", "edit", "-json"]);
+    let go_says = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        !out.status.success() && go_says.contains(&format!("go.mod:1: {message}")),
+        "the oracle: {go_says}"
+    );
+
+    let before = support::snapshot(&dir);
+    let out = h.gomodoff(&dir, &["vendor", "--yes"]);
+    let err = support::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("go.mod:1:1: {message}")), "{err}");
+    assert!(err.contains("\n^"), "the caret under the line: {err}");
+    assert_eq!(support::snapshot(&dir), before, "nothing changed");
+}

@@ -296,3 +296,142 @@ fn a_mirror_served_by_nginx_feeds_go_for_two_repositories() {
         "nothing go asked for was missing:\n{log}"
     );
 }
+
+/// Every name below `root` that gomodoff uses for staging or temporary files.
+fn leftovers_in(root: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy();
+            name.starts_with(".gomodoff") || name.ends_with(".gomodoff-staging")
+        })
+        .map(|e| e.path().to_path_buf())
+        .collect()
+}
+
+/// The names in a directory, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+const HINT: &str = "left by an interrupted gomodoff run; run `gomodoff mirror` or `gomodoff unpack` into this tree again to clear it";
+
+/// `mirror` killed at each of its steps, into a new tree and into a tree that already holds
+/// another repository's modules: the kill leaves the staging directory beside the tree (named
+/// by `mirror --verify` when the tree has a manifest); the next `mirror` removes it and
+/// completes the tree, which then equals an uninterrupted run's, passes `--verify`, and has no
+/// leftovers in or beside it.
+#[test]
+fn a_mirror_killed_at_any_step_is_completed_by_the_next_run() {
+    use std::os::unix::process::ExitStatusExt;
+    let Some(h) = Harness::new() else { return };
+    let base = h.project("legacy116");
+    let app = h.project("basic");
+    let new_tree = |label: &str| h.fresh_dir(label).join("tree");
+    let merge_tree = |label: &str| {
+        let tree = new_tree(label);
+        mirror(&h, &base, &tree);
+        tree
+    };
+    let want_new = {
+        let tree = new_tree("ref-new");
+        mirror(&h, &app, &tree);
+        support::snapshot(&tree)
+    };
+    let want_merged = {
+        let tree = merge_tree("ref-merge");
+        mirror(&h, &app, &tree);
+        support::snapshot(&tree)
+    };
+    for step in [
+        "mirror:staged",
+        "mirror:merge:first-moved",
+        "mirror:merge:moved",
+        "mirror:merge:listed",
+    ] {
+        for (what, tree, want) in [
+            ("new tree", new_tree("new"), &want_new),
+            ("merge", merge_tree("merge"), &want_merged),
+        ] {
+            let what = format!("{what}, killed at {step}");
+            let arg = tree.to_str().unwrap();
+            let out = h.gomodoff_with_env(&app, &[("GOMODOFF_ABORT_AT", step)], &["mirror", arg]);
+            assert_eq!(out.status.signal(), Some(6), "{what}: {}", stderr(&out));
+            let parent = tree.parent().unwrap();
+            assert!(parent.join(".tree.gomodoff-staging").is_dir(), "{what}");
+            if tree.join("gomodoff-manifest.toml").is_file() {
+                let out = h.gomodoff(&app, &["mirror", "--verify", arg]);
+                assert_eq!(out.status.code(), Some(1), "{what}: {}", stderr(&out));
+                let want = format!(
+                    "`../.tree.gomodoff-staging`: is the staging directory beside this tree, {HINT}"
+                );
+                assert!(stdout(&out).contains(&want), "{what}: {}", stdout(&out));
+            }
+
+            let out = mirror(&h, &app, &tree);
+            assert_stderr_contains(&out, "left by an interrupted gomodoff run");
+            assert_eq!(
+                names_in(parent),
+                ["tree"],
+                "{what}: nothing beside the tree"
+            );
+            assert_eq!(leftovers_in(&tree), Vec::<PathBuf>::new(), "{what}");
+            assert_eq!(
+                &support::snapshot(&tree),
+                want,
+                "{what}: as if never interrupted"
+            );
+            assert_success(
+                &h.gomodoff(&app, &["mirror", "--verify", arg]),
+                &format!("{what}: mirror --verify"),
+            );
+        }
+    }
+}
+
+/// A `.gomodoff-tmp-*` file inside the tree and a staging directory beside it, as a killed run
+/// leaves them, are named by `mirror --verify` as leftovers (not as files the manifest lacks) and
+/// removed by the next `mirror`.
+#[test]
+fn leftovers_are_named_by_verify_and_cleared_by_the_next_mirror() {
+    let Some(h) = Harness::new() else { return };
+    let app = h.project("basic");
+    let parent = h.fresh_dir("left");
+    let tree = parent.join("tree");
+    mirror(&h, &app, &tree);
+    let clean = support::snapshot(&tree);
+    let tmp = tree.join("example.com/multi/@v/.gomodoff-tmp-x");
+    fs::write(&tmp, "v1.0.0\n").unwrap();
+    let staging = parent.join(".tree.gomodoff-staging");
+    fs::create_dir_all(staging.join("example.com/multi/@v")).unwrap();
+    fs::write(staging.join("example.com/multi/@v/list"), "v1.0.0\n").unwrap();
+
+    let arg = tree.to_str().unwrap();
+    let out = h.gomodoff(&app, &["mirror", "--verify", arg]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    for want in [
+        format!("`example.com/multi/@v/.gomodoff-tmp-x`: is a temporary file {HINT}"),
+        format!("`../.tree.gomodoff-staging`: is the staging directory beside this tree, {HINT}"),
+    ] {
+        assert!(text.contains(&want), "{text}");
+    }
+    assert!(!text.contains("not in the manifest"), "{text}");
+
+    let out = mirror(&h, &app, &tree);
+    for path in [&tmp, &staging] {
+        assert_stderr_contains(&out, &format!("Removed `{}`", path.display()));
+    }
+    assert_eq!(names_in(&parent), ["tree"]);
+    assert_eq!(support::snapshot(&tree), clean);
+    assert_success(
+        &h.gomodoff(&app, &["mirror", "--verify", arg]),
+        "mirror --verify after the next mirror",
+    );
+}

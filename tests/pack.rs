@@ -14,7 +14,7 @@ use std::process::{Command, Output};
 
 use sha2::Digest;
 use support::{
-    Harness, assert_failure, assert_injected_failure, assert_stderr_contains,
+    Harness, Snapshot, assert_failure, assert_injected_failure, assert_stderr_contains,
     assert_stdout_contains, assert_success, build_list, copy_dir, snapshot, stderr, stdout,
 };
 
@@ -33,17 +33,18 @@ fn gomodoff(h: &Harness, dir: &Path, env: &[(&str, &Path)], args: &[&str]) -> Ou
 /// `gomodoff unpack <bundle> <flag> <dest>` in the harness root, `flag` being `--to` or
 /// `--into-modcache`.
 fn unpack(h: &Harness, bundle: &Path, flag: &str, dest: &Path) -> Output {
-    gomodoff(
-        h,
-        h.root(),
-        &[],
-        &[
-            "unpack",
-            bundle.to_str().unwrap(),
-            flag,
-            dest.to_str().unwrap(),
-        ],
-    )
+    unpack_command(h, bundle, flag, dest).output().unwrap()
+}
+
+/// The command [`unpack`] runs, to add variables to or to start in the background.
+fn unpack_command(h: &Harness, bundle: &Path, flag: &str, dest: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gomodoff"));
+    cmd.current_dir(h.root())
+        .env_clear()
+        .envs(h.env())
+        .args(["unpack", bundle.to_str().unwrap(), flag])
+        .arg(dest);
+    cmd
 }
 
 /// The `export K=V` lines a command printed.
@@ -679,5 +680,258 @@ fn a_pruned_requirement_needs_only_its_info() {
     );
     for args in [&["check"][..], &["verify"], &["status", "--check"]] {
         assert_success(&h.gomodoff(&dir, args), &format!("{args:?}"));
+    }
+}
+
+/// `gomodoff pack` of a tidied test project into `<harness root>/<name>.zip`.
+fn pack_project(h: &Harness, name: &str) -> PathBuf {
+    let dir = h.project(name);
+    let bundle = h.root().join(format!("{name}.zip"));
+    assert_success(
+        &h.gomodoff(&dir, &["pack", "-o", bundle.to_str().unwrap()]),
+        "pack",
+    );
+    bundle
+}
+
+/// `gomodoff mirror --verify DIR`.
+fn verify_tree(h: &Harness, tree: &Path) -> Output {
+    gomodoff(
+        h,
+        h.root(),
+        &[],
+        &["mirror", "--verify", tree.to_str().unwrap()],
+    )
+}
+
+/// Every name below `root` that gomodoff uses for staging or temporary files.
+fn leftovers_in(root: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy();
+            name.starts_with(".gomodoff") || name.ends_with(".gomodoff-staging")
+        })
+        .map(|e| e.path().to_path_buf())
+        .collect()
+}
+
+/// The names in a directory, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Panic unless the run was killed by `GOMODOFF_ABORT_AT` (SIGABRT), i.e. reached the step.
+fn assert_aborted(out: &Output, what: &str) {
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(
+        out.status.signal(),
+        Some(6),
+        "{what}: not aborted ({})\n{}",
+        out.status,
+        stderr(out)
+    );
+}
+
+/// The fault points of `unpack`, in the order a run reaches them; only the first is reached
+/// before a new tree's single rename.
+const UNPACK_STEPS: [&str; 4] = [
+    "unpack:staged",
+    "unpack:merge:first-moved",
+    "unpack:merge:moved",
+    "unpack:merge:listed",
+];
+
+/// A run killed at each step leaves its staging directory beside the target, which
+/// `mirror --verify` names as such; the next run removes it and completes the install, and the
+/// result equals an uninterrupted install, passes `mirror --verify` and has no leftovers.
+#[test]
+fn an_unpack_killed_at_any_step_is_completed_by_the_next_run() {
+    let Some(h) = Harness::new() else { return };
+    let base = pack_project(&h, "legacy116");
+    let bundle = pack_project(&h, "basic");
+    let new_tree = |label: &str| h.fresh_dir(label).join("tree");
+    let merge_tree = |label: &str| {
+        let tree = new_tree(label);
+        assert_success(&unpack(&h, &base, "--to", &tree), "unpack the base tree");
+        tree
+    };
+    // What uninterrupted runs install.
+    let reference = |tree: &Path, flag: &str| {
+        assert_success(&unpack(&h, &bundle, flag, tree), "reference unpack");
+        snapshot(tree)
+    };
+    let want_new = reference(&new_tree("ref-new"), "--to");
+    let want_merged = reference(&merge_tree("ref-merge"), "--to");
+    let want_cache = reference(&h.fresh_dir("ref-cache"), "--into-modcache");
+
+    for step in UNPACK_STEPS {
+        let cases: Vec<(&str, &str, PathBuf, &Snapshot)> = [
+            (step == "unpack:staged").then(|| ("new tree", "--to", new_tree("new"), &want_new)),
+            Some(("merge", "--to", merge_tree("merge"), &want_merged)),
+            Some((
+                "module cache",
+                "--into-modcache",
+                h.fresh_dir("cache"),
+                &want_cache,
+            )),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        for (what, flag, target, want) in cases {
+            let what = format!("{what}, killed at {step}");
+            let out = unpack_command(&h, &bundle, flag, &target)
+                .env("GOMODOFF_ABORT_AT", step)
+                .output()
+                .unwrap();
+            assert_aborted(&out, &what);
+            // The tree that holds the files, and the directory its staging directory is in.
+            let (tree, parent) = if flag == "--to" {
+                (target.clone(), target.parent().unwrap().to_path_buf())
+            } else {
+                (target.join("cache/download"), target.join("cache"))
+            };
+            let staging = parent.join(format!(
+                ".{}.gomodoff-staging",
+                tree.file_name().unwrap().to_string_lossy()
+            ));
+            assert!(staging.is_dir(), "{what}: the kill leaves the staging dir");
+            if tree.join("gomodoff-manifest.toml").is_file() {
+                let out = verify_tree(&h, &tree);
+                assert_eq!(out.status.code(), Some(1), "{what}: {}", stderr(&out));
+                assert_stdout_contains(
+                    &out,
+                    "`../.tree.gomodoff-staging`: is the staging directory beside this tree, left by an interrupted gomodoff run; run `gomodoff mirror` or `gomodoff unpack` into this tree again to clear it",
+                );
+            }
+
+            let out = unpack(&h, &bundle, flag, &target);
+            assert_success(&out, &format!("{what}: the next run"));
+            assert_stderr_contains(&out, "left by an interrupted gomodoff run");
+            assert_eq!(
+                names_in(&parent),
+                [tree.file_name().unwrap().to_string_lossy()],
+                "{what}: nothing beside the tree"
+            );
+            assert_eq!(leftovers_in(&target), Vec::<PathBuf>::new(), "{what}");
+            assert_eq!(&snapshot(&target), want, "{what}: as if never interrupted");
+            if flag == "--to" {
+                assert_success(&verify_tree(&h, &tree), &format!("{what}: mirror --verify"));
+            }
+        }
+    }
+}
+
+/// What a killed run leaves — a `.gomodoff-tmp-*` file inside the tree, the staging directory
+/// beside it, a `.gomodoff-unpack-*` directory inside it (where gomodoff 0.1 staged) — is named
+/// by `mirror --verify` as a leftover, not as a file missing from the manifest, and removed by
+/// the next `unpack` into the tree or module cache.
+#[test]
+fn leftovers_are_named_by_verify_and_cleared_by_the_next_unpack() {
+    let Some(h) = Harness::new() else { return };
+    let bundle = pack_project(&h, "basic");
+    let parent = h.fresh_dir("left");
+    let tree = parent.join("tree");
+    assert_success(&unpack(&h, &bundle, "--to", &tree), "unpack");
+    let clean = snapshot(&tree);
+
+    let tmp = tree.join("example.com/embedded/@v/.gomodoff-tmp-x");
+    fs::write(&tmp, "half a list").unwrap();
+    let staging = parent.join(".tree.gomodoff-staging");
+    fs::create_dir_all(staging.join("example.com/embedded/@v")).unwrap();
+    fs::write(staging.join("example.com/embedded/@v/v1.0.0.mod"), "x").unwrap();
+    let old = tree.join(".gomodoff-unpack-AbC123");
+    fs::create_dir_all(old.join("example.com/embedded/@v")).unwrap();
+    fs::write(old.join("example.com/embedded/@v/v1.0.0.mod"), "x").unwrap();
+
+    let out = verify_tree(&h, &tree);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let hint = "left by an interrupted gomodoff run; run `gomodoff mirror` or `gomodoff unpack` into this tree again to clear it";
+    for want in [
+        format!("`example.com/embedded/@v/.gomodoff-tmp-x`: is a temporary file {hint}"),
+        format!("`../.tree.gomodoff-staging`: is the staging directory beside this tree, {hint}"),
+        format!("`.gomodoff-unpack-AbC123`: is a staging directory {hint}"),
+    ] {
+        assert_stdout_contains(&out, &want);
+    }
+    assert!(
+        !stdout(&out).contains("not in the manifest"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = unpack(&h, &bundle, "--to", &tree);
+    assert_success(&out, "unpack again");
+    for path in [&tmp, &staging, &old] {
+        assert_stderr_contains(&out, &format!("Removed `{}`", path.display()));
+        assert!(!path.exists(), "{}", path.display());
+    }
+    assert_success(
+        &verify_tree(&h, &tree),
+        "mirror --verify after the next unpack",
+    );
+    assert_eq!(snapshot(&tree), clean);
+    assert_eq!(names_in(&parent), ["tree"]);
+
+    // The same in a module cache.
+    let cache = h.fresh_dir("left-cache");
+    assert_success(&unpack(&h, &bundle, "--into-modcache", &cache), "unpack");
+    let clean = snapshot(&cache);
+    let tmp = cache.join("cache/download/example.com/embedded/@v/.gomodoff-tmp-y");
+    fs::write(&tmp, "half a list").unwrap();
+    let staging = cache.join("cache/.download.gomodoff-staging");
+    fs::create_dir_all(&staging).unwrap();
+    fs::write(staging.join("gomodoff-manifest.toml"), "x").unwrap();
+    let out = unpack(&h, &bundle, "--into-modcache", &cache);
+    assert_success(&out, "unpack into the module cache again");
+    assert!(!tmp.exists() && !staging.exists(), "{}", stderr(&out));
+    assert_eq!(snapshot(&cache), clean);
+}
+
+/// Two unpacks into one target at the same time: the target is locked before anything is
+/// staged, so each run either installs or stops with "another gomodoff is running", and the
+/// tree ends complete with nothing left beside it.
+#[test]
+fn two_unpacks_into_one_target_at_once() {
+    let Some(h) = Harness::new() else { return };
+    let base = pack_project(&h, "legacy116");
+    let bundle = pack_project(&h, "basic");
+    for merge in [false, true] {
+        let parent = h.fresh_dir("both");
+        let tree = parent.join("tree");
+        if merge {
+            assert_success(&unpack(&h, &base, "--to", &tree), "base");
+        }
+        let runs: Vec<_> = (0..2)
+            .map(|_| {
+                unpack_command(&h, &bundle, "--to", &tree)
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outs: Vec<Output> = runs
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
+        for out in &outs {
+            assert!(
+                out.status.success() || stderr(out).contains("another gomodoff is running"),
+                "merge={merge}: {}",
+                stderr(out)
+            );
+        }
+        assert!(outs.iter().any(|o| o.status.success()), "merge={merge}");
+        assert_success(&verify_tree(&h, &tree), "mirror --verify");
+        assert_eq!(names_in(&parent), ["tree"]);
+        assert_eq!(leftovers_in(&tree), Vec::<PathBuf>::new());
     }
 }

@@ -4,8 +4,10 @@
 //! gomodoff adds and removes replace directives in users' go.mod files; a diff shown to the user
 //! must contain exactly the lines it changes, and `restore` must give the file back byte for byte.
 //! So the file is kept as a syntax tree that owns every byte of the text (comments, blank lines,
-//! odd spacing, CRLF line endings, a byte order mark, a missing final newline), and
-//! `GoMod::parse(name, s)?.to_string() == s` holds for every text that parses.
+//! odd spacing, CRLF line endings, a missing final newline), and
+//! `GoMod::parse(name, s)?.to_string() == s` holds for every text that parses. A UTF-8 byte order
+//! mark is refused as go refuses it (`go.mod:1:1: unexpected input character '\ufeff'`): go would
+//! not build from a go.mod that has one, so nothing gomodoff wrote from it would build either.
 //!
 //! The grammar, the directive checks and their error messages are those of golang.org/x/mod
 //! modfile (`read.go`, `rule.go`): `module`, `go`, `toolchain`, `godebug`, `require`, `exclude`,
@@ -47,7 +49,6 @@
 //! - tokens keep their spelling: quoted paths that need no quotes, non-canonical versions such as
 //!   `v1.2` (read as `v1.2.0`) are not rewritten;
 //! - CRLF line endings are kept, and added lines use the file's first line ending (go writes LF);
-//! - a byte order mark is accepted and kept (the go command rejects it);
 //! - comments moved into a new block, or out of a collapsed one, are printed go's way (trimmed,
 //!   re-indented);
 //! - `-fmt` itself is not always a fixpoint (sorting can leave a blank line right after `(`); the
@@ -151,21 +152,18 @@ impl GoMod {
         GoMod::parse_mode(file_name, text, false)
     }
 
+    /// A byte order mark is not skipped: go's lexer refuses U+FEFF anywhere, the first character
+    /// too, and so does ours.
     fn parse_mode(file_name: &str, text: &str, strict: bool) -> Result<GoMod, GoModError> {
-        let (bom, content) = match text.strip_prefix('\u{feff}') {
-            Some(rest) => (true, rest),
-            None => (false, text),
-        };
         let loc = Locator {
             file: file_name,
-            text: content,
+            text,
         };
         let parse_error = |diagnostics| GoModError::Parse {
             file: file_name.to_string(),
             diagnostics,
         };
-        let mut doc = syntax::parse(content, &loc).map_err(|d| parse_error(vec![d]))?;
-        doc.bom = bom;
+        let mut doc = syntax::parse(text, &loc).map_err(|d| parse_error(vec![d]))?;
         let dirs = doc.interpret(strict, &loc).map_err(parse_error)?;
         Ok(GoMod {
             file_name: file_name.to_string(),

@@ -98,7 +98,6 @@ pub(crate) struct BlockNode {
 /// A parsed go.mod.
 #[derive(Debug, Clone)]
 pub(crate) struct Doc {
-    pub(crate) bom: bool,
     pub(crate) top: Vec<Top>,
     pub(crate) lines: Vec<LineNode>,
     pub(crate) blocks: Vec<BlockNode>,
@@ -121,7 +120,7 @@ pub(crate) struct Directives {
     pub(crate) ignore: Vec<LineId>,
 }
 
-/// Parses the text (without byte order mark) into a tree; the first syntax error stops it.
+/// Parses the text into a tree; the first syntax error stops it.
 pub(crate) fn parse(text: &str, loc: &Locator<'_>) -> Result<Doc, Diagnostic> {
     let lexer = Lexer::new(text).map_err(|e| loc.diagnostic(e.offset, e.message))?;
     let eol = match text.find('\n') {
@@ -134,7 +133,6 @@ pub(crate) fn parse(text: &str, loc: &Locator<'_>) -> Result<Doc, Diagnostic> {
         lexer,
         cursor: 0,
         doc: Doc {
-            bom: false,
             top: Vec::new(),
             lines: Vec::new(),
             blocks: Vec::new(),
@@ -323,9 +321,6 @@ impl Doc {
                 Top::Line(id) => self.render_line(&mut out, *id),
                 Top::Block(b) => self.render_block(&mut out, *b),
             }
-        }
-        if self.bom {
-            out.insert(0, '\u{feff}');
         }
         out
     }

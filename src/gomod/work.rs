@@ -34,18 +34,18 @@ const WORK_BLOCK_VERBS: [&str; 3] = ["godebug", "use", "replace"];
 
 impl GoWork {
     /// Parses a go.work; `file_name` is used in error messages. Every directive error is
-    /// reported, in file order, as `modfile.ParseWork` reports them.
+    /// reported, in file order, as `modfile.ParseWork` reports them. A byte order mark is refused,
+    /// as go refuses it (`go.work:1:1: unexpected input character '\ufeff'`).
     pub fn parse(file_name: &str, text: &str) -> Result<GoWork, GoModError> {
-        let content = text.strip_prefix('\u{feff}').unwrap_or(text);
         let loc = Locator {
             file: file_name,
-            text: content,
+            text,
         };
         let parse_error = |diagnostics| GoModError::Parse {
             file: file_name.to_string(),
             diagnostics,
         };
-        let doc = syntax::parse(content, &loc).map_err(|d| parse_error(vec![d]))?;
+        let doc = syntax::parse(text, &loc).map_err(|d| parse_error(vec![d]))?;
         let mut work = GoWork {
             file_name: file_name.to_string(),
             go: None,

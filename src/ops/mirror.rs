@@ -5,10 +5,14 @@
 //! `gomodoff-manifest.toml`, which accumulates every module version mirrored, with its hashes.
 //! Adding is incremental and safe to interrupt: modules already complete in the tree are not
 //! copied again (their zips are re-hashed, and a different copy of a version already there is an
-//! error, never overwritten); new files are staged next to the tree and renamed in one by one, zips
-//! before the `.mod` files that make a version visible, then each `@v/list` (every version with a
-//! `.mod`, semver order) and the manifest are rewritten atomically. `--verify` re-hashes the whole
-//! tree against its manifest.
+//! error, never overwritten); new files are staged in one fixed directory beside the tree,
+//! `<parent>/.<name>.gomodoff-staging` (never inside the served tree), under the tree's lock,
+//! and renamed in one by one, zips before the `.mod` files that make a version visible, then each
+//! `@v/list` (every version with a `.mod`, semver order) and the manifest are rewritten
+//! atomically. A run killed at any point leaves only that staging directory, complete files and
+//! perhaps a `.gomodoff-tmp-*` file; the next run on the tree removes those first (see
+//! [`crate::staging`]) and completes the tree. `--verify` re-hashes the whole tree against its
+//! manifest and names such leftovers as what they are.
 
 use std::fs;
 use std::path::PathBuf;
@@ -16,10 +20,11 @@ use std::time::Instant;
 
 use anyhow::{Context as _, Result};
 
-use crate::bundle::{self, Layout, Manifest, ModuleContent};
-use crate::fsutil::RepoLock;
+use crate::bundle::{self, BundleError, Layout, Manifest, ModuleContent};
 use crate::ops::pack::{absolute, collect, open_repos};
 use crate::ops::{Context, Outcome, source};
+use crate::plan::fault_point;
+use crate::staging::Target;
 
 #[derive(Debug, Clone, Default)]
 pub struct MirrorOptions {
@@ -37,30 +42,41 @@ pub fn mirror(ctx: &mut Context, opts: &MirrorOptions) -> Result<Outcome> {
     let repos = open_repos(ctx, &[])?;
     let src = source::open(ctx)?;
     let (manifest, contents) = collect(ctx, &repos, src.as_ref())?;
-    fs::create_dir_all(&dir).with_context(|| format!("failed to create `{}`", dir.display()))?;
-    let _lock = RepoLock::acquire(&dir)?;
+    // Locked before anything is staged, so that a second run on the same tree stops here
+    // instead of sharing (or clearing) this run's staging directory.
+    let target = Target::take(&dir)?;
+    for path in target.cleared() {
+        ctx.shell.status(
+            "Removed",
+            &format!("`{}`, left by an interrupted gomodoff run", path.display()),
+        )?;
+    }
+    let real = target.real().to_path_buf();
+    fs::create_dir_all(&real).with_context(|| format!("failed to create `{}`", dir.display()))?;
 
     // Stage only what the tree lacks; merge_tree checks what it already has.
     let mut missing = Manifest::new();
     let mut to_stage: Vec<ModuleContent> = Vec::new();
     for c in contents {
-        if !complete_in(&dir, &c)? {
+        if !complete_in(&real, &c)? {
             missing.add(c.entry.clone())?;
             to_stage.push(c);
         }
     }
-    let parent = dir.parent().unwrap_or(&dir).to_path_buf();
-    let staging = tempfile::Builder::new()
-        .prefix(".gomodoff-mirror-")
-        .tempdir_in(&parent)
-        .with_context(|| {
-            format!(
-                "failed to create a staging directory in `{}`",
-                parent.display()
-            )
-        })?;
-    bundle::write_tree(staging.path(), &missing, &to_stage)?;
-    let stats = bundle::merge_tree(staging.path(), &dir, &manifest, Layout::Tree)?;
+    // A failure to write is the file system's (full, read-only): name the tree it was for.
+    let in_target = |e: BundleError| {
+        if e.is_write() {
+            anyhow::Error::new(e).context(format!("failed to add modules to `{}`", dir.display()))
+        } else {
+            e.into()
+        }
+    };
+    bundle::write_tree(target.staging(), &missing, &to_stage).map_err(in_target)?;
+    fault_point("mirror:staged")?;
+    let hook = |step: &str| fault_point(&format!("mirror:{step}")).map_err(Into::into);
+    let stats = bundle::merge_tree(target.staging(), &real, &manifest, Layout::Tree, &hook)
+        .map_err(in_target)?;
+    target.finish()?;
 
     if ctx.json {
         let v = serde_json::json!({

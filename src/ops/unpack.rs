@@ -2,23 +2,31 @@
 //! at any path (`--to DIR`) or into a module cache (`--into-modcache [DIR]`), then print the
 //! environment that builds from it with no network.
 //!
-//! The bundle is untrusted. It is laid out and checked in full in a staging directory next to
-//! the target (see [`bundle::unpack`]); only when every entry, zip and hash passed is anything
-//! moved into place, so a refused bundle leaves the target as it was. A module cache gets the
-//! files the go command keeps in `cache/download` (`.mod`, `.zip`, `.ziphash`, `.info`, `list`);
-//! go extracts each zip itself the first time a build needs it.
+//! The bundle is untrusted. It is laid out and checked in full (see [`bundle::unpack`]) in one
+//! fixed staging directory beside the target, `<parent>/.<name>.gomodoff-staging` (for
+//! `--into-modcache`, `<cache>/cache/.download.gomodoff-staging`), taken under the target's lock
+//! (see [`crate::staging`]); only when every entry, zip and hash passed is anything moved into
+//! place, so a refused bundle leaves the target as it was. A new tree is one rename; into an
+//! existing tree or module cache the files are merged in one by one ([`bundle::merge_tree`]). A
+//! run killed at any point leaves only the staging directory and complete files; the next run on
+//! the same target removes the staging directory (and any `.gomodoff-tmp-*` file in the tree)
+//! first, and installs the rest. A module cache gets the files the go command keeps in
+//! `cache/download` (`.mod`, `.zip`, `.ziphash`, `.info`, `list`); go extracts each zip itself
+//! the first time a build needs it.
 
 use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::bundle::{self, Layout};
-use crate::fsutil::RepoLock;
+use crate::bundle::{self, BundleError, Layout};
 use crate::modcache::ModCache;
 use crate::ops::env::shell_quote;
 use crate::ops::pack::absolute;
 use crate::ops::{Context, Outcome};
+use crate::plan::fault_point;
+use crate::staging::Target;
 
 #[derive(Debug, Clone, Default)]
 pub struct UnpackOptions {
@@ -50,47 +58,42 @@ pub fn unpack(ctx: &mut Context, opts: &UnpackOptions) -> Result<Outcome> {
             "say where to install the bundle\nhint: pass --to DIR (a GOPROXY tree) or --into-modcache [DIR] (a module cache)"
         ),
     };
-    // Stage on the same file system as the target, in its nearest existing ancestor.
-    let anchor = root
-        .ancestors()
-        .find(|p| p.is_dir())
-        .unwrap_or(Path::new("/"))
-        .to_path_buf();
-    let staging = tempfile::Builder::new()
-        .prefix(".gomodoff-unpack-")
-        .tempdir_in(&anchor)
-        .with_context(|| {
-            format!(
-                "failed to create a staging directory in `{}`",
-                anchor.display()
-            )
-        })?;
+    // Locked before anything is staged, so that a second run on the same target stops here
+    // instead of sharing (or clearing) this run's staging directory.
+    let target = Target::take(&root)?;
+    report_cleared(ctx, &target)?;
     ctx.shell
         .status("Verifying", &format!("bundle `{}`", bundle_path.display()))?;
-    let manifest = bundle::unpack(&bundle_path, staging.path())?;
+    let manifest =
+        bundle::unpack(&bundle_path, target.staging()).map_err(|e| install_error(e, &root))?;
+    fault_point("unpack:staged")?;
 
-    fs::create_dir_all(&root).with_context(|| format!("failed to create `{}`", root.display()))?;
-    let _lock = RepoLock::acquire(&root)?;
-    let empty = fs::read_dir(&root)
-        .with_context(|| format!("failed to read `{}`", root.display()))?
-        .next()
-        .is_none();
-    let stats = if layout == Layout::Tree && empty {
+    let real = target.real();
+    let new_tree = layout == Layout::Tree
+        && match fs::read_dir(real) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => true,
+            Err(e) => {
+                return Err(e).with_context(|| format!("failed to read `{}`", root.display()));
+            }
+            // An empty directory (a mount point, say) that cannot be removed is merged into.
+            Ok(mut entries) => entries.next().is_none() && fs::remove_dir(real).is_ok(),
+        };
+    let stats = if new_tree {
         // A new tree: one rename puts the whole verified tree in place.
-        fs::remove_dir(&root).with_context(|| format!("failed to replace `{}`", root.display()))?;
-        let staged = staging.keep();
-        if let Err(e) = fs::rename(&staged, &root) {
-            let _ = fs::remove_dir_all(&staged);
-            return Err(e)
-                .with_context(|| format!("failed to move the tree to `{}`", root.display()));
-        }
+        fs::rename(target.staging(), real)
+            .with_context(|| format!("failed to move the tree to `{}`", root.display()))?;
         bundle::MergeStats {
             written: manifest.expected_files()?.len(),
             ..Default::default()
         }
     } else {
-        bundle::merge_tree(staging.path(), &root, &manifest, layout)?
+        fs::create_dir_all(real)
+            .with_context(|| format!("failed to create `{}`", root.display()))?;
+        let hook = |step: &str| fault_point(&format!("unpack:{step}")).map_err(Into::into);
+        bundle::merge_tree(target.staging(), real, &manifest, layout, &hook)
+            .map_err(|e| install_error(e, &root))?
     };
+    target.finish()?;
 
     let mut env: Vec<(&str, String)> = Vec::new();
     match &cache_root {
@@ -144,4 +147,28 @@ pub fn unpack(ctx: &mut Context, opts: &UnpackOptions) -> Result<Outcome> {
         writeln!(ctx.shell.out(), "export {k}={}", shell_quote(v))?;
     }
     Ok(Outcome::Ok)
+}
+
+/// Say what an interrupted run had left and taking the target removed.
+fn report_cleared(ctx: &mut Context, target: &Target) -> Result<()> {
+    for path in target.cleared() {
+        ctx.shell.status(
+            "Removed",
+            &format!("`{}`, left by an interrupted gomodoff run", path.display()),
+        )?;
+    }
+    Ok(())
+}
+
+/// A failure to write the files out is the target's problem (a full disk, a read-only file
+/// system), not the bundle's: say which target, then the file and the OS error.
+fn install_error(e: BundleError, root: &Path) -> anyhow::Error {
+    if e.is_write() {
+        anyhow::Error::new(e).context(format!(
+            "failed to install into `{}` (the bundle is not at fault)",
+            root.display()
+        ))
+    } else {
+        e.into()
+    }
 }
