@@ -70,7 +70,7 @@ pub enum Command {
     /// Tell whether the vendored state is in sync with go.mod and go.sum
     Status(StatusArgs),
     /// Prove the repository builds offline with the real go command
-    Check,
+    Check(CheckArgs),
     /// Write one bundle holding every module the repository needs
     Pack(PackArgs),
     /// Verify a bundle and lay it out as a GOPROXY tree or into a module cache
@@ -127,6 +127,14 @@ pub struct StatusArgs {
     /// Exit 1 when anything has drifted
     #[arg(long)]
     pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Build flags for the go steps that list and build packages, after `--`
+    /// (`gomodoff check -- -tags noassets`)
+    #[arg(last = true, value_name = "GO BUILD FLAGS")]
+    pub go_args: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -238,5 +246,21 @@ mod tests {
             panic!("not exec")
         };
         assert_eq!(e.command, ["go", "test", "-run", "X", "./..."]);
+    }
+
+    #[test]
+    fn check_takes_build_flags_after_the_separator_only() {
+        let cli = Cli::try_parse_from(["gomodoff", "check", "--", "-tags", "noassets"]).unwrap();
+        let Command::Check(c) = cli.command else {
+            panic!("not check")
+        };
+        assert_eq!(c.go_args, ["-tags", "noassets"]);
+        let cli = Cli::try_parse_from(["gomodoff", "check", "-v"]).unwrap();
+        let Command::Check(c) = cli.command else {
+            panic!("not check")
+        };
+        assert!(c.go_args.is_empty() && cli.global.verbose);
+        // Without `--` a go flag is gomodoff's, and unknown.
+        assert!(Cli::try_parse_from(["gomodoff", "check", "-tags", "x"]).is_err());
     }
 }

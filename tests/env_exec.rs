@@ -1,4 +1,5 @@
-//! `gomodoff env`, `exec` and `check`'s report: the offline environment, printed and applied.
+//! `gomodoff env` and `exec`: the offline environment, printed and applied (`check` is in
+//! tests/check.rs).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -54,48 +55,4 @@ fn exec_runs_in_the_offline_environment_and_passes_the_exit_code_on() {
     let out = h.gomodoff(&dir, &["exec", "--", "no-such-program-here"]);
     assert_eq!(out.status.code(), Some(2));
     assert_stderr_contains(&out, "failed to run `no-such-program-here`");
-}
-
-#[test]
-fn check_names_what_go_would_still_fetch() {
-    let Some(h) = Harness::new() else { return };
-    let dir = h.project("cgo");
-    let out = h.gomodoff(&dir, &["check"]);
-    assert_eq!(out.status.code(), Some(1));
-    let text = stdout(&out);
-    assert!(
-        text.contains("modules go still tried to fetch:\n  example.com/cgolib@v1.0.0"),
-        "{text}"
-    );
-    let out = h.gomodoff(&dir, &["vendor", "--yes"]);
-    assert_success(&out, "vendor");
-    let out = h.gomodoff(&dir, &["--json", "check"]);
-    assert_success(&out, "check --json");
-    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(v["ok"], true);
-    assert_eq!(v["steps"].as_array().unwrap().len(), 3);
-}
-
-/// Regression: `check` on a module without a main package, and on one with a single main
-/// package (whose binary must not land in the repository).
-#[test]
-fn check_works_without_main_packages_and_writes_no_binary() {
-    let Some(h) = Harness::new() else { return };
-    let lib = h.fresh_dir("lib");
-    fs::write(lib.join("go.mod"), "module example.com/lib\n\ngo 1.22\n").unwrap();
-    fs::write(lib.join("lib.go"), "package lib\n\nconst X = 1\n").unwrap();
-    let out = h.gomodoff(&lib, &["check"]);
-    assert_success(&out, "check on a library module");
-    let dir = h.project("cgo");
-    assert_success(&h.gomodoff(&dir, &["vendor", "--yes"]), "vendor");
-    let before: Vec<_> = fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_success(&h.gomodoff(&dir, &["check"]), "check");
-    let after: Vec<_> = fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(before, after, "check wrote into the repository");
 }

@@ -10,8 +10,8 @@ use std::fs;
 use std::path::Path;
 
 use support::{
-    Harness, assert_injected_failure, assert_stderr_contains, assert_stdout_contains,
-    assert_success, build_list, snapshot, stderr, stdout,
+    Harness, assert_failure, assert_injected_failure, assert_stderr_contains,
+    assert_stdout_contains, assert_success, build_list, snapshot, stderr, stdout,
 };
 
 fn vendor_yes(h: &Harness, dir: &Path) -> String {
@@ -48,14 +48,20 @@ fn every_project_builds_offline_after_vendor_and_restore_is_exact() {
         let gomod_before = fs::read(dir.join("go.mod")).unwrap();
         let gosum_before = fs::read(dir.join("go.sum")).unwrap();
 
-        // Before vendoring, the offline build fails: the proof can fail.
+        // Before vendoring, the offline build fails (the proof can fail), and check refuses a
+        // repository gomodoff never vendored.
+        assert_failure(
+            &h.go_offline(&dir, &["build", "./..."]),
+            &format!("{name}: offline build before vendor"),
+        );
         let out = h.gomodoff(&dir, &["check"]);
         assert_eq!(
             out.status.code(),
-            Some(1),
+            Some(2),
             "{name}: check before vendor\n{}",
             stderr(&out)
         );
+        assert_stderr_contains(&out, "never vendored by gomodoff");
 
         let shown = vendor_yes(&h, &dir);
         assert!(

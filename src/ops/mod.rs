@@ -118,7 +118,7 @@ pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
         Command::Verify if proxy_mode::is_proxy(&ctx) => proxy_mode::verify(&mut ctx),
         Command::Verify => verify::verify(&mut ctx),
         Command::Status(a) => status::status(&mut ctx, &status::StatusOptions { check: a.check }),
-        Command::Check => check::check(&mut ctx),
+        Command::Check(a) => check::check(&mut ctx, &check::CheckOptions { go_args: a.go_args }),
         Command::Env => env::env(&mut ctx),
         Command::Exec(a) => env::exec(&mut ctx, &a.command),
         Command::Hash(a) => hash::hash(

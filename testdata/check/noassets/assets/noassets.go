@@ -1,0 +1,6 @@
+//go:build noassets
+
+package assets
+
+// Data without generated assets.
+var Data = "no assets"
