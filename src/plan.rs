@@ -794,8 +794,15 @@ fn remove_file(path: &Path) -> Result<(), PlanError> {
 pub fn prune_empty_parents(root: &Path, path: &Path) {
     let mut cur = path.parent();
     while let Some(p) = cur {
-        if p == root || !p.starts_with(root) || fs::remove_dir(p).is_err() {
+        if p == root || !p.starts_with(root) {
             break;
+        }
+        match fs::remove_dir(p) {
+            Ok(()) => {}
+            // Never made: a `create_dir_all` that failed (a full disk) or was killed half-way
+            // made only the upper ones, which may still be there, empty.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(_) => break,
         }
         cur = p.parent();
     }
@@ -1017,6 +1024,33 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A transaction stopped while it created a tree's parents (a full disk, or a kill, part way
+    /// through `create_dir_all`) made only the upper ones: the rollback removes them too.
+    #[test]
+    fn parents_created_half_way_are_removed_by_the_rollback() {
+        let repo = repo_with(&[("go.mod", "module m\n")]);
+        fs::create_dir_all(repo.path().join(".gomodoff-staging/a")).unwrap();
+        let before = without_staging(snapshot(repo.path()));
+        let plan = Plan {
+            files: vec![],
+            tree_adds: vec![TreeAdd {
+                staged: ".gomodoff-staging/a".into(),
+                target: "tp/gomod/example.com/a".into(),
+            }],
+            tree_removes: vec![],
+            staging: Some(STAGING_DIR.into()),
+        };
+        let j = Journal::create(repo.path(), &repo.path().join(JOURNAL_DIR), &plan, &|_| {
+            Ok(())
+        })
+        .unwrap();
+        // `tp` was made, `tp/gomod` was not.
+        fs::create_dir(repo.path().join("tp")).unwrap();
+        drop(j);
+        assert!(recover(repo.path()).unwrap());
+        assert_eq!(snapshot(repo.path()), before);
     }
 
     #[test]
