@@ -202,7 +202,10 @@ pub fn unified_diff(
 /// Fail at a named step when `GOMODOFF_FAIL_AT` names it, or abort the process (as a kill would)
 /// when `GOMODOFF_ABORT_AT` names it. A step is named alone (its first time) or as `step#N` (its
 /// N-th time in this process); `GOMODOFF_FAULT_TRACE=FILE` appends every `step#N` reached to
-/// FILE, so a crash harness can enumerate them. For the fault-injection tests; a no-op otherwise.
+/// FILE, so a crash harness can enumerate them. `GOMODOFF_PAUSE_AT` names a step at which to
+/// create the file `GOMODOFF_PAUSE_FILE` and wait (at most a minute) until it is removed, so a
+/// test can change the repository at a known point. For the fault-injection tests; a no-op
+/// otherwise.
 pub fn fault_point(step: &str) -> Result<(), PlanError> {
     use std::collections::HashMap;
     use std::sync::Mutex;
@@ -210,7 +213,8 @@ pub fn fault_point(step: &str) -> Result<(), PlanError> {
     let abort = std::env::var("GOMODOFF_ABORT_AT").ok();
     let fail = std::env::var("GOMODOFF_FAIL_AT").ok();
     let trace = std::env::var_os("GOMODOFF_FAULT_TRACE");
-    if abort.is_none() && fail.is_none() && trace.is_none() {
+    let pause = std::env::var("GOMODOFF_PAUSE_AT").ok();
+    if abort.is_none() && fail.is_none() && trace.is_none() && pause.is_none() {
         return Ok(());
     }
     let n = {
@@ -231,6 +235,16 @@ pub fn fault_point(step: &str) -> Result<(), PlanError> {
         use std::io::Write;
         if let Ok(mut f) = fs::OpenOptions::new().create(true).append(true).open(file) {
             let _ = writeln!(f, "{numbered}");
+        }
+    }
+    if named(&pause)
+        && let Some(file) = std::env::var_os("GOMODOFF_PAUSE_FILE")
+    {
+        let file = PathBuf::from(file);
+        let _ = fs::write(&file, &numbered);
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while file.exists() && std::time::Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_millis(10));
         }
     }
     if named(&abort) {
@@ -326,6 +340,8 @@ impl Journal {
         plan: &Plan,
         fault: &dyn Fn(&str) -> Result<(), PlanError>,
     ) -> Result<Journal, PlanError> {
+        // The plan is made and its trees are staged; nothing is compared or written yet.
+        fault("begin")?;
         fs::create_dir(dir).map_err(|source| PlanError::Io {
             action: "create",
             path: dir.to_path_buf(),
@@ -908,6 +924,7 @@ mod tests {
     #[test]
     fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
         for step in [
+            "begin",
             "journal",
             "remove-tree",
             "rename-tree",
