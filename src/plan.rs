@@ -45,7 +45,9 @@ pub enum PlanError {
     Injected(String),
 }
 
-/// A file to write (or delete), paths relative to the repository root.
+/// A file to write (or delete), paths relative to the repository root. One whose `after` is its
+/// `before` is an input of the plan: never written, but compared like the others, so that the
+/// plan is refused when it changed since it was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileChange {
     pub path: PathBuf,
@@ -54,6 +56,18 @@ pub struct FileChange {
     pub after: Option<Vec<u8>>,
     /// Whether the preview shows the whole diff (go.mod, go.sum) or one summary line (the lock).
     pub show_diff: bool,
+}
+
+impl FileChange {
+    /// A file the plan was made from and does not change (go.mod in vendor mode, go.sum).
+    pub fn input(path: impl Into<PathBuf>, bytes: Option<Vec<u8>>) -> FileChange {
+        FileChange {
+            path: path.into(),
+            before: bytes.clone(),
+            after: bytes,
+            show_diff: false,
+        }
+    }
 }
 
 /// A directory staged by the command, to be renamed to `target` (relative to the repository).
@@ -356,16 +370,20 @@ impl Journal {
             removes: vec![],
             staging: plan.staging.clone(),
         };
-        for (i, f) in plan.files.iter().enumerate() {
+        for f in &plan.files {
             // Compare and swap: the plan was made from `before`; under the repository lock,
             // the file must still hold it, or someone else (go get, an editor) changed it.
             let current = fsutil::read_optional(&journal.inside(&f.path)?)?;
             if current != f.before {
                 return Err(PlanError::Changed(f.path.clone()));
             }
+            if f.before == f.after {
+                // An input: never written, nothing to undo.
+                continue;
+            }
             let backup = match current {
                 Some(bytes) => {
-                    let name = format!("file-{i}");
+                    let name = format!("file-{}", journal.files.len());
                     fsutil::write_atomic(&dir.join(&name), &bytes)?;
                     Some(name)
                 }
@@ -454,12 +472,16 @@ impl Journal {
             fsutil::sync_dir(d)?;
         }
         fault("synced")?;
-        for (f, j) in plan.files.iter().zip(&self.files) {
+        for f in &plan.files {
             let path = self.inside(&f.path)?;
             fault(&format!("write:{}", f.path.display()))?;
-            // Compare and swap again, right before the write.
+            // Compare and swap again, right before the write (inputs too: the plan is only
+            // right while they hold what it was made from).
             if fsutil::read_optional(&path)? != f.before {
-                return Err(PlanError::Changed(j.path.clone()));
+                return Err(PlanError::Changed(f.path.clone()));
+            }
+            if f.before == f.after {
+                continue;
             }
             match &f.after {
                 Some(bytes) => fsutil::write_atomic(&path, bytes)?,
@@ -1086,6 +1108,46 @@ mod tests {
         assert!(repo.path().join("tp/old/y.go").exists());
         assert!(!repo.path().join("tp/a").exists());
         assert!(!repo.path().join(JOURNAL_DIR).exists());
+    }
+
+    /// A file the plan was made from but does not write (go.mod in vendor mode) is compared
+    /// too: changed before the journal, or after it, the plan is refused and rolled back.
+    #[test]
+    fn an_input_changed_since_the_plan_refuses_it_and_is_never_written() {
+        for when in ["begin", "journal"] {
+            let (repo, mut plan) = sample();
+            fs::write(repo.path().join("go.sum"), "sum\n").unwrap();
+            plan.files
+                .insert(0, FileChange::input("go.sum", Some(b"sum\n".to_vec())));
+            let before = without_staging(snapshot(repo.path()));
+            let edit = |s: &str| {
+                if s == when {
+                    fs::write(repo.path().join("go.sum"), "sum\nedited\n").unwrap();
+                }
+                Ok(())
+            };
+            let err = plan.apply_with(repo.path(), &edit).unwrap_err().to_string();
+            assert!(err.starts_with("`go.sum` changed while"), "{when}: {err}");
+            let mut want = before.clone();
+            for (p, c) in &mut want {
+                if p == "go.sum" {
+                    *c = b"sum\nedited\n".to_vec();
+                }
+            }
+            assert_eq!(snapshot(repo.path()), want, "{when}");
+        }
+        // Unchanged, it is left alone: not even rewritten with the same bytes.
+        let (repo, mut plan) = sample();
+        fs::write(repo.path().join("go.sum"), "sum\n").unwrap();
+        #[cfg(unix)]
+        let ino = |p: &Path| std::os::unix::fs::MetadataExt::ino(&fs::metadata(p).unwrap());
+        #[cfg(unix)]
+        let was = ino(&repo.path().join("go.sum"));
+        plan.files
+            .push(FileChange::input("go.sum", Some(b"sum\n".to_vec())));
+        plan.apply(repo.path()).unwrap();
+        #[cfg(unix)]
+        assert_eq!(ino(&repo.path().join("go.sum")), was);
     }
 
     #[test]
