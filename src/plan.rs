@@ -48,7 +48,9 @@ pub enum PlanError {
     Injected(String),
 }
 
-/// A file to write (or delete), paths relative to the repository root.
+/// A file to write (or delete), paths relative to the repository root. One whose `after` is its
+/// `before` is an input of the plan: never written, but compared like the others, so that the
+/// plan is refused when it changed since it was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileChange {
     pub path: PathBuf,
@@ -57,6 +59,18 @@ pub struct FileChange {
     pub after: Option<Vec<u8>>,
     /// Whether the preview shows the whole diff (go.mod, go.sum) or one summary line (the lock).
     pub show_diff: bool,
+}
+
+impl FileChange {
+    /// A file the plan was made from and does not change (go.mod in vendor mode, go.sum).
+    pub fn input(path: impl Into<PathBuf>, bytes: Option<Vec<u8>>) -> FileChange {
+        FileChange {
+            path: path.into(),
+            before: bytes.clone(),
+            after: bytes,
+            show_diff: false,
+        }
+    }
 }
 
 /// A directory staged by the command, to be renamed to `target` (relative to the repository).
@@ -205,7 +219,10 @@ pub fn unified_diff(
 /// Fail at a named step when `GOMODOFF_FAIL_AT` names it, or abort the process (as a kill would)
 /// when `GOMODOFF_ABORT_AT` names it. A step is named alone (its first time) or as `step#N` (its
 /// N-th time in this process); `GOMODOFF_FAULT_TRACE=FILE` appends every `step#N` reached to
-/// FILE, so a crash harness can enumerate them. For the fault-injection tests; a no-op otherwise.
+/// FILE, so a crash harness can enumerate them. `GOMODOFF_PAUSE_AT` names a step at which to
+/// create the file `GOMODOFF_PAUSE_FILE` and wait (at most a minute) until it is removed, so a
+/// test can change the repository at a known point. For the fault-injection tests; a no-op
+/// otherwise.
 pub fn fault_point(step: &str) -> Result<(), PlanError> {
     use std::collections::HashMap;
     use std::sync::Mutex;
@@ -213,7 +230,8 @@ pub fn fault_point(step: &str) -> Result<(), PlanError> {
     let abort = std::env::var("GOMODOFF_ABORT_AT").ok();
     let fail = std::env::var("GOMODOFF_FAIL_AT").ok();
     let trace = std::env::var_os("GOMODOFF_FAULT_TRACE");
-    if abort.is_none() && fail.is_none() && trace.is_none() {
+    let pause = std::env::var("GOMODOFF_PAUSE_AT").ok();
+    if abort.is_none() && fail.is_none() && trace.is_none() && pause.is_none() {
         return Ok(());
     }
     let n = {
@@ -234,6 +252,16 @@ pub fn fault_point(step: &str) -> Result<(), PlanError> {
         use std::io::Write;
         if let Ok(mut f) = fs::OpenOptions::new().create(true).append(true).open(file) {
             let _ = writeln!(f, "{numbered}");
+        }
+    }
+    if named(&pause)
+        && let Some(file) = std::env::var_os("GOMODOFF_PAUSE_FILE")
+    {
+        let file = PathBuf::from(file);
+        let _ = fs::write(&file, &numbered);
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while file.exists() && std::time::Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_millis(10));
         }
     }
     if named(&abort) {
@@ -340,6 +368,8 @@ impl Journal {
         plan: &Plan,
         fault: &dyn Fn(&str) -> Result<(), PlanError>,
     ) -> Result<Journal, PlanError> {
+        // The plan is made and its trees are staged; nothing is compared or written yet.
+        fault("begin")?;
         fs::create_dir(dir).map_err(|source| PlanError::Io {
             action: "create",
             path: dir.to_path_buf(),
@@ -354,16 +384,20 @@ impl Journal {
             removes: vec![],
             staging: plan.staging.clone(),
         };
-        for (i, f) in plan.files.iter().enumerate() {
+        for f in &plan.files {
             // Compare and swap: the plan was made from `before`; under the repository lock,
             // the file must still hold it, or someone else (go get, an editor) changed it.
             let current = fsutil::read_optional(&journal.inside(&f.path)?)?;
             if current != f.before {
                 return Err(PlanError::Changed(f.path.clone()));
             }
+            if f.before == f.after {
+                // An input: never written, nothing to undo.
+                continue;
+            }
             let backup = match current {
                 Some(bytes) => {
-                    let name = format!("file-{i}");
+                    let name = format!("file-{}", journal.files.len());
                     fsutil::write_atomic(&dir.join(&name), &bytes)?;
                     Some(name)
                 }
@@ -467,12 +501,16 @@ impl Journal {
             fsutil::sync_dir(d)?;
         }
         fault("synced")?;
-        for (f, j) in plan.files.iter().zip(&self.files) {
+        for f in &plan.files {
             let path = self.inside(&f.path)?;
             fault(&format!("write:{}", f.path.display()))?;
-            // Compare and swap again, right before the write.
+            // Compare and swap again, right before the write (inputs too: the plan is only
+            // right while they hold what it was made from).
             if fsutil::read_optional(&path)? != f.before {
-                return Err(PlanError::Changed(j.path.clone()));
+                return Err(PlanError::Changed(f.path.clone()));
+            }
+            if f.before == f.after {
+                continue;
             }
             match &f.after {
                 Some(bytes) => fsutil::write_atomic(&path, bytes)?,
@@ -813,8 +851,15 @@ fn remove_file(path: &Path) -> Result<(), PlanError> {
 pub fn prune_empty_parents(root: &Path, path: &Path) {
     let mut cur = path.parent();
     while let Some(p) = cur {
-        if p == root || !p.starts_with(root) || fs::remove_dir(p).is_err() {
+        if p == root || !p.starts_with(root) {
             break;
+        }
+        match fs::remove_dir(p) {
+            Ok(()) => {}
+            // Never made: a `create_dir_all` that failed (a full disk) or was killed half-way
+            // made only the upper ones, which may still be there, empty.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(_) => break,
         }
         cur = p.parent();
     }
@@ -920,6 +965,7 @@ mod tests {
     #[test]
     fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
         for step in [
+            "begin",
             "journal",
             "remove-tree",
             "rename-tree",
@@ -1038,6 +1084,33 @@ mod tests {
         }
     }
 
+    /// A transaction stopped while it created a tree's parents (a full disk, or a kill, part way
+    /// through `create_dir_all`) made only the upper ones: the rollback removes them too.
+    #[test]
+    fn parents_created_half_way_are_removed_by_the_rollback() {
+        let repo = repo_with(&[("go.mod", "module m\n")]);
+        fs::create_dir_all(repo.path().join(".gomodoff-staging/a")).unwrap();
+        let before = without_staging(snapshot(repo.path()));
+        let plan = Plan {
+            files: vec![],
+            tree_adds: vec![TreeAdd {
+                staged: ".gomodoff-staging/a".into(),
+                target: "tp/gomod/example.com/a".into(),
+            }],
+            tree_removes: vec![],
+            staging: Some(STAGING_DIR.into()),
+        };
+        let j = Journal::create(repo.path(), &repo.path().join(JOURNAL_DIR), &plan, &|_| {
+            Ok(())
+        })
+        .unwrap();
+        // `tp` was made, `tp/gomod` was not.
+        fs::create_dir(repo.path().join("tp")).unwrap();
+        drop(j);
+        assert!(recover(repo.path()).unwrap());
+        assert_eq!(snapshot(repo.path()), before);
+    }
+
     #[test]
     fn a_file_changed_since_the_plan_is_not_overwritten() {
         let (repo, plan) = sample();
@@ -1054,6 +1127,46 @@ mod tests {
         assert!(repo.path().join("tp/old/y.go").exists());
         assert!(!repo.path().join("tp/a").exists());
         assert!(!repo.path().join(JOURNAL_DIR).exists());
+    }
+
+    /// A file the plan was made from but does not write (go.mod in vendor mode) is compared
+    /// too: changed before the journal, or after it, the plan is refused and rolled back.
+    #[test]
+    fn an_input_changed_since_the_plan_refuses_it_and_is_never_written() {
+        for when in ["begin", "journal"] {
+            let (repo, mut plan) = sample();
+            fs::write(repo.path().join("go.sum"), "sum\n").unwrap();
+            plan.files
+                .insert(0, FileChange::input("go.sum", Some(b"sum\n".to_vec())));
+            let before = without_staging(snapshot(repo.path()));
+            let edit = |s: &str| {
+                if s == when {
+                    fs::write(repo.path().join("go.sum"), "sum\nedited\n").unwrap();
+                }
+                Ok(())
+            };
+            let err = plan.apply_with(repo.path(), &edit).unwrap_err().to_string();
+            assert!(err.starts_with("`go.sum` changed while"), "{when}: {err}");
+            let mut want = before.clone();
+            for (p, c) in &mut want {
+                if p == "go.sum" {
+                    *c = b"sum\nedited\n".to_vec();
+                }
+            }
+            assert_eq!(snapshot(repo.path()), want, "{when}");
+        }
+        // Unchanged, it is left alone: not even rewritten with the same bytes.
+        let (repo, mut plan) = sample();
+        fs::write(repo.path().join("go.sum"), "sum\n").unwrap();
+        #[cfg(unix)]
+        let ino = |p: &Path| std::os::unix::fs::MetadataExt::ino(&fs::metadata(p).unwrap());
+        #[cfg(unix)]
+        let was = ino(&repo.path().join("go.sum"));
+        plan.files
+            .push(FileChange::input("go.sum", Some(b"sum\n".to_vec())));
+        plan.apply(repo.path()).unwrap();
+        #[cfg(unix)]
+        assert_eq!(ino(&repo.path().join("go.sum")), was);
     }
 
     #[test]

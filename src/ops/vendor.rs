@@ -318,6 +318,18 @@ pub fn plan_replace(
         modules: locked,
         vendor: None,
     };
+    // What the plan is made from, besides the file it rewrites: refused at apply time if it
+    // changed meanwhile.
+    if modfile != "go.mod" {
+        plan.files.push(FileChange::input(
+            "go.mod",
+            Some(repo.gomod_text.clone().into_bytes()),
+        ));
+    }
+    plan.files.push(FileChange::input(
+        "go.sum",
+        repo.gosum_text.clone().map(String::into_bytes),
+    ));
     plan.files.push(FileChange {
         path: PathBuf::from(&modfile),
         before: current_modfile.map(String::into_bytes),
@@ -843,14 +855,14 @@ fn stage(
         .map(|(i, w)| {
             let dest = staging.join(&w.tree);
             if let Some(parent) = dest.parent() {
-                fs::create_dir_all(parent)?;
+                create_dir_all(parent)?;
             }
             let n = &w.need;
             let _step = Step(bar);
             match n.tier {
                 Tier::GoMod => {
-                    fs::create_dir_all(&dest)?;
-                    fs::write(dest.join("go.mod"), &n.gomod)?;
+                    create_dir_all(&dest)?;
+                    write(&dest.join("go.mod"), &n.gomod)?;
                     Ok((i, n.synthesized, n.gomod.len() as u64))
                 }
                 Tier::Full => {
@@ -879,10 +891,10 @@ fn stage(
                         }
                     }
                     let lines = hashes_text(&n.content, &digests);
-                    fs::write(hashes_path(&dest), lines)?;
+                    write(&hashes_path(&dest), lines.as_bytes())?;
                     let synthesized = !dest.join("go.mod").exists();
                     if synthesized {
-                        fs::write(dest.join("go.mod"), &n.gomod)?;
+                        write(&dest.join("go.mod"), &n.gomod)?;
                     }
                     Ok((i, synthesized, bytes))
                 }
@@ -904,6 +916,16 @@ fn stage(
         }
     }
     Ok(total)
+}
+
+/// `fs::create_dir_all`, naming the directory in the error (a full disk says which write failed).
+fn create_dir_all(dir: &Path) -> Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("failed to create `{}`", dir.display()))
+}
+
+/// `fs::write`, naming the file in the error.
+fn write(path: &Path, bytes: &[u8]) -> Result<()> {
+    fs::write(path, bytes).with_context(|| format!("failed to write `{}`", path.display()))
 }
 
 /// Advances a progress bar by one when dropped, however the step ends.
