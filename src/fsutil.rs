@@ -46,7 +46,8 @@ pub enum FsError {
 }
 
 /// `rel`, a path read from the repository file `named_in`, joined to the repository `root` —
-/// when it stays inside: relative, no `..`, no absolute or drive prefix, not into `.git`, and no
+/// when it stays inside: relative, no `..`, no absolute or drive prefix, not into a
+/// version-control directory (`.git`, `.hg`, `.svn`, `.bzr`), and no
 /// component of it that exists now is a symbolic link (so check right before the path is used).
 /// The repository is untrusted input; every path gomodoff deletes or writes through comes here.
 pub fn inside(root: &Path, rel: &Path, named_in: &Path) -> Result<PathBuf, FsError> {
@@ -93,8 +94,13 @@ pub fn check_relative(rel: &Path) -> Result<(), &'static str> {
             Component::ParentDir => return Err("contains `..`"),
             Component::CurDir => {}
             Component::Normal(name) => {
-                if name == ".git" {
-                    return Err("goes into `.git`");
+                // A version-control directory holds hooks: writing there runs code.
+                match name.to_str() {
+                    Some(".git") => return Err("goes into `.git`"),
+                    Some(".hg") => return Err("goes into `.hg`"),
+                    Some(".svn") => return Err("goes into `.svn`"),
+                    Some(".bzr") => return Err("goes into `.bzr`"),
+                    _ => {}
                 }
                 normal += 1;
             }
@@ -317,6 +323,7 @@ mod tests {
             ("", "is empty"),
             (".", "is the repository root"),
             (".git/hooks/pre-commit", "goes into `.git`"),
+            ("a/.hg/hgrc", "goes into `.hg`"),
             ("a\\..\\x", "contains a backslash"),
         ] {
             let err = inside(root, Path::new(bad), named).unwrap_err().to_string();
