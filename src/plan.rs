@@ -44,6 +44,15 @@ pub enum PlanError {
         .0.display()
     )]
     Changed(PathBuf),
+    #[error(
+        "{}\nand rolling back failed too: {}\nthe repository is half-changed: the next `gomodoff vendor --yes` or `gomodoff restore --yes` rolls it back (`gomodoff status` says so until then)",
+        chain(cause),
+        chain(rollback)
+    )]
+    RollbackFailed {
+        cause: Box<PlanError>,
+        rollback: Box<PlanError>,
+    },
     #[error("injected failure at step `{0}` (GOMODOFF_FAIL_AT)")]
     Injected(String),
 }
@@ -156,13 +165,28 @@ impl Plan {
                 fault("committed")?;
                 journal.finish()
             }
-            Err(e) => {
-                // Roll back; if rolling back fails too, the journal stays for the next run.
-                journal.rollback()?;
-                Err(e)
-            }
+            Err(e) => match journal.rollback() {
+                Ok(()) => Err(e),
+                // The journal stays for the next run, which rolls back again.
+                Err(rollback) => Err(PlanError::RollbackFailed {
+                    cause: Box::new(e),
+                    rollback: Box::new(rollback),
+                }),
+            },
         }
     }
+}
+
+/// An error with its causes, `a: b: c`, for an error that must carry another whole.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
 }
 
 /// A unified diff of one file, `a/NAME` against `b/NAME`.
@@ -398,7 +422,19 @@ impl Journal {
             let backup = match current {
                 Some(bytes) => {
                     let name = format!("file-{}", journal.files.len());
-                    fsutil::write_atomic(&dir.join(&name), &bytes)?;
+                    let backup = dir.join(&name);
+                    fsutil::write_atomic(&backup, &bytes)?;
+                    // With the file's own mode, so that a rollback can rename it back (which
+                    // needs no free space) and leave the file exactly as it was.
+                    if let Ok(meta) = fs::metadata(journal.inside(&f.path)?) {
+                        fs::set_permissions(&backup, meta.permissions()).map_err(|source| {
+                            PlanError::Io {
+                                action: "set the mode of",
+                                path: backup.clone(),
+                                source,
+                            }
+                        })?;
+                    }
                     Some(name)
                 }
                 None => None,
@@ -580,8 +616,13 @@ impl Journal {
         for f in &self.files {
             let path = self.inside(&f.path)?;
             let current = fsutil::read_optional(&path)?;
-            let before = match &f.backup {
-                Some(name) => Some(fsutil::read(&self.dir.join(name))?),
+            let backup = f.backup.as_ref().map(|name| self.dir.join(name));
+            let before = match &backup {
+                Some(b) => match fsutil::read_optional(b)? {
+                    Some(bytes) => Some(bytes),
+                    // Renamed back by a rollback that was then killed: already done.
+                    None => continue,
+                },
                 None => None,
             };
             let ours = current.as_deref().map(fsutil::sha256_hex) == f.after;
@@ -589,8 +630,14 @@ impl Journal {
                 // Never written, already put back, or changed by someone else since: leave it.
                 continue;
             }
-            match before {
-                Some(bytes) => fsutil::write_atomic(&path, &bytes)?,
+            match backup {
+                // A rename needs no free space: a rollback must work on a full disk too.
+                Some(b) => {
+                    rename(&b, &path)?;
+                    if let Some(parent) = path.parent() {
+                        fsutil::sync_dir(parent)?;
+                    }
+                }
                 None => remove_file(&path)?,
             }
             fault_point("rollback:file")?;
@@ -1065,7 +1112,7 @@ mod tests {
                 }
                 // The rollback's undo steps, in its order, as far as it got.
                 if undone >= 1 && forward >= 3 {
-                    fs::write(repo_path(&repo, "go.mod"), "module m\n").unwrap();
+                    rename(&dir.join("file-0"), &repo_path(&repo, "go.mod")).unwrap();
                 }
                 if undone >= 2 && forward >= 2 {
                     rename(&vendor, &staged).unwrap();
