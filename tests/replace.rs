@@ -395,6 +395,17 @@ fn user_edits_made_after_vendoring_survive_restore() {
 }
 
 #[test]
+fn restore_quiet_shows_no_preview() {
+    let Some(h) = Harness::new() else { return };
+    let dir = h.project("legacy116");
+    vendor_yes(&h, &dir);
+    let out = h.gomodoff(&dir, &["-q", "restore", "--yes"]);
+    assert_success(&out, "restore -q");
+    assert_eq!(stdout(&out), "", "-q prints no diff and no summary");
+    assert!(!dir.join("gomodoff.lock").exists(), "restored");
+}
+
+#[test]
 fn a_tampered_zip_or_go_mod_in_the_cache_is_refused_and_nothing_is_written() {
     let Some(h) = Harness::new() else { return };
     let dir = h.project("basic");

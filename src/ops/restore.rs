@@ -93,9 +93,10 @@ pub fn restore(ctx: &mut Context, opts: &RestoreOptions) -> Result<Outcome> {
     let named = [(Path::new(&lock.dir), lock_file)];
     crate::ops::repo::check_plan_inside(&repo.root, &plan, &named)?;
     let diff = plan.render_diff(ctx.shell.color());
-    write!(ctx.shell.out(), "{diff}")?;
+    // The preview is quiet with -q, as vendor's is.
+    write!(ctx.shell.preview(), "{diff}")?;
     writeln!(
-        ctx.shell.out(),
+        ctx.shell.preview(),
         "{} modules in `{}`: {}",
         lock.modules.len(),
         lock.dir,
