@@ -487,3 +487,99 @@ fn a_crafted_gomodoff_toml_dir_is_refused() {
         }
     }
 }
+
+/// A `.gomodoff-txn/journal.toml` committed into the repository (the review's F1): recovery
+/// would roll it "back" before any command. Absolute, `..`, version-control, symlinked and
+/// foreign-named entries are refused by every mutating command and by a dry run; nothing outside
+/// the repository or inside it changes.
+#[test]
+fn a_crafted_journal_writes_and_deletes_nothing() {
+    let Some(r) = Repos::new() else { return };
+    let canary = Canary::new(None);
+    let c = canary.path();
+    let up = |repo: &Path| relative(repo, &c);
+    // (what the refusal says, the journal for a repository at that path)
+    type Case<'a> = (&'a str, Box<dyn Fn(&Path) -> String + 'a>);
+    let cases: Vec<Case> = vec![
+        (
+            "is absolute",
+            Box::new(|_: &Path| {
+                format!(
+                    "[[file]]\npath = \"{}/precious.txt\"\nbackup = \"file-0\"\nafter = \"absent\"\n",
+                    c.display()
+                )
+            }),
+        ),
+        (
+            "contains `..`",
+            Box::new(move |repo: &Path| {
+                format!(
+                    "[[file]]\npath = \"{}/precious.txt\"\nafter = \"absent\"\n",
+                    up(repo)
+                )
+            }),
+        ),
+        (
+            "goes into `.git`",
+            Box::new(|_: &Path| {
+                "[[file]]\npath = \".git/hooks/post-checkout\"\nbackup = \"file-0\"\n".to_string()
+            }),
+        ),
+        (
+            "is not a name gomodoff gives",
+            Box::new(|_: &Path| {
+                "[[file]]\npath = \"go.mod\"\nbackup = \"../../../etc/passwd\"\n".to_string()
+            }),
+        ),
+        (
+            "outside gomodoff's staging directory",
+            Box::new(|_: &Path| "[[add]]\nstaged = \"src\"\ntarget = \"internal\"\n".to_string()),
+        ),
+        (
+            "is absolute",
+            Box::new(|_: &Path| {
+                format!(
+                    "[[add]]\nstaged = \".gomodoff-staging/x\"\ntarget = \"{}/sub\"\n",
+                    c.display()
+                )
+            }),
+        ),
+        (
+            "is absolute",
+            Box::new(|_: &Path| {
+                format!(
+                    "[[remove]]\npath = \"{}/new\"\ntrash = \"trash-0\"\n",
+                    c.display()
+                )
+            }),
+        ),
+        (
+            "symbolic link",
+            Box::new(|_: &Path| {
+                "[[file]]\npath = \"link/precious.txt\"\nbackup = \"file-0\"\nafter = \"absent\"\n"
+                    .to_string()
+            }),
+        ),
+    ];
+    for (why, journal) in &cases {
+        for base in [&r.pristine, &r.replace, &r.vendor, &r.proxy] {
+            let repo = r.copy(base);
+            let txn = repo.join(".gomodoff-txn");
+            fs::create_dir_all(txn.join("trash-0")).unwrap();
+            fs::write(txn.join("journal.toml"), journal(&repo)).unwrap();
+            fs::write(txn.join("file-0"), "echo attacker\n").unwrap();
+            fs::write(txn.join("trash-0/payload"), "attacker\n").unwrap();
+            #[cfg(unix)]
+            symlink(&c, &repo.join("link"));
+            for args in [
+                &["vendor", "--yes"][..],
+                &["vendor", "--mode", "vendor", "--yes"],
+                &["vendor", "--mode", "proxy", "--yes"],
+                &["restore", "--yes"],
+                &["vendor", "--dry-run"],
+            ] {
+                r.assert_refused(&repo, args, &canary, &["journal.toml", why]);
+            }
+        }
+    }
+}
