@@ -21,18 +21,27 @@ use std::process::{Command, Output};
 
 use support::{Harness, assert_success, snapshot, stderr};
 
-/// Publish the fixture modules and make the main module, with go.sum from `go mod tidy` (in a
-/// cache of its own, as on another machine).
-fn shapes_project(h: &Harness) -> PathBuf {
+/// Publish the fixture modules and make the main module (its `go` line `go`), with go.sum from
+/// `go mod tidy` (in a cache of its own, as on another machine).
+fn shapes_project(h: &Harness, go: &str) -> PathBuf {
     let go121 = |path: &str, extra: &str| format!("module {path}\n\ngo 1.21\n{extra}");
+    // Without pruning go looks into every prefix module of the build list, so the old copies of
+    // the packages would make the imports ambiguous (as go says): only the pruned main module
+    // gets them.
+    let pruned = go != "1.16";
+    let old_copy = |file: &'static str, body: &'static str| pruned.then_some((file, body));
+    let pfx_files: Vec<(&str, &str)> = [
+        Some(("pfx.go", "package pfx\n")),
+        old_copy("v2/lib/lib.go", "package lib // the old monolith's copy\n"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let pfx_mod = go121("example.com/pfx", "");
     h.publish(
         "example.com/pfx",
         "v1.0.0",
-        &[
-            ("go.mod", &go121("example.com/pfx", "")),
-            ("pfx.go", "package pfx\n"),
-            ("v2/lib/lib.go", "package lib // the old monolith's copy\n"),
-        ],
+        &[&[("go.mod", pfx_mod.as_str())][..], &pfx_files].concat(),
     );
     h.publish(
         "example.com/pfx",
@@ -76,15 +85,16 @@ fn shapes_project(h: &Harness) -> PathBuf {
             ("deep.go", "package deep\n"),
         ],
     );
-    h.publish(
-        "example.com/mono",
-        "v1.0.0",
-        &[
-            ("go.mod", &go121("example.com/mono", "")),
-            ("a/a.go", "package a\n"),
-            ("sub/sub.go", "package sub // still in the monolith\n"),
-        ],
-    );
+    let mono_mod = go121("example.com/mono", "");
+    let mono_files: Vec<(&str, &str)> = [
+        Some(("go.mod", mono_mod.as_str())),
+        Some(("a/a.go", "package a\n")),
+        old_copy("sub/sub.go", "package sub // still in the monolith\n"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    h.publish("example.com/mono", "v1.0.0", &mono_files);
     h.publish(
         "example.com/mono/sub",
         "v1.1.0",
@@ -100,7 +110,11 @@ fn shapes_project(h: &Harness) -> PathBuf {
         ],
     );
     let dir = h.fresh_dir("shapes");
-    fs::write(dir.join("go.mod"), "module example.com/app\n\ngo 1.22\n").unwrap();
+    fs::write(
+        dir.join("go.mod"),
+        format!("module example.com/app\n\ngo {go}\n"),
+    )
+    .unwrap();
     fs::write(
         dir.join("main.go"),
         "package main\n\nimport (\n\t\"example.com/dep\"\n\t\"example.com/mono/sub\"\n\t\"example.com/pfx/v2/lib\"\n)\n\nfunc main() { println(lib.X() + dep.D() + sub.S()) }\n",
@@ -112,7 +126,10 @@ fn shapes_project(h: &Harness) -> PathBuf {
     let gosum = fs::read_to_string(dir.join("go.sum")).unwrap();
     // The shapes the fixture promises, as go recorded them.
     assert!(gosum.contains("example.com/pfx v1.0.0 h1:"), "{gosum}");
-    assert!(!gosum.contains("example.com/mono v1.0.0"), "{gosum}");
+    if pruned {
+        // Pruned: go never reads the monolith's go.mod.
+        assert!(!gosum.contains("example.com/mono v1.0.0"), "{gosum}");
+    }
     dir
 }
 
@@ -159,13 +176,34 @@ fn copy_of(h: &Harness, dir: &Path, name: &str) -> PathBuf {
 #[test]
 fn every_mode_needs_what_go_needs_whatever_else_the_cache_holds() {
     let Some(h) = Harness::new() else { return };
-    let app = shapes_project(&h);
+    let app = shapes_project(&h, "1.22");
     let dev = developer_cache(&h, &app);
+    let mods = dev.join("cache/download/example.com/pfx/@v/v1.0.0.mod");
+    assert!(
+        !mods.exists(),
+        "precondition: go never read pfx v1.0.0's go.mod"
+    );
+    same_as_go_from_any_cache(&h, &app, &dev);
+}
+
+/// A main module below go 1.17: no pruning, go loads the whole graph.
+#[test]
+fn an_unpruned_main_module_needs_what_go_needs_whatever_else_the_cache_holds() {
+    let Some(h) = Harness::new() else { return };
+    let app = shapes_project(&h, "1.16");
+    let dev = developer_cache(&h, &app);
+    same_as_go_from_any_cache(&h, &app, &dev);
+}
+
+/// Every mode from the developer's cache `dev` and from a copy polluted with other projects'
+/// modules: go's verdict, and the same bytes from both.
+fn same_as_go_from_any_cache(h: &Harness, app: &Path, dev: &Path) {
+    let dev = dev.to_path_buf();
     // Another project's modules: the prefix-path and monolith modules, an unrelated version.
-    let polluted = copy_of(&h, &dev, "polluted-cache");
+    let polluted = copy_of(h, &dev, "polluted-cache");
     let p = polluted.to_str().unwrap();
     h.go_ok_with_env(
-        &app,
+        app,
         &[
             "mod",
             "download",
@@ -178,7 +216,7 @@ fn every_mode_needs_what_go_needs_whatever_else_the_cache_holds() {
     );
 
     // The oracle: go vendors offline from the developer's cache.
-    let by_go = copy_of(&h, &app, "by-go");
+    let by_go = copy_of(h, app, "by-go");
     let d = dev.to_str().unwrap();
     let out = h.go_with_env(
         &by_go,
@@ -190,8 +228,8 @@ fn every_mode_needs_what_go_needs_whatever_else_the_cache_holds() {
     for mode in ["replace", "vendor", "proxy"] {
         let mut results: Vec<PathBuf> = Vec::new();
         for cache in [&dev, &polluted] {
-            let dir = copy_of(&h, &app, mode);
-            let out = gomodoff(&h, &dir, cache, &["vendor", "--mode", mode, "--yes"]);
+            let dir = copy_of(h, app, mode);
+            let out = gomodoff(h, &dir, cache, &["vendor", "--mode", mode, "--yes"]);
             assert_success(&out, &format!("{mode} mode from {}", cache.display()));
             results.push(dir);
         }
@@ -237,7 +275,7 @@ fn every_mode_needs_what_go_needs_whatever_else_the_cache_holds() {
     let mut sums = Vec::new();
     for cache in [&dev, &polluted] {
         let bundle = h.fresh_dir("bundle").join("b.zip");
-        let out = gomodoff(&h, &app, cache, &["pack", "-o", bundle.to_str().unwrap()]);
+        let out = gomodoff(h, app, cache, &["pack", "-o", bundle.to_str().unwrap()]);
         assert_success(&out, "pack");
         sums.push(gomodoff::fsutil::sha256_hex(&fs::read(&bundle).unwrap()));
     }
@@ -247,7 +285,7 @@ fn every_mode_needs_what_go_needs_whatever_else_the_cache_holds() {
 #[test]
 fn a_built_module_without_its_go_sum_line_is_refused_in_every_mode() {
     let Some(h) = Harness::new() else { return };
-    let app = shapes_project(&h);
+    let app = shapes_project(&h, "1.22");
     let dev = developer_cache(&h, &app);
     let gosum = fs::read_to_string(app.join("go.sum")).unwrap();
     let without: String = gosum
