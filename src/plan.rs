@@ -82,6 +82,18 @@ impl FileChange {
     }
 }
 
+impl Plan {
+    /// Register files the plan was made from ([`FileChange::input`]): compared, never written.
+    /// A file the plan already rewrites is compared as such.
+    pub fn add_inputs(&mut self, inputs: Vec<(&str, Option<Vec<u8>>)>) {
+        for (path, bytes) in inputs {
+            if !self.files.iter().any(|f| f.path == Path::new(path)) {
+                self.files.push(FileChange::input(path, bytes));
+            }
+        }
+    }
+}
+
 /// A directory staged by the command, to be renamed to `target` (relative to the repository).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TreeAdd {

@@ -344,14 +344,7 @@ fn plan_tree(
         vendor: None,
     };
     // What the tree was planned from: refused at apply time if it changed meanwhile.
-    plan.files.push(FileChange::input(
-        "go.mod",
-        Some(repo.gomod_text.clone().into_bytes()),
-    ));
-    plan.files.push(FileChange::input(
-        "go.sum",
-        repo.gosum_text.clone().map(String::into_bytes),
-    ));
+    plan.add_inputs(repo.inputs());
     plan.files.push(FileChange {
         path: PathBuf::from(LOCK_FILE),
         before: fsutil::read_optional(&repo.root.join(LOCK_FILE))?,

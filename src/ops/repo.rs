@@ -43,6 +43,23 @@ pub struct WorkspaceModuleFiles {
     pub gomod_text: String,
 }
 
+impl Repo {
+    /// The files every plan is made from, as read: go.mod and go.sum (a workspace: go.work), to
+    /// register with [`Plan::add_input`] so that an edit made while the command runs refuses it.
+    pub fn inputs(&self) -> Vec<(&'static str, Option<Vec<u8>>)> {
+        match &self.workspace {
+            Some(_) => vec![(
+                crate::ops::vendor_mode::WORK_FILE,
+                Some(self.gomod_text.clone().into_bytes()),
+            )],
+            None => vec![
+                ("go.mod", Some(self.gomod_text.clone().into_bytes())),
+                ("go.sum", self.gosum_text.clone().map(String::into_bytes)),
+            ],
+        }
+    }
+}
+
 impl WorkspaceModuleFiles {
     pub fn gomod(&self) -> Result<GoMod> {
         let name = self.root.join("go.mod").display().to_string();

@@ -318,18 +318,6 @@ pub fn plan_replace(
         modules: locked,
         vendor: None,
     };
-    // What the plan is made from, besides the file it rewrites: refused at apply time if it
-    // changed meanwhile.
-    if modfile != "go.mod" {
-        plan.files.push(FileChange::input(
-            "go.mod",
-            Some(repo.gomod_text.clone().into_bytes()),
-        ));
-    }
-    plan.files.push(FileChange::input(
-        "go.sum",
-        repo.gosum_text.clone().map(String::into_bytes),
-    ));
     plan.files.push(FileChange {
         path: PathBuf::from(&modfile),
         before: current_modfile.map(String::into_bytes),
@@ -353,6 +341,9 @@ pub fn plan_replace(
         after: Some(lock_text.into_bytes()),
         show_diff: false,
     });
+    // What the plan is made from, besides the files it rewrites: refused at apply time if it
+    // changed meanwhile.
+    plan.add_inputs(repo.inputs());
     for w in &work {
         let target = Path::new(&dir).join(&w.tree);
         plan.tree_adds.push(TreeAdd {

@@ -2029,21 +2029,7 @@ fn plan_vendor(repo: &Repo, computed: &Computed, origin: &str) -> Result<VendorP
         });
     }
     // What vendor/ was computed from: refused at apply time if it changed meanwhile.
-    if repo.workspace.is_some() {
-        plan.files.push(FileChange::input(
-            WORK_FILE,
-            Some(repo.gomod_text.clone().into_bytes()),
-        ));
-    } else {
-        plan.files.push(FileChange::input(
-            "go.mod",
-            Some(repo.gomod_text.clone().into_bytes()),
-        ));
-        plan.files.push(FileChange::input(
-            "go.sum",
-            repo.gosum_text.clone().map(String::into_bytes),
-        ));
-    }
+    plan.add_inputs(repo.inputs());
     plan.files.push(FileChange {
         path: PathBuf::from(LOCK_FILE),
         before: fsutil::read_optional(&repo.root.join(LOCK_FILE))?,
