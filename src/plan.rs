@@ -509,6 +509,14 @@ impl Journal {
     /// back to where the step took it from (never a delete), checked against what the journal
     /// recorded, and the journal file goes only once everything is back.
     fn rollback(&self) -> Result<(), PlanError> {
+        self.rollback_with(&fault_point)
+    }
+
+    /// [`Journal::rollback`] with the fault hook given (tests stop it at chosen steps).
+    fn rollback_with(
+        &self,
+        fault: &dyn Fn(&str) -> Result<(), PlanError>,
+    ) -> Result<(), PlanError> {
         // Check every path before touching any.
         for f in &self.files {
             self.inside(&f.path)?;
@@ -536,7 +544,7 @@ impl Journal {
                 Some(bytes) => fsutil::write_atomic(&path, &bytes)?,
                 None => remove_file(&path)?,
             }
-            fault_point("rollback:file")?;
+            fault("rollback:file")?;
         }
         for add in self.adds.iter().rev() {
             let staged = self.inside(&add.staged)?;
@@ -553,7 +561,7 @@ impl Journal {
                     })?;
                 }
                 rename(&target, &staged)?;
-                fault_point("rollback:add")?;
+                fault("rollback:add")?;
             }
             if fs::symlink_metadata(&target).is_err() {
                 // Parents the forward run created for the tree (also when it was killed
@@ -573,7 +581,7 @@ impl Journal {
                     })?;
                 }
                 rename(&from, &to)?;
-                fault_point("rollback:remove")?;
+                fault("rollback:remove")?;
             }
         }
         let mut touched: Vec<PathBuf> = vec![self.repo.clone()];
@@ -588,9 +596,14 @@ impl Journal {
         for d in touched.iter().filter(|d| d.is_dir()) {
             fsutil::sync_dir(d)?;
         }
+        // The temporary files of atomic writes killed half-way (the forward run's, or an earlier
+        // rollback's) go while the journal still says where they can be: once its file is
+        // unlinked, a run killed before `finish` leaves a journal directory that names no file,
+        // and the next run would leave them in the repository for good.
+        self.remove_temporary_files()?;
         // Everything is back: from here on the journal directory is only leftovers.
         remove_file(&self.dir.join(JOURNAL_FILE))?;
-        fault_point("rollback:unlinked")?;
+        fault("rollback:unlinked")?;
         self.finish()
     }
 
@@ -950,6 +963,33 @@ mod tests {
         assert!(recover(repo.path()).unwrap());
         assert_eq!(snapshot(repo.path()), before);
         assert!(!recover(repo.path()).unwrap(), "nothing left to recover");
+    }
+
+    /// A run killed inside an atomic write leaves the write's temporary file beside the file; a
+    /// rollback of that run killed right after it unlinked the journal file leaves a journal
+    /// directory naming nothing, so the temporary file must be gone before the unlink (the
+    /// crash harness found it left for good: `.gomodoff-tmp-*` at the repository root).
+    #[test]
+    fn a_rollback_killed_after_its_unlink_leaves_no_temporary_file() {
+        let (repo, plan) = sample();
+        let before = without_staging(snapshot(repo.path()));
+        let j = Journal::create(repo.path(), &repo.path().join(JOURNAL_DIR), &plan, &|_| {
+            Ok(())
+        })
+        .unwrap();
+        fs::write(repo.path().join(".gomodoff-tmp-AbC123"), "module m\n\nrepl").unwrap();
+        let killed = |s: &str| {
+            if s == "rollback:unlinked" {
+                Err(PlanError::Injected(s.into()))
+            } else {
+                Ok(())
+            }
+        };
+        assert!(j.rollback_with(&killed).is_err());
+        drop(j);
+        assert!(interrupted(repo.path()));
+        assert!(recover(repo.path()).unwrap());
+        assert_eq!(without_staging(snapshot(repo.path())), before);
     }
 
     /// A transaction that removes a directory and adds one at the same path (vendor mode does
