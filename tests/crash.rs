@@ -11,7 +11,9 @@
 //!    (`vendor` in the scenario's mode or `restore`, alternately per point) runs to the end. On
 //!    another, the repair alone runs, traced for its rollback points, then the repairing
 //!    command. For each rollback point R, one more killed copy is repaired and killed again
-//!    at R, then repaired;
+//!    at R, then repaired. A `write:FILE` point is killed twice over: just before the atomic
+//!    write, and inside it (no fault point lies there, so the half-written temporary file such
+//!    a kill leaves beside FILE is added by hand);
 //! 3. "the repair alone" is `restore` whose own transaction fails at `journal` (or that finds
 //!    nothing to restore): after it the repository must be byte-exactly in the "before" or the
 //!    "after" state (paths, bytes, modes, link targets), with the user's vendor/ files intact
@@ -243,10 +245,30 @@ impl Scenario {
     /// A copy of the "before" state killed at `point`, or `None` (a failure) when the run was
     /// not aborted there. Never a copy of a killed state: the journal knows the staged trees by
     /// device and inode, which a copy changes (and the rollback then rightly leaves them alone).
-    fn killed_at(&self, h: &Harness, tally: &Tally, point: &str, what: &str) -> Option<PathBuf> {
+    ///
+    /// `inside_write`, for a `write:FILE` point: killed inside that atomic write rather than
+    /// just before it, which leaves a temporary file beside FILE (no fault point lies between
+    /// its creation and its rename, so it is made here as the write would have left it).
+    fn killed_at(
+        &self,
+        h: &Harness,
+        tally: &Tally,
+        point: &str,
+        inside_write: bool,
+        what: &str,
+    ) -> Option<PathBuf> {
         let repo = copy_of(h, &self.before, what);
         let out = run(h, &repo, &[("GOMODOFF_ABORT_AT", point)], &self.command);
         if aborted(&out) {
+            if let Some(file) = point.strip_prefix("write:").filter(|_| inside_write) {
+                let file = repo.join(file.split('#').next().unwrap_or(file));
+                let dir = file.parent().expect("a repository file has a parent");
+                fs::write(
+                    dir.join(".gomodoff-tmp-Kil1ed"),
+                    b"the first half of the new",
+                )
+                .expect("leave a half-written temporary file");
+            }
             Some(repo)
         } else {
             tally.fail(format!(
@@ -378,13 +400,37 @@ impl Scenario {
     /// by a final run; and for each rollback point of that repair, a third killed state is
     /// repaired, killed again there, repaired and checked, and run once more.
     fn crash_at(&self, h: &Harness, refs: &References, tally: &Tally, i: usize, point: &str) {
+        let variants: &[bool] = if point.starts_with("write:") {
+            &[false, true]
+        } else {
+            &[false]
+        };
+        for &inside_write in variants {
+            self.crash_at_variant(h, refs, tally, i, point, inside_write);
+        }
+    }
+
+    fn crash_at_variant(
+        &self,
+        h: &Harness,
+        refs: &References,
+        tally: &Tally,
+        i: usize,
+        point: &str,
+        inside_write: bool,
+    ) {
         let repairing = self.repairing(i);
         let name = format!(
-            "{}: killed at {point}, repaired by `{}`",
+            "{}: killed at {point}{}, repaired by `{}`",
             self.name,
+            if inside_write {
+                " (inside the write)"
+            } else {
+                ""
+            },
             repairing.join(" ")
         );
-        let Some(direct) = self.killed_at(h, tally, point, "direct") else {
+        let Some(direct) = self.killed_at(h, tally, point, inside_write, "direct") else {
             return;
         };
         tally.points.fetch_add(1, Ordering::Relaxed);
@@ -392,7 +438,7 @@ impl Scenario {
         self.final_run(h, tally, &direct, repairing, &both, &name);
         tally.cases.fetch_add(1, Ordering::Relaxed);
 
-        let Some(single) = self.killed_at(h, tally, point, "single") else {
+        let Some(single) = self.killed_at(h, tally, point, inside_write, "single") else {
             return;
         };
         let trace = single.with_file_name("trace");
@@ -408,7 +454,7 @@ impl Scenario {
             .collect();
         for r in &rollback {
             let what = format!("{name}, killed again at {r}");
-            let Some(repo) = self.killed_at(h, tally, point, "double") else {
+            let Some(repo) = self.killed_at(h, tally, point, inside_write, "double") else {
                 continue;
             };
             let out = run(h, &repo, &[("GOMODOFF_ABORT_AT", r)], repairing);
@@ -561,7 +607,7 @@ fn every_kill_and_every_second_kill_during_the_repair_ends_before_or_after() {
         .unwrap_or_else(|e| e.into_inner());
     let _ = writeln!(
         std::io::stderr(),
-        "crash harness: {} scenarios, {} kill points x their rollback points = {} second kills; \
+        "crash harness: {} scenarios, {} first kills (each point; a write: point also inside the write) x their rollback points = {} second kills; \
          {} cases ({} with a double kill); repairs checked: to before {}, to after {}; \
          verify passed {}; known leftovers of clean runs {}; lost={}; failures={}; {:.0?}\n{report}",
         scenarios.len(),
