@@ -803,14 +803,19 @@ fn remove_file(path: &Path) -> Result<(), PlanError> {
 }
 
 /// Remove the parents of `path` that are empty, up to (not including) `root`: directories a
-/// transaction created for a tree, or that held only a tree it took away.
+/// transaction created for a tree, or that held only a tree it took away. A parent that is
+/// already gone is passed over, not a stop: a run killed half-way through this same pruning
+/// removed the lower parents and left the upper ones, empty, for the next run to finish.
 pub fn prune_empty_parents(root: &Path, path: &Path) {
     let mut cur = path.parent();
     while let Some(p) = cur {
-        if p == root || !p.starts_with(root) || fs::remove_dir(p).is_err() {
+        if p == root || !p.starts_with(root) {
             break;
         }
-        cur = p.parent();
+        match fs::remove_dir(p) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => break,
+            _ => cur = p.parent(),
+        }
     }
 }
 
@@ -988,6 +993,38 @@ mod tests {
         assert!(j.rollback_with(&killed).is_err());
         drop(j);
         assert!(interrupted(repo.path()));
+        assert!(recover(repo.path()).unwrap());
+        assert_eq!(without_staging(snapshot(repo.path())), before);
+    }
+
+    /// A rollback killed while it pruned the parents it created for a tree (the lowest removed,
+    /// the upper ones not yet) is run again: the pruning passes the missing parents and removes
+    /// the empty ones above them (the crash harness found `third_party/gomod` left empty).
+    #[test]
+    fn a_rollback_killed_while_pruning_parents_leaves_no_empty_directory() {
+        let repo = repo_with(&[
+            ("go.mod", "module m\n"),
+            (".gomodoff-staging/a/x.go", "package a"),
+        ]);
+        let plan = Plan {
+            files: vec![],
+            tree_adds: vec![TreeAdd {
+                staged: ".gomodoff-staging/a".into(),
+                target: "third_party/gomod/example.com/a".into(),
+            }],
+            tree_removes: vec![],
+            staging: Some(STAGING_DIR.into()),
+        };
+        let before = without_staging(snapshot(repo.path()));
+        let dir = repo.path().join(JOURNAL_DIR);
+        let j = Journal::create(repo.path(), &dir, &plan, &|_| Ok(())).unwrap();
+        let target = repo.path().join("third_party/gomod/example.com/a");
+        fs::create_dir_all(target.parent().unwrap()).unwrap();
+        rename(&repo.path().join(".gomodoff-staging/a"), &target).unwrap();
+        // The rollback moved the tree back, removed `example.com`, and was killed.
+        rename(&target, &repo.path().join(".gomodoff-staging/a")).unwrap();
+        fs::remove_dir(repo.path().join("third_party/gomod/example.com")).unwrap();
+        drop(j);
         assert!(recover(repo.path()).unwrap());
         assert_eq!(without_staging(snapshot(repo.path())), before);
     }
