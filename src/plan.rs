@@ -624,6 +624,14 @@ impl Journal {
     /// back to where the step took it from (never a delete), checked against what the journal
     /// recorded, and the journal file goes only once everything is back.
     fn rollback(&self) -> Result<(), PlanError> {
+        self.rollback_with(&fault_point)
+    }
+
+    /// [`Journal::rollback`] with the fault hook given (tests stop it at chosen steps).
+    fn rollback_with(
+        &self,
+        fault: &dyn Fn(&str) -> Result<(), PlanError>,
+    ) -> Result<(), PlanError> {
         self.check_paths()?;
         for f in &self.files {
             let path = self.inside(&f.path)?;
@@ -652,7 +660,7 @@ impl Journal {
                 }
                 None => remove_file(&path)?,
             }
-            fault_point("rollback:file")?;
+            fault("rollback:file")?;
         }
         for add in self.adds.iter().rev() {
             let staged = self.inside(&add.staged)?;
@@ -669,7 +677,7 @@ impl Journal {
                     })?;
                 }
                 rename(&target, &staged)?;
-                fault_point("rollback:add")?;
+                fault("rollback:add")?;
             }
             if fs::symlink_metadata(&target).is_err() {
                 // Parents the forward run created for the tree (also when it was killed
@@ -689,7 +697,7 @@ impl Journal {
                     })?;
                 }
                 rename(&from, &to)?;
-                fault_point("rollback:remove")?;
+                fault("rollback:remove")?;
             }
         }
         let mut touched: Vec<PathBuf> = vec![self.repo.clone()];
@@ -704,9 +712,14 @@ impl Journal {
         for d in touched.iter().filter(|d| d.is_dir()) {
             fsutil::sync_dir(d)?;
         }
+        // The temporary files of atomic writes killed half-way (the forward run's, or an earlier
+        // rollback's) go while the journal still says where they can be: once its file is
+        // unlinked, a run killed before `finish` leaves a journal directory that names no file,
+        // and the next run would leave them in the repository for good.
+        self.remove_temporary_files()?;
         // Everything is back: from here on the journal directory is only leftovers.
         remove_file(&self.dir.join(JOURNAL_FILE))?;
-        fault_point("rollback:unlinked")?;
+        fault("rollback:unlinked")?;
         self.finish()
     }
 
@@ -906,7 +919,9 @@ fn remove_file(path: &Path) -> Result<(), PlanError> {
 }
 
 /// Remove the parents of `path` that are empty, up to (not including) `root`: directories a
-/// transaction created for a tree, or that held only a tree it took away.
+/// transaction created for a tree, or that held only a tree it took away. A parent that is
+/// already gone is passed over, not a stop: a run killed half-way through this same pruning
+/// removed the lower parents and left the upper ones, empty, for the next run to finish.
 pub fn prune_empty_parents(root: &Path, path: &Path) {
     let mut cur = path.parent();
     while let Some(p) = cur {
@@ -916,7 +931,8 @@ pub fn prune_empty_parents(root: &Path, path: &Path) {
         match fs::remove_dir(p) {
             Ok(()) => {}
             // Never made: a `create_dir_all` that failed (a full disk) or was killed half-way
-            // made only the upper ones, which may still be there, empty.
+            // made only the upper ones, which may still be there, empty. Or already removed by
+            // a rollback that was killed while pruning.
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(_) => break,
         }
@@ -1074,6 +1090,65 @@ mod tests {
         assert!(recover(repo.path()).unwrap());
         assert_eq!(snapshot(repo.path()), before);
         assert!(!recover(repo.path()).unwrap(), "nothing left to recover");
+    }
+
+    /// A run killed inside an atomic write leaves the write's temporary file beside the file; a
+    /// rollback of that run killed right after it unlinked the journal file leaves a journal
+    /// directory naming nothing, so the temporary file must be gone before the unlink (the
+    /// crash harness found it left for good: `.gomodoff-tmp-*` at the repository root).
+    #[test]
+    fn a_rollback_killed_after_its_unlink_leaves_no_temporary_file() {
+        let (repo, plan) = sample();
+        let before = without_staging(snapshot(repo.path()));
+        let j = Journal::create(repo.path(), &repo.path().join(JOURNAL_DIR), &plan, &|_| {
+            Ok(())
+        })
+        .unwrap();
+        fs::write(repo.path().join(".gomodoff-tmp-AbC123"), "module m\n\nrepl").unwrap();
+        let killed = |s: &str| {
+            if s == "rollback:unlinked" {
+                Err(PlanError::Injected(s.into()))
+            } else {
+                Ok(())
+            }
+        };
+        assert!(j.rollback_with(&killed).is_err());
+        drop(j);
+        assert!(interrupted(repo.path()));
+        assert!(recover(repo.path()).unwrap());
+        assert_eq!(without_staging(snapshot(repo.path())), before);
+    }
+
+    /// A rollback killed while it pruned the parents it created for a tree (the lowest removed,
+    /// the upper ones not yet) is run again: the pruning passes the missing parents and removes
+    /// the empty ones above them (the crash harness found `third_party/gomod` left empty).
+    #[test]
+    fn a_rollback_killed_while_pruning_parents_leaves_no_empty_directory() {
+        let repo = repo_with(&[
+            ("go.mod", "module m\n"),
+            (".gomodoff-staging/a/x.go", "package a"),
+        ]);
+        let plan = Plan {
+            files: vec![],
+            tree_adds: vec![TreeAdd {
+                staged: ".gomodoff-staging/a".into(),
+                target: "third_party/gomod/example.com/a".into(),
+            }],
+            tree_removes: vec![],
+            staging: Some(STAGING_DIR.into()),
+        };
+        let before = without_staging(snapshot(repo.path()));
+        let dir = repo.path().join(JOURNAL_DIR);
+        let j = Journal::create(repo.path(), &dir, &plan, &|_| Ok(())).unwrap();
+        let target = repo.path().join("third_party/gomod/example.com/a");
+        fs::create_dir_all(target.parent().unwrap()).unwrap();
+        rename(&repo.path().join(".gomodoff-staging/a"), &target).unwrap();
+        // The rollback moved the tree back, removed `example.com`, and was killed.
+        rename(&target, &repo.path().join(".gomodoff-staging/a")).unwrap();
+        fs::remove_dir(repo.path().join("third_party/gomod/example.com")).unwrap();
+        drop(j);
+        assert!(recover(repo.path()).unwrap());
+        assert_eq!(without_staging(snapshot(repo.path())), before);
     }
 
     /// A transaction that removes a directory and adds one at the same path (vendor mode does

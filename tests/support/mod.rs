@@ -598,3 +598,91 @@ fn fixtures_hash() -> String {
     }
     hex::encode(hasher.finalize())
 }
+
+/// Every path under `root` with its kind, permission bits and content: `file <mode> <sha256>`,
+/// `dir <mode>`, or `link -> <target>` (links are not followed). Unlike [`snapshot`], a
+/// changed mode, a file turned into a link, or an empty directory left behind all count; the
+/// crash tests use it to say "byte-exactly as before".
+pub fn exact_snapshot(root: &Path) -> Snapshot {
+    let mut out = BTreeMap::new();
+    for e in walkdir::WalkDir::new(root).sort_by_file_name() {
+        let e = e.expect("walk a tree to snapshot");
+        let rel = e
+            .path()
+            .strip_prefix(root)
+            .expect("walkdir yields children")
+            .to_string_lossy()
+            .into_owned();
+        let meta = e
+            .path()
+            .symlink_metadata()
+            .expect("stat a file to snapshot");
+        let value = if meta.file_type().is_symlink() {
+            let target = fs::read_link(e.path()).expect("read a link to snapshot");
+            format!("link -> {}", target.display())
+        } else if meta.is_dir() {
+            format!("dir {:o}", permission_bits(&meta))
+        } else {
+            let bytes = fs::read(e.path()).expect("read a file to snapshot");
+            format!(
+                "file {:o} {}",
+                permission_bits(&meta),
+                hex::encode(Sha256::digest(bytes))
+            )
+        };
+        out.insert(rel, value);
+    }
+    Snapshot(out)
+}
+
+#[cfg(unix)]
+fn permission_bits(meta: &fs::Metadata) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o7777
+}
+
+#[cfg(not(unix))]
+fn permission_bits(meta: &fs::Metadata) -> u32 {
+    if meta.permissions().readonly() {
+        0o444
+    } else {
+        0o644
+    }
+}
+
+/// Copy a tree as it is, for [`exact_snapshot`] to see no difference: files with their
+/// permission bits, directories with theirs (set once their content is in, so a read-only
+/// directory can be copied), symbolic links as links.
+pub fn copy_tree_exact(src: &Path, dst: &Path) {
+    let mut dirs = Vec::new();
+    for entry in walkdir::WalkDir::new(src).sort_by_file_name() {
+        let entry = entry.expect("walk a directory to copy");
+        let rel = entry
+            .path()
+            .strip_prefix(src)
+            .expect("walkdir yields children");
+        let to = dst.join(rel);
+        let meta = entry
+            .path()
+            .symlink_metadata()
+            .expect("stat a file to copy");
+        if meta.file_type().is_symlink() {
+            let target = fs::read_link(entry.path()).expect("read a link to copy");
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(&target, &to).expect("copy a link");
+            #[cfg(not(unix))]
+            panic!("cannot copy the link {} here", target.display());
+        } else if meta.is_dir() {
+            fs::create_dir_all(&to).expect("create a directory copy");
+            dirs.push((to, meta.permissions()));
+        } else {
+            // fs::copy keeps the permission bits.
+            fs::copy(entry.path(), &to).unwrap_or_else(|e| {
+                panic!("copy {} to {}: {e}", entry.path().display(), to.display())
+            });
+        }
+    }
+    for (dir, perms) in dirs.into_iter().rev() {
+        fs::set_permissions(&dir, perms).expect("set a directory's mode");
+    }
+}
