@@ -935,3 +935,24 @@ fn two_unpacks_into_one_target_at_once() {
         assert_eq!(leftovers_in(&tree), Vec::<PathBuf>::new());
     }
 }
+
+/// A proxy-mode run whose plan changes only gomodoff.lock (go.mod got a comment) leaves no
+/// staging directory behind (the crash harness found `.gomodoff-staging/` left by such a run).
+#[test]
+fn a_proxy_mode_run_that_moves_no_tree_leaves_no_staging() {
+    let Some(h) = Harness::new() else { return };
+    let dir = h.project("legacy116");
+    assert_success(
+        &h.gomodoff(&dir, &["vendor", "--mode", "proxy", "--yes"]),
+        "proxy mode",
+    );
+    let gomod = fs::read_to_string(dir.join("go.mod")).unwrap();
+    fs::write(dir.join("go.mod"), format!("// a comment of mine\n{gomod}")).unwrap();
+    assert_success(
+        &h.gomodoff(&dir, &["vendor", "--mode", "proxy", "--yes"]),
+        "proxy mode again",
+    );
+    assert!(!dir.join(".gomodoff-staging").exists(), "no staging left");
+    assert!(!dir.join(".gomodoff-txn").exists(), "no journal left");
+    assert_success(&h.gomodoff(&dir, &["verify"]), "verify");
+}

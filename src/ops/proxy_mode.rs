@@ -351,9 +351,8 @@ fn plan_tree(
         after: Some(lock.render().into_bytes()),
         show_diff: false,
     });
-    if plan.tree_adds.is_empty() && plan.tree_removes.is_empty() {
-        plan.staging = None;
-    }
+    // Staging stays the plan's even when no tree moves: `stage` writes the manifest there, and
+    // the transaction removes the directory when it ends.
     Ok(ProxyPlan {
         plan,
         summary,
