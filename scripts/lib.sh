@@ -180,9 +180,10 @@ corpus_download_json() {
 	' || true
 }
 
-# corpus_fetch_project MODULE@VERSION DEST — puts the project's source (itself a module) at DEST
-# as a writable checkout with go.mod and go.sum, and downloads what it needs into GOMODCACHE.
-corpus_fetch_project() {
+# corpus_fetch_source MODULE@VERSION DEST — puts the project's source (itself a module) at DEST
+# as a writable checkout with go.mod and go.sum; only the project's own zip is downloaded (into
+# GOMODCACHE), none of its dependencies.
+corpus_fetch_source() {
 	local mv=$1 dest=$2 line dir err
 	line=$(corpus_download_json "$mv" | head -n1)
 	dir=$(cut -f4 <<<"$line")
@@ -191,13 +192,127 @@ corpus_fetch_project() {
 		echo "cannot download $mv: ${err:-no Dir}" >&2
 		return 1
 	}
+	chmod -R u+w "$dest" 2>/dev/null || true
+	rm -rf "$dest"
 	mkdir -p "$(dirname "$dest")"
 	cp -R "$dir" "$dest"
 	chmod -R u+w "$dest"
+}
+
+# corpus_fetch_project MODULE@VERSION DEST — corpus_fetch_source, then `go mod download` of what
+# the project requires into GOMODCACHE.
+corpus_fetch_project() {
+	local mv=$1 dest=$2
+	corpus_fetch_source "$mv" "$dest" || return 1
 	(cd "$dest" && go mod download) || {
 		echo "go mod download failed in $mv" >&2
 		return 1
 	}
+}
+
+# corpus_rm DIR... — removes directories that may hold read-only module cache files.
+corpus_rm() {
+	chmod -R u+w "$@" 2>/dev/null || true
+	rm -rf "$@"
+}
+
+# corpus_inputs_id SRC — one line naming what a prepared module cache depends on: the project's
+# go.mod and go.sum, the go version, and the script revision of the recipe (CORPUS_CACHE_RECIPE).
+corpus_inputs_id() {
+	{
+		echo "${CORPUS_CACHE_RECIPE:-1}"
+		go version
+		cat "$1/go.mod" "$1/go.sum" 2>/dev/null
+	} | sha256sum | cut -c1-16
+}
+
+# corpus_dev_cache SRC CACHE — fills CACHE, a new empty module cache, the way a developer's is
+# after cloning SRC and working in it: `go mod download` (no arguments: the modules go.mod
+# requires), then `go list -deps -test ./...` (what loading every package and test needs).
+# Never `go list -m all` or `go mod download all`: go.mod files and zips that only those read are
+# not there. Reused as it is when CACHE.ready names the same inputs (a --keep rerun).
+corpus_dev_cache() {
+	local src=$1 cache=$2 id
+	id=$(corpus_inputs_id "$src")
+	if [[ -d $cache && -f $cache.ready && $(cat "$cache.ready") == "$id" ]]; then
+		echo "reusing $cache (prepared for the same go.mod, go.sum and go)"
+		return 0
+	fi
+	corpus_rm "$cache" "$cache.ready"
+	mkdir -p "$cache"
+	(cd "$src" && GOMODCACHE=$cache go mod download) || {
+		echo "go mod download failed" >&2
+		return 1
+	}
+	(cd "$src" && GOMODCACHE=$cache go list -deps -test ./... >/dev/null) || {
+		echo "go list -deps -test ./... failed" >&2
+		return 1
+	}
+	echo "$id" >"$cache.ready"
+}
+
+# corpus_pollution_targets BUILDLIST — module@version queries for modules that are not in the
+# project's needs but resemble them, read from BUILDLIST ("path version" lines, `go list -m all`):
+#   - every build-list module whose path is a proper prefix of another build-list module's path
+#     (cloud.google.com/go vs cloud.google.com/go/storage, a monolith vs its split-out modules),
+#     at its build-list version (its zip, which a developer cache normally lacks) and @latest;
+#   - for every `…/vN` module (N ≥ 2), the path without the suffix @latest (a/v2 vs a);
+#   - every tenth build-list module @latest (a newer version of a module in the graph).
+corpus_pollution_targets() {
+	awk '
+		{ path[NR] = $1; ver[NR] = $2; have[$1] = 1 }
+		END {
+			for (i = 1; i <= NR; i++) {
+				n = split(path[i], e, "/"); p = e[1]
+				for (j = 2; j < n; j++) {
+					p = p "/" e[j]
+					if (p in have && !(p in done)) { done[p] = 1; prefix[p] = 1 }
+				}
+				if (path[i] ~ /\/v[0-9]+$/) {
+					q = path[i]; sub(/\/v[0-9]+$/, "", q); out[q "@latest"] = 1
+				}
+				if (i % 10 == 0 && ver[i] != "") out[path[i] "@latest"] = 1
+			}
+			for (i = 1; i <= NR; i++) {
+				if (path[i] in prefix && ver[i] != "") { out[path[i] "@" ver[i]] = 1; out[path[i] "@latest"] = 1 }
+			}
+			for (q in out) print q
+		}
+	' "$1" | sort
+}
+
+# corpus_polluted_cache DEVCACHE CACHE BUILDLIST [OTHER_SRC] — CACHE: a copy of DEVCACHE that
+# also holds unrelated modules: OTHER_SRC's `go mod download` (another project worked on with the
+# same cache) and corpus_pollution_targets BUILDLIST. Failures of single queries (a path that is no
+# module, a retracted @latest) are ignored. Reused when CACHE.ready names the same inputs.
+corpus_polluted_cache() {
+	local dev=$1 cache=$2 buildlist=$3 other=${4:-} id empty
+	id=$( { cat "$dev.ready" "$buildlist"; [[ -z $other ]] || cat "$other/go.sum"; } | sha256sum | cut -c1-16)
+	if [[ -d $cache && -f $cache.ready && $(cat "$cache.ready") == "$id" ]]; then
+		echo "reusing $cache"
+		return 0
+	fi
+	corpus_rm "$cache" "$cache.ready"
+	cp -a "$dev" "$cache"
+	if [[ -n $other ]]; then
+		echo "go mod download in $other"
+		(cd "$other" && GOMODCACHE=$cache go mod download) || echo "(go mod download in $other failed; ignored)"
+	fi
+	empty=$(mktemp -d "${TMPDIR:-/tmp}/gomodoff-corpus-empty.XXXXXX")
+	mapfile -t targets < <(corpus_pollution_targets "$buildlist")
+	echo "go mod download of ${#targets[@]} look-alike module versions: ${targets[*]}"
+	if ((${#targets[@]})); then
+		(cd "$empty" && GOMODCACHE=$cache GOFLAGS=-modcacherw go mod download "${targets[@]}") ||
+			echo "(some of them failed; ignored)"
+	fi
+	rmdir "$empty"
+	echo "$id" >"$cache.ready"
+}
+
+# corpus_cache_counts CACHE — "Z zips, M go.mod files" in a module cache's download directory.
+corpus_cache_counts() {
+	local d=$1/cache/download
+	echo "$(find "$d" -name '*.zip' 2>/dev/null | wc -l) zips, $(find "$d" -name '*.mod' 2>/dev/null | wc -l) go.mod files"
 }
 
 # corpus_copy SRC DEST — a fresh writable copy of a fetched project.
