@@ -44,6 +44,8 @@ pub mod gomod;
 pub mod goquote;
 pub mod gosum;
 pub mod graph;
+#[cfg(test)]
+mod layering;
 pub mod lock;
 pub mod modcache;
 pub mod module;

@@ -1,0 +1,1149 @@
+//! The crate's layering, checked over the real `src/` by [`the_source_tree_is_layered`] (a test
+//! only; nothing here is compiled into the library).
+//!
+//! # Layers
+//!
+//! Every `.rs` file under `src/` belongs to one layer, named by the first path component under
+//! `src/`: `src/ops/check.rs` is in `ops`, `src/modes/vendor/mod.rs` in `modes`. A file directly
+//! in `src/` is in `top` (`lib.rs`, `main.rs`, `cli.rs`), except `src/<layer>.rs`, the root
+//! file of a layer module written without a `mod.rs`, which is in that layer. A folder of `src/`
+//! that is not a layer is itself a violation: a new folder is added to [`LAYERS`] or not made.
+//! The layers, top to bottom, are [`LAYERS`].
+//!
+//! # What counts as a reference
+//!
+//! Comments of every kind (`//`, `///`, `//!`, nested `/* */`), string, byte-string, raw-string
+//! and char literals are skipped; what is left is read for:
+//! - every path of a `use` item (`pub use`, `pub(crate) use` and the like too), nested groups
+//!   expanded (`use crate::{a::{b, c}, d};` is `crate::a::b`, `crate::a::c`, `crate::d`;
+//!   `a::{self}` is `a`; a glob `a::*` is `a`), whether the path starts with `crate`, `$crate`,
+//!   `super`, `self`, or the name of a child module of the module it is in (2018 paths, as in
+//!   `lib.rs`'s `pub use ops::run`);
+//! - every path anywhere else in code that starts with `crate::`, `$crate::`, `super::` or
+//!   `self::` (`crate::x::y(…)`, `super::super::Z`).
+//!
+//! `super` and `self` are resolved against the module the path is written in: the file's own
+//! module path (`src/a/b.rs` and `src/a/b/mod.rs` are `a::b`) plus any inline `mod name { … }`
+//! around it, so `use super::*;` in a file's `mod tests { … }` is the file itself.
+//!
+//! A path is resolved to the file that defines the longest prefix of it that is a module file
+//! (`src/a/b.rs` or `src/a/b/mod.rs`; no prefix at all is the crate root, `lib.rs`, or
+//! `main.rs` for paths written in `main.rs`). Items are not looked up: `crate::formats::X` where
+//! `formats/mod.rs` re-exports `X` from `formats/gomod` is a reference to `formats/mod.rs`.
+//! Paths that start with anything else (`std::`, `gomodoff::`, `::zip`) are not crate references.
+//!
+//! # Rules
+//!
+//! Each violation is reported as `src/<file>:<line>: `<path as written>` …`, all of them at once.
+//! A reference from a file to itself is never a violation.
+//! - **(a) no upward reference**: a file references only modules in its own layer or a layer
+//!   below it. (A crate-root path whose module has no file of its own, `crate::formats::X` with
+//!   `formats` declared inline in `lib.rs`, is in the layer its first segment names.)
+//! - **(b) commands are independent**: a file of one command in `ops/` (`ops/<cmd>.rs`, or
+//!   anything under `ops/<cmd>/`) references no file of another command. `ops/mod.rs` may
+//!   reference every command, and every command may reference `ops/mod.rs`.
+//! - **(c) modes are independent**: a file of one of [`MODES`] (`modes/<mode>.rs` or anything
+//!   under `modes/<mode>/`) references no file of another mode; `modes/mod.rs` is shared.
+//! - **(d) no import cycle between files**: over the graph of file→file references, minus the
+//!   edges between a file and one of its ancestor modules (either way: `ops/check.rs` ↔
+//!   `ops/mod.rs`, `formats/gomod/edit.rs` ↔ `formats/gomod/mod.rs`, anything ↔ `lib.rs`),
+//!   there is no strongly connected component of two files or more. The dropped edges are
+//!   ordinary Rust (a parent declares and re-exports its children, a child uses its parent's
+//!   shared types through `super::`) and so cannot make a cycle on their own; every cycle
+//!   reported runs through files neither of which is the other's ancestor module, such as
+//!   two siblings that use each other, or `a/x.rs` → `b/y.rs` → `a/z.rs` → `a/x.rs`. One
+//!   violation is reported per cycle group, with one cycle through it shown edge by edge.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+
+/// The layers, top to bottom: a file may reference its own layer and the layers after it.
+const LAYERS: &[&str] = &[
+    "top", "ops", "modes", "txn", "resolve", "sources", "repo", "formats", "util",
+];
+
+/// The modes under `modes/`, none of which may reference another.
+const MODES: &[&str] = &["replace", "vendor", "proxy"];
+
+/// One broken rule.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Violation {
+    /// Relative to `src/`, `/`-separated.
+    file: String,
+    line: usize,
+    /// The path as written (a nested `use` group expanded).
+    path: String,
+    message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "src/{}:{}: `{}`: {}",
+            self.file, self.line, self.path, self.message
+        )
+    }
+}
+
+/// A crate path found in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Reference {
+    line: usize,
+    /// As written, segments joined by `::`.
+    written: String,
+    /// Module path from the crate root (no `crate`, `super` or `self` left).
+    absolute: Vec<String>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lexing: identifiers, `::` and punctuation, with comments and literals skipped.
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tok {
+    Ident(String),
+    PathSep,
+    Punct(char),
+}
+
+#[derive(Debug, Clone)]
+struct Token {
+    tok: Tok,
+    line: usize,
+}
+
+fn is_ident_start(c: char) -> bool {
+    c == '_' || c.is_alphabetic()
+}
+
+fn is_ident_char(c: char) -> bool {
+    c == '_' || c.is_alphanumeric()
+}
+
+/// Tokens of Rust source text, comments and string/char literals left out.
+fn tokenize(src: &str) -> Vec<Token> {
+    let c: Vec<char> = src.chars().collect();
+    let at = |i: usize| c.get(i).copied();
+    let mut out = Vec::new();
+    let mut line = 1;
+    let mut i = 0;
+    while i < c.len() {
+        let ch = c[i];
+        match ch {
+            '\n' => {
+                line += 1;
+                i += 1;
+            }
+            _ if ch.is_whitespace() => i += 1,
+            '/' if at(i + 1) == Some('/') => {
+                while i < c.len() && c[i] != '\n' {
+                    i += 1;
+                }
+            }
+            '/' if at(i + 1) == Some('*') => {
+                let mut depth = 0usize;
+                while i < c.len() {
+                    if c[i] == '/' && at(i + 1) == Some('*') {
+                        depth += 1;
+                        i += 2;
+                    } else if c[i] == '*' && at(i + 1) == Some('/') {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        if c[i] == '\n' {
+                            line += 1;
+                        }
+                        i += 1;
+                    }
+                }
+            }
+            '"' => {
+                i += 1;
+                while i < c.len() {
+                    match c[i] {
+                        '\\' => {
+                            if at(i + 1) == Some('\n') {
+                                line += 1;
+                            }
+                            i += 2;
+                        }
+                        '"' => {
+                            i += 1;
+                            break;
+                        }
+                        '\n' => {
+                            line += 1;
+                            i += 1;
+                        }
+                        _ => i += 1,
+                    }
+                }
+            }
+            '\'' => {
+                if at(i + 1) == Some('\\') {
+                    // An escaped char literal: '\n', '\'', '\u{1F600}'.
+                    i += 3;
+                    while i < c.len() && c[i] != '\'' {
+                        i += 1;
+                    }
+                    i += 1;
+                } else if at(i + 2) == Some('\'') {
+                    i += 3; // 'x'
+                } else {
+                    i += 1; // a lifetime or a label: its name lexes as an identifier
+                }
+            }
+            _ if is_ident_start(ch) => {
+                let start = i;
+                while i < c.len() && is_ident_char(c[i]) {
+                    i += 1;
+                }
+                let word: String = c[start..i].iter().collect();
+                if matches!(word.as_str(), "r" | "br" | "cr") {
+                    let mut j = i;
+                    while at(j) == Some('#') {
+                        j += 1;
+                    }
+                    if at(j) == Some('"') {
+                        // A raw string: ends at `"` followed by as many `#` as it opened with.
+                        let hashes = j - i;
+                        j += 1;
+                        while j < c.len() {
+                            if c[j] == '"' && (1..=hashes).all(|k| at(j + k) == Some('#')) {
+                                j += 1 + hashes;
+                                break;
+                            }
+                            if c[j] == '\n' {
+                                line += 1;
+                            }
+                            j += 1;
+                        }
+                        i = j;
+                        continue;
+                    }
+                }
+                out.push(Token {
+                    tok: Tok::Ident(word),
+                    line,
+                });
+            }
+            _ if ch.is_ascii_digit() => {
+                while i < c.len() && is_ident_char(c[i]) {
+                    i += 1;
+                }
+            }
+            ':' if at(i + 1) == Some(':') => {
+                out.push(Token {
+                    tok: Tok::PathSep,
+                    line,
+                });
+                i += 2;
+            }
+            _ => {
+                out.push(Token {
+                    tok: Tok::Punct(ch),
+                    line,
+                });
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Finding paths.
+
+/// A path as written, with the module it was written in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RawPath {
+    line: usize,
+    segments: Vec<String>,
+    scope: Vec<String>,
+}
+
+fn ident(tokens: &[Token], i: usize) -> Option<&str> {
+    match tokens.get(i).map(|t| &t.tok) {
+        Some(Tok::Ident(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn is(tokens: &[Token], i: usize, tok: &Tok) -> bool {
+    tokens.get(i).is_some_and(|t| &t.tok == tok)
+}
+
+/// Every `use` path, and every other path starting with `crate::`, `super::` or `self::`.
+fn raw_paths(tokens: &[Token], file_module: &[String]) -> Vec<RawPath> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    // Inline modules around the current token, with the brace depth inside each.
+    let mut inline: Vec<(String, usize)> = Vec::new();
+    let mut pending_mod: Option<String> = None;
+    let scope = |inline: &[(String, usize)]| -> Vec<String> {
+        let mut s = file_module.to_vec();
+        s.extend(inline.iter().map(|(name, _)| name.clone()));
+        s
+    };
+    let mut i = 0;
+    while i < tokens.len() {
+        match &tokens[i].tok {
+            Tok::Punct('{') => {
+                depth += 1;
+                if let Some(name) = pending_mod.take() {
+                    inline.push((name, depth));
+                }
+                i += 1;
+            }
+            Tok::Punct('}') => {
+                if inline.last().is_some_and(|(_, d)| *d == depth) {
+                    inline.pop();
+                }
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            Tok::Ident(w) if w == "mod" => {
+                if let Some(name) = ident(tokens, i + 1)
+                    && is(tokens, i + 2, &Tok::Punct('{'))
+                {
+                    pending_mod = Some(name.to_string());
+                    i += 2;
+                } else {
+                    i += 1;
+                }
+            }
+            Tok::Ident(w) if w == "use" => {
+                let here = scope(&inline);
+                let mut found = Vec::new();
+                let mut j = i + 1;
+                use_tree(tokens, &mut j, Vec::new(), &mut found);
+                while j < tokens.len() && !is(tokens, j, &Tok::Punct(';')) {
+                    j += 1;
+                }
+                out.extend(found.into_iter().map(|(segments, line)| RawPath {
+                    line,
+                    segments,
+                    scope: here.clone(),
+                }));
+                i = j + 1;
+            }
+            Tok::Ident(w)
+                if matches!(w.as_str(), "crate" | "super" | "self")
+                    && is(tokens, i + 1, &Tok::PathSep)
+                    && !(i > 0 && is(tokens, i - 1, &Tok::PathSep)) =>
+            {
+                let line = tokens[i].line;
+                let mut segments = vec![w.clone()];
+                let mut j = i + 1;
+                while is(tokens, j, &Tok::PathSep) {
+                    let Some(next) = ident(tokens, j + 1) else {
+                        break;
+                    };
+                    segments.push(next.to_string());
+                    j += 2;
+                }
+                out.push(RawPath {
+                    line,
+                    segments,
+                    scope: scope(&inline),
+                });
+                i = j;
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+/// Reads one use tree at `*i` under `prefix`, pushing each full path and the line of its last
+/// segment. Leaves `*i` after the tree.
+fn use_tree(
+    tokens: &[Token],
+    i: &mut usize,
+    prefix: Vec<String>,
+    out: &mut Vec<(Vec<String>, usize)>,
+) {
+    let mut path = prefix;
+    if is(tokens, *i, &Tok::PathSep) {
+        path.push("::".into()); // `::name`: an extern crate, never this one
+        *i += 1;
+    }
+    loop {
+        let Some(token) = tokens.get(*i) else { return };
+        match &token.tok {
+            Tok::Punct('$') => *i += 1, // `$crate` in a macro
+            Tok::Ident(name) => {
+                path.push(name.clone());
+                *i += 1;
+                if is(tokens, *i, &Tok::PathSep) {
+                    *i += 1;
+                    continue;
+                }
+                if ident(tokens, *i) == Some("as") {
+                    *i += 2;
+                }
+                out.push((path, token.line));
+                return;
+            }
+            Tok::Punct('*') => {
+                *i += 1;
+                out.push((path, token.line));
+                return;
+            }
+            Tok::Punct('{') => {
+                *i += 1;
+                loop {
+                    match tokens.get(*i).map(|t| &t.tok) {
+                        None => return,
+                        Some(Tok::Punct('}')) => {
+                            *i += 1;
+                            return;
+                        }
+                        Some(Tok::Punct(',')) => *i += 1,
+                        Some(_) => {
+                            let before = *i;
+                            use_tree(tokens, i, path.clone(), out);
+                            if *i == before {
+                                *i += 1;
+                            }
+                        }
+                    }
+                }
+            }
+            _ => return,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files, modules and layers.
+
+/// The module path of a file relative to `src/`; `None` for a crate root (`lib.rs`, `main.rs`).
+fn module_path(rel: &str) -> Option<Vec<String>> {
+    if rel == "lib.rs" || rel == "main.rs" {
+        return None;
+    }
+    let stem = rel.strip_suffix(".rs").unwrap_or(rel);
+    let mut parts: Vec<String> = stem.split('/').map(str::to_string).collect();
+    if parts.last().is_some_and(|p| p == "mod") {
+        parts.pop();
+    }
+    Some(parts)
+}
+
+/// The layer of a file relative to `src/`, or `Err(folder)` for a folder that is no layer.
+fn layer_of(rel: &str) -> Result<&'static str, String> {
+    match rel.split_once('/') {
+        Some((folder, _)) => LAYERS
+            .iter()
+            .find(|l| **l == folder && **l != "top")
+            .copied()
+            .ok_or_else(|| folder.to_string()),
+        None => {
+            let stem = rel.strip_suffix(".rs").unwrap_or(rel);
+            Ok(LAYERS
+                .iter()
+                .find(|l| **l == stem)
+                .copied()
+                .unwrap_or("top"))
+        }
+    }
+}
+
+fn rank(layer: &str) -> usize {
+    LAYERS.iter().position(|l| *l == layer).unwrap_or(0)
+}
+
+/// The second component of a path under `folder/` (`ops/check.rs` and `ops/check/x.rs` are
+/// `check` under `ops`); `None` for `folder/mod.rs` and files elsewhere.
+fn part_under<'a>(rel: &'a str, folder: &str) -> Option<&'a str> {
+    let rest = rel.strip_prefix(folder)?.strip_prefix('/')?;
+    let first = rest.split('/').next()?;
+    let name = first.strip_suffix(".rs").unwrap_or(first);
+    (name != "mod").then_some(name)
+}
+
+/// The files of one crate source tree and what they define.
+struct Tree {
+    /// Module path → file defining it.
+    modules: BTreeMap<Vec<String>, String>,
+}
+
+impl Tree {
+    fn new(files: &[(String, String)]) -> Tree {
+        let modules = files
+            .iter()
+            .filter_map(|(rel, _)| Some((module_path(rel)?, rel.clone())))
+            .collect();
+        Tree { modules }
+    }
+
+    /// Absolute module path of a path written in `scope`; `None` if it is not a crate path.
+    fn absolute(&self, segments: &[String], scope: &[String]) -> Option<Vec<String>> {
+        let first = segments.first()?;
+        let (mut abs, rest) = match first.as_str() {
+            "crate" => (Vec::new(), &segments[1..]),
+            "super" | "self" => (scope.to_vec(), segments),
+            _ => {
+                let mut child = scope.to_vec();
+                child.push(first.clone());
+                if !self.modules.contains_key(&child) {
+                    return None;
+                }
+                (scope.to_vec(), segments)
+            }
+        };
+        let mut leading = true;
+        for seg in rest {
+            match seg.as_str() {
+                "super" if leading => {
+                    abs.pop()?;
+                }
+                "self" => {}
+                _ => {
+                    leading = false;
+                    abs.push(seg.clone());
+                }
+            }
+        }
+        Some(abs)
+    }
+
+    /// The file defining the longest prefix of `abs` that is a module file; `root` if none is.
+    fn file_of<'a>(&'a self, abs: &[String], root: &'a str) -> &'a str {
+        (1..=abs.len())
+            .rev()
+            .find_map(|k| self.modules.get(&abs[..k]))
+            .map_or(root, String::as_str)
+    }
+}
+
+fn references(tree: &Tree, rel: &str, text: &str) -> Vec<Reference> {
+    let file_module = module_path(rel).unwrap_or_default();
+    raw_paths(&tokenize(text), &file_module)
+        .into_iter()
+        .filter_map(|raw| {
+            let absolute = tree.absolute(&raw.segments, &raw.scope)?;
+            Some(Reference {
+                line: raw.line,
+                written: written(&raw.segments),
+                absolute,
+            })
+        })
+        .collect()
+}
+
+/// A path as written, `a::{self}` shown as `a`.
+fn written(segments: &[String]) -> String {
+    let mut shown: Vec<&str> = Vec::new();
+    for (i, seg) in segments.iter().enumerate() {
+        if i == 0 || seg != "self" {
+            shown.push(seg);
+        }
+    }
+    shown.join("::")
+}
+
+/// Is `a`'s module an ancestor of `b`'s, or the other way round? The crate root is everyone's.
+fn related(a: &str, b: &str) -> bool {
+    let ma = module_path(a).unwrap_or_default();
+    let mb = module_path(b).unwrap_or_default();
+    mb.starts_with(&ma) || ma.starts_with(&mb)
+}
+
+/// Every violation of the rules in the module doc, sorted by file and line.
+fn check(files: &[(String, String)]) -> Vec<Violation> {
+    let tree = Tree::new(files);
+    let mut out = Vec::new();
+    // Cycle graph: file → (target file → first reference to it).
+    let mut edges: BTreeMap<&str, BTreeMap<&str, (usize, String)>> = BTreeMap::new();
+    for (rel, text) in files {
+        let from_layer = match layer_of(rel) {
+            Ok(layer) => layer,
+            Err(folder) => {
+                out.push(Violation {
+                    file: rel.clone(),
+                    line: 1,
+                    path: format!("{folder}/"),
+                    message: format!(
+                        "folder `{folder}` is not a layer (layers: {}); move the file or add the layer to LAYERS",
+                        LAYERS.join(" > ")
+                    ),
+                });
+                "top"
+            }
+        };
+        let root = if rel == "main.rs" {
+            "main.rs"
+        } else {
+            "lib.rs"
+        };
+        for r in references(&tree, rel, text) {
+            let target = tree.file_of(&r.absolute, root);
+            if target == rel {
+                continue;
+            }
+            let to_layer = match layer_of(target) {
+                Ok(layer) if target == root => r
+                    .absolute
+                    .first()
+                    .and_then(|first| LAYERS.iter().find(|l| *l == first).copied())
+                    .unwrap_or(layer),
+                Ok(layer) => layer,
+                Err(_) => "top", // reported as a file of its own
+            };
+            let mut violation = |message: String| {
+                out.push(Violation {
+                    file: rel.clone(),
+                    line: r.line,
+                    path: r.written.clone(),
+                    message,
+                })
+            };
+            if rank(to_layer) < rank(from_layer) {
+                violation(format!(
+                    "upward: layer `{from_layer}` references layer `{to_layer}` (src/{target})"
+                ));
+            }
+            if let (Some(a), Some(b)) = (part_under(rel, "ops"), part_under(target, "ops"))
+                && a != b
+            {
+                violation(format!(
+                    "command `{a}` references command `{b}` (src/{target}); share it through ops/mod.rs or a lower layer"
+                ));
+            }
+            if let (Some(a), Some(b)) = (part_under(rel, "modes"), part_under(target, "modes"))
+                && a != b
+                && MODES.contains(&a)
+                && MODES.contains(&b)
+            {
+                violation(format!(
+                    "mode `{a}` references mode `{b}` (src/{target}); share it through modes/mod.rs or a lower layer"
+                ));
+            }
+            if !related(rel, target) {
+                edges
+                    .entry(rel.as_str())
+                    .or_default()
+                    .entry(target)
+                    .or_insert_with(|| (r.line, r.written.clone()));
+            }
+        }
+    }
+    for component in strongly_connected(&edges) {
+        if component.len() < 2 {
+            continue;
+        }
+        let cycle = witness_cycle(&edges, &component);
+        let shown: Vec<String> = cycle
+            .windows(2)
+            .map(|w| {
+                let (line, path) = &edges[w[0]][w[1]];
+                format!("src/{}:{line} `{path}` → src/{}", w[0], w[1])
+            })
+            .collect();
+        let (line, path) = &edges[cycle[0]][cycle[1]];
+        out.push(Violation {
+            file: cycle[0].to_string(),
+            line: *line,
+            path: path.clone(),
+            message: format!(
+                "import cycle among {} files ({}): {}",
+                component.len(),
+                component
+                    .iter()
+                    .map(|f| format!("src/{f}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                shown.join(", ")
+            ),
+        });
+    }
+    out.sort();
+    out
+}
+
+type Graph<'a> = BTreeMap<&'a str, BTreeMap<&'a str, (usize, String)>>;
+
+/// Tarjan's strongly connected components.
+fn strongly_connected<'a>(edges: &Graph<'a>) -> Vec<Vec<&'a str>> {
+    struct State<'a, 'g> {
+        edges: &'g Graph<'a>,
+        index: BTreeMap<&'a str, usize>,
+        low: BTreeMap<&'a str, usize>,
+        stack: Vec<&'a str>,
+        on_stack: BTreeSet<&'a str>,
+        out: Vec<Vec<&'a str>>,
+    }
+    fn visit<'a>(s: &mut State<'a, '_>, v: &'a str) {
+        let n = s.index.len();
+        s.index.insert(v, n);
+        s.low.insert(v, n);
+        s.stack.push(v);
+        s.on_stack.insert(v);
+        let targets: Vec<&'a str> = s
+            .edges
+            .get(v)
+            .map(|m| m.keys().copied().collect())
+            .unwrap_or_default();
+        for w in targets {
+            if !s.index.contains_key(w) {
+                visit(s, w);
+                let low = s.low[v].min(s.low[w]);
+                s.low.insert(v, low);
+            } else if s.on_stack.contains(w) {
+                let low = s.low[v].min(s.index[w]);
+                s.low.insert(v, low);
+            }
+        }
+        if s.low[v] == s.index[v] {
+            let mut component = Vec::new();
+            while let Some(w) = s.stack.pop() {
+                s.on_stack.remove(w);
+                component.push(w);
+                if w == v {
+                    break;
+                }
+            }
+            component.sort();
+            s.out.push(component);
+        }
+    }
+    let mut s = State {
+        edges,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        on_stack: BTreeSet::new(),
+        out: Vec::new(),
+    };
+    for v in edges.keys() {
+        if !s.index.contains_key(v) {
+            visit(&mut s, v);
+        }
+    }
+    s.out
+}
+
+/// A shortest cycle through the first file of a strongly connected component, staying in it:
+/// `[a, b, …, a]`.
+fn witness_cycle<'a>(edges: &Graph<'a>, component: &[&'a str]) -> Vec<&'a str> {
+    let members: BTreeSet<&str> = component.iter().copied().collect();
+    let start = component[0];
+    let mut parent: BTreeMap<&'a str, &'a str> = BTreeMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(v) = queue.pop_front() {
+        for &w in edges.get(v).map(|m| m.keys()).into_iter().flatten() {
+            if !members.contains(w) {
+                continue;
+            }
+            if w == start {
+                let mut cycle = vec![start, v];
+                let mut at = v;
+                while at != start {
+                    at = parent[at];
+                    cycle.push(at);
+                }
+                cycle.reverse();
+                return cycle;
+            }
+            if !parent.contains_key(w) {
+                parent.insert(w, v);
+                queue.push_back(w);
+            }
+        }
+    }
+    vec![start, start] // unreachable for a component of two files or more
+}
+
+/// Every `.rs` file under `dir`, relative to it, `/`-separated, with its text.
+fn read_tree(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read src/") {
+            let path = entry.expect("read src/").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let rel = path.strip_prefix(dir).expect("under src/");
+                let rel: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                let text = std::fs::read_to_string(&path).expect("read a source file");
+                out.push((rel.join("/"), text));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn report(violations: &[Violation]) -> String {
+    violations
+        .iter()
+        .map(|v| format!("  {v}\n"))
+        .collect::<String>()
+}
+
+#[test]
+fn the_source_tree_is_layered() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let files = read_tree(&src);
+    // Not vacuous: the scanner sees the files and the crate paths in them.
+    assert!(files.iter().any(|(rel, _)| rel == "lib.rs"), "{files:?}");
+    let tree = Tree::new(&files);
+    let found: usize = files
+        .iter()
+        .map(|(rel, text)| references(&tree, rel, text).len())
+        .sum();
+    assert!(found > 50, "only {found} crate references found in src/");
+    let violations = check(&files);
+    assert!(
+        violations.is_empty(),
+        "{} layering violation(s) in src/ (layers, top to bottom: {}; rules: src/layering.rs):\n{}",
+        violations.len(),
+        LAYERS.join(" > "),
+        report(&violations)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(rel, text)| (rel.to_string(), text.to_string()))
+            .collect()
+    }
+
+    /// `(file, line, path)` of each violation, and the whole report for failure messages.
+    fn found(list: &[(&str, &str)]) -> (Vec<(String, usize, String)>, String) {
+        let v = check(&files(list));
+        let short = v
+            .iter()
+            .map(|v| (v.file.clone(), v.line, v.path.clone()))
+            .collect();
+        (short, report(&v))
+    }
+
+    fn one(file: &str, line: usize, path: &str) -> (String, usize, String) {
+        (file.to_string(), line, path.to_string())
+    }
+
+    /// A small tree in the new layout, layered correctly.
+    const GOOD: &[(&str, &str)] = &[
+        ("lib.rs", "pub mod ops;\npub mod util;\npub use ops::run;\n"),
+        ("main.rs", "fn main() { gomodoff::run(); }\n"),
+        ("cli.rs", "use crate::ops::Options;\n"),
+        (
+            "ops/mod.rs",
+            "mod check;\nmod status;\npub use check::run;\nuse crate::ops::status::x;\npub struct Outcome;\n",
+        ),
+        (
+            "ops/check.rs",
+            "use super::Outcome;\nuse crate::modes::{Finding, vendor::plan};\npub fn run() -> crate::ops::Outcome { crate::util::fsutil::go() }\n#[cfg(test)]\nmod tests {\n    use super::*;\n}\n",
+        ),
+        ("ops/status.rs", "use crate::ops::Outcome;\n"),
+        (
+            "modes/mod.rs",
+            "pub mod vendor;\npub mod replace;\nuse self::vendor::Plan;\nuse crate::modes::replace::x;\n",
+        ),
+        (
+            "modes/vendor/mod.rs",
+            "use super::Finding;\nuse crate::formats::gomod;\nmod plan;\n",
+        ),
+        (
+            "modes/vendor/plan.rs",
+            "use super::super::Finding;\nuse super::Thing;\n",
+        ),
+        ("modes/replace/mod.rs", "use crate::modes::Finding;\n"),
+        ("formats/mod.rs", "pub mod gomod;\n"),
+        (
+            "formats/gomod/mod.rs",
+            "mod edit;\nmod syntax;\npub use edit::Edit;\nuse crate::util::fsutil;\n",
+        ),
+        (
+            "formats/gomod/edit.rs",
+            "use super::syntax::Tree;\nuse crate::formats::gomod::GoMod;\n",
+        ),
+        ("formats/gomod/syntax.rs", "use super::GoMod;\n"),
+        ("util/mod.rs", "pub mod fsutil;\n"),
+        ("util/fsutil.rs", "pub fn go() {}\n"),
+    ];
+
+    #[test]
+    fn a_layered_tree_passes() {
+        let (v, text) = found(GOOD);
+        assert!(v.is_empty(), "{text}");
+    }
+
+    fn with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+        let mut list: Vec<(&str, &str)> = GOOD
+            .iter()
+            .filter(|(rel, _)| !extra.iter().any(|(e, _)| e == rel))
+            .copied()
+            .collect();
+        list.extend_from_slice(extra);
+        list
+    }
+
+    #[test]
+    fn an_upward_import_is_reported() {
+        let (v, text) = found(&with(&[(
+            "util/fsutil.rs",
+            "pub fn go() {}\n\nuse crate::ops::Outcome;\n",
+        )]));
+        assert_eq!(
+            v,
+            [one("util/fsutil.rs", 3, "crate::ops::Outcome")],
+            "{text}"
+        );
+        assert!(
+            text.contains("upward: layer `util` references layer `ops` (src/ops/mod.rs)"),
+            "{text}"
+        );
+        assert!(
+            text.starts_with("  src/util/fsutil.rs:3: `crate::ops::Outcome`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_upward_inline_path_and_super_path_are_reported() {
+        let (v, text) = found(&with(&[
+            (
+                "formats/gomod/syntax.rs",
+                "use super::GoMod;\nfn f() {\n    let x = crate::modes::vendor::plan(1);\n}\n",
+            ),
+            (
+                "formats/gomod/edit.rs",
+                "fn f() { super::super::super::cli::parse(); }\n",
+            ),
+            // `lib.rs` itself is `top`: anything from below that names it is upward.
+            ("util/fsutil.rs", "pub fn go() { crate::run() }\n"),
+        ]));
+        assert_eq!(
+            v,
+            [
+                one(
+                    "formats/gomod/edit.rs",
+                    1,
+                    "super::super::super::cli::parse"
+                ),
+                one("formats/gomod/syntax.rs", 3, "crate::modes::vendor::plan"),
+                one("util/fsutil.rs", 1, "crate::run"),
+            ],
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_ops_to_ops_import_is_reported() {
+        let (v, text) = found(&with(&[(
+            "ops/check.rs",
+            "use super::{Outcome, status::x};\nfn f() { crate::ops::status::run() }\n",
+        )]));
+        assert_eq!(
+            v,
+            [
+                one("ops/check.rs", 1, "super::status::x"),
+                one("ops/check.rs", 2, "crate::ops::status::run"),
+            ],
+            "{text}"
+        );
+        assert!(
+            text.contains("command `check` references command `status`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_mode_to_sibling_mode_import_is_reported() {
+        let (v, text) = found(&with(&[(
+            "modes/vendor/plan.rs",
+            "use super::super::Finding;\nuse crate::modes::replace::Replace;\nuse super::super::replace as r;\n",
+        )]));
+        assert_eq!(
+            v,
+            [
+                one("modes/vendor/plan.rs", 2, "crate::modes::replace::Replace"),
+                one("modes/vendor/plan.rs", 3, "super::super::replace"),
+            ],
+            "{text}"
+        );
+        assert!(
+            text.contains("mode `vendor` references mode `replace`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_cycle_is_reported() {
+        let (v, text) = found(&with(&[
+            ("util/mod.rs", "pub mod fsutil;\npub mod shell;\n"),
+            (
+                "util/fsutil.rs",
+                "pub fn go() {}\nuse crate::util::shell::Shell;\n",
+            ),
+            ("util/shell.rs", "\n\nfn f() { super::fsutil::go() }\n"),
+        ]));
+        assert_eq!(
+            v,
+            [one("util/fsutil.rs", 2, "crate::util::shell::Shell")],
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "import cycle among 2 files (src/util/fsutil.rs, src/util/shell.rs): \
+                 src/util/fsutil.rs:2 `crate::util::shell::Shell` → src/util/shell.rs, \
+                 src/util/shell.rs:3 `super::fsutil::go` → src/util/fsutil.rs"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_longer_cycle_is_reported_once() {
+        let (v, text) = found(&with(&[
+            (
+                "formats/gomod/syntax.rs",
+                "use super::GoMod;\nuse crate::formats::lock::L;\n",
+            ),
+            ("formats/lock.rs", "use crate::formats::gomod::edit::E;\n"),
+            ("formats/gomod/edit.rs", "use super::syntax::Tree;\n"),
+        ]));
+        assert_eq!(v.len(), 1, "{text}");
+        assert!(text.contains("import cycle among 3 files"), "{text}");
+    }
+
+    #[test]
+    fn parent_and_child_references_are_no_cycle() {
+        // GOOD has ops/mod.rs ↔ ops/check.rs, formats/gomod/mod.rs ↔ edit.rs, syntax.rs ↔
+        // gomod/mod.rs, modes/mod.rs ↔ modes/vendor/…, all through parents.
+        let tree = Tree::new(&files(GOOD));
+        let refs = references(&tree, "formats/gomod/syntax.rs", "use super::GoMod;\n");
+        assert_eq!(refs[0].absolute, ["formats", "gomod", "GoMod"]);
+        assert_eq!(
+            tree.file_of(&refs[0].absolute, "lib.rs"),
+            "formats/gomod/mod.rs"
+        );
+        assert!(found(GOOD).0.is_empty());
+    }
+
+    #[test]
+    fn comments_and_strings_are_ignored() {
+        let src = r###"//! Uses [`crate::ops::run`] and `crate::ops`.
+/// See crate::ops::Outcome and super::super::ops.
+// use crate::ops::Outcome;
+/* use crate::ops::x; /* nested: crate::ops::y */ crate::ops::z */
+/** crate::ops::doc */
+const A: &str = "use crate::ops::Outcome; \" crate::ops::q";
+const B: &str = r#"crate::ops::raw " still raw"#;
+const C: &[u8] = br##"crate::ops::bytes "# still"##;
+const D: &[u8] = b"crate::ops::bytestr";
+const E: char = '"'; const F: char = '\''; const G: char = '\u{22}';
+fn lifetimes<'a>(x: &'a str) -> &'a str { 'outer: loop { break 'outer x; } }
+const H: &str = "multi
+line crate::ops::m";
+use crate::util::fsutil; // a real reference, on line 14
+"###;
+        let tree = Tree::new(&files(GOOD));
+        let refs = references(&tree, "formats/mod.rs", src);
+        let got: Vec<(usize, &str)> = refs.iter().map(|r| (r.line, r.written.as_str())).collect();
+        assert_eq!(got, [(14, "crate::util::fsutil")]);
+        let (v, text) = found(&with(&[("formats/mod.rs", src)]));
+        assert!(v.is_empty(), "{text}");
+    }
+
+    #[test]
+    fn nested_use_groups_are_parsed() {
+        let src = "pub use crate::{\n    formats::{gomod::{self, GoMod as G}, module},\n    util::fsutil::*,\n    ops::{},\n};\npub(crate) use self::child::{a, b};\npub(in crate::modes) use super::Finding;\nuse $crate::txn::Plan;\nuse ::zip::ZipArchive;\nuse std::{fs, io::{self, Read}};\nmacro_rules! m { () => { $crate::resolve::graph::x() } }\n";
+        let tree = Tree::new(&files(&[
+            ("modes/mod.rs", ""),
+            ("modes/vendor/mod.rs", ""),
+            ("modes/vendor/child.rs", ""),
+        ]));
+        let refs = references(&tree, "modes/vendor/mod.rs", src);
+        let got: Vec<(usize, String, String)> = refs
+            .iter()
+            .map(|r| (r.line, r.written.clone(), r.absolute.join("::")))
+            .collect();
+        let want = [
+            (2, "crate::formats::gomod", "formats::gomod"),
+            (2, "crate::formats::gomod::GoMod", "formats::gomod::GoMod"),
+            (2, "crate::formats::module", "formats::module"),
+            (3, "crate::util::fsutil", "util::fsutil"),
+            (6, "self::child::a", "modes::vendor::child::a"),
+            (6, "self::child::b", "modes::vendor::child::b"),
+            (7, "crate::modes", "modes"),
+            (7, "super::Finding", "modes::Finding"),
+            (8, "crate::txn::Plan", "txn::Plan"),
+            (11, "crate::resolve::graph::x", "resolve::graph::x"),
+        ];
+        let want: Vec<(usize, String, String)> = want
+            .iter()
+            .map(|(l, w, a)| (*l, w.to_string(), a.to_string()))
+            .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn super_in_an_inline_module_is_relative_to_it() {
+        let src = "fn f() {}\nmod tests {\n    use super::f;\n    mod deeper { use super::super::super::Outcome; }\n    fn g() { super::super::status::x() }\n}\nuse super::Outcome;\n";
+        let tree = Tree::new(&files(GOOD));
+        let refs = references(&tree, "ops/check.rs", src);
+        let got: Vec<(usize, String)> = refs
+            .iter()
+            .map(|r| (r.line, r.absolute.join("::")))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (3, "ops::check::f".to_string()),
+                (4, "ops::Outcome".to_string()),
+                (5, "ops::status::x".to_string()),
+                (7, "ops::Outcome".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_folder_that_is_no_layer_is_reported() {
+        let (v, text) = found(&with(&[("gomod/mod.rs", "")]));
+        assert_eq!(v, [one("gomod/mod.rs", 1, "gomod/")], "{text}");
+        // A layer's root module may be a file beside the folder.
+        assert_eq!(layer_of("formats.rs"), Ok("formats"));
+        assert_eq!(layer_of("cli.rs"), Ok("top"));
+        assert_eq!(layer_of("top/x.rs"), Err("top".to_string()));
+    }
+
+    #[test]
+    fn every_violation_is_listed() {
+        let (v, text) = found(&with(&[
+            (
+                "util/fsutil.rs",
+                "use crate::ops::Outcome;\nuse crate::formats::Thing;\n",
+            ),
+            ("ops/status.rs", "use crate::ops::check::run;\n"),
+            ("modes/replace/mod.rs", "use crate::modes::vendor::Plan;\n"),
+        ]));
+        assert_eq!(
+            v,
+            [
+                one("modes/replace/mod.rs", 1, "crate::modes::vendor::Plan"),
+                one("ops/status.rs", 1, "crate::ops::check::run"),
+                one("util/fsutil.rs", 1, "crate::ops::Outcome"),
+                one("util/fsutil.rs", 2, "crate::formats::Thing"),
+            ],
+            "{text}"
+        );
+        assert_eq!(text.lines().count(), 4, "{text}");
+    }
+}
