@@ -36,26 +36,20 @@
 //! `gomod`, `gosum`, `modules_txt`, `module`, `dirhash` and `modzip` know nothing of the commands,
 //! and nothing in the library prints except through [`shell::Shell`].
 
-pub mod bundle;
 pub mod cli;
-pub mod dirhash;
-pub mod fsutil;
-pub mod gomod;
-pub mod goquote;
-pub mod gosum;
-pub mod graph;
-pub mod lock;
-pub mod modcache;
-pub mod module;
-pub mod modules_txt;
-pub mod modzip;
-pub mod ops;
-pub mod packages;
-pub mod plan;
-pub mod scans;
-pub mod shell;
-pub mod staging;
-pub mod vendoring;
-pub mod verified;
+mod formats;
+mod modes;
+mod ops;
+mod repo;
+mod resolve;
+mod sources;
+mod txn;
+mod util;
 
+pub use formats::{dirhash, gomod, gosum, lock, module, modules_txt, modzip};
 pub use ops::{Outcome, run};
+pub use repo::Repo;
+pub use resolve::load::workspace_input;
+pub use resolve::{graph, packages, scans, vendoring};
+pub use sources::{bundle, goenv, modcache, verified};
+pub use util::{fsutil, shell};

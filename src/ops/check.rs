@@ -14,12 +14,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::fsutil;
-use crate::lock::Mode;
-use crate::ops::env::{go_command, offline_env};
-use crate::ops::repo::{self, Repo};
+use crate::formats::lock::Mode;
+use crate::modes::offline_env;
 use crate::ops::{Context, Outcome};
-use crate::shell::Verbosity;
+use crate::repo::{self, Repo};
+use crate::sources::goenv::go_command;
+use crate::util::fsutil;
+use crate::util::shell::Verbosity;
 
 /// How many modules, packages or lines of go's output are shown before "-v shows all".
 const MAX_NAMED: usize = 20;
@@ -137,7 +138,7 @@ pub fn check(ctx: &mut Context, opts: &CheckOptions) -> Result<Outcome> {
         bail!(
             "`{}` was never vendored by gomodoff: there is no {}, so there is nothing to check\nhint: run `gomodoff vendor` first (then `gomodoff check` proves the offline build)",
             repo.root.display(),
-            crate::lock::LOCK_FILE
+            crate::formats::lock::LOCK_FILE
         );
     }
     let vendor_mode = repo.lock.as_ref().is_some_and(|l| l.mode == Mode::Vendor);

@@ -5,7 +5,7 @@
 //! The bundle is untrusted. It is laid out and checked in full (see [`bundle::unpack`]) in one
 //! fixed staging directory beside the target, `<parent>/.<name>.gomodoff-staging` (for
 //! `--into-modcache`, `<cache>/cache/.download.gomodoff-staging`), taken under the target's lock
-//! (see [`crate::staging`]); only when every entry, zip and hash passed is anything moved into
+//! (see [`crate::util::staging`]); only when every entry, zip and hash passed is anything moved into
 //! place, so a refused bundle leaves the target as it was. A new tree is one rename; into an
 //! existing tree or module cache the files are merged in one by one ([`bundle::merge_tree`]). A
 //! run killed at any point leaves only the staging directory and complete files; the next run on
@@ -20,13 +20,13 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::bundle::{self, BundleError, Layout};
-use crate::modcache::ModCache;
-use crate::ops::env::shell_quote;
-use crate::ops::pack::absolute;
 use crate::ops::{Context, Outcome};
-use crate::plan::fault_point;
-use crate::staging::Target;
+use crate::sources::bundle::{self, BundleError, Layout};
+use crate::sources::modcache::ModCache;
+use crate::txn::plan::fault_point;
+use crate::util::fsutil::absolute;
+use crate::util::shell::shell_quote;
+use crate::util::staging::Target;
 
 #[derive(Debug, Clone, Default)]
 pub struct UnpackOptions {
