@@ -19,7 +19,7 @@ mod status;
 mod unpack;
 mod verify;
 
-use crate::modes::{self, proxy, replace};
+use crate::modes::{self, proxy};
 pub use crate::util::context::{Context, Outcome};
 
 /// The context of one run: `-C`, `--modcache` and `--from` made absolute.
@@ -66,11 +66,7 @@ pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
                 modfile: a.modfile,
                 report_dropped: a.report_dropped,
             };
-            if proxy::wants_proxy(&ctx, opts.mode) {
-                proxy::vendor(&mut ctx, &opts)
-            } else {
-                replace::vendor(&mut ctx, &opts)
-            }
+            modes::vendor(&mut ctx, &opts)
         }
         Command::Restore(a) => restore::restore(
             &mut ctx,
@@ -80,7 +76,7 @@ pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
                 keep_tree: a.keep_tree,
             },
         ),
-        Command::Verify if proxy::is_proxy(&ctx) => proxy::verify(&mut ctx),
+        Command::Verify if modes::is_proxy(&ctx.dir) => proxy::verify(&mut ctx),
         Command::Verify => verify::verify(&mut ctx),
         Command::Status(a) => status::status(&mut ctx, &status::StatusOptions { check: a.check }),
         Command::Check(a) => check::check(&mut ctx, &check::CheckOptions { go_args: a.go_args }),

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 
 use crate::formats::module::ModuleVersion;
-use crate::ops::Context;
 use crate::sources::bundle;
 use crate::sources::modcache::{ModCache, ModuleSource, ProxyTree, SourceError};
+use crate::util::context::Context;
 
 pub fn open(ctx: &Context) -> Result<Box<dyn ModuleSource>> {
     if let Some(from) = &ctx.from {

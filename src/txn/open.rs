@@ -27,7 +27,7 @@ pub fn repair(root: &Path) -> Result<bool> {
 /// The repository lock at `root` (none for a dry run), after rolling back any interrupted run;
 /// a dry run refuses to look past an interrupted one.
 fn lock_and_repair(
-    ctx: &mut crate::ops::Context,
+    ctx: &mut crate::util::context::Context,
     root: &Path,
     dry_run: bool,
 ) -> Result<Option<fsutil::RepoLock>> {
@@ -54,7 +54,7 @@ fn lock_and_repair(
 /// repository lock is taken (held until the returned guard drops) and an interrupted earlier run
 /// is repaired first; a dry run changes nothing, so it refuses to plan over a half-applied one.
 pub fn open_for_change(
-    ctx: &mut crate::ops::Context,
+    ctx: &mut crate::util::context::Context,
     dry_run: bool,
 ) -> Result<(Repo, Option<fsutil::RepoLock>)> {
     let root = Repo::open(&ctx.dir)?.root;
@@ -64,7 +64,7 @@ pub fn open_for_change(
 
 /// [`open_vendored`] for a command that may change the repository (see [`open_for_change`]).
 pub fn open_vendored_for_change(
-    ctx: &mut crate::ops::Context,
+    ctx: &mut crate::util::context::Context,
     dry_run: bool,
 ) -> Result<(Repo, Option<fsutil::RepoLock>)> {
     let repo = open_vendored(&ctx.dir)?;
@@ -79,7 +79,7 @@ pub fn open_vendored_for_change(
 
 /// [`open_for_change`] for the workspace whose go.work is `work_file`.
 pub fn open_workspace_for_change(
-    ctx: &mut crate::ops::Context,
+    ctx: &mut crate::util::context::Context,
     work_file: &Path,
     dry_run: bool,
 ) -> Result<(Repo, Option<fsutil::RepoLock>)> {
@@ -91,7 +91,7 @@ pub fn open_workspace_for_change(
 /// After the preview: whether to go on. A dry run stops here; without `--yes` the user is asked
 /// on a terminal, and without a terminal the command refuses.
 pub fn confirm(
-    ctx: &mut crate::ops::Context,
+    ctx: &mut crate::util::context::Context,
     dry_run: bool,
     yes: bool,
     verb: &str,

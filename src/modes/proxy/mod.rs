@@ -29,42 +29,17 @@ use crate::sources::bundle::{self, Manifest, ManifestModule};
 use crate::sources::bundle_source as source;
 use crate::sources::checked::checked_zip;
 use crate::sources::modcache::ModuleSource;
-use crate::txn::open::{check_plan_inside, confirm, open_for_change};
+use crate::txn::open::{check_plan_inside, confirm};
 use crate::txn::plan::STAGING_DIR;
 use crate::txn::plan::{self, FileChange, Plan, TreeAdd};
 use crate::util::context::{Context, Outcome};
 use crate::util::fsutil;
 
-/// Whether `vendor` with this `--mode` runs in proxy mode: the flag, else gomodoff.toml, else
-/// the lock, as replace mode decides its mode.
-pub fn wants_proxy(ctx: &Context, mode: Option<Mode>) -> bool {
-    if let Some(m) = mode {
-        return m == Mode::Proxy;
-    }
-    match Repo::open(&ctx.dir) {
-        Ok(repo) => repo.config.mode.or(repo.lock.map(|l| l.mode)) == Some(Mode::Proxy),
-        Err(_) => false,
-    }
-}
-
-/// Whether the repository is vendored in proxy mode (its lock says so).
-pub fn is_proxy(ctx: &Context) -> bool {
-    Repo::open(&ctx.dir).is_ok_and(|r| r.lock.is_some_and(|l| l.mode == Mode::Proxy))
-}
-
-pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
-    let (repo, _guard) = open_for_change(ctx, opts.dry_run)?;
+/// Lay the build's modules out as a `GOPROXY=file://` tree.
+pub fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Outcome> {
     if let Some(work) = repo::wider_workspace(&repo.root) {
         ctx.shell
             .warn(&repo::workspace_warning(&work, Mode::Proxy))?;
-    }
-    if let Some(lock) = &repo.lock
-        && lock.mode != Mode::Proxy
-    {
-        bail!(
-            "this repository is vendored in {} mode (gomodoff.lock); run `gomodoff restore` before switching to proxy mode",
-            lock.mode
-        );
     }
     if opts.modfile {
         bail!("--modfile applies to replace mode only; proxy mode never edits go.mod");
@@ -72,15 +47,15 @@ pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
     if opts.report_dropped {
         bail!("--report-dropped applies to vendor mode only");
     }
-    let (dir, named_in) = tree_dir(&repo, opts.dir.as_deref())?;
+    let (dir, named_in) = tree_dir(repo, opts.dir.as_deref())?;
     let src = source::open(ctx)?;
     let needs = needed_modules(
-        &repo,
+        repo,
         src.as_ref(),
         &repo.config.exclude,
         ZipsFor::Consulted,
     )?;
-    let mut planned = plan_tree(&repo, &dir, &needs, src.as_ref())?;
+    let mut planned = plan_tree(repo, &dir, &needs, src.as_ref())?;
     // Refused now, before anything is staged, and again right before the plan is applied.
     let named = [(Path::new(&dir), named_in.as_path())];
     check_plan_inside(&repo.root, &planned.plan, &named)?;

@@ -29,56 +29,14 @@ use crate::resolve::load::{load_graph, main_module};
 use crate::resolve::needs::{Needed, ZipsFor, needs_in_graph, read_set};
 use crate::sources::bundle_source as source;
 use crate::sources::modcache::ModuleSource;
-use crate::txn::open::{check_plan_inside, confirm, open_for_change, open_workspace_for_change};
+use crate::txn::open::{check_plan_inside, confirm};
 use crate::txn::plan::{self, FileChange, Plan, STAGING_DIR, TreeAdd};
 use crate::txn::write_changes;
 use crate::util::context::{Context, Outcome};
 use crate::util::fsutil;
 
-pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
-    if opts.mode.is_none_or(|m| m == Mode::Vendor)
-        && let Some(work) = repo::workspace_file(&ctx.dir)
-    {
-        // Vendor mode in a workspace vendors the whole workspace, as `go work vendor` does; the
-        // mode comes from the flag, the workspace's gomodoff files, or the module's.
-        let module = Repo::open(&ctx.dir).ok();
-        let ws_root = work.parent().map(Path::to_path_buf).unwrap_or_default();
-        let ws_config = crate::formats::lock::Config::load(&ws_root).ok();
-        let ws_lock = crate::formats::lock::LockFile::load(&ws_root)
-            .ok()
-            .flatten();
-        let mode = opts
-            .mode
-            .or(ws_config.and_then(|c| c.mode))
-            .or(ws_lock.map(|l| l.mode))
-            .or(module.as_ref().and_then(|r| r.config.mode))
-            .or(module
-                .as_ref()
-                .and_then(|r| r.lock.as_ref().map(|l| l.mode)));
-        if mode == Some(Mode::Vendor) {
-            let (repo, _guard) = open_workspace_for_change(ctx, &work, opts.dry_run)?;
-            return crate::modes::vendor::vendor(ctx, &repo, opts);
-        }
-    }
-    let (repo, _guard) = open_for_change(ctx, opts.dry_run)?;
-    let mode = opts
-        .mode
-        .or(repo.config.mode)
-        .or(repo.lock.as_ref().map(|l| l.mode))
-        .unwrap_or_default();
-    if let Some(lock) = &repo.lock
-        && lock.mode != mode
-    {
-        bail!(
-            "this repository is vendored in {} mode (gomodoff.lock); run `gomodoff restore` before switching to {mode} mode",
-            lock.mode
-        );
-    }
-    match mode {
-        Mode::Replace => {}
-        Mode::Vendor => return crate::modes::vendor::vendor(ctx, &repo, opts),
-        other => bail!("`gomodoff vendor --mode {other}` is not yet implemented"),
-    }
+/// Lay the build's modules out as trees under the tree directory, one replace directive each.
+pub fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Outcome> {
     if opts.report_dropped {
         bail!("--report-dropped applies to vendor mode only");
     }
@@ -87,8 +45,8 @@ pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
             .warn(&repo::workspace_warning(&work, Mode::Replace))?;
     }
     let src = source::open(ctx)?;
-    let planned = plan_replace(&repo, opts, src.as_ref())?;
-    show_and_apply(ctx, &repo, opts, planned)
+    let planned = plan_replace(repo, opts, src.as_ref())?;
+    show_and_apply(ctx, repo, opts, planned)
 }
 
 /// Everything `vendor` decided, before anything is written.
