@@ -47,7 +47,7 @@ mod txn;
 mod util;
 
 pub use formats::{dirhash, gomod, gosum, lock, module, modules_txt, modzip};
-pub use ops::{Outcome, run};
+pub use ops::{Outcome, hints, run};
 pub use repo::Repo;
 pub use resolve::load::workspace_input;
 pub use resolve::{graph, packages, scans, vendoring};

@@ -38,7 +38,7 @@ pub enum LockError {
     /// A path-valued entry that is not one gomodoff would write: followed, it could make a
     /// command delete or write outside the repository.
     #[error(
-        "{file}: {entry} = `{value}` {reason}; gomodoff only touches paths inside the repository, so it refuses this {file} (nothing was changed)\nhint: a cloned repository may carry a crafted {file}; check where it came from, and remove it if you do not trust it"
+        "{file}: {entry} = `{value}` {reason}; gomodoff only touches paths inside the repository, so it refuses this {file} (nothing was changed)"
     )]
     Untrusted {
         file: String,
@@ -48,6 +48,18 @@ pub enum LockError {
         /// Why, as a predicate: "is absolute", "contains `..`", …
         reason: String,
     },
+}
+
+impl LockError {
+    /// What the user can do, where there is something.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            LockError::Untrusted { file, .. } => Some(format!(
+                "a cloned repository may carry a crafted {file}; check where it came from, and remove it if you do not trust it"
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// How the go toolchain is pointed at the modules.

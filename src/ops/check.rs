@@ -12,7 +12,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, bail};
+use crate::util::hint::HintExt as _;
+use anyhow::{Context as _, Result};
 
 use crate::formats::lock::Mode;
 use crate::modes::offline_env;
@@ -135,8 +136,9 @@ pub fn check(ctx: &mut Context, opts: &CheckOptions) -> Result<Outcome> {
     // unless go.mod needs no module from outside the repository, which `vendor` answers with
     // "nothing to vendor" and no lock.
     if repo.lock.is_none() && !self_contained(&repo)? {
-        bail!(
-            "`{}` was never vendored by gomodoff: there is no {}, so there is nothing to check\nhint: run `gomodoff vendor` first (then `gomodoff check` proves the offline build)",
+        crate::bail_hint!(
+            hint = "run `gomodoff vendor` first (then `gomodoff check` proves the offline build)",
+            "`{}` was never vendored by gomodoff: there is no {}, so there is nothing to check",
             repo.root.display(),
             crate::formats::lock::LOCK_FILE
         );
@@ -187,7 +189,8 @@ pub fn check(ctx: &mut Context, opts: &CheckOptions) -> Result<Outcome> {
             .envs(env.iter().map(|(k, v)| (k, v)))
             .env_remove("GOENV")
             .output()
-            .context("failed to run `go`\nhint: install go, or set GOMODOFF_GO to its path")?;
+            .context("failed to run `go`")
+            .hint("install go, or set GOMODOFF_GO to its path")?;
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         let ok = out.status.success();
         let mut found = parse_go_stderr(&stderr, downloads_fail);

@@ -22,6 +22,41 @@ mod verify;
 use crate::modes::{self, proxy};
 pub use crate::util::context::{Context, Outcome};
 
+/// What the user can do about `err`: every hint attached anywhere in its cause chain, in chain
+/// order, each once. `main` prints them after the chain.
+pub fn hints(err: &anyhow::Error) -> Vec<String> {
+    use crate::formats::lock::LockError;
+    use crate::sources::checked::SumError;
+    use crate::sources::modcache::SourceError;
+    use crate::txn::plan::PlanError;
+    use crate::util::fsutil::FsError;
+    use crate::util::hint::Hinted;
+    let mut hints: Vec<String> = Vec::new();
+    for e in err.chain() {
+        let hint = if let Some(h) = e.downcast_ref::<Hinted>() {
+            Some(h.hint().to_string())
+        } else if let Some(s) = e.downcast_ref::<SourceError>() {
+            s.hint().map(str::to_string)
+        } else if let Some(s) = e.downcast_ref::<SumError>() {
+            Some(s.hint())
+        } else if let Some(p) = e.downcast_ref::<PlanError>() {
+            p.hint()
+        } else if let Some(f) = e.downcast_ref::<FsError>() {
+            f.hint()
+        } else if let Some(l) = e.downcast_ref::<LockError>() {
+            l.hint()
+        } else {
+            None
+        };
+        if let Some(h) = hint
+            && !hints.contains(&h)
+        {
+            hints.push(h);
+        }
+    }
+    hints
+}
+
 /// The context of one run: `-C`, `--modcache` and `--from` made absolute.
 fn context(global: &GlobalArgs, shell: Shell) -> Result<Context> {
     let cwd = std::env::current_dir()?;

@@ -17,6 +17,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use crate::util::hint::HintExt as _;
 use anyhow::{Context as _, Result, anyhow, bail};
 
 use crate::repo::Repo;
@@ -42,8 +43,9 @@ pub struct PackOptions {
 
 pub fn pack(ctx: &mut Context, opts: &PackOptions) -> Result<Outcome> {
     if opts.toolchain {
-        bail!(
-            "`gomodoff pack --toolchain` is not supported yet\nhint: on the offline machine, install the go release go.mod asks for, and build with GOTOOLCHAIN=local"
+        crate::bail_hint!(
+            hint = "on the offline machine, install the go release go.mod asks for, and build with GOTOOLCHAIN=local",
+            "`gomodoff pack --toolchain` is not supported yet"
         );
     }
     let started = Instant::now();
@@ -151,7 +153,8 @@ fn run_go(ctx: &Context, repo: &Repo, args: &[&str]) -> Result<()> {
     }
     let out = cmd
         .output()
-        .context("failed to run `go`\nhint: install go, or set GOMODOFF_GO to its path")?;
+        .context("failed to run `go`")
+        .hint("install go, or set GOMODOFF_GO to its path")?;
     if !out.status.success() {
         bail!(
             "`go {}` failed in `{}`:\n{}",

@@ -54,8 +54,9 @@ pub fn unpack(ctx: &mut Context, opts: &UnpackOptions) -> Result<Outcome> {
             };
             (cache.join("cache/download"), Layout::ModCache, Some(cache))
         }
-        _ => bail!(
-            "say where to install the bundle\nhint: pass --to DIR (a GOPROXY tree) or --into-modcache [DIR] (a module cache)"
+        _ => crate::bail_hint!(
+            hint = "pass --to DIR (a GOPROXY tree) or --into-modcache [DIR] (a module cache)",
+            "say where to install the bundle"
         ),
     };
     // Locked before anything is staged, so that a second run on the same target stops here

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use base64::Engine as _;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -31,8 +31,9 @@ pub fn verify(ctx: &mut Context) -> Result<Outcome> {
         return Ok(Outcome::Differs);
     }
     let Some(lock) = &repo.lock else {
-        bail!(
-            "nothing to verify: there is no gomodoff.lock in `{}`\nhint: run `gomodoff vendor` first",
+        crate::bail_hint!(
+            hint = "run `gomodoff vendor` first",
+            "nothing to verify: there is no gomodoff.lock in `{}`",
             repo.root.display()
         );
     };

@@ -75,8 +75,9 @@ impl WorkspaceFiles {
             let root = crate::util::fsutil::clean_path(&dir.join(&u.path));
             let gomod_path = root.join("go.mod");
             if !gomod_path.is_file() {
-                bail!(
-                    "{}:{}: `use {}`: there is no go.mod in `{}`\nhint: go refuses this workspace too; fix the `use` line (`go work use`)",
+                crate::bail_hint!(
+                    hint = "go refuses this workspace too; fix the `use` line (`go work use`)",
+                    "{}:{}: `use {}`: there is no go.mod in `{}`",
                     work_file.display(),
                     u.line,
                     u.path,
@@ -156,8 +157,9 @@ impl Repo {
             match cur {
                 Some(d) if d.join("go.mod").is_file() => break d.to_path_buf(),
                 Some(d) => cur = d.parent(),
-                None => bail!(
-                    "no go.mod in `{}` or any parent directory\nhint: run gomodoff inside a Go module, or pass -C DIR",
+                None => crate::bail_hint!(
+                    hint = "run gomodoff inside a Go module, or pass -C DIR",
+                    "no go.mod in `{}` or any parent directory",
                     dir.display()
                 ),
             }

@@ -13,7 +13,7 @@ use crate::repo::{self, Repo, WorkspaceFiles};
 use crate::resolve::graph::{
     self, Graph, MainModule, ModSummary, ReplaceRule, ReplaceTarget as GraphTarget, ResolvedModule,
 };
-use crate::sources::checked::verified_gomod;
+use crate::sources::checked::{SumError, verified_gomod};
 use crate::sources::modcache::{ModuleSource, SourceError};
 
 /// The workspace's graph, every go.mod read through `src` and checked against go.sum.
@@ -126,7 +126,10 @@ impl graph::SummaryLoader for Loader<'_> {
 fn typed(e: anyhow::Error) -> Box<dyn std::error::Error + Send + Sync> {
     match e.downcast::<SourceError>() {
         Ok(source) => Box::new(source),
-        Err(other) => other.into(),
+        Err(other) => match other.downcast::<SumError>() {
+            Ok(sum) => Box::new(sum),
+            Err(other) => other.into(),
+        },
     }
 }
 

@@ -4,7 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::{Context as _, Result, bail};
+use crate::util::hint::HintExt as _;
+use anyhow::{Context as _, Result};
 use rayon::prelude::*;
 
 use crate::formats::dirhash;
@@ -114,9 +115,8 @@ pub fn read_set(
     {
         return Ok(None);
     }
-    let loaded = crate::modes::vendor::package_modules(repo, src, gomod, gosum, graph).context(
-        "gomodoff could not load the packages of the build to tell which modules it reads\nhint: fix the package error above (go would fail on it too), or fetch what is missing with `go mod download` on a connected machine",
-    )?;
+    let loaded = crate::modes::vendor::package_modules(repo, src, gomod, gosum, graph).context("gomodoff could not load the packages of the build to tell which modules it reads")
+        .hint("fix the package error (go would fail on it too), or fetch what is missing with `go mod download` on a connected machine")?;
     Ok(Some(match zips_for {
         ZipsFor::Providers => loaded.providers,
         ZipsFor::Consulted | ZipsFor::All => loaded.consulted,
@@ -208,19 +208,23 @@ pub fn needs_in_graph(
         }
     }
     if !no_zip_line.is_empty() {
-        bail!(
-            "go.sum has no line for the zip of {}, whose packages the build reads: go refuses such a build (\"missing go.sum entry for module providing package\")\nhint: run `go mod download {}` (or `go mod tidy`) on a connected machine, then vendor again",
-            name_list(&no_zip_line),
-            no_zip_line
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(" ")
+        crate::bail_hint!(
+            hint = (
+                "run `go mod download {}` (or `go mod tidy`) on a connected machine, then vendor again",
+                no_zip_line
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            "go.sum has no line for the zip of {}, whose packages the build reads: go refuses such a build (\"missing go.sum entry for module providing package\")",
+            name_list(&no_zip_line)
         );
     }
     if !missing.is_empty() {
-        bail!(
-            "{} lacks the go.mod of {}, which go reads to load the module graph\nhint: run `go mod download` (or `gomodoff pack --download` for a bundle) on a connected machine: it fetches them all at once",
+        crate::bail_hint!(
+            hint = "run `go mod download` (or `gomodoff pack --download` for a bundle) on a connected machine: it fetches them all at once",
+            "{} lacks the go.mod of {}, which go reads to load the module graph",
             src.describe(),
             name_list(&missing)
         );

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, anyhow, bail};
+use anyhow::{Context as _, Result};
 
 use crate::formats::dirhash;
 use crate::formats::gosum::GoSum;
@@ -11,22 +11,79 @@ use crate::formats::module::ModuleVersion;
 use crate::formats::modzip;
 use crate::sources::modcache::ModuleSource;
 
+/// A module file that go.sum does not vouch for: the one message, in the go command's terms, for
+/// every place gomodoff checks a module against go.sum.
+#[derive(Debug, thiserror::Error)]
+pub enum SumError {
+    /// The bytes hash to something else than go.sum's line.
+    #[error("checksum mismatch for `{what}`\n  go.sum: {want}\n  {origin}: {got}")]
+    Mismatch {
+        /// `path@version` (the zip) or `path@version/go.mod`.
+        what: String,
+        want: String,
+        got: String,
+        /// Where the bytes came from: the source, and the file when there is one.
+        origin: String,
+    },
+    /// go.sum has no line for a file the build reads.
+    #[error("missing go.sum entry for {what}")]
+    Missing {
+        /// What go.sum lacks, as go names it (`` `path@version/go.mod` ``, or "module providing
+        /// package `p` (`path@version`)").
+        what: String,
+        /// The module to download.
+        module: ModuleVersion,
+    },
+}
+
+impl SumError {
+    /// A mismatch of the file `what` read from `src` (at `file`, when there is one).
+    pub fn mismatch(
+        what: impl Into<String>,
+        want: &str,
+        got: &str,
+        src: &dyn ModuleSource,
+        file: Option<&Path>,
+    ) -> SumError {
+        let origin = match file {
+            Some(f) => format!("{} (`{}`)", src.describe(), f.display()),
+            None => src.describe(),
+        };
+        SumError::Mismatch {
+            what: what.into(),
+            want: want.to_string(),
+            got: got.to_string(),
+            origin,
+        }
+    }
+
+    /// What the user can do.
+    pub fn hint(&self) -> String {
+        match self {
+            SumError::Mismatch { .. } => "the copy is not the one go.sum recorded: remove it from the source (`go clean -modcache` for a module cache) and download it again, or check go.sum".to_string(),
+            SumError::Missing { module, .. } => format!(
+                "run `go mod download {module}` on a connected machine so go.sum lists every module the build reads"
+            ),
+        }
+    }
+}
+
 /// A module's go.mod from the source, after checking it against its go.sum `/go.mod` line.
 pub fn verified_gomod(
     src: &dyn ModuleSource,
     gosum: &GoSum,
     mv: &ModuleVersion,
 ) -> Result<Vec<u8>> {
-    let want = gosum.gomod_hash(&mv.path, &mv.version).ok_or_else(|| {
-        anyhow!("go.sum has no line for `{mv}/go.mod`\nhint: run `go mod download {mv}` (or `go mod tidy`) on a connected machine so go.sum lists every module the build reads")
-    })?;
+    let want = gosum
+        .gomod_hash(&mv.path, &mv.version)
+        .ok_or_else(|| SumError::Missing {
+            what: format!("`{mv}/go.mod`"),
+            module: mv.clone(),
+        })?;
     let bytes = src.gomod(mv)?;
     let got = dirhash::hash_gomod(&bytes);
     if got != want {
-        bail!(
-            "checksum mismatch for `{mv}/go.mod`\n  go.sum:   {want}\n  {}: {got}\nhint: the source's copy is not the one go.sum recorded; clean it (`go clean -modcache`) and download again, or fix go.sum",
-            src.describe()
-        );
+        return Err(SumError::mismatch(format!("{mv}/go.mod"), want, &got, src, None).into());
     }
     Ok(bytes)
 }
@@ -42,11 +99,7 @@ pub fn checked_zip(
     let got =
         dirhash::hash_zip(zip).with_context(|| format!("failed to hash `{}`", zip.display()))?;
     if got != want {
-        bail!(
-            "checksum mismatch for `{mv}`\n  go.sum: {want}\n  {} (`{}`): {got}\nhint: the zip is not the one go.sum recorded; remove it from the source and download it again",
-            src.describe(),
-            zip.display()
-        );
+        return Err(SumError::mismatch(mv.to_string(), want, &got, src, Some(zip)).into());
     }
     Ok(zip.to_path_buf())
 }

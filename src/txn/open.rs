@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 
 use crate::repo::{Repo, open_vendored};
 use crate::txn::plan::{self, Plan};
@@ -42,8 +42,10 @@ fn lock_and_repair(
     }
     if dry_run && crate::txn::plan::interrupted(root) {
         crate::txn::plan::check_journal(root)?;
-        bail!(
-            "an interrupted gomodoff run left `{}`\nhint: run `gomodoff vendor --yes` or `gomodoff restore --yes`; they roll it back first",
+        crate::bail_hint!(
+            hint =
+                "run `gomodoff vendor --yes` or `gomodoff restore --yes`; they roll it back first",
+            "an interrupted gomodoff run left `{}`",
             crate::txn::plan::JOURNAL_DIR
         );
     }
@@ -102,8 +104,9 @@ pub fn confirm(
     }
     if !yes {
         if !ctx.shell.is_interactive() {
-            bail!(
-                "not going to {verb}: no terminal to confirm on\nhint: pass --yes to {verb}, or --dry-run to only show the change"
+            crate::bail_hint!(
+                hint = ("pass --yes to {verb}, or --dry-run to only show the change"),
+                "not going to {verb}: no terminal to confirm on"
             );
         }
         if !ctx.shell.confirm(&format!("{verb}?"))? {

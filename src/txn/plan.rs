@@ -36,12 +36,12 @@ pub enum PlanError {
         source: io::Error,
     },
     #[error(
-        "refusing the journal `{}` of an interrupted run: {message}; nothing was changed\nhint: gomodoff never writes such a journal: if no gomodoff run of yours was interrupted here (a cloned repository may carry a crafted one), remove `{JOURNAL_DIR}`; otherwise move it away and check the repository by hand",
+        "refusing the journal `{}` of an interrupted run: {message}; nothing was changed",
         path.display()
     )]
     Journal { path: PathBuf, message: String },
     #[error(
-        "`{}` changed while gomodoff was running; nothing was changed\nhint: run the command again to plan from the new contents",
+        "`{}` changed while gomodoff was running; nothing was changed",
         .0.display()
     )]
     Changed(PathBuf),
@@ -56,6 +56,22 @@ pub enum PlanError {
     },
     #[error("injected failure at step `{0}` (GOMODOFF_FAIL_AT)")]
     Injected(String),
+}
+
+impl PlanError {
+    /// What the user can do, where there is something.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            PlanError::Fs(e) => e.hint(),
+            PlanError::Journal { .. } => Some(format!(
+                "gomodoff never writes such a journal: if no gomodoff run of yours was interrupted here (a cloned repository may carry a crafted one), remove `{JOURNAL_DIR}`; otherwise move it away and check the repository by hand"
+            )),
+            PlanError::Changed(_) => {
+                Some("run the command again to plan from the new contents".to_string())
+            }
+            _ => None,
+        }
+    }
 }
 
 /// A file to write (or delete), paths relative to the repository root. One whose `after` is its

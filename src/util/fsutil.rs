@@ -35,14 +35,27 @@ pub enum FsError {
         source: io::Error,
     },
     #[error(
-        "`{}` names the path `{}`, which {reason}; gomodoff only touches paths inside the repository, so it refuses (nothing was changed)\nhint: a cloned repository may carry a crafted file; check `{}` (and remove it if gomodoff did not write it)",
-        named_in.display(), path.display(), named_in.display()
+        "`{}` names the path `{}`, which {reason}; gomodoff only touches paths inside the repository, so it refuses (nothing was changed)",
+        named_in.display(), path.display()
     )]
     Untrusted {
         named_in: PathBuf,
         path: PathBuf,
         reason: String,
     },
+}
+
+impl FsError {
+    /// What the user can do, where there is something.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            FsError::Untrusted { named_in, .. } => Some(format!(
+                "a cloned repository may carry a crafted file; check `{}` (and remove it if gomodoff did not write it)",
+                named_in.display()
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// `rel`, a path read from the repository file `named_in`, joined to the repository `root` —

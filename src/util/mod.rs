@@ -4,5 +4,6 @@
 pub mod context;
 pub mod env;
 pub mod fsutil;
+pub mod hint;
 pub mod shell;
 pub mod staging;

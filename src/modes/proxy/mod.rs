@@ -49,12 +49,7 @@ pub fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Ou
     }
     let (dir, named_in) = tree_dir(repo, opts.dir.as_deref())?;
     let src = source::open(ctx)?;
-    let needs = needed_modules(
-        repo,
-        src.as_ref(),
-        &repo.config.exclude,
-        ZipsFor::Consulted,
-    )?;
+    let needs = needed_modules(repo, src.as_ref(), &repo.config.exclude, ZipsFor::Consulted)?;
     let mut planned = plan_tree(repo, &dir, &needs, src.as_ref())?;
     // Refused now, before anything is staged, and again right before the plan is applied.
     let named = [(Path::new(&dir), named_in.as_path())];
