@@ -1425,7 +1425,8 @@ mod tests {
     #[test]
     fn a_damaged_journal_is_an_error_that_says_what_to_do() {
         let repo = repo_with(&[(".gomodoff-txn/journal.toml", "committed = [")]);
-        let err = recover(repo.path()).unwrap_err().to_string();
+        let err = recover(repo.path()).unwrap_err();
+        let err = format!("{err}\nhint: {}", err.hint().unwrap_or_default());
         assert!(
             err.contains("refusing the journal") && err.contains("move it away"),
             "{err}"
