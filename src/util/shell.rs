@@ -204,4 +204,15 @@ mod tests {
             assert_eq!(String::from_utf8(out.0.borrow().clone()).unwrap(), want);
         }
     }
+
+    #[test]
+    fn values_are_quoted_only_when_needed() {
+        assert_eq!(shell_quote("off"), "off");
+        assert_eq!(
+            shell_quote("-mod=readonly -modfile=go.offline.mod"),
+            "'-mod=readonly -modfile=go.offline.mod'"
+        );
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
 }
