@@ -1,8 +1,9 @@
-//! The command line: clap derive structs, turned into plain `*Options` values for [`crate::ops`].
+//! The command line: clap derive structs, turned into plain `*Options` values for the commands (`ops`).
 //! Nothing here touches the file system.
 
 use std::path::PathBuf;
 
+pub use crate::util::shell::ColorChoice;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Make a Go module repository build with no network, and prove it.
@@ -21,7 +22,7 @@ pub struct GlobalArgs {
     /// Run as if started in DIR
     #[arg(short = 'C', id = "chdir", global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
-    /// Module cache to read from (default: GOMODCACHE, else GOPATH[0]/pkg/mod, else ~/go/pkg/mod)
+    /// Module cache to read from (default: GOMODCACHE, else `GOPATH[0]`/pkg/mod, else ~/go/pkg/mod)
     #[arg(long, global = true, value_name = "DIR")]
     pub modcache: Option<PathBuf>,
     /// Take modules from a bundle made by `gomodoff pack`, or from a GOPROXY file tree
@@ -39,13 +40,6 @@ pub struct GlobalArgs {
     /// When to use colour (NO_COLOR is honoured with `auto`)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use gomodoff::cli::Cli;
-use gomodoff::modcache::SourceError;
 use gomodoff::shell::{Shell, Verbosity};
 
 fn main() -> ExitCode {
@@ -30,11 +29,7 @@ fn main() -> ExitCode {
                     cause.to_string().replace('\n', "\n  ")
                 );
             }
-            if let Some(hint) = err
-                .chain()
-                .find_map(|e| e.downcast_ref::<SourceError>())
-                .and_then(SourceError::hint)
-            {
+            for hint in gomodoff::hints(&err) {
                 let _ = writeln!(stderr, "hint: {hint}");
             }
             ExitCode::from(2)

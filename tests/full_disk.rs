@@ -9,6 +9,8 @@
 //! Mounting needs root: without it the tests print why they are skipped; with `CI=true` as root
 //! a refused mount fails them. The mount is always taken away again, also when a test panics.
 
+// Tests read the environment directly (the product reads it through crate::util::env).
+#![allow(clippy::disallowed_methods)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;

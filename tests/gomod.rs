@@ -4,6 +4,8 @@
 //!
 //! Tests that need go skip with a message when it is missing, and fail when `CI=true`.
 
+// Tests read the environment directly (the product reads it through crate::util::env).
+#![allow(clippy::disallowed_methods)]
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 mod support;

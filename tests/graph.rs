@@ -10,6 +10,9 @@
 //!   and a fresh cache): its output is [`Graph::build_list`], the `.mod` files it downloads are
 //!   [`Graph::gomods_needed`], and it fails exactly when [`Graph::inconsistencies`] is not empty.
 
+// Tests read the environment directly (the product reads it through crate::util::env).
+#![allow(clippy::disallowed_methods)]
+
 mod support;
 
 use std::collections::BTreeSet;
@@ -19,9 +22,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use gomodoff::graph::{
-    Graph, GraphError, Inconsistency, MainModule, ModSummary, ModuleVersion, Pruning, ReplaceRule,
-    ReplaceTarget, ResolvedModule, SummaryLoader,
+    Graph, GraphError, Inconsistency, MainModule, ModSummary, Pruning, ReplaceRule, ReplaceTarget,
+    ResolvedModule, SummaryLoader,
 };
+use gomodoff::module::ModuleVersion;
 use support::escape;
 
 /// A case: `(key, go.mod text)` where key is `main`, `dir:<name>` (a directory next to the main

@@ -1,6 +1,8 @@
 //! `gomodoff mirror`: many repositories into one GOPROXY tree, incremental, verifiable, and served
 //! by a real nginx to the real go with an empty module cache.
 
+// Tests read the environment directly (the product reads it through crate::util::env).
+#![allow(clippy::disallowed_methods)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;

@@ -6,8 +6,9 @@ mod support;
 
 use std::fs;
 
+use gomodoff::goenv::go_env_in;
 use gomodoff::gosum::GoSum;
-use gomodoff::modcache::{FoundBy, ModCache, ModuleSource, ProxyTree, SourceError, go_env_in};
+use gomodoff::modcache::{FoundBy, ModCache, ModuleSource, ProxyTree, SourceError};
 use gomodoff::module::ModuleVersion;
 use support::{Harness, PROJECTS, fixtures};
 

@@ -3,6 +3,8 @@
 //! cache) and the projects build there with only the environment `unpack` printed; hostile or
 //! damaged bundles are refused with nothing written; packing is byte-reproducible.
 
+// Tests read the environment directly (the product reads it through crate::util::env).
+#![allow(clippy::disallowed_methods)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;

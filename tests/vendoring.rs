@@ -7,6 +7,9 @@
 //! go.mod is a template whose `go` line each case sets) next to `testdata/vendoring/localdep/`,
 //! the target of a directory replacement.
 
+// Tests read the environment directly (the product reads it through crate::util::env).
+#![allow(clippy::disallowed_methods)]
+
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -15,7 +18,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
 
-use gomodoff::graph::{ModuleVersion, ReplaceRule, ReplaceTarget};
+use gomodoff::graph::{ReplaceRule, ReplaceTarget};
+use gomodoff::module::ModuleVersion;
 use gomodoff::modules_txt::ModulesTxt;
 use gomodoff::scans::ScanCache;
 use gomodoff::vendoring::{

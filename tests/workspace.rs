@@ -10,11 +10,10 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use gomodoff::Repo;
 use gomodoff::gomod::GoMod;
-use gomodoff::graph::{
-    Graph, GraphError, ModSummary, ModuleVersion, ResolvedModule, SummaryLoader,
-};
-use gomodoff::ops::repo::Repo;
+use gomodoff::graph::{Graph, GraphError, ModSummary, ResolvedModule, SummaryLoader};
+use gomodoff::module::ModuleVersion;
 use support::{Harness, assert_failure, assert_success, stderr, stdout};
 
 /// A two-module workspace built in the harness's temp dir:
@@ -135,7 +134,7 @@ impl SummaryLoader for ProxyLoader {
 
 fn workspace_graph(h: &Harness, ws: &Path) -> Result<Graph, GraphError> {
     let repo = Repo::open_workspace(&ws.join("go.work")).unwrap();
-    let input = repo.workspace.as_ref().unwrap().graph_input().unwrap();
+    let input = gomodoff::workspace_input(repo.workspace.as_ref().unwrap()).unwrap();
     Graph::load_workspace(
         &input,
         &ProxyLoader {

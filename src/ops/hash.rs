@@ -6,12 +6,13 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result, bail};
 use rayon::prelude::*;
 
-use crate::dirhash;
-use crate::fsutil;
-use crate::gosum::GoSum;
-use crate::modcache::ModuleSource;
-use crate::module::ModuleVersion;
-use crate::ops::{Context, Outcome, source};
+use crate::formats::dirhash;
+use crate::formats::gosum::GoSum;
+use crate::formats::module::ModuleVersion;
+use crate::sources::bundle_source as source;
+use crate::sources::modcache::ModuleSource;
+use crate::util::context::{Context, Outcome};
+use crate::util::fsutil;
 
 #[derive(Debug, Clone, Default)]
 pub struct HashOptions {
@@ -41,7 +42,7 @@ pub fn hash(ctx: &mut Context, opts: &HashOptions) -> Result<Outcome> {
     };
     if let Some(zip) = &opts.zip {
         let mv = module()?;
-        crate::modzip::check_zip(&abs(zip), &mv)?;
+        crate::formats::modzip::check_zip(&abs(zip), &mv)?;
         let h = dirhash::hash_zip(&abs(zip))
             .with_context(|| format!("failed to hash `{}`", zip.display()))?;
         writeln!(ctx.shell.out(), "{} {} {h}", mv.path, mv.version)?;
@@ -88,9 +89,9 @@ fn check(ctx: &mut Context, opts: &HashOptions) -> Result<Outcome> {
     let gosum_path = match &opts.gosum {
         Some(p) if p.is_absolute() => p.clone(),
         Some(p) => ctx.dir.join(p),
-        None => crate::ops::repo::Repo::open(&ctx.dir)?.root.join("go.sum"),
+        None => crate::repo::Repo::open(&ctx.dir)?.root.join("go.sum"),
     };
-    let text = crate::ops::repo::read_text(&gosum_path)?;
+    let text = crate::repo::read_text(&gosum_path)?;
     let gosum = GoSum::parse("go.sum", &text)
         .with_context(|| format!("failed to read `{}`", gosum_path.display()))?;
     let src = source::open(ctx)?;

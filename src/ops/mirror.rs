@@ -1,7 +1,7 @@
 //! `gomodoff mirror DIR`: add the modules a repository's build needs to a GOPROXY file tree that
 //! many repositories share and any static file server can serve (`GOPROXY=https://host/path`).
 //!
-//! The tree is the gomodoff tree format ([`crate::bundle`]): GOPROXY layout plus
+//! The tree is the gomodoff tree format ([`crate::sources::bundle`]): GOPROXY layout plus
 //! `gomodoff-manifest.toml`, which accumulates every module version mirrored, with its hashes.
 //! Adding is incremental and safe to interrupt: modules already complete in the tree are not
 //! copied again (their zips are re-hashed, and a different copy of a version already there is an
@@ -11,7 +11,7 @@
 //! `@v/list` (every version with a `.mod`, semver order) and the manifest are rewritten
 //! atomically. A run killed at any point leaves only that staging directory, complete files and
 //! perhaps a `.gomodoff-tmp-*` file; the next run on the tree removes those first (see
-//! [`crate::staging`]) and completes the tree. `--verify` re-hashes the whole tree against its
+//! [`crate::util::staging`]) and completes the tree. `--verify` re-hashes the whole tree against its
 //! manifest and names such leftovers as what they are.
 
 use std::fs;
@@ -20,11 +20,14 @@ use std::time::Instant;
 
 use anyhow::{Context as _, Result};
 
-use crate::bundle::{self, BundleError, Layout, Manifest, ModuleContent};
-use crate::ops::pack::{absolute, collect, open_repos};
-use crate::ops::{Context, Outcome, source};
-use crate::plan::fault_point;
-use crate::staging::Target;
+use crate::repo::open_repos;
+use crate::resolve::content::collect;
+use crate::sources::bundle::{self, BundleError, Layout, Manifest, ModuleContent};
+use crate::sources::bundle_source as source;
+use crate::txn::plan::fault_point;
+use crate::util::context::{Context, Outcome};
+use crate::util::fsutil::absolute;
+use crate::util::staging::Target;
 
 #[derive(Debug, Clone, Default)]
 pub struct MirrorOptions {
@@ -39,7 +42,7 @@ pub fn mirror(ctx: &mut Context, opts: &MirrorOptions) -> Result<Outcome> {
         return verify(ctx, &dir);
     }
     let started = Instant::now();
-    let repos = open_repos(ctx, &[])?;
+    let repos = open_repos(&ctx.dir, &[])?;
     let src = source::open(ctx)?;
     let (manifest, contents) = collect(ctx, &repos, src.as_ref())?;
     // Locked before anything is staged, so that a second run on the same tree stops here

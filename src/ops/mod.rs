@@ -6,78 +6,78 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::cli::{self, Cli, Command, GlobalArgs};
-use crate::lock::Mode;
-use crate::shell::Shell;
+use crate::formats::lock::Mode;
+use crate::util::shell::Shell;
 
-pub mod check;
-pub mod env;
-pub mod hash;
-pub mod mirror;
-pub mod pack;
-pub mod proxy_mode;
-pub mod repo;
-pub mod restore;
-pub mod source;
-pub mod status;
-pub mod unpack;
-pub mod vendor;
-pub mod vendor_mode;
-pub mod verify;
+mod check;
+mod env;
+mod hash;
+mod mirror;
+mod pack;
+mod restore;
+mod status;
+mod unpack;
+mod verify;
 
-/// What a command found, as the process exit code says it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Exit 0: done, or nothing differs.
-    Ok,
-    /// Exit 1: a check or verification found a difference.
-    Differs,
-    /// A child process (`exec`) ended with this code.
-    Exited(i32),
-}
+use crate::modes::{self, proxy};
+pub use crate::util::context::{Context, Outcome};
 
-impl Outcome {
-    pub fn exit_code(self) -> i32 {
-        match self {
-            Outcome::Ok => 0,
-            Outcome::Differs => 1,
-            Outcome::Exited(code) => code,
+/// What the user can do about `err`: every hint attached anywhere in its cause chain, in chain
+/// order, each once. `main` prints them after the chain.
+pub fn hints(err: &anyhow::Error) -> Vec<String> {
+    use crate::formats::lock::LockError;
+    use crate::sources::checked::SumError;
+    use crate::sources::modcache::SourceError;
+    use crate::txn::plan::PlanError;
+    use crate::util::fsutil::FsError;
+    use crate::util::hint::Hinted;
+    let mut hints: Vec<String> = Vec::new();
+    for e in err.chain() {
+        let hint = if let Some(h) = e.downcast_ref::<Hinted>() {
+            Some(h.hint().to_string())
+        } else if let Some(s) = e.downcast_ref::<SourceError>() {
+            s.hint().map(str::to_string)
+        } else if let Some(s) = e.downcast_ref::<SumError>() {
+            Some(s.hint())
+        } else if let Some(p) = e.downcast_ref::<PlanError>() {
+            p.hint()
+        } else if let Some(f) = e.downcast_ref::<FsError>() {
+            f.hint()
+        } else if let Some(l) = e.downcast_ref::<LockError>() {
+            l.hint()
+        } else {
+            None
+        };
+        if let Some(h) = hint
+            && !hints.contains(&h)
+        {
+            hints.push(h);
         }
     }
+    hints
 }
 
-/// What every command is given: where the repository is, where modules come from, and where
-/// output goes.
-pub struct Context {
-    /// The directory the command runs in (`-C`, else the current directory).
-    pub dir: PathBuf,
-    pub modcache: Option<PathBuf>,
-    pub from: Option<PathBuf>,
-    pub json: bool,
-    pub shell: Shell,
-}
-
-impl Context {
-    pub fn new(global: &GlobalArgs, shell: Shell) -> Result<Context> {
-        let cwd = std::env::current_dir()?;
-        let dir = match &global.dir {
-            Some(d) => cwd.join(d),
-            None => cwd,
-        };
-        let absolute = |p: &PathBuf| {
-            if p.is_absolute() {
-                p.clone()
-            } else {
-                dir.join(p)
-            }
-        };
-        Ok(Context {
-            modcache: global.modcache.as_ref().map(absolute),
-            from: global.from.as_ref().map(absolute),
-            dir,
-            json: global.json,
-            shell,
-        })
-    }
+/// The context of one run: `-C`, `--modcache` and `--from` made absolute.
+fn context(global: &GlobalArgs, shell: Shell) -> Result<Context> {
+    let cwd = std::env::current_dir()?;
+    let dir = match &global.dir {
+        Some(d) => cwd.join(d),
+        None => cwd,
+    };
+    let absolute = |p: &PathBuf| {
+        if p.is_absolute() {
+            p.clone()
+        } else {
+            dir.join(p)
+        }
+    };
+    Ok(Context {
+        modcache: global.modcache.as_ref().map(absolute),
+        from: global.from.as_ref().map(absolute),
+        dir,
+        json: global.json,
+        shell,
+    })
 }
 
 fn mode_of(m: cli::Mode) -> Mode {
@@ -90,10 +90,10 @@ fn mode_of(m: cli::Mode) -> Mode {
 
 /// Run one parsed command line.
 pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
-    let mut ctx = Context::new(&cli.global, shell)?;
+    let mut ctx = context(&cli.global, shell)?;
     match cli.command {
         Command::Vendor(a) => {
-            let opts = vendor::VendorOptions {
+            let opts = modes::VendorOptions {
                 mode: a.mode.map(mode_of),
                 dir: a.dir,
                 yes: a.confirm.yes,
@@ -101,21 +101,17 @@ pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
                 modfile: a.modfile,
                 report_dropped: a.report_dropped,
             };
-            if proxy_mode::wants_proxy(&ctx, opts.mode) {
-                proxy_mode::vendor(&mut ctx, &opts)
-            } else {
-                vendor::vendor(&mut ctx, &opts)
-            }
+            modes::vendor(&mut ctx, &opts)
         }
         Command::Restore(a) => restore::restore(
             &mut ctx,
-            &restore::RestoreOptions {
+            &modes::RestoreOptions {
                 yes: a.confirm.yes,
                 dry_run: a.confirm.dry_run,
                 keep_tree: a.keep_tree,
             },
         ),
-        Command::Verify if proxy_mode::is_proxy(&ctx) => proxy_mode::verify(&mut ctx),
+        Command::Verify if modes::is_proxy(&ctx.dir) => proxy::verify(&mut ctx),
         Command::Verify => verify::verify(&mut ctx),
         Command::Status(a) => status::status(&mut ctx, &status::StatusOptions { check: a.check }),
         Command::Check(a) => check::check(&mut ctx, &check::CheckOptions { go_args: a.go_args }),

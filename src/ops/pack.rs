@@ -1,4 +1,4 @@
-//! `gomodoff pack`: write one bundle (a zip in the gomodoff tree format, see [`crate::bundle`])
+//! `gomodoff pack`: write one bundle (a zip in the gomodoff tree format, see [`crate::sources::bundle`])
 //! holding exactly the modules the build of one or more repositories needs, each checked against
 //! go.sum first, for carrying to a machine with no network. `--download` first has the go command
 //! fetch what the module cache lacks; it is the only networked path, and it goes through go.
@@ -14,23 +14,22 @@
 //! `go list -m all` and, for a main module at go ≥ 1.17, `go mod download` never ask for them;
 //! only `go mod download all` does, and `go mod download` in a main module below go 1.17.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
+use crate::util::hint::HintExt as _;
 use anyhow::{Context as _, Result, anyhow, bail};
-use rayon::prelude::*;
 
-use crate::bundle::{self, Manifest, ManifestModule, ModuleContent};
-use crate::dirhash;
-use crate::lock::Tier;
-use crate::modcache::{ModuleSource, SourceError};
-use crate::module::ModuleVersion;
-use crate::modzip;
-use crate::ops::env::go_command;
-use crate::ops::repo::{self, Repo};
-use crate::ops::vendor::{Needed, ZipsFor, needed_modules};
-use crate::ops::{Context, Outcome, source};
+use crate::repo::Repo;
+use crate::repo::open_repos;
+use crate::resolve::content::collect;
+use crate::resolve::needs::{ZipsFor, needed_modules};
+use crate::sources::bundle::{self};
+use crate::sources::bundle_source as source;
+use crate::sources::goenv::go_command;
+use crate::sources::modcache::SourceError;
+use crate::util::context::{Context, Outcome};
+use crate::util::fsutil::absolute;
 
 #[derive(Debug, Clone, Default)]
 pub struct PackOptions {
@@ -44,12 +43,13 @@ pub struct PackOptions {
 
 pub fn pack(ctx: &mut Context, opts: &PackOptions) -> Result<Outcome> {
     if opts.toolchain {
-        bail!(
-            "`gomodoff pack --toolchain` is not supported yet\nhint: on the offline machine, install the go release go.mod asks for, and build with GOTOOLCHAIN=local"
+        crate::bail_hint!(
+            hint = "on the offline machine, install the go release go.mod asks for, and build with GOTOOLCHAIN=local",
+            "`gomodoff pack --toolchain` is not supported yet"
         );
     }
     let started = Instant::now();
-    let repos = open_repos(ctx, &opts.sync)?;
+    let repos = open_repos(&ctx.dir, &opts.sync)?;
     if opts.download {
         if ctx.from.is_some() {
             bail!("--download fills the module cache; it cannot be combined with --from");
@@ -67,7 +67,7 @@ pub fn pack(ctx: &mut Context, opts: &PackOptions) -> Result<Outcome> {
     }
     let size = bundle::write_bundle(&output, &manifest, &contents)
         .with_context(|| format!("failed to write `{}`", output.display()))?;
-    let sha256 = crate::fsutil::sha256_hex(&crate::fsutil::read(&output)?);
+    let sha256 = crate::util::fsutil::sha256_hex(&crate::util::fsutil::read(&output)?);
     let zips = contents.iter().filter(|c| c.zip.is_some()).count();
     if ctx.json {
         let v = serde_json::json!({
@@ -107,150 +107,6 @@ pub fn pack(ctx: &mut Context, opts: &PackOptions) -> Result<Outcome> {
         output.display()
     )?;
     Ok(Outcome::Ok)
-}
-
-/// The repositories a command works on: the one it runs in, then `more` (relative to it).
-/// Where go builds a wider workspace (see [`repo::wider_workspace`]), the workspace: its build
-/// list is what go needs there.
-pub fn open_repos(ctx: &Context, more: &[PathBuf]) -> Result<Vec<Repo>> {
-    let open = |dir: &Path| -> Result<Repo> {
-        match repo::wider_workspace(dir) {
-            Some(work) => Repo::open_workspace(&work),
-            None => Repo::open(dir),
-        }
-    };
-    let mut repos = vec![open(&ctx.dir)?];
-    for dir in more {
-        let dir = absolute(&ctx.dir, dir);
-        repos.push(open(&dir).with_context(|| format!("--sync `{}`", dir.display()))?);
-    }
-    Ok(repos)
-}
-
-/// The module paths a repository builds: its module's, or every module of its workspace.
-fn module_paths(repo: &Repo) -> Result<Vec<String>> {
-    let gomods = match &repo.workspace {
-        Some(ws) => ws
-            .modules
-            .iter()
-            .map(|m| m.gomod())
-            .collect::<Result<Vec<_>>>()?,
-        None => vec![repo.gomod()?],
-    };
-    Ok(gomods
-        .iter()
-        .filter_map(|g| g.module_path().map(str::to_string))
-        .collect())
-}
-
-/// Everything the repositories' builds need, merged into one manifest, with each zip checked
-/// (every zip rule, and its `h1:` against go.sum) and each `.info` made: the content of a tree.
-pub fn collect(
-    ctx: &mut Context,
-    repos: &[Repo],
-    src: &dyn ModuleSource,
-) -> Result<(Manifest, Vec<ModuleContent>)> {
-    let mut merged: BTreeMap<ModuleVersion, Needed> = BTreeMap::new();
-    let mut manifest = Manifest::new();
-    for repo in repos {
-        manifest.repos.extend(module_paths(repo)?);
-        manifest.workspace |= repo.workspace.is_some();
-        let needs = needed_modules(repo, src, &repo.config.exclude, ZipsFor::Consulted)
-            .with_context(|| format!("in `{}`", repo.root.display()))?;
-        for n in needs {
-            match merged.get_mut(&n.content) {
-                None => {
-                    merged.insert(n.content.clone(), n);
-                }
-                Some(old) => {
-                    match (&old.gomod_h1, &n.gomod_h1) {
-                        (Some(a), Some(b)) if a != b => bail!(
-                            "the go.sum files disagree on `{}/go.mod`: {a} and {b}",
-                            n.content
-                        ),
-                        (None, Some(_)) => {
-                            old.gomod_h1 = n.gomod_h1.clone();
-                            old.gomod = n.gomod.clone();
-                        }
-                        _ => {}
-                    }
-                    match (&old.zip_h1, &n.zip_h1) {
-                        (Some(a), Some(b)) if a != b => {
-                            bail!("the go.sum files disagree on `{}`: {a} and {b}", n.content)
-                        }
-                        (None, Some(_)) => {
-                            old.zip_h1 = n.zip_h1.clone();
-                            old.tier = Tier::Full;
-                        }
-                        _ => {}
-                    }
-                    old.listed |= n.listed;
-                }
-            }
-        }
-    }
-    let bar = ctx
-        .shell
-        .progress(merged.len() as u64, "modules checked against go.sum");
-    let contents: Vec<ModuleContent> = merged
-        .into_values()
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|n| {
-            let c = content(src, n);
-            bar.inc(1);
-            c
-        })
-        .collect::<Result<_>>()?;
-    bar.finish_and_clear();
-    for c in &contents {
-        manifest.add(c.entry.clone())?;
-    }
-    Ok((manifest, contents))
-}
-
-/// One module's files from the source, checked.
-fn content(src: &dyn ModuleSource, n: Needed) -> Result<ModuleContent> {
-    let zip = match &n.zip_h1 {
-        Some(want) => {
-            let zip = src.zip_path(&n.content)?;
-            Some(checked_zip(src, &n.content, &zip, want)?)
-        }
-        None => None,
-    };
-    let info = n.listed.then(|| bundle::info_json(&n.content));
-    Ok(ModuleContent {
-        entry: ManifestModule {
-            path: n.content.path.clone(),
-            version: n.content.version.clone(),
-            zip_h1: n.zip_h1.clone(),
-            gomod_h1: n.gomod_h1.clone(),
-            info: info.is_some(),
-        },
-        gomod: n.gomod,
-        zip,
-        info,
-    })
-}
-
-/// A zip that passes every rule of the go command and hashes to go.sum's `h1:`.
-pub fn checked_zip(
-    src: &dyn ModuleSource,
-    mv: &ModuleVersion,
-    zip: &Path,
-    want: &str,
-) -> Result<PathBuf> {
-    modzip::check_zip(zip, mv)?;
-    let got =
-        dirhash::hash_zip(zip).with_context(|| format!("failed to hash `{}`", zip.display()))?;
-    if got != want {
-        bail!(
-            "checksum mismatch for `{mv}`\n  go.sum: {want}\n  {} (`{}`): {got}\nhint: the zip is not the one go.sum recorded; remove it from the source and download it again",
-            src.describe(),
-            zip.display()
-        );
-    }
-    Ok(zip.to_path_buf())
 }
 
 /// Have the go command fetch what the module cache lacks for `repo`: the go.mod and `.info`
@@ -297,7 +153,8 @@ fn run_go(ctx: &Context, repo: &Repo, args: &[&str]) -> Result<()> {
     }
     let out = cmd
         .output()
-        .context("failed to run `go`\nhint: install go, or set GOMODOFF_GO to its path")?;
+        .context("failed to run `go`")
+        .hint("install go, or set GOMODOFF_GO to its path")?;
     if !out.status.success() {
         bail!(
             "`go {}` failed in `{}`:\n{}",
@@ -307,12 +164,4 @@ fn run_go(ctx: &Context, repo: &Repo, args: &[&str]) -> Result<()> {
         );
     }
     Ok(())
-}
-
-pub fn absolute(base: &Path, p: &Path) -> PathBuf {
-    if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        base.join(p)
-    }
 }

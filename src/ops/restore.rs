@@ -7,21 +7,16 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::fsutil;
-use crate::lock::{LOCK_FILE, Mode, Tier};
-use crate::ops::vendor::{self, base_gomod_text};
+use crate::formats::listing::hashes_path;
+use crate::formats::lock::{LOCK_FILE, Mode, Tier};
+use crate::modes::RestoreOptions;
 use crate::ops::{Context, Outcome};
-use crate::plan::{FileChange, Plan};
-
-#[derive(Debug, Clone, Default)]
-pub struct RestoreOptions {
-    pub yes: bool,
-    pub dry_run: bool,
-    pub keep_tree: bool,
-}
+use crate::repo::base_gomod_text;
+use crate::txn::plan::{FileChange, Plan};
+use crate::util::fsutil;
 
 pub fn restore(ctx: &mut Context, opts: &RestoreOptions) -> Result<Outcome> {
-    let (repo, _guard) = crate::ops::repo::open_vendored_for_change(ctx, opts.dry_run)?;
+    let (repo, _guard) = crate::txn::open::open_vendored_for_change(ctx, opts.dry_run)?;
     let Some(lock) = repo.lock.clone() else {
         bail!(
             "nothing to restore: there is no {LOCK_FILE} in `{}`",
@@ -29,7 +24,7 @@ pub fn restore(ctx: &mut Context, opts: &RestoreOptions) -> Result<Outcome> {
         );
     };
     if lock.mode == Mode::Vendor {
-        return crate::ops::vendor_mode::restore(ctx, &repo, &lock, opts);
+        return crate::modes::vendor::restore(ctx, &repo, &lock, opts);
     }
     // Every path below comes from gomodoff.lock, which came with the repository: its entries
     // were checked when it was read (`LockFile::parse`); on disk, no symbolic link may lead out
@@ -84,14 +79,14 @@ pub fn restore(ctx: &mut Context, opts: &RestoreOptions) -> Result<Outcome> {
             if repo.root.join(&tree).exists() {
                 plan.tree_removes.push(tree.clone());
             }
-            let h = vendor::hashes_path(&tree);
+            let h = hashes_path(&tree);
             if m.tier == Tier::Full && repo.root.join(&h).exists() {
                 plan.tree_removes.push(h);
             }
         }
     }
     let named = [(Path::new(&lock.dir), lock_file)];
-    crate::ops::repo::check_plan_inside(&repo.root, &plan, &named)?;
+    crate::txn::open::check_plan_inside(&repo.root, &plan, &named)?;
     let diff = plan.render_diff(ctx.shell.color());
     // The preview is quiet with -q, as vendor's is.
     write!(ctx.shell.preview(), "{diff}")?;
@@ -106,12 +101,12 @@ pub fn restore(ctx: &mut Context, opts: &RestoreOptions) -> Result<Outcome> {
             "trees removed"
         }
     )?;
-    if !crate::ops::repo::confirm(ctx, opts.dry_run, opts.yes, "restore")? {
+    if !crate::txn::open::confirm(ctx, opts.dry_run, opts.yes, "restore")? {
         return Ok(Outcome::Ok);
     }
     // Again right before anything goes: the repository may have changed while the user was
     // asked.
-    crate::ops::repo::check_plan_inside(&repo.root, &plan, &named)?;
+    crate::txn::open::check_plan_inside(&repo.root, &plan, &named)?;
     plan.apply(&repo.root)?;
     // Only a tree directory still free of symbolic links is pruned (the walk would follow one).
     if !opts.keep_tree

@@ -7,12 +7,13 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::fsutil;
-use crate::gomod::GoMod;
-use crate::lock::{Mode, Tier};
-use crate::ops::repo::Repo;
-use crate::ops::vendor::{HASHES_EXT, base_gomod_text, hashes_path};
+use crate::formats::gomod::GoMod;
+use crate::formats::listing::{HASHES_EXT, hashes_path};
+use crate::formats::lock::{Mode, Tier};
 use crate::ops::{Context, Outcome};
+use crate::repo::Repo;
+use crate::repo::base_gomod_text;
+use crate::util::fsutil;
 
 #[derive(Debug, Clone, Default)]
 pub struct StatusOptions {
@@ -20,7 +21,7 @@ pub struct StatusOptions {
 }
 
 pub fn status(ctx: &mut Context, opts: &StatusOptions) -> Result<Outcome> {
-    let repo = crate::ops::repo::open_vendored(&ctx.dir)?;
+    let repo = crate::repo::open_vendored(&ctx.dir)?;
     let drift = drift(&repo)?;
     if ctx.json {
         let v = serde_json::json!({ "vendored": repo.lock.is_some(), "in_sync": drift.is_empty(), "drift": drift });
@@ -56,15 +57,15 @@ pub fn status(ctx: &mut Context, opts: &StatusOptions) -> Result<Outcome> {
 
 /// Every way the repository differs from what the lock recorded, one line each.
 pub fn drift(repo: &Repo) -> Result<Vec<String>> {
-    if crate::plan::interrupted(&repo.root) {
-        return Ok(vec![crate::plan::INTERRUPTED.to_string()]);
+    if crate::txn::journal::interrupted(&repo.root) {
+        return Ok(vec![crate::txn::journal::INTERRUPTED.to_string()]);
     }
     let Some(lock) = &repo.lock else {
         return Ok(vec!["not vendored: there is no gomodoff.lock".into()]);
     };
     match lock.mode {
-        Mode::Vendor => return crate::ops::vendor_mode::drift(repo, lock),
-        Mode::Proxy => return crate::ops::proxy_mode::drift(repo),
+        Mode::Vendor => return crate::modes::vendor::drift(repo, lock),
+        Mode::Proxy => return crate::modes::proxy::drift(repo),
         Mode::Replace => {}
     }
     let mut out = Vec::new();

@@ -6,48 +6,41 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use base64::Engine as _;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::dirhash;
-use crate::fsutil;
-use crate::gosum::GoSum;
-use crate::lock::{LockedModule, Mode, Tier};
-use crate::ops::vendor::hashes_path;
+use crate::formats::dirhash;
+use crate::formats::gosum::GoSum;
+use crate::formats::listing::hashes_path;
+use crate::formats::lock::{LockedModule, Mode, Tier};
+use crate::modes::Finding;
 use crate::ops::{Context, Outcome};
-
-/// One thing that is not as gomodoff wrote it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Finding {
-    pub module: String,
-    pub kind: &'static str,
-    pub file: Option<String>,
-    pub detail: String,
-}
+use crate::util::fsutil;
 
 pub fn verify(ctx: &mut Context) -> Result<Outcome> {
-    let repo = crate::ops::repo::open_vendored(&ctx.dir)?;
-    if crate::plan::interrupted(&repo.root) {
+    let repo = crate::repo::open_vendored(&ctx.dir)?;
+    if crate::txn::journal::interrupted(&repo.root) {
         if ctx.json {
             let v = serde_json::json!({ "ok": false, "interrupted": true, "findings": [] });
             writeln!(ctx.shell.out(), "{}", serde_json::to_string_pretty(&v)?)?;
         } else {
-            writeln!(ctx.shell.out(), "{}", crate::plan::INTERRUPTED)?;
+            writeln!(ctx.shell.out(), "{}", crate::txn::journal::INTERRUPTED)?;
         }
         return Ok(Outcome::Differs);
     }
     let Some(lock) = &repo.lock else {
-        bail!(
-            "nothing to verify: there is no gomodoff.lock in `{}`\nhint: run `gomodoff vendor` first",
+        crate::bail_hint!(
+            hint = "run `gomodoff vendor` first",
+            "nothing to verify: there is no gomodoff.lock in `{}`",
             repo.root.display()
         );
     };
     let gosum = repo.gosum()?;
     let dir = repo.root.join(&lock.dir);
     let mut findings: Vec<Finding> = if lock.mode == Mode::Vendor {
-        crate::ops::vendor_mode::verify_findings(&repo, lock)?
+        crate::modes::vendor::verify_findings(&repo, lock)?
     } else {
         let bar = ctx
             .shell

@@ -23,6 +23,8 @@
 //! across test processes under the temp directory) and copied into each harness, so a test may
 //! corrupt its own copy. The go build cache is shared under the temp directory to save time.
 
+// Tests read the environment directly (the product reads it through crate::util::env).
+#![allow(clippy::disallowed_methods)]
 #![allow(dead_code)] // every integration test binary uses a different part of the harness
 
 mod proxy;

@@ -1,0 +1,130 @@
+//! The three layouts gomodoff lays modules out in — replace directives over trees
+//! ([`replace`]), go's own `vendor/` ([`vendor`]), a `GOPROXY=file://` tree ([`proxy`]) — and
+//! what every command asks of them.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+
+use crate::formats::lock::{Config, LockFile, Mode};
+use crate::repo::{self, Repo};
+use crate::txn::open::{open_for_change, open_workspace_for_change};
+use crate::util::context::{Context, Outcome};
+
+pub mod proxy;
+pub mod replace;
+pub mod vendor;
+
+/// `gomodoff vendor`: decide the mode, open the repository for the change (at the workspace for
+/// vendor mode in a workspace, as `go work vendor` does) and lay the build's modules out.
+pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
+    if opts.mode.is_none_or(|m| m == Mode::Vendor)
+        && let Some(work) = repo::workspace_file(&ctx.dir)
+        && workspace_mode(&ctx.dir, &work, opts.mode) == Some(Mode::Vendor)
+    {
+        let (repo, _guard) = open_workspace_for_change(ctx, &work, opts.dry_run)?;
+        return vendor::vendor(ctx, &repo, opts);
+    }
+    let (repo, _guard) = open_for_change(ctx, opts.dry_run)?;
+    let mode = chosen_mode(opts.mode, Some(&repo.config), repo.lock.as_ref()).unwrap_or_default();
+    if let Some(lock) = &repo.lock
+        && lock.mode != mode
+    {
+        bail!(
+            "this repository is vendored in {} mode (gomodoff.lock); run `gomodoff restore` before switching to {mode} mode",
+            lock.mode
+        );
+    }
+    match mode {
+        Mode::Replace => replace::vendor(ctx, &repo, opts),
+        Mode::Vendor => vendor::vendor(ctx, &repo, opts),
+        Mode::Proxy => proxy::vendor(ctx, &repo, opts),
+    }
+}
+
+/// The mode a command works in: the `--mode` flag, else gomodoff.toml's `mode`, else the mode
+/// gomodoff.lock records; `None` when none says (replace mode is the default).
+pub fn chosen_mode(
+    flag: Option<Mode>,
+    config: Option<&Config>,
+    lock: Option<&LockFile>,
+) -> Option<Mode> {
+    flag.or(config.and_then(|c| c.mode))
+        .or(lock.map(|l| l.mode))
+}
+
+/// In a workspace: the mode the workspace's own gomodoff files choose, else the module's.
+fn workspace_mode(dir: &Path, work: &Path, flag: Option<Mode>) -> Option<Mode> {
+    let ws_root = work.parent().unwrap_or(Path::new("."));
+    let ws_config = Config::load(ws_root).ok();
+    let ws_lock = LockFile::load(ws_root).ok().flatten();
+    chosen_mode(flag, ws_config.as_ref(), ws_lock.as_ref()).or_else(|| {
+        let module = Repo::open(dir).ok()?;
+        chosen_mode(None, Some(&module.config), module.lock.as_ref())
+    })
+}
+
+/// Whether the repository at `dir` is vendored in proxy mode (its lock says so).
+pub fn is_proxy(dir: &Path) -> bool {
+    Repo::open(dir).is_ok_and(|r| r.lock.is_some_and(|l| l.mode == Mode::Proxy))
+}
+
+/// What `gomodoff vendor` was asked.
+#[derive(Debug, Clone, Default)]
+pub struct VendorOptions {
+    pub mode: Option<Mode>,
+    pub dir: Option<PathBuf>,
+    pub yes: bool,
+    pub dry_run: bool,
+    pub modfile: bool,
+    pub report_dropped: bool,
+}
+
+/// What `gomodoff restore` was asked.
+#[derive(Debug, Clone, Default)]
+pub struct RestoreOptions {
+    pub yes: bool,
+    pub dry_run: bool,
+    pub keep_tree: bool,
+}
+
+/// One thing that is not as gomodoff wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    pub module: String,
+    pub kind: &'static str,
+    pub file: Option<String>,
+    pub detail: String,
+}
+
+/// The variables for offline builds in this repository's mode, in print order.
+pub fn offline_env(repo: &Repo) -> Vec<(String, String)> {
+    let mut flags = vec!["-mod=readonly".to_string()];
+    let mut proxy = "off".to_string();
+    if let Some(lock) = &repo.lock {
+        match lock.mode {
+            Mode::Replace => {
+                if lock.modfile != "go.mod" {
+                    flags.push(format!("-modfile={}", lock.modfile));
+                }
+            }
+            Mode::Vendor => flags = vec!["-mod=vendor".to_string()],
+            Mode::Proxy => proxy = format!("file://{}", repo.root.join(&lock.dir).display()),
+        }
+    }
+    vec![
+        ("GOFLAGS".into(), flags.join(" ")),
+        ("GOPROXY".into(), proxy),
+        ("GOSUMDB".into(), "off".into()),
+        ("GOTOOLCHAIN".into(), "local".into()),
+        // A vendored workspace builds from the vendor/ beside its go.work; anything else on its
+        // own, whatever go.work lies around.
+        (
+            "GOWORK".into(),
+            match &repo.workspace {
+                Some(ws) => ws.work_file.display().to_string(),
+                None => "off".into(),
+            },
+        ),
+    ]
+}

@@ -1,0 +1,697 @@
+//! A record of module directories already checked against go.sum, so that an unchanged directory
+//! is not hashed again.
+//!
+//! Vendor mode reads modules from the module cache's extracted directories and checks each one it
+//! consults against go.sum's `h1:` line. Hashing is most of its work (hundreds of megabytes for a
+//! large project) and the answer only changes when a file does. After a directory hashes to the
+//! `h1:` go.sum expects, its per-file SHA-256 digests are recorded together with each file's size,
+//! modification and change times and inode number, and the same stamps of every directory; the
+//! next check compares those (as git compares its index with the work tree) and only when they
+//! are as recorded takes the digests from the record instead of reading the files. A file
+//! written, replaced, added or removed since changes a change time or the file set, and the
+//! directory is hashed again. Files changed within [`RACY_SECS`] of the check are not recorded
+//! (their times could still change within the same clock tick).
+//!
+//! A check is full (every file's stamp compared) or limited to what the caller reads: then the
+//! stamps of every recorded directory (an entry added, removed, renamed or replaced changes its
+//! directory's times) and of the files the caller names. A caller asking for a limited check
+//! promises that it reads the content of no other file of the directory, and that what it reads
+//! of those is still what was recorded (vendor mode copies a file while its stamp, taken before
+//! and after reading it, is the recorded one, and re-hashes it otherwise; it takes the import
+//! scans of the other files from [`crate::resolve::scans`], by content).
+//!
+//! Records live in `$GOMODOFF_CACHE/verified/` (default `$XDG_CACHE_HOME/gomodoff`, else
+//! `$HOME/.cache/gomodoff`); `GOMODOFF_CACHE=off` turns them off. A record that cannot be read or
+//! does not parse is ignored; writing one is best effort and never fails a command. Reading a
+//! record (or a scans file) marks it used; files not used for [`KEEP_DAYS`] days are removed by
+//! [`prune_cache`], which vendor mode runs at most once a day.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use sha2::{Digest, Sha256};
+
+use crate::formats::dirhash::{self, HashError};
+
+/// Files changed this recently are not recorded.
+pub const RACY_SECS: u64 = 2;
+/// First line of a record.
+const MAGIC: &str = "gomodoff-verified 2";
+
+/// Per-file SHA-256 keyed by `/`-separated path relative to the module root.
+pub type Digests = BTreeMap<String, [u8; 32]>;
+
+/// A directory found to hash to go.sum's `h1:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub digests: Digests,
+    /// The stamps that vouch for those digests (a file whose stamp is still this one holds the
+    /// content of its digest); files changed too recently to tell are left out.
+    pub stamps: BTreeMap<String, Stamp>,
+}
+
+/// What identifies one file's content without reading it: size, modification and change times,
+/// inode. A file whose stamp is the one recorded with a digest (and was not racy then) holds the
+/// content of that digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    size: u64,
+    mtime_ns: i128,
+    ctime_ns: i128,
+    ino: u64,
+}
+
+impl Stamp {
+    /// The file's size, as stamped.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The stamp of a file's status.
+    pub fn of(meta: &fs::Metadata) -> Stamp {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            Stamp {
+                size: meta.len(),
+                mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
+                ctime_ns: i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
+                ino: meta.ino(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let ns = |t: std::io::Result<SystemTime>| {
+                t.ok()
+                    .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos() as i128)
+            };
+            Stamp {
+                size: meta.len(),
+                mtime_ns: ns(meta.modified()),
+                ctime_ns: ns(meta.created()),
+                ino: 0,
+            }
+        }
+    }
+
+    /// Changed within [`RACY_SECS`] of `now` (or in the future).
+    fn is_racy(&self, now: SystemTime) -> bool {
+        let now_ns = now
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i128);
+        let window = i128::from(RACY_SECS) * 1_000_000_000;
+        self.mtime_ns.max(self.ctime_ns) > now_ns - window
+    }
+}
+
+/// Cache files (records, scans) not used for this many days are removed by [`prune_cache`].
+pub const KEEP_DAYS: u64 = 30;
+const DAY: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
+/// The text of a cache file, which is marked used (its modification time set to now) so that
+/// [`prune_cache`] keeps it.
+pub(crate) fn read_used(path: &Path) -> Option<String> {
+    use std::io::Read as _;
+    let mut file = fs::File::open(path).ok()?;
+    let mut text = String::new();
+    file.read_to_string(&mut text).ok()?;
+    let _ = file.set_modified(SystemTime::now());
+    Some(text)
+}
+
+/// Removes the files of the cache at `base` (`verified/`, `scans/`) not used for [`KEEP_DAYS`]
+/// days, and temporary files left by interrupted writes; at most once a day (the `pruned` file
+/// at `base` says when it last ran). Best effort: never fails.
+pub fn prune_cache(base: &Path, now: SystemTime) {
+    let stamp = base.join("pruned");
+    let age = |path: &Path| {
+        fs::symlink_metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| now.duration_since(t).ok())
+    };
+    if age(&stamp).is_some_and(|a| a < DAY) || !base.is_dir() {
+        return;
+    }
+    if fs::write(&stamp, b"").is_err() {
+        return;
+    }
+    let keep = DAY * KEEP_DAYS as u32;
+    for sub in ["verified", "scans"] {
+        let Ok(entries) = fs::read_dir(base.join(sub)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let temporary = entry.file_name().to_string_lossy().starts_with(".tmp-");
+            let limit = if temporary { DAY } else { keep };
+            if entry.file_type().is_ok_and(|t| t.is_file()) && age(&path).is_some_and(|a| a > limit)
+            {
+                let _ = fs::remove_file(&path);
+            }
+        }
+    }
+}
+
+/// gomodoff's own cache directory: `$GOMODOFF_CACHE`, else `$XDG_CACHE_HOME/gomodoff`, else
+/// `$HOME/.cache/gomodoff`; `None` when `GOMODOFF_CACHE=off` or none of them is set.
+pub fn cache_dir_from_env() -> Option<PathBuf> {
+    let var = |k: &str| crate::util::env::var_os(k).filter(|v| !v.is_empty());
+    match var("GOMODOFF_CACHE") {
+        Some(v) if v == "off" => None,
+        Some(v) => Some(PathBuf::from(v)),
+        None => match (var("XDG_CACHE_HOME"), var("HOME")) {
+            (Some(x), _) => Some(PathBuf::from(x).join("gomodoff")),
+            (None, Some(h)) => Some(PathBuf::from(h).join(".cache").join("gomodoff")),
+            (None, None) => None,
+        },
+    }
+}
+
+/// The record store: a directory of records, or none (records off).
+#[derive(Debug, Clone)]
+pub struct Records {
+    dir: Option<PathBuf>,
+}
+
+impl Records {
+    /// Records under `dir` (created on first write).
+    pub fn at(dir: impl Into<PathBuf>) -> Records {
+        Records {
+            dir: Some(dir.into()),
+        }
+    }
+
+    /// No records: every check hashes.
+    pub fn off() -> Records {
+        Records { dir: None }
+    }
+
+    /// The store the environment names (see the module docs).
+    pub fn from_env() -> Records {
+        match cache_dir_from_env() {
+            Some(base) => Records::at(base.join("verified")),
+            None => Records::off(),
+        }
+    }
+
+    fn record_path(&self, dir: &Path, want: &str) -> Option<PathBuf> {
+        let root = self.dir.as_ref()?;
+        let mut key = Sha256::new();
+        key.update(dir.as_os_str().as_encoded_bytes());
+        key.update(b"\n");
+        key.update(want.as_bytes());
+        Some(root.join(&hex::encode(key.finalize())[..32]))
+    }
+
+    /// The record of `dir` for `want`, parsed.
+    fn read(&self, dir: &Path, want: &str) -> Option<Record> {
+        let text = read_used(&self.record_path(dir, want)?)?;
+        let mut lines = text.lines();
+        if lines.next()? != MAGIC
+            || lines.next()?.strip_prefix("dir ")? != dir.to_string_lossy()
+            || lines.next()?.strip_prefix("h1 ")? != want
+        {
+            return None;
+        }
+        let mut record = Record::default();
+        for line in lines {
+            let mut f = line.splitn(6, ' ');
+            let first = f.next()?;
+            let mut stamp = || -> Option<Stamp> {
+                Some(Stamp {
+                    size: f.next()?.parse().ok()?,
+                    mtime_ns: f.next()?.parse().ok()?,
+                    ctime_ns: f.next()?.parse().ok()?,
+                    ino: f.next()?.parse().ok()?,
+                })
+            };
+            if first == "d" {
+                let stamp = stamp()?;
+                record.dirs.insert(f.next()?.to_string(), stamp);
+            } else {
+                let mut digest = [0u8; 32];
+                hex::decode_to_slice(first, &mut digest).ok()?;
+                let stamp = stamp()?;
+                record.files.insert(f.next()?.to_string(), (digest, stamp));
+            }
+        }
+        // Every directory holding a file is recorded, the root included.
+        record.dirs.contains_key("").then_some(record)
+    }
+
+    /// The digests of `dir` when what the caller uses of it is as recorded for `want`; `None`
+    /// when there is no usable record or anything differs. With `used: None` every file is
+    /// compared (the whole directory is vouched for); with `used: Some(files)` the tree's shape
+    /// (every recorded directory: no entry added, removed, renamed or replaced since) and those
+    /// files only: the caller vouches that it reads no other file's content from `dir`.
+    fn recall(
+        &self,
+        dir: &Path,
+        module: &str,
+        want: &str,
+        used: Option<&[String]>,
+    ) -> Option<Checked> {
+        let record = self.read(dir, want)?;
+        match used {
+            None => {
+                let now = stamps(dir)?;
+                if now.files.len() != record.files.len() {
+                    return None;
+                }
+                for (name, stamp) in &now.files {
+                    if record.files.get(name.as_str())?.1 != *stamp {
+                        return None;
+                    }
+                }
+            }
+            Some(used) => {
+                for (rel, then) in &record.dirs {
+                    let meta = fs::symlink_metadata(dir.join(rel)).ok()?;
+                    if !meta.is_dir() || Stamp::of(&meta) != *then {
+                        return None;
+                    }
+                }
+                for rel in used {
+                    let (_, then) = record.files.get(rel.as_str())?;
+                    let meta = fs::symlink_metadata(dir.join(rel)).ok()?;
+                    if !meta.is_file() || Stamp::of(&meta) != *then {
+                        return None;
+                    }
+                }
+            }
+        }
+        let mut digests = Digests::new();
+        let mut stamps = BTreeMap::new();
+        for (name, (digest, stamp)) in record.files {
+            digests.insert(name.clone(), digest);
+            stamps.insert(name, stamp);
+        }
+        // The record is only a shortcut: the digests must still make go.sum's hash.
+        (dirhash::hash1_prefixed(module, &digests).ok()? == want)
+            .then_some(Checked { digests, stamps })
+    }
+
+    /// Records that `dir` hashed to `want` with these per-file digests, read after `stamps` were
+    /// taken (so a file changed in between no longer matches its recorded stamp). Best effort:
+    /// nothing is recorded when a file or directory changed within [`RACY_SECS`] of `now`.
+    fn remember(
+        &self,
+        dir: &Path,
+        want: &str,
+        digests: &Digests,
+        stamps: &Stamps,
+        now: SystemTime,
+    ) {
+        let Some(path) = self.record_path(dir, want) else {
+            return;
+        };
+        if stamps.files.len() != digests.len() {
+            return;
+        }
+        let mut text = format!("{MAGIC}\ndir {}\nh1 {want}\n", dir.to_string_lossy());
+        let line = |text: &mut String, first: &str, stamp: &Stamp, name: &str| {
+            let _ = writeln!(
+                text,
+                "{first} {} {} {} {} {name}",
+                stamp.size, stamp.mtime_ns, stamp.ctime_ns, stamp.ino
+            );
+        };
+        for (name, stamp) in &stamps.dirs {
+            if stamp.is_racy(now) || name.contains('\n') {
+                return;
+            }
+            line(&mut text, "d", stamp, name);
+        }
+        for (name, stamp) in &stamps.files {
+            let Some(digest) = digests.get(name) else {
+                return;
+            };
+            if stamp.is_racy(now) || name.contains('\n') {
+                return;
+            }
+            line(&mut text, &hex::encode(digest), stamp, name);
+        }
+        let Some(parent) = path.parent() else {
+            return;
+        };
+        if fs::create_dir_all(parent).is_err() {
+            return;
+        }
+        // No fsync: a torn record does not parse or does not hash to `want`, and is ignored.
+        if let Ok(mut tmp) = tempfile::Builder::new().prefix(".tmp-").tempfile_in(parent)
+            && tmp.write_all(text.as_bytes()).is_ok()
+        {
+            let _ = tmp.persist(&path);
+        }
+    }
+}
+
+/// One record: per file its digest and stamp, per directory (`""` for the root) its stamp.
+#[derive(Debug, Default)]
+struct Record {
+    files: BTreeMap<String, ([u8; 32], Stamp)>,
+    dirs: BTreeMap<String, Stamp>,
+}
+
+/// The stamps of a tree: its files and its directories (the root as `""`).
+#[derive(Debug, Default)]
+struct Stamps {
+    files: BTreeMap<String, Stamp>,
+    dirs: BTreeMap<String, Stamp>,
+}
+
+/// Every file and directory under `dir` with its stamp, keyed by `/`-separated relative name;
+/// `None` for anything a record cannot vouch for (a symbolic link, an irregular file, a name that
+/// is not UTF-8, an error): the caller then hashes. Each entry's status is read relative to its
+/// open directory (`DirEntry::metadata`), without walking the whole path again.
+fn stamps(dir: &Path) -> Option<Stamps> {
+    fn walk(dir: &Path, prefix: &str, out: &mut Stamps) -> Option<()> {
+        for entry in fs::read_dir(dir).ok()? {
+            let entry = entry.ok()?;
+            let name = entry.file_name().into_string().ok()?;
+            let rel = if prefix.is_empty() {
+                name
+            } else {
+                format!("{prefix}/{name}")
+            };
+            let kind = entry.file_type().ok()?;
+            if kind.is_dir() {
+                out.dirs
+                    .insert(rel.clone(), Stamp::of(&entry.metadata().ok()?));
+                walk(&entry.path(), &rel, out)?;
+            } else if kind.is_file() {
+                out.files.insert(rel, Stamp::of(&entry.metadata().ok()?));
+            } else {
+                return None;
+            }
+        }
+        Some(())
+    }
+    let mut out = Stamps::default();
+    let root = fs::symlink_metadata(dir).ok()?;
+    if !root.is_dir() {
+        return None;
+    }
+    out.dirs.insert(String::new(), Stamp::of(&root));
+    walk(dir, "", &mut out)?;
+    Some(out)
+}
+
+/// The per-file digests of module `module` (`path@version`) extracted at `dir` when its `h1:`
+/// is `want`; `Ok(None)` when it is not. Takes the digests from `records` when the directory is
+/// unchanged since they were recorded (with `used`, as far as the caller reads it: see
+/// [`Records`]' `recall`), else hashes every file (and records the result).
+pub fn check_dir(
+    records: &Records,
+    dir: &Path,
+    module: &str,
+    want: &str,
+    used: Option<&[String]>,
+) -> Result<Option<Checked>, HashError> {
+    check_dir_at(records, dir, module, want, used, SystemTime::now())
+}
+
+fn check_dir_at(
+    records: &Records,
+    dir: &Path,
+    module: &str,
+    want: &str,
+    used: Option<&[String]>,
+    now: SystemTime,
+) -> Result<Option<Checked>, HashError> {
+    if let Some(checked) = records.recall(dir, module, want, used) {
+        return Ok(Some(checked));
+    }
+    // Stamps first, then contents (one walk lists and stamps the files): a file written in
+    // between keeps a digest that its recorded stamp no longer vouches for.
+    let stamped = records.dir.as_ref().and_then(|_| stamps(dir));
+    let digests = match &stamped {
+        Some(s) => dirhash::named_file_digests(dir, s.files.keys())?,
+        None => dirhash::dir_file_digests(dir)?,
+    };
+    if dirhash::hash1_prefixed(module, &digests)? != want {
+        return Ok(None);
+    }
+    let Some(s) = stamped else {
+        return Ok(Some(Checked {
+            digests,
+            stamps: BTreeMap::new(),
+        }));
+    };
+    records.remember(dir, want, &digests, &s, now);
+    let stamps = s
+        .files
+        .into_iter()
+        .filter(|(_, stamp)| !stamp.is_racy(now))
+        .collect();
+    Ok(Some(Checked { digests, stamps }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A module directory and its `h1:`.
+    fn module(root: &Path) -> (PathBuf, String) {
+        let dir = root.join("example.com/m@v1.0.0");
+        fs::create_dir_all(dir.join("sub")).unwrap();
+        fs::write(dir.join("go.mod"), "module example.com/m\n").unwrap();
+        fs::write(dir.join("m.go"), "package m\n").unwrap();
+        fs::write(dir.join("sub/s.go"), "package sub\n").unwrap();
+        let want = dirhash::hash_dir(&dir, "example.com/m@v1.0.0").unwrap();
+        (dir, want)
+    }
+
+    fn later() -> SystemTime {
+        SystemTime::now() + Duration::from_secs(RACY_SECS + 5)
+    }
+
+    fn records_in(root: &Path) -> Vec<PathBuf> {
+        fs::read_dir(root)
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn an_unchanged_directory_is_answered_from_its_record() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, want) = module(tmp.path());
+        let records = Records::at(tmp.path().join("records"));
+        let m = "example.com/m@v1.0.0";
+        let first = check_dir_at(&records, &dir, m, &want, None, later())
+            .unwrap()
+            .unwrap();
+        assert_eq!(records_in(&tmp.path().join("records")).len(), 1);
+        let recalled = records.recall(&dir, m, &want, None).expect("recalled");
+        assert_eq!(recalled, first);
+        assert_eq!(first.digests, dirhash::dir_file_digests(&dir).unwrap());
+        // Every file's stamp vouches for its digest: the ones on disk now.
+        assert_eq!(first.stamps.len(), first.digests.len());
+        for (name, stamp) in &first.stamps {
+            assert_eq!(
+                *stamp,
+                Stamp::of(&fs::metadata(dir.join(name)).unwrap()),
+                "{name}"
+            );
+        }
+        // Another h1 or another directory has no record.
+        assert!(records.recall(&dir, m, "h1:other", None).is_none());
+        assert!(records.recall(tmp.path(), m, &want, None).is_none());
+    }
+
+    /// A module directory checked once (past the racy window), with its record store.
+    fn recorded(root: &Path) -> (PathBuf, String, Records) {
+        let (dir, want) = module(root);
+        let records = Records::at(root.join("records"));
+        let m = "example.com/m@v1.0.0";
+        assert!(
+            check_dir_at(&records, &dir, m, &want, None, later())
+                .unwrap()
+                .is_some()
+        );
+        (dir, want, records)
+    }
+
+    /// Rewrites `d/rel` with other bytes of the same size and its old modification time.
+    fn tamper(d: &Path, rel: &str) {
+        let f = d.join(rel);
+        let mtime = fs::metadata(&f).unwrap().modified().unwrap();
+        let mut bytes = fs::read(&f).unwrap();
+        bytes[0] = if bytes[0] == b'x' { b'y' } else { b'x' };
+        fs::write(&f, bytes).unwrap();
+        fs::File::options()
+            .write(true)
+            .open(&f)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+    }
+
+    #[test]
+    fn a_changed_added_or_removed_file_is_hashed_again_and_caught() {
+        let m = "example.com/m@v1.0.0";
+        type Change = fn(&Path);
+        let changes: [(&str, Change); 6] = [
+            ("same size, old mtime", |d: &Path| tamper(d, "m.go")),
+            ("added", |d: &Path| {
+                fs::write(d.join("extra.go"), "package m\n").unwrap()
+            }),
+            ("added in a subdirectory", |d: &Path| {
+                fs::write(d.join("sub/extra.go"), "package sub\n").unwrap()
+            }),
+            ("removed", |d: &Path| {
+                fs::remove_file(d.join("sub/s.go")).unwrap()
+            }),
+            ("replaced by rename", |d: &Path| {
+                fs::write(d.join("tmp"), "package q\n").unwrap();
+                fs::rename(d.join("tmp"), d.join("m.go")).unwrap();
+            }),
+            ("subdirectory replaced", |d: &Path| {
+                fs::rename(d.join("sub"), d.join("old")).unwrap();
+                fs::create_dir(d.join("sub")).unwrap();
+                fs::rename(d.join("old/s.go"), d.join("sub/s.go")).unwrap();
+                fs::remove_dir(d.join("old")).unwrap();
+            }),
+        ];
+        // The caller reads `m.go` only: the record vouches for the rest by directory stamps.
+        let used = ["m.go".to_string()];
+        for (what, change) in changes {
+            let tmp = tempfile::tempdir().unwrap();
+            let (dir, want, records) = recorded(tmp.path());
+            assert!(records.recall(&dir, m, &want, Some(&used)).is_some());
+            change(&dir);
+            assert!(records.recall(&dir, m, &want, None).is_none(), "{what}");
+            assert!(
+                records.recall(&dir, m, &want, Some(&used)).is_none(),
+                "{what}"
+            );
+            let hashed = check_dir(&records, &dir, m, &want, Some(&used)).unwrap();
+            if what == "subdirectory replaced" {
+                // Same files, same bytes: hashed again, and go.sum's hash still matches.
+                assert!(hashed.is_some(), "{what}");
+            } else {
+                assert_eq!(hashed, None, "{what}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_file_the_caller_does_not_read_is_only_compared_in_full_checks() {
+        let m = "example.com/m@v1.0.0";
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, want, records) = recorded(tmp.path());
+        tamper(&dir, "sub/s.go");
+        let used = ["m.go".to_string()];
+        // Answered with the recorded digests (the caller re-hashes what it reads against them)...
+        let recalled = records
+            .recall(&dir, m, &want, Some(&used))
+            .expect("recalled");
+        assert_ne!(
+            recalled.digests["sub/s.go"],
+            dirhash::dir_file_digests(&dir).unwrap()["sub/s.go"]
+        );
+        // ...while a full check, and a check that reads the file, catch it.
+        assert!(records.recall(&dir, m, &want, None).is_none());
+        let used = ["sub/s.go".to_string()];
+        assert!(records.recall(&dir, m, &want, Some(&used)).is_none());
+        assert_eq!(check_dir(&records, &dir, m, &want, None).unwrap(), None);
+    }
+
+    #[test]
+    fn fresh_files_are_not_recorded_and_damaged_records_are_ignored() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, want) = module(tmp.path());
+        let root = tmp.path().join("records");
+        let records = Records::at(&root);
+        let m = "example.com/m@v1.0.0";
+        assert!(check_dir(&records, &dir, m, &want, None).unwrap().is_some());
+        assert!(
+            records_in(&root).is_empty(),
+            "files changed just now are racy"
+        );
+        assert!(
+            check_dir_at(&records, &dir, m, &want, None, later())
+                .unwrap()
+                .is_some()
+        );
+        let record = records_in(&root).pop().unwrap();
+        // A digest flipped in the record: the digests no longer make the h1, so no answer.
+        let text = fs::read_to_string(&record).unwrap();
+        let file_line = text
+            .lines()
+            .skip(3)
+            .find(|l| !l.starts_with("d "))
+            .expect("a file line");
+        let flipped = format!(
+            "{}{}",
+            if file_line.starts_with('0') { "1" } else { "0" },
+            &file_line[1..]
+        );
+        fs::write(&record, text.replace(file_line, &flipped)).unwrap();
+        assert!(records.recall(&dir, m, &want, None).is_none());
+        // Torn or foreign content.
+        fs::write(&record, &text[..text.len() / 2]).unwrap();
+        assert!(records.recall(&dir, m, &want, None).is_none());
+        fs::write(&record, "junk\n").unwrap();
+        assert!(records.recall(&dir, m, &want, None).is_none());
+        // Records off: nothing written, every check hashes.
+        let off = Records::off();
+        assert!(
+            check_dir_at(&off, &dir, m, &want, None, later())
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn the_cache_is_pruned_of_unused_files_once_a_day() {
+        let tmp = tempfile::tempdir().unwrap();
+        let base = tmp.path();
+        let old = SystemTime::now() - DAY * (KEEP_DAYS as u32 + 1);
+        let file = |rel: &str, mtime: SystemTime| {
+            let p = base.join(rel);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(&p, "x").unwrap();
+            fs::File::options()
+                .write(true)
+                .open(&p)
+                .unwrap()
+                .set_modified(mtime)
+                .unwrap();
+            p
+        };
+        let unused = file("verified/unused", old);
+        let used = file("verified/used", old);
+        let fresh = file("scans/fresh", SystemTime::now());
+        let old_scan = file("scans/old", old);
+        let torn = file("scans/.tmp-x", SystemTime::now() - DAY * 2);
+        let other = file("elsewhere/old", old);
+        // Reading a file marks it used.
+        assert_eq!(read_used(&used).as_deref(), Some("x"));
+        prune_cache(base, SystemTime::now());
+        for (path, kept) in [
+            (&unused, false),
+            (&used, true),
+            (&fresh, true),
+            (&old_scan, false),
+            (&torn, false),
+            (&other, true),
+        ] {
+            assert_eq!(path.exists(), kept, "{}", path.display());
+        }
+        // Not again on the same day.
+        let later_unused = file("verified/later", old);
+        prune_cache(base, SystemTime::now());
+        assert!(later_unused.exists());
+        // A day later, it goes.
+        prune_cache(base, SystemTime::now() + DAY + Duration::from_secs(1));
+        assert!(!later_unused.exists());
+    }
+}

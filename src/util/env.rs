@@ -1,0 +1,22 @@
+//! The process environment, read in this one place (clippy's `disallowed-methods` refuses
+//! `std::env::var*` elsewhere), so that every variable gomodoff reads is listed here and in the
+//! README: `GOMODOFF_GO`, `GOMODOFF_CACHE`, the go settings it falls back to when go is not
+//! installed (`GOWORK`, `GOROOT`, `CGO_ENABLED`, `GOMODCACHE`, `GOPATH`, `HOME`…), colour
+//! (`NO_COLOR`, `CLICOLOR`, `CLICOLOR_FORCE`) and the fault-injection hooks of the tests
+//! (`GOMODOFF_FAIL_AT`, `GOMODOFF_ABORT_AT`, `GOMODOFF_FAULT_TRACE`, `GOMODOFF_PAUSE_AT`,
+//! `GOMODOFF_PAUSE_FILE`).
+
+#![allow(clippy::disallowed_methods)]
+
+use std::ffi::OsString;
+
+/// A variable's value when it is set, non-empty and UTF-8 (the go command treats an empty value
+/// as unset).
+pub fn var(key: &str) -> Option<String> {
+    std::env::var(key).ok().filter(|v| !v.is_empty())
+}
+
+/// A variable's raw value when it is set, empty or not.
+pub fn var_os(key: &str) -> Option<OsString> {
+    std::env::var_os(key)
+}

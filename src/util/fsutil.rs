@@ -1,0 +1,424 @@
+//! File-system primitives the commands build their safety on: atomic file writes, the
+//! repository lock that stops two runs at once, and directory helpers. Nothing here knows what a
+//! module is.
+
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FsError {
+    #[error("failed to write `{}`", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("failed to read `{}`", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error(
+        "another gomodoff is running in `{}` (it holds a lock on `{}`); wait for it to finish",
+        repo.display(),
+        lock.display()
+    )]
+    Locked { repo: PathBuf, lock: PathBuf },
+    #[error("failed to lock `{}`", path.display())]
+    Lock {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error(
+        "`{}` names the path `{}`, which {reason}; gomodoff only touches paths inside the repository, so it refuses (nothing was changed)",
+        named_in.display(), path.display()
+    )]
+    Untrusted {
+        named_in: PathBuf,
+        path: PathBuf,
+        reason: String,
+    },
+}
+
+impl FsError {
+    /// What the user can do, where there is something.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            FsError::Untrusted { named_in, .. } => Some(format!(
+                "a cloned repository may carry a crafted file; check `{}` (and remove it if gomodoff did not write it)",
+                named_in.display()
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// `rel`, a path read from the repository file `named_in`, joined to the repository `root` —
+/// when it stays inside: relative, no `..`, no absolute or drive prefix, not into a
+/// version-control directory (`.git`, `.hg`, `.svn`, `.bzr`), and no
+/// component of it that exists now is a symbolic link (so check right before the path is used).
+/// The repository is untrusted input; every path gomodoff deletes or writes through comes here.
+pub fn inside(root: &Path, rel: &Path, named_in: &Path) -> Result<PathBuf, FsError> {
+    let refuse = |reason: String| FsError::Untrusted {
+        named_in: named_in.to_path_buf(),
+        path: rel.to_path_buf(),
+        reason,
+    };
+    check_relative(rel).map_err(|r| refuse(r.to_string()))?;
+    let mut cur = root.to_path_buf();
+    for c in rel.components() {
+        let std::path::Component::Normal(name) = c else {
+            continue;
+        };
+        cur.push(name);
+        match fs::symlink_metadata(&cur) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(refuse(format!(
+                    "goes through the symbolic link `{}`",
+                    cur.display()
+                )));
+            }
+            Ok(_) => {}
+            // The rest does not exist yet: nothing further can be a link.
+            Err(_) => break,
+        }
+    }
+    Ok(root.join(rel))
+}
+
+/// Why a path is not a plain relative path inside a repository (see [`inside`]), if it is not.
+pub fn check_relative(rel: &Path) -> Result<(), &'static str> {
+    use std::path::Component;
+    if rel.as_os_str().is_empty() {
+        return Err("is empty");
+    }
+    if rel.as_os_str().as_encoded_bytes().contains(&b'\\') {
+        return Err("contains a backslash");
+    }
+    let mut normal = 0;
+    for c in rel.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => return Err("is absolute"),
+            Component::ParentDir => return Err("contains `..`"),
+            Component::CurDir => {}
+            Component::Normal(name) => {
+                // A version-control directory holds hooks: writing there runs code.
+                match name.to_str() {
+                    Some(".git") => return Err("goes into `.git`"),
+                    Some(".hg") => return Err("goes into `.hg`"),
+                    Some(".svn") => return Err("goes into `.svn`"),
+                    Some(".bzr") => return Err("goes into `.bzr`"),
+                    _ => {}
+                }
+                normal += 1;
+            }
+        }
+    }
+    if normal == 0 {
+        return Err("is the repository root");
+    }
+    Ok(())
+}
+
+/// Prefix of the temporary file [`write_atomic`] makes beside the file it writes; a kill between
+/// its creation and its rename leaves it behind, so cleaners recognise it by this name.
+pub const TMP_PREFIX: &str = ".gomodoff-tmp-";
+
+/// Write `contents` to `path` atomically: a temporary file in the same directory is written,
+/// flushed to disk and renamed over `path`, so a reader sees the old bytes or the new, never a
+/// mix. An existing file's permissions are kept.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FsError> {
+    let err = |source| FsError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(TMP_PREFIX)
+        .tempfile_in(dir)
+        .map_err(err)?;
+    tmp.write_all(contents).map_err(err)?;
+    tmp.as_file().sync_all().map_err(err)?;
+    if let Ok(meta) = fs::metadata(path) {
+        fs::set_permissions(tmp.path(), meta.permissions()).map_err(err)?;
+    } else {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o644)).map_err(err)?;
+        }
+    }
+    tmp.persist(path).map_err(|e| err(e.error))?;
+    // The rename itself must survive a power cut too.
+    sync_dir(dir)
+}
+
+/// Flush a directory's entries (renames, creations, removals in it) to disk. Where directories
+/// cannot be opened or synced (not Unix), this does nothing.
+pub fn sync_dir(dir: &Path) -> Result<(), FsError> {
+    #[cfg(unix)]
+    {
+        let err = |source| FsError::Write {
+            path: dir.to_path_buf(),
+            source,
+        };
+        File::open(dir).map_err(err)?.sync_all().map_err(err)?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// Read a file, naming it in the error.
+pub fn read(path: &Path) -> Result<Vec<u8>, FsError> {
+    fs::read(path).map_err(|source| FsError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Read a file that may be absent.
+pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
+    match fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(FsError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Held while a command changes a repository (or a tree it writes); released on drop, also
+/// when the process is killed. The lock is an advisory `flock` on the directory itself: nothing
+/// is written for it, nothing is left behind, and no shared writable directory (such as the
+/// system temp directory, where any local user could take or spoil a predictable lock file)
+/// is involved.
+#[derive(Debug)]
+pub struct RepoLock {
+    _held: File,
+    path: PathBuf,
+}
+
+impl RepoLock {
+    pub fn acquire(repo: &Path) -> Result<RepoLock, FsError> {
+        let path = repo.to_path_buf();
+        let lock_err = |source| FsError::Lock {
+            path: path.clone(),
+            source,
+        };
+        let dir = File::open(repo).map_err(lock_err)?;
+        match dir.try_lock() {
+            Ok(()) => Ok(RepoLock { _held: dir, path }),
+            Err(fs::TryLockError::WouldBlock) => Err(FsError::Locked {
+                repo: path.clone(),
+                lock: path,
+            }),
+            Err(fs::TryLockError::Error(e)) => Err(lock_err(e)),
+        }
+    }
+
+    /// The directory locked.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Remove a directory tree (or a single file) if it exists; a missing one is fine.
+pub fn remove_dir_all_if_exists(path: &Path) -> io::Result<()> {
+    let result = match fs::symlink_metadata(path) {
+        Ok(m) if !m.is_dir() => fs::remove_file(path),
+        _ => fs::remove_dir_all(path),
+    };
+    match result {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+/// Make every file and directory under `path` writable by its owner, so that a tree copied from
+/// a read-only module cache can be removed or replaced later.
+pub fn make_writable(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Never through a link: the path may come from an untrusted repository.
+        for entry in walkdir::WalkDir::new(path).follow_root_links(false) {
+            let entry = entry.map_err(io::Error::other)?;
+            if entry.path_is_symlink() {
+                continue;
+            }
+            let meta = entry.metadata().map_err(io::Error::other)?;
+            let mode = meta.permissions().mode();
+            if mode & 0o200 == 0 {
+                fs::set_permissions(entry.path(), fs::Permissions::from_mode(mode | 0o200))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The lowercase hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+pub fn absolute(base: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
+}
+
+/// `filepath.Clean` without touching the file system: `.` dropped, `..` applied.
+pub fn clean_path(path: &Path) -> PathBuf {
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match out.last() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(c),
+            },
+            other => out.push(other),
+        }
+    }
+    out.iter().collect()
+}
+
+/// `filepath.Rel` of two clean paths, both absolute or both relative.
+pub fn relative_path(base: &Path, target: &Path) -> Option<PathBuf> {
+    if base.is_absolute() != target.is_absolute() {
+        return None;
+    }
+    let b: Vec<Component> = base.components().collect();
+    let t: Vec<Component> = target.components().collect();
+    let common = b.iter().zip(&t).take_while(|(x, y)| x == y).count();
+    if b[common..]
+        .iter()
+        .any(|c| matches!(c, Component::ParentDir))
+    {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c.as_os_str());
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_content_and_keeps_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("go.mod");
+        fs::write(&p, "old").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&p, fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        write_atomic(&p, b"new").unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "new");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+    }
+
+    #[test]
+    fn second_lock_on_same_repo_is_refused_until_released() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = RepoLock::acquire(dir.path()).unwrap();
+        let second = RepoLock::acquire(dir.path()).unwrap_err();
+        assert!(
+            second.to_string().contains("another gomodoff is running"),
+            "{second}"
+        );
+        drop(first);
+        let again = RepoLock::acquire(dir.path()).unwrap();
+        assert_eq!(again.path(), dir.path());
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "locking writes nothing"
+        );
+    }
+
+    #[test]
+    fn inside_refuses_escaping_and_symlinked_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("a/b")).unwrap();
+        let named = Path::new("gomodoff.lock");
+        assert_eq!(
+            inside(root, Path::new("a/b/c"), named).unwrap(),
+            root.join("a/b/c")
+        );
+        assert!(inside(root, Path::new("./a/new/x"), named).is_ok());
+        for (bad, why) in [
+            ("/etc/passwd", "is absolute"),
+            ("a/../../x", "contains `..`"),
+            ("..", "contains `..`"),
+            ("", "is empty"),
+            (".", "is the repository root"),
+            (".git/hooks/pre-commit", "goes into `.git`"),
+            ("a/.hg/hgrc", "goes into `.hg`"),
+            ("a\\..\\x", "contains a backslash"),
+        ] {
+            let err = inside(root, Path::new(bad), named).unwrap_err().to_string();
+            assert!(
+                err.contains(why) && err.contains("gomodoff.lock"),
+                "{bad}: {err}"
+            );
+        }
+        #[cfg(unix)]
+        {
+            let outside = tempfile::tempdir().unwrap();
+            std::os::unix::fs::symlink(outside.path(), root.join("a/link")).unwrap();
+            let err = inside(root, Path::new("a/link/x"), named)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("symbolic link"), "{err}");
+            let err = inside(root, Path::new("a/link"), named)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("symbolic link"), "{err}");
+        }
+    }
+
+    #[test]
+    fn read_optional_tells_absent_from_present() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(read_optional(&dir.path().join("nope")).unwrap().is_none());
+        fs::write(dir.path().join("yes"), "x").unwrap();
+        assert_eq!(
+            read_optional(&dir.path().join("yes")).unwrap().unwrap(),
+            b"x"
+        );
+    }
+}
