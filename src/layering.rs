@@ -29,7 +29,9 @@
 //! A path is resolved to the file that defines the longest prefix of it that is a module file
 //! (`src/a/b.rs` or `src/a/b/mod.rs`; no prefix at all is the crate root, `lib.rs`, or
 //! `main.rs` for paths written in `main.rs`). Items are not looked up: `crate::formats::X` where
-//! `formats/mod.rs` re-exports `X` from `formats/gomod` is a reference to `formats/mod.rs`.
+//! `formats/mod.rs` re-exports `X` from `formats/gomod` is a reference to `formats/mod.rs`. The
+//! one exception is a `#[macro_export]` macro, which is `crate::name` wherever it is defined:
+//! `crate::name` resolves to the file with its `macro_rules! name`.
 //! Paths that start with anything else (`std::`, `gomodoff::`, `::zip`) are not crate references.
 //!
 //! # Rules
@@ -422,6 +424,46 @@ fn use_tree(
 // ---------------------------------------------------------------------------------------------
 // Files, modules and layers.
 
+/// The names of the `macro_rules!` macros marked `#[macro_export]`.
+fn exported_macros(tokens: &[Token]) -> Vec<String> {
+    let mut out = Vec::new();
+    for i in 0..tokens.len() {
+        if ident(tokens, i) != Some("macro_rules") || !is(tokens, i + 1, &Tok::Punct('!')) {
+            continue;
+        }
+        let Some(name) = ident(tokens, i + 2) else {
+            continue;
+        };
+        // Walk back over the attributes just before it, `#[…]` each.
+        let mut end = i;
+        let mut exported = false;
+        while end >= 3 && is(tokens, end - 1, &Tok::Punct(']')) {
+            let mut depth = 0usize;
+            let mut j = end - 1;
+            loop {
+                match &tokens[j].tok {
+                    Tok::Punct(']') => depth += 1,
+                    Tok::Punct('[') => depth -= 1,
+                    Tok::Ident(w) if w == "macro_export" => exported = true,
+                    _ => {}
+                }
+                if depth == 0 || j == 0 {
+                    break;
+                }
+                j -= 1;
+            }
+            if j == 0 || !is(tokens, j - 1, &Tok::Punct('#')) {
+                break;
+            }
+            end = j - 1;
+        }
+        if exported {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
 /// The module path of a file relative to `src/`; `None` for a crate root (`lib.rs`, `main.rs`).
 fn module_path(rel: &str) -> Option<Vec<String>> {
     if rel == "lib.rs" || rel == "main.rs" {
@@ -471,6 +513,9 @@ fn part_under<'a>(rel: &'a str, folder: &str) -> Option<&'a str> {
 struct Tree {
     /// Module path → file defining it.
     modules: BTreeMap<Vec<String>, String>,
+    /// `#[macro_export]` macro → file defining it (such a macro is `crate::name` wherever it is
+    /// defined).
+    macros: BTreeMap<String, String>,
 }
 
 impl Tree {
@@ -479,7 +524,15 @@ impl Tree {
             .iter()
             .filter_map(|(rel, _)| Some((module_path(rel)?, rel.clone())))
             .collect();
-        Tree { modules }
+        let macros = files
+            .iter()
+            .flat_map(|(rel, text)| {
+                exported_macros(&tokenize(text))
+                    .into_iter()
+                    .map(move |name| (name, rel.clone()))
+            })
+            .collect();
+        Tree { modules, macros }
     }
 
     /// Absolute module path of a path written in `scope`; `None` if it is not a crate path.
@@ -515,6 +568,11 @@ impl Tree {
 
     /// The file defining the longest prefix of `abs` that is a module file; `root` if none is.
     fn file_of<'a>(&'a self, abs: &[String], root: &'a str) -> &'a str {
+        if let [name] = abs
+            && let Some(file) = self.macros.get(name)
+        {
+            return file;
+        }
         (1..=abs.len())
             .rev()
             .find_map(|k| self.modules.get(&abs[..k]))
@@ -1112,6 +1170,25 @@ use crate::util::fsutil; // a real reference, on line 14
                 (7, "ops::Outcome".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn an_exported_macro_belongs_to_the_file_defining_it() {
+        let hint = "/// Bails.\n#[macro_export]\n#[doc(hidden)]\nmacro_rules! bail_hint {\n    ($e:expr) => { $crate::util::fsutil::go() };\n}\nmacro_rules! local { () => {} }\n";
+        let (v, text) = found(&with(&[
+            ("util/hint.rs", hint),
+            (
+                "formats/gomod/syntax.rs",
+                "use super::GoMod;\nfn f() { crate::bail_hint!(1) }\n",
+            ),
+            // Not exported: `crate::local` is the crate root, `top`.
+            (
+                "util/fsutil.rs",
+                "pub fn go() {}\nfn g() { crate::local!() }\n",
+            ),
+        ]));
+        assert_eq!(v, [one("util/fsutil.rs", 2, "crate::local")], "{text}");
+        assert_eq!(exported_macros(&tokenize(hint)), ["bail_hint"]);
     }
 
     #[test]
