@@ -28,7 +28,7 @@
 
 #![cfg(unix)]
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::fs;

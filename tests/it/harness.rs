@@ -3,7 +3,7 @@
 //! go.mod, builds, vets and runs online, go.sum gets written, and the offline helper really is
 //! offline.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::fs;

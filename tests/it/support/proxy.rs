@@ -1,11 +1,8 @@
 //! The fixture GOPROXY tree: fixture Go modules kept as sources in `testdata/modules`
 //! (`<module path>@<version>/`) found and served as a `GOPROXY=file://` tree (`@v/list`, `.info`,
 //! `.mod`, `.zip`). Pure file work (no go, no `env!("CARGO_…")`), so that both the test harness
-//! (`tests/support/mod.rs`) and `examples/fixture_proxy.rs` (which `scripts/demo.sh` runs) build
-//! the tree with this one piece of code.
-
-// Each user (a test binary, the example) needs a different part of this module.
-#![allow(dead_code)]
+//! (`tests/it/support/mod.rs`) and `examples/fixture_proxy.rs` (which `scripts/demo.sh` runs)
+//! build the tree with this one piece of code.
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -5,7 +5,7 @@
 //! `GOPROXY=file://` tree, writes a main module importing it, and runs the real go with the
 //! harness's module cache.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

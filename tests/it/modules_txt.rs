@@ -2,7 +2,7 @@
 //! `go mod vendor` / `go work vendor` must parse, say what the go.mod said, and print back byte
 //! for byte.
 
-mod support;
+use crate::support;
 
 use std::fs;
 

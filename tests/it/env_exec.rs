@@ -1,9 +1,9 @@
 //! `gomodoff env` and `exec`: the offline environment, printed and applied (`check` is in
-//! tests/check.rs).
+//! the `check` module).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::fs;
 

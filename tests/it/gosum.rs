@@ -1,7 +1,7 @@
 //! go.sum against the files the real go writes: reprinted byte for byte, every hash found, and
 //! entries inserted one by one land exactly where go sorts them.
 
-mod support;
+use crate::support;
 
 use std::fs;
 

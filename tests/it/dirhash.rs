@@ -6,7 +6,7 @@
 //! it) so hashing and extraction are also checked on a go-made zip with data descriptors.
 //! `go mod verify` then shows how go's HashDir treats a symbolic link in an extracted module.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::fs;

@@ -7,7 +7,7 @@
 //! go.mod is a template whose `go` line each case sets) next to `testdata/vendoring/localdep/`,
 //! the target of a directory replacement.
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;

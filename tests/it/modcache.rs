@@ -2,7 +2,7 @@
 //! every module go.sum names, with the hashes go recorded; the harness proxy reads as a
 //! GOPROXY tree; `go env` locates the cache.
 
-mod support;
+use crate::support;
 
 use std::fs;
 

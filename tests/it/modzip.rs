@@ -3,7 +3,7 @@
 //! crate; what the writer will not produce (duplicate names, lying sizes, mismatched headers) is
 //! made by patching the bytes it wrote.
 
-mod support;
+use crate::support;
 
 use std::fs;
 use std::io::Write;

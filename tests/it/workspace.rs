@@ -4,7 +4,7 @@
 //! `go work vendor` writes, byte for byte, in the go.work's directory; each module builds from
 //! it offline; verify, status and restore work there.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::fs;
