@@ -65,7 +65,8 @@ fn go_said(v: &serde_json::Value) -> String {
 
 #[test]
 fn check_refuses_a_repository_gomodoff_never_vendored() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = tidy_copy(&h, "projects", "legacy116");
     for args in [
         &["check"][..],
@@ -88,7 +89,8 @@ fn check_refuses_a_repository_gomodoff_never_vendored() {
 /// repository).
 #[test]
 fn check_works_without_dependencies_or_main_packages_and_writes_no_binary() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let lib = h.fresh_dir("lib");
     fs::write(lib.join("go.mod"), "module example.com/lib\n\ngo 1.22\n").unwrap();
     fs::write(lib.join("lib.go"), "package lib\n\nconst X = 1\n").unwrap();
@@ -121,7 +123,8 @@ fn check_works_without_dependencies_or_main_packages_and_writes_no_binary() {
 /// (`file:line:col: module lookup disabled`). check names both, once each.
 #[test]
 fn replace_mode_gap_names_every_module_go_tried_to_fetch() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = tidy_copy(&h, "projects", "legacy116");
     vendor(&h, &dir, "replace");
     fs::write(
@@ -177,7 +180,8 @@ fn replace_mode_gap_names_every_module_go_tried_to_fetch() {
 /// module providing package P: import lookup disabled by -mod=vendor`, named through go.mod).
 #[test]
 fn proxy_and_vendor_mode_gaps_name_the_missing_module() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = tidy_copy(&h, "projects", "legacy116");
     vendor(&h, &dir, "proxy");
     assert_success(&h.gomodoff(&dir, &["check"]), "check in proxy mode");
@@ -212,7 +216,8 @@ fn proxy_and_vendor_mode_gaps_name_the_missing_module() {
 /// `-- -tags noassets` the flags reach go and the build passes.
 #[test]
 fn a_compile_error_is_the_codes_and_build_flags_reach_go() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = tidy_copy(&h, "check", "noassets");
     vendor(&h, &dir, "replace");
 
@@ -263,7 +268,8 @@ fn a_compile_error_is_the_codes_and_build_flags_reach_go() {
 /// instead of naming modules or packages.
 #[test]
 fn a_go_line_newer_than_the_installed_go_is_a_toolchain_verdict() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = tidy_copy(&h, "check", "noassets");
     vendor(&h, &dir, "replace");
     let gomod = fs::read_to_string(dir.join("go.mod")).unwrap();

@@ -565,7 +565,8 @@ fn scenarios(h: &Harness) -> Vec<Scenario> {
 
 #[test]
 fn every_kill_and_every_second_kill_during_the_repair_ends_before_or_after() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let started = std::time::Instant::now();
     let scenarios = scenarios(&h);
     let refs: Vec<References> = scenarios.iter().map(|s| s.references(&h)).collect();

@@ -11,7 +11,8 @@ use support::{Harness, assert_stderr_contains, assert_success, stderr, stdout};
 
 #[test]
 fn env_prints_the_offline_environment_and_warns_about_a_newer_go_line() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("basic");
     let out = h.gomodoff(&dir, &["env"]);
     assert_success(&out, "env");
@@ -38,7 +39,8 @@ fn env_prints_the_offline_environment_and_warns_about_a_newer_go_line() {
 
 #[test]
 fn exec_runs_in_the_offline_environment_and_passes_the_exit_code_on() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("cgo");
     let out = h.gomodoff(
         &dir,

@@ -32,19 +32,16 @@ struct Tmpfs {
 }
 
 impl Tmpfs {
-    /// Mount one, or say why not (and return `None`): not root, or the mount was refused.
-    /// With `CI=true` as root a refused mount is a failure.
-    fn mount(test: &str) -> Option<Tmpfs> {
-        let skip = |why: &str| {
-            // The real stderr, so that cargo's output capture does not hide it.
-            let _ = writeln!(std::io::stderr(), "SKIPPED: {test}: {why}");
-        };
+    /// Mount one, or say why not (a `SKIPPED` line for the running test) and return `None`:
+    /// not Linux, not root, or the mount was refused. With `CI=true` as root a refused mount is
+    /// a failure.
+    fn mount() -> Option<Tmpfs> {
         if !cfg!(target_os = "linux") {
-            skip("needs Linux (tmpfs with size and nr_inodes)");
+            support::skip("needs Linux (tmpfs with size and nr_inodes)");
             return None;
         }
-        if !is_root() {
-            skip("needs root to mount a size- and inode-limited tmpfs");
+        if !support::is_root() {
+            support::skip("needs root to mount a size- and inode-limited tmpfs");
             return None;
         }
         let dir = tempfile::Builder::new()
@@ -63,9 +60,8 @@ impl Tmpfs {
                     Ok(o) => format!("mount -t tmpfs was refused: {}", stderr(&o).trim()),
                     Err(e) => format!("mount could not be run: {e}"),
                 };
-                let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-                assert!(!ci, "{test}: running as root with CI=true, but {why}");
-                skip(&why);
+                assert!(!support::is_ci(), "running as root with CI=true, but {why}");
+                support::skip(&why);
                 None
             }
         }
@@ -129,16 +125,6 @@ impl Drop for Tmpfs {
         }
         // The TempDir then removes the (now empty) mount point.
     }
-}
-
-/// Whether this process runs as root (effective uid 0).
-fn is_root() -> bool {
-    fs::read_to_string("/proc/self/status").is_ok_and(|s| {
-        s.lines()
-            .find_map(|l| l.strip_prefix("Uid:"))
-            .and_then(|ids| ids.split_whitespace().nth(1).map(|e| e == "0"))
-            .unwrap_or(false)
-    })
 }
 
 /// Every entry under `root`: kind, permission bits and contents (SHA-256) or link target.
@@ -458,10 +444,9 @@ fn after_of(h: &Harness, template: &Path, args: &[&str], name: &str) -> PathBuf 
 
 #[test]
 fn replace_mode_vendor_and_restore_survive_a_full_disk() {
-    let Some(h) = Harness::new() else { return };
-    let Some(fs_) = Tmpfs::mount("full-disk tests (replace mode)") else {
-        return;
-    };
+    requires_go!();
+    let h = Harness::new();
+    let fs_ = requires!(Tmpfs::mount());
     let fresh = basic(&h);
     let vendored = after_of(&h, &fresh, &["vendor", "--yes"], "vendored");
     for sc in [
@@ -484,10 +469,9 @@ fn replace_mode_vendor_and_restore_survive_a_full_disk() {
 
 #[test]
 fn vendor_mode_vendor_and_restore_survive_a_full_disk() {
-    let Some(h) = Harness::new() else { return };
-    let Some(fs_) = Tmpfs::mount("full-disk tests (vendor mode)") else {
-        return;
-    };
+    requires_go!();
+    let h = Harness::new();
+    let fs_ = requires!(Tmpfs::mount());
     // A vendor/ of the user's: go's, with a note and a patch, which gomodoff keeps as a backup.
     let users = basic(&h);
     h.go_ok(&users, &["mod", "vendor"]);

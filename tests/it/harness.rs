@@ -88,7 +88,8 @@ fn every_project_is_listed_and_checked() {
 
 #[test]
 fn proxy_tree_has_the_goproxy_layout() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     for f in fixtures() {
         let v = h.proxy_dir().join(escape(&f.path)).join("@v");
         let list = fs::read_to_string(v.join("list")).expect("@v/list");
@@ -141,7 +142,8 @@ fn proxy_tree_has_the_goproxy_layout() {
 
 #[test]
 fn env_is_hermetic() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let out = h.go_ok(
         h.root(),
         &[
@@ -173,7 +175,8 @@ fn env_is_hermetic() {
 
 #[test]
 fn every_fixture_downloads_with_go() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let mut args = vec!["mod".to_string(), "download".into(), "-json".into()];
     args.extend(
         fixtures()
@@ -199,7 +202,8 @@ fn every_fixture_downloads_with_go() {
 
 /// Copy, tidy (which must not change the committed go.mod), download, build, vet, run.
 fn check_project(name: &str, run_output: &[&str]) {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.copy_project(name);
     let committed = fs::read_to_string(dir.join("go.mod")).expect("go.mod");
     h.go_mod_tidy(&dir);
@@ -285,7 +289,8 @@ fn project_replaces_builds_online() {
 
 #[test]
 fn offline_helper_has_no_modules_and_no_proxy() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("cgo");
     let out = h.go_offline(&dir, &["build", "./..."]);
     assert_failure(&out, "offline build with an empty module cache");
@@ -306,7 +311,8 @@ fn offline_helper_has_no_modules_and_no_proxy() {
 
 #[test]
 fn gomodoff_binary_runs_in_the_harness() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let out = h.gomodoff(h.root(), &["--help"]);
     assert_success(&out, "gomodoff --help");
     assert!(support::stdout(&out).contains("gomodoff"));

@@ -114,8 +114,8 @@ struct Repos {
 }
 
 impl Repos {
-    fn new() -> Option<Repos> {
-        let h = Harness::new()?;
+    fn new() -> Repos {
+        let h = Harness::new();
         let pristine = h.project("basic");
         let vendored = |args: &[&str]| {
             let dir = copy(&h, &pristine);
@@ -129,13 +129,13 @@ impl Repos {
         assert!(replace.join("third_party/gomod").is_dir());
         assert!(vendor.join("vendor/modules.txt").is_file());
         assert!(proxy.join(".gomodoff/proxy").is_dir());
-        Some(Repos {
+        Repos {
             h,
             pristine,
             replace,
             vendor,
             proxy,
-        })
+        }
     }
 
     /// A fresh copy of one of the repositories, to make hostile.
@@ -227,7 +227,8 @@ fn first_tree(repo: &Path) -> String {
 
 #[test]
 fn a_crafted_lock_deletes_nothing_outside_the_repository() {
-    let Some(r) = Repos::new() else { return };
+    requires_go!();
+    let r = Repos::new();
     let trees = r.replace.join("third_party/gomod");
 
     // Replace mode, the lock's `dir` absolute: restore would delete the module trees there.
@@ -334,7 +335,8 @@ fn a_crafted_lock_deletes_nothing_outside_the_repository() {
 #[cfg(unix)]
 #[test]
 fn a_symlinked_tree_directory_is_refused_before_a_byte_is_written() {
-    let Some(r) = Repos::new() else { return };
+    requires_go!();
+    let r = Repos::new();
     let trees = r.replace.join("third_party/gomod");
 
     // `third_party/gomod` a link out of the repository, holding trees gomodoff would count as
@@ -431,7 +433,8 @@ fn a_symlinked_tree_directory_is_refused_before_a_byte_is_written() {
 #[cfg(unix)]
 #[test]
 fn a_symlinked_vendor_directory_is_refused_up_front() {
-    let Some(r) = Repos::new() else { return };
+    requires_go!();
+    let r = Repos::new();
     let vendor = r.vendor.join("vendor");
     let canary = Canary::new(Some(&vendor));
     let link = |repo: &Path| format!("symbolic link `{}`", repo.join("vendor").display());
@@ -464,7 +467,8 @@ fn a_symlinked_vendor_directory_is_refused_up_front() {
 
 #[test]
 fn a_crafted_gomodoff_toml_dir_is_refused() {
-    let Some(r) = Repos::new() else { return };
+    requires_go!();
+    let r = Repos::new();
     let canary = Canary::new(None);
     let abs = canary.path().display().to_string();
     for base in [&r.pristine, &r.replace] {
@@ -494,7 +498,8 @@ fn a_crafted_gomodoff_toml_dir_is_refused() {
 /// the repository or inside it changes.
 #[test]
 fn a_crafted_journal_writes_and_deletes_nothing() {
-    let Some(r) = Repos::new() else { return };
+    requires_go!();
+    let r = Repos::new();
     let canary = Canary::new(None);
     let c = canary.path();
     let up = |repo: &Path| relative(repo, &c);

@@ -4,6 +4,7 @@
 //!
 //! `cargo test --locked` runs them all; `cargo test --test it replace::` runs one area.
 
+#[macro_use]
 mod support;
 
 mod check;

@@ -6,7 +6,6 @@
 use crate::support;
 
 use std::fs;
-use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -57,7 +56,8 @@ fn mtimes(root: &Path) -> Vec<(PathBuf, std::time::SystemTime)> {
 
 #[test]
 fn many_repositories_into_one_tree_incrementally() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let tree = h.root().join("mirror");
     let projects: Vec<PathBuf> = ["basic", "replaces", "legacy116"]
         .iter()
@@ -181,14 +181,6 @@ impl Drop for Nginx {
     }
 }
 
-fn find_nginx() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/local/sbin")])
-        .map(|d| d.join("nginx"))
-        .find(|p| p.is_file())
-}
-
 fn id(flag: &str) -> String {
     let out = Command::new("id").arg(flag).output().unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_string()
@@ -246,16 +238,9 @@ fn start_nginx(nginx: &Path, root: &Path, work: &Path) -> Nginx {
 
 #[test]
 fn a_mirror_served_by_nginx_feeds_go_for_two_repositories() {
-    let Some(h) = Harness::new() else { return };
-    let Some(nginx) = find_nginx() else {
-        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-        assert!(!ci, "nginx is not installed (CI=true): .ci/run installs it");
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: a_mirror_served_by_nginx_feeds_go_for_two_repositories (nginx not found; install nginx-light)"
-        );
-        return;
-    };
+    requires_go!();
+    let h = Harness::new();
+    let nginx = requires!(support::require_nginx());
     let tree = h.root().join("mirror");
     let projects: Vec<PathBuf> = ["basic", "replaces"].iter().map(|p| h.project(p)).collect();
     for p in &projects {
@@ -330,7 +315,8 @@ const HINT: &str = "left by an interrupted gomodoff run; run `gomodoff mirror` o
 #[test]
 fn a_mirror_killed_at_any_step_is_completed_by_the_next_run() {
     use std::os::unix::process::ExitStatusExt;
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let base = h.project("legacy116");
     let app = h.project("basic");
     let new_tree = |label: &str| h.fresh_dir(label).join("tree");
@@ -400,7 +386,8 @@ fn a_mirror_killed_at_any_step_is_completed_by_the_next_run() {
 /// removed by the next `mirror`.
 #[test]
 fn leftovers_are_named_by_verify_and_cleared_by_the_next_mirror() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let app = h.project("basic");
     let parent = h.fresh_dir("left");
     let tree = parent.join("tree");

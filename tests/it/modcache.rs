@@ -20,7 +20,8 @@ fn mv(path: &str, version: &str) -> ModuleVersion {
 
 #[test]
 fn modcache_has_every_module_in_gosum_after_download() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let cache = ModCache::new(h.gomodcache());
     let proxy = ProxyTree::new(h.proxy_dir());
     let mut checked = 0;
@@ -74,7 +75,8 @@ fn modcache_has_every_module_in_gosum_after_download() {
 
 #[test]
 fn proxy_tree_reads_the_harness_proxy() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let tree = ProxyTree::new(h.proxy_dir());
     assert_eq!(
         tree.describe(),
@@ -119,7 +121,8 @@ fn proxy_tree_reads_the_harness_proxy() {
 
 #[test]
 fn go_env_locates_the_module_cache() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let env: Vec<(String, String)> = h
         .env()
         .into_iter()

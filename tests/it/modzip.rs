@@ -779,7 +779,8 @@ struct Downloaded {
 /// gomodoff is stricter than go, e.g. symlink entries, go is not asked.)
 #[test]
 fn go_mod_download_agrees() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let root = h.root();
     let proxy = h.proxy_dir();
 

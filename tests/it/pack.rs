@@ -133,7 +133,8 @@ fn machine_b(h: &Harness, p: &Packed) -> Vec<PathBuf> {
 
 #[test]
 fn a_bundle_packed_on_one_machine_builds_offline_on_another() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let p = pack_all(&h);
     let projects_b = machine_b(&h, &p);
     let tree = h.fresh_dir("b").join("some/where/goproxy");
@@ -216,7 +217,8 @@ fn a_bundle_packed_on_one_machine_builds_offline_on_another() {
 
 #[test]
 fn packing_is_byte_reproducible() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let p = pack_all(&h);
     let again = h.root().join("out/again.zip");
     let mut args = vec!["pack", "-o", again.to_str().unwrap()];
@@ -286,7 +288,8 @@ fn write_zip(path: &Path, entries: &[(String, Vec<u8>)]) {
 
 #[test]
 fn damaged_and_hostile_bundles_are_refused_with_nothing_written() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("basic");
     let bundle = h.root().join("bundle.zip");
     assert_success(
@@ -425,7 +428,8 @@ fn damaged_and_hostile_bundles_are_refused_with_nothing_written() {
 
 #[test]
 fn vendoring_from_a_bundle_builds_offline() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let p = pack_all(&h);
     let projects_b = machine_b(&h, &p);
     let empty = h.fresh_dir("empty");
@@ -448,7 +452,8 @@ fn vendoring_from_a_bundle_builds_offline() {
 
 #[test]
 fn download_fetches_what_the_cache_lacks_through_go() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("basic");
     let empty = h.fresh_dir("empty-cache");
     let bundle = h.root().join("b.zip");
@@ -479,7 +484,8 @@ fn download_fetches_what_the_cache_lacks_through_go() {
 
 #[test]
 fn toolchain_is_a_clear_error_for_now() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("cgo");
     let out = h.gomodoff(&dir, &["pack", "--toolchain"]);
     assert_eq!(out.status.code(), Some(2));
@@ -493,7 +499,8 @@ fn lines_of(out: &Output) -> String {
 
 #[test]
 fn proxy_mode_builds_offline_and_restores_exactly() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     for name in support::PROJECTS {
         let dir = h.project(name);
         let online = build_list(&h.go_ok(&dir, &["list", "-m", "all"]));
@@ -550,7 +557,8 @@ fn proxy_mode_builds_offline_and_restores_exactly() {
 
 #[test]
 fn proxy_mode_verify_names_damage_and_a_bump_rewrites_only_that_module() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("legacy116");
     assert_success(
         &h.gomodoff(&dir, &["vendor", "--mode", "proxy", "--yes"]),
@@ -605,7 +613,8 @@ fn proxy_mode_verify_names_damage_and_a_bump_rewrites_only_that_module() {
 
 #[test]
 fn proxy_mode_failing_at_any_step_leaves_the_repository_as_it_was() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("basic");
     let before = snapshot(&dir);
     for step in [
@@ -642,7 +651,8 @@ fn proxy_mode_failing_at_any_step_leaves_the_repository_as_it_was() {
 /// and proxy mode hold just that. (Real case: github.com/go-playground/assert/v2 in gin v1.9.1.)
 #[test]
 fn a_pruned_requirement_needs_only_its_info() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let (dir, online) = h.pruned_requirement_project_listed();
 
     let bundle = h.root().join("pruned.zip");
@@ -753,7 +763,8 @@ const UNPACK_STEPS: [&str; 4] = [
 /// result equals an uninterrupted install, passes `mirror --verify` and has no leftovers.
 #[test]
 fn an_unpack_killed_at_any_step_is_completed_by_the_next_run() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let base = pack_project(&h, "legacy116");
     let bundle = pack_project(&h, "basic");
     let new_tree = |label: &str| h.fresh_dir(label).join("tree");
@@ -835,7 +846,8 @@ fn an_unpack_killed_at_any_step_is_completed_by_the_next_run() {
 /// the next `unpack` into the tree or module cache.
 #[test]
 fn leftovers_are_named_by_verify_and_cleared_by_the_next_unpack() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let bundle = pack_project(&h, "basic");
     let parent = h.fresh_dir("left");
     let tree = parent.join("tree");
@@ -900,7 +912,8 @@ fn leftovers_are_named_by_verify_and_cleared_by_the_next_unpack() {
 /// tree ends complete with nothing left beside it.
 #[test]
 fn two_unpacks_into_one_target_at_once() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let base = pack_project(&h, "legacy116");
     let bundle = pack_project(&h, "basic");
     for merge in [false, true] {
@@ -940,7 +953,8 @@ fn two_unpacks_into_one_target_at_once() {
 /// staging directory behind (the crash harness found `.gomodoff-staging/` left by such a run).
 #[test]
 fn a_proxy_mode_run_that_moves_no_tree_leaves_no_staging() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("legacy116");
     assert_success(
         &h.gomodoff(&dir, &["vendor", "--mode", "proxy", "--yes"]),

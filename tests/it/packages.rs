@@ -119,7 +119,8 @@ const MAIN_TEST_GO: &str = "package main\n\nimport (\n\t\"testing\"\n\n\t_ \"exa
 
 #[test]
 fn vendored_files_match_go_mod_vendor() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     h.publish(DEP, DEP_VERSION, &dep_files());
     for (go_version, cgo) in [
         ("1.16", true),
@@ -192,7 +193,8 @@ fn vendored_files_match_go_mod_vendor() {
 
 #[test]
 fn scan_matches_go_list() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     h.publish(DEP, DEP_VERSION, &dep_files());
     let main = main_module(&h, "1.22", &[(DEP, DEP_VERSION)], &[]);
     h.go_ok_with_env(&main, &["mod", "tidy"], &[("CGO_ENABLED", "1")]);
@@ -274,7 +276,8 @@ fn scan_matches_go_list() {
 /// Packages `go mod vendor` refuses: our scan must refuse the same ones, and accept the rest.
 #[test]
 fn vendor_failures_agree() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let cases: &[(&str, &[(&str, &str)])] = &[
         (
             "bad go:build",

@@ -41,7 +41,8 @@ fn assert_builds_offline(h: &Harness, dir: &Path, online_list: &[String]) {
 
 #[test]
 fn every_project_builds_offline_after_vendor_and_restore_is_exact() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     for name in support::PROJECTS {
         let dir = h.project(name);
         let online = build_list(&h.go_ok(&dir, &["list", "-m", "all"]));
@@ -95,7 +96,8 @@ fn every_project_builds_offline_after_vendor_and_restore_is_exact() {
 /// The replace directives gomodoff writes are exactly what `go mod edit -replace` writes.
 #[test]
 fn gomod_after_vendor_equals_go_mod_edit() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     for name in ["basic", "replaces"] {
         let dir = h.project(name);
         // Canonical input, as go prints it.
@@ -131,7 +133,8 @@ fn gomod_after_vendor_equals_go_mod_edit() {
 
 #[test]
 fn dry_run_changes_no_byte() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("basic");
     let before = snapshot(&dir);
     let out = h.gomodoff(&dir, &["vendor", "--dry-run"]);
@@ -151,7 +154,8 @@ fn dry_run_changes_no_byte() {
 
 #[test]
 fn verify_names_changed_added_and_removed_files() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("basic");
     vendor_yes(&h, &dir);
     let tree = dir.join("third_party/gomod/example.com/embedded@v1.0.0");
@@ -203,7 +207,8 @@ fn verify_names_changed_added_and_removed_files() {
 
 #[test]
 fn a_version_bump_is_drift_and_only_that_module_is_extracted_again() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("legacy116");
     vendor_yes(&h, &dir);
     let out = h.gomodoff(&dir, &["status", "--check"]);
@@ -249,7 +254,8 @@ fn a_version_bump_is_drift_and_only_that_module_is_extracted_again() {
 
 #[test]
 fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("basic");
     let before = snapshot(&dir);
     for step in [
@@ -282,7 +288,8 @@ fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
 
 #[test]
 fn a_run_killed_mid_way_is_repaired_by_the_next() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("basic");
     let before = snapshot(&dir);
     for step in ["extract", "rename-tree", "write:go.mod"] {
@@ -315,7 +322,8 @@ fn a_run_killed_mid_way_is_repaired_by_the_next() {
 
 #[test]
 fn two_concurrent_runs_do_not_corrupt_anything() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("basic");
     let online = build_list(&h.go_ok(&dir, &["list", "-m", "all"]));
     let spawn_vendor = || {
@@ -342,7 +350,8 @@ fn two_concurrent_runs_do_not_corrupt_anything() {
 
 #[test]
 fn modfile_mode_leaves_go_mod_untouched() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("basic");
     let gomod = fs::read(dir.join("go.mod")).unwrap();
     let out = h.gomodoff(&dir, &["vendor", "--yes", "--modfile"]);
@@ -368,7 +377,8 @@ fn modfile_mode_leaves_go_mod_untouched() {
 
 #[test]
 fn user_edits_made_after_vendoring_survive_restore() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("replaces");
     let original = fs::read_to_string(dir.join("go.mod")).unwrap();
     vendor_yes(&h, &dir);
@@ -396,7 +406,8 @@ fn user_edits_made_after_vendoring_survive_restore() {
 
 #[test]
 fn restore_quiet_shows_no_preview() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("legacy116");
     vendor_yes(&h, &dir);
     let out = h.gomodoff(&dir, &["-q", "restore", "--yes"]);
@@ -407,7 +418,8 @@ fn restore_quiet_shows_no_preview() {
 
 #[test]
 fn a_tampered_zip_or_go_mod_in_the_cache_is_refused_and_nothing_is_written() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("basic");
     let before = snapshot(&dir);
     // One byte of a file inside a cached zip: rewrite the zip with a changed file.
@@ -461,7 +473,8 @@ fn a_tampered_zip_or_go_mod_in_the_cache_is_refused_and_nothing_is_written() {
 
 #[test]
 fn a_module_missing_from_the_source_is_named_with_what_to_do() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("basic");
     let empty = h.fresh_dir("empty-modcache");
     let before = snapshot(&dir);
@@ -484,7 +497,8 @@ fn a_module_missing_from_the_source_is_named_with_what_to_do() {
 
 #[test]
 fn the_tree_directory_is_refused_under_vendor() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("cgo");
     let out = h.gomodoff(&dir, &["vendor", "--yes", "--dir", "vendor/gomod"]);
     assert_eq!(out.status.code(), Some(2));
@@ -508,7 +522,8 @@ fn the_tree_directory_is_refused_under_vendor() {
 /// with a placeholder go.mod, and the offline build list is unchanged.
 #[test]
 fn a_pruned_requirement_without_go_sum_lines_still_lists_offline() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let (dir, online) = h.pruned_requirement_project_listed();
 
     vendor_yes(&h, &dir);
@@ -535,7 +550,8 @@ fn a_pruned_requirement_without_go_sum_lines_still_lists_offline() {
 /// offline; a module whose packages the build does read is still demanded.
 #[test]
 fn a_module_the_build_never_reads_is_laid_out_go_mod_only_whatever_the_cache_holds() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.pruned_requirement_project();
     // go.sum lines for multi/v2 as the go command computes them (zip and go.mod), as a tidy
     // with an older -compat would have kept them.

@@ -94,7 +94,8 @@ const VENDOR_FLAGS: &[(&str, &str)] = &[("GOFLAGS", "-modcacherw -mod=vendor")];
 
 #[test]
 fn every_project_vendors_byte_identical_to_go_and_builds_offline() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     for name in support::PROJECTS {
         let theirs = h.project(name);
         let ours = copy_of(&h, &theirs, &format!("{name}-ours"));
@@ -186,7 +187,8 @@ fn every_project_vendors_byte_identical_to_go_and_builds_offline() {
 
 #[test]
 fn verify_names_a_changed_an_added_and_a_removed_file() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("basic");
     vendor_mode(&h, &dir, &[]);
     let vendor = dir.join("vendor");
@@ -226,7 +228,8 @@ fn verify_names_a_changed_an_added_and_a_removed_file() {
 
 #[test]
 fn restore_with_no_vendor_before_gives_back_every_byte() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("replaces");
     let before = read_tree(&dir);
     vendor_mode(&h, &dir, &[]);
@@ -243,7 +246,8 @@ fn restore_with_no_vendor_before_gives_back_every_byte() {
 
 #[test]
 fn restore_brings_back_an_older_vendor_with_the_users_files() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("legacy116");
     // An older vendor/: go's, for an older requirement, plus a file of the user's and an edit.
     h.go_ok(&dir, &["mod", "vendor"]);
@@ -280,7 +284,8 @@ fn restore_brings_back_an_older_vendor_with_the_users_files() {
 
 #[test]
 fn dry_run_changes_no_byte_and_reports_what_go_drops() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("cgo");
     let before = read_tree(&dir);
     let out = h.gomodoff(
@@ -309,7 +314,8 @@ fn dry_run_changes_no_byte_and_reports_what_go_drops() {
 
 #[test]
 fn status_sees_what_gos_consistency_check_sees() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("legacy116");
     vendor_mode(&h, &dir, &[]);
     let out = h.gomodoff(&dir, &["status", "--check"]);
@@ -346,7 +352,8 @@ fn status_sees_what_gos_consistency_check_sees() {
 
 #[test]
 fn a_tampered_cache_directory_is_not_used() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let theirs = h.project("basic");
     let ours = copy_of(&h, &theirs, "basic-ours");
     let fresh = copy_of(&h, &theirs, "basic-fresh");
@@ -417,7 +424,8 @@ fn a_tampered_cache_directory_is_not_used() {
 /// `-mod=vendor` consistency check names, with go's words.
 #[test]
 fn status_matches_gos_consistency_errors_edit_by_edit() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("replaces");
     vendor_mode(&h, &dir, &[]);
     let gomod = fs::read(dir.join("go.mod")).unwrap();
@@ -463,7 +471,8 @@ fn status_matches_gos_consistency_errors_edit_by_edit() {
 /// vendor` vendors it, beside go.work; with GOWORK=off, on its own as before.
 #[test]
 fn a_workspace_is_vendored_as_go_work_vendor_does() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("basic");
     fs::write(dir.join("go.work"), "go 1.22\n\nuse .\n").unwrap();
     let theirs = copy_of(&h, &dir, "basic-work-go");
@@ -497,7 +506,8 @@ fn a_workspace_is_vendored_as_go_work_vendor_does() {
 /// every byte as it was, backup included; a run killed half-way is repaired by the next one.
 #[test]
 fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let dir = h.project("basic");
     h.go_ok(&dir, &["mod", "vendor"]);
     fs::write(dir.join("vendor/NOTES.txt"), "mine\n").unwrap();
@@ -559,7 +569,8 @@ fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
 /// for byte what `go mod vendor` writes, and the offline build behaves as with go's vendor/.
 #[test]
 fn the_vendoring_fixtures_vendor_byte_identical_end_to_end() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     h.add_fixture_modules(&support::vendoring_dir().join("modules"));
     for go in [None, Some("1.16"), Some("1.17"), Some("1.21"), Some("1.25")] {
         let name = go.unwrap_or("none");

@@ -112,7 +112,8 @@ const CASES: &[Case] = &[
 
 #[test]
 fn vendor_tree_matches_go_mod_vendor() {
-    let Some(env) = GoEnv::new() else { return };
+    requires_go!();
+    let env = GoEnv::new();
     for case in CASES {
         let main = env.main_module(case);
         let cgo = if case.cgo { "1" } else { "0" };
@@ -221,7 +222,8 @@ fn vendor_tree_matches_go_mod_vendor() {
 /// Imports go refuses to resolve: our computation refuses the same ones, with the same reason.
 #[test]
 fn resolution_errors_match_go() {
-    let Some(env) = GoEnv::new() else { return };
+    requires_go!();
+    let env = GoEnv::new();
     struct ErrorCase {
         name: &'static str,
         requires: &'static [&'static str],
@@ -345,10 +347,11 @@ fn resolution_errors_match_go() {
 #[allow(clippy::print_stderr)]
 fn real_module_matches_go_mod_vendor() {
     let Ok(source) = std::env::var("GOMODOFF_REAL_MODULE") else {
-        eprintln!("skipping: GOMODOFF_REAL_MODULE is not set");
+        support::skip("GOMODOFF_REAL_MODULE is not set");
         return;
     };
-    let Some(mut env) = GoEnv::new() else { return };
+    requires_go!();
+    let mut env = GoEnv::new();
     env.inherit = true;
     let main = env.path("main");
     for entry in walkdir::WalkDir::new(&source)
@@ -402,7 +405,8 @@ fn real_module_matches_go_mod_vendor() {
 /// package that a non-required module also holds is not ambiguous there, but is below go 1.17.
 #[test]
 fn pruned_graph_resolves_from_requirements_first() {
-    let Some(env) = GoEnv::new() else { return };
+    requires_go!();
+    let env = GoEnv::new();
     for (go, pruned) in [("1.22", true), ("1.16", false)] {
         let dir = env.path(&format!("roots-{go}"));
         let main = dir.join("main");
@@ -465,7 +469,8 @@ fn pruned_graph_resolves_from_requirements_first() {
 /// replacements, one workspace module importing the other.
 #[test]
 fn workspace_matches_go_work_vendor() {
-    let Some(env) = GoEnv::new() else { return };
+    requires_go!();
+    let env = GoEnv::new();
     let work = env.path("workspace");
     copy_dir(&vendoring_dir().join("work"), &work);
     copy_dir(&vendoring_dir().join("localdep"), &work.join("localdep"));
@@ -924,10 +929,10 @@ struct GoEnv {
 
 impl GoEnv {
     /// The harness, its proxy also serving every `testdata/vendoring/modules/<path>@<version>`.
-    fn new() -> Option<GoEnv> {
-        let h = Harness::new()?;
+    fn new() -> GoEnv {
+        let h = Harness::new();
         h.add_fixture_modules(&vendoring_dir().join("modules"));
-        Some(GoEnv { h, inherit: false })
+        GoEnv { h, inherit: false }
     }
 
     /// The module cache go uses.

@@ -176,7 +176,8 @@ fn graph_list(graph: &Graph) -> (Vec<String>, Vec<(String, String)>) {
 
 #[test]
 fn the_workspace_build_list_is_go_list_m_all() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let ws = workspace(&h);
     let graph = workspace_graph(&h, &ws).expect("workspace graph");
     let theirs = go_list_all(&h, &ws);
@@ -228,7 +229,8 @@ fn the_workspace_build_list_is_go_list_m_all() {
 
 #[test]
 fn conflicting_replacements_in_two_modules_are_refused_as_go_refuses_them() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let ws = workspace(&h);
     // app replaces the same version lib replaces, differently.
     let out = h.go_with_env(
@@ -277,7 +279,8 @@ fn conflicting_replacements_in_two_modules_are_refused_as_go_refuses_them() {
 
 #[test]
 fn go_work_errors_name_the_file_and_line() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let ws = workspace(&h);
     fs::write(
         ws.join("go.work"),
@@ -307,7 +310,8 @@ fn go_work_errors_name_the_file_and_line() {
 
 #[test]
 fn vendor_mode_in_a_workspace_writes_what_go_work_vendor_writes() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let theirs = workspace(&h);
     let ours = copy_of(&h, &theirs, "ws-ours");
     let from_module = copy_of(&h, &theirs, "ws-from-module");
@@ -456,7 +460,8 @@ fn vendor_mode_in_a_workspace_writes_what_go_work_vendor_writes() {
 /// one module's build list, warns, and go proves the warning right.
 #[test]
 fn a_workspace_is_packed_and_mirrored_whole() {
-    let Some(h) = Harness::new() else { return };
+    requires_go!();
+    let h = Harness::new();
     let ws = workspace(&h);
     let work = work_env(&ws);
 

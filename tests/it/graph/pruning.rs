@@ -5,7 +5,8 @@ use super::*;
 
 #[test]
 fn chain_unpruned() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.16\n\nrequire ex.com/a v1.0.0\n",
@@ -19,9 +20,7 @@ fn chain_unpruned() {
             "module ex.com/b\n\ngo 1.16\n\nrequire ex.com/c v1.0.0\n",
         ),
         ("ex.com/c@v1.0.0", "module ex.com/c\n\ngo 1.16\n"),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     assert_eq!(case.graph.pruning(), Pruning::Unpruned);
     assert_eq!(case.go.graph_mods.len(), 3);
@@ -29,7 +28,8 @@ fn chain_unpruned() {
 
 #[test]
 fn diamond_unpruned_reads_lower_versions_and_their_requirements() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.16\n\nrequire (\n\tex.com/a v1.0.0\n\tex.com/b v1.0.0\n)\n",
@@ -48,9 +48,7 @@ fn diamond_unpruned_reads_lower_versions_and_their_requirements() {
         ),
         ("ex.com/c@v1.1.0", "module ex.com/c\n\ngo 1.16\n"),
         ("ex.com/d@v1.0.0", "module ex.com/d\n\ngo 1.16\n"),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     // MVS picks the highest c, but go still reads c v1.0.0's go.mod, and d, required only by
     // the unselected c v1.0.0, stays in the build list.
@@ -61,7 +59,8 @@ fn diamond_unpruned_reads_lower_versions_and_their_requirements() {
 
 #[test]
 fn diamond_pruned_does_not_read_lower_versions() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.21\n\nrequire (\n\tex.com/a v1.0.0\n\tex.com/b v1.0.0\n\tex.com/c v1.1.0\n)\n",
@@ -80,9 +79,7 @@ fn diamond_pruned_does_not_read_lower_versions() {
         ),
         ("ex.com/c@v1.1.0", "module ex.com/c\n\ngo 1.21\n"),
         ("ex.com/d@v1.0.0", "module ex.com/d\n\ngo 1.21\n"),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     assert!(!case.go.graph_mods.contains(&pair("ex.com/c", "v1.0.0")));
     assert!(!case.go.list.iter().any(|(path, _)| path == "ex.com/d"));
@@ -90,7 +87,8 @@ fn diamond_pruned_does_not_read_lower_versions() {
 
 #[test]
 fn main_go116_loads_the_full_graph_of_go117_dependencies() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.16\n\nrequire ex.com/a v1.0.0\n",
@@ -104,16 +102,15 @@ fn main_go116_loads_the_full_graph_of_go117_dependencies() {
             "module ex.com/b\n\ngo 1.20\n\nrequire ex.com/c v1.0.0\n",
         ),
         ("ex.com/c@v1.0.0", "module ex.com/c\n\ngo 1.20\n"),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     assert_eq!(case.go.graph_mods.len(), 3);
 }
 
 #[test]
 fn main_go117_follows_the_whole_graph_below_a_go116_dependency() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.21\n\nrequire (\n\tex.com/a v1.0.0\n\tex.com/old v1.0.0\n)\n",
@@ -136,9 +133,7 @@ fn main_go117_follows_the_whole_graph_below_a_go116_dependency() {
             "module ex.com/y\n\ngo 1.20\n\nrequire ex.com/z v1.0.0\n",
         ),
         ("ex.com/z@v1.0.0", "module ex.com/z\n\ngo 1.20\n"),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     // y is below x (go 1.20), but reached through old (go 1.16): everything is followed.
     assert!(case.go.graph_mods.contains(&pair("ex.com/z", "v1.0.0")));
@@ -147,7 +142,8 @@ fn main_go117_follows_the_whole_graph_below_a_go116_dependency() {
 
 #[test]
 fn pruned_deps_of_deps_are_selected_but_not_read() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.21\n\nrequire ex.com/a v1.0.0\n",
@@ -161,9 +157,7 @@ fn pruned_deps_of_deps_are_selected_but_not_read() {
             "module ex.com/b\n\ngo 1.21\n\nrequire ex.com/c v1.0.0\n",
         ),
         ("ex.com/c@v1.0.0", "module ex.com/c\n\ngo 1.21\n"),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     // The graph reads a only; b is in the build list (so `go list -m all` reads its go.mod for
     // its go version), and c, behind b's unread go.mod, is not in it at all.
@@ -177,7 +171,8 @@ fn pruned_deps_of_deps_are_selected_but_not_read() {
 
 #[test]
 fn a_pruned_module_reached_through_an_unpruned_one_is_followed() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.21\n\nrequire (\n\tex.com/a v1.0.0\n\tex.com/u v1.0.0\n)\n",
@@ -195,16 +190,15 @@ fn a_pruned_module_reached_through_an_unpruned_one_is_followed() {
             "ex.com/u@v1.0.0",
             "module ex.com/u\n\nrequire ex.com/a v1.0.0\n",
         ),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     assert!(case.go.graph_mods.contains(&pair("ex.com/c", "v1.0.0")));
 }
 
 #[test]
 fn indirect_requirements_are_roots_like_any_other() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.21\n\nrequire ex.com/a v1.0.0\n\nrequire ex.com/b v1.0.0 // indirect\n",
@@ -218,16 +212,15 @@ fn indirect_requirements_are_roots_like_any_other() {
             "module ex.com/b\n\ngo 1.21\n\nrequire ex.com/c v1.0.0\n",
         ),
         ("ex.com/c@v1.0.0", "module ex.com/c\n\ngo 1.21\n"),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     assert!(case.go.graph_mods.contains(&pair("ex.com/b", "v1.0.0")));
 }
 
 #[test]
 fn module_without_go_mod_is_unpruned() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.21\n\nrequire (\n\tex.com/a v1.0.0\n\tex.com/nomod v1.0.0\n)\n",
@@ -238,9 +231,7 @@ fn module_without_go_mod_is_unpruned() {
         ),
         // What a proxy serves for a module version without a go.mod file.
         ("ex.com/nomod@v1.0.0", "module ex.com/nomod\n"),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     assert_eq!(case.graph.go_version(&mv("ex.com/nomod", "v1.0.0")), None);
 }
@@ -281,9 +272,7 @@ fn go_build_reads_only_needed_gomods() {
         ),
         ("ex.com/b@v1.0.0", "pb/pb.go", "package pb\n\nfunc B() {}\n"),
     ];
-    let Some(go) = support::require_go() else {
-        return;
-    };
+    let go = requires!(support::require_go());
     let dir = tempfile::tempdir().expect("temp dir");
     let layout = Layout::write(dir.path(), files);
     for (key, name, text) in sources {

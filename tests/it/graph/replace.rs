@@ -4,7 +4,8 @@ use super::*;
 
 #[test]
 fn replace_one_version_with_another_module() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.16\n\nrequire (\n\tex.com/a v1.0.0\n\tex.com/b v1.0.0\n)\n\nreplace ex.com/b v1.0.0 => ex.com/fork v1.2.0\n",
@@ -19,9 +20,7 @@ fn replace_one_version_with_another_module() {
             "module ex.com/fork\n\ngo 1.16\n\nrequire ex.com/c v1.0.0\n",
         ),
         ("ex.com/c@v1.0.0", "module ex.com/c\n\ngo 1.16\n"),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     assert!(case.go.graph_mods.contains(&pair("ex.com/fork", "v1.2.0")));
     assert!(!case.go.graph_mods.contains(&pair("ex.com/b", "v1.0.0")));
@@ -30,7 +29,8 @@ fn replace_one_version_with_another_module() {
 
 #[test]
 fn replace_every_version_of_a_path() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.16\n\nrequire (\n\tex.com/a v1.0.0\n\tex.com/b v1.1.0\n)\n\nreplace ex.com/b => ex.com/fork v1.2.0\n",
@@ -45,9 +45,7 @@ fn replace_every_version_of_a_path() {
             "module ex.com/b\n\ngo 1.16\n\nrequire ex.com/c v1.0.0\n",
         ),
         ("ex.com/c@v1.0.0", "module ex.com/c\n\ngo 1.16\n"),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     assert_eq!(
         case.go.graph_mods,
@@ -65,7 +63,8 @@ fn replace_every_version_of_a_path() {
 
 #[test]
 fn replace_with_a_local_directory() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.21\n\nrequire ex.com/a v1.0.0\n\nreplace ex.com/a => ../adir\n",
@@ -80,9 +79,7 @@ fn replace_with_a_local_directory() {
             "module ex.com/b\n\ngo 1.21\n\nrequire ex.com/c v1.0.0\n",
         ),
         ("ex.com/c@v1.0.0", "module ex.com/c\n\ngo 1.21\n"),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     assert_eq!(
         case.go.graph_mods,

@@ -6,7 +6,8 @@ use super::*;
 
 #[test]
 fn excluded_dependency_versions_are_dropped_not_bumped() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.16\n\nrequire ex.com/a v1.0.0\n\nexclude ex.com/b v1.1.0\n",
@@ -17,16 +18,15 @@ fn excluded_dependency_versions_are_dropped_not_bumped() {
         ),
         ("ex.com/b@v1.1.0", "module ex.com/b\n\ngo 1.16\n"),
         ("ex.com/b@v1.2.0", "module ex.com/b\n\ngo 1.16\n"),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     assert_eq!(case.go.list, vec![pair("ex.com/a", "v1.0.0")]);
 }
 
 #[test]
 fn excluded_root_is_ignored() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.16\n\nrequire (\n\tex.com/a v1.0.0\n\tex.com/b v1.1.0\n)\n\nexclude ex.com/b v1.1.0\n",
@@ -37,9 +37,7 @@ fn excluded_root_is_ignored() {
         ),
         ("ex.com/b@v1.0.0", "module ex.com/b\n\ngo 1.16\n"),
         ("ex.com/b@v1.1.0", "module ex.com/b\n\ngo 1.16\n"),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     // go ignores the requirement, and -mod=readonly refuses the go.mod that still has it.
     assert_eq!(
@@ -53,7 +51,8 @@ fn excluded_root_is_ignored() {
 
 #[test]
 fn duplicate_requirements_are_inconsistent() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.16\n\nrequire (\n\tex.com/a v1.0.0\n\tex.com/a v1.1.0\n)\n",
@@ -64,9 +63,7 @@ fn duplicate_requirements_are_inconsistent() {
         ),
         ("ex.com/a@v1.1.0", "module ex.com/a\n\ngo 1.16\n"),
         ("ex.com/b@v1.0.0", "module ex.com/b\n\ngo 1.16\n"),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     assert_eq!(
         case.graph.gomods_loaded(),
@@ -80,7 +77,8 @@ fn duplicate_requirements_are_inconsistent() {
 
 #[test]
 fn cycles_and_older_versions_of_the_main_module() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.16\n\nrequire ex.com/Upper v1.0.0\n",
@@ -102,9 +100,7 @@ fn cycles_and_older_versions_of_the_main_module() {
             "module ex.com/main\n\ngo 1.16\n\nrequire ex.com/c v1.0.0\n",
         ),
         ("ex.com/c@v1.0.0", "module ex.com/c\n\ngo 1.16\n"),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     // go reads the go.mod of an older version of the main module, and follows it.
     assert!(case.go.graph_mods.contains(&pair("ex.com/main", "v1.0.0")));
@@ -114,7 +110,8 @@ fn cycles_and_older_versions_of_the_main_module() {
 
 #[test]
 fn incompatible_versions_order_above_v1() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.16\n\nrequire (\n\tex.com/a v1.0.0\n\tex.com/b v1.0.0\n)\n",
@@ -129,9 +126,7 @@ fn incompatible_versions_order_above_v1() {
         ),
         ("ex.com/inc@v1.5.0", "module ex.com/inc\n"),
         ("ex.com/inc@v2.0.0+incompatible", "module ex.com/inc\n"),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     assert!(
         case.go
@@ -142,7 +137,8 @@ fn incompatible_versions_order_above_v1() {
 
 #[test]
 fn prerelease_and_pseudo_versions_order() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.16\n\nrequire (\n\tex.com/a v1.0.0\n\tex.com/b v1.0.0\n)\n",
@@ -160,16 +156,15 @@ fn prerelease_and_pseudo_versions_order() {
             "ex.com/c@v0.9.1-0.20240101000000-abcdefabcdef",
             "module ex.com/c\n\ngo 1.16\n",
         ),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     assert!(case.go.list.contains(&pair("ex.com/c", "v1.0.0-rc.1")));
 }
 
 #[test]
 fn dependency_requires_a_module_the_main_module_does_not() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.16\n\nrequire ex.com/a v1.0.0\n",
@@ -179,16 +174,15 @@ fn dependency_requires_a_module_the_main_module_does_not() {
             "module ex.com/a\n\ngo 1.16\n\nrequire ex.com/x v1.3.0\n",
         ),
         ("ex.com/x@v1.3.0", "module ex.com/x\n\ngo 1.16\n"),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     assert!(case.go.list.contains(&pair("ex.com/x", "v1.3.0")));
 }
 
 #[test]
 fn root_below_its_selected_version_is_inconsistent() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.21\n\nrequire (\n\tex.com/a v1.0.0\n\tex.com/b v1.0.0\n)\n",
@@ -199,9 +193,7 @@ fn root_below_its_selected_version_is_inconsistent() {
         ),
         ("ex.com/b@v1.0.0", "module ex.com/b\n\ngo 1.21\n"),
         ("ex.com/b@v1.1.0", "module ex.com/b\n\ngo 1.21\n"),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     assert_eq!(
         case.graph.inconsistencies(),
@@ -214,15 +206,14 @@ fn root_below_its_selected_version_is_inconsistent() {
 
 #[test]
 fn dependency_needing_a_newer_go_is_inconsistent() {
-    let Some(case) = Case::run(&[
+    requires_go!();
+    let case = Case::run(&[
         (
             "main",
             "module ex.com/main\n\ngo 1.20\n\nrequire ex.com/a v1.0.0\n",
         ),
         ("ex.com/a@v1.0.0", "module ex.com/a\n\ngo 1.21\n"),
-    ]) else {
-        return;
-    };
+    ]);
     case.assert_matches_go();
     assert_eq!(
         case.graph.inconsistencies(),

@@ -5,12 +5,12 @@
 //! written under the system temp directory.
 //!
 //! ```ignore
-//! mod support;
-//! use support::Harness;
+//! use crate::support::{self, Harness};
 //!
 //! #[test]
 //! fn builds_offline() {
-//!     let Some(h) = Harness::new() else { return }; // go missing: skipped (fails when CI=true)
+//!     requires_go!(); // go missing: a SKIPPED line (a failure when CI=true), see `tools`
+//!     let h = Harness::new();
 //!     let dir = h.project("basic"); // copied into the temp dir, `go mod tidy` wrote go.sum
 //!     h.go_ok(&dir, &["build", "./..."]);
 //!     let out = h.gomodoff(&dir, &["vendor", "--yes"]);
@@ -25,12 +25,13 @@
 
 #![allow(dead_code)] // every integration test binary uses a different part of the harness
 
+#[macro_use]
+mod tools;
 mod proxy;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -41,6 +42,7 @@ use tempfile::TempDir;
 
 #[allow(unused_imports)] // every integration test binary uses a different part of the harness
 pub use proxy::{FIXTURE_TIME, Fixture, escape};
+pub use tools::{go, is_ci, is_root, require_go, require_nginx, skip};
 
 /// Where the fixture modules are kept as sources: `<module path>@<version>/`.
 pub fn modules_dir() -> PathBuf {
@@ -109,29 +111,6 @@ pub fn fixture(path: &str, version: &str) -> &'static Fixture {
         .unwrap_or_else(|| panic!("no fixture {path}@{version} in testdata/modules"))
 }
 
-/// The go binary, or `None` (with a visible message) when go is not installed. With `CI=true` a
-/// missing go is a failure, not a skip.
-pub fn require_go() -> Option<PathBuf> {
-    static GO: OnceLock<Option<PathBuf>> = OnceLock::new();
-    let go = GO.get_or_init(|| {
-        let found = find_go();
-        if found.is_none() {
-            let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-            assert!(
-                !ci,
-                "the go toolchain is not installed (CI=true): the tests need it as their oracle"
-            );
-            // Written to the real stderr so that cargo's output capture does not hide it.
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED: tests that need the go toolchain (go not found in PATH)"
-            );
-        }
-        found
-    });
-    go.clone()
-}
-
 /// A private go environment in a temp dir: `proxy/` (a copy of the fixture GOPROXY tree),
 /// `gomodcache/`, `gopath/`, `home/`, plus a shared GOCACHE under the temp dir.
 pub struct Harness {
@@ -146,9 +125,10 @@ pub struct Harness {
 }
 
 impl Harness {
-    /// A new environment, or `None` when go is missing (see [`require_go`]).
-    pub fn new() -> Option<Harness> {
-        let go = require_go()?;
+    /// A new environment. Needs go: a test starts with `requires_go!()`, which skips it (or
+    /// fails it, with `CI=true`) when go is not installed.
+    pub fn new() -> Harness {
+        let go = tools::go().expect("go is not installed: start the test with `requires_go!()`");
         let tmp = tempfile::Builder::new()
             .prefix("gomodoff-test-")
             .tempdir()
@@ -174,7 +154,7 @@ impl Harness {
         let telemetry = h.home.join(".config/go/telemetry");
         fs::create_dir_all(&telemetry).expect("create the telemetry config dir");
         fs::write(telemetry.join("mode"), "off").expect("turn go telemetry off");
-        Some(h)
+        h
     }
 
     /// The harness's temp dir; everything a test writes goes below it.
@@ -570,14 +550,6 @@ fn shared_proxy() -> &'static Path {
 
 fn shared_gocache() -> PathBuf {
     std::env::temp_dir().join("gomodoff-test-gocache")
-}
-
-fn find_go() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    let exe = if cfg!(windows) { "go.exe" } else { "go" };
-    std::env::split_paths(&path)
-        .map(|d| d.join(exe))
-        .find(|p| p.is_file())
 }
 
 fn fixtures_hash() -> String {
