@@ -5,12 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use support::{
+use crate::support::{
     Harness, assert_stderr_contains, assert_stdout_contains, assert_success, copy_dir, stderr,
     stdout,
 };

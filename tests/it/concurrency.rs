@@ -4,14 +4,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{Harness, assert_success, snapshot, stderr, stdout};
+use crate::support::{self, Harness, assert_success, snapshot, stderr, stdout};
 
 /// Run `gomodoff <args>` in `dir`, paused at `step`; while it waits, append `line` to `file`
 /// (relative to `dir`); then let it finish.

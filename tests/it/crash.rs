@@ -28,21 +28,17 @@
 
 #![cfg(unix)]
 
-use crate::support;
-
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write as _;
-use std::os::unix::process::ExitStatusExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use support::{Harness, Snapshot, assert_success, copy_tree_exact, exact_snapshot, stderr};
-
-/// The signal `std::process::abort` raises (what `GOMODOFF_ABORT_AT` does).
-const SIGABRT: i32 = 6;
+use crate::support::{
+    Harness, Snapshot, aborted, assert_success, copy_tree_exact, snapshot, stderr,
+};
 
 /// A repository state and the command interrupted in it.
 struct Scenario {
@@ -125,16 +121,13 @@ fn run(h: &Harness, repo: &Path, env: &[(&str, &str)], args: &[&str]) -> Output 
     cmd.output().expect("run gomodoff")
 }
 
-fn aborted(out: &Output) -> bool {
-    out.status.signal() == Some(SIGABRT)
-}
-
 fn describe(out: &Output) -> String {
     format!("{}: {}", out.status, stderr(out).trim())
 }
 
-/// A fresh copy of `src`.
-fn copy_of(h: &Harness, src: &Path, what: &str) -> PathBuf {
+/// An exact copy of `src` (modes, links), at `<fresh dir>/repo` so that a trace file can go
+/// beside it.
+fn exact_copy_of(h: &Harness, src: &Path, what: &str) -> PathBuf {
     let dir = h.fresh_dir(what).join("repo");
     copy_tree_exact(src, &dir);
     dir
@@ -174,21 +167,10 @@ fn lost_user_files(root: &Path, user: &[(String, Vec<u8>)]) -> Vec<String> {
         .collect()
 }
 
-/// The paths two snapshots disagree on (for failure messages).
+/// The first paths two snapshots disagree on (for failure messages).
 fn differences(a: &Snapshot, b: &Snapshot) -> String {
-    let keys: BTreeSet<&String> = a.0.keys().chain(b.0.keys()).collect();
-    let diff: Vec<String> = keys
-        .into_iter()
-        .filter(|k| a.0.get(*k) != b.0.get(*k))
-        .map(|k| {
-            format!(
-                "{k}: {} vs {}",
-                a.0.get(k).map_or("absent", String::as_str),
-                b.0.get(k).map_or("absent", String::as_str)
-            )
-        })
-        .take(8)
-        .collect();
+    let mut diff = a.differences(b);
+    diff.truncate(8);
     diff.join("; ")
 }
 
@@ -210,13 +192,13 @@ impl Scenario {
     }
 
     fn references(&self, h: &Harness) -> References {
-        let before = exact_snapshot(&self.before);
-        let dir = copy_of(h, &self.before, "reference");
+        let before = snapshot(&self.before);
+        let dir = exact_copy_of(h, &self.before, "reference");
         let trace = dir.with_file_name("trace");
         let trace_s = trace.to_str().expect("temp paths are UTF-8");
         let out = run(h, &dir, &[("GOMODOFF_FAULT_TRACE", trace_s)], &self.command);
         assert_success(&out, &format!("{}: the uninterrupted run", self.name));
-        let after = exact_snapshot(&dir);
+        let after = snapshot(&dir);
         assert_ne!(
             before, after,
             "{}: the command changes something",
@@ -225,9 +207,9 @@ impl Scenario {
         let points = trace_lines(&trace);
         assert!(!points.is_empty(), "{}: no fault point reached", self.name);
         let result = |from: &Path, cmd: &[&str]| {
-            let d = copy_of(h, from, "reference");
+            let d = exact_copy_of(h, from, "reference");
             run(h, &d, &[], cmd);
-            exact_snapshot(&d)
+            snapshot(&d)
         };
         let results = |from: &Path| Results {
             vendor: result(from, &self.vendor),
@@ -257,7 +239,7 @@ impl Scenario {
         inside_write: bool,
         what: &str,
     ) -> Option<PathBuf> {
-        let repo = copy_of(h, &self.before, what);
+        let repo = exact_copy_of(h, &self.before, what);
         let out = run(h, &repo, &[("GOMODOFF_ABORT_AT", point)], &self.command);
         if aborted(&out) {
             if let Some(file) = point.strip_prefix("write:").filter(|_| inside_write) {
@@ -311,7 +293,7 @@ impl Scenario {
         if !left.is_empty() {
             tally.fail(format!("{what}: left {left:?} after the repair"));
         }
-        let state = exact_snapshot(repo);
+        let state = snapshot(repo);
         if state == refs.before {
             tally.ended_before.fetch_add(1, Ordering::Relaxed);
             Some(&refs.from_before)
@@ -342,7 +324,7 @@ impl Scenario {
         what: &str,
     ) {
         let out = run(h, repo, &[], repairing);
-        let state = exact_snapshot(repo);
+        let state = snapshot(repo);
         let expected: Vec<&Snapshot> = expected
             .iter()
             .map(|r| {
@@ -512,12 +494,12 @@ fn scenarios(h: &Harness) -> Vec<Scenario> {
     };
 
     // Over an older layout: vendored, then a version bump (trees removed and added).
-    let update = copy_of(h, &base, "update");
+    let update = exact_copy_of(h, &base, "update");
     assert_success(&run(h, &update, &[], &replace), "vendor before the bump");
     h.go_ok(&update, &["get", "example.com/multi@v1.2.0"]);
 
     // A user-owned vendor/: go's own, one file patched, one file added.
-    let owned = copy_of(h, &base, "owned");
+    let owned = exact_copy_of(h, &base, "owned");
     h.go_ok(&owned, &["mod", "vendor"]);
     let patched = "example.com/legacy/legacy.go";
     let mut bytes = fs::read(owned.join("vendor").join(patched)).expect("read a vendored file");
@@ -528,7 +510,7 @@ fn scenarios(h: &Harness) -> Vec<Scenario> {
     let user_vendor = vec![(patched.to_string(), bytes), ("NOTES.txt".into(), notes)];
 
     let mut out = vec![
-        scenario("replace", copy_of(h, &base, "s"), &replace, vec![]),
+        scenario("replace", exact_copy_of(h, &base, "s"), &replace, vec![]),
         scenario("replace over an older layout", update, &replace, vec![]),
         scenario(
             "vendor mode over the user's vendor/",
@@ -544,7 +526,7 @@ fn scenarios(h: &Harness) -> Vec<Scenario> {
         if s.name == "replace over an older layout" {
             continue;
         }
-        let vendored = copy_of(h, &s.before, "vendored");
+        let vendored = exact_copy_of(h, &s.before, "vendored");
         assert_success(&run(h, &vendored, &[], &s.command), "vendor");
         user_edits(&vendored, "later");
         restores.push(Scenario {

@@ -6,8 +6,6 @@
 //! it) so hashing and extraction are also checked on a go-made zip with data descriptors.
 //! `go mod verify` then shows how go's HashDir treats a symbolic link in an extracted module.
 
-use crate::support;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
@@ -19,7 +17,8 @@ use gomodoff::dirhash::{
 };
 use gomodoff::module::{ModuleVersion, escape_path, escape_version};
 use gomodoff::modzip::extract_zip;
-use support::Harness;
+
+use crate::support::{self, Harness};
 
 /// The test harness (its GOPROXY tree also serves what [`GoEnv::publish`] adds) and `work/`, an
 /// empty directory to run go in; nothing outside the harness's temp dir is written.
@@ -189,23 +188,6 @@ fn modules() -> Vec<TestModule> {
     ]
 }
 
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Downloaded {
-    path: String,
-    version: String,
-    #[serde(default)]
-    error: Option<String>,
-    #[serde(default)]
-    zip: String,
-    #[serde(default)]
-    dir: String,
-    #[serde(default)]
-    sum: String,
-    #[serde(default)]
-    go_mod_sum: String,
-}
-
 #[test]
 fn hashes_match_go_mod_download() {
     requires_go!();
@@ -226,10 +208,7 @@ fn hashes_match_go_mod_download() {
         .command(&env.h.root().join("work"), &env.h.proxy_url())
         .args(["mod", "download", "-json"])
         .args(modules.iter().map(|module| module.mv().to_string())));
-    let downloads: Vec<Downloaded> = serde_json::Deserializer::from_slice(&output.stdout)
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .expect("go mod download -json output");
+    let downloads = support::go_downloads(&output.stdout);
     assert_eq!(downloads.len(), modules.len());
 
     for download in &downloads {
@@ -316,7 +295,9 @@ fn symlinked_file_in_module_dir_is_hashed_like_go() {
     let output = run(env
         .command(&env.h.root().join("work"), &env.h.proxy_url())
         .args(["mod", "download", "-json", &module.mv().to_string()]));
-    let download: Downloaded = serde_json::from_slice(&output.stdout).expect("json");
+    let [download] = &support::go_downloads(&output.stdout)[..] else {
+        panic!("one module downloaded")
+    };
     let dir = PathBuf::from(&download.dir);
     let label = module.mv().to_string();
 

@@ -3,11 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
-
 use std::fs;
 
-use support::{Harness, assert_stderr_contains, assert_success, stderr, stdout};
+use crate::support::{Harness, assert_stderr_contains, assert_success, stderr, stdout};
 
 #[test]
 fn env_prints_the_offline_environment_and_warns_about_a_newer_go_line() {

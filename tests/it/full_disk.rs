@@ -11,8 +11,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Write;
@@ -20,7 +18,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use sha2::{Digest, Sha256};
-use support::{Harness, assert_success, stderr, stdout};
+
+use crate::support::{self, Harness, assert_success, stderr, stdout};
 
 /// Size and inodes of the tmpfs when nothing is being swept.
 const ROOMY_SIZE: u64 = 64 << 20;

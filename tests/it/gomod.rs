@@ -6,14 +6,13 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-use crate::support;
-
 use std::fs;
 use std::path::Path;
 
 use gomodoff::gomod::{Edit, GoMod};
 use serde_json::Value;
-use support::Harness;
+
+use crate::support::{self, Harness};
 
 struct Case {
     name: String,

@@ -1,12 +1,11 @@
 //! go.sum against the files the real go writes: reprinted byte for byte, every hash found, and
 //! entries inserted one by one land exactly where go sorts them.
 
-use crate::support;
-
 use std::fs;
 
 use gomodoff::gosum::GoSum;
-use support::{Harness, PROJECTS};
+
+use crate::support::{Harness, PROJECTS};
 
 #[test]
 fn reprints_and_reads_what_go_wrote() {

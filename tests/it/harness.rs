@@ -3,49 +3,19 @@
 //! go.mod, builds, vets and runs online, go.sum gets written, and the offline helper really is
 //! offline.
 
-use crate::support;
-
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
-use serde::Deserialize;
-use support::{
-    Harness, PROJECTS, assert_failure, assert_stderr_contains, assert_success, escape, fixture,
-    fixtures,
+use crate::support::{
+    self, GoDownload, Harness, PROJECTS, assert_failure, assert_stderr_contains, assert_success,
+    escape, files_under, fixture, fixtures, go_downloads,
 };
 
-/// One object of `go mod download -json` output.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Download {
-    path: String,
-    version: String,
-    error: Option<String>,
-    dir: Option<String>,
-    sum: Option<String>,
-    go_mod_sum: Option<String>,
-}
-
-fn downloads(json: &str) -> Vec<Download> {
-    serde_json::Deserializer::from_str(json)
-        .into_iter::<Download>()
-        .map(|d| d.expect("go mod download -json output"))
-        .collect()
-}
-
-fn files_under(dir: &Path) -> Vec<String> {
-    let mut files: Vec<String> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(|e| e.expect("walk an extracted module"))
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e.path().strip_prefix(dir).expect("below dir");
-            rel.to_str().expect("utf-8").replace('\\', "/")
-        })
-        .collect();
-    files.sort();
-    files
+/// The files go extracted for a download, sorted as [`support::Fixture::zip_files`] lists them.
+fn zip_files_of(d: &GoDownload) -> Vec<String> {
+    assert!(!d.dir.is_empty(), "extracted: {d:?}");
+    files_under(Path::new(&d.dir)).into_iter().collect()
 }
 
 #[test]
@@ -184,18 +154,14 @@ fn every_fixture_downloads_with_go() {
             .map(|f| format!("{}@{}", f.path, f.version)),
     );
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let got = downloads(&h.go_ok(h.root(), &args));
+    let got = go_downloads(h.go_ok(h.root(), &args).as_bytes());
     assert_eq!(got.len(), fixtures().len());
     for d in got {
         assert_eq!(d.error, None, "{d:?}");
-        assert!(
-            d.sum.as_deref().is_some_and(|s| s.starts_with("h1:")),
-            "{d:?}"
-        );
-        assert!(d.go_mod_sum.is_some(), "{d:?}");
+        assert!(d.sum.starts_with("h1:"), "{d:?}");
+        assert!(d.go_mod_sum.starts_with("h1:"), "{d:?}");
         let f = fixture(&d.path, &d.version);
-        let dir = d.dir.clone().expect("extracted dir");
-        assert_eq!(files_under(Path::new(&dir)), f.zip_files(), "{d:?}");
+        assert_eq!(zip_files_of(&d), f.zip_files(), "{d:?}");
     }
     h.go_ok(h.root(), &["clean", "-modcache"]);
 }
@@ -216,18 +182,19 @@ fn check_project(name: &str, run_output: &[&str]) {
     assert!(!sum.is_empty());
 
     // `all` is the whole build list, so it includes modules go.sum only has the go.mod hash of.
-    for d in downloads(&h.go_ok(&dir, &["mod", "download", "-json", "all"])) {
+    for d in go_downloads(
+        h.go_ok(&dir, &["mod", "download", "-json", "all"])
+            .as_bytes(),
+    ) {
         assert_eq!(d.error, None, "{d:?}");
         let f = fixture(&d.path, &d.version);
-        let dir = d.dir.clone().expect("extracted dir");
-        assert_eq!(files_under(Path::new(&dir)), f.zip_files(), "{d:?}");
-        let gomod = d.go_mod_sum.as_deref().expect("go.mod sum");
-        let gomod_line = format!("{} {}/go.mod {gomod}\n", d.path, d.version);
+        assert_eq!(zip_files_of(&d), f.zip_files(), "{d:?}");
+        let gomod_line = format!("{} {}/go.mod {}\n", d.path, d.version, d.go_mod_sum);
         assert!(sum.contains(&gomod_line), "go.sum lacks {gomod_line}");
         let zip_line = format!("{} {} ", d.path, d.version);
         if let Some(start) = sum.find(&zip_line) {
             let recorded = sum[start + zip_line.len()..].lines().next();
-            assert_eq!(recorded, d.sum.as_deref(), "{d:?}");
+            assert_eq!(recorded, Some(d.sum.as_str()), "{d:?}");
         }
     }
     h.go_ok(&dir, &["build", "./..."]);

@@ -4,11 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
-
 use std::fs;
 
-use support::{Harness, assert_stderr_contains, assert_success, stderr, stdout};
+use crate::support::{self, Harness, assert_stderr_contains, assert_success, stderr, stdout};
 
 #[test]
 fn hash_lines_equal_go_sum_for_every_fixture_module() {

@@ -8,58 +8,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
-
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-use support::{Harness, assert_success, stderr};
 use tempfile::TempDir;
 
-/// Every entry below `root` (not following symbolic links, `root` itself included): kind, mode,
-/// and the SHA-256 of a file's bytes or a link's target.
-fn tree_state(root: &Path) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for e in walkdir::WalkDir::new(root).sort_by_file_name() {
-        let e = e.unwrap_or_else(|err| panic!("walk {}: {err}", root.display()));
-        let rel = e
-            .path()
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        let meta = fs::symlink_metadata(e.path()).unwrap();
-        let mode = mode_of(&meta);
-        let what = if meta.file_type().is_symlink() {
-            format!(
-                "link -> {}",
-                fs::read_link(e.path()).unwrap().to_string_lossy()
-            )
-        } else if meta.is_file() {
-            format!(
-                "file {}",
-                hex::encode(Sha256::digest(fs::read(e.path()).unwrap()))
-            )
-        } else {
-            "dir".to_string()
-        };
-        out.insert(rel, format!("{mode:o} {what}"));
-    }
-    out
-}
-
-#[cfg(unix)]
-fn mode_of(meta: &fs::Metadata) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    meta.permissions().mode()
-}
-
-#[cfg(not(unix))]
-fn mode_of(meta: &fs::Metadata) -> u32 {
-    u32::from(meta.permissions().readonly())
-}
+use crate::support::{self, Harness, assert_success, snapshot, stderr};
 
 #[cfg(unix)]
 fn symlink(target: &Path, link: &Path) {
@@ -146,20 +100,20 @@ impl Repos {
     /// Run `gomodoff ARGS` in `repo` and check that it is refused: exit code 2, every one of
     /// `needles` in the message, and neither the canary nor the repository changed.
     fn assert_refused(&self, repo: &Path, args: &[&str], canary: &Canary, needles: &[&str]) {
-        let canary_before = tree_state(&canary.path());
-        let repo_before = tree_state(repo);
+        let canary_before = snapshot(&canary.path());
+        let repo_before = snapshot(repo);
         let out = self.h.gomodoff(repo, args);
         let err = stderr(&out);
         let what = format!("gomodoff {} in {}", args.join(" "), repo.display());
         // The worst failure first: something outside the repository changed.
         assert_eq!(
-            tree_state(&canary.path()),
+            snapshot(&canary.path()),
             canary_before,
             "{what}: the canary outside the repository changed (exit {:?})\n{err}",
             out.status.code()
         );
         assert_eq!(
-            tree_state(repo),
+            snapshot(repo),
             repo_before,
             "{what}: the repository changed (exit {:?})\n{err}",
             out.status.code()
@@ -177,10 +131,7 @@ impl Repos {
 }
 
 fn copy(h: &Harness, of: &Path) -> PathBuf {
-    let to = h.fresh_dir("hostile");
-    fs::remove_dir(&to).unwrap();
-    support::copy_dir(of, &to);
-    to.canonicalize().unwrap()
+    h.copy_of(of, "hostile").canonicalize().unwrap()
 }
 
 /// `to` as a relative path from the directory `from` (both absolute and free of links):

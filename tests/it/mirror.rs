@@ -3,38 +3,20 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
-
 use std::fs;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{
-    Harness, assert_stderr_contains, assert_success, build_list, file_url, stderr, stdout,
+use crate::support::{
+    self, Harness, assert_aborted, assert_stderr_contains, assert_success, build_list, file_url,
+    leftovers_in, names_in, stderr, stdout, unescape,
 };
 
 fn mirror(h: &Harness, dir: &Path, tree: &Path) -> Output {
     let out = h.gomodoff(dir, &["mirror", tree.to_str().unwrap()]);
     assert_success(&out, &format!("mirror {}", dir.display()));
-    out
-}
-
-/// `!x` → `X`, as the go command unescapes file names.
-fn unescape(s: &str) -> String {
-    let mut out = String::new();
-    let mut bang = false;
-    for c in s.chars() {
-        match (bang, c) {
-            (false, '!') => bang = true,
-            (true, c) => {
-                out.push(c.to_ascii_uppercase());
-                bang = false;
-            }
-            (false, c) => out.push(c),
-        }
-    }
     out
 }
 
@@ -282,29 +264,6 @@ fn a_mirror_served_by_nginx_feeds_go_for_two_repositories() {
     );
 }
 
-/// Every name below `root` that gomodoff uses for staging or temporary files.
-fn leftovers_in(root: &Path) -> Vec<PathBuf> {
-    walkdir::WalkDir::new(root)
-        .into_iter()
-        .map(|e| e.unwrap())
-        .filter(|e| {
-            let name = e.file_name().to_string_lossy();
-            name.starts_with(".gomodoff") || name.ends_with(".gomodoff-staging")
-        })
-        .map(|e| e.path().to_path_buf())
-        .collect()
-}
-
-/// The names in a directory, sorted.
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 const HINT: &str = "left by an interrupted gomodoff run; run `gomodoff mirror` or `gomodoff unpack` into this tree again to clear it";
 
 /// `mirror` killed at each of its steps, into a new tree and into a tree that already holds
@@ -314,7 +273,6 @@ const HINT: &str = "left by an interrupted gomodoff run; run `gomodoff mirror` o
 /// leftovers in or beside it.
 #[test]
 fn a_mirror_killed_at_any_step_is_completed_by_the_next_run() {
-    use std::os::unix::process::ExitStatusExt;
     requires_go!();
     let h = Harness::new();
     let base = h.project("legacy116");
@@ -348,7 +306,7 @@ fn a_mirror_killed_at_any_step_is_completed_by_the_next_run() {
             let what = format!("{what}, killed at {step}");
             let arg = tree.to_str().unwrap();
             let out = h.gomodoff_with_env(&app, &[("GOMODOFF_ABORT_AT", step)], &["mirror", arg]);
-            assert_eq!(out.status.signal(), Some(6), "{what}: {}", stderr(&out));
+            assert_aborted(&out, &what);
             let parent = tree.parent().unwrap();
             assert!(parent.join(".tree.gomodoff-staging").is_dir(), "{what}");
             if tree.join("gomodoff-manifest.toml").is_file() {

@@ -2,21 +2,12 @@
 //! every module go.sum names, with the hashes go recorded; the harness proxy reads as a
 //! GOPROXY tree; `go env` locates the cache.
 
-use crate::support;
-
 use std::fs;
 
 use gomodoff::gosum::GoSum;
 use gomodoff::modcache::{FoundBy, ModCache, ModuleSource, ProxyTree, SourceError, go_env_in};
-use gomodoff::module::ModuleVersion;
-use support::{Harness, PROJECTS, fixtures};
 
-fn mv(path: &str, version: &str) -> ModuleVersion {
-    ModuleVersion {
-        path: path.to_string(),
-        version: version.to_string(),
-    }
-}
+use crate::support::{Harness, PROJECTS, fixtures, mv};
 
 #[test]
 fn modcache_has_every_module_in_gosum_after_download() {

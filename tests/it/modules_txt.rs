@@ -2,12 +2,11 @@
 //! `go mod vendor` / `go work vendor` must parse, say what the go.mod said, and print back byte
 //! for byte.
 
-use crate::support;
-
 use std::fs;
 
 use gomodoff::modules_txt::{ModulesTxt, VendoredModule};
-use support::Harness;
+
+use crate::support::Harness;
 
 /// A module in the test proxy: path, version, go.mod, package files.
 type Published = (

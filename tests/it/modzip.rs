@@ -3,8 +3,6 @@
 //! crate; what the writer will not produce (duplicate names, lying sizes, mismatched headers) is
 //! made by patching the bytes it wrote.
 
-use crate::support;
-
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -13,8 +11,9 @@ use gomodoff::module::ModuleVersion;
 use gomodoff::modzip::{EntryProblem, ZipEntry, ZipError, check_zip, extract_zip};
 use proptest::prelude::*;
 use sha2::Digest as _;
-use support::Harness;
 use zip::write::SimpleFileOptions;
+
+use crate::support::{self, Harness};
 
 const MODULE: &str = "example.com/hostile";
 const VERSION: &str = "v1.0.0";
@@ -766,14 +765,6 @@ proptest! {
     }
 }
 
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct Downloaded {
-    path: String,
-    #[serde(default)]
-    error: Option<String>,
-}
-
 /// go is the reference for the rules both implement: serve each zip from a `GOPROXY=file://`
 /// tree and check that `go mod download` refuses exactly where `extract_zip` does. (Where
 /// gomodoff is stricter than go, e.g. symlink entries, go is not asked.)
@@ -860,10 +851,7 @@ fn go_mod_download_agrees() {
     let mut download = vec!["mod", "download", "-json"];
     download.extend(args.iter().map(String::as_str));
     let output = h.go(&h.fresh_dir("work"), &download);
-    let downloads: Vec<Downloaded> = serde_json::Deserializer::from_slice(&output.stdout)
-        .into_iter()
-        .collect::<Result<_, _>>()
-        .expect("go mod download -json output");
+    let downloads = support::go_downloads(&output.stdout);
     assert_eq!(downloads.len(), cases.len());
 
     for (name, go_accepts, _) in cases {

@@ -13,13 +13,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
-
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use support::{Harness, assert_success, snapshot, stderr};
+use crate::support::{self, Harness, assert_success, snapshot, stderr};
 
 /// Publish the fixture modules and make the main module (its `go` line `go`), with go.sum from
 /// `go mod tidy` (in a cache of its own, as on another machine).
@@ -154,10 +152,7 @@ fn developer_cache(h: &Harness, dir: &Path) -> PathBuf {
 /// `gomodoff` with the module cache `cache` (and its own GOMODOFF_CACHE).
 fn gomodoff(h: &Harness, dir: &Path, cache: &Path, args: &[&str]) -> Output {
     let records = cache.with_extension("gomodoff");
-    Command::new(env!("CARGO_BIN_EXE_gomodoff"))
-        .current_dir(dir)
-        .env_clear()
-        .envs(h.env())
+    h.gomodoff_command_without_modcache(dir)
         .env("GOMODCACHE", cache)
         .env("GOMODOFF_CACHE", records)
         .arg("--modcache")
@@ -165,12 +160,6 @@ fn gomodoff(h: &Harness, dir: &Path, cache: &Path, args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("run gomodoff")
-}
-
-fn copy_of(h: &Harness, dir: &Path, name: &str) -> PathBuf {
-    let to = h.fresh_dir(name);
-    support::copy_dir(dir, &to);
-    to
 }
 
 #[test]
@@ -202,7 +191,7 @@ fn an_unpruned_main_module_needs_what_go_needs_whatever_else_the_cache_holds() {
 fn same_as_go_from_any_cache(h: &Harness, app: &Path, dev: &Path) {
     let dev = dev.to_path_buf();
     // Another project's modules: the prefix-path and monolith modules, an unrelated version.
-    let polluted = copy_of(h, &dev, "polluted-cache");
+    let polluted = h.copy_of(&dev, "polluted-cache");
     let p = polluted.to_str().unwrap();
     h.go_ok_with_env(
         app,
@@ -218,7 +207,7 @@ fn same_as_go_from_any_cache(h: &Harness, app: &Path, dev: &Path) {
     );
 
     // The oracle: go vendors offline from the developer's cache.
-    let by_go = copy_of(h, app, "by-go");
+    let by_go = h.copy_of(app, "by-go");
     let d = dev.to_str().unwrap();
     let out = h.go_with_env(
         &by_go,
@@ -230,7 +219,7 @@ fn same_as_go_from_any_cache(h: &Harness, app: &Path, dev: &Path) {
     for mode in ["replace", "vendor", "proxy"] {
         let mut results: Vec<PathBuf> = Vec::new();
         for cache in [&dev, &polluted] {
-            let dir = copy_of(h, app, mode);
+            let dir = h.copy_of(app, mode);
             let out = gomodoff(h, &dir, cache, &["vendor", "--mode", mode, "--yes"]);
             assert_success(&out, &format!("{mode} mode from {}", cache.display()));
             results.push(dir);
@@ -310,7 +299,7 @@ fn a_built_module_without_its_go_sum_line_is_refused_in_every_mode() {
         stderr(&out)
     );
     for mode in ["replace", "vendor", "proxy"] {
-        let dir = copy_of(&h, &app, mode);
+        let dir = h.copy_of(&app, mode);
         let before = snapshot(&dir);
         let out = gomodoff(&h, &dir, &dev, &["vendor", "--mode", mode, "--yes"]);
         assert_eq!(out.status.code(), Some(2), "{mode}: {}", stderr(&out));

@@ -5,25 +5,22 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
-
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use sha2::Digest;
-use support::{
-    Harness, Snapshot, assert_failure, assert_injected_failure, assert_stderr_contains,
-    assert_stdout_contains, assert_success, build_list, copy_dir, snapshot, stderr, stdout,
+
+use crate::support::{
+    self, Harness, Snapshot, assert_aborted, assert_failure, assert_injected_failure,
+    assert_stderr_contains, assert_stdout_contains, assert_success, build_list, copy_dir,
+    leftovers_in, names_in, snapshot, stderr, stdout,
 };
 
 /// `gomodoff ARGS` in `dir` with the harness environment (no `--modcache`) plus `env`.
 fn gomodoff(h: &Harness, dir: &Path, env: &[(&str, &Path)], args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gomodoff"))
-        .current_dir(dir)
-        .env_clear()
-        .envs(h.env())
+    h.gomodoff_command_without_modcache(dir)
         .envs(env.iter().map(|(k, v)| (*k, v.as_os_str())))
         .args(args)
         .output()
@@ -38,11 +35,8 @@ fn unpack(h: &Harness, bundle: &Path, flag: &str, dest: &Path) -> Output {
 
 /// The command [`unpack`] runs, to add variables to or to start in the background.
 fn unpack_command(h: &Harness, bundle: &Path, flag: &str, dest: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_gomodoff"));
-    cmd.current_dir(h.root())
-        .env_clear()
-        .envs(h.env())
-        .args(["unpack", bundle.to_str().unwrap(), flag])
+    let mut cmd = h.gomodoff_command_without_modcache(h.root());
+    cmd.args(["unpack", bundle.to_str().unwrap(), flag])
         .arg(dest);
     cmd
 }
@@ -712,41 +706,6 @@ fn verify_tree(h: &Harness, tree: &Path) -> Output {
         &[],
         &["mirror", "--verify", tree.to_str().unwrap()],
     )
-}
-
-/// Every name below `root` that gomodoff uses for staging or temporary files.
-fn leftovers_in(root: &Path) -> Vec<PathBuf> {
-    walkdir::WalkDir::new(root)
-        .into_iter()
-        .map(|e| e.unwrap())
-        .filter(|e| {
-            let name = e.file_name().to_string_lossy();
-            name.starts_with(".gomodoff") || name.ends_with(".gomodoff-staging")
-        })
-        .map(|e| e.path().to_path_buf())
-        .collect()
-}
-
-/// The names in a directory, sorted.
-fn names_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
-/// Panic unless the run was killed by `GOMODOFF_ABORT_AT` (SIGABRT), i.e. reached the step.
-fn assert_aborted(out: &Output, what: &str) {
-    use std::os::unix::process::ExitStatusExt;
-    assert_eq!(
-        out.status.signal(),
-        Some(6),
-        "{what}: not aborted ({})\n{}",
-        out.status,
-        stderr(out)
-    );
 }
 
 /// The fault points of `unpack`, in the order a run reaches them; only the first is reached

@@ -5,8 +5,6 @@
 //! `GOPROXY=file://` tree, writes a main module importing it, and runs the real go with the
 //! harness's module cache.
 
-use crate::support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,8 +14,9 @@ use gomodoff::packages::{
     PackageDir, VendorRules, metadata_files, scan_dir, scan_dirs, vendored_files,
 };
 use serde_json::Value;
-use support::Harness;
 use tempfile::TempDir;
+
+use crate::support::{Harness, files_under};
 
 const DEP: &str = "example.com/dep";
 const DEP_VERSION: &str = "v1.0.0";
@@ -461,16 +460,4 @@ fn join(dir: &str, name: &str) -> String {
     } else {
         format!("{dir}/{name}")
     }
-}
-
-fn files_under(root: &Path) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for entry in walkdir::WalkDir::new(root) {
-        let entry = entry.expect("walk");
-        if entry.file_type().is_file() {
-            let rel = entry.path().strip_prefix(root).expect("under root");
-            out.insert(rel.to_string_lossy().replace('\\', "/"));
-        }
-    }
-    out
 }

@@ -4,13 +4,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
-
 use std::fs;
 use std::path::Path;
 
-use support::{
-    Harness, assert_failure, assert_injected_failure, assert_stderr_contains,
+use crate::support::{
+    self, Harness, assert_failure, assert_injected_failure, assert_stderr_contains,
     assert_stdout_contains, assert_success, build_list, snapshot, stderr, stdout,
 };
 
@@ -478,10 +476,8 @@ fn a_module_missing_from_the_source_is_named_with_what_to_do() {
     let dir = h.project("basic");
     let empty = h.fresh_dir("empty-modcache");
     let before = snapshot(&dir);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gomodoff"))
-        .current_dir(&dir)
-        .env_clear()
-        .envs(h.env())
+    let out = h
+        .gomodoff_command_without_modcache(&dir)
         .args(["--modcache", empty.to_str().unwrap(), "vendor", "--yes"])
         .output()
         .unwrap();

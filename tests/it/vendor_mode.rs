@@ -5,72 +5,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::support;
-
-use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use support::{
-    Harness, assert_injected_failure, assert_stderr_contains, assert_stdout_contains,
-    assert_success, stderr, stdout,
+use crate::support::{
+    self, Harness, assert_injected_failure, assert_stderr_contains, assert_stdout_contains,
+    assert_success, snapshot, stderr, stdout,
 };
 
-/// Every file under `root` (relative path → bytes and, on unix, permission bits); directories
-/// are listed with no content.
-fn read_tree(root: &Path) -> BTreeMap<String, (Option<Vec<u8>>, u32)> {
-    let mut out = BTreeMap::new();
-    for e in walkdir::WalkDir::new(root).sort_by_file_name() {
-        let e = e.unwrap();
-        let rel = e
-            .path()
-            .strip_prefix(root)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        let mode = mode_of(e.path());
-        let content = e.file_type().is_file().then(|| fs::read(e.path()).unwrap());
-        out.insert(rel, (content, mode));
-    }
-    out
-}
-
-#[cfg(unix)]
-fn mode_of(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    fs::symlink_metadata(path).unwrap().permissions().mode() & 0o777
-}
-
-#[cfg(not(unix))]
-fn mode_of(_: &Path) -> u32 {
-    0
-}
-
-/// A `diff -r`: every path that differs, and how.
+/// A `diff -r`: every path that differs, and how (contents, modes, kinds).
 fn diff_trees(ours: &Path, theirs: &Path) -> Vec<String> {
-    let (a, b) = (read_tree(ours), read_tree(theirs));
-    let mut out = Vec::new();
-    for (k, v) in &a {
-        match b.get(k) {
-            None => out.push(format!("only in gomodoff's: {k}")),
-            Some(w) if w.0 != v.0 => out.push(format!("content differs: {k}")),
-            Some(w) if w.1 != v.1 => out.push(format!("mode differs: {k} {:o} vs {:o}", v.1, w.1)),
-            Some(_) => {}
-        }
-    }
-    for k in b.keys() {
-        if !a.contains_key(k) {
-            out.push(format!("only in go's: {k}"));
-        }
-    }
-    out
-}
-
-fn copy_of(h: &Harness, dir: &Path, name: &str) -> PathBuf {
-    let to = h.fresh_dir(name);
-    fs::remove_dir(&to).unwrap();
-    support::copy_dir(dir, &to);
-    to
+    snapshot(ours).differences(&snapshot(theirs))
 }
 
 fn vendor_mode(h: &Harness, dir: &Path, extra: &[&str]) -> String {
@@ -98,8 +43,8 @@ fn every_project_vendors_byte_identical_to_go_and_builds_offline() {
     let h = Harness::new();
     for name in support::PROJECTS {
         let theirs = h.project(name);
-        let ours = copy_of(&h, &theirs, &format!("{name}-ours"));
-        let from_zips = copy_of(&h, &theirs, &format!("{name}-zips"));
+        let ours = h.copy_of(&theirs, &format!("{name}-ours"));
+        let from_zips = h.copy_of(&theirs, &format!("{name}-zips"));
         h.go_ok(&theirs, &["mod", "vendor"]);
 
         let shown = vendor_mode(&h, &ours, &[]);
@@ -231,7 +176,7 @@ fn restore_with_no_vendor_before_gives_back_every_byte() {
     requires_go!();
     let h = Harness::new();
     let dir = h.project("replaces");
-    let before = read_tree(&dir);
+    let before = snapshot(&dir);
     vendor_mode(&h, &dir, &[]);
     assert!(dir.join("vendor/modules.txt").is_file());
     assert!(
@@ -241,7 +186,7 @@ fn restore_with_no_vendor_before_gives_back_every_byte() {
     let out = h.gomodoff(&dir, &["restore", "--yes"]);
     assert_success(&out, "restore --yes");
     assert_stdout_contains(&out, "there was none before gomodoff");
-    assert_eq!(read_tree(&dir), before, "restore is exact");
+    assert_eq!(snapshot(&dir), before, "restore is exact");
 }
 
 #[test]
@@ -257,7 +202,7 @@ fn restore_brings_back_an_older_vendor_with_the_users_files() {
     bytes.extend_from_slice(b"// patched\n");
     fs::write(&edited, bytes).unwrap();
     h.go_ok(&dir, &["get", "example.com/multi@v1.2.0"]);
-    let before = read_tree(&dir);
+    let before = snapshot(&dir);
 
     let shown = vendor_mode(&h, &dir, &[]);
     assert!(
@@ -279,7 +224,7 @@ fn restore_brings_back_an_older_vendor_with_the_users_files() {
 
     let out = h.gomodoff(&dir, &["restore", "--yes"]);
     assert_success(&out, "restore --yes");
-    assert_eq!(read_tree(&dir), before, "restore is exact");
+    assert_eq!(snapshot(&dir), before, "restore is exact");
 }
 
 #[test]
@@ -287,7 +232,7 @@ fn dry_run_changes_no_byte_and_reports_what_go_drops() {
     requires_go!();
     let h = Harness::new();
     let dir = h.project("cgo");
-    let before = read_tree(&dir);
+    let before = snapshot(&dir);
     let out = h.gomodoff(
         &dir,
         &[
@@ -304,12 +249,12 @@ fn dry_run_changes_no_byte_and_reports_what_go_drops() {
     assert!(text.contains("  example.com/cgolib@v1.0.0\n"), "{text}");
     assert!(text.contains("    csrc/impl.c\n"), "{text}");
     assert!(text.contains("    include/cgolib.h\n"), "{text}");
-    assert_eq!(read_tree(&dir), before, "--dry-run wrote something");
+    assert_eq!(snapshot(&dir), before, "--dry-run wrote something");
     // Without a terminal and without --yes nothing is applied either.
     let out = h.gomodoff(&dir, &["vendor", "--mode", "vendor"]);
     assert_eq!(out.status.code(), Some(2));
     assert_stderr_contains(&out, "pass --yes");
-    assert_eq!(read_tree(&dir), before);
+    assert_eq!(snapshot(&dir), before);
 }
 
 #[test]
@@ -341,7 +286,7 @@ fn status_sees_what_gos_consistency_check_sees() {
     assert!(text.contains("go.sum: changed since vendoring"), "{text}");
 
     // Vendoring again brings it back in line, identical to go's.
-    let theirs = copy_of(&h, &dir, "legacy116-go");
+    let theirs = h.copy_of(&dir, "legacy116-go");
     fs::remove_dir_all(theirs.join("vendor")).unwrap();
     h.go_ok(&theirs, &["mod", "vendor"]);
     vendor_mode(&h, &dir, &[]);
@@ -355,9 +300,9 @@ fn a_tampered_cache_directory_is_not_used() {
     requires_go!();
     let h = Harness::new();
     let theirs = h.project("basic");
-    let ours = copy_of(&h, &theirs, "basic-ours");
-    let fresh = copy_of(&h, &theirs, "basic-fresh");
-    let again = copy_of(&h, &theirs, "basic-again");
+    let ours = h.copy_of(&theirs, "basic-ours");
+    let fresh = h.copy_of(&theirs, "basic-fresh");
+    let again = h.copy_of(&theirs, "basic-again");
     h.go_ok(&theirs, &["mod", "vendor"]);
     // Let the cache's files age past the racy window, so that the first run records what it
     // checked (gomodoff::verified) and the runs below have records to be fooled by.
@@ -475,7 +420,7 @@ fn a_workspace_is_vendored_as_go_work_vendor_does() {
     let h = Harness::new();
     let dir = h.project("basic");
     fs::write(dir.join("go.work"), "go 1.22\n\nuse .\n").unwrap();
-    let theirs = copy_of(&h, &dir, "basic-work-go");
+    let theirs = h.copy_of(&dir, "basic-work-go");
     let out = h.go_with_env(&theirs, &["work", "vendor"], &[("GOWORK", "")]);
     assert_success(&out, "go work vendor");
     let out = h.gomodoff_with_env(
@@ -511,7 +456,7 @@ fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
     let dir = h.project("basic");
     h.go_ok(&dir, &["mod", "vendor"]);
     fs::write(dir.join("vendor/NOTES.txt"), "mine\n").unwrap();
-    let before = read_tree(&dir);
+    let before = snapshot(&dir);
     let steps = [
         "extract",
         "journal",
@@ -529,7 +474,7 @@ fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
         );
         assert_injected_failure(&out, step);
         assert_eq!(
-            read_tree(&dir),
+            snapshot(&dir),
             before,
             "repository changed after failing at {step}"
         );
@@ -541,7 +486,7 @@ fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
     );
     assert!(!out.status.success(), "the run was killed");
     vendor_mode(&h, &dir, &[]);
-    let vendored = read_tree(&dir);
+    let vendored = snapshot(&dir);
     for step in [
         "journal",
         "remove-tree",
@@ -556,11 +501,11 @@ fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
             "restore, step {step}: {}",
             stderr(&out)
         );
-        assert_eq!(read_tree(&dir), vendored, "restore failing at {step}");
+        assert_eq!(snapshot(&dir), vendored, "restore failing at {step}");
     }
     let out = h.gomodoff(&dir, &["restore", "--yes"]);
     assert_success(&out, "restore");
-    assert_eq!(read_tree(&dir), before, "restore after the failures");
+    assert_eq!(snapshot(&dir), before, "restore after the failures");
 }
 
 /// The vendoring fixtures (build tags and `ignore`, OS/arch suffixes, cgo, embeds, test-only
@@ -593,7 +538,7 @@ fn the_vendoring_fixtures_vendor_byte_identical_end_to_end() {
         if go.is_none() {
             h.go_ok(&main, &["mod", "edit", "-go=none"]);
         }
-        let ours_case = copy_of(&h, &case, &format!("fixtures-{name}-ours"));
+        let ours_case = h.copy_of(&case, &format!("fixtures-{name}-ours"));
         let ours = ours_case.join("main");
         h.go_ok(&main, &["mod", "vendor"]);
         let shown = vendor_mode(&h, &ours, &["--report-dropped"]);

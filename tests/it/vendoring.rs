@@ -7,8 +7,6 @@
 //! go.mod is a template whose `go` line each case sets) next to `testdata/vendoring/localdep/`,
 //! the target of a directory replacement.
 
-use crate::support;
-
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -23,7 +21,11 @@ use gomodoff::vendoring::{
     compute_workspace, dropped_files,
 };
 use serde_json::Value;
-use support::{Harness, assert_success, copy_dir, escape, stdout, vendoring_dir, vendoring_main};
+
+use crate::support::{
+    self, Harness, assert_success, copy_dir, escape, read_files, stdout, vendoring_dir,
+    vendoring_main,
+};
 
 /// One `go mod vendor` run to reproduce.
 struct Case {
@@ -132,7 +134,7 @@ fn vendor_tree_matches_go_mod_vendor() {
         let started = Instant::now();
         env.go(&main, &["mod", "vendor"], &[("CGO_ENABLED", cgo)]);
         let go_time = started.elapsed();
-        let theirs = read_tree(&main.join("vendor"));
+        let theirs = read_files(&main.join("vendor"));
         fs::remove_dir_all(main.join("vendor")).expect("remove go's vendor/");
 
         let facts = ModuleFacts::read(&env, &main);
@@ -370,7 +372,7 @@ fn real_module_matches_go_mod_vendor() {
     let started = Instant::now();
     env.go(&main, &["mod", "vendor"], &[]);
     let go_time = started.elapsed();
-    let theirs = read_tree(&main.join("vendor"));
+    let theirs = read_files(&main.join("vendor"));
     fs::remove_dir_all(main.join("vendor")).expect("remove go's vendor/");
 
     let facts = ModuleFacts::read(&env, &main);
@@ -449,7 +451,7 @@ fn pruned_graph_resolves_from_requirements_first() {
         let result = compute(&facts.input(&main, true));
         if pruned {
             let tree = result.expect("compute");
-            let theirs = read_tree(&main.join("vendor"));
+            let theirs = read_files(&main.join("vendor"));
             let go_modules_txt = String::from_utf8(theirs["modules.txt"].clone()).expect("utf-8");
             assert_eq!(tree.modules_txt, go_modules_txt);
             assert!(!tree.modules_txt.contains("# example.com/amb v"));
@@ -486,7 +488,7 @@ fn workspace_matches_go_work_vendor() {
     let go_work = work.join("go.work").to_string_lossy().into_owned();
     let in_work = [("GOWORK", go_work.as_str()), ("CGO_ENABLED", "1")];
     env.go(&work, &["work", "vendor"], &in_work);
-    let theirs = read_tree(&work.join("vendor"));
+    let theirs = read_files(&work.join("vendor"));
     fs::remove_dir_all(work.join("vendor")).expect("remove go's vendor/");
 
     let edit: Value = serde_json::from_str(&env.go(&work, &["work", "edit", "-json"], &in_work))
@@ -897,26 +899,6 @@ fn write_tree_parallel(vendor: &Path, tree: &VendorTree) {
         fs::copy(&file.source, vendor.join(&file.dest)).expect("copy");
     });
     fs::write(vendor.join("modules.txt"), &tree.modules_txt).expect("modules.txt");
-}
-
-fn read_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    for entry in walkdir::WalkDir::new(root) {
-        let entry = entry.expect("walk");
-        assert!(
-            !entry.file_type().is_symlink(),
-            "{}",
-            entry.path().display()
-        );
-        if entry.file_type().is_file() {
-            let rel = entry.path().strip_prefix(root).expect("under root");
-            out.insert(
-                rel.to_string_lossy().replace('\\', "/"),
-                fs::read(entry.path()).expect("read"),
-            );
-        }
-    }
-    out
 }
 
 /// Where go runs: the test harness's hermetic environment, or (for the opt-in real-module test)

@@ -4,9 +4,6 @@
 //! `go work vendor` writes, byte for byte, in the go.work's directory; each module builds from
 //! it offline; verify, status and restore work there.
 
-use crate::support;
-
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -15,7 +12,8 @@ use gomodoff::graph::{
     Graph, GraphError, ModSummary, ModuleVersion, ResolvedModule, SummaryLoader,
 };
 use gomodoff::ops::repo::Repo;
-use support::{Harness, assert_failure, assert_success, stderr, stdout};
+
+use crate::support::{self, Harness, assert_failure, assert_success, read_files, stderr, stdout};
 
 /// A two-module workspace built in the harness's temp dir:
 /// - `lib` (go 1.22 after tidy): requires multi v1.2.0 and embedded, replaces
@@ -86,29 +84,6 @@ fn gomodoff_in(h: &Harness, ws: &Path, dir: &Path, args: &[&str]) -> std::proces
         .args(args)
         .output()
         .unwrap()
-}
-
-/// Every regular file under `root`, relative path → bytes.
-fn read_files(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    for e in walkdir::WalkDir::new(root).sort_by_file_name() {
-        let e = e.unwrap();
-        if e.file_type().is_file() {
-            let rel = e.path().strip_prefix(root).unwrap();
-            out.insert(
-                rel.to_string_lossy().replace('\\', "/"),
-                fs::read(e.path()).unwrap(),
-            );
-        }
-    }
-    out
-}
-
-fn copy_of(h: &Harness, dir: &Path, name: &str) -> PathBuf {
-    let to = h.fresh_dir(name);
-    fs::remove_dir(&to).unwrap();
-    support::copy_dir(dir, &to);
-    to
 }
 
 /// go.mod files from the harness's proxy tree, directories from the workspace.
@@ -313,8 +288,8 @@ fn vendor_mode_in_a_workspace_writes_what_go_work_vendor_writes() {
     requires_go!();
     let h = Harness::new();
     let theirs = workspace(&h);
-    let ours = copy_of(&h, &theirs, "ws-ours");
-    let from_module = copy_of(&h, &theirs, "ws-from-module");
+    let ours = h.copy_of(&theirs, "ws-ours");
+    let from_module = h.copy_of(&theirs, "ws-from-module");
     let out = in_workspace(&h, &theirs, &theirs, &["work", "vendor"]);
     assert_success(&out, "go work vendor");
     let before = read_files(&ours);
@@ -473,10 +448,8 @@ fn a_workspace_is_packed_and_mirrored_whole() {
     // packs the same bundle, byte for byte.
     let downloaded = bundle.with_file_name("downloaded.zip");
     let empty = h.fresh_dir("empty-cache");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gomodoff"))
-        .current_dir(ws.join("lib"))
-        .env_clear()
-        .envs(h.env())
+    let out = h
+        .gomodoff_command_without_modcache(&ws.join("lib"))
         .env("GOWORK", &work)
         .arg("--modcache")
         .arg(&empty)
@@ -525,7 +498,7 @@ fn a_workspace_is_packed_and_mirrored_whole() {
         "{}",
         stdout(&out)
     );
-    let b = copy_of(&h, &ws, "machine-b");
+    let b = h.copy_of(&ws, "machine-b");
     let b_work = work_env(&b);
     for proxy in [&tree, &mirror] {
         let goproxy = format!("file://{}", proxy.display());

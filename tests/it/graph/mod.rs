@@ -10,8 +10,6 @@
 //!   and a fresh cache): its output is [`Graph::build_list`], the `.mod` files it downloads are
 //!   [`Graph::gomods_needed`], and it fails exactly when [`Graph::inconsistencies`] is not empty.
 
-use crate::support;
-
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
@@ -22,7 +20,8 @@ use gomodoff::graph::{
     Graph, GraphError, Inconsistency, MainModule, ModSummary, ModuleVersion, Pruning, ReplaceRule,
     ReplaceTarget, ResolvedModule, SummaryLoader,
 };
-use support::escape;
+
+use crate::support::{self, FIXTURE_TIME, escape, mv, unescape};
 
 /// A case: `(key, go.mod text)` where key is `main`, `dir:<name>` (a directory next to the main
 /// module, `../<name>` from it) or `<path>@<version>` (a `.mod` file in the proxy).
@@ -146,7 +145,7 @@ impl Layout {
                 write_file(&dir.join(format!("{}.mod", escape(version))), text);
                 write_file(
                     &dir.join(format!("{}.info", escape(version))),
-                    &format!("{{\"Version\":\"{version}\",\"Time\":\"2024-01-01T00:00:00Z\"}}"),
+                    &format!("{{\"Version\":\"{version}\",\"Time\":\"{FIXTURE_TIME}\"}}"),
                 );
                 let list = dir.join("list");
                 let mut versions = fs::read_to_string(&list).unwrap_or_default();
@@ -424,32 +423,9 @@ fn write_file(path: &Path, text: &str) {
     fs::write(path, text).expect("write file");
 }
 
-fn unescape(s: &str) -> String {
-    let mut out = String::new();
-    let mut bang = false;
-    for c in s.chars() {
-        if c == '!' {
-            bang = true;
-        } else if bang {
-            out.push(c.to_ascii_uppercase());
-            bang = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 fn split_at(s: &str) -> Pair {
     let (path, version) = s.split_once('@').expect("path@version");
     pair(path, version)
-}
-
-fn mv(path: &str, version: &str) -> ModuleVersion {
-    ModuleVersion {
-        path: path.to_owned(),
-        version: version.to_owned(),
-    }
 }
 
 fn pair(path: &str, version: &str) -> Pair {

@@ -23,13 +23,11 @@
 //! across test processes under the temp directory) and copied into each harness, so a test may
 //! corrupt its own copy. The go build cache is shared under the temp directory to save time.
 
-#![allow(dead_code)] // every integration test binary uses a different part of the harness
-
 #[macro_use]
 mod tools;
 mod proxy;
+mod tree;
 
-use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -40,9 +38,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
-#[allow(unused_imports)] // every integration test binary uses a different part of the harness
 pub use proxy::{FIXTURE_TIME, Fixture, escape};
 pub use tools::{go, is_ci, is_root, require_go, require_nginx, skip};
+pub use tree::{
+    Snapshot, copy_dir, copy_tree_exact, files_under, leftovers_in, names_in, read_files, snapshot,
+};
 
 /// Where the fixture modules are kept as sources: `<module path>@<version>/`.
 pub fn modules_dir() -> PathBuf {
@@ -277,6 +277,15 @@ impl Harness {
         dir
     }
 
+    /// A copy of the tree `src` (see [`copy_dir`]) at a new path below the harness root,
+    /// `<name>-<n>`.
+    pub fn copy_of(&self, src: &Path, name: &str) -> PathBuf {
+        let to = self.fresh_dir(name);
+        fs::remove_dir(&to).expect("remove the fresh dir to copy into");
+        copy_dir(src, &to);
+        to
+    }
+
     /// Copy `testdata/projects/<name>` into the temp dir, as it is (no go.sum).
     pub fn copy_project(&self, name: &str) -> PathBuf {
         let src = projects_dir().join(name);
@@ -366,12 +375,16 @@ impl Harness {
     /// A `gomodoff` command (the binary under test) in `dir` with [`Harness::env`] and
     /// `--modcache` pointing at this harness's module cache.
     pub fn gomodoff_command(&self, dir: &Path) -> Command {
+        let mut cmd = self.gomodoff_command_without_modcache(dir);
+        cmd.arg("--modcache").arg(&self.gomodcache);
+        cmd
+    }
+
+    /// A `gomodoff` command in `dir` with [`Harness::env`] only: the module cache is the one
+    /// `GOMODCACHE` names, unless the caller passes `--modcache`.
+    pub fn gomodoff_command_without_modcache(&self, dir: &Path) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_gomodoff"));
-        cmd.current_dir(dir)
-            .env_clear()
-            .envs(self.env())
-            .arg("--modcache")
-            .arg(&self.gomodcache);
+        cmd.current_dir(dir).env_clear().envs(self.env());
         cmd
     }
 
@@ -452,41 +465,77 @@ pub fn build_list(listing: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every file and directory under `root`, with the SHA-256 of each file's bytes (`<dir>` for a
-/// directory): two snapshots are equal when nothing under `root` was added, removed or changed.
-#[derive(PartialEq, Eq)]
-pub struct Snapshot(pub BTreeMap<String, String>);
+/// Panic unless the run was stopped by `GOMODOFF_ABORT_AT` (an abort, as a SIGKILL would stop
+/// it), i.e. reached the step.
+#[cfg(unix)]
+pub fn assert_aborted(out: &Output, what: &str) {
+    assert!(
+        aborted(out),
+        "{what}: not aborted ({})\n{}",
+        out.status,
+        stderr(out)
+    );
+}
 
-impl std::fmt::Debug for Snapshot {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (k, v) in &self.0 {
-            writeln!(f, "{k} {}", &v[..v.len().min(12)])?;
-        }
-        Ok(())
+/// Whether the run was stopped by `GOMODOFF_ABORT_AT`: killed by SIGABRT, which
+/// `std::process::abort` raises.
+#[cfg(unix)]
+pub fn aborted(out: &Output) -> bool {
+    use std::os::unix::process::ExitStatusExt as _;
+    const SIGABRT: i32 = 6;
+    out.status.signal() == Some(SIGABRT)
+}
+
+/// A module version, for the library's APIs.
+pub fn mv(path: &str, version: &str) -> gomodoff::module::ModuleVersion {
+    gomodoff::module::ModuleVersion {
+        path: path.to_string(),
+        version: version.to_string(),
     }
 }
 
-/// The [`Snapshot`] of `root` now.
-pub fn snapshot(root: &Path) -> Snapshot {
-    let mut out = BTreeMap::new();
-    for e in walkdir::WalkDir::new(root).sort_by_file_name() {
-        let e = e.expect("walk a tree to snapshot");
-        let rel = e
-            .path()
-            .strip_prefix(root)
-            .expect("walkdir yields children")
-            .to_string_lossy()
-            .into_owned();
-        let content = if e.file_type().is_file() {
-            hex::encode(Sha256::digest(
-                fs::read(e.path()).expect("read a file to snapshot"),
-            ))
-        } else {
-            "<dir>".into()
-        };
-        out.insert(rel, content);
+/// `!x` → `X`, as the go command unescapes file names (the inverse of [`escape`]).
+pub fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut bang = false;
+    for c in s.chars() {
+        match (bang, c) {
+            (false, '!') => bang = true,
+            (true, c) => {
+                out.push(c.to_ascii_uppercase());
+                bang = false;
+            }
+            (false, c) => out.push(c),
+        }
     }
-    Snapshot(out)
+    out
+}
+
+/// One object of `go mod download -json` output (a field go left out is empty).
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct GoDownload {
+    pub path: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub zip: String,
+    #[serde(default)]
+    pub dir: String,
+    #[serde(default)]
+    pub sum: String,
+    #[serde(default)]
+    pub go_mod_sum: String,
+}
+
+/// Every object of `go mod download -json` output.
+pub fn go_downloads(json: &[u8]) -> Vec<GoDownload> {
+    serde_json::Deserializer::from_slice(json)
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("go mod download -json output")
 }
 
 /// `file://` URL of an absolute path.
@@ -496,25 +545,6 @@ pub fn file_url(path: &Path) -> String {
         format!("file:///{}", s.replace('\\', "/"))
     } else {
         format!("file://{s}")
-    }
-}
-
-/// Copy a directory tree (regular files and directories).
-pub fn copy_dir(src: &Path, dst: &Path) {
-    for entry in walkdir::WalkDir::new(src).sort_by_file_name() {
-        let entry = entry.expect("walk a directory to copy");
-        let rel = entry
-            .path()
-            .strip_prefix(src)
-            .expect("walkdir yields children");
-        let to = dst.join(rel);
-        if entry.file_type().is_dir() {
-            fs::create_dir_all(&to).expect("create a directory copy");
-        } else {
-            fs::copy(entry.path(), &to).unwrap_or_else(|e| {
-                panic!("copy {} to {}: {e}", entry.path().display(), to.display())
-            });
-        }
     }
 }
 
@@ -569,92 +599,4 @@ fn fixtures_hash() -> String {
         }
     }
     hex::encode(hasher.finalize())
-}
-
-/// Every path under `root` with its kind, permission bits and content: `file <mode> <sha256>`,
-/// `dir <mode>`, or `link -> <target>` (links are not followed). Unlike [`snapshot`], a
-/// changed mode, a file turned into a link, or an empty directory left behind all count; the
-/// crash tests use it to say "byte-exactly as before".
-pub fn exact_snapshot(root: &Path) -> Snapshot {
-    let mut out = BTreeMap::new();
-    for e in walkdir::WalkDir::new(root).sort_by_file_name() {
-        let e = e.expect("walk a tree to snapshot");
-        let rel = e
-            .path()
-            .strip_prefix(root)
-            .expect("walkdir yields children")
-            .to_string_lossy()
-            .into_owned();
-        let meta = e
-            .path()
-            .symlink_metadata()
-            .expect("stat a file to snapshot");
-        let value = if meta.file_type().is_symlink() {
-            let target = fs::read_link(e.path()).expect("read a link to snapshot");
-            format!("link -> {}", target.display())
-        } else if meta.is_dir() {
-            format!("dir {:o}", permission_bits(&meta))
-        } else {
-            let bytes = fs::read(e.path()).expect("read a file to snapshot");
-            format!(
-                "file {:o} {}",
-                permission_bits(&meta),
-                hex::encode(Sha256::digest(bytes))
-            )
-        };
-        out.insert(rel, value);
-    }
-    Snapshot(out)
-}
-
-#[cfg(unix)]
-fn permission_bits(meta: &fs::Metadata) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    meta.permissions().mode() & 0o7777
-}
-
-#[cfg(not(unix))]
-fn permission_bits(meta: &fs::Metadata) -> u32 {
-    if meta.permissions().readonly() {
-        0o444
-    } else {
-        0o644
-    }
-}
-
-/// Copy a tree as it is, for [`exact_snapshot`] to see no difference: files with their
-/// permission bits, directories with theirs (set once their content is in, so a read-only
-/// directory can be copied), symbolic links as links.
-pub fn copy_tree_exact(src: &Path, dst: &Path) {
-    let mut dirs = Vec::new();
-    for entry in walkdir::WalkDir::new(src).sort_by_file_name() {
-        let entry = entry.expect("walk a directory to copy");
-        let rel = entry
-            .path()
-            .strip_prefix(src)
-            .expect("walkdir yields children");
-        let to = dst.join(rel);
-        let meta = entry
-            .path()
-            .symlink_metadata()
-            .expect("stat a file to copy");
-        if meta.file_type().is_symlink() {
-            let target = fs::read_link(entry.path()).expect("read a link to copy");
-            #[cfg(unix)]
-            std::os::unix::fs::symlink(&target, &to).expect("copy a link");
-            #[cfg(not(unix))]
-            panic!("cannot copy the link {} here", target.display());
-        } else if meta.is_dir() {
-            fs::create_dir_all(&to).expect("create a directory copy");
-            dirs.push((to, meta.permissions()));
-        } else {
-            // fs::copy keeps the permission bits.
-            fs::copy(entry.path(), &to).unwrap_or_else(|e| {
-                panic!("copy {} to {}: {e}", entry.path().display(), to.display())
-            });
-        }
-    }
-    for (dir, perms) in dirs.into_iter().rev() {
-        fs::set_permissions(&dir, perms).expect("set a directory's mode");
-    }
 }
