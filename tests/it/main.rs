@@ -24,6 +24,7 @@ mod modcache;
 mod modules_txt;
 mod modzip;
 mod need_set;
+mod output;
 mod pack;
 mod packages;
 mod replace;
