@@ -12,7 +12,6 @@ mod concurrency;
 mod crash;
 mod dirhash;
 mod env_exec;
-mod full_disk;
 mod gomod;
 mod gosum;
 mod graph;

@@ -24,7 +24,7 @@
 //! corrupt its own copy. The go build cache is shared under the temp directory to save time.
 
 #[macro_use]
-mod tools;
+pub mod tools;
 mod proxy;
 mod tree;
 
@@ -39,7 +39,7 @@ use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
 pub use proxy::{FIXTURE_TIME, Fixture, escape};
-pub use tools::{go, is_ci, is_root, require_go, require_nginx, skip};
+pub use tools::{go, require_go, require_nginx, skip};
 pub use tree::{
     Snapshot, copy_dir, copy_tree_exact, files_under, leftovers_in, names_in, read_files, snapshot,
 };

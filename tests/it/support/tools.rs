@@ -1,5 +1,5 @@
 //! The tools some tests need beyond cargo's: the go toolchain (the oracle of nearly every test),
-//! nginx (the mirror test), root (the full-disk tests mount a tmpfs). A test whose tool is
+//! nginx (the mirror test), root (the full-disk tests, `tests/full_disk`, mount a tmpfs). A test whose tool is
 //! missing is skipped with a visible line on stderr, `SKIPPED <test>: <why>`, written to the real
 //! stderr (libtest captures `eprintln!`, not writes to the file descriptor) — never a silent
 //! pass. With `CI=true` a missing go or nginx fails the test instead (CI installs both).
@@ -89,16 +89,6 @@ pub fn require_nginx() -> Option<PathBuf> {
         skip("nginx is not installed (install nginx-light; set CI=true to make this a failure)");
     }
     found
-}
-
-/// Whether this process runs as root (effective uid 0; Linux).
-pub fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
-        s.lines()
-            .find_map(|l| l.strip_prefix("Uid:"))
-            .and_then(|ids| ids.split_whitespace().nth(1).map(|e| e == "0"))
-            .unwrap_or(false)
-    })
 }
 
 /// `exe` in a directory of `PATH` or of `more`, the first found.
