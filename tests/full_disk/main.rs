@@ -24,15 +24,13 @@
 #[path = "../it/support/mod.rs"]
 mod support;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use sha2::{Digest, Sha256};
-
-use crate::support::{Harness, assert_success, stderr, stdout};
+use crate::support::{Harness, Snapshot, assert_success, snapshot, stderr, stdout};
 
 /// Size and inodes of the tmpfs when nothing is being swept.
 const ROOMY_SIZE: u64 = 64 << 20;
@@ -142,44 +140,6 @@ impl Drop for Tmpfs {
     }
 }
 
-/// Every entry under `root`: kind, permission bits and contents (SHA-256) or link target.
-fn state(root: &Path) -> BTreeMap<String, String> {
-    use std::os::unix::fs::PermissionsExt;
-    let mut out = BTreeMap::new();
-    for e in walkdir::WalkDir::new(root).sort_by_file_name() {
-        let e = e.expect("walk the repository");
-        let rel = e.path().strip_prefix(root).unwrap().to_string_lossy();
-        let meta = e.path().symlink_metadata().unwrap();
-        let mode = meta.permissions().mode() & 0o7777;
-        let what = if meta.is_dir() {
-            format!("dir {mode:o}")
-        } else if meta.file_type().is_symlink() {
-            format!("link {}", fs::read_link(e.path()).unwrap().display())
-        } else {
-            let bytes = fs::read(e.path()).unwrap();
-            format!("file {mode:o} {}", hex::encode(Sha256::digest(&bytes)))
-        };
-        out.insert(rel.into_owned(), what);
-    }
-    out
-}
-
-/// Differences between two states, for a readable assertion message.
-fn state_diff(want: &BTreeMap<String, String>, got: &BTreeMap<String, String>) -> String {
-    let mut out = String::new();
-    for (k, v) in want {
-        match got.get(k) {
-            None => out.push_str(&format!("  missing: {k}\n")),
-            Some(g) if g != v => out.push_str(&format!("  changed: {k}\n")),
-            _ => {}
-        }
-    }
-    for k in got.keys().filter(|k| !want.contains_key(*k)) {
-        out.push_str(&format!("  extra:   {k}\n"));
-    }
-    out
-}
-
 /// gomodoff's own transient names, anywhere in the repository.
 fn leftovers(root: &Path) -> Vec<String> {
     walkdir::WalkDir::new(root)
@@ -229,8 +189,8 @@ struct Scenario {
 
 /// What the sweeps compare with: the states and `status` before and after a run with room.
 struct Reference {
-    before: BTreeMap<String, String>,
-    after: BTreeMap<String, String>,
+    before: Snapshot,
+    after: Snapshot,
     status_before: (Option<i32>, String, String),
     status_after: (Option<i32>, String, String),
     /// Paths (normalised, see [`normalise`]) the command must have failed on at least once.
@@ -271,26 +231,28 @@ fn named_path(err: &str, repo: &Path) -> Option<String> {
 
 fn reference(h: &Harness, sc: &Scenario, repo: &Path) -> Reference {
     copy_fresh(&sc.template, repo);
-    let before = state(repo);
+    let before = snapshot(repo);
     let status_before = status(h, repo);
     let out = h.gomodoff(repo, sc.args);
     assert_success(&out, &format!("{}: with room", sc.name));
-    let after = state(repo);
+    let after = snapshot(repo);
     let status_after = status(h, repo);
     // Every file of the tree it lays out, every file it changes at the root, and the journal
     // with its backup of go.mod.
     let mut writes: BTreeSet<String> = after
+        .0
         .iter()
         .filter(|(k, v)| {
             let in_tree = sc.tree.is_some_and(|t| k.starts_with(&format!("{t}/")));
-            v.starts_with("file") && (in_tree || (!k.contains('/') && before.get(*k) != Some(v)))
+            v.starts_with("file") && (in_tree || (!k.contains('/') && before.0.get(*k) != Some(v)))
         })
         .map(|(k, _)| normalise(k, sc.tree))
         .collect();
     writes.insert(".gomodoff-txn/journal.toml".into());
     let backed_up = before
+        .0
         .iter()
-        .any(|(k, v)| !k.contains('/') && v.starts_with("file") && after.get(k) != Some(v));
+        .any(|(k, v)| !k.contains('/') && v.starts_with("file") && after.0.get(k) != Some(v));
     if backed_up {
         writes.insert(".gomodoff-txn/file-N".into());
     }
@@ -332,7 +294,7 @@ fn case(run: &Run, sweep: Sweep, room: u64, tally: &mut Tally) -> bool {
     let what = format!("{}: {sweep:?} +{room}", sc.name);
     copy_fresh(&sc.template, repo);
     assert_eq!(
-        state(repo),
+        snapshot(repo),
         r.before,
         "{what}: the copy is the before state"
     );
@@ -347,7 +309,7 @@ fn case(run: &Run, sweep: Sweep, room: u64, tally: &mut Tally) -> bool {
     fs_.roomy();
     let err = stderr(&out);
     assert!(!err.contains("panicked"), "{what}: a panic\n{err}");
-    let now = state(repo);
+    let now = snapshot(repo);
     tally.cases += 1;
     let ok = out.status.success();
     if ok {
@@ -355,7 +317,7 @@ fn case(run: &Run, sweep: Sweep, room: u64, tally: &mut Tally) -> bool {
         assert!(
             now == r.after,
             "{what}: succeeded but the repository is not the after state:\n{}",
-            state_diff(&r.after, &now)
+            r.after.differences(&now).join("\n")
         );
         assert_eq!(status(h, repo), r.status_after, "{what}: status");
         return true;
@@ -376,8 +338,8 @@ fn case(run: &Run, sweep: Sweep, room: u64, tally: &mut Tally) -> bool {
     );
     assert!(
         now == r.before,
-        "{what}: failed but the repository is not the before state:\n{}{err}",
-        state_diff(&r.before, &now)
+        "{what}: failed but the repository is not the before state:\n{}\n{err}",
+        r.before.differences(&now).join("\n")
     );
     // With room again: status says what it says of the before state, and the next run succeeds.
     assert_eq!(
@@ -387,11 +349,11 @@ fn case(run: &Run, sweep: Sweep, room: u64, tally: &mut Tally) -> bool {
     );
     let out = h.gomodoff(repo, sc.args);
     assert_success(&out, &format!("{what}: the next run, with room"));
-    let now = state(repo);
+    let now = snapshot(repo);
     assert!(
         now == r.after,
         "{what}: the next run did not give the after state:\n{}",
-        state_diff(&r.after, &now)
+        r.after.differences(&now).join("\n")
     );
     false
 }
