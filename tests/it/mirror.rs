@@ -176,10 +176,11 @@ fn start_nginx(nginx: &Path, root: &Path, work: &Path) -> Nginx {
         .port();
     let access_log = work.join("access.log");
     let w = work.display();
-    // `user` only matters when the master runs as root (workers would otherwise drop to nobody,
-    // who cannot read the private temp dir); nginx ignores it otherwise.
+    // One process (`master_process off`): the kill on drop then stops nginx whole, where a
+    // killed master would leave its worker behind. `user` only matters to a master running as
+    // root (workers would otherwise drop to nobody, who cannot read the private temp dir).
     let conf = format!(
-        "user {user} {group};\nworker_processes 1;\ndaemon off;\npid {w}/nginx.pid;\nerror_log {w}/error.log;\nevents {{ worker_connections 64; }}\nhttp {{\n  access_log {log};\n  client_body_temp_path {w}/body;\n  proxy_temp_path {w}/proxy;\n  fastcgi_temp_path {w}/fastcgi;\n  uwsgi_temp_path {w}/uwsgi;\n  scgi_temp_path {w}/scgi;\n  types {{ application/zip zip; application/json info; }}\n  default_type text/plain;\n  server {{\n    listen 127.0.0.1:{port};\n    root {root};\n    location / {{ try_files $uri =404; }}\n  }}\n}}\n",
+        "user {user} {group};\nworker_processes 1;\nmaster_process off;\ndaemon off;\npid {w}/nginx.pid;\nerror_log {w}/error.log;\nevents {{ worker_connections 64; }}\nhttp {{\n  access_log {log};\n  client_body_temp_path {w}/body;\n  proxy_temp_path {w}/proxy;\n  fastcgi_temp_path {w}/fastcgi;\n  uwsgi_temp_path {w}/uwsgi;\n  scgi_temp_path {w}/scgi;\n  types {{ application/zip zip; application/json info; }}\n  default_type text/plain;\n  server {{\n    listen 127.0.0.1:{port};\n    root {root};\n    location / {{ try_files $uri =404; }}\n  }}\n}}\n",
         user = id("-un"),
         group = id("-gn"),
         log = access_log.display(),
