@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+pub use crate::util::shell::ColorChoice;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Make a Go module repository build with no network, and prove it.
@@ -39,13 +40,6 @@ pub struct GlobalArgs {
     /// When to use colour (NO_COLOR is honoured with `auto`)
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -696,7 +696,8 @@ mod tests {
     fn refused(edit: impl FnOnce(&mut LockFile)) -> String {
         let mut lock = sample();
         edit(&mut lock);
-        LockFile::parse(&lock.render()).unwrap_err().to_string()
+        let e = LockFile::parse(&lock.render()).unwrap_err();
+        format!("{e}\nhint: {}", e.hint().unwrap_or_default())
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::process::Command;
 
 use anyhow::{Context as _, Result};
 
-use crate::formats::gover::parse_go_version;
+use crate::formats::gover;
 use crate::modes::offline_env;
 use crate::ops::{Context, Outcome};
 use crate::repo::{self, Repo};
@@ -17,19 +17,19 @@ use crate::util::shell::shell_quote;
 /// build then fails instead of downloading a toolchain.
 pub fn toolchain_warning(repo: &Repo) -> Option<String> {
     let gomod = repo.gomod().ok()?;
-    let installed = go_version_installed()?;
-    let have = parse_go_version(&installed)?;
-    let mut wants: Vec<(&str, String)> = Vec::new();
+    let goversion = go_version_installed()?;
+    let installed = gover::installed(&goversion)?;
+    let mut wants: Vec<(&str, &str)> = Vec::new();
     if let Some(g) = gomod.go_version() {
-        wants.push(("go", g.to_string()));
+        wants.push(("go", g));
     }
     if let Some(t) = gomod.toolchain() {
-        wants.push(("toolchain", t.to_string()));
+        wants.push(("toolchain", t));
     }
     for (what, v) in wants {
-        if parse_go_version(&v).is_some_and(|want| want > have) {
+        if gover::compare(v, installed) == std::cmp::Ordering::Greater {
             return Some(format!(
-                "go.mod's `{what} {v}` line asks for a newer go than the installed {installed}; with GOTOOLCHAIN=local the build fails instead of downloading a toolchain (pack one with `gomodoff pack --toolchain`)"
+                "go.mod's `{what} {v}` line asks for a newer go than the installed {goversion}; with GOTOOLCHAIN=local the build fails instead of downloading a toolchain (pack one with `gomodoff pack --toolchain`)"
             ));
         }
     }
@@ -69,29 +69,4 @@ pub fn exec(ctx: &mut Context, command: &[String]) -> Result<Outcome> {
         .status()
         .with_context(|| format!("failed to run `{program}`"))?;
     Ok(Outcome::Exited(status.code().unwrap_or(2)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn go_versions_compare_numerically() {
-        assert_eq!(parse_go_version("go1.26.8"), Some((1, 26, 8)));
-        assert_eq!(parse_go_version("1.22"), Some((1, 22, 0)));
-        assert_eq!(parse_go_version("go1.23rc1"), Some((1, 23, 0)));
-        assert!(parse_go_version("1.9") < parse_go_version("1.10"));
-        assert_eq!(parse_go_version("x"), None);
-    }
-
-    #[test]
-    fn values_are_quoted_only_when_needed() {
-        assert_eq!(shell_quote("off"), "off");
-        assert_eq!(
-            shell_quote("-mod=readonly -modfile=go.offline.mod"),
-            "'-mod=readonly -modfile=go.offline.mod'"
-        );
-        assert_eq!(shell_quote("it's"), r"'it'\''s'");
-        assert_eq!(shell_quote(""), "''");
-    }
 }

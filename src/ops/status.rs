@@ -57,8 +57,8 @@ pub fn status(ctx: &mut Context, opts: &StatusOptions) -> Result<Outcome> {
 
 /// Every way the repository differs from what the lock recorded, one line each.
 pub fn drift(repo: &Repo) -> Result<Vec<String>> {
-    if crate::txn::plan::interrupted(&repo.root) {
-        return Ok(vec![crate::txn::plan::INTERRUPTED.to_string()]);
+    if crate::txn::journal::interrupted(&repo.root) {
+        return Ok(vec![crate::txn::journal::INTERRUPTED.to_string()]);
     }
     let Some(lock) = &repo.lock else {
         return Ok(vec!["not vendored: there is no gomodoff.lock".into()]);

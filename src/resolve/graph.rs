@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::formats::gover;
 use crate::formats::module::ModuleVersion;
 /// A module path and version, e.g. `golang.org/x/text` `v0.3.0`.
 pub use crate::util::fsutil::{clean_path, relative_path};
@@ -472,11 +473,11 @@ impl Graph {
                         self.select(r);
                     }
                     if let Some(go) = summary.go_version.as_deref()
-                        && compare_go(go, GO_STRICT_VERSION) != Ordering::Less
+                        && gover::compare(go, GO_STRICT_VERSION) != Ordering::Less
                         && walk
                             .max_go
                             .as_ref()
-                            .is_none_or(|(max, _)| compare_go(go, max) == Ordering::Greater)
+                            .is_none_or(|(max, _)| gover::compare(go, max) == Ordering::Greater)
                     {
                         walk.max_go = Some((go.to_owned(), module.clone()));
                     }
@@ -704,7 +705,7 @@ impl Graph {
             }
         }
         if let Some((required, by)) = max_go
-            && compare_go(&self.main_go, &required) == Ordering::Less
+            && gover::compare(&self.main_go, &required) == Ordering::Less
         {
             found.push(Inconsistency::GoVersionTooLow { required, by });
         }
@@ -1051,7 +1052,7 @@ fn is_toolchain(path: &str) -> bool {
 
 fn pruning_for(go_version: Option<&str>) -> Pruning {
     match go_version {
-        Some(v) if compare_go(v, PRUNING_GO_VERSION) != Ordering::Less => Pruning::Pruned,
+        Some(v) if gover::compare(v, PRUNING_GO_VERSION) != Ordering::Less => Pruning::Pruned,
         _ => Pruning::Unpruned,
     }
 }
@@ -1063,60 +1064,6 @@ fn sort_module_versions(list: &mut [ModuleVersion]) {
             .cmp(&b.path)
             .then_with(|| compare_versions(&a.version, &b.version))
     });
-}
-
-/// Compares go versions the way `cmd/go/internal/gover` does: `1.21` (the language) <
-/// `1.21rc1` < `1.21.0` < `1.21.1`; invalid versions sort first.
-fn compare_go(a: &str, b: &str) -> Ordering {
-    parse_go(a).cmp(&parse_go(b))
-}
-
-/// `(valid, major, minor, stage, number)` where stage orders language < alpha < beta < rc <
-/// release and number is the pre-release number or the patch.
-fn parse_go(version: &str) -> (bool, u64, u64, u8, u64) {
-    const INVALID: (bool, u64, u64, u8, u64) = (false, 0, 0, 0, 0);
-    let number = |s: &str| -> Option<u64> {
-        if s.is_empty()
-            || !s.bytes().all(|b| b.is_ascii_digit())
-            || (s.len() > 1 && s.starts_with('0'))
-        {
-            return None;
-        }
-        s.parse().ok()
-    };
-    let (major, rest) = match version.find('.') {
-        Some(i) => (&version[..i], Some(&version[i + 1..])),
-        None => (version, None),
-    };
-    let Some(major) = number(major) else {
-        return INVALID;
-    };
-    let Some(rest) = rest else {
-        return (true, major, 0, 0, 0);
-    };
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    let Some(minor) = number(&rest[..digits]) else {
-        return INVALID;
-    };
-    let tail = &rest[digits..];
-    if tail.is_empty() {
-        return (true, major, minor, 0, 0);
-    }
-    if let Some(patch) = tail.strip_prefix('.') {
-        return match number(patch) {
-            Some(patch) => (true, major, minor, 4, patch),
-            None => INVALID,
-        };
-    }
-    for (stage, name) in [(1, "alpha"), (2, "beta"), (3, "rc")] {
-        if let Some(n) = tail.strip_prefix(name) {
-            return match number(n) {
-                Some(n) if n > 0 => (true, major, minor, stage, n),
-                _ => INVALID,
-            };
-        }
-    }
-    INVALID
 }
 
 #[cfg(test)]
@@ -1230,15 +1177,7 @@ mod tests {
     }
 
     #[test]
-    fn go_version_order() {
-        let ordered = [
-            "x", "1.9", "1.16", "1.17", "1.21", "1.21rc1", "1.21rc2", "1.21.0", "1.21.3", "2",
-        ];
-        for (i, a) in ordered.iter().enumerate() {
-            for (j, b) in ordered.iter().enumerate() {
-                assert_eq!(compare_go(a, b), i.cmp(&j), "{a} vs {b}");
-            }
-        }
+    fn pruning_follows_the_go_version() {
         assert_eq!(pruning_for(None), Pruning::Unpruned);
         assert_eq!(pruning_for(Some("1.16")), Pruning::Unpruned);
         assert_eq!(pruning_for(Some("1.17")), Pruning::Pruned);

@@ -41,6 +41,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::formats::gover;
+
 /// What one `.go` file's header says, as the go command reads it for vendoring.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct GoFile {
@@ -232,7 +234,7 @@ pub fn vendored_files(
     pkg: &PackageDir,
     rules: &VendorRules,
 ) -> Result<Vec<String>, ScanError> {
-    let strip_go_mod = go_at_least(&rules.go_version, 17);
+    let strip_go_mod = gover::at_least(&rules.go_version, "1.17");
     let mut out = BTreeSet::new();
     for name in &pkg.other_files {
         if strip_go_mod && (name == "go.mod" || name == "go.sum") {
@@ -379,17 +381,10 @@ pub fn expand_embed(dir: &Path, pattern: &str) -> Result<Vec<String>, ScanError>
     Ok(list.into_iter().collect())
 }
 
-/// Whether the main module's go version `version` is at least `1.minor`.
+/// Whether the main module's go version `version` is at least `1.minor`. Kept until vendor
+/// mode calls [`gover::at_least`] itself.
 pub fn go_at_least(version: &str, minor: u32) -> bool {
-    let mut parts = version.splitn(2, '.');
-    let major = parts
-        .next()
-        .and_then(|m| m.parse::<u32>().ok())
-        .unwrap_or(0);
-    let rest = parts.next().unwrap_or("");
-    let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    let found = digits.parse::<u32>().unwrap_or(0);
-    (major, found) >= (1, minor)
+    gover::at_least(version, &format!("1.{minor}"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -542,7 +537,7 @@ fn embed_patterns(
             first_bad = Some(bad);
         }
     };
-    let with_tests = !go_at_least(&rules.go_version, 22);
+    let with_tests = !gover::at_least(&rules.go_version, "1.22");
     let mut package_name = String::new();
     let mut counted = 0usize;
     let mut patterns = BTreeSet::new();
@@ -1782,6 +1777,16 @@ fn get_esc(chunk: &[u8]) -> Option<(char, &[u8])> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn licence_rules() {
+        assert!(is_license_file("LICENSE"));
+        assert!(is_license_file("LICENSE.md"));
+        assert!(is_license_file("NOTICE_x.go"));
+        assert!(!is_license_file("license"));
+        assert!(!is_license_file("README"));
+    }
+
     use super::*;
 
     fn scan(src: &str) -> GoFile {
@@ -1935,20 +1940,6 @@ mod tests {
         for (pattern, name, want) in cases {
             assert_eq!(glob_match(pattern, name), *want, "{pattern} {name}");
         }
-    }
-
-    #[test]
-    fn licence_and_version_rules() {
-        assert!(is_license_file("LICENSE"));
-        assert!(is_license_file("LICENSE.md"));
-        assert!(is_license_file("NOTICE_x.go"));
-        assert!(!is_license_file("license"));
-        assert!(!is_license_file("README"));
-        assert!(go_at_least("1.17", 17));
-        assert!(go_at_least("1.22rc1", 22));
-        assert!(go_at_least("1.21.3", 17));
-        assert!(!go_at_least("1.16", 17));
-        assert!(go_at_least("2.0", 22));
     }
 
     #[test]

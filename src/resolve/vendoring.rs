@@ -53,6 +53,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::formats::gover;
 use crate::formats::module::ModuleVersion;
 use crate::formats::modules_txt::{ModulesTxt, VendoredModule};
 use crate::resolve::graph::{ReplaceRule, ReplaceTarget};
@@ -239,8 +240,8 @@ pub fn compute(input: &VendorInput) -> Result<VendorTree, VendoringError> {
         }],
         work: None,
         go: go.to_string(),
-        annotate_explicit: input.main_go_version.is_some() && packages::go_at_least(go, 14),
-        pruned: packages::go_at_least(go, 17),
+        annotate_explicit: input.main_go_version.is_some() && gover::at_least(go, "1.14"),
+        pruned: gover::at_least(go, "1.17"),
         build_list: &input.build_list,
         module_dirs: &input.module_dirs,
         module_go_versions: &input.module_go_versions,
@@ -269,7 +270,7 @@ pub fn compute_workspace(input: &WorkspaceInput) -> Result<VendorTree, Vendoring
             .collect(),
         work: Some((input.work_dir, &input.replaces)),
         go: go.to_string(),
-        annotate_explicit: packages::go_at_least(go, 14),
+        annotate_explicit: gover::at_least(go, "1.14"),
         pruned: true,
         build_list: &input.build_list,
         module_dirs: &input.module_dirs,
@@ -302,7 +303,7 @@ fn compute_spec(spec: &Spec) -> Result<VendorTree, VendoringError> {
     check_path_collisions(packages.keys())?;
 
     let annotate_explicit = spec.annotate_explicit;
-    let annotate_go = packages::go_at_least(&spec.go, 17);
+    let annotate_go = gover::at_least(&spec.go, "1.17");
     let explicit: HashSet<&ModuleVersion> = if annotate_explicit {
         spec.mains.iter().flat_map(|m| m.requires).collect()
     } else {

@@ -1,10 +1,149 @@
 //! Doing a change safely, for every mode: the plan and its journal ([`plan`]), opening the
-//! repository for a change ([`open`]) and the preview helpers every mode shares.
+//! repository for a change ([`open`]), and [`run`], the one driver every change goes through —
+//! preview → confirm → stage → check → apply → report — with a [`Staging`] guard that cleans up
+//! by itself. A mode (or `restore`) plans a [`Change`] and hands it to [`run`]; it never repeats
+//! these steps.
 
-use anyhow::Result;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
+use anyhow::{Context as _, Result};
+
+use crate::util::context::{Context, Outcome};
+use crate::util::fsutil;
+
+pub mod journal;
 pub mod open;
 pub mod plan;
+
+use plan::{Plan, STAGING_DIR};
+
+/// A change planned by a mode (or by `restore`), ready for [`run`].
+// The modes adopt the driver in the commits that follow this one.
+#[cfg_attr(not(test), allow(dead_code))]
+pub trait Change {
+    /// The transaction: the files to write or remove, the trees to add and remove.
+    fn plan(&self) -> &Plan;
+
+    /// Everything shown before the question — the diffs, then the summary — written to `out`
+    /// (the preview stream: silent with `-q`).
+    fn preview(&self, out: &mut dyn Write, color: bool) -> Result<()>;
+
+    /// Build what the plan adds inside `staging` (the empty staging directory, absolute), once
+    /// the user has agreed. The plan may be updated here (a lock that learned something while
+    /// staging). Default: nothing to build.
+    fn stage(&mut self, _ctx: &mut Context, _staging: &Path) -> Result<()> {
+        Ok(())
+    }
+
+    /// The directories the plan touches that a repository file named (a tree directory from
+    /// gomodoff.toml or gomodoff.lock), each with that file: every path of the plan is checked to
+    /// stay inside the repository, with no symbolic link on the way, right before it is applied
+    /// (the repository may have changed while the user was asked or the trees were staged).
+    fn named_dirs(&self) -> Vec<(PathBuf, PathBuf)> {
+        Vec::new()
+    }
+
+    /// The status lines once the change is applied.
+    fn report(&self, ctx: &mut Context, timing: &Timing) -> Result<()>;
+}
+
+#[cfg_attr(not(test), allow(dead_code))]
+/// How long the steps of [`run`] took, for `-v` reports.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timing {
+    pub staged: Duration,
+    pub applied: Duration,
+}
+
+#[cfg_attr(not(test), allow(dead_code))]
+/// What the user said on the command line about going ahead.
+#[derive(Debug, Clone, Copy)]
+pub struct Ask<'a> {
+    pub dry_run: bool,
+    pub yes: bool,
+    /// The verb of the question and of its refusal: `apply`, `restore`.
+    pub verb: &'a str,
+}
+
+#[cfg_attr(not(test), allow(dead_code))]
+/// Carry out `change` in the repository at `root`: show the preview, ask (or stop for a dry
+/// run), stage, check, apply as one transaction, report. A failure before the transaction
+/// leaves the repository as it was and removes the staging directory; the transaction itself
+/// rolls back (see [`Plan::apply`]).
+pub fn run(ctx: &mut Context, root: &Path, change: &mut dyn Change, ask: Ask) -> Result<Outcome> {
+    let color = ctx.shell.color();
+    change.preview(ctx.shell.preview(), color)?;
+    if !open::confirm(ctx, ask.dry_run, ask.yes, ask.verb)? {
+        return Ok(Outcome::Ok);
+    }
+    let mut timing = Timing::default();
+    let staging = Staging::new(root)?;
+    let start = Instant::now();
+    change.stage(ctx, staging.path())?;
+    timing.staged = start.elapsed();
+    let named = change.named_dirs();
+    let named: Vec<(&Path, &Path)> = named
+        .iter()
+        .map(|(d, f)| (d.as_path(), f.as_path()))
+        .collect();
+    open::check_plan_inside(root, change.plan(), &named)?;
+    // A plan that names the staging directory owns it from here: its journal names it, and a
+    // rollback (or the next run's recovery) may still need what is staged there. Otherwise the
+    // guard removes it once the transaction is over.
+    let start = Instant::now();
+    if change.plan().staging.is_some() {
+        staging.hand_over();
+        change.plan().apply(root)?;
+    } else {
+        change.plan().apply(root)?;
+        drop(staging);
+    }
+    timing.applied = start.elapsed();
+    change.report(ctx, &timing)?;
+    Ok(Outcome::Ok)
+}
+
+#[cfg_attr(not(test), allow(dead_code))]
+/// The staging directory of one run ([`STAGING_DIR`] at the repository root, on the same file
+/// system as the targets), cleared when made and removed again when dropped — on every early
+/// return and error — unless handed over to the transaction.
+#[must_use]
+pub struct Staging {
+    path: PathBuf,
+    armed: bool,
+}
+
+#[cfg_attr(not(test), allow(dead_code))]
+impl Staging {
+    /// Clear the staging directory a killed run may have left (the repository lock is held).
+    pub fn new(root: &Path) -> Result<Staging> {
+        let path = root.join(STAGING_DIR);
+        fsutil::remove_dir_all_if_exists(&path)
+            .with_context(|| format!("failed to clear `{}`", path.display()))?;
+        Ok(Staging { path, armed: true })
+    }
+
+    /// The directory (absolute); commands create it as they stage into it.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Keep the directory: the transaction removes it when it is done.
+    pub fn hand_over(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.armed {
+            fsutil::make_writable(&self.path).ok();
+            let _ = fsutil::remove_dir_all_if_exists(&self.path);
+        }
+    }
+}
 
 /// The `+`/`~`/`-` lines of a summary: modules added, updated, removed.
 pub fn write_changes(
@@ -19,4 +158,155 @@ pub fn write_changes(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::fs;
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::txn::plan::FileChange;
+    use crate::util::shell::{Shell, Verbosity};
+
+    #[derive(Clone, Default)]
+    struct Buf(Rc<RefCell<Vec<u8>>>);
+    impl Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    struct WriteFile {
+        plan: Plan,
+        fail_stage: bool,
+    }
+    impl Change for WriteFile {
+        fn plan(&self) -> &Plan {
+            &self.plan
+        }
+        fn preview(&self, out: &mut dyn Write, _color: bool) -> Result<()> {
+            writeln!(out, "preview")?;
+            Ok(())
+        }
+        fn stage(&mut self, _ctx: &mut Context, staging: &Path) -> Result<()> {
+            fs::create_dir_all(staging.join("tree"))?;
+            fs::write(staging.join("tree/x"), "x")?;
+            if self.fail_stage {
+                anyhow::bail!("staging failed");
+            }
+            Ok(())
+        }
+        fn report(&self, ctx: &mut Context, _timing: &Timing) -> Result<()> {
+            ctx.shell.status("Done", "report")?;
+            Ok(())
+        }
+    }
+
+    fn context(dir: &Path) -> (Context, Buf, Buf) {
+        let (out, err) = (Buf::default(), Buf::default());
+        let shell = Shell::from_writers(
+            Box::new(out.clone()),
+            Box::new(err.clone()),
+            Verbosity::Normal,
+        );
+        let ctx = Context {
+            dir: dir.to_path_buf(),
+            modcache: None,
+            from: None,
+            json: false,
+            shell,
+        };
+        (ctx, out, err)
+    }
+
+    fn change(fail_stage: bool) -> WriteFile {
+        WriteFile {
+            plan: Plan {
+                files: vec![FileChange {
+                    path: "a.txt".into(),
+                    before: None,
+                    after: Some(b"new\n".to_vec()),
+                    show_diff: true,
+                }],
+                ..Plan::default()
+            },
+            fail_stage,
+        }
+    }
+
+    fn text(b: &Buf) -> String {
+        String::from_utf8(b.0.borrow().clone()).unwrap()
+    }
+
+    #[test]
+    fn a_dry_run_previews_and_changes_nothing() {
+        let repo = tempfile::tempdir().unwrap();
+        let (mut ctx, out, err) = context(repo.path());
+        let ask = Ask {
+            dry_run: true,
+            yes: false,
+            verb: "apply",
+        };
+        run(&mut ctx, repo.path(), &mut change(false), ask).unwrap();
+        assert_eq!(text(&out), "preview\n");
+        assert!(text(&err).contains("Dry run"), "{}", text(&err));
+        assert_eq!(fs::read_dir(repo.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_failed_stage_leaves_no_staging_directory_and_no_change() {
+        let repo = tempfile::tempdir().unwrap();
+        let (mut ctx, _, _) = context(repo.path());
+        let ask = Ask {
+            dry_run: false,
+            yes: true,
+            verb: "apply",
+        };
+        let err = run(&mut ctx, repo.path(), &mut change(true), ask).unwrap_err();
+        assert_eq!(err.to_string(), "staging failed");
+        assert_eq!(fs::read_dir(repo.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn an_agreed_change_is_applied_and_reported() {
+        let repo = tempfile::tempdir().unwrap();
+        let (mut ctx, _, err) = context(repo.path());
+        let ask = Ask {
+            dry_run: false,
+            yes: true,
+            verb: "apply",
+        };
+        run(&mut ctx, repo.path(), &mut change(false), ask).unwrap();
+        assert_eq!(fs::read(repo.path().join("a.txt")).unwrap(), b"new\n");
+        assert!(!repo.path().join(STAGING_DIR).exists());
+        assert!(text(&err).contains("report"), "{}", text(&err));
+    }
+
+    #[test]
+    fn without_a_terminal_or_yes_it_refuses_with_a_hint() {
+        let repo = tempfile::tempdir().unwrap();
+        let (mut ctx, _, _) = context(repo.path());
+        let ask = Ask {
+            dry_run: false,
+            yes: false,
+            verb: "apply",
+        };
+        let err = run(&mut ctx, repo.path(), &mut change(false), ask).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "not going to apply: no terminal to confirm on"
+        );
+        let hint = err
+            .downcast_ref::<crate::util::hint::Hinted>()
+            .unwrap()
+            .hint();
+        assert!(hint.contains("--yes"), "{hint}");
+        assert_eq!(fs::read_dir(repo.path()).unwrap().count(), 0);
+    }
 }

@@ -3,7 +3,13 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use crate::cli::ColorChoice;
+/// When to colour output (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Verbosity {
@@ -197,5 +203,16 @@ mod tests {
             writeln!(shell.out(), "result").unwrap();
             assert_eq!(String::from_utf8(out.0.borrow().clone()).unwrap(), want);
         }
+    }
+
+    #[test]
+    fn values_are_quoted_only_when_needed() {
+        assert_eq!(shell_quote("off"), "off");
+        assert_eq!(
+            shell_quote("-mod=readonly -modfile=go.offline.mod"),
+            "'-mod=readonly -modfile=go.offline.mod'"
+        );
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+        assert_eq!(shell_quote(""), "''");
     }
 }
