@@ -65,6 +65,11 @@ impl Timings {
             None => self.0.push((phase, d)),
         }
     }
+
+    /// A phase timed elsewhere.
+    pub(super) fn push(&mut self, phase: &'static str, d: std::time::Duration) {
+        self.0.push((phase, d));
+    }
 }
 
 /// What `go mod vendor` writes for `repo`, from module files checked against go.sum. The

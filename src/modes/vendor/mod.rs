@@ -32,6 +32,7 @@
 //! - `.gomodoff/vendor-backup/vendor/`: the `vendor/` that was there before gomodoff first ran,
 //!   which `restore` puts back. Later runs keep it and replace gomodoff's own `vendor/`.
 
+mod apply;
 mod check;
 mod compute;
 mod listing;
@@ -48,18 +49,15 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result, bail};
 
-use self::compute::{Computed, compute};
-use self::plan::{VendorPlan, plan_vendor};
-use self::preview::{print_summary, report_dropped};
-use self::stage::{link_or_copy_tree, stage_tree};
+use self::apply::show_and_apply;
+use self::compute::compute;
+use self::plan::plan_vendor;
 use crate::formats::lock::Mode;
 use crate::modes::VendorOptions;
 use crate::repo::Repo;
 use crate::sources::bundle_source as source;
 use crate::sources::goenv::GoSettings;
-use crate::txn::open::{check_plan_inside, confirm};
-use crate::txn::plan as txn_plan;
-use crate::txn::plan::STAGING_DIR;
+use crate::txn::open::check_plan_inside;
 use crate::util::context::{Context, Outcome};
 use crate::util::fsutil;
 
@@ -117,7 +115,7 @@ pub fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Ou
     // before the plan is applied.
     check_plan_inside(&repo.root, &planned.plan, &[])?;
     computed.timings.add("plan", start);
-    let outcome = show_and_apply(ctx, repo, opts, &mut computed, planned)?;
+    let outcome = show_and_apply(ctx, &repo.root, opts, &mut computed, planned)?;
     for (phase, d) in &computed.timings.0 {
         ctx.shell
             .verbose(&format!("  {phase:<20} {:>8.3}s", d.as_secs_f64()))?;
@@ -161,94 +159,4 @@ fn check_options(repo: &Repo, opts: &VendorOptions) -> Result<()> {
         bail!("--modfile applies to replace mode only: vendor mode does not touch go.mod");
     }
     Ok(())
-}
-
-/// Preview → confirm → stage → apply → report. Its sequence is the transaction every mode runs;
-/// kept whole until the shared driver takes it over.
-fn show_and_apply(
-    ctx: &mut Context,
-    repo: &Repo,
-    opts: &VendorOptions,
-    computed: &mut Computed,
-    planned: VendorPlan,
-) -> Result<Outcome> {
-    let color = ctx.shell.color();
-    if planned.plan.is_empty() {
-        ctx.shell.status(
-            "Fresh",
-            &format!(
-                "vendor/ already holds what `go mod vendor` writes ({} modules, {} files); nothing to do",
-                planned.lock.modules.len(),
-                computed.files.len()
-            ),
-        )?;
-        if opts.report_dropped {
-            report_dropped(ctx, computed)?;
-        }
-        return Ok(Outcome::Ok);
-    }
-    let before = planned.current.modules_txt.as_deref();
-    let after = computed.tree.modules_txt.as_bytes();
-    if before != Some(after) {
-        let diff = txn_plan::unified_diff("vendor/modules.txt", before, Some(after), color);
-        write!(ctx.shell.preview(), "{diff}")?;
-    }
-    write!(ctx.shell.preview(), "{}", planned.plan.render_diff(color))?;
-    print_summary(ctx, computed, &planned)?;
-    if opts.report_dropped {
-        report_dropped(ctx, computed)?;
-    }
-    if !confirm(ctx, opts.dry_run, opts.yes, "apply")? {
-        return Ok(Outcome::Ok);
-    }
-    let staging = repo.root.join(STAGING_DIR);
-    let start = std::time::Instant::now();
-    let staged = (|| -> Result<u64> {
-        fsutil::remove_dir_all_if_exists(&staging)
-            .with_context(|| format!("failed to clear `{}`", staging.display()))?;
-        let bytes = if planned.tree_changes {
-            let bar = ctx.shell.progress(computed.files.len() as u64, "files");
-            let bytes = stage_tree(&staging.join(VENDOR_DIR), computed, &bar);
-            bar.finish_and_clear();
-            bytes?
-        } else {
-            0
-        };
-        if planned.backup_now {
-            link_or_copy_tree(&repo.root.join(VENDOR_DIR), &staging.join(BACKUP_STAGING))?;
-        }
-        Ok(bytes)
-    })();
-    let bytes = match staged {
-        Ok(b) => b,
-        Err(e) => {
-            let _ = fsutil::remove_dir_all_if_exists(&staging);
-            return Err(e);
-        }
-    };
-    computed.timings.add("stage vendor/", start);
-    // Right before anything is replaced: the repository may have changed while vendor/ was
-    // staged or the user was asked.
-    if let Err(e) = check_plan_inside(&repo.root, &planned.plan, &[]) {
-        let _ = fsutil::remove_dir_all_if_exists(&staging);
-        return Err(e);
-    }
-    let start = std::time::Instant::now();
-    planned.plan.apply(&repo.root)?;
-    computed.timings.add("transaction", start);
-    ctx.shell.status(
-        "Vendored",
-        &format!(
-            "{} modules, {} files ({bytes} bytes) into `vendor/`",
-            planned.lock.modules.len(),
-            computed.files.len()
-        ),
-    )?;
-    if planned.backup_now {
-        ctx.shell.status(
-            "Saved",
-            &format!("the previous vendor/ in `{BACKUP_DIR}` (`gomodoff restore` puts it back)"),
-        )?;
-    }
-    Ok(Outcome::Ok)
 }

@@ -1,5 +1,6 @@
 //! `gomodoff restore` in vendor mode.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -12,10 +13,11 @@ use crate::formats::dirhash;
 use crate::formats::lock::{LOCK_FILE, LockFile};
 use crate::modes::RestoreOptions;
 use crate::repo::Repo;
-use crate::txn::open::{check_plan_inside, confirm};
 use crate::txn::plan::{FileChange, Plan, STAGING_DIR, TreeAdd};
+use crate::txn::{self, Ask, Change, Timing};
 use crate::util::context::{Context, Outcome};
 use crate::util::fsutil;
+use crate::util::shell::Verbosity;
 
 /// `gomodoff restore` in vendor mode: gomodoff's `vendor/` goes, the one from before comes back
 /// from the backup (or there is none), the lock and the listing go. Files of `vendor/` that
@@ -48,11 +50,35 @@ pub fn restore(
     } else {
         Lost::read(repo)?
     };
-    show(ctx, &plan, opts, backup.as_deref(), &lost)?;
-    if !confirm(ctx, opts.dry_run, opts.yes, "restore")? {
-        return Ok(Outcome::Ok);
+    // Restore's preview is shown even with -q (it names what would be lost). The driver writes
+    // the preview to the preview stream, which is `out` unless quiet: when quiet it is written
+    // to `out` now instead.
+    let mut shown = Vec::new();
+    show(
+        &mut shown,
+        ctx.shell.color(),
+        &plan,
+        opts,
+        backup.as_deref(),
+        &lost,
+    )?;
+    if ctx.shell.verbosity() == Verbosity::Quiet {
+        ctx.shell.out().write_all(&shown)?;
+        shown.clear();
     }
-    apply(ctx, repo, opts, plan, backup.as_deref())
+    let mut change = RestoreChange {
+        plan,
+        root: repo.root.clone(),
+        keep_tree: opts.keep_tree,
+        backup,
+        shown,
+    };
+    let ask = Ask {
+        dry_run: opts.dry_run,
+        yes: opts.yes,
+        verb: "restore",
+    };
+    txn::run(ctx, &repo.root, &mut change, ask)
 }
 
 /// The backup's name was checked when the lock was read; on disk, neither it nor vendor/ may
@@ -109,15 +135,14 @@ impl Lost {
 
 /// The preview: the files that go, what becomes of vendor/, what would be lost.
 fn show(
-    ctx: &mut Context,
+    out: &mut dyn Write,
+    color: bool,
     plan: &Plan,
     opts: &RestoreOptions,
     backup: Option<&str>,
     lost: &Lost,
 ) -> Result<()> {
-    let diff = plan.render_diff(ctx.shell.color());
-    write!(ctx.shell.out(), "{diff}")?;
-    let out = ctx.shell.out();
+    write!(out, "{}", plan.render_diff(color))?;
     if opts.keep_tree {
         writeln!(out, "vendor/ kept as it is")?;
         if let Some(b) = backup {
@@ -147,54 +172,60 @@ fn show(
     )
 }
 
-/// The confirmed restore: the backup staged as the new vendor/, the plan checked again and
-/// applied.
-fn apply(
-    ctx: &mut Context,
-    repo: &Repo,
-    opts: &RestoreOptions,
-    mut plan: Plan,
-    backup: Option<&str>,
-) -> Result<Outcome> {
-    let vendor_rel = PathBuf::from(VENDOR_DIR);
-    let vendor_dir = repo.root.join(VENDOR_DIR);
-    if !opts.keep_tree {
-        let staging = repo.root.join(STAGING_DIR);
-        fsutil::remove_dir_all_if_exists(&staging)
-            .with_context(|| format!("failed to clear `{}`", staging.display()))?;
-        if vendor_dir.exists() {
-            plan.tree_removes.push(vendor_rel.clone());
+/// The restore, as a change for [`txn::run`].
+struct RestoreChange {
+    plan: Plan,
+    root: PathBuf,
+    keep_tree: bool,
+    backup: Option<String>,
+    /// The preview, when not already shown (see [`restore`]).
+    shown: Vec<u8>,
+}
+
+impl Change for RestoreChange {
+    fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    fn preview(&self, out: &mut dyn Write, _color: bool) -> Result<()> {
+        out.write_all(&self.shown)?;
+        Ok(())
+    }
+
+    /// The backup staged as the new vendor/, gomodoff's vendor/ and the backup's directory
+    /// removed.
+    fn stage(&mut self, _ctx: &mut Context, staging: &Path) -> Result<()> {
+        if self.keep_tree {
+            return Ok(());
         }
-        if let Some(b) = backup {
-            let staged = Path::new(STAGING_DIR).join(VENDOR_DIR);
-            if let Err(e) = link_or_copy_tree(&repo.root.join(b), &repo.root.join(&staged)) {
-                let _ = fsutil::remove_dir_all_if_exists(&staging);
-                return Err(e);
-            }
-            plan.tree_removes.push(
+        let vendor_rel = PathBuf::from(VENDOR_DIR);
+        if self.root.join(VENDOR_DIR).exists() {
+            self.plan.tree_removes.push(vendor_rel.clone());
+        }
+        if let Some(b) = &self.backup {
+            link_or_copy_tree(&self.root.join(b), &staging.join(VENDOR_DIR))?;
+            self.plan.tree_removes.push(
                 Path::new(b)
                     .parent()
                     .map_or_else(|| PathBuf::from(b), Path::to_path_buf),
             );
-            plan.tree_adds.push(TreeAdd {
-                staged,
+            self.plan.tree_adds.push(TreeAdd {
+                staged: Path::new(STAGING_DIR).join(VENDOR_DIR),
                 target: vendor_rel,
             });
         }
+        Ok(())
     }
-    // Right before anything goes: the repository may have changed while the user was asked.
-    if let Err(e) = check_plan_inside(&repo.root, &plan, &[]) {
-        let _ = fsutil::remove_dir_all_if_exists(&repo.root.join(STAGING_DIR));
-        return Err(e);
+
+    fn report(&self, ctx: &mut Context, _timing: &Timing) -> Result<()> {
+        ctx.shell.status(
+            "Restored",
+            match (&self.backup, self.keep_tree) {
+                (_, true) => "gomodoff.lock and the listing removed; vendor/ kept",
+                (Some(_), false) => "the vendor/ from before gomodoff",
+                (None, false) => "no vendor/, as before gomodoff",
+            },
+        )?;
+        Ok(())
     }
-    plan.apply(&repo.root)?;
-    ctx.shell.status(
-        "Restored",
-        match (backup, opts.keep_tree) {
-            (_, true) => "gomodoff.lock and the listing removed; vendor/ kept",
-            (Some(_), false) => "the vendor/ from before gomodoff",
-            (None, false) => "no vendor/, as before gomodoff",
-        },
-    )?;
-    Ok(Outcome::Ok)
 }
