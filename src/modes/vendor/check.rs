@@ -17,60 +17,63 @@ use crate::resolve::consistency::{consistency, consistency_workspace, requiremen
 use crate::sources::goenv::go_version_installed;
 use crate::util::fsutil;
 
+/// One finding.
+fn finding(module: &str, kind: &'static str, file: Option<String>, detail: String) -> Finding {
+    Finding {
+        module: module.to_string(),
+        kind,
+        file,
+        detail,
+    }
+}
+
 /// What `verify` finds wrong with a vendor-mode repository: every file of `vendor/` added,
 /// removed or modified since gomodoff wrote it (named), the listing or go.sum disagreeing with
 /// the lock.
 pub fn verify_findings(repo: &Repo, lock: &LockFile) -> Result<Vec<Finding>> {
-    let mut out = Vec::new();
-    let find = |out: &mut Vec<Finding>, module: &str, kind, file: Option<String>, detail| {
-        out.push(Finding {
-            module: module.to_string(),
-            kind,
-            file,
-            detail,
-        })
-    };
     let vendor_dir = repo.root.join(VENDOR_DIR);
     if !vendor_dir.is_dir() {
-        find(
-            &mut out,
-            VENDOR_DIR,
-            "missing tree",
-            None,
-            "`vendor/` is gone; run `gomodoff vendor`".into(),
-        );
-        return Ok(out);
+        let detail = "`vendor/` is gone; run `gomodoff vendor`".into();
+        return Ok(vec![finding(VENDOR_DIR, "missing tree", None, detail)]);
     }
     let Some(listing) = fsutil::read_optional(&repo.root.join(LISTING_FILE))? else {
-        find(
-            &mut out,
-            LISTING_FILE,
-            "missing listing",
-            None,
-            format!("`{LISTING_FILE}` is gone; run `gomodoff vendor` to write vendor/ again"),
-        );
-        return Ok(out);
+        let detail =
+            format!("`{LISTING_FILE}` is gone; run `gomodoff vendor` to write vendor/ again");
+        return Ok(vec![finding(LISTING_FILE, "missing listing", None, detail)]);
     };
     let want = lock.vendor.as_ref().map(|v| v.sum_sha256.as_str());
     let got = fsutil::sha256_hex(&listing);
     if want != Some(got.as_str()) {
-        find(
-            &mut out,
+        let detail = format!(
+            "its SHA-256 is {got}, gomodoff.lock says {}",
+            want.unwrap_or("nothing")
+        );
+        return Ok(vec![finding(
             LISTING_FILE,
             "listing modified",
             None,
-            format!(
-                "its SHA-256 is {got}, gomodoff.lock says {}",
-                want.unwrap_or("nothing")
-            ),
-        );
-        return Ok(out);
+            detail,
+        )]);
     }
     let expected = parse_listing(&listing)?;
     let owners = LockOwners::new(&lock.modules);
-    // The listing against the lock, module by module.
+    let mut out = lock_findings(repo, lock, &expected, &owners)?;
+    let actual = dirhash::dir_file_digests(&vendor_dir)
+        .with_context(|| format!("failed to hash `{}`", vendor_dir.display()))?;
+    out.extend(file_findings(lock, &expected, &actual, &owners));
+    Ok(out)
+}
+
+/// The listing against the lock, module by module: each module's lines against its
+/// `vendor_h1`, its go.sum line against its `zip_h1`.
+fn lock_findings(
+    repo: &Repo,
+    lock: &LockFile,
+    expected: &BTreeMap<String, [u8; 32]>,
+    owners: &LockOwners,
+) -> Result<Vec<Finding>> {
     let mut per_module: BTreeMap<usize, BTreeMap<String, [u8; 32]>> = BTreeMap::new();
-    for (file, digest) in &expected {
+    for (file, digest) in expected {
         if let Some(i) = owners.owner(file) {
             per_module
                 .entry(i)
@@ -79,6 +82,7 @@ pub fn verify_findings(repo: &Repo, lock: &LockFile) -> Result<Vec<Finding>> {
         }
     }
     let gosum = repo.gosum()?;
+    let mut out = Vec::new();
     for (i, m) in lock.modules.iter().enumerate() {
         let name = format!("{}@{}", m.path, m.version);
         let empty = BTreeMap::new();
@@ -86,70 +90,53 @@ pub fn verify_findings(repo: &Repo, lock: &LockFile) -> Result<Vec<Finding>> {
         if let Some(want) = &m.vendor_h1
             && dirhash::hash1_from_digests(lines)? != *want
         {
-            find(
-                &mut out,
-                &name,
-                "listing disagrees",
-                None,
-                format!("the listing's lines for the module do not hash to the lock's {want}"),
-            );
+            let detail =
+                format!("the listing's lines for the module do not hash to the lock's {want}");
+            out.push(finding(&name, "listing disagrees", None, detail));
         }
         if let (Some(want), Some(version)) = (&m.zip_h1, &m.replace_version) {
-            match gosum.zip_hash(&m.replace_path, version) {
-                Some(h) if h == want => {}
-                Some(h) => find(
-                    &mut out,
-                    &name,
-                    "go.sum disagrees",
-                    None,
-                    format!("go.sum has {h}, vendor/ was written for {want}"),
-                ),
-                None => find(
-                    &mut out,
-                    &name,
-                    "go.sum disagrees",
-                    None,
-                    "go.sum no longer lists the module".into(),
-                ),
-            }
+            let detail = match gosum.zip_hash(&m.replace_path, version) {
+                Some(h) if h == want => continue,
+                Some(h) => format!("go.sum has {h}, vendor/ was written for {want}"),
+                None => "go.sum no longer lists the module".into(),
+            };
+            out.push(finding(&name, "go.sum disagrees", None, detail));
         }
     }
-    let actual = dirhash::dir_file_digests(&vendor_dir)
-        .with_context(|| format!("failed to hash `{}`", vendor_dir.display()))?;
+    Ok(out)
+}
+
+/// The files of `vendor/` (`actual`) against the listing (`expected`): removed, modified,
+/// added, each with the module it belongs to.
+fn file_findings(
+    lock: &LockFile,
+    expected: &BTreeMap<String, [u8; 32]>,
+    actual: &BTreeMap<String, [u8; 32]>,
+    owners: &LockOwners,
+) -> Vec<Finding> {
     let module_of = |file: &str| -> String {
         match owners.owner(file) {
             Some(i) => format!("{}@{}", lock.modules[i].path, lock.modules[i].version),
             None => VENDOR_DIR.to_string(),
         }
     };
-    for (file, digest) in &expected {
+    let mut out = Vec::new();
+    for (file, digest) in expected {
         let kind = match actual.get(file) {
             None => "removed",
             Some(a) if a != digest => "modified",
             Some(_) => continue,
         };
-        let module = module_of(file);
-        find(
-            &mut out,
-            &module,
-            kind,
-            Some(format!("{VENDOR_DIR}/{file}")),
-            String::new(),
-        );
+        let file_name = Some(format!("{VENDOR_DIR}/{file}"));
+        out.push(finding(&module_of(file), kind, file_name, String::new()));
     }
     for file in actual.keys() {
         if !expected.contains_key(file) {
-            let module = module_of(file);
-            find(
-                &mut out,
-                &module,
-                "added",
-                Some(format!("{VENDOR_DIR}/{file}")),
-                String::new(),
-            );
+            let file_name = Some(format!("{VENDOR_DIR}/{file}"));
+            out.push(finding(&module_of(file), "added", file_name, String::new()));
         }
     }
-    Ok(out)
+    out
 }
 
 /// Every way a vendor-mode repository differs from what the go command's `-mod=vendor`

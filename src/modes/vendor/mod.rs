@@ -31,6 +31,30 @@
 //!   listing (`tier` is `gomod` for a module listed without packages).
 //! - `.gomodoff/vendor-backup/vendor/`: the `vendor/` that was there before gomodoff first ran,
 //!   which `restore` puts back. Later runs keep it and replace gomodoff's own `vendor/`.
+//!
+//! # The folder
+//!
+//! One file per step of a run, in the order a run takes them, then the other commands:
+//!
+//! | file | does |
+//! |---|---|
+//! | `mod.rs` | the entry [`vendor`] and its option checks |
+//! | [`compute`](mod@compute) | the build list, module files checked against go.sum, the loader run until it stands on checked files, each new file with its digest |
+//! | [`previous`] | what the last run wrote, to spare checking a module whose files are unchanged |
+//! | [`plan`] | the current `vendor/` against the new one, the lock, the transaction |
+//! | [`preview`] | the summary shown before asking, `--report-dropped` |
+//! | [`apply`] | the change handed to [`crate::txn::run`]: preview, staging, report |
+//! | [`stage`] | copying files into the staging directory, each checked as it is copied |
+//! | [`listing`] | `gomodoff.vendor.sum`, and which module a file of `vendor/` belongs to |
+//! | [`check`] | `verify` and `status` in vendor mode |
+//! | [`restore`](mod@restore) | `restore` in vendor mode |
+//!
+//! What is not vendor mode's own lives in the layers below, where go keeps it
+//! (`modload/vendor.go`): go's lenient modules.txt reader in
+//! [`crate::formats::modules_txt::VendorList`], its `-mod=vendor` consistency check in
+//! [`crate::resolve::consistency`], package loading over module files in
+//! [`crate::resolve::load_packages`] (replace and proxy mode load packages too), zips checked
+//! and extracted in [`crate::sources::extract`].
 
 mod apply;
 mod check;

@@ -195,15 +195,7 @@ fn locked_modules(
     prev: Option<&LockFile>,
 ) -> Result<Vec<LockedModule>> {
     let list = VendorList::read(&computed.tree.modules_txt);
-    let mut per_module: HashMap<&ModuleVersion, BTreeMap<String, [u8; 32]>> = HashMap::new();
-    for (dest, f) in &computed.files {
-        if let Some(m) = &f.module {
-            per_module
-                .entry(m)
-                .or_default()
-                .insert(format!("{VENDOR_DIR}/{dest}"), f.digest);
-        }
-    }
+    let per_module = listing_lines(computed);
     let build_list: HashSet<&ModuleVersion> = computed.inputs.build_list.iter().collect();
     let mut out = Vec::new();
     for mv in &list.order {
@@ -254,6 +246,20 @@ fn locked_modules(
         });
     }
     Ok(out)
+}
+
+/// The listing's lines of each module (`vendor/<file>` → digest).
+fn listing_lines(computed: &Computed) -> HashMap<&ModuleVersion, BTreeMap<String, [u8; 32]>> {
+    let mut per_module: HashMap<&ModuleVersion, BTreeMap<String, [u8; 32]>> = HashMap::new();
+    for (dest, f) in &computed.files {
+        if let Some(m) = &f.module {
+            per_module
+                .entry(m)
+                .or_default()
+                .insert(format!("{VENDOR_DIR}/{dest}"), f.digest);
+        }
+    }
+    per_module
 }
 
 /// The module whose files were vendored for `mv`: path and version, or a directory without

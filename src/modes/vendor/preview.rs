@@ -191,12 +191,7 @@ impl<'a> Summary<'a> {
             }
         };
         lines.push(line);
-        // Files that leave vendor/ are named (a long list only with -v).
-        if gone > 0 && (gone <= MAX_NAMED || verbose) {
-            lines.extend(c.removed.iter().map(|f| format!("      - {f}")));
-        } else if gone > 0 {
-            lines.push(format!("      ({gone} files; -v names them)"));
-        }
+        removed_names(c, verbose, lines);
     }
 
     /// The files of the current vendor/ that neither gomodoff nor go writes: the user may lose
@@ -211,6 +206,16 @@ impl<'a> Summary<'a> {
                 .to_string()
         };
         print_names(out, &heading, &self.foreign)
+    }
+}
+
+/// Files that leave vendor/ are named (a long list only with -v).
+fn removed_names(c: &Counts, verbose: bool, lines: &mut Vec<String>) {
+    let gone = c.removed.len();
+    if gone > 0 && (gone <= MAX_NAMED || verbose) {
+        lines.extend(c.removed.iter().map(|f| format!("      - {f}")));
+    } else if gone > 0 {
+        lines.push(format!("      ({gone} files; -v names them)"));
     }
 }
 

@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::compute::Computed;
+use super::compute::{Computed, NewFile};
 use crate::sources::verified;
 use crate::txn::plan;
 use crate::util::fsutil;
@@ -36,46 +36,49 @@ pub(super) fn stage_tree(
         .files
         .par_iter()
         .map(|(name, f)| {
-            let to = dest.join(name);
-            let changed = || {
-                anyhow!(
-                    "`{}` changed while it was being vendored (its content is no longer the one checked against go.sum); run again",
-                    f.source.as_deref().unwrap_or(Path::new(name)).display()
-                )
-            };
-            // A source whose stamp vouches for its digest before and after it is read is copied
-            // without hashing it; any other is hashed.
-            if let (Some(src), Some(stamp)) = (&f.source, f.stamp) {
-                let copied = copy_stamped(src, &to, stamp).map_err(|e| {
-                    anyhow!(e).context(format!(
-                        "failed to copy `{}` to `{}`",
-                        src.display(),
-                        to.display()
-                    ))
-                })?;
-                match copied {
-                    Stamped::Copied(n) => {
-                        bar.inc(1);
-                        return Ok(n);
-                    }
-                    Stamped::ChangedWhileRead => return Err(changed()),
-                    Stamped::Moved => {}
-                }
-            }
-            let bytes = match &f.source {
-                Some(src) => fsutil::read(src)?,
-                None => computed.tree.modules_txt.as_bytes().to_vec(),
-            };
-            let digest: [u8; 32] = Sha256::digest(&bytes).into();
-            if digest != f.digest {
-                return Err(changed());
-            }
-            fs::write(&to, &bytes).with_context(|| format!("failed to write `{}`", to.display()))?;
+            let n = stage_file(&dest.join(name), name, f, computed)?;
             bar.inc(1);
-            Ok(bytes.len() as u64)
+            Ok(n)
         })
         .collect();
     Ok(written?.into_iter().sum())
+}
+
+/// Copies the file `name` of the new tree to `to`, checked against its digest; the bytes
+/// written.
+fn stage_file(to: &Path, name: &str, f: &NewFile, computed: &Computed) -> Result<u64> {
+    let changed = || {
+        anyhow!(
+            "`{}` changed while it was being vendored (its content is no longer the one checked against go.sum); run again",
+            f.source.as_deref().unwrap_or(Path::new(name)).display()
+        )
+    };
+    // A source whose stamp vouches for its digest before and after it is read is copied
+    // without hashing it; any other is hashed.
+    if let (Some(src), Some(stamp)) = (&f.source, f.stamp) {
+        let copied = copy_stamped(src, to, stamp).map_err(|e| {
+            anyhow!(e).context(format!(
+                "failed to copy `{}` to `{}`",
+                src.display(),
+                to.display()
+            ))
+        })?;
+        match copied {
+            Stamped::Copied(n) => return Ok(n),
+            Stamped::ChangedWhileRead => return Err(changed()),
+            Stamped::Moved => {}
+        }
+    }
+    let bytes = match &f.source {
+        Some(src) => fsutil::read(src)?,
+        None => computed.tree.modules_txt.as_bytes().to_vec(),
+    };
+    let digest: [u8; 32] = Sha256::digest(&bytes).into();
+    if digest != f.digest {
+        return Err(changed());
+    }
+    fs::write(to, &bytes).with_context(|| format!("failed to write `{}`", to.display()))?;
+    Ok(bytes.len() as u64)
 }
 
 /// What [`copy_stamped`] did.
