@@ -42,7 +42,7 @@ pub struct Needed {
     pub required_as: Vec<ModuleVersion>,
 }
 
-/// Which modules must come whole when a zip is missing from the source (see [`Needed::zip_absent`]).
+/// Which modules a need set counts as read whole: go.sum then must hold their zip lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ZipsFor {
     /// The modules that provide packages: a directory replacement is only looked into.
