@@ -115,7 +115,7 @@ pub fn read_set(
     {
         return Ok(None);
     }
-    let loaded = crate::modes::vendor::package_modules(repo, src, gomod, gosum, graph).context("gomodoff could not load the packages of the build to tell which modules it reads")
+    let loaded = crate::resolve::load_packages::package_modules(repo, src, gomod, gosum, graph).context("gomodoff could not load the packages of the build to tell which modules it reads")
         .hint("fix the package error (go would fail on it too), or fetch what is missing with `go mod download` on a connected machine")?;
     Ok(Some(match zips_for {
         ZipsFor::Providers => loaded.providers,

@@ -4,6 +4,7 @@
 pub mod bundle;
 pub mod bundle_source;
 pub mod checked;
+pub mod extract;
 pub mod goenv;
 pub mod modcache;
 pub mod verified;
