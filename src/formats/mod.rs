@@ -5,6 +5,7 @@
 pub mod dirhash;
 pub mod gomod;
 pub mod goquote;
+pub mod gostderr;
 pub mod gosum;
 pub mod gover;
 pub mod listing;

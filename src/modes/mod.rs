@@ -109,8 +109,8 @@ pub fn verify(ctx: &mut Context, repo: &Repo, lock: &LockFile) -> Result<Finding
 /// `gomodoff status`: every way the repository differs from what the lock recorded, one line
 /// each (an interrupted change, or no lock, is one line too).
 pub fn drift(repo: &Repo) -> Result<Vec<String>> {
-    if crate::txn::plan::interrupted(&repo.root) {
-        return Ok(vec![crate::txn::plan::INTERRUPTED.to_string()]);
+    if crate::txn::journal::interrupted(&repo.root) {
+        return Ok(vec![crate::txn::journal::INTERRUPTED.to_string()]);
     }
     let Some(lock) = &repo.lock else {
         return Ok(vec!["not vendored: there is no gomodoff.lock".into()]);

@@ -12,12 +12,12 @@ use crate::ops::{Context, Outcome};
 
 pub fn verify(ctx: &mut Context) -> Result<Outcome> {
     let repo = crate::repo::open_vendored(&ctx.dir)?;
-    if crate::txn::plan::interrupted(&repo.root) {
+    if crate::txn::journal::interrupted(&repo.root) {
         if ctx.json {
             let v = serde_json::json!({ "ok": false, "interrupted": true, "findings": [] });
             writeln!(ctx.shell.out(), "{}", serde_json::to_string_pretty(&v)?)?;
         } else {
-            writeln!(ctx.shell.out(), "{}", crate::txn::plan::INTERRUPTED)?;
+            writeln!(ctx.shell.out(), "{}", crate::txn::journal::INTERRUPTED)?;
         }
         return Ok(Outcome::Differs);
     }

@@ -13,6 +13,7 @@ use anyhow::{Context as _, Result};
 use crate::util::context::{Context, Outcome};
 use crate::util::fsutil;
 
+pub mod journal;
 pub mod open;
 pub mod plan;
 

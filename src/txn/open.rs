@@ -13,7 +13,7 @@ use crate::util::fsutil;
 /// a transaction an earlier run left behind, and clear a staging directory a killed run left.
 /// Returns whether there was anything to repair.
 pub fn repair(root: &Path) -> Result<bool> {
-    let mut repaired = crate::txn::plan::recover(root)?;
+    let mut repaired = crate::txn::journal::recover(root)?;
     let staging = root.join(plan::STAGING_DIR);
     if staging.exists() {
         fsutil::make_writable(&staging).ok();
@@ -40,8 +40,8 @@ fn lock_and_repair(
         ctx.shell
             .warn("an interrupted gomodoff run was found and rolled back")?;
     }
-    if dry_run && crate::txn::plan::interrupted(root) {
-        crate::txn::plan::check_journal(root)?;
+    if dry_run && crate::txn::journal::interrupted(root) {
+        crate::txn::journal::check_journal(root)?;
         crate::bail_hint!(
             hint =
                 "run `gomodoff vendor --yes` or `gomodoff restore --yes`; they roll it back first",
