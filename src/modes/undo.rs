@@ -1,7 +1,8 @@
 //! The restore sequence replace and proxy mode share: each mode plans what goes (its files, the
-//! lock, its trees); this checks the plan stays inside the repository, previews it, asks, applies
-//! it and prunes the directories left empty.
+//! lock, its trees); this checks the plan stays inside the repository and hands it to
+//! [`crate::txn::run`] (preview, ask, apply), then prunes the directories left empty.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -10,6 +11,7 @@ use crate::formats::lock::{LOCK_FILE, LockFile};
 use crate::modes::RestoreOptions;
 use crate::repo::Repo;
 use crate::txn::plan::{FileChange, Plan};
+use crate::txn::{Ask, Change, Timing};
 use crate::util::context::{Context, Outcome};
 use crate::util::fsutil;
 
@@ -35,47 +37,82 @@ pub(super) fn lock_removal(repo: &Repo) -> Result<FileChange> {
     })
 }
 
-/// Preview `plan`, ask, apply it, prune the tree directory and report `restored`.
+/// Preview `plan`, ask, apply it, prune the tree directory and report `restored`, through
+/// [`crate::txn::run`].
 pub(super) fn apply(
     ctx: &mut Context,
     repo: &Repo,
     lock: &LockFile,
     opts: &RestoreOptions,
     plan: Plan,
-    restored: &str,
+    restored: String,
 ) -> Result<Outcome> {
-    let lock_file = Path::new(LOCK_FILE);
-    let named = [(Path::new(&lock.dir), lock_file)];
-    crate::txn::open::check_plan_inside(&repo.root, &plan, &named)?;
-    let diff = plan.render_diff(ctx.shell.color());
-    // The preview is quiet with -q, as vendor's is.
-    write!(ctx.shell.preview(), "{diff}")?;
-    writeln!(
-        ctx.shell.preview(),
-        "{} modules in `{}`: {}",
-        lock.modules.len(),
-        lock.dir,
-        if opts.keep_tree {
-            "trees kept"
-        } else {
-            "trees removed"
+    let mut change = Restore {
+        plan,
+        lock,
+        root: &repo.root,
+        keep_tree: opts.keep_tree,
+        restored,
+    };
+    // Checked before the preview too: nothing outside the repository is even shown as going.
+    let named = [(Path::new(&lock.dir), Path::new(LOCK_FILE))];
+    crate::txn::open::check_plan_inside(&repo.root, &change.plan, &named)?;
+    let ask = Ask {
+        dry_run: opts.dry_run,
+        yes: opts.yes,
+        verb: "restore",
+    };
+    crate::txn::run(ctx, &repo.root, &mut change, ask)
+}
+
+/// A replace- or proxy-mode `restore` for [`crate::txn::run`].
+struct Restore<'a> {
+    plan: Plan,
+    lock: &'a LockFile,
+    root: &'a Path,
+    keep_tree: bool,
+    /// The status line once restored.
+    restored: String,
+}
+
+impl Change for Restore<'_> {
+    fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    fn preview(&self, out: &mut dyn Write, color: bool) -> Result<()> {
+        write!(out, "{}", self.plan.render_diff(color))?;
+        writeln!(
+            out,
+            "{} modules in `{}`: {}",
+            self.lock.modules.len(),
+            self.lock.dir,
+            if self.keep_tree {
+                "trees kept"
+            } else {
+                "trees removed"
+            }
+        )?;
+        Ok(())
+    }
+
+    fn named_dirs(&self) -> Vec<(PathBuf, PathBuf)> {
+        vec![(PathBuf::from(&self.lock.dir), PathBuf::from(LOCK_FILE))]
+    }
+
+    /// Prune the tree directory (the change is applied when this runs), then report.
+    fn report(&self, ctx: &mut Context, _timing: &Timing) -> Result<()> {
+        // Only a tree directory still free of symbolic links is pruned (the walk would follow
+        // one).
+        if !self.keep_tree
+            && let Ok(tree_dir) =
+                fsutil::inside(self.root, Path::new(&self.lock.dir), Path::new(LOCK_FILE))
+        {
+            prune_empty_dirs(self.root, &tree_dir);
         }
-    )?;
-    if !crate::txn::open::confirm(ctx, opts.dry_run, opts.yes, "restore")? {
-        return Ok(Outcome::Ok);
+        ctx.shell.status("Restored", &self.restored)?;
+        Ok(())
     }
-    // Again right before anything goes: the repository may have changed while the user was
-    // asked.
-    crate::txn::open::check_plan_inside(&repo.root, &plan, &named)?;
-    plan.apply(&repo.root)?;
-    // Only a tree directory still free of symbolic links is pruned (the walk would follow one).
-    if !opts.keep_tree
-        && let Ok(tree_dir) = fsutil::inside(&repo.root, Path::new(&lock.dir), lock_file)
-    {
-        prune_empty_dirs(&repo.root, &tree_dir);
-    }
-    ctx.shell.status("Restored", restored)?;
-    Ok(Outcome::Ok)
 }
 
 /// Remove `dir` and its parents up to `root` while they are empty (the tree directory and the

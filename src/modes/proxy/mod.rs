@@ -16,11 +16,14 @@
 //!
 //! | file | owns |
 //! |---|---|
-//! | `mod.rs` | `vendor`: tree directory → plan → preview → confirm → stage → apply → report |
+//! | `mod.rs` | `vendor`: tree directory and plan, then preview → confirm → stage → apply → report through [`crate::txn::run`] |
 //! | [`plan`] | the tree directory, and each module version, list file and the manifest against the tree and the lock |
 //! | [`stage`] | the files the plan adds, written into staging, zips checked against go.sum |
 //! | [`check`] | `verify` (tree against manifest, manifest against lock, lock against go.sum) and `status` drift |
 //! | [`restore`] | `restore`: the tree and the lock removed |
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
@@ -30,10 +33,9 @@ use crate::repo::{self, Repo};
 use crate::resolve::needs::{Needed, ZipsFor, needed_modules};
 use crate::sources::bundle_source as source;
 use crate::sources::modcache::ModuleSource;
-use crate::txn::open::confirm;
-use crate::txn::plan::STAGING_DIR;
+use crate::txn::plan::Plan;
+use crate::txn::{Ask, Change, Timing};
 use crate::util::context::{Context, Outcome};
-use crate::util::fsutil;
 
 mod check;
 mod plan;
@@ -66,68 +68,90 @@ pub fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Ou
     show_and_apply(ctx, repo, opts, src.as_ref(), &needs, planned)
 }
 
-/// Preview → confirm → stage → apply → report.
+/// Nothing to do, or the plan carried out by [`crate::txn::run`].
 fn show_and_apply(
     ctx: &mut Context,
     repo: &Repo,
     opts: &VendorOptions,
     src: &dyn ModuleSource,
     needs: &[Needed],
-    mut planned: ProxyPlan,
+    planned: ProxyPlan,
 ) -> Result<Outcome> {
-    let dir = planned.dir.clone();
     if planned.plan.is_empty() {
         ctx.shell.status(
             "Fresh",
             &format!(
-                "{} modules already in the GOPROXY tree `{dir}`; nothing to do",
-                needs.len()
+                "{} modules already in the GOPROXY tree `{}`; nothing to do",
+                needs.len(),
+                planned.dir
             ),
         )?;
         return Ok(Outcome::Ok);
     }
-    let diff = planned.plan.render_diff(ctx.shell.color());
-    write!(ctx.shell.preview(), "{diff}")?;
-    print_summary(ctx, &planned)?;
-    if !confirm(ctx, opts.dry_run, opts.yes, "apply")? {
-        return Ok(Outcome::Ok);
-    }
-    ctx.shell.status(
-        "Writing",
-        &format!(
-            "{} module versions into the GOPROXY tree `{dir}`",
-            planned.stage.len()
-        ),
-    )?;
-    if let Err(e) = stage::stage(&repo.root, src, &mut planned) {
-        let _ = fsutil::remove_dir_all_if_exists(&repo.root.join(STAGING_DIR));
-        return Err(e);
-    }
-    if let Err(e) = planned.check_inside(&repo.root) {
-        let _ = fsutil::remove_dir_all_if_exists(&repo.root.join(STAGING_DIR));
-        return Err(e);
-    }
-    planned.plan.apply(&repo.root)?;
-    ctx.shell.status(
-        "Vendored",
-        &format!(
-            "{} modules into the GOPROXY tree `{dir}`; build with `gomodoff exec -- go build ./...` or the variables `gomodoff env` prints",
-            needs.len()
-        ),
-    )?;
-    Ok(Outcome::Ok)
+    let ask = Ask {
+        dry_run: opts.dry_run,
+        yes: opts.yes,
+        verb: "apply",
+    };
+    let mut change = Vendoring {
+        planned,
+        src,
+        modules: needs.len(),
+    };
+    crate::txn::run(ctx, &repo.root, &mut change, ask)
 }
 
-/// The preview's count of module versions, and those added, updated and removed.
-fn print_summary(ctx: &mut Context, planned: &ProxyPlan) -> Result<()> {
-    let s = &planned.summary;
-    let what = format!(
-        "{} modules in the GOPROXY tree `{}` ({} with zips, {} go.mod only, {} .info only)",
-        s.total(),
-        planned.dir,
-        s.full,
-        s.gomod_only,
-        s.info_only
-    );
-    s.write(ctx.shell.preview(), &what)
+/// A proxy-mode `vendor` run for [`crate::txn::run`].
+struct Vendoring<'a> {
+    planned: ProxyPlan,
+    src: &'a dyn ModuleSource,
+    /// Module versions the tree holds once written.
+    modules: usize,
+}
+
+impl Change for Vendoring<'_> {
+    fn plan(&self) -> &Plan {
+        &self.planned.plan
+    }
+
+    fn preview(&self, out: &mut dyn Write, color: bool) -> Result<()> {
+        write!(out, "{}", self.planned.plan.render_diff(color))?;
+        let s = &self.planned.summary;
+        let what = format!(
+            "{} modules in the GOPROXY tree `{}` ({} with zips, {} go.mod only, {} .info only)",
+            s.total(),
+            self.planned.dir,
+            s.full,
+            s.gomod_only,
+            s.info_only
+        );
+        s.write(out, &what)
+    }
+
+    fn stage(&mut self, ctx: &mut Context, staging: &Path) -> Result<()> {
+        ctx.shell.status(
+            "Writing",
+            &format!(
+                "{} module versions into the GOPROXY tree `{}`",
+                self.planned.stage.len(),
+                self.planned.dir
+            ),
+        )?;
+        stage::stage(staging, self.src, &self.planned)
+    }
+
+    fn named_dirs(&self) -> Vec<(PathBuf, PathBuf)> {
+        self.planned.named_dirs()
+    }
+
+    fn report(&self, ctx: &mut Context, _timing: &Timing) -> Result<()> {
+        ctx.shell.status(
+            "Vendored",
+            &format!(
+                "{} modules into the GOPROXY tree `{}`; build with `gomodoff exec -- go build ./...` or the variables `gomodoff env` prints",
+                self.modules, self.planned.dir
+            ),
+        )?;
+        Ok(())
+    }
 }

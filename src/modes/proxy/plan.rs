@@ -28,15 +28,21 @@ pub(super) struct ProxyPlan {
     pub stage: Vec<Needed>,
     pub manifest: Manifest,
     pub lists: BTreeMap<String, String>,
-    /// The staging directory inside [`STAGING_DIR`].
-    pub staged_root: PathBuf,
     /// The tree directory, and the file that named it (or the directory itself, for `--dir` and
     /// the default), for a refusal of a path under it.
     pub dir: String,
     named_in: PathBuf,
 }
 
+/// The directory inside [`STAGING_DIR`] the tree's files are staged in.
+pub(super) const STAGED_SUBDIR: &str = "proxy";
+
 impl ProxyPlan {
+    /// The tree directory and the file that named it (see [`crate::txn::Change::named_dirs`]).
+    pub fn named_dirs(&self) -> Vec<(PathBuf, PathBuf)> {
+        vec![(PathBuf::from(&self.dir), self.named_in.clone())]
+    }
+
     /// Refuse unless every path the plan changes is inside the repository now (see
     /// [`crate::txn::open::check_plan_inside`]).
     pub fn check_inside(&self, root: &Path) -> Result<()> {
@@ -113,7 +119,6 @@ pub(super) fn plan_tree(
         stage: p.stage,
         manifest: p.manifest,
         lists: p.lists,
-        staged_root: p.staged_root,
         dir: dir.to_string(),
         named_in,
     })
@@ -126,6 +131,7 @@ struct Planner<'a> {
     tree: PathBuf,
     old_manifest: Manifest,
     old_lock: BTreeMap<ModuleVersion, &'a LockedModule>,
+    /// Where the tree's files are staged, relative to the repository.
     staged_root: PathBuf,
     plan: Plan,
     summary: Summary,
@@ -161,7 +167,7 @@ impl<'a> Planner<'a> {
             tree,
             old_manifest,
             old_lock,
-            staged_root: Path::new(STAGING_DIR).join("proxy"),
+            staged_root: Path::new(STAGING_DIR).join(STAGED_SUBDIR),
             plan: Plan {
                 staging: Some(PathBuf::from(STAGING_DIR)),
                 ..Plan::default()

@@ -30,5 +30,5 @@ pub fn restore(
             format!(" and the GOPROXY tree `{}`", lock.dir)
         }
     );
-    undo::apply(ctx, repo, lock, opts, plan, &restored)
+    undo::apply(ctx, repo, lock, opts, plan, restored)
 }

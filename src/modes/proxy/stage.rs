@@ -7,20 +7,16 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use rayon::prelude::*;
 
-use super::plan::ProxyPlan;
+use super::plan::{ProxyPlan, STAGED_SUBDIR};
 use crate::sources::bundle;
 use crate::sources::checked::checked_zip;
 use crate::sources::modcache::ModuleSource;
-use crate::txn::plan::{self, STAGING_DIR};
-use crate::util::fsutil;
+use crate::txn::plan;
 
-/// Write every staged file: module files checked against go.sum on the staged copy, lists and
-/// the manifest.
-pub(super) fn stage(root: &Path, src: &dyn ModuleSource, planned: &mut ProxyPlan) -> Result<()> {
-    let staging = root.join(STAGING_DIR);
-    fsutil::remove_dir_all_if_exists(&staging)
-        .with_context(|| format!("failed to clear `{}`", staging.display()))?;
-    let staged_root = root.join(&planned.staged_root);
+/// Write every staged file into `staging` (the empty staging directory, absolute): module files
+/// checked against go.sum on the staged copy, lists and the manifest.
+pub(super) fn stage(staging: &Path, src: &dyn ModuleSource, planned: &ProxyPlan) -> Result<()> {
+    let staged_root = staging.join(STAGED_SUBDIR);
     fs::create_dir_all(&staged_root)
         .with_context(|| format!("failed to create `{}`", staged_root.display()))?;
     let write = |name: &str, bytes: &[u8]| -> Result<PathBuf> {

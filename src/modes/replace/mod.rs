@@ -12,13 +12,14 @@
 //!
 //! | file | owns |
 //! |---|---|
-//! | `mod.rs` | `vendor`: plan → preview → confirm → stage → apply → report |
+//! | `mod.rs` | `vendor`: plan, then preview → confirm → stage → apply → report through [`crate::txn::run`] |
 //! | [`plan`] | the tree directory and modfile, the needs from the module graph, the edited go.mod, the trees to add, replace and remove |
 //! | [`stage`] | extracting trees into staging, checked against go.sum, with their `<tree>.hashes` |
 //! | [`check`] | `verify` (trees against their listings, the lock and go.sum) and `status` drift |
 //! | [`restore`] | `restore`: gomodoff's replace directives, trees and lock removed |
 
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
@@ -26,10 +27,9 @@ use crate::formats::lock::{LOCK_FILE, Mode};
 use crate::modes::VendorOptions;
 use crate::repo::{self, Repo};
 use crate::sources::bundle_source as source;
-use crate::txn::open::confirm;
-use crate::txn::plan::STAGING_DIR;
+use crate::txn::plan::Plan;
+use crate::txn::{Ask, Change, Timing};
 use crate::util::context::{Context, Outcome};
-use crate::util::fsutil;
 
 mod check;
 mod plan;
@@ -54,13 +54,13 @@ pub fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Ou
     show_and_apply(ctx, repo, opts, planned)
 }
 
+/// Nothing to do, or the plan carried out by [`crate::txn::run`].
 fn show_and_apply(
     ctx: &mut Context,
     repo: &Repo,
     opts: &VendorOptions,
-    mut planned: ReplacePlan,
+    planned: ReplacePlan,
 ) -> Result<Outcome> {
-    let color = ctx.shell.color();
     if planned.lock.modules.is_empty() && repo.lock.is_none() {
         ctx.shell.status(
             "Fresh",
@@ -68,8 +68,7 @@ fn show_and_apply(
         )?;
         return Ok(Outcome::Ok);
     }
-    let nothing = planned.plan.is_empty();
-    if nothing {
+    if planned.plan.is_empty() {
         ctx.shell.status(
             "Fresh",
             &format!(
@@ -80,71 +79,87 @@ fn show_and_apply(
         )?;
         return Ok(Outcome::Ok);
     }
-    let diff = planned.plan.render_diff(color);
-    write!(ctx.shell.preview(), "{diff}")?;
-    print_summary(ctx, &planned)?;
-    if !confirm(ctx, opts.dry_run, opts.yes, "apply")? {
-        return Ok(Outcome::Ok);
-    }
-    let src = source::open(ctx)?;
-    ctx.shell.status(
-        "Extracting",
-        &format!("{} modules into `{}`", planned.work.len(), planned.lock.dir),
-    )?;
-    let bar = ctx.shell.progress(planned.work.len() as u64, "modules");
-    let staged = stage::stage(
-        &repo.root,
-        src.as_ref(),
-        &mut planned.work,
-        &mut planned.lock,
-        &bar,
-    );
-    bar.finish_and_clear();
-    let bytes = match staged {
-        Ok(b) => b,
-        Err(e) => {
-            let _ = fsutil::remove_dir_all_if_exists(&repo.root.join(STAGING_DIR));
-            return Err(e);
-        }
+    let ask = Ask {
+        dry_run: opts.dry_run,
+        yes: opts.yes,
+        verb: "apply",
     };
-    // The lock may have learned which go.mod files were synthesised.
-    if let Some(f) = planned
-        .plan
-        .files
-        .iter_mut()
-        .find(|f| f.path == Path::new(LOCK_FILE))
-    {
-        f.after = Some(planned.lock.render().into_bytes());
-    }
-    if let Err(e) = planned.check_inside(&repo.root) {
-        let _ = fsutil::remove_dir_all_if_exists(&repo.root.join(STAGING_DIR));
-        return Err(e);
-    }
-    planned.plan.apply(&repo.root)?;
-    ctx.shell.status(
-        "Vendored",
-        &format!(
-            "{} modules ({} bytes extracted) into `{}`",
-            planned.lock.modules.len(),
-            bytes,
-            planned.lock.dir
-        ),
-    )?;
-    if planned.lock.modfile != "go.mod" {
-        writeln!(ctx.shell.out(), "GOFLAGS=-modfile={}", planned.lock.modfile)?;
-    }
-    Ok(Outcome::Ok)
+    let mut change = Vendoring { planned, bytes: 0 };
+    crate::txn::run(ctx, &repo.root, &mut change, ask)
 }
 
-/// The preview's count of modules, and the modules added, updated and removed.
-fn print_summary(ctx: &mut Context, planned: &ReplacePlan) -> Result<()> {
-    let s = &planned.summary;
-    let what = format!(
-        "{} modules in `{}` ({} whole trees, {} go.mod only)",
-        s.total(),
-        planned.lock.dir,
-        s.full,
-        s.gomod_only
-    );
-    s.write(ctx.shell.preview(), &what)
+/// A replace-mode `vendor` run for [`crate::txn::run`].
+struct Vendoring {
+    planned: ReplacePlan,
+    /// Bytes extracted while staging.
+    bytes: u64,
+}
+
+impl Change for Vendoring {
+    fn plan(&self) -> &Plan {
+        &self.planned.plan
+    }
+
+    fn preview(&self, out: &mut dyn Write, color: bool) -> Result<()> {
+        write!(out, "{}", self.planned.plan.render_diff(color))?;
+        let s = &self.planned.summary;
+        let what = format!(
+            "{} modules in `{}` ({} whole trees, {} go.mod only)",
+            s.total(),
+            self.planned.lock.dir,
+            s.full,
+            s.gomod_only
+        );
+        s.write(out, &what)
+    }
+
+    fn stage(&mut self, ctx: &mut Context, staging: &Path) -> Result<()> {
+        let planned = &mut self.planned;
+        let src = source::open(ctx)?;
+        ctx.shell.status(
+            "Extracting",
+            &format!("{} modules into `{}`", planned.work.len(), planned.lock.dir),
+        )?;
+        let bar = ctx.shell.progress(planned.work.len() as u64, "modules");
+        let staged = stage::stage(
+            staging,
+            src.as_ref(),
+            &mut planned.work,
+            &mut planned.lock,
+            &bar,
+        );
+        bar.finish_and_clear();
+        self.bytes = staged?;
+        // The lock may have learned which go.mod files were synthesised.
+        if let Some(f) = planned
+            .plan
+            .files
+            .iter_mut()
+            .find(|f| f.path == Path::new(LOCK_FILE))
+        {
+            f.after = Some(planned.lock.render().into_bytes());
+        }
+        Ok(())
+    }
+
+    fn named_dirs(&self) -> Vec<(PathBuf, PathBuf)> {
+        self.planned.named_dirs()
+    }
+
+    fn report(&self, ctx: &mut Context, _timing: &Timing) -> Result<()> {
+        let lock = &self.planned.lock;
+        ctx.shell.status(
+            "Vendored",
+            &format!(
+                "{} modules ({} bytes extracted) into `{}`",
+                lock.modules.len(),
+                self.bytes,
+                lock.dir
+            ),
+        )?;
+        if lock.modfile != "go.mod" {
+            writeln!(ctx.shell.out(), "GOFLAGS=-modfile={}", lock.modfile)?;
+        }
+        Ok(())
+    }
 }

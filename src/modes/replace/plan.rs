@@ -38,9 +38,14 @@ pub struct ReplacePlan {
 }
 
 impl ReplacePlan {
+    /// The tree directory and the file that named it (see [`crate::txn::Change::named_dirs`]).
+    pub(super) fn named_dirs(&self) -> Vec<(PathBuf, PathBuf)> {
+        vec![(PathBuf::from(&self.lock.dir), self.named_in.clone())]
+    }
+
     /// Refuse unless every path the plan changes is inside the repository now (see
     /// [`crate::txn::open::check_plan_inside`]).
-    pub(super) fn check_inside(&self, root: &Path) -> Result<()> {
+    fn check_inside(&self, root: &Path) -> Result<()> {
         check_plan_inside(
             root,
             &self.plan,

@@ -42,7 +42,7 @@ pub fn restore(
         "go.mod without gomodoff's {} replace directives",
         lock.modules.len()
     );
-    undo::apply(ctx, repo, lock, opts, plan, &restored)
+    undo::apply(ctx, repo, lock, opts, plan, restored)
 }
 
 /// go.mod without gomodoff's lines, or gomodoff's own modfile and its go.sum removed.

@@ -16,24 +16,19 @@ use crate::formats::lock::{LockFile, Tier};
 use crate::formats::modzip;
 use crate::sources::checked::SumError;
 use crate::sources::modcache::ModuleSource;
-use crate::txn::plan::{self, STAGING_DIR};
-use crate::util::fsutil;
+use crate::txn::plan;
 
-/// Extract and verify every module to write into the staging directory; the plan's tree adds
-/// point there. Records in `lock` which trees got a synthesised go.mod; returns the bytes
-/// extracted.
+/// Extract and verify every module to write into `staging` (the empty staging directory,
+/// absolute); the plan's tree adds point there. Records in `lock` which trees got a synthesised
+/// go.mod; returns the bytes extracted.
 pub(super) fn stage(
-    repo_root: &Path,
+    staging: &Path,
     src: &dyn ModuleSource,
     work: &mut [Work],
     lock: &mut LockFile,
     bar: &indicatif::ProgressBar,
 ) -> Result<u64> {
-    let staging = repo_root.join(STAGING_DIR);
-    fsutil::remove_dir_all_if_exists(&staging)
-        .with_context(|| format!("failed to clear `{}`", staging.display()))?;
-    fs::create_dir_all(&staging)
-        .with_context(|| format!("failed to create `{}`", staging.display()))?;
+    create_dir_all(staging)?;
     let results: Vec<Result<(usize, bool, u64)>> = work
         .par_iter()
         .enumerate()
