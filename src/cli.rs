@@ -1,4 +1,4 @@
-//! The command line: clap derive structs, turned into plain `*Options` values for [`crate::ops`].
+//! The command line: clap derive structs, turned into plain `*Options` values for the commands (`ops`).
 //! Nothing here touches the file system.
 
 use std::path::PathBuf;
@@ -22,7 +22,7 @@ pub struct GlobalArgs {
     /// Run as if started in DIR
     #[arg(short = 'C', id = "chdir", global = true, value_name = "DIR")]
     pub dir: Option<PathBuf>,
-    /// Module cache to read from (default: GOMODCACHE, else GOPATH[0]/pkg/mod, else ~/go/pkg/mod)
+    /// Module cache to read from (default: GOMODCACHE, else `GOPATH[0]`/pkg/mod, else ~/go/pkg/mod)
     #[arg(long, global = true, value_name = "DIR")]
     pub modcache: Option<PathBuf>,
     /// Take modules from a bundle made by `gomodoff pack`, or from a GOPROXY file tree

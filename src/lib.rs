@@ -7,34 +7,27 @@
 //!
 //! # Map
 //!
-//! Dependencies point down this list only: a module never imports one listed above it.
+//! Each folder is a layer and imports only from the layers below it; `tests` in the crate
+//! (`layering`) fails the build of the tests on an upward import or an import cycle. Top to
+//! bottom:
 //!
-//! | module | owns | reads / writes |
+//! | layer | owns | reads / writes |
 //! |---|---|---|
-//! | [`cli`] | clap structs turned into `*Options` values; no I/O | — |
-//! | [`ops`] | one module per command: vendor, restore, verify, status, check, pack, mirror, env, hash | everything below |
-//! | [`shell`] | where output goes: stdout/stderr, verbosity, colour, prompts | the terminal |
-//! | [`plan`] | what will change, rendered as a diff, applied as one transaction | go.mod, go.sum, trees |
-//! | [`lock`] | `gomodoff.lock` and `gomodoff.toml` (toml_edit, comments kept) | those two files |
-//! | [`vendoring`] | what `go mod vendor` writes: package set, `vendor/` files, modules.txt text | module trees (read only) |
-//! | [`graph`] | module graph and build list (MVS, go ≥ 1.17 pruning) from go.mod files | — (inputs given) |
-//! | [`scans`] | import scans of module files remembered by content (`h1:`) | `$GOMODOFF_CACHE/scans/` |
-//! | [`packages`] | Go package import scan for vendor mode | `.go` files of modules |
-//! | [`bundle`] | the gomodoff tree format (GOPROXY layout + manifest) as a bundle zip or a directory; untrusted bundles checked | bundles, trees |
-//! | [`modcache`] | module sources (GOMODCACHE, GOPROXY file tree, bundle) behind one trait | `cache/download/…` |
-//! | [`modzip`] | module zips read and extracted with every rule of the go command enforced | `.zip` files |
-//! | [`verified`] | records of module directories already checked against go.sum (stat-keyed, like git's index) | `$GOMODOFF_CACHE/verified/` |
-//! | [`dirhash`] | `h1:` hashes over a zip, a directory, a go.mod | zips, trees |
-//! | [`gomod`] | lossless go.mod: lexer → syntax tree with comments → editor → printer | — (text in, text out) |
-//! | [`gosum`] | go.sum lines, order and unknown lines kept | — (text in, text out) |
-//! | [`modules_txt`] | `vendor/modules.txt` read and write | — (text in, text out) |
-//! | [`module`] | module path and version types: checks, semver order, case escaping | — |
-//! | [`goquote`] | go's quoting (`strconv.Quote`) and printable characters, for go's exact messages | — |
-//! | [`staging`] | the fixed staging directory beside a tree `unpack`/`mirror` install into, its lock, repair after a kill | `<parent>/.<name>.gomodoff-staging`, the tree |
-//! | [`fsutil`] | atomic writes, staging directories, the repository lock | any file it is given |
+//! | `main.rs`, [`cli`] | argv → clap structs → `*Options`; the exit code; errors with their hints after the cause chain | the terminal |
+//! | `ops/` | one file per command (vendor, restore, verify, status, check, env/exec, hash, pack, unpack, mirror): open the repository, call a mode or the layers below, print. No ops file imports another | — |
+//! | `modes/` | the three layouts — `replace/` (replace directives over trees), `vendor/` (go's `vendor/`), `proxy/` (a `GOPROXY=file://` tree) — each with the same verbs (vendor, verify, drift, restore); `modes/mod.rs` holds the only `match` on the mode and the one rule that picks it (flag, else gomodoff.toml, else the lock). Sibling modes never import each other | the trees, `vendor/`, go.mod |
+//! | `txn/` | doing a change safely: `run` (preview → confirm → stage → check → apply → report) with a staging guard, the plan, its journal and recovery, opening a repository for a change (lock + repair) | `.gomodoff-txn/`, `.gomodoff-staging/` |
+//! | `resolve/` | what a build needs, as go's loader decides it: the module graph (MVS, pruning, workspaces), the need set, package loading and import scans, what `go mod vendor` writes, go's vendor consistency check | module files (read only), `$GOMODOFF_CACHE/scans/` |
+//! | `repo/` | the repository's files read once (go.mod, go.sum, go.work and its modules, gomodoff.toml, gomodoff.lock), workspace discovery | those files |
+//! | `sources/` | where module bytes come from (module cache, GOPROXY tree, bundle) behind one trait; the one checked read of a go.mod or zip against go.sum (`SumError`, go's words); the installed go (one memoised `go env`); records of directories already verified | `cache/download/…`, bundles, `$GOMODOFF_CACHE/verified/` |
+//! | `formats/` | file formats and hashes, golang.org/x/mod's role: go.mod/go.work (lossless), go.sum, module paths and versions, go versions (`gover`), module zips, `h1:` hashes, modules.txt, go's stderr, gomodoff's lock, config and listings. Text or bytes in, values out | — |
+//! | `util/` | below everything: atomic writes and the repository lock, where output goes (`Shell`), the context of a run, hints, the environment (read only here), the staging directory of `unpack`/`mirror` | any file it is given |
 //!
-//! `gomod`, `gosum`, `modules_txt`, `module`, `dirhash` and `modzip` know nothing of the commands,
-//! and nothing in the library prints except through [`shell::Shell`].
+//! Why these cuts: the go command's own split (a command decides what to write; its loader,
+//! `modload`, reads `vendor/modules.txt` back and checks it; formats live in golang.org/x/mod;
+//! fetching in `modfetch`), and cargo's (`ops` thin over `sources`/`resolver`). The library
+//! prints only through [`shell::Shell`]; the public API below is what the binary, the tests and
+//! the fuzz targets use, and nothing else is `pub`.
 
 pub mod cli;
 mod formats;

@@ -42,23 +42,7 @@ pub fn unpack(ctx: &mut Context, opts: &UnpackOptions) -> Result<Outcome> {
     if !bundle_path.is_file() {
         bail!("no bundle at `{}`", bundle_path.display());
     }
-    let (root, layout, cache_root) = match (&opts.to, &opts.into_modcache) {
-        (Some(to), None) => (absolute(&ctx.dir, to), Layout::Tree, None),
-        (None, Some(dir)) => {
-            let cache = match dir {
-                Some(d) => absolute(&ctx.dir, d),
-                None => match &ctx.modcache {
-                    Some(d) => d.clone(),
-                    None => ModCache::locate(None)?.root().to_path_buf(),
-                },
-            };
-            (cache.join("cache/download"), Layout::ModCache, Some(cache))
-        }
-        _ => crate::bail_hint!(
-            hint = "pass --to DIR (a GOPROXY tree) or --into-modcache [DIR] (a module cache)",
-            "say where to install the bundle"
-        ),
-    };
+    let (root, layout, cache_root) = destination(ctx, opts)?;
     // Locked before anything is staged, so that a second run on the same target stops here
     // instead of sharing (or clearing) this run's staging directory.
     let target = Target::take(&root)?;
@@ -69,50 +53,10 @@ pub fn unpack(ctx: &mut Context, opts: &UnpackOptions) -> Result<Outcome> {
         bundle::unpack(&bundle_path, target.staging()).map_err(|e| install_error(e, &root))?;
     fault_point("unpack:staged")?;
 
-    let real = target.real();
-    let new_tree = layout == Layout::Tree
-        && match fs::read_dir(real) {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => true,
-            Err(e) => {
-                return Err(e).with_context(|| format!("failed to read `{}`", root.display()));
-            }
-            // An empty directory (a mount point, say) that cannot be removed is merged into.
-            Ok(mut entries) => entries.next().is_none() && fs::remove_dir(real).is_ok(),
-        };
-    let stats = if new_tree {
-        // A new tree: one rename puts the whole verified tree in place.
-        fs::rename(target.staging(), real)
-            .with_context(|| format!("failed to move the tree to `{}`", root.display()))?;
-        bundle::MergeStats {
-            written: manifest.expected_files()?.len(),
-            ..Default::default()
-        }
-    } else {
-        fs::create_dir_all(real)
-            .with_context(|| format!("failed to create `{}`", root.display()))?;
-        let hook = |step: &str| fault_point(&format!("unpack:{step}")).map_err(Into::into);
-        bundle::merge_tree(target.staging(), real, &manifest, layout, &hook)
-            .map_err(|e| install_error(e, &root))?
-    };
+    let stats = install(&target, &root, &manifest, layout)?;
     target.finish()?;
 
-    let mut env: Vec<(&str, String)> = Vec::new();
-    match &cache_root {
-        Some(cache) => {
-            env.push(("GOMODCACHE", cache.display().to_string()));
-            env.push(("GOPROXY", "off".into()));
-        }
-        None => env.push(("GOPROXY", format!("file://{}", root.display()))),
-    }
-    env.extend([
-        ("GOSUMDB", "off".into()),
-        ("GOFLAGS", "-mod=readonly".into()),
-        ("GOTOOLCHAIN", "local".into()),
-    ]);
-    // A workspace's bundle holds the workspace's build list: go must build in workspace mode.
-    if !manifest.workspace {
-        env.push(("GOWORK", "off".into()));
-    }
+    let env = offline_env(&root, cache_root.as_deref(), manifest.workspace);
     if ctx.json {
         let v = serde_json::json!({
             "installed": root,
@@ -148,6 +92,90 @@ pub fn unpack(ctx: &mut Context, opts: &UnpackOptions) -> Result<Outcome> {
         writeln!(ctx.shell.out(), "export {k}={}", shell_quote(v))?;
     }
     Ok(Outcome::Ok)
+}
+
+/// Where the bundle goes: the tree of `--to`, or the `cache/download` of the module cache of
+/// `--into-modcache` (its directory, `--modcache`, else the one go uses); and that cache.
+fn destination(ctx: &Context, opts: &UnpackOptions) -> Result<(PathBuf, Layout, Option<PathBuf>)> {
+    Ok(match (&opts.to, &opts.into_modcache) {
+        (Some(to), None) => (absolute(&ctx.dir, to), Layout::Tree, None),
+        (None, Some(dir)) => {
+            let cache = match dir {
+                Some(d) => absolute(&ctx.dir, d),
+                None => match &ctx.modcache {
+                    Some(d) => d.clone(),
+                    None => ModCache::locate(None)?.root().to_path_buf(),
+                },
+            };
+            (cache.join("cache/download"), Layout::ModCache, Some(cache))
+        }
+        _ => crate::bail_hint!(
+            hint = "pass --to DIR (a GOPROXY tree) or --into-modcache [DIR] (a module cache)",
+            "say where to install the bundle"
+        ),
+    })
+}
+
+/// Put the verified staging tree in place: one rename for a new tree, else a merge that keeps
+/// what is there and checks it against the manifest.
+fn install(
+    target: &Target,
+    root: &Path,
+    manifest: &bundle::Manifest,
+    layout: Layout,
+) -> Result<bundle::MergeStats> {
+    let real = target.real();
+    let new_tree = layout == Layout::Tree
+        && match fs::read_dir(real) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => true,
+            Err(e) => {
+                return Err(e).with_context(|| format!("failed to read `{}`", root.display()));
+            }
+            // An empty directory (a mount point, say) that cannot be removed is merged into.
+            Ok(mut entries) => entries.next().is_none() && fs::remove_dir(real).is_ok(),
+        };
+    Ok(if new_tree {
+        // A new tree: one rename puts the whole verified tree in place.
+        fs::rename(target.staging(), real)
+            .with_context(|| format!("failed to move the tree to `{}`", root.display()))?;
+        bundle::MergeStats {
+            written: manifest.expected_files()?.len(),
+            ..Default::default()
+        }
+    } else {
+        fs::create_dir_all(real)
+            .with_context(|| format!("failed to create `{}`", root.display()))?;
+        let hook = |step: &str| fault_point(&format!("unpack:{step}")).map_err(Into::into);
+        bundle::merge_tree(target.staging(), real, manifest, layout, &hook)
+            .map_err(|e| install_error(e, root))?
+    })
+}
+
+/// The variables for an offline build from what was installed (a GOPROXY tree, or a module
+/// cache with the network off).
+fn offline_env(
+    root: &Path,
+    cache_root: Option<&Path>,
+    workspace: bool,
+) -> Vec<(&'static str, String)> {
+    let mut env: Vec<(&str, String)> = Vec::new();
+    match cache_root {
+        Some(cache) => {
+            env.push(("GOMODCACHE", cache.display().to_string()));
+            env.push(("GOPROXY", "off".into()));
+        }
+        None => env.push(("GOPROXY", format!("file://{}", root.display()))),
+    }
+    env.extend([
+        ("GOSUMDB", "off".into()),
+        ("GOFLAGS", "-mod=readonly".into()),
+        ("GOTOOLCHAIN", "local".into()),
+    ]);
+    // A workspace's bundle holds the workspace's build list: go must build in workspace mode.
+    if !workspace {
+        env.push(("GOWORK", "off".into()));
+    }
+    env
 }
 
 /// Say what an interrupted run had left and taking the target removed.

@@ -43,7 +43,7 @@ pub struct WorkspaceModuleFiles {
 
 impl Repo {
     /// The files every plan is made from, as read: go.mod and go.sum (a workspace: go.work), to
-    /// register with [`Plan::add_input`] so that an edit made while the command runs refuses it.
+    /// register with [`crate::txn::plan::Plan::add_inputs`] so that an edit made while the command runs refuses it.
     pub fn inputs(&self) -> Vec<(&'static str, Option<Vec<u8>>)> {
         match &self.workspace {
             Some(_) => vec![(WORK_FILE, Some(self.gomod_text.clone().into_bytes()))],

@@ -42,7 +42,7 @@ pub struct Needed {
     pub required_as: Vec<ModuleVersion>,
 }
 
-/// Which modules must come whole when a zip is missing from the source (see [`Needed::zip_absent`]).
+/// Which modules a need set counts as read whole: go.sum then must hold their zip lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ZipsFor {
     /// The modules that provide packages: a directory replacement is only looked into.
@@ -137,6 +137,29 @@ pub fn needs_in_graph(
     exclude: &[String],
     read: Option<&BTreeSet<ModuleVersion>>,
 ) -> Result<Vec<Needed>> {
+    let needs = graph_needs(graph, gosum, exclude, read);
+    let results: Vec<Result<Needed, NeedError>> = needs
+        .into_par_iter()
+        .map(|(_, (n, gomod_read))| settle(n, gomod_read, gosum, src))
+        .collect();
+    let mut out = gathered(results, src)?;
+    out.sort_by(|a, b| {
+        a.content.path.cmp(&b.content.path).then_with(|| {
+            module::compare_versions(&a.content.version, &b.content.version)
+                .then_with(|| a.content.version.cmp(&b.content.version))
+        })
+    });
+    Ok(out)
+}
+
+/// Every module version the graph needs a go.mod or files of, keyed by its content (after
+/// `replace`), with whether the graph loads its go.mod.
+fn graph_needs(
+    graph: &Graph,
+    gosum: &GoSum,
+    exclude: &[String],
+    read: Option<&BTreeSet<ModuleVersion>>,
+) -> BTreeMap<ModuleVersion, (Needed, bool)> {
     let build_list: BTreeSet<ModuleVersion> = graph.build_list().into_iter().collect();
     let loaded: BTreeSet<ModuleVersion> = graph.gomods_loaded().into_iter().collect();
     let mains = graph.main_paths();
@@ -173,30 +196,43 @@ pub fn needs_in_graph(
         n.listed |= selected;
         *gomod_read |= loaded.contains(&orig);
     }
-    let results: Vec<Result<Needed, NeedError>> = needs
-        .into_par_iter()
-        .map(|(_, (mut n, gomod_read))| {
-            if n.tier == Tier::Full {
-                n.zip_h1 = Some(
-                    gosum
-                        .zip_hash(&n.content.path, &n.content.version)
-                        .ok_or_else(|| NeedError::NoZipLine(n.content.clone()))?
-                        .to_string(),
-                );
-            } else if !gomod_read {
-                return Ok(n);
-            }
-            let gomod = verified_gomod(src, gosum, &n.content).map_err(|e| {
-                match e.downcast_ref::<SourceError>() {
-                    Some(SourceError::Missing { .. }) => NeedError::Missing(n.content.clone()),
-                    _ => NeedError::Other(e),
-                }
-            })?;
-            n.gomod_h1 = Some(dirhash::hash_gomod(&gomod));
-            n.gomod = Some(gomod);
-            Ok(n)
-        })
-        .collect();
+    needs
+}
+
+/// One need settled against go.sum and the source: its zip line (a whole module), its go.mod
+/// checked against its `/go.mod` line (when go reads it).
+fn settle(
+    mut n: Needed,
+    gomod_read: bool,
+    gosum: &GoSum,
+    src: &dyn ModuleSource,
+) -> Result<Needed, NeedError> {
+    if n.tier == Tier::Full {
+        n.zip_h1 = Some(
+            gosum
+                .zip_hash(&n.content.path, &n.content.version)
+                .ok_or_else(|| NeedError::NoZipLine(n.content.clone()))?
+                .to_string(),
+        );
+    } else if !gomod_read {
+        return Ok(n);
+    }
+    let gomod = verified_gomod(src, gosum, &n.content).map_err(|e| {
+        match e.downcast_ref::<SourceError>() {
+            Some(SourceError::Missing { .. }) => NeedError::Missing(n.content.clone()),
+            _ => NeedError::Other(e),
+        }
+    })?;
+    n.gomod_h1 = Some(dirhash::hash_gomod(&gomod));
+    n.gomod = Some(gomod);
+    Ok(n)
+}
+
+/// The settled needs, or one error naming every module whose zip line or go.mod is missing.
+fn gathered(
+    results: Vec<Result<Needed, NeedError>>,
+    src: &dyn ModuleSource,
+) -> Result<Vec<Needed>> {
     let mut out = Vec::new();
     let (mut no_zip_line, mut missing) = (Vec::new(), Vec::new());
     for r in results {
@@ -229,12 +265,6 @@ pub fn needs_in_graph(
             name_list(&missing)
         );
     }
-    out.sort_by(|a, b| {
-        a.content.path.cmp(&b.content.path).then_with(|| {
-            module::compare_versions(&a.content.version, &b.content.version)
-                .then_with(|| a.content.version.cmp(&b.content.version))
-        })
-    });
     Ok(out)
 }
 

@@ -471,72 +471,92 @@ impl Journal {
     /// repository (checked again at use), backup and trash names not of gomodoff's own form,
     /// staged directories outside the staging directory.
     fn parse(repo: &Path, dir: &Path, bytes: &[u8]) -> Result<Journal, PlanError> {
-        let damaged = |message: &str| PlanError::Journal {
-            path: dir.join(JOURNAL_FILE),
-            message: message.to_string(),
+        let r = Reader {
+            file: dir.join(JOURNAL_FILE),
         };
-        let text = std::str::from_utf8(bytes).map_err(|_| damaged("not UTF-8"))?;
+        let text = std::str::from_utf8(bytes).map_err(|_| r.damaged("not UTF-8"))?;
         let doc: DocumentMut = text
             .parse()
-            .map_err(|e: toml_edit::TomlError| damaged(e.message()))?;
-        let committed = doc
-            .get("committed")
-            .and_then(Item::as_bool)
-            .unwrap_or(false);
+            .map_err(|e: toml_edit::TomlError| r.damaged(e.message()))?;
         let tables = |key: &str| -> Vec<Table> {
             doc.get(key)
                 .and_then(Item::as_array_of_tables)
                 .map(|a| a.iter().cloned().collect())
                 .unwrap_or_default()
         };
-        let s = |t: &Table, key: &str| -> Result<String, PlanError> {
-            t.get(key)
-                .and_then(Item::as_str)
-                .map(str::to_string)
-                .ok_or_else(|| damaged(&format!("an entry lacks `{key}`")))
-        };
-        let path = |t: &Table, key: &str| -> Result<PathBuf, PlanError> {
-            let p = PathBuf::from(s(t, key)?);
-            fsutil::check_relative(&p)
-                .map_err(|why| damaged(&format!("`{key} = {}` {why}", p.display())))?;
-            Ok(p)
-        };
-        let own_name = |name: &str, prefix: &str, count: usize| -> Result<(), PlanError> {
-            let ok = name
-                .strip_prefix(prefix)
-                .and_then(|n| n.parse::<usize>().ok())
-                .is_some_and(|n| n < count && name == format!("{prefix}{n}"));
-            if ok {
-                Ok(())
-            } else {
-                Err(damaged(&format!(
-                    "`{name}` is not a name gomodoff gives its {prefix}N files"
-                )))
-            }
-        };
         let staging = match doc.get("staging").and_then(Item::as_str) {
             None => None,
             Some(st) if st == STAGING_DIR => Some(PathBuf::from(st)),
             Some(st) => {
-                return Err(damaged(&format!(
+                return Err(r.damaged(&format!(
                     "`staging = {st}` is not gomodoff's staging directory `{STAGING_DIR}`"
                 )));
             }
         };
-        let mut journal = Journal {
+        Ok(Journal {
             dir: dir.to_path_buf(),
             repo: repo.to_path_buf(),
-            committed,
-            files: vec![],
-            adds: vec![],
-            removes: vec![],
+            committed: doc
+                .get("committed")
+                .and_then(Item::as_bool)
+                .unwrap_or(false),
+            files: r.files(&tables("file"))?,
+            adds: r.adds(&tables("add"))?,
+            removes: r.removes(&tables("remove"))?,
             staging,
-        };
-        let files = tables("file");
-        for t in &files {
+        })
+    }
+}
+
+/// Reads the entries of a journal; every error names the journal file and what is wrong.
+struct Reader {
+    file: PathBuf,
+}
+
+impl Reader {
+    fn damaged(&self, message: &str) -> PlanError {
+        PlanError::Journal {
+            path: self.file.clone(),
+            message: message.to_string(),
+        }
+    }
+
+    fn string(&self, t: &Table, key: &str) -> Result<String, PlanError> {
+        t.get(key)
+            .and_then(Item::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| self.damaged(&format!("an entry lacks `{key}`")))
+    }
+
+    /// A path the journal names: relative, no `..`, not into version control.
+    fn path(&self, t: &Table, key: &str) -> Result<PathBuf, PlanError> {
+        let p = PathBuf::from(self.string(t, key)?);
+        fsutil::check_relative(&p)
+            .map_err(|why| self.damaged(&format!("`{key} = {}` {why}", p.display())))?;
+        Ok(p)
+    }
+
+    /// A backup or trash name is one gomodoff gives: `{prefix}N`, N below the entry count.
+    fn own_name(&self, name: &str, prefix: &str, count: usize) -> Result<(), PlanError> {
+        let ok = name
+            .strip_prefix(prefix)
+            .and_then(|n| n.parse::<usize>().ok())
+            .is_some_and(|n| n < count && name == format!("{prefix}{n}"));
+        if ok {
+            Ok(())
+        } else {
+            Err(self.damaged(&format!(
+                "`{name}` is not a name gomodoff gives its {prefix}N files"
+            )))
+        }
+    }
+
+    fn files(&self, files: &[Table]) -> Result<Vec<JournalFile>, PlanError> {
+        let mut out = Vec::new();
+        for t in files {
             let backup = t.get("backup").and_then(Item::as_str).map(str::to_string);
             if let Some(b) = &backup {
-                own_name(b, "file-", files.len())?;
+                self.own_name(b, "file-", files.len())?;
             }
             let after = match t.get("after").and_then(Item::as_str) {
                 Some(ABSENT) => None,
@@ -546,18 +566,23 @@ impl Journal {
                 // A journal of an earlier version: without the hash, nothing proves a file is
                 // still what the transaction wrote; put the backup back as that version did.
                 None => Some(String::new()),
-                Some(_) => return Err(damaged("`after` is not a SHA-256")),
+                Some(_) => return Err(self.damaged("`after` is not a SHA-256")),
             };
-            journal.files.push(JournalFile {
-                path: path(t, "path")?,
+            out.push(JournalFile {
+                path: self.path(t, "path")?,
                 backup,
                 after,
             });
         }
-        for t in tables("add") {
-            let staged = path(&t, "staged")?;
+        Ok(out)
+    }
+
+    fn adds(&self, adds: &[Table]) -> Result<Vec<JournalAdd>, PlanError> {
+        let mut out = Vec::new();
+        for t in adds {
+            let staged = self.path(t, "staged")?;
             if !staged.starts_with(STAGING_DIR) {
-                return Err(damaged(&format!(
+                return Err(self.damaged(&format!(
                     "`staged = {}` is outside gomodoff's staging directory `{STAGING_DIR}`",
                     staged.display()
                 )));
@@ -566,23 +591,27 @@ impl Journal {
                 Some(v) => Some(
                     v.split_once(':')
                         .and_then(|(d, i)| Some((d.parse().ok()?, i.parse().ok()?)))
-                        .ok_or_else(|| damaged("`id` is not DEVICE:INODE"))?,
+                        .ok_or_else(|| self.damaged("`id` is not DEVICE:INODE"))?,
                 ),
                 None => None,
             };
-            journal.adds.push(JournalAdd {
+            out.push(JournalAdd {
                 staged,
-                target: path(&t, "target")?,
+                target: self.path(t, "target")?,
                 id,
             });
         }
-        let removes = tables("remove");
-        for t in &removes {
-            let trash = s(t, "trash")?;
-            own_name(&trash, "trash-", removes.len())?;
-            journal.removes.push((path(t, "path")?, trash));
+        Ok(out)
+    }
+
+    fn removes(&self, removes: &[Table]) -> Result<Vec<(PathBuf, String)>, PlanError> {
+        let mut out = Vec::new();
+        for t in removes {
+            let trash = self.string(t, "trash")?;
+            self.own_name(&trash, "trash-", removes.len())?;
+            out.push((self.path(t, "path")?, trash));
         }
-        Ok(journal)
+        Ok(out)
     }
 }
 

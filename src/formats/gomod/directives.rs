@@ -81,6 +81,8 @@ pub(crate) const BLOCK_VERBS: [&str; 8] = [
 
 /// Checks one directive: `Ok(None)` when lax reading ignores it, the go command's message when
 /// it is malformed.
+// Long on purpose: one flat `match` over the directive verbs, arm for arm as modfile's
+// `parseToFile`/`add` switch, so each arm can be read against go's.
 pub(crate) fn interpret(
     seen: &mut Seen,
     verb: &str,
