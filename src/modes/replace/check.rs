@@ -84,24 +84,32 @@ pub fn verify_module(dir: &Path, m: &LockedModule, gosum: &GoSum) -> Result<Vec<
             }
         }
         Tier::Full => {
-            let Some(expected) = checked_listing(&tree, m, &name, &mut find)? else {
-                return Ok(out);
-            };
-            for (file, d) in &expected {
-                match actual.get(file) {
-                    None => find("removed", Some(file), String::new()),
-                    Some(a) if a != d => find("modified", Some(file), String::new()),
-                    Some(_) => {}
-                }
-            }
-            for file in actual.keys() {
-                if !expected.contains_key(file) {
-                    find("added", Some(file), String::new());
-                }
+            if let Some(expected) = checked_listing(&tree, m, &name, &mut find)? {
+                compare_files(&expected, &actual, &mut find);
             }
         }
     }
     Ok(out)
+}
+
+/// The files of a whole tree against its listing: removed, modified, added.
+fn compare_files(
+    expected: &BTreeMap<String, [u8; 32]>,
+    actual: &BTreeMap<String, [u8; 32]>,
+    find: &mut impl FnMut(&'static str, Option<&str>, String),
+) {
+    for (file, d) in expected {
+        match actual.get(file) {
+            None => find("removed", Some(file), String::new()),
+            Some(a) if a != d => find("modified", Some(file), String::new()),
+            Some(_) => {}
+        }
+    }
+    for file in actual.keys() {
+        if !expected.contains_key(file) {
+            find("added", Some(file), String::new());
+        }
+    }
 }
 
 /// go.sum must still say what the lock says.

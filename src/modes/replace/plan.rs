@@ -299,43 +299,8 @@ fn diff_trees(
     for n in needs {
         let tree = tree_name(&n.content)?;
         wanted_trees.insert(tree.clone());
-        let entry = lock_entry(&n, &tree, src);
-        match n.tier {
-            Tier::Full => diff.summary.full += 1,
-            Tier::GoMod => diff.summary.gomod_only += 1,
-        }
-        let target = Path::new(&layout.dir).join(&tree);
-        // A tree kept as it is must be the repository's own too: a symbolic link to a copy
-        // elsewhere would have go build from outside the repository.
-        for p in [target.clone(), hashes_path(&target)] {
-            fsutil::inside(&repo.root, &p, Path::new(layout.named_in()))?;
-        }
-        let present = repo.root.join(&target).is_dir();
-        match prev_modules.get(&tree) {
-            Some(old)
-                if old.tier == n.tier
-                    && old.zip_h1 == n.zip_h1
-                    && old.gomod_h1 == n.gomod_h1
-                    && present =>
-            {
-                diff.summary.unchanged += 1;
-                // Keep the origin the tree really came from.
-                diff.locked.push(LockedModule {
-                    origin: old.origin.clone(),
-                    synthesized_gomod: old.synthesized_gomod.clone(),
-                    ..entry
-                });
-                continue;
-            }
-            Some(_) => diff.summary.updated.push(n.content.to_string()),
-            None => diff.summary.added.push(n.content.to_string()),
-        }
-        if present {
-            diff.plan.tree_removes.push(target.clone());
-            push_remove_if_exists(&mut diff.plan, &repo.root, hashes_path(&target));
-        }
-        diff.locked.push(entry);
-        diff.work.push(Work { need: n, tree });
+        let prev = prev_modules.get(&tree).copied();
+        diff.add(repo, layout, prev, n, tree, src)?;
     }
     for (tree, old) in &prev_modules {
         if !wanted_trees.contains(tree) {
@@ -347,6 +312,58 @@ fn diff_trees(
         }
     }
     Ok(diff)
+}
+
+impl TreeDiff {
+    /// One need laid out as `tree`, against the lock's entry for that tree (`prev`).
+    fn add(
+        &mut self,
+        repo: &Repo,
+        layout: &Layout,
+        prev: Option<&LockedModule>,
+        n: Need,
+        tree: String,
+        src: &dyn ModuleSource,
+    ) -> Result<()> {
+        let entry = lock_entry(&n, &tree, src);
+        match n.tier {
+            Tier::Full => self.summary.full += 1,
+            Tier::GoMod => self.summary.gomod_only += 1,
+        }
+        let target = Path::new(&layout.dir).join(&tree);
+        // A tree kept as it is must be the repository's own too: a symbolic link to a copy
+        // elsewhere would have go build from outside the repository.
+        for p in [target.clone(), hashes_path(&target)] {
+            fsutil::inside(&repo.root, &p, Path::new(layout.named_in()))?;
+        }
+        let present = repo.root.join(&target).is_dir();
+        match prev {
+            Some(old)
+                if old.tier == n.tier
+                    && old.zip_h1 == n.zip_h1
+                    && old.gomod_h1 == n.gomod_h1
+                    && present =>
+            {
+                self.summary.unchanged += 1;
+                // Keep the origin the tree really came from.
+                self.locked.push(LockedModule {
+                    origin: old.origin.clone(),
+                    synthesized_gomod: old.synthesized_gomod.clone(),
+                    ..entry
+                });
+                return Ok(());
+            }
+            Some(_) => self.summary.updated.push(n.content.to_string()),
+            None => self.summary.added.push(n.content.to_string()),
+        }
+        if present {
+            self.plan.tree_removes.push(target.clone());
+            push_remove_if_exists(&mut self.plan, &repo.root, hashes_path(&target));
+        }
+        self.locked.push(entry);
+        self.work.push(Work { need: n, tree });
+        Ok(())
+    }
 }
 
 /// The lock's entry for a need laid out as `tree`.
