@@ -145,19 +145,49 @@ impl Drop for Staging {
     }
 }
 
-/// The `+`/`~`/`-` lines of a summary: modules added, updated, removed.
-pub fn write_changes(
-    out: &mut dyn std::io::Write,
-    added: &[String],
-    updated: &[String],
-    removed: &[String],
-) -> Result<()> {
-    for (sign, list) in [("+", added), ("~", updated), ("-", removed)] {
-        for m in list {
-            writeln!(out, "  {sign} {m}")?;
-        }
+/// What a `vendor` run changes, module by module, for its preview.
+#[derive(Debug, Default, Clone)]
+pub struct Summary {
+    pub added: Vec<String>,
+    pub updated: Vec<String>,
+    pub removed: Vec<String>,
+    pub unchanged: usize,
+    /// Modules laid out whole (trees, or zips in proxy mode).
+    pub full: usize,
+    /// Modules of which only the go.mod is laid out.
+    pub gomod_only: usize,
+    /// Modules of which only the `.info` is laid out (proxy mode).
+    pub info_only: usize,
+}
+
+impl Summary {
+    /// Every module the run lays out.
+    pub fn total(&self) -> usize {
+        self.full + self.gomod_only + self.info_only
     }
-    Ok(())
+
+    /// `<what>: N added, N updated, N removed, N unchanged`, then one `+`/`~`/`-` line for each
+    /// module added, updated, removed.
+    pub fn write(&self, out: &mut dyn std::io::Write, what: &str) -> Result<()> {
+        writeln!(
+            out,
+            "{what}: {} added, {} updated, {} removed, {} unchanged",
+            self.added.len(),
+            self.updated.len(),
+            self.removed.len(),
+            self.unchanged
+        )?;
+        for (sign, list) in [
+            ("+", &self.added),
+            ("~", &self.updated),
+            ("-", &self.removed),
+        ] {
+            for m in list {
+                writeln!(out, "  {sign} {m}")?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
