@@ -20,8 +20,6 @@ pub mod plan;
 use plan::{Plan, STAGING_DIR};
 
 /// A change planned by a mode (or by `restore`), ready for [`run`].
-// The modes adopt the driver in the commits that follow this one.
-#[cfg_attr(not(test), allow(dead_code))]
 pub trait Change {
     /// The transaction: the files to write or remove, the trees to add and remove.
     fn plan(&self) -> &Plan;
@@ -49,7 +47,6 @@ pub trait Change {
     fn report(&self, ctx: &mut Context, timing: &Timing) -> Result<()>;
 }
 
-#[cfg_attr(not(test), allow(dead_code))]
 /// How long the steps of [`run`] took, for `-v` reports.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Timing {
@@ -57,7 +54,6 @@ pub struct Timing {
     pub applied: Duration,
 }
 
-#[cfg_attr(not(test), allow(dead_code))]
 /// What the user said on the command line about going ahead.
 #[derive(Debug, Clone, Copy)]
 pub struct Ask<'a> {
@@ -67,7 +63,6 @@ pub struct Ask<'a> {
     pub verb: &'a str,
 }
 
-#[cfg_attr(not(test), allow(dead_code))]
 /// Carry out `change` in the repository at `root`: show the preview, ask (or stop for a dry
 /// run), stage, check, apply as one transaction, report. A failure before the transaction
 /// leaves the repository as it was and removes the staging directory; the transaction itself
@@ -105,7 +100,6 @@ pub fn run(ctx: &mut Context, root: &Path, change: &mut dyn Change, ask: Ask) ->
     Ok(Outcome::Ok)
 }
 
-#[cfg_attr(not(test), allow(dead_code))]
 /// The staging directory of one run ([`STAGING_DIR`] at the repository root, on the same file
 /// system as the targets), cleared when made and removed again when dropped — on every early
 /// return and error — unless handed over to the transaction.
@@ -115,7 +109,6 @@ pub struct Staging {
     armed: bool,
 }
 
-#[cfg_attr(not(test), allow(dead_code))]
 impl Staging {
     /// Clear the staging directory a killed run may have left (the repository lock is held).
     pub fn new(root: &Path) -> Result<Staging> {
