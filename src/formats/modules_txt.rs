@@ -60,6 +60,55 @@ pub struct VendoredModule {
     pub packages: Vec<String>,
 }
 
+/// A module line's path, version and replacement (new path, new version), strictly as go
+/// writes it: `# path version [=> new [new_version]]`, or `# path => new [new_version]`.
+type ModuleLine<'a> = (&'a str, Option<&'a str>, Option<(&'a str, Option<&'a str>)>);
+
+/// Reads a module line, or says what is wrong with the line where one was due.
+fn read_module_line(line: &str) -> Result<ModuleLine<'_>, &'static str> {
+    let Some(rest) = line.strip_prefix("# ") else {
+        return Err(if line.starts_with("##") {
+            "annotation without a module line before it"
+        } else if line.starts_with('#') {
+            "malformed module line"
+        } else {
+            "package line without a module line before it"
+        });
+    };
+    let fields: Vec<&str> = rest.split(' ').collect();
+    if fields.iter().any(|f| f.is_empty()) {
+        return Err("malformed module line");
+    }
+    let parsed = match fields.as_slice() {
+        [path, "=>", new] => (*path, None, Some((*new, None))),
+        [path, "=>", new, new_version] => (*path, None, Some((*new, Some(*new_version)))),
+        [path, version] => (*path, Some(*version), None),
+        [path, version, "=>", new] => (*path, Some(*version), Some((*new, None))),
+        [path, version, "=>", new, new_version] => {
+            (*path, Some(*version), Some((*new, Some(*new_version))))
+        }
+        _ => return Err("malformed module line"),
+    };
+    let (path, version, replacement) = parsed;
+    if path == "=>" || version == Some("=>") || replacement.is_some_and(|(n, _)| n == "=>") {
+        return Err("malformed module line");
+    }
+    Ok(parsed)
+}
+
+/// `## explicit`, `## explicit; go 1.x` or `## go 1.x`: whether explicit, and the go version.
+fn annotation(text: &str) -> Option<(bool, Option<&str>)> {
+    let (explicit, go) = match text.strip_prefix("explicit") {
+        Some("") => (true, None),
+        Some(rest) => (true, Some(rest.strip_prefix("; go ").unwrap_or(""))),
+        None => (false, Some(text.strip_prefix("go ").unwrap_or(""))),
+    };
+    if go.is_some_and(|v| v.is_empty() || v.contains([' ', ';'])) {
+        return None;
+    }
+    Some((explicit, go))
+}
+
 /// Errors from reading modules.txt.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ModulesTxtError {
@@ -108,34 +157,8 @@ impl ModulesTxt {
             if line.is_empty() {
                 return Err(error(number, "unexpected blank line"));
             }
-            let Some(rest) = line.strip_prefix("# ") else {
-                let message = if line.starts_with("##") {
-                    "annotation without a module line before it"
-                } else if line.starts_with('#') {
-                    "malformed module line"
-                } else {
-                    "package line without a module line before it"
-                };
-                return Err(error(number, message));
-            };
-            let fields: Vec<&str> = rest.split(' ').collect();
-            if fields.iter().any(|f| f.is_empty()) {
-                return Err(error(number, "malformed module line"));
-            }
-            let (path, version, replacement) = match fields.as_slice() {
-                [path, "=>", new] => (*path, None, Some((*new, None))),
-                [path, "=>", new, new_version] => (*path, None, Some((*new, Some(*new_version)))),
-                [path, version] => (*path, Some(*version), None),
-                [path, version, "=>", new] => (*path, Some(*version), Some((*new, None))),
-                [path, version, "=>", new, new_version] => {
-                    (*path, Some(*version), Some((*new, Some(*new_version))))
-                }
-                _ => return Err(error(number, "malformed module line")),
-            };
-            if path == "=>" || version == Some("=>") || replacement.is_some_and(|(n, _)| n == "=>")
-            {
-                return Err(error(number, "malformed module line"));
-            }
+            let (path, version, replacement) =
+                read_module_line(line).map_err(|message| error(number, message))?;
             let has_body = lines.get(i + 1).is_some_and(|next| !next.starts_with("# "));
             i += 1;
             if !has_body {
@@ -163,14 +186,8 @@ impl ModulesTxt {
                 ..VendoredModule::default()
             };
             if let Some(annotations) = lines[i].strip_prefix("## ") {
-                let (explicit, go) = match annotations.strip_prefix("explicit") {
-                    Some("") => (true, None),
-                    Some(rest) => (true, Some(rest.strip_prefix("; go ").unwrap_or(""))),
-                    None => (false, Some(annotations.strip_prefix("go ").unwrap_or(""))),
-                };
-                if go.is_some_and(|v| v.is_empty() || v.contains([' ', ';'])) {
-                    return Err(error(i + 1, "unknown annotation"));
-                }
+                let (explicit, go) =
+                    annotation(annotations).ok_or_else(|| error(i + 1, "unknown annotation"))?;
                 module.explicit = explicit;
                 module.go_version = go.map(str::to_string);
                 i += 1;
