@@ -231,13 +231,7 @@ impl Journal {
         for add in &self.adds {
             let to = self.inside(&add.target)?;
             let staged = self.inside(&add.staged)?;
-            if let Some(parent) = to.parent() {
-                fs::create_dir_all(parent).map_err(|source| PlanError::Io {
-                    action: "create",
-                    path: parent.to_path_buf(),
-                    source,
-                })?;
-            }
+            create_parent(&to)?;
             fault("mkdir-tree")?;
             rename(&staged, &to)?;
             touched.extend(to.parent().map(Path::to_path_buf));
@@ -373,13 +367,7 @@ impl Journal {
             let renamed = fs::symlink_metadata(&staged).is_err()
                 && here.as_ref().is_some_and(|m| dir_id(m) == add.id);
             if renamed {
-                if let Some(parent) = staged.parent() {
-                    fs::create_dir_all(parent).map_err(|source| PlanError::Io {
-                        action: "create",
-                        path: parent.to_path_buf(),
-                        source,
-                    })?;
-                }
+                create_parent(&staged)?;
                 rename(&target, &staged)?;
                 fault("rollback:add")?;
             }
@@ -393,13 +381,7 @@ impl Journal {
             let from = self.dir.join(trash);
             if fs::symlink_metadata(&from).is_ok() {
                 let to = self.inside(rel)?;
-                if let Some(parent) = to.parent() {
-                    fs::create_dir_all(parent).map_err(|source| PlanError::Io {
-                        action: "create",
-                        path: parent.to_path_buf(),
-                        source,
-                    })?;
-                }
+                create_parent(&to)?;
                 rename(&from, &to)?;
                 fault("rollback:remove")?;
             }
@@ -629,6 +611,18 @@ fn dir_id(meta: &fs::Metadata) -> Option<(u64, u64)> {
     {
         let _ = meta;
         None
+    }
+}
+
+/// The parent directories of `path`, created where missing.
+fn create_parent(path: &Path) -> Result<(), PlanError> {
+    match path.parent() {
+        Some(parent) => fs::create_dir_all(parent).map_err(|source| PlanError::Io {
+            action: "create",
+            path: parent.to_path_buf(),
+            source,
+        }),
+        None => Ok(()),
     }
 }
 
