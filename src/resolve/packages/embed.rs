@@ -2,13 +2,15 @@
 //! `UseAllFiles`) and the files a pattern names (`cmd/go/internal/load.resolveEmbed`), with every
 //! check go makes of names, nested modules and irregular files.
 
-use super::glob::{glob_match, has_meta};
-use super::scan::{is_hidden, join_rel};
-use super::{FileProblem, GoFile, PackageDir, ScanError, VendorRules};
-use crate::formats::gover;
 use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::path::Path;
+
+use crate::formats::gover;
+
+use super::glob::{glob_match, has_meta};
+use super::scan::{is_hidden, join_rel};
+use super::{FileProblem, GoFile, PackageDir, ScanError, VendorRules};
 
 /// Files one `//go:embed` pattern (with an optional `all:` prefix) names in the package at `dir`,
 /// as slash-separated paths relative to `dir`, sorted, with every check of

@@ -1,14 +1,15 @@
 //! Per-file scan: a `.go` file's package clause, imports, constraint result and embed patterns,
 //! read from the head of the file when that decides it, as `imports.ReadImports` would.
 
+use std::fs;
+use std::io::{self, Read as _};
+use std::path::Path;
+
 use super::constraints::{constraint_error, should_build};
 use super::directives::embed_patterns_in;
 use super::header::{Stop, read_header};
 use super::literals::{is_valid_import, unquote};
 use super::{FileProblem, GoFile};
-use std::fs;
-use std::io::{self, Read as _};
-use std::path::Path;
 
 // ---------------------------------------------------------------------------------------------
 // Per-file scan.
