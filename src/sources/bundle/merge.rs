@@ -56,9 +56,42 @@ pub fn merge_tree(
     layout: Layout,
     step: StepHook<'_>,
 ) -> Result<MergeStats, BundleError> {
-    let expected = manifest.expected_files()?;
-    let mut moves: Vec<(u8, String, PathBuf)> = Vec::new();
     let mut stats = MergeStats::default();
+    let mut moves = plan_moves(target, manifest, layout, &mut stats)?;
+    // Write the `.ziphash` files into the staging area so that every install is a rename.
+    if layout == Layout::ModCache {
+        for m in manifest.modules.values() {
+            if let Some(h) = &m.zip_h1 {
+                let name = format!("{}hash", module_file(&m.module(), "zip")?);
+                fsutil::write_atomic(&staged.join(&name), h.as_bytes())?;
+            }
+        }
+    }
+    moves.sort();
+    move_all(staged, &moves, &mut stats, step)?;
+    step("merge:moved").map_err(BundleError::Step)?;
+    rewrite_lists(target, manifest)?;
+    step("merge:listed").map_err(BundleError::Step)?;
+    if layout == Layout::Tree {
+        merge_manifest(target, manifest)?;
+    }
+    Ok(stats)
+}
+
+/// A file to move in: its order (zips, then `.ziphash`, `.info`, `.mod`), its name in the tree
+/// and its path in the target.
+type Move = (u8, String, PathBuf);
+
+/// Compares every file of the staged tree with what `target` holds: counts the ones kept, fails
+/// on a conflict, and returns the ones to move in (unsorted).
+fn plan_moves(
+    target: &Path,
+    manifest: &Manifest,
+    layout: Layout,
+    stats: &mut MergeStats,
+) -> Result<Vec<Move>, BundleError> {
+    let expected = manifest.expected_files()?;
+    let mut moves: Vec<Move> = Vec::new();
     for (name, kind) in &expected {
         let to = target.join(name);
         let mv = match kind {
@@ -68,26 +101,7 @@ pub fn merge_tree(
         let entry = manifest.get(mv).expect(
             "every expected file belongs to a manifest module because it was made from one",
         );
-        let keep = match kind {
-            TreeFile::Zip(_) => existing_zip_matches(&to, entry)?,
-            TreeFile::Mod(_) => match read_existing(&to)? {
-                None => false,
-                Some(bytes) if Some(dirhash::hash_gomod(&bytes)) == entry.gomod_h1 => true,
-                Some(bytes) => {
-                    return Err(BundleError::Conflict {
-                        path: to,
-                        detail: format!(
-                            "it hashes to {}, not {}",
-                            dirhash::hash_gomod(&bytes),
-                            entry.gomod_h1.as_deref().unwrap_or_default()
-                        ),
-                    });
-                }
-            },
-            // A valid `.info` already there stays (its Time may be more precise than ours).
-            TreeFile::Info(_) => read_existing(&to)?.is_some_and(|b| check_info(mv, &b).is_ok()),
-            TreeFile::List(_) => unreachable!("skipped above"),
-        };
+        let keep = keep_existing(kind, entry, &to)?;
         if let (Layout::ModCache, TreeFile::Zip(_)) = (layout, kind) {
             let ziphash = target.join(format!("{name}hash"));
             let hash_ok =
@@ -107,16 +121,42 @@ pub fn merge_tree(
         };
         moves.push((order, name.clone(), to));
     }
-    // Write the `.ziphash` files into the staging area so that every install is a rename.
-    if layout == Layout::ModCache {
-        for m in manifest.modules.values() {
-            if let Some(h) = &m.zip_h1 {
-                let name = format!("{}hash", module_file(&m.module(), "zip")?);
-                fsutil::write_atomic(&staged.join(&name), h.as_bytes())?;
+    Ok(moves)
+}
+
+/// Whether the file `to` already holds what the staged file `kind` of `entry` would write; a
+/// go.mod that differs is a conflict.
+fn keep_existing(kind: &TreeFile, entry: &ManifestModule, to: &Path) -> Result<bool, BundleError> {
+    Ok(match kind {
+        TreeFile::Zip(_) => existing_zip_matches(to, entry)?,
+        TreeFile::Mod(_) => match read_existing(to)? {
+            None => false,
+            Some(bytes) if Some(dirhash::hash_gomod(&bytes)) == entry.gomod_h1 => true,
+            Some(bytes) => {
+                return Err(BundleError::Conflict {
+                    path: to.to_path_buf(),
+                    detail: format!(
+                        "it hashes to {}, not {}",
+                        dirhash::hash_gomod(&bytes),
+                        entry.gomod_h1.as_deref().unwrap_or_default()
+                    ),
+                });
             }
-        }
-    }
-    moves.sort();
+        },
+        // A valid `.info` already there stays (its Time may be more precise than ours).
+        TreeFile::Info(mv) => read_existing(to)?.is_some_and(|b| check_info(mv, &b).is_ok()),
+        TreeFile::List(_) => unreachable!("lists are skipped by plan_moves"),
+    })
+}
+
+/// Moves the planned files in, in order, one rename each; calls `merge:first-moved` after the
+/// first.
+fn move_all(
+    staged: &Path,
+    moves: &[Move],
+    stats: &mut MergeStats,
+    step: StepHook<'_>,
+) -> Result<(), BundleError> {
     for (i, (_, name, to)) in moves.iter().enumerate() {
         let from = staged.join(name);
         if let Some(parent) = to.parent() {
@@ -140,7 +180,12 @@ pub fn merge_tree(
             step("merge:first-moved").map_err(BundleError::Step)?;
         }
     }
-    step("merge:moved").map_err(BundleError::Step)?;
+    Ok(())
+}
+
+/// Rewrites the `list` of every module path the manifest has a go.mod for, from the `.mod`
+/// files now present in the target.
+fn rewrite_lists(target: &Path, manifest: &Manifest) -> Result<(), BundleError> {
     let paths: BTreeSet<&str> = manifest
         .modules
         .values()
@@ -158,27 +203,29 @@ pub fn merge_tree(
             fsutil::write_atomic(&list, text.as_bytes())?;
         }
     }
-    step("merge:listed").map_err(BundleError::Step)?;
-    if layout == Layout::Tree {
-        let path = target.join(MANIFEST_FILE);
-        let mut merged = match fsutil::read_optional(&path)? {
-            Some(bytes) => Manifest::parse(
-                &path.display().to_string(),
-                &String::from_utf8_lossy(&bytes),
-            )?,
-            None => Manifest::new(),
-        };
-        for m in manifest.modules.values() {
-            merged.add(m.clone())?;
-        }
-        merged.repos.extend(manifest.repos.iter().cloned());
-        merged.workspace |= manifest.workspace;
-        let text = merged.render();
-        if fsutil::read_optional(&path)?.as_deref() != Some(text.as_bytes()) {
-            fsutil::write_atomic(&path, text.as_bytes())?;
-        }
+    Ok(())
+}
+
+/// Merges `manifest` into the target tree's manifest (made when missing), written last.
+fn merge_manifest(target: &Path, manifest: &Manifest) -> Result<(), BundleError> {
+    let path = target.join(MANIFEST_FILE);
+    let mut merged = match fsutil::read_optional(&path)? {
+        Some(bytes) => Manifest::parse(
+            &path.display().to_string(),
+            &String::from_utf8_lossy(&bytes),
+        )?,
+        None => Manifest::new(),
+    };
+    for m in manifest.modules.values() {
+        merged.add(m.clone())?;
     }
-    Ok(stats)
+    merged.repos.extend(manifest.repos.iter().cloned());
+    merged.workspace |= manifest.workspace;
+    let text = merged.render();
+    if fsutil::read_optional(&path)?.as_deref() != Some(text.as_bytes()) {
+        fsutil::write_atomic(&path, text.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// Move a staged file into the target with one rename. When the target is on another file system
