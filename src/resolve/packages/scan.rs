@@ -18,7 +18,7 @@ pub(super) fn scan_file(name: &str, src: &[u8]) -> GoFile {
     scan_file_part(name, src, false).expect("a whole file always scans")
 }
 
-/// How much of a `.go` file [`scan_dir`] reads first; most headers end well within it.
+/// How much of a `.go` file [`scan_dir`](super::scan_dir) reads first; most headers end well within it.
 pub(super) const HEAD_BYTES: usize = 16 * 1024;
 
 /// Scans a `.go` file from its first [`HEAD_BYTES`], reading the rest only when the answer

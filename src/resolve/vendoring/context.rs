@@ -108,7 +108,7 @@ pub(super) struct Context<'a> {
     work_replace: ReplaceMap<'a>,
     /// Each main module's replacements, in `mains` order.
     main_replace: Vec<ReplaceMap<'a>>,
-    /// What [`VendorTree::consulted`] reports (imports are resolved in parallel).
+    /// What [`VendorTree::consulted`](super::VendorTree::consulted) reports (imports are resolved in parallel).
     pub(super) consulted: std::sync::Mutex<BTreeSet<ModuleVersion>>,
 }
 

@@ -5,10 +5,10 @@
 //! and proxy mode write directories; the manifest is the reference `unpack` and
 //! `mirror --verify` check every byte against.
 //!
-//! A bundle comes from another machine and is hostile until proven otherwise. [`unpack`] accepts
+//! A bundle comes from another machine and is hostile until proven otherwise. [`unpack()`] accepts
 //! only the entry names its manifest implies (all generated from checked module paths and
 //! versions, so none can leave the target), only regular stored or deflated files within size
-//! limits, checks every module zip with [`modzip::check_zip`], every `h1:`, every `.info` and
+//! limits, checks every module zip with [`modzip::check_zip`](crate::formats::modzip::check_zip), every `h1:`, every `.info` and
 //! every `list`, and writes only into a fresh directory the caller staged: on any problem the
 //! caller throws that directory away and nothing was installed.
 //!
