@@ -9,6 +9,8 @@
 
 // A command-line tool: its output is the point.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+// The harness module it includes is `pub` for the tests; nothing here is an API.
+#![allow(unreachable_pub)]
 
 // The tests use the rest of it (publishing one module, escaping paths).
 #[allow(dead_code)]

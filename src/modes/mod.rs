@@ -1,5 +1,5 @@
 //! The three layouts gomodoff lays modules out in — replace directives over trees
-//! ([`replace`]), go's own `vendor/` ([`vendor`]), a `GOPROXY=file://` tree ([`proxy`]) — and
+//! ([`replace`]), go's own `vendor/` ([`vendor`](mod@vendor)), a `GOPROXY=file://` tree ([`proxy`]) — and
 //! what every command asks of them.
 //!
 //! Every mode has the same verbs, and this module holds the only `match` on the mode that
@@ -7,7 +7,7 @@
 //!
 //! | verb | replace | vendor | proxy |
 //! |---|---|---|---|
-//! | [`vendor`] | [`replace::vendor`] | [`vendor::vendor`] | [`proxy::vendor`] |
+//! | [`vendor`](fn@vendor) | [`replace::vendor`] | [`vendor::vendor`] | [`proxy::vendor`] |
 //! | [`verify`] | [`replace::verify`] | [`vendor::verify_findings`] | [`proxy::verify`] |
 //! | [`drift`] (`status`) | [`replace::drift`] | [`vendor::drift`] | [`proxy::drift`] |
 //! | [`restore`] | [`replace::restore`] | [`vendor::restore`] | [`proxy::restore`] |
@@ -24,14 +24,14 @@ use crate::repo::{self, Repo};
 use crate::txn::open::{open_for_change, open_workspace_for_change};
 use crate::util::context::{Context, Outcome};
 
-pub mod proxy;
-pub mod replace;
+pub(crate) mod proxy;
+pub(crate) mod replace;
 mod undo;
-pub mod vendor;
+pub(crate) mod vendor;
 
 /// `gomodoff vendor`: decide the mode, open the repository for the change (at the workspace for
 /// vendor mode in a workspace, as `go work vendor` does) and lay the build's modules out.
-pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
+pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
     if opts.mode.is_none_or(|m| m == Mode::Vendor)
         && let Some(work) = repo::workspace_file(&ctx.dir)
         && workspace_mode(&ctx.dir, &work, opts.mode) == Some(Mode::Vendor)
@@ -58,7 +58,7 @@ pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
 
 /// The mode a command works in: the `--mode` flag, else gomodoff.toml's `mode`, else the mode
 /// gomodoff.lock records; `None` when none says (replace mode is the default).
-pub fn chosen_mode(
+pub(crate) fn chosen_mode(
     flag: Option<Mode>,
     config: Option<&Config>,
     lock: Option<&LockFile>,
@@ -81,7 +81,7 @@ fn workspace_mode(dir: &Path, work: &Path, flag: Option<Mode>) -> Option<Mode> {
 /// The tree directory a command lays modules out in: the `--dir` flag, else gomodoff.toml's
 /// `dir`, else the directory gomodoff.lock records, else the mode's default; and the file that
 /// named it (`None` for the flag and the default).
-pub fn chosen_dir(
+pub(crate) fn chosen_dir(
     mode: Mode,
     flag: Option<&Path>,
     config: &Config,
@@ -96,7 +96,7 @@ pub fn chosen_dir(
 }
 
 /// `gomodoff verify` in the lock's mode: everything not as gomodoff laid it out.
-pub fn verify(ctx: &mut Context, repo: &Repo, lock: &LockFile) -> Result<Findings> {
+pub(crate) fn verify(ctx: &mut Context, repo: &Repo, lock: &LockFile) -> Result<Findings> {
     let mut findings = match lock.mode {
         Mode::Replace => replace::verify(ctx, repo, lock)?,
         Mode::Vendor => vendor::verify_findings(repo, lock)?,
@@ -108,7 +108,7 @@ pub fn verify(ctx: &mut Context, repo: &Repo, lock: &LockFile) -> Result<Finding
 
 /// `gomodoff status`: every way the repository differs from what the lock recorded, one line
 /// each (an interrupted change, or no lock, is one line too).
-pub fn drift(repo: &Repo) -> Result<Vec<String>> {
+pub(crate) fn drift(repo: &Repo) -> Result<Vec<String>> {
     if crate::txn::journal::interrupted(&repo.root) {
         return Ok(vec![crate::txn::journal::INTERRUPTED.to_string()]);
     }
@@ -123,7 +123,7 @@ pub fn drift(repo: &Repo) -> Result<Vec<String>> {
 }
 
 /// `gomodoff restore` in the lock's mode: undo what `vendor` did.
-pub fn restore(
+pub(crate) fn restore(
     ctx: &mut Context,
     repo: &Repo,
     lock: &LockFile,
@@ -138,7 +138,7 @@ pub fn restore(
 
 /// What `gomodoff vendor` was asked.
 #[derive(Debug, Clone, Default)]
-pub struct VendorOptions {
+pub(crate) struct VendorOptions {
     pub mode: Option<Mode>,
     pub dir: Option<PathBuf>,
     pub yes: bool,
@@ -149,7 +149,7 @@ pub struct VendorOptions {
 
 /// What `gomodoff restore` was asked.
 #[derive(Debug, Clone, Default)]
-pub struct RestoreOptions {
+pub(crate) struct RestoreOptions {
     pub yes: bool,
     pub dry_run: bool,
     pub keep_tree: bool,
@@ -157,7 +157,7 @@ pub struct RestoreOptions {
 
 /// One thing that is not as gomodoff wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Finding {
+pub(crate) struct Finding {
     pub module: String,
     pub kind: &'static str,
     pub file: Option<String>,
@@ -166,7 +166,7 @@ pub struct Finding {
 
 /// What `verify` found, in the shape the mode reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Findings {
+pub(crate) enum Findings {
     /// Replace and vendor mode: by module and file, sorted.
     Modules(Vec<Finding>),
     /// Proxy mode: by file or module of the GOPROXY tree, sorted.
@@ -174,7 +174,7 @@ pub enum Findings {
 }
 
 impl Findings {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         match self {
             Findings::Modules(f) => f.is_empty(),
             Findings::Tree(p) => p.is_empty(),
@@ -184,13 +184,13 @@ impl Findings {
 
 /// One problem of a GOPROXY tree: a file or module, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-pub struct Problem {
+pub(crate) struct Problem {
     pub subject: String,
     pub problem: String,
 }
 
 /// The variables for offline builds in this repository's mode, in print order.
-pub fn offline_env(repo: &Repo) -> Vec<(String, String)> {
+pub(crate) fn offline_env(repo: &Repo) -> Vec<(String, String)> {
     let mut flags = vec!["-mod=readonly".to_string()];
     let mut proxy = "off".to_string();
     if let Some(lock) = &repo.lock {

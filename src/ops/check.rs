@@ -28,14 +28,14 @@ use crate::util::shell::Verbosity;
 const MAX_NAMED: usize = 20;
 
 #[derive(Debug, Clone, Default)]
-pub struct CheckOptions {
+pub(crate) struct CheckOptions {
     /// Build flags passed to every go step that lists or builds packages (`-- -tags noassets`).
     pub go_args: Vec<String>,
 }
 
 /// What the whole run found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Every step passed.
     Ok,
     /// go.mod (or go.work, or a dependency) needs a newer go than the installed one, and
@@ -59,7 +59,7 @@ pub enum Verdict {
 
 impl Verdict {
     /// The name `--json` prints.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Verdict::Ok => "ok",
             Verdict::Toolchain(_) => "toolchain",
@@ -76,7 +76,7 @@ struct Step {
     stderr: String,
 }
 
-pub fn check(ctx: &mut Context, opts: &CheckOptions) -> Result<Outcome> {
+pub(crate) fn check(ctx: &mut Context, opts: &CheckOptions) -> Result<Outcome> {
     let repo = repo::open_vendored(&ctx.dir)?;
     // The same test `status` makes: gomodoff.lock is the vendored state of every mode. Without
     // it an offline build can only fail, and the failure would say nothing about gomodoff —

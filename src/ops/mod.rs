@@ -20,7 +20,8 @@ mod unpack;
 mod verify;
 
 use crate::modes;
-pub use crate::util::context::{Context, Outcome};
+pub(crate) use crate::util::context::Context;
+pub use crate::util::context::Outcome;
 
 /// What the user can do about `err`: every hint attached anywhere in its cause chain, in chain
 /// order, each once. `main` prints them after the chain.

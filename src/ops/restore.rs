@@ -7,7 +7,7 @@ use crate::formats::lock::LOCK_FILE;
 use crate::modes::RestoreOptions;
 use crate::ops::{Context, Outcome};
 
-pub fn restore(ctx: &mut Context, opts: &RestoreOptions) -> Result<Outcome> {
+pub(crate) fn restore(ctx: &mut Context, opts: &RestoreOptions) -> Result<Outcome> {
     let (repo, _guard) = crate::txn::open::open_vendored_for_change(ctx, opts.dry_run)?;
     let Some(lock) = repo.lock.clone() else {
         bail!(

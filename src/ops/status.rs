@@ -7,11 +7,11 @@ use anyhow::Result;
 use crate::ops::{Context, Outcome};
 
 #[derive(Debug, Clone, Default)]
-pub struct StatusOptions {
+pub(crate) struct StatusOptions {
     pub check: bool,
 }
 
-pub fn status(ctx: &mut Context, opts: &StatusOptions) -> Result<Outcome> {
+pub(crate) fn status(ctx: &mut Context, opts: &StatusOptions) -> Result<Outcome> {
     let repo = crate::repo::open_vendored(&ctx.dir)?;
     let drift = crate::modes::drift(&repo)?;
     if ctx.json {

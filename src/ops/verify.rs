@@ -10,7 +10,7 @@ use crate::formats::lock::LockFile;
 use crate::modes::{self, Finding, Findings, Problem};
 use crate::ops::{Context, Outcome};
 
-pub fn verify(ctx: &mut Context) -> Result<Outcome> {
+pub(crate) fn verify(ctx: &mut Context) -> Result<Outcome> {
     let repo = crate::repo::open_vendored(&ctx.dir)?;
     if crate::txn::journal::interrupted(&repo.root) {
         if ctx.json {

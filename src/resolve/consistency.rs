@@ -44,12 +44,16 @@ impl Problems {
 /// main module's go.mod against the text of its `vendor/modules.txt`, plus the `## go` lines
 /// newer than the installed go (`installed`, e.g. `go1.26.0`), which go refuses too. Each
 /// problem as go words it: `path@version: detail`.
-pub fn consistency(gomod: &GoMod, modules_txt: &str, installed: Option<&str>) -> Vec<String> {
+pub(crate) fn consistency(
+    gomod: &GoMod,
+    modules_txt: &str,
+    installed: Option<&str>,
+) -> Vec<String> {
     let vendored = VendorList::read(modules_txt);
     let mut out = Problems::default();
     let pre114 = !gomod
         .go_version()
-        .is_some_and(|v| crate::resolve::packages::go_at_least(v, 14));
+        .is_some_and(|v| gover::at_least(v, "1.14"));
     let requires = gomod.requires();
     for r in &requires {
         let key = mv(&r.path, &r.version);
@@ -166,7 +170,7 @@ fn replacements_marked(
 /// modules.txt, every replacement (go.work's first, then the modules') marked as go resolves it,
 /// and nothing explicit or replaced that the workspace does not say. Each problem as go words
 /// it, files named relative to the workspace directory.
-pub fn consistency_workspace(
+pub(crate) fn consistency_workspace(
     ws: &repo::WorkspaceFiles,
     modules_txt: &str,
     installed: Option<&str>,
@@ -278,7 +282,7 @@ fn workspace_replacements_marked(
 
 /// go's complaint for each vendored module whose `## go` line is newer than the installed go.
 fn newer_than_installed(vendored: &VendorList, installed: Option<&str>) -> Vec<String> {
-    let Some(have) = installed.and_then(gover::parse_go_version) else {
+    let Some(have) = installed.and_then(gover::installed) else {
         return Vec::new();
     };
     vendored
@@ -286,21 +290,19 @@ fn newer_than_installed(vendored: &VendorList, installed: Option<&str>) -> Vec<S
         .iter()
         .filter_map(|(m, meta)| {
             let go = meta.go_version.as_ref()?;
-            gover::parse_go_version(go)
-                .is_some_and(|want| want > have)
-                .then(|| {
-                    format!(
-                        "{} in vendor/modules.txt requires go >= {go} (running {})",
-                        m.path,
-                        installed.unwrap_or_default()
-                    )
-                })
+            (gover::compare(go, have) == std::cmp::Ordering::Greater).then(|| {
+                format!(
+                    "{} in vendor/modules.txt requires go >= {go} (running {})",
+                    m.path,
+                    installed.unwrap_or_default()
+                )
+            })
         })
         .collect()
 }
 
 /// Requirement changes between two go.mod files, one line each.
-pub fn requirement_changes(then: &GoMod, now: &GoMod) -> Vec<String> {
+pub(crate) fn requirement_changes(then: &GoMod, now: &GoMod) -> Vec<String> {
     let req = |g: &GoMod| {
         g.requires()
             .into_iter()

@@ -24,7 +24,7 @@ use crate::sources::goenv::GoSettings;
 use crate::sources::modcache::ModuleSource;
 
 /// Everything the package loader needs except where module files are, owned.
-pub struct Inputs {
+pub(crate) struct Inputs {
     pub main_root: PathBuf,
     pub main_path: String,
     pub main_go: Option<String>,
@@ -42,7 +42,7 @@ pub struct Inputs {
 }
 
 /// One workspace module, owned.
-pub struct WorkModule {
+pub(crate) struct WorkModule {
     pub root: PathBuf,
     pub path: String,
     pub requires: Vec<ModuleVersion>,
@@ -53,7 +53,7 @@ pub struct WorkModule {
 
 impl Inputs {
     /// The inputs of a single module (not a workspace).
-    pub fn module(
+    pub(crate) fn module(
         repo: &Repo,
         gomod: &GoMod,
         main: &MainModule,
@@ -78,7 +78,7 @@ impl Inputs {
     }
 
     /// The inputs of the workspace `ws` (whose graph input is `input`).
-    pub fn workspace(
+    pub(crate) fn workspace(
         repo: &Repo,
         ws: &repo::WorkspaceFiles,
         input: &crate::resolve::graph::Workspace,
@@ -119,7 +119,7 @@ impl Inputs {
     }
 
     /// What `go mod vendor` (or `go work vendor`) writes, given where module files are.
-    pub fn tree(
+    pub(crate) fn tree(
         &self,
         dirs: HashMap<ModuleVersion, PathBuf>,
         scans: &ScanCache,
@@ -155,7 +155,7 @@ impl Inputs {
     }
 
     /// The single-module loader's input over the module directories `dirs`.
-    pub fn input(&self, dirs: HashMap<ModuleVersion, PathBuf>) -> VendorInput<'_> {
+    pub(crate) fn input(&self, dirs: HashMap<ModuleVersion, PathBuf>) -> VendorInput<'_> {
         VendorInput {
             main_root: &self.main_root,
             main_path: &self.main_path,
@@ -177,7 +177,7 @@ impl Inputs {
 /// The files of a build list's modules, as far as they are known: directory replacements and the
 /// source's extracted directories (not checked yet) at first, zips extracted as the loader asks
 /// for modules without files.
-pub struct ModuleTrees<'a> {
+pub(crate) struct ModuleTrees<'a> {
     /// Build-list module → where its files are.
     pub modules: HashMap<ModuleVersion, ModuleFiles>,
     /// Build-list module → the module version whose files it is (after replacement), for every
@@ -188,7 +188,7 @@ pub struct ModuleTrees<'a> {
 
 impl<'a> ModuleTrees<'a> {
     /// Where the files of each module of `build_list` are before anything is extracted.
-    pub fn new(
+    pub(crate) fn new(
         root: &Path,
         graph: &Graph,
         build_list: &[ModuleVersion],
@@ -234,7 +234,7 @@ impl<'a> ModuleTrees<'a> {
     }
 
     /// Each module's root directory, as the loader takes them.
-    pub fn dirs(&self) -> HashMap<ModuleVersion, PathBuf> {
+    pub(crate) fn dirs(&self) -> HashMap<ModuleVersion, PathBuf> {
         self.modules
             .iter()
             .map(|(m, f)| (m.clone(), f.root.clone()))
@@ -244,7 +244,7 @@ impl<'a> ModuleTrees<'a> {
     /// `load` run until it no longer stops at a module without files: each such module's zip is
     /// extracted (checked against go.sum) and `load` runs again. Its other answers are returned
     /// as they are; the outer error is a zip that could not be had.
-    pub fn load<T>(
+    pub(crate) fn load<T>(
         &mut self,
         mut load: impl FnMut(&Self) -> Result<T, VendoringError>,
     ) -> Result<Result<T, VendoringError>> {
@@ -264,7 +264,7 @@ impl<'a> ModuleTrees<'a> {
 
 /// Which build-list modules (before replacement) the packages of the build come from.
 #[derive(Debug, Clone, Default)]
-pub struct PackageModules {
+pub(crate) struct PackageModules {
     /// The modules that provide at least one package of the `all` set (the main module's
     /// packages, their tests, and everything they import): their files are read.
     pub providers: BTreeSet<ModuleVersion>,
@@ -279,7 +279,7 @@ pub struct PackageModules {
 /// directories, or from zips (checked against go.sum) extracted into a temporary directory; the
 /// cache directories are not checked here, so callers must not copy from them on the strength of
 /// this answer alone.
-pub fn package_modules(
+pub(crate) fn package_modules(
     repo: &Repo,
     src: &dyn ModuleSource,
     gomod: Option<&GoMod>,
@@ -327,7 +327,7 @@ pub fn package_modules(
 /// The build-list modules whose files decided the result: every module the import resolution
 /// looked into ([`VendorTree::consulted`]: the providers and the other candidates of the pass
 /// that resolved an import), and any path without a dot in its first element.
-pub fn consulted(tree: &VendorTree, build_list: &[ModuleVersion]) -> Vec<ModuleVersion> {
+pub(crate) fn consulted(tree: &VendorTree, build_list: &[ModuleVersion]) -> Vec<ModuleVersion> {
     let mut out: BTreeSet<&ModuleVersion> = tree.consulted.iter().collect();
     // A standard-library import is looked up in the modules too (go reports a module that also
     // provides it as an ambiguous import); only a module whose first path element has no dot can.

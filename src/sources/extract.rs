@@ -18,11 +18,11 @@ use crate::sources::checked::SumError;
 use crate::sources::modcache::ModuleSource;
 use crate::sources::verified;
 
-pub use crate::sources::verified::Digests;
+pub(crate) use crate::sources::verified::Digests;
 
 /// Where one build-list module's files are read from.
 #[derive(Debug, Clone)]
-pub struct ModuleFiles {
+pub(crate) struct ModuleFiles {
     pub root: PathBuf,
     pub content: Content,
     /// Per-file SHA-256 (path relative to `root`) of a tree checked against go.sum; `None` for a
@@ -36,7 +36,7 @@ pub struct ModuleFiles {
 
 /// What a module's files are.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Content {
+pub(crate) enum Content {
     /// A module version's (go.sum covers them).
     Module(ModuleVersion),
     /// A directory replacement, as written in go.mod (go.sum does not cover it).
@@ -45,14 +45,14 @@ pub enum Content {
 
 impl ModuleFiles {
     /// Checked against go.sum, or a directory replacement (which go reads unchecked too).
-    pub fn checked(&self) -> bool {
+    pub(crate) fn checked(&self) -> bool {
         self.digests.is_some() || matches!(self.content, Content::Dir(_))
     }
 }
 
 /// The digests of a cache directory when its `h1:` is go.sum's; `None` when it differs (or
 /// cannot be hashed the way go hashes it). `used`: see [`verified::check_dir`].
-pub fn check_dir(
+pub(crate) fn check_dir(
     records: &verified::Records,
     dir: &Path,
     c: &ModuleVersion,
@@ -74,7 +74,7 @@ fn missing(c: &ModuleVersion) -> SumError {
 
 /// Extracts module zips into one temporary directory outside the repository, each checked
 /// against go.sum.
-pub struct Extractor<'a> {
+pub(crate) struct Extractor<'a> {
     src: &'a dyn ModuleSource,
     gosum: &'a GoSum,
     temp: Option<tempfile::TempDir>,
@@ -82,7 +82,7 @@ pub struct Extractor<'a> {
 }
 
 impl<'a> Extractor<'a> {
-    pub fn new(src: &'a dyn ModuleSource, gosum: &'a GoSum) -> Extractor<'a> {
+    pub(crate) fn new(src: &'a dyn ModuleSource, gosum: &'a GoSum) -> Extractor<'a> {
         Extractor {
             src,
             gosum,
@@ -92,7 +92,7 @@ impl<'a> Extractor<'a> {
     }
 
     /// The temporary directory, if any zip was extracted: removed when dropped.
-    pub fn into_temp(self) -> Option<tempfile::TempDir> {
+    pub(crate) fn into_temp(self) -> Option<tempfile::TempDir> {
         self.temp
     }
 
@@ -114,7 +114,7 @@ impl<'a> Extractor<'a> {
     }
 
     /// The files of module version `c`, from its zip (extracted once).
-    pub fn extract(&mut self, c: &ModuleVersion) -> Result<ModuleFiles> {
+    pub(crate) fn extract(&mut self, c: &ModuleVersion) -> Result<ModuleFiles> {
         if let Some(f) = self.done.get(c) {
             return Ok(f.clone());
         }
@@ -127,7 +127,7 @@ impl<'a> Extractor<'a> {
     /// The zip of build-list module `module`, which the computation found to provide `import`
     /// (or to be a candidate for it) but has no files for; `contents` maps build-list modules
     /// to the module versions whose files they are.
-    pub fn extract_provider(
+    pub(crate) fn extract_provider(
         &mut self,
         contents: &HashMap<ModuleVersion, ModuleVersion>,
         module: &ModuleVersion,
@@ -151,7 +151,7 @@ impl<'a> Extractor<'a> {
     }
 
     /// `(build-list module, content)` pairs, extracted in parallel.
-    pub fn extract_all(
+    pub(crate) fn extract_all(
         &mut self,
         wanted: &[(ModuleVersion, ModuleVersion)],
     ) -> Result<Vec<(ModuleVersion, ModuleFiles)>> {

@@ -13,14 +13,14 @@ use anyhow::{Context as _, Result};
 use crate::util::context::{Context, Outcome};
 use crate::util::fsutil;
 
-pub mod journal;
-pub mod open;
-pub mod plan;
+pub(crate) mod journal;
+pub(crate) mod open;
+pub(crate) mod plan;
 
 use plan::{Plan, STAGING_DIR};
 
 /// A change planned by a mode (or by `restore`), ready for [`run`].
-pub trait Change {
+pub(crate) trait Change {
     /// The transaction: the files to write or remove, the trees to add and remove.
     fn plan(&self) -> &Plan;
 
@@ -49,14 +49,14 @@ pub trait Change {
 
 /// How long the steps of [`run`] took, for `-v` reports.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Timing {
+pub(crate) struct Timing {
     pub staged: Duration,
     pub applied: Duration,
 }
 
 /// What the user said on the command line about going ahead.
 #[derive(Debug, Clone, Copy)]
-pub struct Ask<'a> {
+pub(crate) struct Ask<'a> {
     pub dry_run: bool,
     pub yes: bool,
     /// The verb of the question and of its refusal: `apply`, `restore`.
@@ -67,7 +67,12 @@ pub struct Ask<'a> {
 /// run), stage, check, apply as one transaction, report. A failure before the transaction
 /// leaves the repository as it was and removes the staging directory; the transaction itself
 /// rolls back (see [`Plan::apply`]).
-pub fn run(ctx: &mut Context, root: &Path, change: &mut dyn Change, ask: Ask) -> Result<Outcome> {
+pub(crate) fn run(
+    ctx: &mut Context,
+    root: &Path,
+    change: &mut dyn Change,
+    ask: Ask,
+) -> Result<Outcome> {
     let color = ctx.shell.color();
     change.preview(ctx.shell.preview(), color)?;
     if !open::confirm(ctx, ask.dry_run, ask.yes, ask.verb)? {
@@ -104,14 +109,14 @@ pub fn run(ctx: &mut Context, root: &Path, change: &mut dyn Change, ask: Ask) ->
 /// system as the targets), cleared when made and removed again when dropped — on every early
 /// return and error — unless handed over to the transaction.
 #[must_use]
-pub struct Staging {
+pub(crate) struct Staging {
     path: PathBuf,
     armed: bool,
 }
 
 impl Staging {
     /// Clear the staging directory a killed run may have left (the repository lock is held).
-    pub fn new(root: &Path) -> Result<Staging> {
+    pub(crate) fn new(root: &Path) -> Result<Staging> {
         let path = root.join(STAGING_DIR);
         fsutil::remove_dir_all_if_exists(&path)
             .with_context(|| format!("failed to clear `{}`", path.display()))?;
@@ -119,12 +124,12 @@ impl Staging {
     }
 
     /// The directory (absolute); commands create it as they stage into it.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// Keep the directory: the transaction removes it when it is done.
-    pub fn hand_over(mut self) {
+    pub(crate) fn hand_over(mut self) {
         self.armed = false;
     }
 }
@@ -140,7 +145,7 @@ impl Drop for Staging {
 
 /// What a `vendor` run changes, module by module, for its preview.
 #[derive(Debug, Default, Clone)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub added: Vec<String>,
     pub updated: Vec<String>,
     pub removed: Vec<String>,
@@ -155,13 +160,13 @@ pub struct Summary {
 
 impl Summary {
     /// Every module the run lays out.
-    pub fn total(&self) -> usize {
+    pub(crate) fn total(&self) -> usize {
         self.full + self.gomod_only + self.info_only
     }
 
     /// `<what>: N added, N updated, N removed, N unchanged`, then one `+`/`~`/`-` line for each
     /// module added, updated, removed.
-    pub fn write(&self, out: &mut dyn std::io::Write, what: &str) -> Result<()> {
+    pub(crate) fn write(&self, out: &mut dyn std::io::Write, what: &str) -> Result<()> {
         writeln!(
             out,
             "{what}: {} added, {} updated, {} removed, {} unchanged",

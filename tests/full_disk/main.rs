@@ -19,6 +19,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 // Tests read the environment directly (the product reads it through its util::env).
 #![allow(clippy::disallowed_methods)]
+// Helpers are `pub` for the test modules; nothing here is an API.
+#![allow(unreachable_pub)]
 
 // This binary uses a small part of the harness.
 #[allow(dead_code, unused_imports)]

@@ -6,6 +6,8 @@
 
 // Tests read the environment directly (the product reads it through its util::env).
 #![allow(clippy::disallowed_methods)]
+// Helpers are `pub` for the test modules; nothing here is an API.
+#![allow(unreachable_pub)]
 
 #[macro_use]
 mod support;

@@ -17,7 +17,7 @@ use crate::sources::bundle::{self, Manifest};
 use crate::util::fsutil;
 
 /// Every problem of the tree, its manifest, the lock and go.sum, by file or module.
-pub fn verify(repo: &Repo, lock: &LockFile) -> Result<Vec<Problem>> {
+pub(crate) fn verify(repo: &Repo, lock: &LockFile) -> Result<Vec<Problem>> {
     let gosum = repo.gosum()?;
     let tree = repo.root.join(&lock.dir);
     let mut findings = Vec::new();
@@ -101,7 +101,7 @@ fn locked_module(
 }
 
 /// Every way the repository differs from what the proxy-mode lock recorded, one line each.
-pub fn drift(repo: &Repo, lock: &LockFile) -> Result<Vec<String>> {
+pub(crate) fn drift(repo: &Repo, lock: &LockFile) -> Result<Vec<String>> {
     let mut out = Vec::new();
     if repo.gomod_text != lock.gomod_after {
         out.extend(gomod_drift(repo, lock)?);

@@ -20,7 +20,7 @@
 //! | [`plan`] | the tree directory, and each module version, list file and the manifest against the tree and the lock |
 //! | [`stage`] | the files the plan adds, written into staging, zips checked against go.sum |
 //! | [`check`] | `verify` (tree against manifest, manifest against lock, lock against go.sum) and `status` drift |
-//! | [`restore`] | `restore`: the tree and the lock removed |
+//! | [`restore`](mod@restore) | `restore`: the tree and the lock removed |
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -42,13 +42,13 @@ mod plan;
 mod restore;
 mod stage;
 
-pub use check::{drift, verify};
-pub use restore::restore;
+pub(crate) use check::{drift, verify};
+pub(crate) use restore::restore;
 
 use plan::{ProxyPlan, plan_tree, tree_dir};
 
 /// Lay the build's modules out as a `GOPROXY=file://` tree.
-pub fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Outcome> {
+pub(crate) fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Outcome> {
     if let Some(work) = repo::wider_workspace(&repo.root) {
         ctx.shell
             .warn(&repo::workspace_warning(&work, Mode::Proxy))?;

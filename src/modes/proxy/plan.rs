@@ -39,13 +39,13 @@ pub(super) const STAGED_SUBDIR: &str = "proxy";
 
 impl ProxyPlan {
     /// The tree directory and the file that named it (see [`crate::txn::Change::named_dirs`]).
-    pub fn named_dirs(&self) -> Vec<(PathBuf, PathBuf)> {
+    pub(crate) fn named_dirs(&self) -> Vec<(PathBuf, PathBuf)> {
         vec![(PathBuf::from(&self.dir), self.named_in.clone())]
     }
 
     /// Refuse unless every path the plan changes is inside the repository now (see
     /// [`crate::txn::open::check_plan_inside`]).
-    pub fn check_inside(&self, root: &Path) -> Result<()> {
+    pub(crate) fn check_inside(&self, root: &Path) -> Result<()> {
         check_plan_inside(
             root,
             &self.plan,

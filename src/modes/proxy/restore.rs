@@ -10,7 +10,7 @@ use crate::repo::Repo;
 use crate::txn::plan::Plan;
 use crate::util::context::{Context, Outcome};
 
-pub fn restore(
+pub(crate) fn restore(
     ctx: &mut Context,
     repo: &Repo,
     lock: &LockFile,

@@ -21,7 +21,7 @@ use crate::util::context::Context;
 use crate::util::fsutil;
 
 /// Everything wrong with the trees the lock lists, module by module.
-pub fn verify(ctx: &mut Context, repo: &Repo, lock: &LockFile) -> Result<Vec<Finding>> {
+pub(crate) fn verify(ctx: &mut Context, repo: &Repo, lock: &LockFile) -> Result<Vec<Finding>> {
     let gosum = repo.gosum()?;
     let dir = repo.root.join(&lock.dir);
     let bar = ctx
@@ -41,7 +41,7 @@ pub fn verify(ctx: &mut Context, repo: &Repo, lock: &LockFile) -> Result<Vec<Fin
 }
 
 /// Everything wrong with one module's tree.
-pub fn verify_module(dir: &Path, m: &LockedModule, gosum: &GoSum) -> Result<Vec<Finding>> {
+pub(crate) fn verify_module(dir: &Path, m: &LockedModule, gosum: &GoSum) -> Result<Vec<Finding>> {
     let name = format!("{}@{}", m.path, m.version);
     let mut out = Vec::new();
     let mut find = |kind: &'static str, file: Option<&str>, detail: String| {
@@ -208,7 +208,7 @@ fn parse_listing(bytes: &[u8], prefix: &str) -> Result<BTreeMap<String, [u8; 32]
 }
 
 /// Every way the repository differs from what the replace-mode lock recorded, one line each.
-pub fn drift(repo: &Repo, lock: &LockFile) -> Result<Vec<String>> {
+pub(crate) fn drift(repo: &Repo, lock: &LockFile) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let base = base_gomod_text(repo)?;
     if base != lock.gomod_before {

@@ -16,7 +16,7 @@
 //! | [`plan`] | the tree directory and modfile, the needs from the module graph, the edited go.mod, the trees to add, replace and remove |
 //! | [`stage`] | extracting trees into staging, checked against go.sum, with their `<tree>.hashes` |
 //! | [`check`] | `verify` (trees against their listings, the lock and go.sum) and `status` drift |
-//! | [`restore`] | `restore`: gomodoff's replace directives, trees and lock removed |
+//! | [`restore`](mod@restore) | `restore`: gomodoff's replace directives, trees and lock removed |
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -36,12 +36,12 @@ mod plan;
 mod restore;
 mod stage;
 
-pub use check::{drift, verify};
-pub use plan::{ReplacePlan, plan_replace};
-pub use restore::restore;
+pub(crate) use check::{drift, verify};
+pub(crate) use plan::{ReplacePlan, plan_replace};
+pub(crate) use restore::restore;
 
 /// Lay the build's modules out as trees under the tree directory, one replace directive each.
-pub fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Outcome> {
+pub(crate) fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Outcome> {
     if opts.report_dropped {
         bail!("--report-dropped applies to vendor mode only");
     }

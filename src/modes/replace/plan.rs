@@ -26,7 +26,7 @@ use crate::txn::plan::{FileChange, Plan, STAGING_DIR, TreeAdd};
 use crate::util::fsutil;
 
 /// Everything `vendor` decided, before anything is written.
-pub struct ReplacePlan {
+pub(crate) struct ReplacePlan {
     pub plan: Plan,
     pub lock: LockFile,
     pub summary: Summary,
@@ -95,7 +95,7 @@ impl Layout {
 }
 
 /// Compute the needs from go.mod, go.sum and the module source, and verify them.
-pub fn plan_replace(
+pub(crate) fn plan_replace(
     repo: &Repo,
     opts: &VendorOptions,
     src: &dyn ModuleSource,

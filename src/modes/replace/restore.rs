@@ -16,7 +16,7 @@ use crate::txn::plan::{FileChange, Plan};
 use crate::util::context::{Context, Outcome};
 use crate::util::fsutil;
 
-pub fn restore(
+pub(crate) fn restore(
     ctx: &mut Context,
     repo: &Repo,
     lock: &LockFile,

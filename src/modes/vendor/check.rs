@@ -30,7 +30,7 @@ fn finding(module: &str, kind: &'static str, file: Option<String>, detail: Strin
 /// What `verify` finds wrong with a vendor-mode repository: every file of `vendor/` added,
 /// removed or modified since gomodoff wrote it (named), the listing or go.sum disagreeing with
 /// the lock.
-pub fn verify_findings(repo: &Repo, lock: &LockFile) -> Result<Vec<Finding>> {
+pub(crate) fn verify_findings(repo: &Repo, lock: &LockFile) -> Result<Vec<Finding>> {
     let vendor_dir = repo.root.join(VENDOR_DIR);
     if !vendor_dir.is_dir() {
         let detail = "`vendor/` is gone; run `gomodoff vendor`".into();
@@ -141,7 +141,7 @@ fn file_findings(
 
 /// Every way a vendor-mode repository differs from what the go command's `-mod=vendor`
 /// consistency check accepts, or from what gomodoff wrote, one line each.
-pub fn drift(repo: &Repo, lock: &LockFile) -> Result<Vec<String>> {
+pub(crate) fn drift(repo: &Repo, lock: &LockFile) -> Result<Vec<String>> {
     if let Some(ws) = &repo.workspace {
         return drift_workspace(repo, ws, lock);
     }

@@ -66,8 +66,8 @@ mod previous;
 mod restore;
 mod stage;
 
-pub use check::{drift, verify_findings};
-pub use restore::restore;
+pub(crate) use check::{drift, verify_findings};
+pub(crate) use restore::restore;
 
 use std::path::Path;
 
@@ -86,17 +86,17 @@ use crate::util::context::{Context, Outcome};
 use crate::util::fsutil;
 
 /// The directory the go command reads vendored packages from.
-pub const VENDOR_DIR: &str = "vendor";
+pub(crate) const VENDOR_DIR: &str = "vendor";
 /// The per-file listing of `vendor/`, at the repository root.
-pub const LISTING_FILE: &str = "gomodoff.vendor.sum";
+pub(crate) const LISTING_FILE: &str = "gomodoff.vendor.sum";
 /// Where the `vendor/` from before gomodoff is kept.
-pub const BACKUP_DIR: &str = crate::formats::lock::VENDOR_BACKUP_DIR;
+pub(crate) const BACKUP_DIR: &str = crate::formats::lock::VENDOR_BACKUP_DIR;
 /// The backup's name in the staging directory.
 const BACKUP_STAGING: &str = "vendor-backup";
 
 /// `gomodoff vendor --mode vendor`, with the repository lock held and any interrupted run
 /// repaired.
-pub fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Outcome> {
+pub(crate) fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Outcome> {
     check_options(repo, opts)?;
     check_vendor_dir(&repo.root)?;
     let start = std::time::Instant::now();

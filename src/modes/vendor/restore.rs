@@ -22,7 +22,7 @@ use crate::util::shell::Verbosity;
 /// `gomodoff restore` in vendor mode: gomodoff's `vendor/` goes, the one from before comes back
 /// from the backup (or there is none), the lock and the listing go. Files of `vendor/` that
 /// gomodoff did not write, or that changed since, are named before anything happens.
-pub fn restore(
+pub(crate) fn restore(
     ctx: &mut Context,
     repo: &Repo,
     lock: &LockFile,

@@ -319,11 +319,5 @@ pub fn metadata_files(module_root: &Path, package_dir: &str) -> Result<Vec<Strin
     Ok(out)
 }
 
-/// Whether the main module's go version `version` is at least `1.minor`. Kept until vendor
-/// mode calls [`gover::at_least`] itself.
-pub fn go_at_least(version: &str, minor: u32) -> bool {
-    gover::at_least(version, &format!("1.{minor}"))
-}
-
 #[cfg(test)]
 mod tests;

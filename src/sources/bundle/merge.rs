@@ -48,7 +48,7 @@ pub type StepHook<'a> = &'a dyn Fn(&str) -> Result<(), Box<dyn std::error::Error
 /// file), zips before `.mod` files, each `list` is rewritten from the `.mod` files present, and
 /// for [`Layout::Tree`] the manifest is merged into the target's, last. A run killed at any point
 /// leaves only complete files in `target` (and perhaps a `.gomodoff-tmp-*` file, see
-/// [`crate::util::staging`]); merging the same tree again completes it.
+/// `util::staging`); merging the same tree again completes it.
 pub fn merge_tree(
     staged: &Path,
     target: &Path,

@@ -37,7 +37,7 @@ pub struct TreeReport {
 /// every rule of [`modzip::check_zip`]), every `.info`, every `list` (complete and sorted), and
 /// every file the manifest does not account for. What a killed `unpack` or `mirror` left (a
 /// temporary file or staging directory inside the tree, the staging directory beside it: see
-/// [`crate::util::staging`]) is named as such, with how to clear it.
+/// `util::staging`) is named as such, with how to clear it.
 pub fn verify_tree(dir: &Path) -> Result<TreeReport, BundleError> {
     let manifest_path = dir.join(MANIFEST_FILE);
     let text = fs::read_to_string(&manifest_path).map_err(|source| BundleError::Read {
