@@ -449,41 +449,39 @@ fn show_step(ctx: &mut Context, step: &Step, brief: bool) -> Result<()> {
     }
     ctx.shell.status("Failed", &step.command)?;
     let lines: Vec<&str> = step.stderr.lines().collect();
-    let shown = if brief {
-        lines.len().min(MAX_NAMED)
-    } else {
-        lines.len()
-    };
     let err = ctx.shell.err();
-    for l in &lines[..shown] {
-        writeln!(err, "    {l}")?;
-    }
-    if shown < lines.len() {
-        writeln!(
-            err,
-            "    ({} more lines of go's output; -v shows them)",
-            lines.len() - shown
-        )?;
-    }
+    list_first(err, &lines, !brief, "    ", |n| {
+        format!("({n} more lines of go's output; -v shows them)")
+    })?;
     Ok(())
 }
 
 /// `items`, one per line and indented, the first [`MAX_NAMED`] unless `all`.
 fn list(out: &mut dyn std::io::Write, items: &[String], all: bool) -> std::io::Result<()> {
+    list_first(out, items, all, "  ", |n| {
+        format!("and {n} more (-v names them all)")
+    })
+}
+
+/// `items` one per line after `indent`: all of them, or the first [`MAX_NAMED`] and then
+/// `more(how many were left out)`.
+fn list_first<T: std::fmt::Display>(
+    out: &mut dyn std::io::Write,
+    items: &[T],
+    all: bool,
+    indent: &str,
+    more: impl Fn(usize) -> String,
+) -> std::io::Result<()> {
     let shown = if all {
         items.len()
     } else {
         items.len().min(MAX_NAMED)
     };
     for i in &items[..shown] {
-        writeln!(out, "  {i}")?;
+        writeln!(out, "{indent}{i}")?;
     }
     if shown < items.len() {
-        writeln!(
-            out,
-            "  and {} more (-v names them all)",
-            items.len() - shown
-        )?;
+        writeln!(out, "{indent}{}", more(items.len() - shown))?;
     }
     Ok(())
 }

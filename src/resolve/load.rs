@@ -58,14 +58,8 @@ pub(crate) fn main_module(gomod: &GoMod) -> Result<MainModule> {
     Ok(MainModule {
         path,
         go_version: gomod.go_version().map(str::to_string),
-        requires: gomod
-            .requires()
-            .into_iter()
-            .map(|r| ModuleVersion {
-                path: r.path,
-                version: r.version,
-            })
-            .collect(),
+        // The same requirements the graph reads of any go.mod.
+        requires: ModSummary::from(gomod).requires,
         excludes: gomod
             .excludes()
             .into_iter()
