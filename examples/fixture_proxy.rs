@@ -1,6 +1,6 @@
 //! Write the fixture GOPROXY tree: the Go modules kept as sources in `testdata/modules` served as
 //! a `GOPROXY=file://` tree, the same tree the test harness builds (one piece of code,
-//! `tests/support/proxy.rs`). `scripts/demo.sh` uses it to stand in for the network.
+//! `tests/it/support/proxy.rs`). `scripts/demo.sh` uses it to stand in for the network.
 //!
 //! ```sh
 //! cargo run --example fixture_proxy -- testdata/modules /tmp/proxy
@@ -9,8 +9,12 @@
 
 // A command-line tool: its output is the point.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+// The harness module it includes is `pub` for the tests; nothing here is an API.
+#![allow(unreachable_pub)]
 
-#[path = "../tests/support/proxy.rs"]
+// The tests use the rest of it (publishing one module, escaping paths).
+#[allow(dead_code)]
+#[path = "../tests/it/support/proxy.rs"]
 mod proxy;
 
 use std::path::PathBuf;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# crash-test.sh — the random half of the crash harness (tests/crash.rs is the deterministic half,
+# crash-test.sh — the random half of the crash harness (tests/it/crash.rs is the deterministic half,
 # with a kill at every fault point): real SIGKILLs of `gomodoff vendor` (replace, vendor and proxy
 # mode, with user edits in the repository and a user-owned vendor/ in vendor mode) and of
 # `gomodoff restore`, most of them inside the transaction (the kill waits for

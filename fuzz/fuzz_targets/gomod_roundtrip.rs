@@ -2,7 +2,7 @@
 //! after edits the file still parses, prints back unchanged, and says what the edits did.
 //!
 //! Run: `cargo +nightly fuzz run gomod_roundtrip -- -runs=1000000` (from the repository root).
-//! Keep what it finds in `testdata/gomod/_fuzzed/` (checked by `tests/gomod.rs`).
+//! Keep what it finds in `testdata/gomod/_fuzzed/` (checked by `tests/it/gomod.rs`).
 #![no_main]
 
 use gomodoff::gomod::GoMod;

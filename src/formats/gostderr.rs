@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 /// Where go's output said something about a module input, or about the code.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct GoReport {
+pub(crate) struct GoReport {
     /// Modules go tried to fetch or could not find, `path@version`.
     pub modules: BTreeSet<String>,
     /// Import paths go looked for a module for (`cannot find module providing package P`,
@@ -33,7 +33,7 @@ pub struct GoReport {
 
 /// `file:line:col` as go prints it (relative to the directory go ran in, or absolute).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Position {
+pub(crate) struct Position {
     pub file: String,
     pub line: usize,
     pub col: usize,
@@ -41,14 +41,14 @@ pub struct Position {
 
 impl GoReport {
     /// Whether go needed a module input it did not have.
-    pub fn has_gap(&self) -> bool {
+    pub(crate) fn has_gap(&self) -> bool {
         !self.modules.is_empty()
             || !self.imports.is_empty()
             || !self.lookups_at.is_empty()
             || self.unnamed_lookups > 0
     }
 
-    pub fn merge(&mut self, other: GoReport) {
+    pub(crate) fn merge(&mut self, other: GoReport) {
         self.modules.extend(other.modules);
         self.imports.extend(other.imports);
         self.lookups_at.extend(other.lookups_at);
@@ -62,7 +62,7 @@ impl GoReport {
 /// The modules of the report, plus the module providing each import path it names: the longest
 /// module path of go.mod's requirements (or of the modules go named) that is the import path or
 /// a prefix of it at a `/`. Import paths no module provides are returned apart.
-pub fn name_modules(
+pub(crate) fn name_modules(
     report: &GoReport,
     requires: &[(String, String)],
 ) -> (BTreeSet<String>, BTreeSet<String>) {
@@ -118,7 +118,7 @@ pub fn name_modules(
 ///   to go >= …`;
 /// - anything else: `# pkg` compiler output headers, `imports P: …`/`package P: …` and
 ///   `file:l:c: …` lines are the code's own errors.
-pub fn parse_go_stderr(stderr: &str, downloads_fail: bool) -> GoReport {
+pub(crate) fn parse_go_stderr(stderr: &str, downloads_fail: bool) -> GoReport {
     let mut r = GoReport::default();
     for raw in stderr.lines() {
         let line = raw.trim();

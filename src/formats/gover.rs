@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 /// Compares go versions the way `cmd/go/internal/gover` does: `1.21` (the language) <
 /// `1.21rc1` < `1.21.0` < `1.21.1`; invalid versions sort first. A `go` prefix
 /// (`go1.26.8`, as `go env GOVERSION` prints it) is allowed.
-pub fn compare(a: &str, b: &str) -> Ordering {
+pub(crate) fn compare(a: &str, b: &str) -> Ordering {
     parse(a).cmp(&parse(b))
 }
 
@@ -60,35 +60,20 @@ fn parse(version: &str) -> (bool, u64, u64, u8, u64) {
 }
 
 /// Whether `version` is at least `min` (an invalid `version` never is).
-pub fn at_least(version: &str, min: &str) -> bool {
+pub(crate) fn at_least(version: &str, min: &str) -> bool {
     compare(version, min) != Ordering::Less
 }
 
 /// Whether `version` is a go version `gover` accepts.
-pub fn is_valid(version: &str) -> bool {
+pub(crate) fn is_valid(version: &str) -> bool {
     parse(version).0
 }
 
 /// The version in `go env GOVERSION`'s answer: `go1.26.8 X:nocoverageredesign` → `1.26.8`;
 /// `None` for a development build (`devel go1.27-…`), whose version cannot be ordered.
-pub fn installed(goversion: &str) -> Option<&str> {
+pub(crate) fn installed(goversion: &str) -> Option<&str> {
     let v = goversion.split_whitespace().next()?.strip_prefix("go")?;
     is_valid(v).then_some(v)
-}
-
-/// `go1.26.8` → (1, 26, 8); `1.22` → (1, 22, 0). Kept until vendor mode moves to [`compare`].
-pub fn parse_go_version(v: &str) -> Option<(u32, u32, u32)> {
-    let v = v.strip_prefix("go").unwrap_or(v);
-    let core: String = v
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.')
-        .collect();
-    let mut it = core.split('.').map(|p| p.parse::<u32>().ok());
-    Some((
-        it.next()??,
-        it.next().flatten().unwrap_or(0),
-        it.next().flatten().unwrap_or(0),
-    ))
 }
 
 #[cfg(test)]

@@ -10,16 +10,16 @@ use crate::formats::lock::Mode;
 use crate::formats::module::ModuleVersion;
 
 /// Extension of the per-module file listing beside a whole tree.
-pub const HASHES_EXT: &str = "hashes";
+pub(crate) const HASHES_EXT: &str = "hashes";
 
 /// `<escaped path>@<escaped version>`, the layout of the module cache.
-pub fn tree_name(mv: &ModuleVersion) -> Result<String> {
+pub(crate) fn tree_name(mv: &ModuleVersion) -> Result<String> {
     // One definition with the check of the lock's module dirs (`LockFile::parse`).
     Ok(Mode::Replace.module_dir(&mv.path, &mv.version)?)
 }
 
 /// `<tree>.hashes` beside a tree.
-pub fn hashes_path(tree: &Path) -> PathBuf {
+pub(crate) fn hashes_path(tree: &Path) -> PathBuf {
     let mut s = tree.as_os_str().to_owned();
     s.push(".");
     s.push(HASHES_EXT);
@@ -27,7 +27,7 @@ pub fn hashes_path(tree: &Path) -> PathBuf {
 }
 
 /// The `h1:` summary lines of a tree: `<sha256>  <path>@<version>/<file>`, sorted.
-pub fn hashes_text(mv: &ModuleVersion, digests: &BTreeMap<String, [u8; 32]>) -> String {
+pub(crate) fn hashes_text(mv: &ModuleVersion, digests: &BTreeMap<String, [u8; 32]>) -> String {
     let mut out = String::new();
     for (name, d) in prefixed(mv, digests) {
         out.push_str(&hex::encode(d));

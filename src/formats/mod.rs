@@ -4,11 +4,11 @@
 
 pub mod dirhash;
 pub mod gomod;
-pub mod goquote;
-pub mod gostderr;
+pub(crate) mod goquote;
+pub(crate) mod gostderr;
 pub mod gosum;
-pub mod gover;
-pub mod listing;
+pub(crate) mod gover;
+pub(crate) mod listing;
 pub mod lock;
 pub mod module;
 pub mod modules_txt;

@@ -24,8 +24,15 @@
 //! [`ModulesTxt::render`] produces, so `parse(s)?.render() == s` always holds; anything else (a
 //! blank line, a second annotation line, unknown annotations, CRLF) is an error naming the line,
 //! because the go command would either ignore it or rewrite it.
+//!
+//! [`VendorList`] is the other reader: go's own (`modload.readVendorList`), as lenient as the go
+//! command is with a modules.txt someone edited, for checking a `vendor/` the way `-mod=vendor`
+//! checks it.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
+
+use crate::formats::module::{self, ModuleVersion};
 
 /// A parsed `vendor/modules.txt`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -53,6 +60,55 @@ pub struct VendoredModule {
     pub packages: Vec<String>,
 }
 
+/// A module line's path, version and replacement (new path, new version), strictly as go
+/// writes it: `# path version [=> new [new_version]]`, or `# path => new [new_version]`.
+type ModuleLine<'a> = (&'a str, Option<&'a str>, Option<(&'a str, Option<&'a str>)>);
+
+/// Reads a module line, or says what is wrong with the line where one was due.
+fn read_module_line(line: &str) -> Result<ModuleLine<'_>, &'static str> {
+    let Some(rest) = line.strip_prefix("# ") else {
+        return Err(if line.starts_with("##") {
+            "annotation without a module line before it"
+        } else if line.starts_with('#') {
+            "malformed module line"
+        } else {
+            "package line without a module line before it"
+        });
+    };
+    let fields: Vec<&str> = rest.split(' ').collect();
+    if fields.iter().any(|f| f.is_empty()) {
+        return Err("malformed module line");
+    }
+    let parsed = match fields.as_slice() {
+        [path, "=>", new] => (*path, None, Some((*new, None))),
+        [path, "=>", new, new_version] => (*path, None, Some((*new, Some(*new_version)))),
+        [path, version] => (*path, Some(*version), None),
+        [path, version, "=>", new] => (*path, Some(*version), Some((*new, None))),
+        [path, version, "=>", new, new_version] => {
+            (*path, Some(*version), Some((*new, Some(*new_version))))
+        }
+        _ => return Err("malformed module line"),
+    };
+    let (path, version, replacement) = parsed;
+    if path == "=>" || version == Some("=>") || replacement.is_some_and(|(n, _)| n == "=>") {
+        return Err("malformed module line");
+    }
+    Ok(parsed)
+}
+
+/// `## explicit`, `## explicit; go 1.x` or `## go 1.x`: whether explicit, and the go version.
+fn annotation(text: &str) -> Option<(bool, Option<&str>)> {
+    let (explicit, go) = match text.strip_prefix("explicit") {
+        Some("") => (true, None),
+        Some(rest) => (true, Some(rest.strip_prefix("; go ").unwrap_or(""))),
+        None => (false, Some(text.strip_prefix("go ").unwrap_or(""))),
+    };
+    if go.is_some_and(|v| v.is_empty() || v.contains([' ', ';'])) {
+        return None;
+    }
+    Some((explicit, go))
+}
+
 /// Errors from reading modules.txt.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ModulesTxtError {
@@ -66,6 +122,10 @@ pub enum ModulesTxtError {
 
 impl ModulesTxt {
     /// Parses modules.txt text; `file_name` is used in error messages (`modules.txt:3: …`).
+    ///
+    /// The product never reads modules.txt strictly (it reads go's way, [`VendorList::read`]);
+    /// this is the tested round-trip API of the format (`parse(s)?.render() == s`), which the
+    /// tests use to read what go and gomodoff write. Kept on purpose.
     pub fn parse(file_name: &str, text: &str) -> Result<ModulesTxt, ModulesTxtError> {
         let error = |line: usize, message: &str| ModulesTxtError::Syntax {
             file: file_name.to_string(),
@@ -97,34 +157,8 @@ impl ModulesTxt {
             if line.is_empty() {
                 return Err(error(number, "unexpected blank line"));
             }
-            let Some(rest) = line.strip_prefix("# ") else {
-                let message = if line.starts_with("##") {
-                    "annotation without a module line before it"
-                } else if line.starts_with('#') {
-                    "malformed module line"
-                } else {
-                    "package line without a module line before it"
-                };
-                return Err(error(number, message));
-            };
-            let fields: Vec<&str> = rest.split(' ').collect();
-            if fields.iter().any(|f| f.is_empty()) {
-                return Err(error(number, "malformed module line"));
-            }
-            let (path, version, replacement) = match fields.as_slice() {
-                [path, "=>", new] => (*path, None, Some((*new, None))),
-                [path, "=>", new, new_version] => (*path, None, Some((*new, Some(*new_version)))),
-                [path, version] => (*path, Some(*version), None),
-                [path, version, "=>", new] => (*path, Some(*version), Some((*new, None))),
-                [path, version, "=>", new, new_version] => {
-                    (*path, Some(*version), Some((*new, Some(*new_version))))
-                }
-                _ => return Err(error(number, "malformed module line")),
-            };
-            if path == "=>" || version == Some("=>") || replacement.is_some_and(|(n, _)| n == "=>")
-            {
-                return Err(error(number, "malformed module line"));
-            }
+            let (path, version, replacement) =
+                read_module_line(line).map_err(|message| error(number, message))?;
             let has_body = lines.get(i + 1).is_some_and(|next| !next.starts_with("# "));
             i += 1;
             if !has_body {
@@ -152,14 +186,8 @@ impl ModulesTxt {
                 ..VendoredModule::default()
             };
             if let Some(annotations) = lines[i].strip_prefix("## ") {
-                let (explicit, go) = match annotations.strip_prefix("explicit") {
-                    Some("") => (true, None),
-                    Some(rest) => (true, Some(rest.strip_prefix("; go ").unwrap_or(""))),
-                    None => (false, Some(annotations.strip_prefix("go ").unwrap_or(""))),
-                };
-                if go.is_some_and(|v| v.is_empty() || v.contains([' ', ';'])) {
-                    return Err(error(i + 1, "unknown annotation"));
-                }
+                let (explicit, go) =
+                    annotation(annotations).ok_or_else(|| error(i + 1, "unknown annotation"))?;
                 module.explicit = explicit;
                 module.go_version = go.map(str::to_string);
                 i += 1;
@@ -246,9 +274,135 @@ fn module_line(
     out.push('\n');
 }
 
+/// `modload.readVendorList`: what a modules.txt says, read as leniently as go reads it (lines go
+/// does not understand are skipped, never an error).
+#[derive(Debug, Default)]
+pub struct VendorList {
+    /// Modules that provide packages, in order of appearance.
+    pub list: Vec<ModuleVersion>,
+    /// Modules marked as replaced (wildcards with an empty version).
+    pub replaced: Vec<ModuleVersion>,
+    /// Path → version of the modules that provide packages.
+    pub versions: HashMap<String, String>,
+    pub meta: HashMap<ModuleVersion, VendorMeta>,
+    /// Every `# path version` module line, in order.
+    pub order: Vec<ModuleVersion>,
+}
+
+/// The annotations of one module line of [`VendorList`].
+#[derive(Debug, Default, Clone)]
+pub struct VendorMeta {
+    pub explicit: bool,
+    /// `=> path version`, or `=> dir` with an empty version.
+    pub replacement: Option<ModuleVersion>,
+    pub go_version: Option<String>,
+}
+
+fn mv(path: &str, version: &str) -> ModuleVersion {
+    ModuleVersion {
+        path: path.to_string(),
+        version: version.to_string(),
+    }
+}
+
+impl VendorList {
+    /// Reads `text` the way go does.
+    pub fn read(text: &str) -> VendorList {
+        let mut out = VendorList::default();
+        let mut current: Option<ModuleVersion> = None;
+        for line in text.split('\n') {
+            if let Some(rest) = line.strip_prefix("# ") {
+                // A line too short to name a module changes nothing (go keeps the module before
+                // it); any other sets the module the lines after it belong to, or none.
+                if rest.split_whitespace().nth(1).is_some() {
+                    current = out.module_line(rest);
+                }
+                continue;
+            }
+            let Some(module) = &current else {
+                continue;
+            };
+            if let Some(annotations) = line.strip_prefix("## ") {
+                let meta = out.meta.entry(module.clone()).or_default();
+                for entry in annotations.split(';') {
+                    let entry = entry.trim();
+                    if entry == "explicit" {
+                        meta.explicit = true;
+                    }
+                    if let Some(go) = entry.strip_prefix("go ") {
+                        meta.go_version = Some(go.to_string());
+                    }
+                }
+                continue;
+            }
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() == 1 && module::check_import_path(f[0]).is_ok() {
+                let newer = out
+                    .versions
+                    .get(&module.path)
+                    .is_none_or(|v| module::compare_versions(v, &module.version).is_lt());
+                if newer {
+                    out.list.push(module.clone());
+                    out.versions
+                        .insert(module.path.clone(), module.version.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// A `# …` line of at least two fields (without its `# `): the module the lines after it
+    /// belong to, if any.
+    fn module_line(&mut self, rest: &str) -> Option<ModuleVersion> {
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let (module, tail) = if module::is_valid_version(f[1]) {
+            let m = mv(f[0], f[1]);
+            self.order.push(m.clone());
+            (m, &f[2..])
+        } else if f[1] == "=>" {
+            (mv(f[0], ""), &f[1..])
+        } else {
+            return None;
+        };
+        if tail.len() >= 2 && tail[0] == "=>" {
+            let replacement = if tail.len() == 2 {
+                Some(mv(tail[1], ""))
+            } else if tail.len() == 3 && module::is_valid_version(tail[2]) {
+                Some(mv(tail[1], tail[2]))
+            } else {
+                None
+            };
+            if let Some(r) = replacement {
+                self.meta.entry(module.clone()).or_default().replacement = Some(r);
+                self.replaced.push(module.clone());
+            }
+        }
+        Some(module)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vendor_list_reads_like_go() {
+        let list = VendorList::read(
+            "# a.com/x v1.0.0\n## explicit\na.com/x\na.com/x/sub\n# junk line\nnot.a/package\n# b.com/y => ../y\n",
+        );
+        assert_eq!(list.list, vec![mv("a.com/x", "v1.0.0")]);
+        assert_eq!(list.order, vec![mv("a.com/x", "v1.0.0")]);
+        assert_eq!(list.replaced, vec![mv("b.com/y", "")]);
+        assert!(list.meta[&mv("a.com/x", "v1.0.0")].explicit);
+        assert_eq!(
+            list.meta[&mv("b.com/y", "")].replacement,
+            Some(mv("../y", ""))
+        );
+        assert_eq!(list.versions["a.com/x"], "v1.0.0");
+        // A line too short to be a module line leaves the module before it in place.
+        let list = VendorList::read("# a.com/x v1.0.0\n# x\na.com/x\n");
+        assert_eq!(list.list, vec![mv("a.com/x", "v1.0.0")]);
+    }
 
     #[test]
     fn round_trips() {

@@ -202,6 +202,8 @@ struct CheckedFile {
     entry: ZipEntry,
 }
 
+/// Runs every check of go's `modzip.CheckZip` in go's order: the version, then the archive as a
+/// whole, then each entry in the central directory, then the local headers.
 fn open_checked(zip_path: &Path, mv: &ModuleVersion) -> Result<Checked, ZipError> {
     let module = mv.to_string();
     let canonical = module::canonical_version(&mv.version);
@@ -212,9 +214,28 @@ fn open_checked(zip_path: &Path, mv: &ModuleVersion) -> Result<Checked, ZipError
         module: module.clone(),
         source,
     })?;
+    let mut archive = open_archive(zip_path, &module)?;
+    let files = check_entries(zip_path, mv, &mut archive)?;
 
+    // Names, methods and flags in local headers must match the central directory, and no two
+    // entries may share bytes (the overlapping-entries zip bomb).
+    archive
+        .validate_header_consistency()
+        .map_err(|source| ZipError::InconsistentHeaders {
+            module: module.clone(),
+            zip: zip_path.to_owned(),
+            source,
+        })?;
+    Ok(Checked { archive, files })
+}
+
+/// Opens the zip, refusing one over [`MAX_ZIP_FILE`] or with two entries of one name.
+fn open_archive(
+    zip_path: &Path,
+    module: &str,
+) -> Result<zip::ZipArchive<BufReader<File>>, ZipError> {
     let io_error = |source| ZipError::Io {
-        module: module.clone(),
+        module: module.to_owned(),
         zip: zip_path.to_owned(),
         source,
     };
@@ -222,112 +243,66 @@ fn open_checked(zip_path: &Path, mv: &ModuleVersion) -> Result<Checked, ZipError
     let size = file.metadata().map_err(io_error)?.len();
     if size > MAX_ZIP_FILE {
         return Err(ZipError::ZipTooLarge {
-            module,
+            module: module.to_owned(),
             zip: zip_path.to_owned(),
             size,
         });
     }
-    let archive_error = |source| ZipError::Archive {
-        module: module.clone(),
-        zip: zip_path.to_owned(),
-        source,
-    };
-    let mut archive = zip::ZipArchive::new(BufReader::new(file)).map_err(archive_error)?;
-    let entry_error = |entry: &str, problem| ZipError::Entry {
-        module: module.clone(),
-        entry: entry.to_owned(),
-        problem,
-    };
-
+    let archive =
+        zip::ZipArchive::new(BufReader::new(file)).map_err(|source| ZipError::Archive {
+            module: module.to_owned(),
+            zip: zip_path.to_owned(),
+            source,
+        })?;
     if archive.has_duplicate_names() {
         let duplicate = crate::formats::dirhash::duplicate_entry_name(
             zip_path,
             archive.central_directory_start(),
         );
-        return Err(entry_error(&duplicate, EntryProblem::Duplicate));
+        return Err(ZipError::Entry {
+            module: module.to_owned(),
+            entry: duplicate,
+            problem: EntryProblem::Duplicate,
+        });
     }
+    Ok(archive)
+}
 
+/// Checks every central-directory entry in zip order and sums the declared sizes; returns the
+/// files to extract.
+fn check_entries(
+    zip_path: &Path,
+    mv: &ModuleVersion,
+    archive: &mut zip::ZipArchive<BufReader<File>>,
+) -> Result<Vec<CheckedFile>, ZipError> {
+    let module = mv.to_string();
+    let entry_error = |entry: &str, problem| ZipError::Entry {
+        module: module.clone(),
+        entry: entry.to_owned(),
+        problem,
+    };
     let prefix = mv.zip_prefix();
     let mut collisions = Collisions::default();
     let mut total: u64 = 0;
     let mut files = Vec::new();
     for index in 0..archive.len() {
-        let entry = archive.by_index_raw(index).map_err(archive_error)?;
-        let Ok(name) = std::str::from_utf8(entry.name_raw()).map(str::to_owned) else {
-            let lossy = String::from_utf8_lossy(entry.name_raw()).into_owned();
-            return Err(entry_error(&lossy, EntryProblem::NotUtf8));
-        };
-        if entry
-            .extra_data_fields()
-            .any(|field| matches!(field, zip::ExtraField::UnicodePath(_)))
-        {
-            return Err(entry_error(&name, EntryProblem::AmbiguousName));
-        }
-        let Some(rel) = name.strip_prefix(&prefix) else {
-            return Err(entry_error(
-                &name,
-                EntryProblem::MissingPrefix {
-                    prefix: prefix.clone(),
-                },
-            ));
-        };
-        let declared = entry.size();
-        let kind = entry_kind(entry.system(), entry.external_attributes());
-        // `path@version/` itself is the root directory entry, which go skips.
-        let is_root = rel.is_empty();
-        let (rel, is_dir) = match rel.strip_suffix('/') {
-            Some(dir) => (dir, true),
-            None => (rel, is_root),
-        };
-        if !is_root {
-            check_rel_path(rel).map_err(|problem| entry_error(&name, problem))?;
-            collisions
-                .check(rel, is_dir)
-                .map_err(|problem| entry_error(&name, problem))?;
-        }
-        match kind {
-            EntryKind::Symlink => return Err(entry_error(&name, EntryProblem::Symlink)),
-            EntryKind::Irregular(mode) => {
-                return Err(entry_error(&name, EntryProblem::Irregular { mode }));
-            }
-            EntryKind::Directory if !is_dir => {
-                return Err(entry_error(
-                    &name,
-                    EntryProblem::Irregular { mode: 0o040000 },
-                ));
-            }
-            EntryKind::Directory | EntryKind::Regular => {}
-        }
-        if is_dir {
-            if declared != 0 {
-                return Err(entry_error(
-                    &name,
-                    EntryProblem::DirectoryWithContent { size: declared },
-                ));
-            }
+        let entry = archive
+            .by_index_raw(index)
+            .map_err(|source| ZipError::Archive {
+                module: module.clone(),
+                zip: zip_path.to_owned(),
+                source,
+            })?;
+        let checked = check_entry(&entry, &prefix, &mut collisions)
+            .map_err(|(name, problem)| entry_error(&name, problem))?;
+        let Some(FileEntry {
+            name,
+            rel,
+            declared,
+        }) = checked
+        else {
             continue;
-        }
-        if entry.encrypted() {
-            return Err(entry_error(&name, EntryProblem::Encrypted));
-        }
-        let method = entry.compression();
-        if method != zip::CompressionMethod::Stored && method != zip::CompressionMethod::Deflated {
-            return Err(entry_error(
-                &name,
-                EntryProblem::UnsupportedCompression {
-                    method: format!("{method:?}"),
-                },
-            ));
-        }
-        let base = rel.rsplit('/').next().unwrap_or(rel);
-        if base.eq_ignore_ascii_case("go.mod") {
-            if base != rel {
-                return Err(entry_error(&name, EntryProblem::GoModNotAtRoot));
-            }
-            if rel != "go.mod" {
-                return Err(entry_error(&name, EntryProblem::GoModCase));
-            }
-        }
+        };
         total = match total.checked_add(declared) {
             Some(sum) if sum <= MAX_ZIP_FILE => sum,
             _ => return Err(ZipError::ContentTooLarge { module }),
@@ -346,25 +321,122 @@ fn open_checked(zip_path: &Path, mv: &ModuleVersion) -> Result<Checked, ZipError
         }
         files.push(CheckedFile {
             index,
-            raw_name: name.clone(),
+            raw_name: name,
             entry: ZipEntry {
-                name: rel.to_owned(),
+                name: rel,
                 size: declared,
                 sha256: None,
             },
         });
     }
+    Ok(files)
+}
 
-    // Names, methods and flags in local headers must match the central directory, and no two
-    // entries may share bytes (the overlapping-entries zip bomb).
-    archive
-        .validate_header_consistency()
-        .map_err(|source| ZipError::InconsistentHeaders {
-            module: module.clone(),
-            zip: zip_path.to_owned(),
-            source,
-        })?;
-    Ok(Checked { archive, files })
+/// A file entry that passed [`check_entry`].
+struct FileEntry {
+    /// The entry's name in the zip.
+    name: String,
+    /// Its path below the `path@version/` prefix.
+    rel: String,
+    /// Its uncompressed size as the central directory declares it.
+    declared: u64,
+}
+
+/// Checks one entry's name, path, kind, flags and method. Returns its raw name, its path below
+/// the `path@version/` prefix and its declared size, or `None` for a directory entry; an error
+/// names the entry it is about.
+fn check_entry(
+    entry: &zip::read::ZipFile<'_, BufReader<File>>,
+    prefix: &str,
+    collisions: &mut Collisions,
+) -> Result<Option<FileEntry>, (String, EntryProblem)> {
+    let Ok(name) = std::str::from_utf8(entry.name_raw()).map(str::to_owned) else {
+        let lossy = String::from_utf8_lossy(entry.name_raw()).into_owned();
+        return Err((lossy, EntryProblem::NotUtf8));
+    };
+    let fail = |problem| Err((name.clone(), problem));
+    if entry
+        .extra_data_fields()
+        .any(|field| matches!(field, zip::ExtraField::UnicodePath(_)))
+    {
+        return fail(EntryProblem::AmbiguousName);
+    }
+    let Some(rel) = name.strip_prefix(prefix) else {
+        return fail(EntryProblem::MissingPrefix {
+            prefix: prefix.to_owned(),
+        });
+    };
+    let declared = entry.size();
+    // `path@version/` itself is the root directory entry, which go skips.
+    let is_root = rel.is_empty();
+    let (rel, is_dir) = match rel.strip_suffix('/') {
+        Some(dir) => (dir, true),
+        None => (rel, is_root),
+    };
+    if !is_root
+        && let Err(problem) = check_rel_path(rel).and_then(|()| collisions.check(rel, is_dir))
+    {
+        return fail(problem);
+    }
+    if let Err(problem) = check_kind(
+        entry_kind(entry.system(), entry.external_attributes()),
+        is_dir,
+    ) {
+        return fail(problem);
+    }
+    if is_dir {
+        if declared != 0 {
+            return fail(EntryProblem::DirectoryWithContent { size: declared });
+        }
+        return Ok(None);
+    }
+    if let Err(problem) = check_file_entry(entry, rel) {
+        return fail(problem);
+    }
+    let rel = rel.to_owned();
+    Ok(Some(FileEntry {
+        name,
+        rel,
+        declared,
+    }))
+}
+
+/// Only regular files and directories may be extracted, and a directory only under a name that
+/// ends in `/`.
+fn check_kind(kind: EntryKind, is_dir: bool) -> Result<(), EntryProblem> {
+    match kind {
+        EntryKind::Symlink => Err(EntryProblem::Symlink),
+        EntryKind::Irregular(mode) => Err(EntryProblem::Irregular { mode }),
+        EntryKind::Directory if !is_dir => Err(EntryProblem::Irregular { mode: 0o040000 }),
+        EntryKind::Directory | EntryKind::Regular => Ok(()),
+    }
+}
+
+/// A file entry must be unencrypted, stored or deflated, and a `go.mod` only at the root under
+/// exactly that name.
+fn check_file_entry(
+    entry: &zip::read::ZipFile<'_, BufReader<File>>,
+    rel: &str,
+) -> Result<(), EntryProblem> {
+    if entry.encrypted() {
+        return Err(EntryProblem::Encrypted);
+    }
+    let method = entry.compression();
+    if method != zip::CompressionMethod::Stored && method != zip::CompressionMethod::Deflated {
+        return Err(EntryProblem::UnsupportedCompression {
+            method: format!("{method:?}"),
+        });
+    }
+    let base = rel.rsplit('/').next().unwrap_or(rel);
+    if base.eq_ignore_ascii_case("go.mod") {
+        if base != rel {
+            return Err(EntryProblem::GoModNotAtRoot);
+        }
+        if rel != "go.mod" {
+            return Err(EntryProblem::GoModCase);
+        }
+    }
+    Ok(())
 }
 
 /// Returns whether `dest` already existed (as an empty directory).
@@ -420,6 +492,8 @@ fn create_dirs(module: &str, dest: &Path, guard: &mut Cleanup) -> Result<(), Zip
     Ok(())
 }
 
+/// Writes one checked file under `dest`, creating its parent directories, and returns the
+/// SHA-256 of what it wrote.
 fn extract_one(
     module: &str,
     archive: &mut zip::ZipArchive<BufReader<File>>,
@@ -428,9 +502,39 @@ fn extract_one(
     guard: &mut Cleanup,
 ) -> Result<[u8; 32], ZipError> {
     let entry_name = &file.raw_name;
-    let mut hasher = Sha256::new();
+    let target = make_parents(module, dest, &file.entry.name, guard)?;
+    let write_error = |source| ZipError::Write {
+        module: module.to_owned(),
+        path: target.clone(),
+        source,
+    };
+    let mut out = create_file(&target).map_err(write_error)?;
+    let reader = archive
+        .by_index(file.index)
+        .map_err(|source| ZipError::Decompress {
+            module: module.to_owned(),
+            entry: entry_name.clone(),
+            source: io::Error::other(source),
+        })?;
+    copy_declared(
+        module,
+        entry_name,
+        reader,
+        file.entry.size,
+        &mut out,
+        write_error,
+    )
+}
+
+/// Creates the missing directories between `dest` and the file `rel`; returns the file's path.
+fn make_parents(
+    module: &str,
+    dest: &Path,
+    rel: &str,
+    guard: &mut Cleanup,
+) -> Result<PathBuf, ZipError> {
     let mut target = dest.to_owned();
-    let mut parts = file.entry.name.split('/').peekable();
+    let mut parts = rel.split('/').peekable();
     while let Some(part) = parts.next() {
         target.push(part);
         if parts.peek().is_some() && !guard.dirs.contains(&target) {
@@ -440,20 +544,25 @@ fn extract_one(
             guard.dirs.insert(target.clone());
         }
     }
-    let write_error = |source| ZipError::Write {
+    Ok(target)
+}
+
+/// Copies an entry's inflated bytes to `out`, hashing them, and fails unless there are exactly
+/// `declared` of them.
+fn copy_declared(
+    module: &str,
+    entry_name: &str,
+    reader: impl Read,
+    declared: u64,
+    out: &mut File,
+    write_error: impl Fn(io::Error) -> ZipError,
+) -> Result<[u8; 32], ZipError> {
+    let entry_problem = |problem| ZipError::Entry {
         module: module.to_owned(),
-        path: target.clone(),
-        source,
+        entry: entry_name.to_owned(),
+        problem,
     };
-    let mut out = create_file(&target).map_err(write_error)?;
-    let declared = file.entry.size;
-    let reader = archive
-        .by_index(file.index)
-        .map_err(|source| ZipError::Decompress {
-            module: module.to_owned(),
-            entry: entry_name.clone(),
-            source: io::Error::other(source),
-        })?;
+    let mut hasher = Sha256::new();
     // Never trust the declared size: read at most one byte past it, whatever the zip says.
     let mut limited = reader.take(declared.saturating_add(1));
     let mut buf = vec![0u8; 64 * 1024];
@@ -466,39 +575,28 @@ fn extract_one(
             Err(source) => {
                 // The zip crate stops at the declared size itself and says so only in its
                 // message; anything else it reports (CRC, corrupt deflate) stays a decompress error.
-                let problem = if source.to_string().contains("larger than its declared") {
-                    EntryProblem::LargerThanDeclared { declared }
-                } else {
-                    return Err(ZipError::Decompress {
-                        module: module.to_owned(),
-                        entry: entry_name.clone(),
-                        source,
-                    });
-                };
-                return Err(ZipError::Entry {
+                if source.to_string().contains("larger than its declared") {
+                    return Err(entry_problem(EntryProblem::LargerThanDeclared { declared }));
+                }
+                return Err(ZipError::Decompress {
                     module: module.to_owned(),
-                    entry: entry_name.clone(),
-                    problem,
+                    entry: entry_name.to_owned(),
+                    source,
                 });
             }
         };
         actual += n as u64;
         if actual > declared {
-            return Err(ZipError::Entry {
-                module: module.to_owned(),
-                entry: entry_name.clone(),
-                problem: EntryProblem::LargerThanDeclared { declared },
-            });
+            return Err(entry_problem(EntryProblem::LargerThanDeclared { declared }));
         }
         hasher.update(&buf[..n]);
-        out.write_all(&buf[..n]).map_err(write_error)?;
+        out.write_all(&buf[..n]).map_err(&write_error)?;
     }
     if actual < declared {
-        return Err(ZipError::Entry {
-            module: module.to_owned(),
-            entry: entry_name.clone(),
-            problem: EntryProblem::SmallerThanDeclared { declared, actual },
-        });
+        return Err(entry_problem(EntryProblem::SmallerThanDeclared {
+            declared,
+            actual,
+        }));
     }
     Ok(hasher.finalize().into())
 }

@@ -1,23 +1,37 @@
 //! The three layouts gomodoff lays modules out in — replace directives over trees
-//! ([`replace`]), go's own `vendor/` ([`vendor`]), a `GOPROXY=file://` tree ([`proxy`]) — and
+//! ([`replace`]), go's own `vendor/` ([`vendor`](mod@vendor)), a `GOPROXY=file://` tree ([`proxy`]) — and
 //! what every command asks of them.
+//!
+//! Every mode has the same verbs, and this module holds the only `match` on the mode that
+//! dispatches them:
+//!
+//! | verb | replace | vendor | proxy |
+//! |---|---|---|---|
+//! | [`vendor`](fn@vendor) | [`replace::vendor`] | [`vendor::vendor`] | [`proxy::vendor`] |
+//! | [`verify`] | [`replace::verify`] | [`vendor::verify_findings`] | [`proxy::verify`] |
+//! | [`drift`] (`status`) | [`replace::drift`] | [`vendor::drift`] | [`proxy::drift`] |
+//! | [`restore`] | [`replace::restore`] | [`vendor::restore`] | [`proxy::restore`] |
+//!
+//! Sibling modes never import each other; what replace and proxy mode share lives here
+//! ([`chosen_dir`], the restore sequence in `undo`) or in [`crate::txn`].
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
-use crate::formats::lock::{Config, LockFile, Mode};
+use crate::formats::lock::{CONFIG_FILE, Config, LOCK_FILE, LockFile, Mode};
 use crate::repo::{self, Repo};
 use crate::txn::open::{open_for_change, open_workspace_for_change};
 use crate::util::context::{Context, Outcome};
 
-pub mod proxy;
-pub mod replace;
-pub mod vendor;
+pub(crate) mod proxy;
+pub(crate) mod replace;
+mod undo;
+pub(crate) mod vendor;
 
 /// `gomodoff vendor`: decide the mode, open the repository for the change (at the workspace for
 /// vendor mode in a workspace, as `go work vendor` does) and lay the build's modules out.
-pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
+pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
     if opts.mode.is_none_or(|m| m == Mode::Vendor)
         && let Some(work) = repo::workspace_file(&ctx.dir)
         && workspace_mode(&ctx.dir, &work, opts.mode) == Some(Mode::Vendor)
@@ -44,7 +58,7 @@ pub fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
 
 /// The mode a command works in: the `--mode` flag, else gomodoff.toml's `mode`, else the mode
 /// gomodoff.lock records; `None` when none says (replace mode is the default).
-pub fn chosen_mode(
+pub(crate) fn chosen_mode(
     flag: Option<Mode>,
     config: Option<&Config>,
     lock: Option<&LockFile>,
@@ -64,14 +78,67 @@ fn workspace_mode(dir: &Path, work: &Path, flag: Option<Mode>) -> Option<Mode> {
     })
 }
 
-/// Whether the repository at `dir` is vendored in proxy mode (its lock says so).
-pub fn is_proxy(dir: &Path) -> bool {
-    Repo::open(dir).is_ok_and(|r| r.lock.is_some_and(|l| l.mode == Mode::Proxy))
+/// The tree directory a command lays modules out in: the `--dir` flag, else gomodoff.toml's
+/// `dir`, else the directory gomodoff.lock records, else the mode's default; and the file that
+/// named it (`None` for the flag and the default).
+pub(crate) fn chosen_dir(
+    mode: Mode,
+    flag: Option<&Path>,
+    config: &Config,
+    lock: Option<&LockFile>,
+) -> (String, Option<&'static str>) {
+    match (flag, &config.dir, lock) {
+        (Some(d), _, _) => (d.to_string_lossy().replace('\\', "/"), None),
+        (None, Some(d), _) => (d.clone(), Some(CONFIG_FILE)),
+        (None, None, Some(l)) => (l.dir.clone(), Some(LOCK_FILE)),
+        (None, None, None) => (mode.default_dir().to_string(), None),
+    }
+}
+
+/// `gomodoff verify` in the lock's mode: everything not as gomodoff laid it out.
+pub(crate) fn verify(ctx: &mut Context, repo: &Repo, lock: &LockFile) -> Result<Findings> {
+    let mut findings = match lock.mode {
+        Mode::Replace => replace::verify(ctx, repo, lock)?,
+        Mode::Vendor => vendor::verify_findings(repo, lock)?,
+        Mode::Proxy => return Ok(Findings::Tree(proxy::verify(repo, lock)?)),
+    };
+    findings.sort_by(|a, b| (&a.module, &a.file).cmp(&(&b.module, &b.file)));
+    Ok(Findings::Modules(findings))
+}
+
+/// `gomodoff status`: every way the repository differs from what the lock recorded, one line
+/// each (an interrupted change, or no lock, is one line too).
+pub(crate) fn drift(repo: &Repo) -> Result<Vec<String>> {
+    if crate::txn::journal::interrupted(&repo.root) {
+        return Ok(vec![crate::txn::journal::INTERRUPTED.to_string()]);
+    }
+    let Some(lock) = &repo.lock else {
+        return Ok(vec!["not vendored: there is no gomodoff.lock".into()]);
+    };
+    match lock.mode {
+        Mode::Replace => replace::drift(repo, lock),
+        Mode::Vendor => vendor::drift(repo, lock),
+        Mode::Proxy => proxy::drift(repo, lock),
+    }
+}
+
+/// `gomodoff restore` in the lock's mode: undo what `vendor` did.
+pub(crate) fn restore(
+    ctx: &mut Context,
+    repo: &Repo,
+    lock: &LockFile,
+    opts: &RestoreOptions,
+) -> Result<Outcome> {
+    match lock.mode {
+        Mode::Replace => replace::restore(ctx, repo, lock, opts),
+        Mode::Vendor => vendor::restore(ctx, repo, lock, opts),
+        Mode::Proxy => proxy::restore(ctx, repo, lock, opts),
+    }
 }
 
 /// What `gomodoff vendor` was asked.
 #[derive(Debug, Clone, Default)]
-pub struct VendorOptions {
+pub(crate) struct VendorOptions {
     pub mode: Option<Mode>,
     pub dir: Option<PathBuf>,
     pub yes: bool,
@@ -82,7 +149,7 @@ pub struct VendorOptions {
 
 /// What `gomodoff restore` was asked.
 #[derive(Debug, Clone, Default)]
-pub struct RestoreOptions {
+pub(crate) struct RestoreOptions {
     pub yes: bool,
     pub dry_run: bool,
     pub keep_tree: bool,
@@ -90,15 +157,40 @@ pub struct RestoreOptions {
 
 /// One thing that is not as gomodoff wrote it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Finding {
+pub(crate) struct Finding {
     pub module: String,
     pub kind: &'static str,
     pub file: Option<String>,
     pub detail: String,
 }
 
+/// What `verify` found, in the shape the mode reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Findings {
+    /// Replace and vendor mode: by module and file, sorted.
+    Modules(Vec<Finding>),
+    /// Proxy mode: by file or module of the GOPROXY tree, sorted.
+    Tree(Vec<Problem>),
+}
+
+impl Findings {
+    pub(crate) fn is_empty(&self) -> bool {
+        match self {
+            Findings::Modules(f) => f.is_empty(),
+            Findings::Tree(p) => p.is_empty(),
+        }
+    }
+}
+
+/// One problem of a GOPROXY tree: a file or module, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub(crate) struct Problem {
+    pub subject: String,
+    pub problem: String,
+}
+
 /// The variables for offline builds in this repository's mode, in print order.
-pub fn offline_env(repo: &Repo) -> Vec<(String, String)> {
+pub(crate) fn offline_env(repo: &Repo) -> Vec<(String, String)> {
     let mut flags = vec!["-mod=readonly".to_string()];
     let mut proxy = "off".to_string();
     if let Some(lock) = &repo.lock {

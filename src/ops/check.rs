@@ -28,14 +28,14 @@ use crate::util::shell::Verbosity;
 const MAX_NAMED: usize = 20;
 
 #[derive(Debug, Clone, Default)]
-pub struct CheckOptions {
+pub(crate) struct CheckOptions {
     /// Build flags passed to every go step that lists or builds packages (`-- -tags noassets`).
     pub go_args: Vec<String>,
 }
 
 /// What the whole run found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Every step passed.
     Ok,
     /// go.mod (or go.work, or a dependency) needs a newer go than the installed one, and
@@ -59,7 +59,7 @@ pub enum Verdict {
 
 impl Verdict {
     /// The name `--json` prints.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Verdict::Ok => "ok",
             Verdict::Toolchain(_) => "toolchain",
@@ -76,7 +76,7 @@ struct Step {
     stderr: String,
 }
 
-pub fn check(ctx: &mut Context, opts: &CheckOptions) -> Result<Outcome> {
+pub(crate) fn check(ctx: &mut Context, opts: &CheckOptions) -> Result<Outcome> {
     let repo = repo::open_vendored(&ctx.dir)?;
     // The same test `status` makes: gomodoff.lock is the vendored state of every mode. Without
     // it an offline build can only fail, and the failure would say nothing about gomodoff —
@@ -449,41 +449,39 @@ fn show_step(ctx: &mut Context, step: &Step, brief: bool) -> Result<()> {
     }
     ctx.shell.status("Failed", &step.command)?;
     let lines: Vec<&str> = step.stderr.lines().collect();
-    let shown = if brief {
-        lines.len().min(MAX_NAMED)
-    } else {
-        lines.len()
-    };
     let err = ctx.shell.err();
-    for l in &lines[..shown] {
-        writeln!(err, "    {l}")?;
-    }
-    if shown < lines.len() {
-        writeln!(
-            err,
-            "    ({} more lines of go's output; -v shows them)",
-            lines.len() - shown
-        )?;
-    }
+    list_first(err, &lines, !brief, "    ", |n| {
+        format!("({n} more lines of go's output; -v shows them)")
+    })?;
     Ok(())
 }
 
 /// `items`, one per line and indented, the first [`MAX_NAMED`] unless `all`.
 fn list(out: &mut dyn std::io::Write, items: &[String], all: bool) -> std::io::Result<()> {
+    list_first(out, items, all, "  ", |n| {
+        format!("and {n} more (-v names them all)")
+    })
+}
+
+/// `items` one per line after `indent`: all of them, or the first [`MAX_NAMED`] and then
+/// `more(how many were left out)`.
+fn list_first<T: std::fmt::Display>(
+    out: &mut dyn std::io::Write,
+    items: &[T],
+    all: bool,
+    indent: &str,
+    more: impl Fn(usize) -> String,
+) -> std::io::Result<()> {
     let shown = if all {
         items.len()
     } else {
         items.len().min(MAX_NAMED)
     };
     for i in &items[..shown] {
-        writeln!(out, "  {i}")?;
+        writeln!(out, "{indent}{i}")?;
     }
     if shown < items.len() {
-        writeln!(
-            out,
-            "  and {} more (-v names them all)",
-            items.len() - shown
-        )?;
+        writeln!(out, "{indent}{}", more(items.len() - shown))?;
     }
     Ok(())
 }

@@ -15,7 +15,7 @@ use crate::util::shell::shell_quote;
 
 /// A warning when go.mod asks for a newer go than the one installed: with GOTOOLCHAIN=local the
 /// build then fails instead of downloading a toolchain.
-pub fn toolchain_warning(repo: &Repo) -> Option<String> {
+pub(crate) fn toolchain_warning(repo: &Repo) -> Option<String> {
     let gomod = repo.gomod().ok()?;
     let goversion = go_version_installed()?;
     let installed = gover::installed(&goversion)?;
@@ -36,7 +36,7 @@ pub fn toolchain_warning(repo: &Repo) -> Option<String> {
     None
 }
 
-pub fn env(ctx: &mut Context) -> Result<Outcome> {
+pub(crate) fn env(ctx: &mut Context) -> Result<Outcome> {
     let repo = repo::open_vendored(&ctx.dir)?;
     let vars = offline_env(&repo);
     if ctx.json {
@@ -56,7 +56,7 @@ pub fn env(ctx: &mut Context) -> Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-pub fn exec(ctx: &mut Context, command: &[String]) -> Result<Outcome> {
+pub(crate) fn exec(ctx: &mut Context, command: &[String]) -> Result<Outcome> {
     let repo = repo::open_vendored(&ctx.dir)?;
     let (program, args) = command.split_first().context("no command given to exec")?;
     if let Some(w) = toolchain_warning(&repo) {

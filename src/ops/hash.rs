@@ -15,7 +15,7 @@ use crate::util::context::{Context, Outcome};
 use crate::util::fsutil;
 
 #[derive(Debug, Clone, Default)]
-pub struct HashOptions {
+pub(crate) struct HashOptions {
     pub zip: Option<PathBuf>,
     pub dir: Option<PathBuf>,
     pub module: Option<String>,
@@ -24,7 +24,7 @@ pub struct HashOptions {
     pub gosum: Option<PathBuf>,
 }
 
-pub fn hash(ctx: &mut Context, opts: &HashOptions) -> Result<Outcome> {
+pub(crate) fn hash(ctx: &mut Context, opts: &HashOptions) -> Result<Outcome> {
     let module = || -> Result<ModuleVersion> {
         let m = opts
             .module

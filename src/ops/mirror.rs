@@ -30,13 +30,13 @@ use crate::util::fsutil::absolute;
 use crate::util::staging::Target;
 
 #[derive(Debug, Clone, Default)]
-pub struct MirrorOptions {
+pub(crate) struct MirrorOptions {
     pub dir: PathBuf,
     /// Only re-hash the tree; add nothing.
     pub verify: bool,
 }
 
-pub fn mirror(ctx: &mut Context, opts: &MirrorOptions) -> Result<Outcome> {
+pub(crate) fn mirror(ctx: &mut Context, opts: &MirrorOptions) -> Result<Outcome> {
     let dir = absolute(&ctx.dir, &opts.dir);
     if opts.verify {
         return verify(ctx, &dir);

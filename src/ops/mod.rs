@@ -19,8 +19,9 @@ mod status;
 mod unpack;
 mod verify;
 
-use crate::modes::{self, proxy};
-pub use crate::util::context::{Context, Outcome};
+use crate::modes;
+pub(crate) use crate::util::context::Context;
+pub use crate::util::context::Outcome;
 
 /// What the user can do about `err`: every hint attached anywhere in its cause chain, in chain
 /// order, each once. `main` prints them after the chain.
@@ -111,7 +112,6 @@ pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
                 keep_tree: a.keep_tree,
             },
         ),
-        Command::Verify if modes::is_proxy(&ctx.dir) => proxy::verify(&mut ctx),
         Command::Verify => verify::verify(&mut ctx),
         Command::Status(a) => status::status(&mut ctx, &status::StatusOptions { check: a.check }),
         Command::Check(a) => check::check(&mut ctx, &check::CheckOptions { go_args: a.go_args }),

@@ -32,7 +32,7 @@ use crate::util::context::{Context, Outcome};
 use crate::util::fsutil::absolute;
 
 #[derive(Debug, Clone, Default)]
-pub struct PackOptions {
+pub(crate) struct PackOptions {
     /// The bundle to write (relative to the command's directory).
     pub output: PathBuf,
     pub download: bool,
@@ -41,7 +41,7 @@ pub struct PackOptions {
     pub sync: Vec<PathBuf>,
 }
 
-pub fn pack(ctx: &mut Context, opts: &PackOptions) -> Result<Outcome> {
+pub(crate) fn pack(ctx: &mut Context, opts: &PackOptions) -> Result<Outcome> {
     if opts.toolchain {
         crate::bail_hint!(
             hint = "on the offline machine, install the go release go.mod asks for, and build with GOTOOLCHAIN=local",

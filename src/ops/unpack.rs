@@ -29,7 +29,7 @@ use crate::util::shell::shell_quote;
 use crate::util::staging::Target;
 
 #[derive(Debug, Clone, Default)]
-pub struct UnpackOptions {
+pub(crate) struct UnpackOptions {
     pub bundle: PathBuf,
     /// Lay the bundle out as a GOPROXY tree here.
     pub to: Option<PathBuf>,
@@ -37,7 +37,7 @@ pub struct UnpackOptions {
     pub into_modcache: Option<Option<PathBuf>>,
 }
 
-pub fn unpack(ctx: &mut Context, opts: &UnpackOptions) -> Result<Outcome> {
+pub(crate) fn unpack(ctx: &mut Context, opts: &UnpackOptions) -> Result<Outcome> {
     let bundle_path = absolute(&ctx.dir, &opts.bundle);
     if !bundle_path.is_file() {
         bail!("no bundle at `{}`", bundle_path.display());

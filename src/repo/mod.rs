@@ -43,7 +43,7 @@ pub struct WorkspaceModuleFiles {
 
 impl Repo {
     /// The files every plan is made from, as read: go.mod and go.sum (a workspace: go.work), to
-    /// register with [`crate::txn::plan::Plan::add_inputs`] so that an edit made while the command runs refuses it.
+    /// register with `Plan::add_inputs` (txn) so that an edit made while the command runs refuses it.
     pub fn inputs(&self) -> Vec<(&'static str, Option<Vec<u8>>)> {
         match &self.workspace {
             Some(_) => vec![(WORK_FILE, Some(self.gomod_text.clone().into_bytes()))],
@@ -235,14 +235,14 @@ impl Repo {
     }
 }
 
-pub fn read_text(path: &Path) -> Result<String> {
+pub(crate) fn read_text(path: &Path) -> Result<String> {
     let bytes = fsutil::read(path)?;
     String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("`{}` is not valid UTF-8", path.display()))
 }
 
 /// go.mod as it would be without gomodoff: every replace directive the lock says gomodoff added
 /// is dropped, and any user directive it displaced is put back in its place.
-pub fn without_own_replaces(gomod: &mut GoMod, modules: &[LockedModule]) -> Result<()> {
+pub(crate) fn without_own_replaces(gomod: &mut GoMod, modules: &[LockedModule]) -> Result<()> {
     for m in modules {
         match &m.displaced {
             Some(d) => gomod.add_replace(
@@ -260,7 +260,7 @@ pub fn without_own_replaces(gomod: &mut GoMod, modules: &[LockedModule]) -> Resu
 }
 
 /// The `./`-relative, slash-separated replace target for a tree directory.
-pub fn replace_target(dir: &str, tree: &str) -> String {
+pub(crate) fn replace_target(dir: &str, tree: &str) -> String {
     let dir = dir.trim_end_matches('/');
     let joined = format!("{dir}/{tree}");
     if joined.starts_with("./") || joined.starts_with("../") || joined.starts_with('/') {
@@ -274,7 +274,7 @@ pub fn replace_target(dir: &str, tree: &str) -> String {
 /// there: other `use`d modules, or go.work `replace` directives (a go.work that does not parse
 /// counts: go refuses it too). Replace mode, proxy mode, `pack` and `mirror` lay out or bundle
 /// one module's build list, not a workspace's.
-pub fn wider_workspace(dir: &Path) -> Option<PathBuf> {
+pub(crate) fn wider_workspace(dir: &Path) -> Option<PathBuf> {
     let work = workspace_file(dir)?;
     let wider = std::fs::read_to_string(&work)
         .ok()
@@ -284,7 +284,7 @@ pub fn wider_workspace(dir: &Path) -> Option<PathBuf> {
 }
 
 /// The warning for replace and proxy mode in a [`wider_workspace`].
-pub fn workspace_warning(work: &Path, mode: crate::formats::lock::Mode) -> String {
+pub(crate) fn workspace_warning(work: &Path, mode: crate::formats::lock::Mode) -> String {
     let also = match mode {
         crate::formats::lock::Mode::Replace => {
             ", and its replace directives join the other modules' (go refuses two different replacements of one module)"
@@ -299,7 +299,7 @@ pub fn workspace_warning(work: &Path, mode: crate::formats::lock::Mode) -> Strin
 
 /// The repository `verify`, `status` and `restore` work on from `dir`: the module's, unless
 /// gomodoff vendored the workspace `dir` belongs to (and not the module on its own).
-pub fn open_vendored(dir: &Path) -> Result<Repo> {
+pub(crate) fn open_vendored(dir: &Path) -> Result<Repo> {
     let module = Repo::open(dir);
     if let Ok(r) = &module
         && r.lock.as_ref().is_some_and(|l| l.modfile != WORK_FILE)
@@ -318,7 +318,12 @@ pub fn open_vendored(dir: &Path) -> Result<Repo> {
 /// ([`fsutil::inside`]; a cloned repository may carry `third_party -> /elsewhere`). `named_in` is
 /// the file that named the directory (`gomodoff.toml`, `gomodoff.lock`), or `None` when it is
 /// the `--dir` flag's or the default.
-pub fn check_tree_dir(root: &Path, mode: Mode, dir: &str, named_in: Option<&str>) -> Result<()> {
+pub(crate) fn check_tree_dir(
+    root: &Path,
+    mode: Mode,
+    dir: &str,
+    named_in: Option<&str>,
+) -> Result<()> {
     let from = match named_in {
         Some(file) => format!(" (from {file})"),
         None => String::new(),
@@ -336,7 +341,7 @@ pub fn check_tree_dir(root: &Path, mode: Mode, dir: &str, named_in: Option<&str>
 
 /// go.mod as the user wrote it: exactly the text before gomodoff's edit when go.mod is unchanged
 /// since, else the current text with gomodoff's own lines taken out.
-pub fn base_gomod_text(repo: &Repo) -> Result<String> {
+pub(crate) fn base_gomod_text(repo: &Repo) -> Result<String> {
     let Some(lock) = &repo.lock else {
         return Ok(repo.gomod_text.clone());
     };
@@ -352,14 +357,14 @@ pub fn base_gomod_text(repo: &Repo) -> Result<String> {
 }
 
 /// The go.work file the go command would use from `dir` (`go env GOWORK`), if any.
-pub fn workspace_file(dir: &Path) -> Option<PathBuf> {
+pub(crate) fn workspace_file(dir: &Path) -> Option<PathBuf> {
     crate::sources::goenv::GoSettings::read(dir).gowork
 }
 
 /// Without running go: the go.work in effect from `dir` (`GOWORK`, else the nearest go.work in
 /// `dir` or a parent), when gomodoff vendored that workspace (its directory holds a vendor-mode
 /// gomodoff.lock for a go.work). For `verify`, `status` and `restore`.
-pub fn vendored_workspace(dir: &Path) -> Option<PathBuf> {
+pub(crate) fn vendored_workspace(dir: &Path) -> Option<PathBuf> {
     let work = match crate::util::env::var("GOWORK") {
         Some(v) if v == "off" => return None,
         Some(v) => PathBuf::from(v),
@@ -376,7 +381,7 @@ pub fn vendored_workspace(dir: &Path) -> Option<PathBuf> {
 /// The repositories a command works on: the one it runs in, then `more` (relative to it).
 /// Where go builds a wider workspace (see [`wider_workspace`]), the workspace: its build
 /// list is what go needs there.
-pub fn open_repos(dir: &Path, more: &[PathBuf]) -> Result<Vec<Repo>> {
+pub(crate) fn open_repos(dir: &Path, more: &[PathBuf]) -> Result<Vec<Repo>> {
     let open = |dir: &Path| -> Result<Repo> {
         match wider_workspace(dir) {
             Some(work) => Repo::open_workspace(&work),
@@ -392,7 +397,7 @@ pub fn open_repos(dir: &Path, more: &[PathBuf]) -> Result<Vec<Repo>> {
 }
 
 /// The module paths a repository builds: its module's, or every module of its workspace.
-pub fn module_paths(repo: &Repo) -> Result<Vec<String>> {
+pub(crate) fn module_paths(repo: &Repo) -> Result<Vec<String>> {
     let gomods = match &repo.workspace {
         Some(ws) => ws
             .modules

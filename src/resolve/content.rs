@@ -17,7 +17,7 @@ use crate::util::context::Context;
 
 /// Everything the repositories' builds need, merged into one manifest, with each zip checked
 /// (every zip rule, and its `h1:` against go.sum) and each `.info` made: the content of a tree.
-pub fn collect(
+pub(crate) fn collect(
     ctx: &mut Context,
     repos: &[Repo],
     src: &dyn ModuleSource,

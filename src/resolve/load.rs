@@ -50,7 +50,7 @@ pub(crate) fn load_graph(
         .context("failed to load the module graph")
 }
 
-pub fn main_module(gomod: &GoMod) -> Result<MainModule> {
+pub(crate) fn main_module(gomod: &GoMod) -> Result<MainModule> {
     let path = gomod
         .module_path()
         .ok_or_else(|| anyhow!("go.mod has no module directive"))?
@@ -58,14 +58,8 @@ pub fn main_module(gomod: &GoMod) -> Result<MainModule> {
     Ok(MainModule {
         path,
         go_version: gomod.go_version().map(str::to_string),
-        requires: gomod
-            .requires()
-            .into_iter()
-            .map(|r| ModuleVersion {
-                path: r.path,
-                version: r.version,
-            })
-            .collect(),
+        // The same requirements the graph reads of any go.mod.
+        requires: ModSummary::from(gomod).requires,
         excludes: gomod
             .excludes()
             .into_iter()
@@ -93,7 +87,7 @@ pub fn main_module(gomod: &GoMod) -> Result<MainModule> {
 }
 
 /// Reads go.mod files for the graph, each checked against go.sum before it is used.
-pub struct Loader<'a> {
+pub(crate) struct Loader<'a> {
     pub repo_root: &'a Path,
     pub src: &'a dyn ModuleSource,
     pub gosum: &'a GoSum,

@@ -22,7 +22,7 @@ use crate::sources::modcache::{ModuleSource, SourceError};
 /// One module version the build needs from outside the repository, as the go command reads it
 /// (after the main module's `replace` rules), verified against go.sum.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Needed {
+pub(crate) struct Needed {
     /// The module whose files the go command reads: for a module replaced by another module
     /// version (a fork), the fork.
     pub content: ModuleVersion,
@@ -44,7 +44,7 @@ pub struct Needed {
 
 /// Which modules a need set counts as read whole: go.sum then must hold their zip lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ZipsFor {
+pub(crate) enum ZipsFor {
     /// The modules that provide packages: a directory replacement is only looked into.
     Providers,
     /// Every module go looks into to resolve an import: from a module cache or a GOPROXY, go
@@ -59,7 +59,7 @@ pub enum ZipsFor {
 /// builds, mapped through the main module's `replace` rules (directory replacements are already
 /// local and left out), minus the main module and the `exclude`d paths. Sorted by path, then
 /// version. Each go.mod is checked against go.sum; zips are not read here.
-pub fn needed_modules(
+pub(crate) fn needed_modules(
     repo: &Repo,
     src: &dyn ModuleSource,
     exclude: &[String],
@@ -100,7 +100,7 @@ pub fn needed_modules(
 /// provides a package). Found by loading the packages, so it depends on go.mod, go.sum and the
 /// modules' contents only, never on which other files the module source happens to hold.
 /// `None` for [`ZipsFor::All`] (no packages are loaded), and for one module of a wider workspace.
-pub fn read_set(
+pub(crate) fn read_set(
     repo: &Repo,
     gomod: Option<&GoMod>,
     gosum: &GoSum,
@@ -115,7 +115,7 @@ pub fn read_set(
     {
         return Ok(None);
     }
-    let loaded = crate::modes::vendor::package_modules(repo, src, gomod, gosum, graph).context("gomodoff could not load the packages of the build to tell which modules it reads")
+    let loaded = crate::resolve::load_packages::package_modules(repo, src, gomod, gosum, graph).context("gomodoff could not load the packages of the build to tell which modules it reads")
         .hint("fix the package error (go would fail on it too), or fetch what is missing with `go mod download` on a connected machine")?;
     Ok(Some(match zips_for {
         ZipsFor::Providers => loaded.providers,
@@ -130,7 +130,7 @@ pub fn read_set(
 /// A selected module whose go.mod the (pruned) graph never loads and whose files go never reads
 /// needs neither: go looks up only its version (`go list -m all`). Whatever is missing from the
 /// source is gathered into one error.
-pub fn needs_in_graph(
+pub(crate) fn needs_in_graph(
     graph: &Graph,
     gosum: &GoSum,
     src: &dyn ModuleSource,

@@ -14,7 +14,7 @@
 //!   checks every module directory it used against go.sum afterwards (as it did before this
 //!   cache), so a changed cache directory is caught and replaced by its zip just as before.
 //! - Directory listings are always read from disk; only `.go` file contents are skipped.
-//! - Each file starts with [`FORMAT`] and gomodoff's version, so a scanner that changes with a
+//! - Each file starts with `FORMAT` and gomodoff's version, so a scanner that changes with a
 //!   new release never reads an older one's answers; a file that does not parse is ignored.
 //! - The store is trusted as far as the user's cache directory is: a forged scans file could
 //!   change which packages are vendored (and so fail a build), never what a vendored file holds:

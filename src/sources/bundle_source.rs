@@ -12,7 +12,7 @@ use crate::sources::bundle;
 use crate::sources::modcache::{ModCache, ModuleSource, ProxyTree, SourceError};
 use crate::util::context::Context;
 
-pub fn open(ctx: &Context) -> Result<Box<dyn ModuleSource>> {
+pub(crate) fn open(ctx: &Context) -> Result<Box<dyn ModuleSource>> {
     if let Some(from) = &ctx.from {
         if from.is_dir() {
             return Ok(Box::new(ProxyTree::new(from.clone())));
@@ -26,14 +26,14 @@ pub fn open(ctx: &Context) -> Result<Box<dyn ModuleSource>> {
 }
 
 /// A verified bundle, unpacked into a temporary directory removed on drop.
-pub struct BundleSource {
+pub(crate) struct BundleSource {
     tree: ProxyTree,
     describe: String,
     _dir: tempfile::TempDir,
 }
 
 impl BundleSource {
-    pub fn open(bundle: &Path) -> Result<BundleSource> {
+    pub(crate) fn open(bundle: &Path) -> Result<BundleSource> {
         let dir = tempfile::Builder::new()
             .prefix("gomodoff-bundle-")
             .tempdir()

@@ -14,7 +14,7 @@ use crate::sources::modcache::ModuleSource;
 /// A module file that go.sum does not vouch for: the one message, in the go command's terms, for
 /// every place gomodoff checks a module against go.sum.
 #[derive(Debug, thiserror::Error)]
-pub enum SumError {
+pub(crate) enum SumError {
     /// The bytes hash to something else than go.sum's line.
     #[error("checksum mismatch for `{what}`\n  go.sum: {want}\n  {origin}: {got}")]
     Mismatch {
@@ -38,7 +38,7 @@ pub enum SumError {
 
 impl SumError {
     /// A mismatch of the file `what` read from `src` (at `file`, when there is one).
-    pub fn mismatch(
+    pub(crate) fn mismatch(
         what: impl Into<String>,
         want: &str,
         got: &str,
@@ -58,7 +58,7 @@ impl SumError {
     }
 
     /// What the user can do.
-    pub fn hint(&self) -> String {
+    pub(crate) fn hint(&self) -> String {
         match self {
             SumError::Mismatch { .. } => "the copy is not the one go.sum recorded: remove it from the source (`go clean -modcache` for a module cache) and download it again, or check go.sum".to_string(),
             SumError::Missing { module, .. } => format!(
@@ -69,7 +69,7 @@ impl SumError {
 }
 
 /// A module's go.mod from the source, after checking it against its go.sum `/go.mod` line.
-pub fn verified_gomod(
+pub(crate) fn verified_gomod(
     src: &dyn ModuleSource,
     gosum: &GoSum,
     mv: &ModuleVersion,
@@ -89,7 +89,7 @@ pub fn verified_gomod(
 }
 
 /// A zip that passes every rule of the go command and hashes to go.sum's `h1:`.
-pub fn checked_zip(
+pub(crate) fn checked_zip(
     src: &dyn ModuleSource,
     mv: &ModuleVersion,
     zip: &Path,

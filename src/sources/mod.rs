@@ -2,8 +2,9 @@
 //! against go.sum; the installed go command; the records of what was already checked.
 
 pub mod bundle;
-pub mod bundle_source;
-pub mod checked;
+pub(crate) mod bundle_source;
+pub(crate) mod checked;
+pub(crate) mod extract;
 pub mod goenv;
 pub mod modcache;
 pub mod verified;

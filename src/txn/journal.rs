@@ -16,7 +16,7 @@ use crate::util::fsutil::{self};
 /// Roll back a transaction that an earlier run left behind (or finish cleaning up one that was
 /// committed). Returns whether there was one. Every path the journal names is checked first: the
 /// journal sits in the working tree, so a cloned repository may carry a crafted one.
-pub fn recover(repo: &Path) -> Result<bool, PlanError> {
+pub(crate) fn recover(repo: &Path) -> Result<bool, PlanError> {
     let journal_dir = repo.join(JOURNAL_DIR);
     let meta = match fs::symlink_metadata(&journal_dir) {
         Ok(m) => m,
@@ -47,7 +47,7 @@ pub fn recover(repo: &Path) -> Result<bool, PlanError> {
 
 /// Read the journal an earlier run left, if any, and check it as [`recover`] would, changing
 /// nothing: for a dry run, which must not roll back but should say when a journal is refused.
-pub fn check_journal(repo: &Path) -> Result<(), PlanError> {
+pub(crate) fn check_journal(repo: &Path) -> Result<(), PlanError> {
     let journal_dir = repo.join(JOURNAL_DIR);
     if let Some(bytes) = fsutil::read_optional(&journal_dir.join(JOURNAL_FILE))? {
         let journal = Journal::parse(repo, &journal_dir, &bytes)?;
@@ -57,10 +57,10 @@ pub fn check_journal(repo: &Path) -> Result<(), PlanError> {
 }
 
 /// What `status` and `verify` say of a repository with an [`interrupted`] transaction.
-pub const INTERRUPTED: &str = "interrupted: an earlier gomodoff run was stopped half-way (`.gomodoff-txn` is there), so what is laid out may be half-changed; `gomodoff vendor --yes` or `gomodoff restore --yes` rolls it back first";
+pub(crate) const INTERRUPTED: &str = "interrupted: an earlier gomodoff run was stopped half-way (`.gomodoff-txn` is there), so what is laid out may be half-changed; `gomodoff vendor --yes` or `gomodoff restore --yes` rolls it back first";
 
 /// Whether a transaction an earlier run left behind is waiting to be rolled back.
-pub fn interrupted(repo: &Path) -> bool {
+pub(crate) fn interrupted(repo: &Path) -> bool {
     fs::symlink_metadata(repo.join(JOURNAL_DIR)).is_ok()
 }
 
@@ -231,13 +231,7 @@ impl Journal {
         for add in &self.adds {
             let to = self.inside(&add.target)?;
             let staged = self.inside(&add.staged)?;
-            if let Some(parent) = to.parent() {
-                fs::create_dir_all(parent).map_err(|source| PlanError::Io {
-                    action: "create",
-                    path: parent.to_path_buf(),
-                    source,
-                })?;
-            }
+            create_parent(&to)?;
             fault("mkdir-tree")?;
             rename(&staged, &to)?;
             touched.extend(to.parent().map(Path::to_path_buf));
@@ -373,13 +367,7 @@ impl Journal {
             let renamed = fs::symlink_metadata(&staged).is_err()
                 && here.as_ref().is_some_and(|m| dir_id(m) == add.id);
             if renamed {
-                if let Some(parent) = staged.parent() {
-                    fs::create_dir_all(parent).map_err(|source| PlanError::Io {
-                        action: "create",
-                        path: parent.to_path_buf(),
-                        source,
-                    })?;
-                }
+                create_parent(&staged)?;
                 rename(&target, &staged)?;
                 fault("rollback:add")?;
             }
@@ -393,13 +381,7 @@ impl Journal {
             let from = self.dir.join(trash);
             if fs::symlink_metadata(&from).is_ok() {
                 let to = self.inside(rel)?;
-                if let Some(parent) = to.parent() {
-                    fs::create_dir_all(parent).map_err(|source| PlanError::Io {
-                        action: "create",
-                        path: parent.to_path_buf(),
-                        source,
-                    })?;
-                }
+                create_parent(&to)?;
                 rename(&from, &to)?;
                 fault("rollback:remove")?;
             }
@@ -632,6 +614,18 @@ fn dir_id(meta: &fs::Metadata) -> Option<(u64, u64)> {
     }
 }
 
+/// The parent directories of `path`, created where missing.
+fn create_parent(path: &Path) -> Result<(), PlanError> {
+    match path.parent() {
+        Some(parent) => fs::create_dir_all(parent).map_err(|source| PlanError::Io {
+            action: "create",
+            path: parent.to_path_buf(),
+            source,
+        }),
+        None => Ok(()),
+    }
+}
+
 fn rename(from: &Path, to: &Path) -> Result<(), PlanError> {
     fs::rename(from, to).map_err(|source| PlanError::Io {
         action: "move",
@@ -655,7 +649,7 @@ fn remove_file(path: &Path) -> Result<(), PlanError> {
 /// transaction created for a tree, or that held only a tree it took away. A parent that is
 /// already gone is passed over, not a stop: a run killed half-way through this same pruning
 /// removed the lower parents and left the upper ones, empty, for the next run to finish.
-pub fn prune_empty_parents(root: &Path, path: &Path) {
+pub(crate) fn prune_empty_parents(root: &Path, path: &Path) {
     let mut cur = path.parent();
     while let Some(p) = cur {
         if p == root || !p.starts_with(root) {

@@ -13,16 +13,14 @@ use anyhow::{Context as _, Result};
 use crate::util::context::{Context, Outcome};
 use crate::util::fsutil;
 
-pub mod journal;
-pub mod open;
-pub mod plan;
+pub(crate) mod journal;
+pub(crate) mod open;
+pub(crate) mod plan;
 
 use plan::{Plan, STAGING_DIR};
 
 /// A change planned by a mode (or by `restore`), ready for [`run`].
-// The modes adopt the driver in the commits that follow this one.
-#[cfg_attr(not(test), allow(dead_code))]
-pub trait Change {
+pub(crate) trait Change {
     /// The transaction: the files to write or remove, the trees to add and remove.
     fn plan(&self) -> &Plan;
 
@@ -49,30 +47,32 @@ pub trait Change {
     fn report(&self, ctx: &mut Context, timing: &Timing) -> Result<()>;
 }
 
-#[cfg_attr(not(test), allow(dead_code))]
 /// How long the steps of [`run`] took, for `-v` reports.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Timing {
+pub(crate) struct Timing {
     pub staged: Duration,
     pub applied: Duration,
 }
 
-#[cfg_attr(not(test), allow(dead_code))]
 /// What the user said on the command line about going ahead.
 #[derive(Debug, Clone, Copy)]
-pub struct Ask<'a> {
+pub(crate) struct Ask<'a> {
     pub dry_run: bool,
     pub yes: bool,
     /// The verb of the question and of its refusal: `apply`, `restore`.
     pub verb: &'a str,
 }
 
-#[cfg_attr(not(test), allow(dead_code))]
 /// Carry out `change` in the repository at `root`: show the preview, ask (or stop for a dry
 /// run), stage, check, apply as one transaction, report. A failure before the transaction
 /// leaves the repository as it was and removes the staging directory; the transaction itself
 /// rolls back (see [`Plan::apply`]).
-pub fn run(ctx: &mut Context, root: &Path, change: &mut dyn Change, ask: Ask) -> Result<Outcome> {
+pub(crate) fn run(
+    ctx: &mut Context,
+    root: &Path,
+    change: &mut dyn Change,
+    ask: Ask,
+) -> Result<Outcome> {
     let color = ctx.shell.color();
     change.preview(ctx.shell.preview(), color)?;
     if !open::confirm(ctx, ask.dry_run, ask.yes, ask.verb)? {
@@ -105,20 +105,18 @@ pub fn run(ctx: &mut Context, root: &Path, change: &mut dyn Change, ask: Ask) ->
     Ok(Outcome::Ok)
 }
 
-#[cfg_attr(not(test), allow(dead_code))]
 /// The staging directory of one run ([`STAGING_DIR`] at the repository root, on the same file
 /// system as the targets), cleared when made and removed again when dropped — on every early
 /// return and error — unless handed over to the transaction.
 #[must_use]
-pub struct Staging {
+pub(crate) struct Staging {
     path: PathBuf,
     armed: bool,
 }
 
-#[cfg_attr(not(test), allow(dead_code))]
 impl Staging {
     /// Clear the staging directory a killed run may have left (the repository lock is held).
-    pub fn new(root: &Path) -> Result<Staging> {
+    pub(crate) fn new(root: &Path) -> Result<Staging> {
         let path = root.join(STAGING_DIR);
         fsutil::remove_dir_all_if_exists(&path)
             .with_context(|| format!("failed to clear `{}`", path.display()))?;
@@ -126,12 +124,12 @@ impl Staging {
     }
 
     /// The directory (absolute); commands create it as they stage into it.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// Keep the directory: the transaction removes it when it is done.
-    pub fn hand_over(mut self) {
+    pub(crate) fn hand_over(mut self) {
         self.armed = false;
     }
 }
@@ -145,19 +143,49 @@ impl Drop for Staging {
     }
 }
 
-/// The `+`/`~`/`-` lines of a summary: modules added, updated, removed.
-pub fn write_changes(
-    out: &mut dyn std::io::Write,
-    added: &[String],
-    updated: &[String],
-    removed: &[String],
-) -> Result<()> {
-    for (sign, list) in [("+", added), ("~", updated), ("-", removed)] {
-        for m in list {
-            writeln!(out, "  {sign} {m}")?;
-        }
+/// What a `vendor` run changes, module by module, for its preview.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Summary {
+    pub added: Vec<String>,
+    pub updated: Vec<String>,
+    pub removed: Vec<String>,
+    pub unchanged: usize,
+    /// Modules laid out whole (trees, or zips in proxy mode).
+    pub full: usize,
+    /// Modules of which only the go.mod is laid out.
+    pub gomod_only: usize,
+    /// Modules of which only the `.info` is laid out (proxy mode).
+    pub info_only: usize,
+}
+
+impl Summary {
+    /// Every module the run lays out.
+    pub(crate) fn total(&self) -> usize {
+        self.full + self.gomod_only + self.info_only
     }
-    Ok(())
+
+    /// `<what>: N added, N updated, N removed, N unchanged`, then one `+`/`~`/`-` line for each
+    /// module added, updated, removed.
+    pub(crate) fn write(&self, out: &mut dyn std::io::Write, what: &str) -> Result<()> {
+        writeln!(
+            out,
+            "{what}: {} added, {} updated, {} removed, {} unchanged",
+            self.added.len(),
+            self.updated.len(),
+            self.removed.len(),
+            self.unchanged
+        )?;
+        for (sign, list) in [
+            ("+", &self.added),
+            ("~", &self.updated),
+            ("-", &self.removed),
+        ] {
+            for m in list {
+                writeln!(out, "  {sign} {m}")?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::util::fsutil;
 /// Before a command changes the repository (holding the repository lock): roll back or finish
 /// a transaction an earlier run left behind, and clear a staging directory a killed run left.
 /// Returns whether there was anything to repair.
-pub fn repair(root: &Path) -> Result<bool> {
+pub(crate) fn repair(root: &Path) -> Result<bool> {
     let mut repaired = crate::txn::journal::recover(root)?;
     let staging = root.join(plan::STAGING_DIR);
     if staging.exists() {
@@ -55,7 +55,7 @@ fn lock_and_repair(
 /// Open the repository for a command that may change it. Unless this is a dry run, the
 /// repository lock is taken (held until the returned guard drops) and an interrupted earlier run
 /// is repaired first; a dry run changes nothing, so it refuses to plan over a half-applied one.
-pub fn open_for_change(
+pub(crate) fn open_for_change(
     ctx: &mut crate::util::context::Context,
     dry_run: bool,
 ) -> Result<(Repo, Option<fsutil::RepoLock>)> {
@@ -65,7 +65,7 @@ pub fn open_for_change(
 }
 
 /// [`open_vendored`] for a command that may change the repository (see [`open_for_change`]).
-pub fn open_vendored_for_change(
+pub(crate) fn open_vendored_for_change(
     ctx: &mut crate::util::context::Context,
     dry_run: bool,
 ) -> Result<(Repo, Option<fsutil::RepoLock>)> {
@@ -80,7 +80,7 @@ pub fn open_vendored_for_change(
 }
 
 /// [`open_for_change`] for the workspace whose go.work is `work_file`.
-pub fn open_workspace_for_change(
+pub(crate) fn open_workspace_for_change(
     ctx: &mut crate::util::context::Context,
     work_file: &Path,
     dry_run: bool,
@@ -92,7 +92,7 @@ pub fn open_workspace_for_change(
 
 /// After the preview: whether to go on. A dry run stops here; without `--yes` the user is asked
 /// on a terminal, and without a terminal the command refuses.
-pub fn confirm(
+pub(crate) fn confirm(
     ctx: &mut crate::util::context::Context,
     dry_run: bool,
     yes: bool,
@@ -123,7 +123,7 @@ pub fn confirm(
 /// the repository may change while modules are staged or the user is asked. `named` maps a
 /// directory to the file that named it (the tree directory to `gomodoff.lock`, …), for the
 /// refusal's hint; any other path is named by itself.
-pub fn check_plan_inside(root: &Path, plan: &Plan, named: &[(&Path, &Path)]) -> Result<()> {
+pub(crate) fn check_plan_inside(root: &Path, plan: &Plan, named: &[(&Path, &Path)]) -> Result<()> {
     let paths = plan
         .files
         .iter()

@@ -18,14 +18,14 @@ use crate::util::env;
 use crate::util::fsutil::FsError;
 
 /// Directory of the journal, at the repository root.
-pub const JOURNAL_DIR: &str = ".gomodoff-txn";
+pub(crate) const JOURNAL_DIR: &str = ".gomodoff-txn";
 /// The one staging directory, at the repository root: commands build the trees a plan adds in
 /// it, and a journal may name staged directories only inside it.
-pub const STAGING_DIR: &str = ".gomodoff-staging";
+pub(crate) const STAGING_DIR: &str = ".gomodoff-staging";
 pub(crate) const JOURNAL_FILE: &str = "journal.toml";
 
 #[derive(Debug, thiserror::Error)]
-pub enum PlanError {
+pub(crate) enum PlanError {
     #[error(transparent)]
     Fs(#[from] FsError),
     #[error("failed to {action} `{}`", path.display())]
@@ -60,7 +60,7 @@ pub enum PlanError {
 
 impl PlanError {
     /// What the user can do, where there is something.
-    pub fn hint(&self) -> Option<String> {
+    pub(crate) fn hint(&self) -> Option<String> {
         match self {
             PlanError::Fs(e) => e.hint(),
             PlanError::Journal { .. } => Some(format!(
@@ -78,7 +78,7 @@ impl PlanError {
 /// `before` is an input of the plan: never written, but compared like the others, so that the
 /// plan is refused when it changed since it was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileChange {
+pub(crate) struct FileChange {
     pub path: PathBuf,
     pub before: Option<Vec<u8>>,
     /// `None` deletes the file.
@@ -89,7 +89,7 @@ pub struct FileChange {
 
 impl FileChange {
     /// A file the plan was made from and does not change (go.mod in vendor mode, go.sum).
-    pub fn input(path: impl Into<PathBuf>, bytes: Option<Vec<u8>>) -> FileChange {
+    pub(crate) fn input(path: impl Into<PathBuf>, bytes: Option<Vec<u8>>) -> FileChange {
         FileChange {
             path: path.into(),
             before: bytes.clone(),
@@ -102,7 +102,7 @@ impl FileChange {
 impl Plan {
     /// Register files the plan was made from ([`FileChange::input`]): compared, never written.
     /// A file the plan already rewrites is compared as such.
-    pub fn add_inputs(&mut self, inputs: Vec<(&str, Option<Vec<u8>>)>) {
+    pub(crate) fn add_inputs(&mut self, inputs: Vec<(&str, Option<Vec<u8>>)>) {
         for (path, bytes) in inputs {
             if !self.files.iter().any(|f| f.path == Path::new(path)) {
                 self.files.push(FileChange::input(path, bytes));
@@ -113,13 +113,13 @@ impl Plan {
 
 /// A directory staged by the command, to be renamed to `target` (relative to the repository).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TreeAdd {
+pub(crate) struct TreeAdd {
     pub staged: PathBuf,
     pub target: PathBuf,
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub files: Vec<FileChange>,
     pub tree_adds: Vec<TreeAdd>,
     /// Directories (relative to the repository) to take away.
@@ -130,14 +130,14 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.tree_adds.is_empty()
             && self.tree_removes.is_empty()
             && self.files.iter().all(|f| f.before == f.after)
     }
 
     /// Unified diffs of every changed file whose diff is shown, coloured when asked.
-    pub fn render_diff(&self, color: bool) -> String {
+    pub(crate) fn render_diff(&self, color: bool) -> String {
         let mut out = String::new();
         for f in &self.files {
             if f.before == f.after {
@@ -165,7 +165,7 @@ impl Plan {
 
     /// Carry the plan out as one transaction rooted at `repo`. On error everything done so far
     /// is undone and the repository is as it was.
-    pub fn apply(&self, repo: &Path) -> Result<(), PlanError> {
+    pub(crate) fn apply(&self, repo: &Path) -> Result<(), PlanError> {
         self.apply_with(repo, &fault_point)
     }
 
@@ -219,7 +219,7 @@ fn chain(e: &dyn std::error::Error) -> String {
 }
 
 /// A unified diff of one file, `a/NAME` against `b/NAME`.
-pub fn unified_diff(
+pub(crate) fn unified_diff(
     name: &str,
     before: Option<&[u8]>,
     after: Option<&[u8]>,
@@ -276,7 +276,7 @@ pub fn unified_diff(
 /// create the file `GOMODOFF_PAUSE_FILE` and wait (at most a minute) until it is removed, so a
 /// test can change the repository at a known point. For the fault-injection tests; a no-op
 /// otherwise.
-pub fn fault_point(step: &str) -> Result<(), PlanError> {
+pub(crate) fn fault_point(step: &str) -> Result<(), PlanError> {
     use std::collections::HashMap;
     use std::sync::Mutex;
     static SEEN: Mutex<Option<HashMap<String, usize>>> = Mutex::new(None);

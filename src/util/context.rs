@@ -28,7 +28,7 @@ impl Outcome {
 
 /// What every command is given: where the repository is, where modules come from, and where
 /// output goes.
-pub struct Context {
+pub(crate) struct Context {
     /// The directory the command runs in (`-C`, else the current directory).
     pub dir: PathBuf,
     pub modcache: Option<PathBuf>,

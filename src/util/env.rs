@@ -12,11 +12,11 @@ use std::ffi::OsString;
 
 /// A variable's value when it is set, non-empty and UTF-8 (the go command treats an empty value
 /// as unset).
-pub fn var(key: &str) -> Option<String> {
+pub(crate) fn var(key: &str) -> Option<String> {
     std::env::var(key).ok().filter(|v| !v.is_empty())
 }
 
 /// A variable's raw value when it is set, empty or not.
-pub fn var_os(key: &str) -> Option<OsString> {
+pub(crate) fn var_os(key: &str) -> Option<OsString> {
     std::env::var_os(key)
 }

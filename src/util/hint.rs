@@ -11,13 +11,13 @@ use std::fmt;
 /// An error with a hint attached. It shows as the error it wraps, and its cause chain is that
 /// error's: the hint never appears in the chain itself.
 #[derive(Debug)]
-pub struct Hinted {
+pub(crate) struct Hinted {
     error: anyhow::Error,
     hint: String,
 }
 
 impl Hinted {
-    pub fn hint(&self) -> &str {
+    pub(crate) fn hint(&self) -> &str {
         &self.hint
     }
 }
@@ -35,7 +35,7 @@ impl Error for Hinted {
 }
 
 /// `error` with `hint` attached.
-pub fn hinted(error: impl Into<anyhow::Error>, hint: impl Into<String>) -> anyhow::Error {
+pub(crate) fn hinted(error: impl Into<anyhow::Error>, hint: impl Into<String>) -> anyhow::Error {
     anyhow::Error::new(Hinted {
         error: error.into(),
         hint: hint.into(),
@@ -43,7 +43,7 @@ pub fn hinted(error: impl Into<anyhow::Error>, hint: impl Into<String>) -> anyho
 }
 
 /// Attach a hint to the error of a `Result`.
-pub trait HintExt<T> {
+pub(crate) trait HintExt<T> {
     fn hint(self, hint: impl Into<String>) -> anyhow::Result<T>;
 }
 

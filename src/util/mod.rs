@@ -1,9 +1,9 @@
 //! Below everything: files written atomically, the repository lock, where output goes, the
 //! context of a run.
 
-pub mod context;
-pub mod env;
+pub(crate) mod context;
+pub(crate) mod env;
 pub mod fsutil;
-pub mod hint;
+pub(crate) mod hint;
 pub mod shell;
-pub mod staging;
+pub(crate) mod staging;

@@ -22,16 +22,16 @@ use std::path::{Path, PathBuf};
 use crate::util::fsutil::{self, FsError, RepoLock};
 
 /// Suffix of a target's staging directory: `<parent>/.<name>` + this.
-pub const STAGING_SUFFIX: &str = ".gomodoff-staging";
+pub(crate) const STAGING_SUFFIX: &str = ".gomodoff-staging";
 
 /// Prefix of the staging directories gomodoff 0.1 made inside a tree it merged a bundle into.
-pub const OLD_STAGING_PREFIX: &str = ".gomodoff-unpack-";
+pub(crate) const OLD_STAGING_PREFIX: &str = ".gomodoff-unpack-";
 
 /// What to tell the user about any leftover of a killed run.
-pub const LEFTOVER_HINT: &str = "left by an interrupted gomodoff run; run `gomodoff mirror` or `gomodoff unpack` into this tree again to clear it";
+pub(crate) const LEFTOVER_HINT: &str = "left by an interrupted gomodoff run; run `gomodoff mirror` or `gomodoff unpack` into this tree again to clear it";
 
 #[derive(Debug, thiserror::Error)]
-pub enum StagingError {
+pub(crate) enum StagingError {
     #[error("cannot install into `{}`: it has no parent directory to stage beside", path.display())]
     NoParent { path: PathBuf },
     #[error("failed to {action} `{}`", path.display())]
@@ -58,7 +58,7 @@ pub enum StagingError {
 
 /// The staging directory of the tree at `real`, a path with no symbolic link in it (see
 /// [`Target::take`]): `<parent>/.<name>.gomodoff-staging`.
-pub fn staging_dir(real: &Path) -> Option<PathBuf> {
+pub(crate) fn staging_dir(real: &Path) -> Option<PathBuf> {
     let name = real.file_name()?;
     let mut staging = std::ffi::OsString::from(".");
     staging.push(name);
@@ -82,7 +82,7 @@ fn lock_target(real: &Path) -> Result<RepoLock, StagingError> {
 /// What a name inside a tree is, when it is something a killed gomodoff run left: `name` is the
 /// last component, `top` whether it is directly in the tree's root. A module's files never have
 /// such names: no module path element and no version starts with a dot.
-pub fn leftover(name: &str, is_dir: bool, top: bool) -> Option<&'static str> {
+pub(crate) fn leftover(name: &str, is_dir: bool, top: bool) -> Option<&'static str> {
     if !is_dir && name.starts_with(fsutil::TMP_PREFIX) {
         return Some("temporary file");
     }
@@ -96,7 +96,7 @@ pub fn leftover(name: &str, is_dir: bool, top: bool) -> Option<&'static str> {
 /// empty staging directory beside it. Dropping it removes the staging directory (and any parent
 /// directories [`Target::take`] made, when nothing was installed), then releases the lock.
 #[derive(Debug)]
-pub struct Target {
+pub(crate) struct Target {
     real: PathBuf,
     staging: PathBuf,
     /// The topmost directory `take` had to create to reach the parent, if any.
@@ -109,7 +109,7 @@ pub struct Target {
 impl Target {
     /// Lock the tree at `target` (made absolute by the caller; it may not exist yet), creating
     /// its parent directories, and clear what an interrupted run left (see the module docs).
-    pub fn take(target: &Path) -> Result<Target, StagingError> {
+    pub(crate) fn take(target: &Path) -> Result<Target, StagingError> {
         let no_parent = || StagingError::NoParent {
             path: target.to_path_buf(),
         };
@@ -206,22 +206,22 @@ impl Target {
     }
 
     /// The real path of the tree (no symbolic links).
-    pub fn real(&self) -> &Path {
+    pub(crate) fn real(&self) -> &Path {
         &self.real
     }
 
     /// The empty staging directory beside the tree.
-    pub fn staging(&self) -> &Path {
+    pub(crate) fn staging(&self) -> &Path {
         &self.staging
     }
 
     /// What an interrupted run had left and was removed.
-    pub fn cleared(&self) -> &[PathBuf] {
+    pub(crate) fn cleared(&self) -> &[PathBuf] {
         &self.cleared
     }
 
     /// Remove the staging directory now, reporting a failure (dropping does it silently).
-    pub fn finish(self) -> Result<(), StagingError> {
+    pub(crate) fn finish(self) -> Result<(), StagingError> {
         remove(&self.staging)
     }
 }

@@ -1,0 +1,319 @@
+//! Replace mode's checks: `verify` re-hashes every tree against its `<tree>.hashes` listing
+//! (whose own hash must be the module's `h1:` in go.sum) and the lock, without the module cache;
+//! `status` lists drift of go.mod, go.sum and the trees since `vendor`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use base64::Engine as _;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::formats::dirhash;
+use crate::formats::gomod::GoMod;
+use crate::formats::gosum::GoSum;
+use crate::formats::listing::{HASHES_EXT, hashes_path};
+use crate::formats::lock::{LockFile, LockedModule, Tier};
+use crate::modes::Finding;
+use crate::repo::{Repo, base_gomod_text};
+use crate::util::context::Context;
+use crate::util::fsutil;
+
+/// Everything wrong with the trees the lock lists, module by module.
+pub(crate) fn verify(ctx: &mut Context, repo: &Repo, lock: &LockFile) -> Result<Vec<Finding>> {
+    let gosum = repo.gosum()?;
+    let dir = repo.root.join(&lock.dir);
+    let bar = ctx
+        .shell
+        .progress(lock.modules.len() as u64, "modules hashed");
+    let found = lock
+        .modules
+        .par_iter()
+        .map(|m| {
+            let f = verify_module(&dir, m, &gosum);
+            bar.inc(1);
+            f
+        })
+        .collect::<Result<Vec<_>>>()?;
+    bar.finish_and_clear();
+    Ok(found.into_iter().flatten().collect())
+}
+
+/// Everything wrong with one module's tree.
+pub(crate) fn verify_module(dir: &Path, m: &LockedModule, gosum: &GoSum) -> Result<Vec<Finding>> {
+    let name = format!("{}@{}", m.path, m.version);
+    let mut out = Vec::new();
+    let mut find = |kind: &'static str, file: Option<&str>, detail: String| {
+        out.push(Finding {
+            module: name.clone(),
+            kind,
+            file: file.map(str::to_string),
+            detail,
+        })
+    };
+    let tree = dir.join(&m.dir);
+    if !tree.is_dir() {
+        find(
+            "missing tree",
+            None,
+            format!("`{}` is gone; run `gomodoff vendor`", tree.display()),
+        );
+        return Ok(out);
+    }
+    gosum_agrees(m, gosum, &mut find);
+    let mut actual = dirhash::dir_file_digests(&tree)?;
+    // A go.mod that is not part of the module's zip (go.mod-only trees, synthesised ones) is
+    // checked on its own against the lock; the module's own go.mod is checked with its zip.
+    let own_gomod_in_zip = m.tier == Tier::Full && m.synthesized_gomod.is_none();
+    if !own_gomod_in_zip {
+        match actual.remove("go.mod") {
+            None => find("removed", Some("go.mod"), String::new()),
+            Some(_) => {
+                let bytes = fsutil::read(&tree.join("go.mod"))?;
+                if dirhash::hash_gomod(&bytes) != m.gomod_h1 {
+                    find("modified", Some("go.mod"), String::new());
+                }
+            }
+        }
+    }
+    match m.tier {
+        Tier::GoMod => {
+            for f in actual.keys() {
+                find("added", Some(f), String::new());
+            }
+        }
+        Tier::Full => {
+            if let Some(expected) = checked_listing(&tree, m, &name, &mut find)? {
+                compare_files(&expected, &actual, &mut find);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The files of a whole tree against its listing: removed, modified, added.
+fn compare_files(
+    expected: &BTreeMap<String, [u8; 32]>,
+    actual: &BTreeMap<String, [u8; 32]>,
+    find: &mut impl FnMut(&'static str, Option<&str>, String),
+) {
+    for (file, d) in expected {
+        match actual.get(file) {
+            None => find("removed", Some(file), String::new()),
+            Some(a) if a != d => find("modified", Some(file), String::new()),
+            Some(_) => {}
+        }
+    }
+    for file in actual.keys() {
+        if !expected.contains_key(file) {
+            find("added", Some(file), String::new());
+        }
+    }
+}
+
+/// go.sum must still say what the lock says.
+fn gosum_agrees(
+    m: &LockedModule,
+    gosum: &GoSum,
+    find: &mut impl FnMut(&'static str, Option<&str>, String),
+) {
+    if let Some(want) = &m.zip_h1 {
+        match gosum.zip_hash(&m.path, &m.version) {
+            Some(h) if h == want => {}
+            Some(h) => find(
+                "go.sum disagrees",
+                None,
+                format!("go.sum has {h}, the tree was laid out for {want}"),
+            ),
+            None => find(
+                "go.sum disagrees",
+                None,
+                "go.sum no longer lists the module".into(),
+            ),
+        }
+    }
+    if m.synthesized_gomod.is_none() {
+        match gosum.gomod_hash(&m.path, &m.version) {
+            Some(h) if h == m.gomod_h1 => {}
+            Some(h) => find(
+                "go.sum disagrees",
+                Some("go.mod"),
+                format!("go.sum has {h}, the tree was laid out for {}", m.gomod_h1),
+            ),
+            None => find(
+                "go.sum disagrees",
+                Some("go.mod"),
+                "go.sum no longer lists the go.mod".into(),
+            ),
+        }
+    }
+}
+
+/// A whole tree's `<tree>.hashes` listing, file → digest, once its own hash is the lock's
+/// `h1:`; `None` (with the finding) when it is gone or modified.
+fn checked_listing(
+    tree: &Path,
+    m: &LockedModule,
+    name: &str,
+    find: &mut impl FnMut(&'static str, Option<&str>, String),
+) -> Result<Option<BTreeMap<String, [u8; 32]>>> {
+    let listing_path = hashes_path(tree);
+    let Some(listing) = fsutil::read_optional(&listing_path)? else {
+        find(
+            "missing listing",
+            None,
+            format!(
+                "`{}` is gone; run `gomodoff vendor` to lay the module out again",
+                listing_path.display()
+            ),
+        );
+        return Ok(None);
+    };
+    let listing_h1 = format!(
+        "h1:{}",
+        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&listing))
+    );
+    if Some(&listing_h1) != m.zip_h1.as_ref() {
+        find(
+            "listing modified",
+            None,
+            format!(
+                "`{}` hashes to {listing_h1}, not {}",
+                listing_path.display(),
+                m.zip_h1.as_deref().unwrap_or("-")
+            ),
+        );
+        return Ok(None);
+    }
+    parse_listing(&listing, name).map(Some)
+}
+
+/// `<sha256 hex>  <path>@<version>/<file>` lines → file → digest.
+fn parse_listing(bytes: &[u8], prefix: &str) -> Result<BTreeMap<String, [u8; 32]>> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = BTreeMap::new();
+    for (i, line) in text.lines().enumerate() {
+        let bad = || anyhow::anyhow!("{prefix}.hashes:{}: malformed line", i + 1);
+        let (hex_digest, name) = line.split_once("  ").ok_or_else(bad)?;
+        let file = name
+            .strip_prefix(prefix)
+            .and_then(|f| f.strip_prefix('/'))
+            .ok_or_else(bad)?;
+        let mut d = [0u8; 32];
+        hex::decode_to_slice(hex_digest, &mut d).map_err(|_| bad())?;
+        out.insert(file.to_string(), d);
+    }
+    Ok(out)
+}
+
+/// Every way the repository differs from what the replace-mode lock recorded, one line each.
+pub(crate) fn drift(repo: &Repo, lock: &LockFile) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let base = base_gomod_text(repo)?;
+    if base != lock.gomod_before {
+        out.extend(gomod_drift(&base, lock)?);
+    }
+    if lock.modfile != "go.mod" {
+        match fsutil::read_optional(&repo.root.join(&lock.modfile))? {
+            Some(b) if b == lock.gomod_after.as_bytes() => {}
+            Some(_) => out.push(format!("{}: changed since vendoring", lock.modfile)),
+            None => out.push(format!("{}: missing", lock.modfile)),
+        }
+    }
+    let gosum = repo.gosum_text.clone().unwrap_or_default();
+    if fsutil::sha256_hex(gosum.as_bytes()) != lock.gosum_sha256 {
+        out.push("go.sum: changed since vendoring".into());
+    }
+    out.extend(tree_drift(repo, lock));
+    Ok(out)
+}
+
+/// How go.mod (without gomodoff's lines, `base`) differs from the one the lock was made from:
+/// requirements added, changed and dropped, replace directives changed.
+fn gomod_drift(base: &str, lock: &LockFile) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let now = GoMod::parse("go.mod", base)?;
+    let then = GoMod::parse(
+        "gomodoff.lock (go.mod before vendoring)",
+        &lock.gomod_before,
+    )?;
+    let req = |g: &GoMod| {
+        g.requires()
+            .into_iter()
+            .map(|r| (r.path, r.version))
+            .collect::<BTreeSet<_>>()
+    };
+    let (a, b) = (req(&then), req(&now));
+    for (p, v) in b.difference(&a) {
+        match a.iter().find(|(q, _)| q == p) {
+            Some((_, old)) => out.push(format!("go.mod: {p} {old} → {v}")),
+            None => out.push(format!("go.mod: requires {p} {v} (new)")),
+        }
+    }
+    for (p, v) in a.difference(&b) {
+        if !b.iter().any(|(q, _)| q == p) {
+            out.push(format!("go.mod: no longer requires {p} {v}"));
+        }
+    }
+    let rep = |g: &GoMod| {
+        g.replaces()
+            .into_iter()
+            .map(|r| format!("{r:?}"))
+            .collect::<BTreeSet<_>>()
+    };
+    if rep(&then) != rep(&now) {
+        out.push("go.mod: replace directives changed".into());
+    }
+    if out.is_empty() {
+        out.push("go.mod: changed since vendoring".into());
+    }
+    Ok(out)
+}
+
+/// Trees (and listings) the lock lists that are gone, and trees it does not list.
+fn tree_drift(repo: &Repo, lock: &LockFile) -> Vec<String> {
+    let mut out = Vec::new();
+    let dir = repo.root.join(&lock.dir);
+    let mut known = BTreeSet::new();
+    for m in &lock.modules {
+        let tree = dir.join(&m.dir);
+        known.insert(tree.clone());
+        if !tree.is_dir() {
+            out.push(format!(
+                "{}@{}: tree `{}` is missing",
+                m.path,
+                m.version,
+                Path::new(&lock.dir).join(&m.dir).display()
+            ));
+        } else if m.tier == Tier::Full && !hashes_path(&tree).is_file() {
+            out.push(format!(
+                "{}@{}: listing `{}.{HASHES_EXT}` is missing",
+                m.path, m.version, m.dir
+            ));
+        }
+    }
+    for extra in trees_in(&dir) {
+        if !known.contains(&extra) {
+            let rel = extra.strip_prefix(&repo.root).unwrap_or(&extra);
+            out.push(format!(
+                "extra tree `{}` is not in gomodoff.lock",
+                rel.display()
+            ));
+        }
+    }
+    out
+}
+
+/// Directories under `dir` named like `<module>@<version>` (not descended into).
+fn trees_in(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut walk = walkdir::WalkDir::new(dir).min_depth(1).into_iter();
+    while let Some(Ok(e)) = walk.next() {
+        if e.file_type().is_dir() && e.file_name().to_string_lossy().contains('@') {
+            out.push(e.path().to_path_buf());
+            walk.skip_current_dir();
+        }
+    }
+    out
+}

@@ -1,0 +1,266 @@
+//! What `gomodoff vendor` shows before it asks: the summary per module, the files the user may
+//! lose, and `--report-dropped`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::io::Write;
+
+use anyhow::Result;
+use rayon::prelude::*;
+
+use super::compute::Computed;
+use super::listing::owner;
+use super::plan::VendorPlan;
+use super::{BACKUP_DIR, VENDOR_DIR};
+use crate::formats::module::ModuleVersion;
+use crate::resolve::vendoring;
+
+/// How many removed files of one module the preview names without `-v`.
+const MAX_NAMED: usize = 20;
+
+/// One module's files in the new vendor/ against the current one.
+#[derive(Default)]
+struct Counts {
+    added: usize,
+    removed: Vec<String>,
+    changed: usize,
+    files: usize,
+}
+
+/// How many modules are added, updated, removed, unchanged.
+#[derive(Default)]
+struct Tally {
+    added: usize,
+    updated: usize,
+    removed: usize,
+    unchanged: usize,
+}
+
+/// Per module: files added, removed and changed; and the files of the current vendor/ that
+/// neither gomodoff nor go writes.
+pub(super) struct Summary<'a> {
+    computed: &'a Computed,
+    planned: &'a VendorPlan,
+    /// By module path; `""` for files outside any module.
+    counts: BTreeMap<String, Counts>,
+    foreign: Vec<String>,
+}
+
+impl<'a> Summary<'a> {
+    pub(super) fn new(computed: &'a Computed, planned: &'a VendorPlan) -> Summary<'a> {
+        let current = &planned.current;
+        let mut paths: BTreeSet<String> = computed
+            .tree
+            .packages
+            .keys()
+            .map(|m| m.path.clone())
+            .collect();
+        paths.extend(planned.lock.modules.iter().map(|m| m.path.clone()));
+        paths.extend(current.versions.keys().cloned());
+        let mut counts: BTreeMap<String, Counts> = BTreeMap::new();
+        let key = |file: &str| owner(file, &paths).unwrap_or("").to_string();
+        for (file, f) in &computed.files {
+            if f.module.is_none() {
+                continue; // modules.txt: its diff is shown in full
+            }
+            let c = counts.entry(key(file)).or_default();
+            c.files += 1;
+            match current.files.get(file) {
+                None => c.added += 1,
+                Some(d) if *d != f.digest => c.changed += 1,
+                Some(_) => {}
+            }
+        }
+        let mut foreign = Vec::new();
+        for file in current.files.keys() {
+            if !computed.files.contains_key(file) {
+                counts
+                    .entry(key(file))
+                    .or_default()
+                    .removed
+                    .push(format!("{VENDOR_DIR}/{file}"));
+                if !current.listed.contains_key(file) {
+                    foreign.push(format!("{VENDOR_DIR}/{file}"));
+                }
+            }
+        }
+        // Modules listed without packages have no files but a line each.
+        for m in &planned.lock.modules {
+            counts.entry(m.path.clone()).or_default();
+        }
+        for path in current.versions.keys() {
+            counts.entry(path.clone()).or_default();
+        }
+        Summary {
+            computed,
+            planned,
+            counts,
+            foreign,
+        }
+    }
+
+    /// The summary: one line for vendor/, one per module that changes, removed files named (a
+    /// long list only when `verbose`).
+    pub(super) fn write(&self, out: &mut dyn Write, verbose: bool) -> Result<()> {
+        let bytes: u64 = self
+            .computed
+            .files
+            .par_iter()
+            .filter_map(|(_, f)| f.module.as_ref().and(f.source.as_ref()))
+            .map(|src| fs::metadata(src).map_or(0, |m| m.len()))
+            .sum();
+        let mut tally = Tally::default();
+        let mut lines = Vec::new();
+        for (path, c) in &self.counts {
+            self.module_lines(path, c, verbose, &mut tally, &mut lines);
+        }
+        let Tally {
+            added,
+            updated,
+            removed,
+            unchanged,
+        } = tally;
+        writeln!(
+            out,
+            "vendor/: {} modules, {} files, {bytes} bytes: {added} added, {updated} updated, {removed} removed, {unchanged} unchanged",
+            self.planned.lock.modules.len(),
+            self.computed.files.len(),
+        )?;
+        for line in &lines {
+            writeln!(out, "{line}")?;
+        }
+        Ok(())
+    }
+
+    /// The lines of the module at `path` (none when it is unchanged), counted in `tally`.
+    fn module_lines(
+        &self,
+        path: &str,
+        c: &Counts,
+        verbose: bool,
+        tally: &mut Tally,
+        lines: &mut Vec<String>,
+    ) {
+        let gone = c.removed.len();
+        let touched = c.added + gone + c.changed > 0;
+        if path.is_empty() {
+            if touched {
+                lines.push(format!(
+                    "  ! files outside any module: {} added, {gone} removed, {} changed",
+                    c.added, c.changed
+                ));
+            }
+            return;
+        }
+        let old = self.planned.current.versions.get(path).map(String::as_str);
+        let new = self
+            .planned
+            .lock
+            .modules
+            .iter()
+            .rfind(|m| m.path == path)
+            .map(|m| m.version.as_str());
+        let line = match (old, new) {
+            (_, None) => {
+                tally.removed += 1;
+                let v = old.map(|v| format!(" {v}")).unwrap_or_default();
+                format!("  - {path}{v}: {gone} files removed")
+            }
+            (None, Some(v)) if gone == 0 && c.changed == 0 => {
+                tally.added += 1;
+                if c.files == 0 {
+                    format!("  + {path} {v}: no packages (a modules.txt line only)")
+                } else {
+                    format!("  + {path} {v}: {} files", c.files)
+                }
+            }
+            (Some(o), Some(n)) if o == n && !touched => {
+                tally.unchanged += 1;
+                return;
+            }
+            (_, Some(n)) => {
+                tally.updated += 1;
+                let versions = match old {
+                    Some(o) if o != n => format!(" {o} → {n}"),
+                    _ => format!(" {n}"),
+                };
+                format!(
+                    "  ~ {path}{versions}: {} added, {gone} removed, {} changed",
+                    c.added, c.changed
+                )
+            }
+        };
+        lines.push(line);
+        removed_names(c, verbose, lines);
+    }
+
+    /// The files of the current vendor/ that neither gomodoff nor go writes: the user may lose
+    /// them, so they are named even when quiet.
+    pub(super) fn write_foreign(&self, out: &mut dyn Write) -> Result<()> {
+        let heading = if self.planned.backup_now {
+            format!(
+                "files in vendor/ that neither gomodoff nor go writes (kept in `{BACKUP_DIR}`; `gomodoff restore` brings them back):"
+            )
+        } else {
+            "files in vendor/ that neither gomodoff nor go writes; they will be removed:"
+                .to_string()
+        };
+        print_names(out, &heading, &self.foreign)
+    }
+}
+
+/// Files that leave vendor/ are named (a long list only with -v).
+fn removed_names(c: &Counts, verbose: bool, lines: &mut Vec<String>) {
+    let gone = c.removed.len();
+    if gone > 0 && (gone <= MAX_NAMED || verbose) {
+        lines.extend(c.removed.iter().map(|f| format!("      - {f}")));
+    } else if gone > 0 {
+        lines.push(format!("      ({gone} files; -v names them)"));
+    }
+}
+
+pub(super) fn print_names(out: &mut dyn Write, heading: &str, names: &[String]) -> Result<()> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "{heading}")?;
+    for n in names {
+        writeln!(out, "  {n}")?;
+    }
+    Ok(())
+}
+
+/// `--report-dropped`: files of vendored modules in directories without a vendored package,
+/// which vendor mode leaves out and replace mode keeps, per module.
+pub(super) fn report_dropped(out: &mut dyn Write, computed: &Computed) -> Result<()> {
+    let dirs = computed
+        .modules
+        .iter()
+        .map(|(m, f)| (m.clone(), f.root.clone()))
+        .collect();
+    let input = computed.inputs.input(dirs);
+    let dropped = vendoring::dropped_files(&input, &computed.tree)?;
+    if dropped.is_empty() {
+        writeln!(
+            out,
+            "no files left out: every non-Go file of the vendored modules is in a package directory"
+        )?;
+        return Ok(());
+    }
+    let modules: BTreeSet<&ModuleVersion> = dropped.iter().map(|(m, _)| m).collect();
+    writeln!(
+        out,
+        "{} files in {} modules are left out of vendor/ (not in a package directory; replace mode keeps them):",
+        dropped.len(),
+        modules.len()
+    )?;
+    let mut last: Option<&ModuleVersion> = None;
+    for (m, file) in &dropped {
+        if last != Some(m) {
+            writeln!(out, "  {m}")?;
+            last = Some(m);
+        }
+        writeln!(out, "    {file}")?;
+    }
+    Ok(())
+}

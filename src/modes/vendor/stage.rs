@@ -1,0 +1,192 @@
+//! Staging the new `vendor/` (every file checked against its digest as it is copied) and copies
+//! of whole trees (the backup of the `vendor/` from before gomodoff).
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use super::compute::{Computed, NewFile};
+use crate::sources::verified;
+use crate::txn::plan;
+use crate::util::fsutil;
+
+/// Copies every file of the new tree into `dest` (files as go writes them: 0666 through the
+/// umask), checking each against its digest as it goes; returns the bytes written.
+pub(super) fn stage_tree(
+    dest: &Path,
+    computed: &Computed,
+    bar: &indicatif::ProgressBar,
+) -> Result<u64> {
+    let dirs: BTreeSet<PathBuf> = computed
+        .files
+        .keys()
+        .filter_map(|k| Path::new(k).parent().map(|p| dest.join(p)))
+        .collect();
+    fs::create_dir_all(dest).with_context(|| format!("failed to create `{}`", dest.display()))?;
+    // In parallel: create_dir_all makes any parent another thread has not made yet.
+    dirs.par_iter().try_for_each(|d| {
+        fs::create_dir_all(d).with_context(|| format!("failed to create `{}`", d.display()))
+    })?;
+    plan::fault_point("extract")?;
+    let written: Result<Vec<u64>> = computed
+        .files
+        .par_iter()
+        .map(|(name, f)| {
+            let n = stage_file(&dest.join(name), name, f, computed)?;
+            bar.inc(1);
+            Ok(n)
+        })
+        .collect();
+    Ok(written?.into_iter().sum())
+}
+
+/// Copies the file `name` of the new tree to `to`, checked against its digest; the bytes
+/// written.
+fn stage_file(to: &Path, name: &str, f: &NewFile, computed: &Computed) -> Result<u64> {
+    let changed = || {
+        anyhow!(
+            "`{}` changed while it was being vendored (its content is no longer the one checked against go.sum); run again",
+            f.source.as_deref().unwrap_or(Path::new(name)).display()
+        )
+    };
+    // A source whose stamp vouches for its digest before and after it is read is copied
+    // without hashing it; any other is hashed.
+    if let (Some(src), Some(stamp)) = (&f.source, f.stamp) {
+        let copied = copy_stamped(src, to, stamp).map_err(|e| {
+            anyhow!(e).context(format!(
+                "failed to copy `{}` to `{}`",
+                src.display(),
+                to.display()
+            ))
+        })?;
+        match copied {
+            Stamped::Copied(n) => return Ok(n),
+            Stamped::ChangedWhileRead => return Err(changed()),
+            Stamped::Moved => {}
+        }
+    }
+    let bytes = match &f.source {
+        Some(src) => fsutil::read(src)?,
+        None => computed.tree.modules_txt.as_bytes().to_vec(),
+    };
+    let digest: [u8; 32] = Sha256::digest(&bytes).into();
+    if digest != f.digest {
+        return Err(changed());
+    }
+    fs::write(to, &bytes).with_context(|| format!("failed to write `{}`", to.display()))?;
+    Ok(bytes.len() as u64)
+}
+
+/// What [`copy_stamped`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Stamped {
+    /// The stamp held before and after the read: this many bytes were written.
+    Copied(u64),
+    /// The stamp was not the expected one: nothing written (the caller hashes instead).
+    Moved,
+    /// The stamp changed while the file was read: nothing written.
+    ChangedWhileRead,
+}
+
+/// Copies `from` to `to` while `from`'s stamp is `stamp`, taken before and after reading it.
+pub(super) fn copy_stamped(
+    from: &Path,
+    to: &Path,
+    stamp: verified::Stamp,
+) -> std::io::Result<Stamped> {
+    let mut src = fs::File::open(from)?;
+    if verified::Stamp::of(&src.metadata()?) != stamp {
+        return Ok(Stamped::Moved);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(stamp.size()).unwrap_or(0));
+    std::io::Read::read_to_end(&mut src, &mut bytes)?;
+    if verified::Stamp::of(&src.metadata()?) != stamp {
+        return Ok(Stamped::ChangedWhileRead);
+    }
+    fs::write(to, &bytes)?;
+    Ok(Stamped::Copied(bytes.len() as u64))
+}
+
+/// A copy of the tree `from` at `to` (which must not exist): files hard-linked where the link
+/// keeps every byte and mode (owner-writable files; the transaction makes trees writable before
+/// it moves them), copied otherwise; symbolic links re-created.
+pub(super) fn link_or_copy_tree(from: &Path, to: &Path) -> Result<()> {
+    for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
+        let entry = entry.with_context(|| format!("failed to read `{}`", from.display()))?;
+        let rel = entry
+            .path()
+            .strip_prefix(from)
+            .expect("walkdir yields paths below its root");
+        let target = to.join(rel);
+        let kind = entry.file_type();
+        let result = if kind.is_dir() {
+            fs::create_dir_all(&target)
+        } else if kind.is_symlink() {
+            copy_symlink(entry.path(), &target)
+        } else if kind.is_file() {
+            let writable = entry
+                .metadata()
+                .map(|m| !m.permissions().readonly())
+                .unwrap_or(false);
+            if writable {
+                fs::hard_link(entry.path(), &target)
+                    .or_else(|_| fs::copy(entry.path(), &target).map(|_| ()))
+            } else {
+                fs::copy(entry.path(), &target).map(|_| ())
+            }
+        } else {
+            bail!(
+                "`{}` is not a file, a directory or a symbolic link; move it out of vendor/ first",
+                entry.path().display()
+            );
+        };
+        result.with_context(|| {
+            format!(
+                "failed to copy `{}` to `{}`",
+                entry.path().display(),
+                target.display()
+            )
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+pub(super) fn copy_symlink(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(fs::read_link(from)?, to)
+}
+
+#[cfg(not(unix))]
+pub(super) fn copy_symlink(from: &Path, to: &Path) -> std::io::Result<()> {
+    fs::copy(from, to).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_copied_unread_only_while_its_stamp_vouches_for_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let from = tmp.path().join("from.go");
+        fs::write(&from, "package a\n").unwrap();
+        let stamp = verified::Stamp::of(&fs::metadata(&from).unwrap());
+        let to = tmp.path().join("to.go");
+        assert_eq!(
+            copy_stamped(&from, &to, stamp).unwrap(),
+            Stamped::Copied(10)
+        );
+        assert_eq!(fs::read(&to).unwrap(), b"package a\n");
+        // Replaced (same size, another inode): the stamp no longer vouches; nothing is written.
+        let new = tmp.path().join("new.go");
+        fs::write(&new, "package b\n").unwrap();
+        fs::rename(&new, &from).unwrap();
+        let other = tmp.path().join("other.go");
+        assert_eq!(copy_stamped(&from, &other, stamp).unwrap(), Stamped::Moved);
+        assert!(!other.exists());
+    }
+}
