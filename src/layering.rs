@@ -62,7 +62,7 @@ use std::path::Path;
 
 /// The layers, top to bottom: a file may reference its own layer and the layers after it.
 const LAYERS: &[&str] = &[
-    "top", "ops", "modes", "txn", "resolve", "sources", "repo", "formats", "util",
+    "top", "ops", "modes", "txn", "resolve", "repo", "sources", "formats", "util",
 ];
 
 /// The modes under `modes/`, none of which may reference another.

@@ -30,6 +30,7 @@
 //! the fuzz targets use, and nothing else is `pub`.
 
 pub mod cli;
+mod dispatch;
 mod formats;
 #[cfg(test)]
 mod layering;
@@ -41,8 +42,9 @@ mod sources;
 mod txn;
 mod util;
 
+pub use dispatch::run;
 pub use formats::{dirhash, gomod, gosum, lock, module, modules_txt, modzip};
-pub use ops::{Outcome, hints, run};
+pub use ops::{Outcome, hints};
 pub use repo::Repo;
 pub use resolve::load::workspace_input;
 pub use resolve::{graph, packages, scans, vendoring};

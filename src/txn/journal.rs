@@ -13,6 +13,50 @@ use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
 use crate::txn::plan::{JOURNAL_DIR, JOURNAL_FILE, Plan, PlanError, STAGING_DIR, fault_point};
 use crate::util::fsutil::{self};
 
+impl Plan {
+    /// Carry the plan out as one transaction rooted at `repo`. On error everything done so far
+    /// is undone and the repository is as it was.
+    pub(crate) fn apply(&self, repo: &Path) -> Result<(), PlanError> {
+        self.apply_with(repo, &fault_point)
+    }
+
+    /// [`Plan::apply`] with the fault hook given (tests fail chosen steps through it).
+    pub(crate) fn apply_with(
+        &self,
+        repo: &Path,
+        fault: &dyn Fn(&str) -> Result<(), PlanError>,
+    ) -> Result<(), PlanError> {
+        let journal_dir = repo.join(JOURNAL_DIR);
+        recover(repo)?;
+        let journal = match Journal::create(repo, &journal_dir, self, fault) {
+            Ok(j) => j,
+            Err(e) => {
+                // Nothing in the repository was changed yet.
+                remove_dir(&journal_dir)?;
+                if let Some(s) = &self.staging {
+                    remove_dir(&repo.join(s))?;
+                }
+                return Err(e);
+            }
+        };
+        let done = journal.run(self, fault).and_then(|()| journal.commit());
+        match done {
+            Ok(()) => {
+                fault("committed")?;
+                journal.finish()
+            }
+            Err(e) => match journal.rollback() {
+                Ok(()) => Err(e),
+                // The journal stays for the next run, which rolls back again.
+                Err(rollback) => Err(PlanError::RollbackFailed {
+                    cause: Box::new(e),
+                    rollback: Box::new(rollback),
+                }),
+            },
+        }
+    }
+}
+
 /// Roll back a transaction that an earlier run left behind (or finish cleaning up one that was
 /// committed). Returns whether there was one. Every path the journal names is checked first: the
 /// journal sits in the working tree, so a cloned repository may carry a crafted one.

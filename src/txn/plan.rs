@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 
 use similar::TextDiff;
 
-use crate::txn::journal::{Journal, recover, remove_dir};
 use crate::util::env;
 use crate::util::fsutil::FsError;
 
@@ -161,48 +160,6 @@ impl Plan {
             ));
         }
         out
-    }
-
-    /// Carry the plan out as one transaction rooted at `repo`. On error everything done so far
-    /// is undone and the repository is as it was.
-    pub(crate) fn apply(&self, repo: &Path) -> Result<(), PlanError> {
-        self.apply_with(repo, &fault_point)
-    }
-
-    /// [`Plan::apply`] with the fault hook given (tests fail chosen steps through it).
-    pub(crate) fn apply_with(
-        &self,
-        repo: &Path,
-        fault: &dyn Fn(&str) -> Result<(), PlanError>,
-    ) -> Result<(), PlanError> {
-        let journal_dir = repo.join(JOURNAL_DIR);
-        recover(repo)?;
-        let journal = match Journal::create(repo, &journal_dir, self, fault) {
-            Ok(j) => j,
-            Err(e) => {
-                // Nothing in the repository was changed yet.
-                remove_dir(&journal_dir)?;
-                if let Some(s) = &self.staging {
-                    remove_dir(&repo.join(s))?;
-                }
-                return Err(e);
-            }
-        };
-        let done = journal.run(self, fault).and_then(|()| journal.commit());
-        match done {
-            Ok(()) => {
-                fault("committed")?;
-                journal.finish()
-            }
-            Err(e) => match journal.rollback() {
-                Ok(()) => Err(e),
-                // The journal stays for the next run, which rolls back again.
-                Err(rollback) => Err(PlanError::RollbackFailed {
-                    cause: Box::new(e),
-                    rollback: Box::new(rollback),
-                }),
-            },
-        }
     }
 }
 

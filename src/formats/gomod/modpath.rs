@@ -46,7 +46,7 @@ pub(crate) fn check_path_major(v: &str, path_major: &str) -> Result<(), String> 
     };
     Err(format!(
         "version {} invalid: should be {want}, not {m}",
-        super::directives::go_quote(v)
+        crate::formats::goquote::go_quote(v)
     ))
 }
 
@@ -59,7 +59,7 @@ pub(crate) fn check_import_path(path: &str) -> Result<(), String> {
         };
         format!(
             "malformed import path {}: {reason}",
-            super::directives::go_quote(path)
+            crate::formats::goquote::go_quote(path)
         )
     })
 }

@@ -3,13 +3,13 @@
 //! check fails, then computed again), and each file to write with its digest.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Result, anyhow};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::listing::owner;
+use super::listing::{NewFile, owner};
 use super::previous::Previous;
 use crate::formats::gomod::GoMod;
 use crate::formats::gosum::GoSum;
@@ -40,17 +40,6 @@ pub(super) struct Computed {
     pub(super) timings: Timings,
     /// Zips extracted for this run; removed when the command ends.
     pub(super) _temp: Option<tempfile::TempDir>,
-}
-
-#[derive(Debug, Clone)]
-pub(super) struct NewFile {
-    /// `None` for modules.txt.
-    pub(super) source: Option<PathBuf>,
-    pub(super) digest: [u8; 32],
-    /// The source's stamp that vouches for `digest`, when known.
-    pub(super) stamp: Option<verified::Stamp>,
-    /// The providing module (build-list path and version); `None` for modules.txt.
-    pub(super) module: Option<ModuleVersion>,
 }
 
 /// Wall time per phase, accumulated.

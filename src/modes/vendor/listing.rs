@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use anyhow::{Result, anyhow};
 
-use super::compute::NewFile;
 use super::{LISTING_FILE, VENDOR_DIR};
 use crate::formats::lock::LockedModule;
 
@@ -73,6 +72,17 @@ impl LockOwners {
     pub(super) fn owner(&self, file: &str) -> Option<usize> {
         owner(file, &self.dirs).map(|d| self.index[d])
     }
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct NewFile {
+    /// `None` for modules.txt.
+    pub(super) source: Option<std::path::PathBuf>,
+    pub(super) digest: [u8; 32],
+    /// The source's stamp that vouches for `digest`, when known.
+    pub(super) stamp: Option<crate::sources::verified::Stamp>,
+    /// The providing module (build-list path and version); `None` for modules.txt.
+    pub(super) module: Option<crate::formats::module::ModuleVersion>,
 }
 
 #[cfg(test)]

@@ -9,7 +9,8 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::compute::{Computed, NewFile};
+use super::compute::Computed;
+use super::listing::NewFile;
 use crate::sources::verified;
 use crate::txn::plan;
 use crate::util::fsutil;

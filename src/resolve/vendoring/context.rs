@@ -212,3 +212,16 @@ impl<'a> Context<'a> {
             .filter(|v| !v.is_empty())
     }
 }
+
+/// The file of `pkg` whose imports name `import` (a non-test file first), for error messages.
+pub(super) fn importing_file(pkg: &Loaded, import: &str) -> String {
+    let mut files: Vec<_> = pkg
+        .scanned
+        .files
+        .iter()
+        .filter(|f| !f.ignored && f.imports.iter().any(|i| i == import))
+        .collect();
+    files.sort_by_key(|f| (f.is_test, f.name.clone()));
+    let name = files.first().map_or("", |f| f.name.as_str());
+    pkg.dir.join(name).display().to_string()
+}

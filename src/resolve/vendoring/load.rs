@@ -11,10 +11,10 @@ use crate::formats::module::ModuleVersion;
 use crate::resolve::packages;
 
 use super::VendoringError;
+use super::context::importing_file;
 use super::context::{Context, Loaded, Resolved};
 use super::paths::{
-    first_element, importing_file, invalid_import_reason, is_go_dir, join_path, join_rel,
-    walk_main_module,
+    first_element, invalid_import_reason, is_go_dir, join_path, join_rel, walk_main_module,
 };
 
 impl<'a> Context<'a> {

@@ -10,7 +10,6 @@ use crate::formats::module::ModuleVersion;
 use crate::resolve::graph::ReplaceTarget;
 
 use super::VendoringError;
-use super::context::Loaded;
 
 /// Directories of a main module that may hold its packages (`walkPkgs`), relative to `root`:
 /// not under `testdata`, `_`/`.`-prefixed or ignored directories, nested modules, or below a
@@ -218,19 +217,6 @@ pub(super) fn invalid_import_reason(path: &str) -> Option<String> {
         return Some(format!("{path:?} is not an importable package"));
     }
     None
-}
-
-/// The file of `pkg` whose imports name `import` (a non-test file first), for error messages.
-pub(super) fn importing_file(pkg: &Loaded, import: &str) -> String {
-    let mut files: Vec<_> = pkg
-        .scanned
-        .files
-        .iter()
-        .filter(|f| !f.ignored && f.imports.iter().any(|i| i == import))
-        .collect();
-    files.sort_by_key(|f| (f.is_test, f.name.clone()));
-    let name = files.first().map_or("", |f| f.name.as_str());
-    pkg.dir.join(name).display().to_string()
 }
 
 pub(super) fn check_not_in_vendor(path: &str) -> Result<(), VendoringError> {

@@ -24,7 +24,7 @@
 //! the replacement of a selected module).
 
 use std::fs;
-use std::io;
+use std::io::{self, Read as _};
 use std::path::{Path, PathBuf};
 
 use crate::formats::dirhash::HashError;
@@ -228,3 +228,15 @@ struct Info {
 
 #[cfg(test)]
 mod tests;
+
+pub(super) fn read_limited(entry: impl io::Read, limit: u64) -> Result<Vec<u8>, String> {
+    let mut buf = Vec::new();
+    entry
+        .take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| e.to_string())?;
+    if buf.len() as u64 > limit {
+        return Err(format!("larger than {limit} bytes"));
+    }
+    Ok(buf)
+}

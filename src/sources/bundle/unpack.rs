@@ -10,7 +10,7 @@ use crate::util::fsutil;
 
 use super::manifest::{Manifest, TreeFile};
 use super::verify::verify_tree;
-use super::{BundleError, MANIFEST_FILE, MAX_MANIFEST};
+use super::{BundleError, MANIFEST_FILE, MAX_MANIFEST, read_limited};
 
 /// Verify an untrusted bundle and lay it out as a tree in `dest`, a new empty directory the
 /// caller staged (and removes on error). Returns the manifest.
@@ -214,16 +214,4 @@ pub(super) fn copy_entry(from: &mut impl Read, to: &mut impl Write) -> Result<u6
     }
     to.flush().map_err(CopyError::Write)?;
     Ok(total)
-}
-
-pub(super) fn read_limited(entry: impl Read, limit: u64) -> Result<Vec<u8>, String> {
-    let mut buf = Vec::new();
-    entry
-        .take(limit + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| e.to_string())?;
-    if buf.len() as u64 > limit {
-        return Err(format!("larger than {limit} bytes"));
-    }
-    Ok(buf)
 }

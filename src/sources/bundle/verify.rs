@@ -14,8 +14,10 @@ use crate::formats::modzip;
 use crate::util::staging;
 
 use super::manifest::{Manifest, TreeFile};
-use super::unpack::read_limited;
-use super::{BundleError, MANIFEST_FILE, MAX_INFO, MAX_LIST, check_info, list_text, versions_in};
+use super::{
+    BundleError, MANIFEST_FILE, MAX_INFO, MAX_LIST, check_info, list_text, read_limited,
+    versions_in,
+};
 
 /// One thing wrong in a tree.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

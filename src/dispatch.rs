@@ -1,0 +1,115 @@
+//! From the command line to the library: the clap structs of [`crate::cli`] turned into each
+//! command's `*Options` and its one call (into `ops`, or `modes` for `vendor`), with the
+//! [`Context`] of the run.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::cli::{self, Cli, Command, GlobalArgs};
+use crate::formats::lock::Mode;
+use crate::modes;
+use crate::ops::{self, Outcome};
+use crate::util::context::Context;
+use crate::util::shell::Shell;
+
+/// The context of one run: `-C`, `--modcache` and `--from` made absolute.
+fn context(global: &GlobalArgs, shell: Shell) -> Result<Context> {
+    let cwd = std::env::current_dir()?;
+    let dir = match &global.dir {
+        Some(d) => cwd.join(d),
+        None => cwd,
+    };
+    let absolute = |p: &PathBuf| {
+        if p.is_absolute() {
+            p.clone()
+        } else {
+            dir.join(p)
+        }
+    };
+    Ok(Context {
+        modcache: global.modcache.as_ref().map(absolute),
+        from: global.from.as_ref().map(absolute),
+        dir,
+        json: global.json,
+        shell,
+    })
+}
+
+fn mode_of(m: cli::Mode) -> Mode {
+    match m {
+        cli::Mode::Replace => Mode::Replace,
+        cli::Mode::Vendor => Mode::Vendor,
+        cli::Mode::Proxy => Mode::Proxy,
+    }
+}
+
+/// Run one parsed command line.
+pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
+    let mut ctx = context(&cli.global, shell)?;
+    match cli.command {
+        Command::Vendor(a) => {
+            let opts = modes::VendorOptions {
+                mode: a.mode.map(mode_of),
+                dir: a.dir,
+                yes: a.confirm.yes,
+                dry_run: a.confirm.dry_run,
+                modfile: a.modfile,
+                report_dropped: a.report_dropped,
+            };
+            modes::vendor(&mut ctx, &opts)
+        }
+        Command::Restore(a) => ops::restore::restore(
+            &mut ctx,
+            &modes::RestoreOptions {
+                yes: a.confirm.yes,
+                dry_run: a.confirm.dry_run,
+                keep_tree: a.keep_tree,
+            },
+        ),
+        Command::Verify => ops::verify::verify(&mut ctx),
+        Command::Status(a) => {
+            ops::status::status(&mut ctx, &ops::status::StatusOptions { check: a.check })
+        }
+        Command::Check(a) => {
+            ops::check::check(&mut ctx, &ops::check::CheckOptions { go_args: a.go_args })
+        }
+        Command::Env => ops::env::env(&mut ctx),
+        Command::Exec(a) => ops::env::exec(&mut ctx, &a.command),
+        Command::Hash(a) => ops::hash::hash(
+            &mut ctx,
+            &ops::hash::HashOptions {
+                zip: a.zip,
+                dir: a.directory,
+                module: a.module,
+                gomod: a.gomod,
+                check: a.check,
+                gosum: a.gosum,
+            },
+        ),
+        Command::Pack(a) => ops::pack::pack(
+            &mut ctx,
+            &ops::pack::PackOptions {
+                output: a.output,
+                download: a.download,
+                toolchain: a.toolchain,
+                sync: a.sync,
+            },
+        ),
+        Command::Unpack(a) => ops::unpack::unpack(
+            &mut ctx,
+            &ops::unpack::UnpackOptions {
+                bundle: a.bundle,
+                to: a.to,
+                into_modcache: a.into_modcache,
+            },
+        ),
+        Command::Mirror(a) => ops::mirror::mirror(
+            &mut ctx,
+            &ops::mirror::MirrorOptions {
+                dir: a.tree,
+                verify: a.verify,
+            },
+        ),
+    }
+}
