@@ -271,14 +271,7 @@ fn print_json(
 /// Whether go.mod (each module's of a workspace) requires nothing but modules it replaces with
 /// a directory: then there is nothing to vendor, and `vendor` writes no lock.
 fn self_contained(repo: &Repo) -> Result<bool> {
-    let mods = match &repo.workspace {
-        Some(ws) => ws
-            .modules
-            .iter()
-            .map(|m| m.gomod())
-            .collect::<Result<_>>()?,
-        None => vec![repo.gomod()?],
-    };
+    let mods = repo.main_gomods()?;
     Ok(mods.iter().all(|g| {
         let replaces = g.replaces();
         g.requires().iter().all(|r| {
@@ -324,14 +317,7 @@ fn step_dirs(repo: &Repo) -> Result<Vec<StepDir>> {
 /// Every `require` of the repository's go.mod (each workspace module's), to name the module
 /// that provides an import path go reported without its module.
 fn requirements(repo: &Repo) -> Result<Vec<(String, String)>> {
-    let mods = match &repo.workspace {
-        Some(ws) => ws
-            .modules
-            .iter()
-            .map(|m| m.gomod())
-            .collect::<Result<_>>()?,
-        None => vec![repo.gomod()?],
-    };
+    let mods = repo.main_gomods()?;
     Ok(mods
         .iter()
         .flat_map(|g| g.requires())

@@ -207,6 +207,14 @@ impl Repo {
         })
     }
 
+    /// The main modules' go.mod files: the module's, or each `use`d module's of a workspace.
+    pub(crate) fn main_gomods(&self) -> Result<Vec<GoMod>> {
+        match &self.workspace {
+            Some(ws) => ws.modules.iter().map(|m| m.gomod()).collect(),
+            None => Ok(vec![self.gomod()?]),
+        }
+    }
+
     pub fn gomod(&self) -> Result<GoMod> {
         Ok(GoMod::parse("go.mod", &self.gomod_text)?)
     }
@@ -398,15 +406,8 @@ pub(crate) fn open_repos(dir: &Path, more: &[PathBuf]) -> Result<Vec<Repo>> {
 
 /// The module paths a repository builds: its module's, or every module of its workspace.
 pub(crate) fn module_paths(repo: &Repo) -> Result<Vec<String>> {
-    let gomods = match &repo.workspace {
-        Some(ws) => ws
-            .modules
-            .iter()
-            .map(|m| m.gomod())
-            .collect::<Result<Vec<_>>>()?,
-        None => vec![repo.gomod()?],
-    };
-    Ok(gomods
+    Ok(repo
+        .main_gomods()?
         .iter()
         .filter_map(|g| g.module_path().map(str::to_string))
         .collect())
