@@ -229,18 +229,6 @@ impl Repo {
             None => Ok(GoSum::parse("go.sum", "")?),
         }
     }
-
-    /// The text of the go.mod file gomodoff edits in this repository (go.mod, or the
-    /// `-modfile` one named in the lock).
-    pub fn edited_modfile_text(&self) -> Result<Option<String>> {
-        match &self.lock {
-            Some(l) if l.modfile != "go.mod" => {
-                let p = self.root.join(&l.modfile);
-                Ok(fsutil::read_optional(&p)?.map(|b| String::from_utf8_lossy(&b).into_owned()))
-            }
-            _ => Ok(Some(self.gomod_text.clone())),
-        }
-    }
 }
 
 pub(crate) fn read_text(path: &Path) -> Result<String> {
