@@ -37,7 +37,11 @@ pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome>
         && workspace_mode(&ctx.dir, &work, opts.mode) == Some(Mode::Vendor)
     {
         let (repo, _guard) = open_workspace_for_change(ctx, &work, opts.dry_run)?;
-        return vendor::vendor(ctx, &repo, opts);
+        let outcome = vendor::vendor(ctx, &repo, opts)?;
+        if !opts.dry_run {
+            warn_if_ignored(ctx, &repo.root)?;
+        }
+        return Ok(outcome);
     }
     let (repo, _guard) = open_for_change(ctx, opts.dry_run)?;
     let mode = chosen_mode(opts.mode, Some(&repo.config), repo.lock.as_ref()).unwrap_or_default();
@@ -49,11 +53,34 @@ pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome>
             lock.mode
         );
     }
-    match mode {
-        Mode::Replace => replace::vendor(ctx, &repo, opts),
-        Mode::Vendor => vendor::vendor(ctx, &repo, opts),
-        Mode::Proxy => proxy::vendor(ctx, &repo, opts),
+    let outcome = match mode {
+        Mode::Replace => replace::vendor(ctx, &repo, opts)?,
+        Mode::Vendor => vendor::vendor(ctx, &repo, opts)?,
+        Mode::Proxy => proxy::vendor(ctx, &repo, opts)?,
+    };
+    if !opts.dry_run {
+        warn_if_ignored(ctx, &repo.root)?;
     }
+    Ok(outcome)
+}
+
+/// A warning when git ignores the directory `vendor` laid out (a common `/vendor/` line): `git
+/// add` would leave it out, and the offline build fails on the next checkout.
+fn warn_if_ignored(ctx: &mut Context, root: &Path) -> Result<()> {
+    let Some(lock) = LockFile::load(root).ok().flatten() else {
+        return Ok(());
+    };
+    let dir = match lock.mode {
+        Mode::Vendor => vendor::VENDOR_DIR.to_string(),
+        Mode::Replace | Mode::Proxy => lock.dir.clone(),
+    };
+    if let Some(rule) = repo::git_ignores(root, &dir) {
+        let dir = dir.trim_end_matches('/');
+        ctx.shell.warn(&format!(
+            "git ignores `{dir}/` ({rule}), so `git add` leaves out what gomodoff laid out there and an offline build of another checkout fails; commit it with `git add -f {dir}`, or remove that line. To keep it out of reviews and language statistics, a `.gitattributes` line does it: `{dir}/** linguist-generated`"
+        ))?;
+    }
+    Ok(())
 }
 
 /// The mode a command works in: the `--mode` flag, else gomodoff.toml's `mode`, else the mode

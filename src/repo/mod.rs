@@ -400,3 +400,34 @@ pub(crate) fn module_paths(repo: &Repo) -> Result<Vec<String>> {
         .filter_map(|g| g.module_path().map(str::to_string))
         .collect())
 }
+
+/// Where git ignores `dir` (relative to `root`) when `root` is in a git work tree: the
+/// `.gitignore` (or other exclude file) line, as `file:line: pattern`. `None` when it is not
+/// ignored, when `root` is not in a git work tree, or when git is not installed.
+pub(crate) fn git_ignores(root: &Path, dir: &str) -> Option<String> {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()
+    };
+    let inside = git(&["rev-parse", "--is-inside-work-tree"])?;
+    if !inside.status.success() || String::from_utf8_lossy(&inside.stdout).trim() != "true" {
+        return None;
+    }
+    let dir = format!("{}/", dir.trim_end_matches('/'));
+    let out = git(&["check-ignore", "-v", "--", &dir])?;
+    if !out.status.success() {
+        return None;
+    }
+    // `source:line:pattern<TAB>path`
+    let text = String::from_utf8_lossy(&out.stdout);
+    let (rule, _) = text.trim_end().split_once('\t')?;
+    let (source, rest) = rule.split_once(':')?;
+    let (line, pattern) = rest.split_once(':')?;
+    Some(format!("{source}:{line}: {pattern}"))
+}

@@ -644,3 +644,46 @@ fn a_module_the_build_never_reads_is_laid_out_go_mod_only_whatever_the_cache_hol
     );
     assert_eq!(snapshot(&dir), before, "nothing written");
 }
+
+/// A repository whose `.gitignore` ignores the tree directory (a common habit for `vendor/`):
+/// `vendor` says so, naming the line and what to do, because `git add` would leave the trees
+/// out; without that line it says nothing; outside a git work tree it says nothing.
+#[test]
+fn a_tree_directory_git_ignores_is_warned_about() {
+    requires_go!();
+    let git = requires!(support::require_git());
+    let h = Harness::new();
+    let run_git = |dir: &Path, args: &[&str]| {
+        let out = std::process::Command::new(&git)
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_success(&out, &format!("git {args:?}"));
+    };
+    let warned = "git ignores `third_party/gomod/` (.gitignore:2: /third_party/)";
+
+    let ignored = h.project("basic");
+    let clean = h.copy_of(&ignored, "clean");
+    let plain = h.copy_of(&ignored, "plain");
+    run_git(&ignored, &["init", "-q"]);
+    fs::write(ignored.join(".gitignore"), "*.log\n/third_party/\n").unwrap();
+    let out = h.gomodoff(&ignored, &["vendor", "--yes"]);
+    assert_success(&out, "vendor in a repository that ignores the tree");
+    assert_stderr_contains(&out, warned);
+    assert_stderr_contains(&out, "git add -f third_party/gomod");
+    assert_stderr_contains(&out, "third_party/gomod/** linguist-generated");
+
+    run_git(&clean, &["init", "-q"]);
+    fs::write(clean.join(".gitignore"), "*.log\n").unwrap();
+    let out = h.gomodoff(&clean, &["vendor", "--yes"]);
+    assert_success(&out, "vendor in a repository that does not ignore the tree");
+    assert!(!stderr(&out).contains("git ignores"), "{}", stderr(&out));
+
+    // Not a git work tree: git is not asked about ignore files at all.
+    fs::write(plain.join(".gitignore"), "/third_party/\n").unwrap();
+    let out = h.gomodoff(&plain, &["vendor", "--yes"]);
+    assert_success(&out, "vendor outside a git work tree");
+    assert!(!stderr(&out).contains("git ignores"), "{}", stderr(&out));
+}

@@ -91,6 +91,17 @@ pub fn require_nginx() -> Option<PathBuf> {
     found
 }
 
+/// The git binary, or `None` when git is not installed, after a `SKIPPED` line; with
+/// `CI=true` a missing git fails the test (CI runs in a git clone).
+pub fn require_git() -> Option<PathBuf> {
+    let found = in_path("git", &[]);
+    if found.is_none() {
+        assert!(!is_ci(), "git is not installed (CI=true)");
+        skip("git is not installed (set CI=true to make this a failure)");
+    }
+    found
+}
+
 /// `exe` in a directory of `PATH` or of `more`, the first found.
 fn in_path(exe: &str, more: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
