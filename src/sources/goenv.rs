@@ -41,7 +41,14 @@ pub fn go_env() -> Option<GoEnvVars> {
 /// the current directory.
 pub fn go_env_at(dir: Option<&Path>) -> Option<GoEnvVars> {
     static ASKED: Mutex<Vec<(Option<PathBuf>, Option<GoEnvVars>)>> = Mutex::new(Vec::new());
-    let key = dir.map(Path::to_path_buf);
+    // The current directory and the same directory named explicitly are one question: each
+    // `go env` costs milliseconds, and `vendor` asks in both (module cache, then the root).
+    let canonical = |d: &Path| std::fs::canonicalize(d).ok();
+    let key = match dir {
+        Some(d) => canonical(d),
+        None => std::env::current_dir().ok().and_then(|d| canonical(&d)),
+    }
+    .or_else(|| dir.map(Path::to_path_buf));
     let mut asked = ASKED.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some((_, vars)) = asked.iter().find(|(d, _)| *d == key) {
         return vars.clone();
