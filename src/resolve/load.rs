@@ -23,12 +23,7 @@ pub(crate) fn load_workspace_graph(
     gosum: &GoSum,
     src: &dyn ModuleSource,
 ) -> Result<Graph> {
-    let loader = Loader {
-        repo_root: &repo.root,
-        src,
-        gosum,
-    };
-    Graph::load_workspace(input, &loader)
+    Graph::load_workspace(input, &Loader::of(repo, gosum, src))
         .map_err(|e| anyhow!(e))
         .context("failed to load the workspace's module graph")
 }
@@ -40,12 +35,7 @@ pub(crate) fn load_graph(
     gosum: &GoSum,
     src: &dyn ModuleSource,
 ) -> Result<Graph> {
-    let loader = Loader {
-        repo_root: &repo.root,
-        src,
-        gosum,
-    };
-    Graph::load(main, &loader)
+    Graph::load(main, &Loader::of(repo, gosum, src))
         .map_err(|e| anyhow!(e))
         .context("failed to load the module graph")
 }
@@ -91,6 +81,16 @@ pub(crate) struct Loader<'a> {
     pub repo_root: &'a Path,
     pub src: &'a dyn ModuleSource,
     pub gosum: &'a GoSum,
+}
+
+impl<'a> Loader<'a> {
+    fn of(repo: &'a Repo, gosum: &'a GoSum, src: &'a dyn ModuleSource) -> Loader<'a> {
+        Loader {
+            repo_root: &repo.root,
+            src,
+            gosum,
+        }
+    }
 }
 
 impl graph::SummaryLoader for Loader<'_> {

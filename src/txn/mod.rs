@@ -92,14 +92,11 @@ pub(crate) fn run(
     // A plan that names the staging directory owns it from here: its journal names it, and a
     // rollback (or the next run's recovery) may still need what is staged there. Otherwise the
     // guard removes it once the transaction is over.
-    let start = Instant::now();
     if change.plan().staging.is_some() {
         staging.hand_over();
-        change.plan().apply(root)?;
-    } else {
-        change.plan().apply(root)?;
-        drop(staging);
     }
+    let start = Instant::now();
+    change.plan().apply(root)?;
     timing.applied = start.elapsed();
     change.report(ctx, &timing)?;
     Ok(Outcome::Ok)
