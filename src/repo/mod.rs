@@ -415,10 +415,7 @@ pub(crate) fn git_ignores(root: &Path, dir: &str) -> Option<String> {
             .output()
             .ok()
     };
-    let inside = git(&["rev-parse", "--is-inside-work-tree"])?;
-    if !inside.status.success() || String::from_utf8_lossy(&inside.stdout).trim() != "true" {
-        return None;
-    }
+    // Exit 0: ignored; 1: not ignored; 128: not in a git work tree (or another error).
     let dir = format!("{}/", dir.trim_end_matches('/'));
     let out = git(&["check-ignore", "-v", "--", &dir])?;
     if !out.status.success() {
