@@ -14,6 +14,10 @@
 #   replace  `gomodoff vendor --yes`, then OFFLINE `go list -deps -test ./...`, `go build ./...`,
 #            `gomodoff check`; and `go list -m all` equals the build list whenever go itself can
 #            list it offline from the developer cache. Ends with `N/N built offline`.
+#            Then the sizes to commit: bytes and files of the slim tree directory (the default),
+#            of `gomodoff vendor --whole`'s, and of `go mod vendor`'s vendor/ (from the vendor
+#            step), with slim ÷ vendor/; a project of ≥ 100 modules must stay ≤ 3× in both
+#            (`N/N slim ≤ 3× vendor/`).
 #   proxy    `gomodoff vendor --mode proxy --yes`, then OFFLINE with `gomodoff env`:
 #            `go list -deps -test ./...` and `go build ./...`. Ends with `N/N built offline`.
 #   pack     `gomodoff pack`, `gomodoff unpack b.zip --to DIR` (another path), then OFFLINE with
@@ -258,6 +262,47 @@ step_replace() {
 	note="vendor ${tv}s; $built; check $(elapsed "$t")s; $listed; $(du -sh "$dir" | cut -f1)"
 }
 
+# size_of DIR — "<bytes> <files>" of everything below DIR (apparent sizes), or "- -".
+size_of() {
+	if [[ -d $1 ]]; then
+		echo "$(du -sb "$1" | cut -f1) $(find "$1" -type f | wc -l)"
+	else
+		echo "- -"
+	fi
+}
+
+# human BYTES — MiB with one decimal.
+human() {
+	[[ $1 == - ]] && { echo -; return; }
+	awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'
+}
+
+# step_sizes NAME SRC — the slim tree (left by step_replace), a whole one, and go's vendor/ (left
+# by step_vendor): sizes_row holds the figures, sizes_ok whether slim stays within 3× vendor/.
+step_sizes() {
+	local name=$1 src=$2 whole="$SCRATCH/run/$1.whole" logs="$WORK/logs/$1" sb sf wb wf vb vf
+	read -r sb sf < <(size_of "$SCRATCH/run/$name.replace/third_party/gomod")
+	corpus_copy "$src" "$whole"
+	if "$GOMODOFF" -C "$whole" --modcache "$devcache" vendor --whole --yes </dev/null >"$logs.whole" 2>&1; then
+		read -r wb wf < <(size_of "$whole/third_party/gomod")
+	else
+		wb=- wf=-
+	fi
+	corpus_rm "$whole"
+	read -r vb vf < <(size_of "$SCRATCH/run/$name.go/vendor")
+	local ratio="-" modules
+	modules=$(wc -l <"$logs.buildlist")
+	sizes_ok=true
+	if [[ $sb != - && $vb != - ]]; then
+		ratio=$(awk -v sb="$sb" -v vb="$vb" -v sf="$sf" -v vf="$vf" 'BEGIN { printf "%.2f× bytes, %.2f× files", sb / vb, sf / vf }')
+		if ((modules >= 100)) && awk -v sb="$sb" -v vb="$vb" -v sf="$sf" -v vf="$vf" 'BEGIN { exit !(sb > 3 * vb || sf > 3 * vf) }'; then
+			sizes_ok=false
+		fi
+	fi
+	sizes_row="slim $(human "$sb") $sf files; whole $(human "$wb") $wf files; vendor/ $(human "$vb") $vf files; slim÷vendor/ $ratio"
+	sizes_summary+=("$(printf '%-52s %12s %7s %12s %7s %12s %7s  %s' "$mv" "$(human "$sb")" "$sf" "$(human "$wb")" "$wf" "$(human "$vb")" "$vf" "$ratio$($sizes_ok || echo '  OVER 3×')")")
+}
+
 # step_proxy NAME SRC — proxy mode, then the offline proofs with `gomodoff env`.
 step_proxy() {
 	local name=$1 src=$2 dir="$SCRATCH/run/$1.proxy" logs="$WORK/logs/$1" t
@@ -368,6 +413,7 @@ steps=(vendor replace proxy pack)
 total=0
 failed=()
 summary=()
+sizes_summary=()
 # Another project whose `go mod download` pollutes the cache: the one after it in projects.txt
 # (cyclic; the first listed one for a project not listed).
 mapfile -t listed < <(corpus_projects)
@@ -434,6 +480,14 @@ for mv in "${projects[@]}"; do
 			;;
 		esac
 		notes[$s]=$note
+		if [[ $s == replace && $rc == 0 ]]; then
+			step_sizes "$name" "$src"
+			if $sizes_ok; then
+				pass[sizes]=$((${pass[sizes]:-0} + 1))
+			else
+				ok=false
+			fi
+		fi
 		if [[ $s == pack ]]; then
 			res[bundle]=${res[pack]}
 			res[pack]=$([[ -n $pack_sha ]] && echo "ok ${pack_sha:0:16}" || echo "FAIL")
@@ -456,6 +510,8 @@ for mv in "${projects[@]}"; do
 	row() { printf '  %-9s %-48s %s\n' "$1" "${2:0:48}" "$3"; }
 	[[ -z ${want[vendor]:-} ]] || row vendor "${res[vendor]:-} (vs go mod vendor)" "${notes[vendor]:-}"
 	[[ -z ${want[replace]:-} ]] || row replace "${res[replace]:-}" "${notes[replace]:-}"
+	[[ -z ${want[replace]:-} || -z ${sizes_row:-} ]] || row sizes "$($sizes_ok && echo ok || echo 'FAIL slim tree over 3× vendor/')" "$sizes_row"
+	sizes_row=""
 	[[ -z ${want[proxy]:-} ]] || row proxy "${res[proxy]:-}" "${notes[proxy]:-}"
 	if [[ -n ${want[pack]:-} ]]; then
 		row pack "${res[pack]:-}" ""
@@ -500,7 +556,15 @@ if [[ -n ${want[vendor]:-} ]]; then
 	((${agree_fail[vendor]:-0} == 0)) || extra=" (${agree_fail[vendor]} where GOPROXY=off go mod vendor fails on the developer cache and gomodoff fails too)"
 	echo "vendor: ${pass[vendor]:-0}/$total identical$extra"
 fi
-[[ -z ${want[replace]:-} ]] || echo "replace: ${pass[replace]:-0}/$total built offline"
+if [[ -n ${want[replace]:-} ]]; then
+	echo "replace: ${pass[replace]:-0}/$total built offline"
+	if ((${#sizes_summary[@]})); then
+		echo
+		printf '%-52s %12s %7s %12s %7s %12s %7s  %s\n' "sizes to commit" slim files whole files vendor/ files "slim ÷ vendor/"
+		printf '%s\n' "${sizes_summary[@]}"
+		echo "replace: ${pass[sizes]:-0}/$total slim ≤ 3× vendor/ (required for ≥ 100 modules)"
+	fi
+fi
 [[ -z ${want[proxy]:-} ]] || echo "proxy: ${pass[proxy]:-0}/$total built offline"
 [[ -z ${want[pack]:-} ]] || echo "bundle: ${pass[bundle]:-0}/$total built offline"
 if $pollute; then

@@ -105,6 +105,9 @@ pub struct VendorArgs {
     /// List files in non-package directories that vendor mode leaves out
     #[arg(long)]
     pub report_dropped: bool,
+    /// Lay out whole module trees, not slim ones (replace mode; default: gomodoff.toml's `tree`)
+    #[arg(long)]
+    pub whole: bool,
 }
 
 #[derive(Debug, Args)]

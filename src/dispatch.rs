@@ -56,6 +56,7 @@ pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
                 dry_run: a.confirm.dry_run,
                 modfile: a.modfile,
                 report_dropped: a.report_dropped,
+                whole: a.whole,
             };
             modes::vendor(&mut ctx, &opts)
         }

@@ -166,6 +166,8 @@ pub struct Config {
     pub dir: Option<String>,
     /// Module paths left to the go command (not vendored).
     pub exclude: Vec<String>,
+    /// `tree = "whole"`: replace mode lays out whole module trees, not slim ones.
+    pub whole_trees: bool,
 }
 
 impl Config {
@@ -193,6 +195,18 @@ impl Config {
                     }
                     config.dir = Some(dir.to_string());
                 }
+                "tree" => {
+                    config.whole_trees = match str_item(file, key, item)? {
+                        "slim" => false,
+                        "whole" => true,
+                        s => {
+                            return Err(invalid(
+                                file,
+                                &format!("unknown tree `{s}` (expected `slim` or `whole`)"),
+                            ));
+                        }
+                    };
+                }
                 "exclude" => {
                     let arr = item.as_array().ok_or_else(|| {
                         invalid(file, "`exclude` must be an array of module paths")
@@ -207,7 +221,7 @@ impl Config {
                 other => {
                     return Err(invalid(
                         file,
-                        &format!("unknown key `{other}` (known: mode, dir, exclude)"),
+                        &format!("unknown key `{other}` (known: mode, dir, tree, exclude)"),
                     ));
                 }
             }
@@ -278,6 +292,12 @@ pub struct LockedModule {
     pub synthesized_gomod: Option<String>,
     /// Vendor mode: `h1:` of the vendored subset.
     pub vendor_h1: Option<String>,
+    /// Replace mode, a slim tree: the digest of what it keeps (see `<tree>.hashes` for the
+    /// files left out). `None`: the whole module.
+    pub slim: Option<String>,
+    /// Replace mode, a slim tree: SHA-256 (hex) of the part of `<tree>.hashes` that lists the
+    /// files left out.
+    pub omitted_sha256: Option<String>,
 }
 
 /// `gomodoff.lock`.
@@ -477,6 +497,12 @@ impl LockFile {
             if let Some(h) = &m.vendor_h1 {
                 t["vendor_h1"] = value(h);
             }
+            if let Some(h) = &m.slim {
+                t["slim"] = value(h);
+            }
+            if let Some(h) = &m.omitted_sha256 {
+                t["omitted_sha256"] = value(h);
+            }
             arr.push(t);
         }
         if !arr.is_empty() {
@@ -535,6 +561,8 @@ fn parse_module(file: &str, index: usize, t: &Table) -> Result<LockedModule, Loc
         }),
         synthesized_gomod: opt("synthesized_gomod"),
         vendor_h1: opt("vendor_h1"),
+        slim: opt("slim"),
+        omitted_sha256: opt("omitted_sha256"),
     })
 }
 
@@ -596,6 +624,8 @@ mod tests {
                     }),
                     synthesized_gomod: Some("module example.com/a\n".into()),
                     vendor_h1: None,
+                    slim: None,
+                    omitted_sha256: None,
                 },
                 LockedModule {
                     path: "example.com/b".into(),
@@ -610,6 +640,8 @@ mod tests {
                     displaced: None,
                     synthesized_gomod: None,
                     vendor_h1: None,
+                    slim: None,
+                    omitted_sha256: None,
                 },
             ],
             vendor: None,
@@ -677,7 +709,8 @@ mod tests {
             Config {
                 mode: Some(Mode::Vendor),
                 dir: Some("deps".into()),
-                exclude: vec!["example.com/x".into()]
+                exclude: vec!["example.com/x".into()],
+                whole_trees: false,
             }
         );
         let e = Config::parse("mode = \"fast\"\n").unwrap_err().to_string();
@@ -688,7 +721,7 @@ mod tests {
         let e = Config::parse("dirs = \"x\"\n").unwrap_err().to_string();
         assert_eq!(
             e,
-            "gomodoff.toml: unknown key `dirs` (known: mode, dir, exclude)"
+            "gomodoff.toml: unknown key `dirs` (known: mode, dir, tree, exclude)"
         );
     }
 

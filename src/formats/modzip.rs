@@ -173,6 +173,18 @@ pub fn check_zip(zip: &Path, mv: &ModuleVersion) -> Result<Vec<ZipEntry>, ZipErr
 /// directory. Files are written 0644 and directories 0755. On any error everything written is
 /// removed and `dest` is left as it was.
 pub fn extract_zip(zip: &Path, mv: &ModuleVersion, dest: &Path) -> Result<Vec<ZipEntry>, ZipError> {
+    extract_zip_selected(zip, mv, dest, &|_| true)
+}
+
+/// [`extract_zip`] writing only the files `keep` accepts (by name relative to the module root):
+/// every file is still inflated, size-checked and hashed, so the entries returned (all of them,
+/// kept or not) give the zip's `h1:`.
+pub fn extract_zip_selected(
+    zip: &Path,
+    mv: &ModuleVersion,
+    dest: &Path,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<Vec<ZipEntry>, ZipError> {
     let module = mv.to_string();
     let dest_existed = check_dest(&module, dest)?;
     let Checked { mut archive, files } = open_checked(zip, mv)?;
@@ -180,7 +192,11 @@ pub fn extract_zip(zip: &Path, mv: &ModuleVersion, dest: &Path) -> Result<Vec<Zi
     create_dirs(&module, dest, &mut guard)?;
     let mut entries = Vec::with_capacity(files.len());
     for file in &files {
-        let digest = extract_one(&module, &mut archive, file, dest, &mut guard)?;
+        let digest = if keep(&file.entry.name) {
+            extract_one(&module, &mut archive, file, dest, &mut guard)?
+        } else {
+            hash_one(&module, &mut archive, file)?
+        };
         entries.push(ZipEntry {
             sha256: Some(digest),
             ..file.entry.clone()
@@ -526,6 +542,33 @@ fn extract_one(
     )
 }
 
+/// The SHA-256 of one checked file's inflated bytes, nothing written.
+fn hash_one(
+    module: &str,
+    archive: &mut zip::ZipArchive<BufReader<File>>,
+    file: &CheckedFile,
+) -> Result<[u8; 32], ZipError> {
+    let reader = archive
+        .by_index(file.index)
+        .map_err(|source| ZipError::Decompress {
+            module: module.to_owned(),
+            entry: file.raw_name.clone(),
+            source: io::Error::other(source),
+        })?;
+    copy_declared(
+        module,
+        &file.raw_name,
+        reader,
+        file.entry.size,
+        &mut io::sink(),
+        |source| ZipError::Decompress {
+            module: module.to_owned(),
+            entry: file.raw_name.clone(),
+            source,
+        },
+    )
+}
+
 /// Creates the missing directories between `dest` and the file `rel`; returns the file's path.
 fn make_parents(
     module: &str,
@@ -554,7 +597,7 @@ fn copy_declared(
     entry_name: &str,
     reader: impl Read,
     declared: u64,
-    out: &mut File,
+    out: &mut dyn Write,
     write_error: impl Fn(io::Error) -> ZipError,
 ) -> Result<[u8; 32], ZipError> {
     let entry_problem = |problem| ZipError::Entry {

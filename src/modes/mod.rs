@@ -172,6 +172,8 @@ pub(crate) struct VendorOptions {
     pub dry_run: bool,
     pub modfile: bool,
     pub report_dropped: bool,
+    /// Whole module trees in replace mode (`--whole`).
+    pub whole: bool,
 }
 
 /// What `gomodoff restore` was asked.

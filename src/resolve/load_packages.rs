@@ -6,7 +6,7 @@
 //! directories, and a module the loader finds without files taken from its zip (checked against
 //! go.sum, extracted into a temporary directory) before the loader runs again.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow, bail};
@@ -272,6 +272,69 @@ pub(crate) struct PackageModules {
     /// build-list module whose path is a prefix of an imported package): with a module cache or
     /// a GOPROXY, go fetches each of these.
     pub consulted: BTreeSet<ModuleVersion>,
+    /// What the build reads of each provider: see [`Selection`].
+    pub selections: BTreeMap<ModuleVersion, Selection>,
+}
+
+/// What the build reads of one module, relative to its root (`/`-separated): the directories
+/// of its loaded packages, and the files outside them that `go mod vendor` copies for them
+/// (embed targets in subdirectories, licences between a package and the module root).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Selection {
+    /// Package directories (`""` for the module root).
+    pub dirs: BTreeSet<String>,
+    pub files: BTreeSet<String>,
+}
+
+impl Selection {
+    /// Both selections' directories and files.
+    pub(crate) fn merge(&mut self, other: &Selection) {
+        self.dirs.extend(other.dirs.iter().cloned());
+        self.files.extend(other.files.iter().cloned());
+    }
+}
+
+/// Each provider's [`Selection`] in `tree`, whose files were read from `dirs` (build-list
+/// module → root).
+fn selections(
+    tree: &VendorTree,
+    dirs: &HashMap<ModuleVersion, PathBuf>,
+) -> BTreeMap<ModuleVersion, Selection> {
+    let mut out: BTreeMap<ModuleVersion, Selection> = BTreeMap::new();
+    for (m, packages) in &tree.packages {
+        let sel = out.entry(m.clone()).or_default();
+        for p in packages {
+            if let Some(rest) = p.strip_prefix(m.path.as_str())
+                && (rest.is_empty() || rest.starts_with('/'))
+            {
+                sel.dirs.insert(rest.trim_start_matches('/').to_string());
+            }
+        }
+    }
+    // Module roots never nest (`path@version` directories), so the one that holds a file is
+    // the first of its ancestors that is a root.
+    let roots: HashMap<&Path, &ModuleVersion> =
+        dirs.iter().map(|(m, d)| (d.as_path(), m)).collect();
+    for f in &tree.files {
+        let owner = f.source.ancestors().skip(1).find_map(|a| {
+            roots
+                .get(a)
+                .map(|m| (*m, f.source.strip_prefix(a).unwrap_or(&f.source)))
+        });
+        if let Some((m, rel)) = owner
+            && let Some(sel) = out.get_mut(m)
+        {
+            sel.files.insert(rel.to_string_lossy().replace('\\', "/"));
+        }
+    }
+    // A package's own files are kept with its directory (which files of it `go mod vendor`
+    // copies depends on the main module's go version): only the others are worth naming.
+    for sel in out.values_mut() {
+        let dirs = &sel.dirs;
+        sel.files
+            .retain(|f| !dirs.contains(f.rsplit_once('/').map_or("", |(d, _)| d)));
+    }
+    out
 }
 
 /// The modules the `all` package set comes from, loaded the way `go mod vendor` loads it (every
@@ -321,6 +384,7 @@ pub(crate) fn package_modules(
     Ok(PackageModules {
         providers,
         consulted,
+        selections: selections(&tree, &trees.dirs()),
     })
 }
 

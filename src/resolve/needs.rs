@@ -16,6 +16,7 @@ use crate::formats::module::{self, ModuleVersion};
 use crate::repo::{self, Repo, base_gomod_text};
 use crate::resolve::graph::{Graph, ResolvedModule};
 use crate::resolve::load::{load_graph, load_workspace_graph, main_module};
+use crate::resolve::load_packages::Selection;
 use crate::sources::checked::verified_gomod;
 use crate::sources::modcache::{ModuleSource, SourceError};
 
@@ -89,7 +90,20 @@ pub(crate) fn needed_modules(
         }
     };
     let read = read_set(repo, base.as_ref(), &gosum, &graph, src, zips_for)?;
-    needs_in_graph(&graph, &gosum, src, exclude, read.as_ref())
+    needs_in_graph(
+        &graph,
+        &gosum,
+        src,
+        exclude,
+        read.as_ref().map(|r| &r.modules),
+    )
+}
+
+/// What [`read_set`] found: the modules go reads files of, and what it reads of each provider.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ReadSet {
+    pub modules: BTreeSet<ModuleVersion>,
+    pub selections: BTreeMap<ModuleVersion, Selection>,
 }
 
 /// The build-list modules whose files go reads for the supported offline commands (`go build`,
@@ -107,7 +121,7 @@ pub(crate) fn read_set(
     graph: &Graph,
     src: &dyn ModuleSource,
     zips_for: ZipsFor,
-) -> Result<Option<BTreeSet<ModuleVersion>>> {
+) -> Result<Option<ReadSet>> {
     // In a wider workspace go builds with the other modules too, which this module's build
     // list cannot load packages from: replace and proxy mode warn there, and go.sum decides.
     if zips_for == ZipsFor::All
@@ -117,9 +131,13 @@ pub(crate) fn read_set(
     }
     let loaded = crate::resolve::load_packages::package_modules(repo, src, gomod, gosum, graph).context("gomodoff could not load the packages of the build to tell which modules it reads")
         .hint("fix the package error (go would fail on it too), or fetch what is missing with `go mod download` on a connected machine")?;
-    Ok(Some(match zips_for {
+    let modules = match zips_for {
         ZipsFor::Providers => loaded.providers,
         ZipsFor::Consulted | ZipsFor::All => loaded.consulted,
+    };
+    Ok(Some(ReadSet {
+        modules,
+        selections: loaded.selections,
     }))
 }
 

@@ -32,6 +32,7 @@ mod output;
 mod pack;
 mod packages;
 mod replace;
+mod slim;
 mod vendor_mode;
 mod vendoring;
 mod workspace;

@@ -12,15 +12,15 @@ use crate::support::{
     assert_stdout_contains, assert_success, build_list, snapshot, stderr, stdout,
 };
 
-fn vendor_yes(h: &Harness, dir: &Path) -> String {
+pub(crate) fn vendor_yes(h: &Harness, dir: &Path) -> String {
     let out = h.gomodoff(dir, &["vendor", "--yes"]);
     assert_success(&out, "gomodoff vendor --yes");
     stdout(&out)
 }
 
-/// The offline proof: same build list as online, and build + vet pass with GOPROXY=off and an
-/// empty module cache.
-fn assert_builds_offline(h: &Harness, dir: &Path, online_list: &[String]) {
+/// The offline proof: same build list as online, and build, vet, the tests' compilation and
+/// gopls-style package listing pass with GOPROXY=off and an empty module cache.
+pub(crate) fn assert_builds_offline(h: &Harness, dir: &Path, online_list: &[String]) {
     let out = h.go_offline(dir, &["list", "-m", "all"]);
     assert_success(&out, "offline go list -m all");
     assert_eq!(
@@ -32,6 +32,10 @@ fn assert_builds_offline(h: &Harness, dir: &Path, online_list: &[String]) {
     assert_success(&out, "offline go build ./...");
     let out = h.go_offline(dir, &["vet", "./..."]);
     assert_success(&out, "offline go vet ./...");
+    let out = h.go_offline(dir, &["test", "-count=1", "-run", "XXX", "./..."]);
+    assert_success(&out, "offline go test -run XXX ./...");
+    let out = h.go_offline(dir, &["list", "-deps", "-test", "./..."]);
+    assert_success(&out, "offline go list -deps -test ./...");
     let out = h.gomodoff(dir, &["check"]);
     assert_success(&out, "gomodoff check");
     assert_stdout_contains(&out, "offline build ok");

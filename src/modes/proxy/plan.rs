@@ -331,6 +331,8 @@ fn lock_entry(n: &Needed, src: &dyn ModuleSource) -> Result<Option<LockedModule>
         displaced: None,
         synthesized_gomod: None,
         vendor_h1: None,
+        slim: None,
+        omitted_sha256: None,
     }))
 }
 

@@ -6,14 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use base64::Engine as _;
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use crate::formats::dirhash;
 use crate::formats::gomod::GoMod;
 use crate::formats::gosum::GoSum;
-use crate::formats::listing::{HASHES_EXT, hashes_path};
+use crate::formats::listing::{HASHES_EXT, Listing, hashes_path, parse_hashes};
 use crate::formats::lock::{LockFile, LockedModule, Tier};
 use crate::modes::Finding;
 use crate::repo::{Repo, base_gomod_text};
@@ -84,21 +82,25 @@ pub(crate) fn verify_module(dir: &Path, m: &LockedModule, gosum: &GoSum) -> Resu
             }
         }
         Tier::Full => {
-            if let Some(expected) = checked_listing(&tree, m, &name, &mut find)? {
-                compare_files(&expected, &actual, &mut find);
+            if let Some(listing) = checked_listing(&tree, m, &name, &mut find)? {
+                compare_files(&listing, &actual, &mut find);
             }
         }
     }
     Ok(out)
 }
 
-/// The files of a whole tree against its listing: removed, modified, added.
+/// The files of a tree against its listing: removed, modified, added (a file a slim tree
+/// leaves out counts as added, whatever its content).
 fn compare_files(
-    expected: &BTreeMap<String, [u8; 32]>,
+    listing: &Listing,
     actual: &BTreeMap<String, [u8; 32]>,
     find: &mut impl FnMut(&'static str, Option<&str>, String),
 ) {
-    for (file, d) in expected {
+    for (file, d) in &listing.files {
+        if listing.omitted.contains(file) {
+            continue;
+        }
         match actual.get(file) {
             None => find("removed", Some(file), String::new()),
             Some(a) if a != d => find("modified", Some(file), String::new()),
@@ -106,7 +108,13 @@ fn compare_files(
         }
     }
     for file in actual.keys() {
-        if !expected.contains_key(file) {
+        if listing.omitted.contains(file) {
+            find(
+                "added",
+                Some(file),
+                "left out of the slim tree; `gomodoff vendor --whole` lays out whole trees".into(),
+            );
+        } else if !listing.files.contains_key(file) {
             find("added", Some(file), String::new());
         }
     }
@@ -150,16 +158,17 @@ fn gosum_agrees(
     }
 }
 
-/// A whole tree's `<tree>.hashes` listing, file → digest, once its own hash is the lock's
-/// `h1:`; `None` (with the finding) when it is gone or modified.
+/// A tree's `<tree>.hashes` listing, once its summary lines hash to the lock's `h1:` and the
+/// files it says a slim tree leaves out are the ones the lock recorded; `None` (with the finding)
+/// when it is gone or modified.
 fn checked_listing(
     tree: &Path,
     m: &LockedModule,
     name: &str,
     find: &mut impl FnMut(&'static str, Option<&str>, String),
-) -> Result<Option<BTreeMap<String, [u8; 32]>>> {
+) -> Result<Option<Listing>> {
     let listing_path = hashes_path(tree);
-    let Some(listing) = fsutil::read_optional(&listing_path)? else {
+    let Some(bytes) = fsutil::read_optional(&listing_path)? else {
         find(
             "missing listing",
             None,
@@ -170,41 +179,43 @@ fn checked_listing(
         );
         return Ok(None);
     };
-    let listing_h1 = format!(
-        "h1:{}",
-        base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&listing))
-    );
-    if Some(&listing_h1) != m.zip_h1.as_ref() {
+    let listing = match parse_hashes(&bytes, name) {
+        Ok(l) => l,
+        Err(e) => {
+            find("listing modified", None, format!("{e:#}"));
+            return Ok(None);
+        }
+    };
+    if Some(&listing.h1) != m.zip_h1.as_ref() {
         find(
             "listing modified",
             None,
             format!(
-                "`{}` hashes to {listing_h1}, not {}",
+                "`{}` hashes to {}, not {}",
                 listing_path.display(),
+                listing.h1,
                 m.zip_h1.as_deref().unwrap_or("-")
             ),
         );
         return Ok(None);
     }
-    parse_listing(&listing, name).map(Some)
-}
-
-/// `<sha256 hex>  <path>@<version>/<file>` lines → file → digest.
-fn parse_listing(bytes: &[u8], prefix: &str) -> Result<BTreeMap<String, [u8; 32]>> {
-    let text = String::from_utf8_lossy(bytes);
-    let mut out = BTreeMap::new();
-    for (i, line) in text.lines().enumerate() {
-        let bad = || anyhow::anyhow!("{prefix}.hashes:{}: malformed line", i + 1);
-        let (hex_digest, name) = line.split_once("  ").ok_or_else(bad)?;
-        let file = name
-            .strip_prefix(prefix)
-            .and_then(|f| f.strip_prefix('/'))
-            .ok_or_else(bad)?;
-        let mut d = [0u8; 32];
-        hex::decode_to_slice(hex_digest, &mut d).map_err(|_| bad())?;
-        out.insert(file.to_string(), d);
+    let recorded = m.omitted_sha256.as_deref();
+    let omitted_ok = match recorded {
+        Some(h) => h == listing.omitted_sha256,
+        None => listing.omitted.is_empty(),
+    };
+    if !omitted_ok {
+        find(
+            "listing modified",
+            None,
+            format!(
+                "`{}` lists other files as left out of the slim tree than gomodoff.lock records",
+                listing_path.display()
+            ),
+        );
+        return Ok(None);
     }
-    Ok(out)
+    Ok(Some(listing))
 }
 
 /// Every way the repository differs from what the replace-mode lock recorded, one line each.

@@ -3,10 +3,12 @@
 //!
 //! Replace mode lays each module out under the tree directory (default `third_party/gomod`) as
 //! `<escaped path>@<escaped version>/` and adds one replace directive per module. Modules whose
-//! packages are built get their whole tree; modules whose go.mod is only read for version
-//! selection get a directory holding just that go.mod. Beside each whole tree a `<tree>.hashes`
-//! file keeps the `h1:` summary lines (sha256 and name of every file), so that `verify` can name
-//! the file that changed without the module cache; its own SHA-256 is the module's `h1:`.
+//! packages are built get a slim tree (what the build can read of them, see [`slim`]; the whole
+//! module with `--whole` or `tree = "whole"`); modules whose go.mod is only read for version
+//! selection get a directory holding just that go.mod. Beside each tree laid out from a zip a
+//! `<tree>.hashes` file keeps the `h1:` summary lines (sha256 and name of every file of the
+//! module; their SHA-256 is the module's `h1:`) and the files a slim tree left out, so that
+//! `verify` can name the file that changed without the module cache.
 //!
 //! # Map
 //!
@@ -14,6 +16,7 @@
 //! |---|---|
 //! | `mod.rs` | `vendor`: plan, then preview → confirm → stage → apply → report through [`crate::txn::run`] |
 //! | [`plan`] | the tree directory and modfile, the needs from the module graph, the edited go.mod, the trees to add, replace and remove |
+//! | [`slim`] | which files of a module a slim tree keeps |
 //! | [`stage`] | extracting trees into staging, checked against go.sum, with their `<tree>.hashes` |
 //! | [`check`] | `verify` (trees against their listings, the lock and go.sum) and `status` drift |
 //! | [`restore`](mod@restore) | `restore`: gomodoff's replace directives, trees and lock removed |
@@ -34,6 +37,7 @@ use crate::util::context::{Context, Outcome};
 mod check;
 mod plan;
 mod restore;
+mod slim;
 mod stage;
 
 pub(crate) use check::{drift, verify};

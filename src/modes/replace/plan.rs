@@ -18,12 +18,15 @@ use crate::modes::{VendorOptions, chosen_dir};
 use crate::repo::{self, Repo, base_gomod_text};
 use crate::resolve::graph::{MainModule, ReplaceTarget as GraphTarget};
 use crate::resolve::load::{load_graph, main_module};
+use crate::resolve::load_packages::Selection;
 use crate::resolve::needs::{Needed, ZipsFor, needs_in_graph, read_set};
 use crate::sources::modcache::ModuleSource;
 use crate::txn::Summary;
 use crate::txn::open::check_plan_inside;
 use crate::txn::plan::{FileChange, Plan, STAGING_DIR, TreeAdd};
 use crate::util::fsutil;
+
+use super::slim;
 
 /// Everything `vendor` decided, before anything is written.
 pub(crate) struct ReplacePlan {
@@ -70,6 +73,8 @@ pub(super) struct Need {
     pub gomod: Vec<u8>,
     gomod_h1: String,
     pub synthesized: bool,
+    /// What a slim tree keeps of a whole module; `None`: the whole module.
+    pub selection: Option<Selection>,
 }
 
 /// One module to extract (or write the go.mod of) into its tree.
@@ -104,7 +109,8 @@ pub(crate) fn plan_replace(
     // go.mod without gomodoff's own lines: what the user wrote.
     let base_text = base_gomod_text(repo)?;
     let base = GoMod::parse("go.mod", &base_text)?;
-    let needs = load_needs(repo, &base, src)?;
+    let whole = opts.whole || repo.config.whole_trees;
+    let needs = load_needs(repo, &base, src, whole)?;
     let new_modfile_text = edited_modfile(&base, &needs, &layout.dir)?;
     let diff = diff_trees(repo, &layout, needs, src)?;
     let mut plan = diff.plan;
@@ -166,13 +172,20 @@ fn layout(repo: &Repo, opts: &VendorOptions) -> Result<Layout> {
 
 /// The modules the build needs, from the module graph of `base` (checked against go.sum), in
 /// the order of their replace directives.
-fn load_needs(repo: &Repo, base: &GoMod, src: &dyn ModuleSource) -> Result<Vec<Need>> {
+/// A module whose packages are built keeps only what the build reads of it ([`slim`]) unless
+/// `whole` asks for whole trees, or the packages could not be loaded (one module of a wider
+/// workspace).
+fn load_needs(repo: &Repo, base: &GoMod, src: &dyn ModuleSource, whole: bool) -> Result<Vec<Need>> {
     let gosum = repo.gosum()?;
     let main = main_module(base)?;
     let graph = load_graph(repo, &main, &gosum, src)?;
     let read = read_set(repo, Some(base), &gosum, &graph, src, ZipsFor::Providers)?;
-    let needed = needs_in_graph(&graph, &gosum, src, &repo.config.exclude, read.as_ref())?;
-    let mut needs: Vec<Need> = collect_needs(&main, needed).into_values().collect();
+    let modules = read.as_ref().map(|r| &r.modules);
+    let needed = needs_in_graph(&graph, &gosum, src, &repo.config.exclude, modules)?;
+    let selections = read.filter(|_| !whole).map(|r| r.selections);
+    let mut needs: Vec<Need> = collect_needs(&main, needed, selections.as_ref())
+        .into_values()
+        .collect();
     needs.sort_by(|a, b| {
         (&a.replace_path, &a.replace_version).cmp(&(&b.replace_path, &b.replace_version))
     });
@@ -194,10 +207,23 @@ fn edited_modfile(base: &GoMod, needs: &[Need], dir: &str) -> Result<String> {
     Ok(edited.to_string())
 }
 
-/// The needs keyed by the replace directive gomodoff writes for each.
-fn collect_needs(main: &MainModule, needed: Vec<Needed>) -> BTreeMap<ReplaceKey, Need> {
+/// The needs keyed by the replace directive gomodoff writes for each; a whole module's
+/// selection is what the build reads of it as every module it is required as.
+fn collect_needs(
+    main: &MainModule,
+    needed: Vec<Needed>,
+    selections: Option<&BTreeMap<ModuleVersion, Selection>>,
+) -> BTreeMap<ReplaceKey, Need> {
     let mut needs: BTreeMap<ReplaceKey, Need> = BTreeMap::new();
     for n in needed {
+        let selection = selections.and_then(|all| {
+            let found: Vec<&Selection> = n.required_as.iter().filter_map(|o| all.get(o)).collect();
+            (!found.is_empty()).then(|| {
+                let mut merged = Selection::default();
+                found.iter().for_each(|s| merged.merge(s));
+                merged
+            })
+        });
         // A module of the build list that go never reads a go.mod of, and go.sum has no line
         // for: go looks up only its version (`.info`). A directory replacement answers that
         // lookup offline; its go.mod is a placeholder naming the module.
@@ -220,10 +246,12 @@ fn collect_needs(main: &MainModule, needed: Vec<Needed>) -> BTreeMap<ReplaceKey,
                 gomod_h1: dirhash::hash_gomod(&gomod),
                 gomod: gomod.clone(),
                 synthesized,
+                selection: None,
             });
             if n.tier == Tier::Full {
                 need.tier = Tier::Full;
                 need.zip_h1 = n.zip_h1.clone();
+                need.selection = selection.clone();
             }
         }
     }
@@ -342,6 +370,7 @@ impl TreeDiff {
                 if old.tier == n.tier
                     && old.zip_h1 == n.zip_h1
                     && old.gomod_h1 == n.gomod_h1
+                    && old.slim == entry.slim
                     && present =>
             {
                 self.summary.unchanged += 1;
@@ -349,6 +378,7 @@ impl TreeDiff {
                 self.locked.push(LockedModule {
                     origin: old.origin.clone(),
                     synthesized_gomod: old.synthesized_gomod.clone(),
+                    omitted_sha256: old.omitted_sha256.clone(),
                     ..entry
                 });
                 return Ok(());
@@ -383,6 +413,8 @@ fn lock_entry(n: &Need, tree: &str, src: &dyn ModuleSource) -> LockedModule {
             .synthesized
             .then(|| String::from_utf8_lossy(&n.gomod).into_owned()),
         vendor_h1: None,
+        slim: n.selection.as_ref().map(slim::digest),
+        omitted_sha256: None,
     }
 }
 

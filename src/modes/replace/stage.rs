@@ -2,7 +2,7 @@
 //! staging directory, checked against go.sum, with the `<tree>.hashes` listing beside each whole
 //! tree. The plan's tree adds rename them into place.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
@@ -10,13 +10,15 @@ use anyhow::{Context as _, Result, anyhow};
 use rayon::prelude::*;
 
 use super::plan::{Need, Work};
+use super::slim;
 use crate::formats::dirhash;
-use crate::formats::listing::{hashes_path, hashes_text};
+use crate::formats::listing::{hashes_path, hashes_text, omitted_text};
 use crate::formats::lock::{LockFile, Tier};
 use crate::formats::modzip;
 use crate::sources::checked::SumError;
 use crate::sources::modcache::ModuleSource;
 use crate::txn::plan;
+use crate::util::fsutil;
 
 /// Extract and verify every module to write into `staging` (the empty staging directory,
 /// absolute); the plan's tree adds point there. Records in `lock` which trees got a synthesised
@@ -29,7 +31,7 @@ pub(super) fn stage(
     bar: &indicatif::ProgressBar,
 ) -> Result<u64> {
     create_dir_all(staging)?;
-    let results: Vec<Result<(usize, bool, u64)>> = work
+    let results: Vec<Result<(usize, Staged)>> = work
         .par_iter()
         .enumerate()
         .map(|(i, w)| {
@@ -38,30 +40,46 @@ pub(super) fn stage(
                 create_dir_all(parent)?;
             }
             let _step = Step(bar);
-            let (synthesized, bytes) = stage_one(src, &w.need, &dest)?;
-            Ok((i, synthesized, bytes))
+            Ok((i, stage_one(src, &w.need, &dest)?))
         })
         .collect();
     let mut total = 0;
     for r in results {
-        let (i, synthesized, bytes) = r?;
-        total += bytes;
+        let (i, staged) = r?;
+        total += staged.bytes;
         let w = &work[i];
         if let Some(m) = lock.modules.iter_mut().find(|m| m.dir == w.tree) {
-            m.synthesized_gomod =
-                synthesized.then(|| String::from_utf8_lossy(&w.need.gomod).into_owned());
+            m.synthesized_gomod = staged
+                .synthesized
+                .then(|| String::from_utf8_lossy(&w.need.gomod).into_owned());
+            m.omitted_sha256 = staged.omitted_sha256;
         }
     }
     Ok(total)
 }
 
-/// One module into `dest`: whether its go.mod was synthesised, and the bytes written.
-fn stage_one(src: &dyn ModuleSource, n: &Need, dest: &Path) -> Result<(bool, u64)> {
+/// What staging one module did.
+struct Staged {
+    /// Its go.mod was synthesised.
+    synthesized: bool,
+    /// Bytes written.
+    bytes: u64,
+    /// A slim tree: SHA-256 (hex) of the listing of the files it leaves out.
+    omitted_sha256: Option<String>,
+}
+
+/// One module into `dest`: every file of its zip, or for a slim tree the ones [`slim::keep`]
+/// keeps (every file hashed all the same).
+fn stage_one(src: &dyn ModuleSource, n: &Need, dest: &Path) -> Result<Staged> {
     match n.tier {
         Tier::GoMod => {
             create_dir_all(dest)?;
             write(&dest.join("go.mod"), &n.gomod)?;
-            Ok((n.synthesized, n.gomod.len() as u64))
+            Ok(Staged {
+                synthesized: n.synthesized,
+                bytes: n.gomod.len() as u64,
+                omitted_sha256: None,
+            })
         }
         Tier::Full => {
             let want = n
@@ -73,8 +91,18 @@ fn stage_one(src: &dyn ModuleSource, n: &Need, dest: &Path) -> Result<(bool, u64
             // One pass: the extraction hashes what it writes, so the tree's `h1:` is known
             // without reading the zip or the tree again. A mismatch removes the staged tree with
             // everything else in staging; nothing outside it was touched.
-            let entries = modzip::extract_zip(&zip, &n.content, dest)?;
-            let bytes: u64 = entries.iter().map(|e| e.size).sum();
+            let keep = |name: &str| n.selection.as_ref().is_none_or(|s| slim::keep(s, name));
+            let entries = modzip::extract_zip_selected(&zip, &n.content, dest, &keep)?;
+            let omitted: BTreeSet<String> = entries
+                .iter()
+                .filter(|e| !keep(&e.name))
+                .map(|e| e.name.clone())
+                .collect();
+            let bytes: u64 = entries
+                .iter()
+                .filter(|e| keep(&e.name))
+                .map(|e| e.size)
+                .sum();
             let digests: BTreeMap<String, [u8; 32]> = entries
                 .iter()
                 .filter_map(|e| Some((e.name.clone(), e.sha256?)))
@@ -92,13 +120,21 @@ fn stage_one(src: &dyn ModuleSource, n: &Need, dest: &Path) -> Result<(bool, u64
             }
             write(
                 &hashes_path(dest),
-                hashes_text(&n.content, &digests).as_bytes(),
+                hashes_text(&n.content, &digests, &omitted).as_bytes(),
             )?;
             let synthesized = !dest.join("go.mod").exists();
             if synthesized {
                 write(&dest.join("go.mod"), &n.gomod)?;
             }
-            Ok((synthesized, bytes))
+            let omitted_sha256 = n
+                .selection
+                .is_some()
+                .then(|| fsutil::sha256_hex(omitted_text(&n.content, &omitted).as_bytes()));
+            Ok(Staged {
+                synthesized,
+                bytes,
+                omitted_sha256,
+            })
         }
     }
 }

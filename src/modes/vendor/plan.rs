@@ -243,6 +243,8 @@ fn locked_modules(
             displaced: None,
             synthesized_gomod: None,
             vendor_h1,
+            slim: None,
+            omitted_sha256: None,
         });
     }
     Ok(out)

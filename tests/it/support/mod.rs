@@ -95,7 +95,7 @@ pub fn vendoring_main(
 }
 
 /// Every test project in `testdata/projects`, sorted.
-pub const PROJECTS: [&str; 4] = ["basic", "cgo", "legacy116", "replaces"];
+pub const PROJECTS: [&str; 5] = ["basic", "cgo", "legacy116", "replaces", "slim"];
 
 /// Every fixture module version, sorted by path then directory name.
 pub fn fixtures() -> &'static [Fixture] {

@@ -1,0 +1,2 @@
+/* a header in a non-package directory: kept for cgo */
+#define SLIMMED 1

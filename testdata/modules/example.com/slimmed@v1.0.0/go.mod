@@ -1,0 +1,3 @@
+module example.com/slimmed
+
+go 1.21

@@ -1,0 +1,1 @@
+int in_testdata(void) { return 0; }
