@@ -8,6 +8,9 @@
 #            consulted module is hashed; the later runs find them recorded (see README)
 #   verify   `go mod verify`                 vs `gomodoff verify` (after a replace-mode vendor)
 #   extract  `unzip -q` of the build's zips  vs `gomodoff vendor --yes` (replace mode)
+#   replace  `go mod vendor`                 vs `gomodoff vendor --yes` (replace mode, slim trees)
+#   restore  that replace-mode `vendor`      vs `gomodoff restore --yes` undoing it
+# and one line per target: replace ≤ 1.0 × go mod vendor, restore ≤ 0.2 × the vendor it undoes.
 # Prints one table with seconds, peak MiB (from /usr/bin/time) and gomodoff ÷ reference, and
 # checks that gomodoff's vendor/ is identical to go's. All timed commands run with GOPROXY=off.
 # Exit 0 when every gomodoff run succeeded and vendor/ is identical, 1 otherwise.
@@ -144,8 +147,10 @@ for ((r = 1; r <= runs; r++)); do
 	measure go-verify "$src" go mod verify || true
 	if $replaced_ok; then
 		measure gmo-verify "$d" "$GOMODOFF" verify || true
+		measure gmo-restore "$d" "$GOMODOFF" restore --yes || true
 	else
 		echo "0 0 1" >>"$WORK/gmo-verify.runs"
+		echo "0 0 1" >>"$WORK/gmo-restore.runs"
 	fi
 done
 
@@ -184,8 +189,10 @@ row vendor "go mod vendor" go-vendor "vendor --mode vendor" gmo-vendor
 row "(first)" "go mod vendor" go-vendor "vendor --mode vendor, 1st run" gmo-vendor first
 row verify "go mod verify" go-verify "verify (replace mode)" gmo-verify
 row extract "unzip -q ($zips zips)" unzip "vendor (replace mode)" gmo-replace
+row replace "go mod vendor" go-vendor "vendor (replace mode)" gmo-replace
+row restore "vendor (replace mode)" gmo-replace "restore (replace mode)" gmo-restore
 printf "runs (s, in order):"
-for n in go-vendor gmo-vendor go-verify gmo-verify unzip gmo-replace; do
+for n in go-vendor gmo-vendor go-verify gmo-verify unzip gmo-replace gmo-restore; do
 	printf " %s %s;" "$n" "$(awk '{ printf "%s%s", sep, ($3 == 0 ? $1 : "FAIL"); sep = "/" }' "$WORK/$n.runs")"
 done
 echo
@@ -208,6 +215,20 @@ for n in gmo-vendor gmo-replace gmo-verify; do
 		[[ -z $last ]] || tail -n 4 "$last" | cut -c1-200 | sed 's/^/  | /'
 	fi
 done
+# target NAME REF GMO LIMIT — whether best(GMO) ≤ LIMIT × best(REF).
+target() {
+	local r g
+	r=$(best "$2")
+	g=$(best "$3")
+	if [[ $r == FAIL || $g == FAIL ]]; then
+		echo "target: $1 ≤ $4×: not measured"
+		return
+	fi
+	awk -v n="$1" -v r="${r%% *}" -v g="${g%% *}" -v l="$4" 'BEGIN {
+		printf "target: %s ≤ %s×: %.2f× %s\n", n, l, g / r, (g <= l * r ? "met" : "NOT MET") }'
+}
+target "replace-mode vendor vs go mod vendor" go-vendor gmo-replace 1.0
+target "restore vs the replace-mode vendor it undoes" gmo-replace gmo-restore 0.2
 $identical || exit 1
 for n in gmo-vendor gmo-replace gmo-verify go-vendor go-verify unzip; do
 	[[ $(best "$n") != FAIL ]] || exit 1
