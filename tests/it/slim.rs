@@ -219,3 +219,45 @@ fn whole_trees_on_request_and_back_to_slim() {
         stderr(&out)
     );
 }
+
+#[test]
+fn importing_another_package_of_a_slim_module_is_found_by_status_and_one_vendor_away() {
+    requires_go!();
+    let h = Harness::new();
+    let dir = h.project("slim");
+    let online = build_list(&h.go_ok(&dir, &["list", "-m", "all"]));
+    vendor_yes(&h, &dir);
+    let main = dir.join("main.go");
+    let text = fs::read_to_string(&main)
+        .unwrap()
+        .replace(
+            "\"example.com/slimmed/pkg/used\"",
+            "\"example.com/slimmed/pkg/unused\"\n\t\"example.com/slimmed/pkg/used\"",
+        )
+        .replace(
+            "fmt.Print(used.Greeting())",
+            "unused.Nothing()\n\tfmt.Print(used.Greeting())",
+        );
+    fs::write(&main, text).unwrap();
+    // The offline build fails, and status says why before any build is tried.
+    let out = h.go_offline(&dir, &["build", "./..."]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = h.gomodoff(&dir, &["status", "--check"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(
+            "packages: the build imports `example.com/slimmed/pkg/unused`, which the trees in `third_party/gomod` do not hold"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    // One vendor lays the package out: the module's tree is updated, nothing else.
+    let shown = vendor_yes(&h, &dir);
+    assert!(shown.contains("~ example.com/slimmed@v1.0.0"), "{shown}");
+    assert!(dir.join(SLIMMED).join("pkg/unused/unused.go").is_file());
+    assert_success(
+        &h.gomodoff(&dir, &["status", "--check"]),
+        "status after vendor",
+    );
+    assert_builds_offline(&h, &dir, &online);
+}

@@ -15,6 +15,10 @@ use crate::formats::listing::{HASHES_EXT, Listing, hashes_path, parse_hashes};
 use crate::formats::lock::{LockFile, LockedModule, Tier};
 use crate::modes::Finding;
 use crate::repo::{Repo, base_gomod_text};
+use crate::resolve::load::{load_graph, main_module};
+use crate::resolve::load_packages::package_modules;
+use crate::resolve::vendoring::VendoringError;
+use crate::sources::modcache::{ModCache, ModuleSource, ProxyTree};
 use crate::util::context::Context;
 use crate::util::fsutil;
 
@@ -237,7 +241,46 @@ pub(crate) fn drift(repo: &Repo, lock: &LockFile) -> Result<Vec<String>> {
         out.push("go.sum: changed since vendoring".into());
     }
     out.extend(tree_drift(repo, lock));
+    if out.is_empty() {
+        out.extend(package_drift(repo, lock));
+    }
     Ok(out)
+}
+
+/// A package the build imports that the laid-out trees do not hold — an import added since
+/// `vendor` ran, of a package a slim tree left out, or of a module the build did not need then:
+/// found the way the offline build finds it, by loading the packages with gomodoff's replace
+/// directives, so from the trees alone. Nothing when the packages load (or the graph cannot be
+/// loaded without the module cache, for a module `exclude`d in gomodoff.toml).
+fn package_drift(repo: &Repo, lock: &LockFile) -> Vec<String> {
+    if repo.workspace.is_some() || crate::repo::wider_workspace(&repo.root).is_some() {
+        return Vec::new();
+    }
+    let Ok(gomod) = GoMod::parse(&lock.modfile, &lock.gomod_after) else {
+        return Vec::new();
+    };
+    let (Ok(gosum), Ok(main)) = (repo.gosum(), main_module(&gomod)) else {
+        return Vec::new();
+    };
+    let empty = tempfile::tempdir().ok();
+    let src: Box<dyn ModuleSource> = match (ModCache::locate(None), &empty) {
+        (Ok(cache), _) => Box::new(cache),
+        (Err(_), Some(dir)) => Box::new(ProxyTree::new(dir.path())),
+        (Err(_), None) => return Vec::new(),
+    };
+    let Ok(graph) = load_graph(repo, &main, &gosum, src.as_ref()) else {
+        return Vec::new();
+    };
+    match package_modules(repo, src.as_ref(), Some(&gomod), &gosum, &graph) {
+        Ok(_) => Vec::new(),
+        Err(e) => match e.downcast_ref::<VendoringError>() {
+            Some(VendoringError::MissingPackage { import, .. }) => vec![format!(
+                "packages: the build imports `{import}`, which the trees in `{}` do not hold (the offline build fails on it)",
+                lock.dir
+            )],
+            _ => Vec::new(),
+        },
+    }
 }
 
 /// How go.mod (without gomodoff's lines, `base`) differs from the one the lock was made from:
