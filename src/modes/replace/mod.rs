@@ -17,6 +17,7 @@
 //! | [`stage`] | extracting trees into staging, checked against go.sum, with their `<tree>.hashes` |
 //! | [`check`] | `verify` (trees against their listings, the lock and go.sum) and `status` drift |
 //! | [`restore`](mod@restore) | `restore`: gomodoff's replace directives, trees and lock removed |
+//! | [`revendor`](mod@revendor) | `gomodoff go`: vendor again from the go.mod and go.sum go wrote, writing them too |
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -34,11 +35,13 @@ use crate::util::context::{Context, Outcome};
 mod check;
 mod plan;
 mod restore;
+mod revendor;
 mod stage;
 
 pub(crate) use check::{drift, verify};
 pub(crate) use plan::{ReplacePlan, plan_replace};
 pub(crate) use restore::restore;
+pub(crate) use revendor::revendor;
 
 /// Lay the build's modules out as trees under the tree directory, one replace directive each.
 pub(crate) fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Outcome> {
