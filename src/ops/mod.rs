@@ -26,6 +26,14 @@ pub fn hints(err: &anyhow::Error) -> Vec<String> {
     use crate::util::hint::Hinted;
     let mut hints: Vec<String> = Vec::new();
     for e in err.chain() {
+        if let Some(h) = e.downcast_ref::<Hinted>()
+            && h.instead()
+        {
+            if !hints.iter().any(|x| x == h.hint()) {
+                hints.push(h.hint().to_string());
+            }
+            break;
+        }
         let hint = if let Some(h) = e.downcast_ref::<Hinted>() {
             Some(h.hint().to_string())
         } else if let Some(s) = e.downcast_ref::<SourceError>() {
@@ -48,4 +56,21 @@ pub fn hints(err: &anyhow::Error) -> Vec<String> {
         }
     }
     hints
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hints;
+    use crate::util::hint::{HintExt as _, hinted_instead};
+
+    #[test]
+    fn a_hint_given_instead_leaves_out_those_of_the_causes() {
+        let inner: anyhow::Result<()> = Err(anyhow::anyhow!("no go.sum line"));
+        let err = inner.hint("go mod download").unwrap_err();
+        assert_eq!(hints(&err), ["go mod download"]);
+        let err = hinted_instead(err, "gomodoff go get");
+        assert_eq!(hints(&err), ["gomodoff go get"]);
+        let err = crate::util::hint::hinted(err.context("vendor failed"), "outer");
+        assert_eq!(hints(&err), ["outer", "gomodoff go get"]);
+    }
 }

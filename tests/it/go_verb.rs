@@ -9,7 +9,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::support::{
-    Harness, assert_failure, assert_stderr_contains, assert_success, snapshot, stdout,
+    Harness, assert_failure, assert_stderr_contains, assert_success, snapshot, stderr, stdout,
 };
 
 /// A main module (go 1.22) importing `example.com/multi` (v1.1.0), and requiring
@@ -160,6 +160,58 @@ fn go_get_and_tidy_through_gomodoff_match_go_on_an_unvendored_copy() {
     let out = h.gomodoff(&vendored, &["go", "--yes", "mod", "tidy"]);
     assert_success(&out, "gomodoff go mod tidy, again");
     assert_stderr_contains(&out, "nothing to do");
+}
+
+/// The problem `gomodoff go` answers: in place, go records no go.sum line for a module
+/// gomodoff replaced, and `go mod tidy` drops the lines of every one; `gomodoff vendor` then
+/// fails and its hint names `gomodoff go`, which repairs it.
+#[test]
+fn go_in_place_leaves_go_sum_short_and_the_hint_names_gomodoff_go() {
+    requires_go!();
+    let h = Harness::new();
+    let dir = project(&h);
+    assert_success(&h.gomodoff(&dir, &["vendor", "--yes"]), "vendor");
+    let gosum = fs::read_to_string(dir.join("go.sum")).unwrap();
+
+    // `go mod tidy` in place succeeds, offline even, and drops every line gomodoff vendored by.
+    let out = h.go_offline_with_env(&dir, &["mod", "tidy"], &[("GOFLAGS", "")]);
+    assert_success(&out, "go mod tidy in place");
+    assert_eq!(fs::read_to_string(dir.join("go.sum")).unwrap(), "");
+    fs::write(dir.join("go.sum"), &gosum).unwrap();
+
+    // `go get` of the version laid out go.mod-only: go.mod changes, go.sum gets no zip line.
+    h.go_ok_with_env(
+        &dir,
+        &["get", "example.com/multi@v1.0.0"],
+        &[("GOFLAGS", "")],
+    );
+    assert_eq!(fs::read_to_string(dir.join("go.sum")).unwrap(), gosum);
+    let before = snapshot(&dir);
+    let out = h.gomodoff(&dir, &["vendor", "--yes"]);
+    assert_failure(&out, "vendor after go get in place");
+    assert_stderr_contains(
+        &out,
+        "missing go.sum entry for module providing package `example.com/multi` (`example.com/multi@v1.0.0`)",
+    );
+    assert_stderr_contains(&out, "hint: go neither checks nor records go.sum lines");
+    assert_stderr_contains(&out, "`gomodoff go get example.com/multi@v1.0.0`");
+    assert_stderr_contains(&out, "\"Changing dependencies\"");
+    assert!(
+        !stderr(&out).contains("go mod download"),
+        "the hint that does not help is left out:\n{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(&dir), before, "a failed vendor changes nothing");
+
+    // status points to it too.
+    let out = h.gomodoff(&dir, &["status"]);
+    assert!(stdout(&out).contains("gomodoff go get"), "{}", stdout(&out));
+
+    // The hint's command repairs it.
+    let out = h.gomodoff(&dir, &["go", "--yes", "get", "example.com/multi@v1.0.0"]);
+    assert_success(&out, "gomodoff go get, as the hint says");
+    assert_success(&h.gomodoff(&dir, &["status", "--check"]), "status --check");
+    assert_offline(&h, &dir, "repaired");
 }
 
 /// Nothing in the repository changes when go fails, or when the modules go chose cannot be laid
