@@ -179,6 +179,28 @@ fn go_in_place_leaves_go_sum_short_and_the_hint_names_gomodoff_go() {
     assert_eq!(fs::read_to_string(dir.join("go.sum")).unwrap(), "");
     fs::write(dir.join("go.sum"), &gosum).unwrap();
 
+    // Offline in place: `go mod download` and `go mod verify` succeed (nothing to download or
+    // check), `go get M@none` works and `gomodoff vendor` follows it.
+    let copy = h.copy_of(&dir, "none");
+    let offline = [("GOFLAGS", "")];
+    for args in [
+        &["mod", "download"][..],
+        &["mod", "verify"],
+        &["get", "example.com/modonly@none"],
+    ] {
+        let out = h.go_offline_with_env(&copy, args, &offline);
+        assert_success(&out, &format!("offline go {} in place", args.join(" ")));
+    }
+    assert_success(
+        &h.gomodoff(&copy, &["vendor", "--yes"]),
+        "vendor after @none",
+    );
+    assert_success(
+        &h.gomodoff(&copy, &["status", "--check"]),
+        "status after @none",
+    );
+    assert_offline(&h, &copy, "go get @none in place");
+
     // `go get` of the version laid out go.mod-only: go.mod changes, go.sum gets no zip line.
     h.go_ok_with_env(
         &dir,
