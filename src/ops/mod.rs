@@ -16,7 +16,8 @@ pub(crate) use crate::util::context::Context;
 pub use crate::util::context::Outcome;
 
 /// What the user can do about `err`: every hint attached anywhere in its cause chain, in chain
-/// order, each once. `main` prints them after the chain.
+/// order, each once, down to a hint given instead of its causes' (`hinted_instead`). `main`
+/// prints them after the chain.
 pub fn hints(err: &anyhow::Error) -> Vec<String> {
     use crate::formats::lock::LockError;
     use crate::sources::checked::SumError;
