@@ -75,6 +75,8 @@ pub enum Command {
     Env,
     /// Run a command in the offline environment
     Exec(ExecArgs),
+    /// Change dependencies with go (`get …`, `mod tidy`, `mod download …`) without gomodoff's replaces, then vendor the result
+    Go(GoArgs),
     /// Print `h1:` hashes, or check a module cache against go.sum (plumbing)
     Hash(HashArgs),
 }
@@ -185,6 +187,21 @@ pub struct ExecArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct GoArgs {
+    #[command(flatten)]
+    pub confirm: ConfirmArgs,
+    /// The go command's arguments: `get …`, `mod tidy …` or `mod download …` (gomodoff's own
+    /// flags go before them)
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        required = true,
+        value_name = "GO ARGS"
+    )]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct HashArgs {
     /// Hash a module zip
     #[arg(long, value_name = "FILE", requires = "module", group = "what")]
@@ -243,6 +260,22 @@ mod tests {
             panic!("not exec")
         };
         assert_eq!(e.command, ["go", "test", "-run", "X", "./..."]);
+    }
+
+    #[test]
+    fn go_takes_its_own_flags_before_the_go_arguments_only() {
+        let cli = Cli::try_parse_from(["gomodoff", "go", "--yes", "get", "-u", "./..."]).unwrap();
+        let Command::Go(g) = cli.command else {
+            panic!("not go")
+        };
+        assert!(g.confirm.yes);
+        assert_eq!(g.args, ["get", "-u", "./..."]);
+        let cli = Cli::try_parse_from(["gomodoff", "go", "mod", "tidy", "--yes"]).unwrap();
+        let Command::Go(g) = cli.command else {
+            panic!("not go")
+        };
+        assert!(!g.confirm.yes);
+        assert_eq!(g.args, ["mod", "tidy", "--yes"]);
     }
 
     #[test]

@@ -77,6 +77,14 @@ pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
         }
         Command::Env => ops::env::env(&mut ctx),
         Command::Exec(a) => ops::env::exec(&mut ctx, &a.command),
+        Command::Go(a) => ops::go::go(
+            &mut ctx,
+            &ops::go::GoOptions {
+                args: a.args,
+                yes: a.confirm.yes,
+                dry_run: a.confirm.dry_run,
+            },
+        ),
         Command::Hash(a) => ops::hash::hash(
             &mut ctx,
             &ops::hash::HashOptions {

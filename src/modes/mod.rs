@@ -163,6 +163,48 @@ pub(crate) fn restore(
     }
 }
 
+/// Refuse `gomodoff go` (before go runs) unless the repository is vendored in a mode it
+/// vendors again after go: replace mode, go.mod edited. Elsewhere go.mod carries no gomodoff
+/// lines and go changes dependencies on its own.
+pub(crate) fn check_revendor(repo: &Repo) -> Result<()> {
+    let Some(lock) = &repo.lock else {
+        crate::bail_hint!(
+            hint = "run go as it is (`go get …`, `go mod tidy`), then `gomodoff vendor`",
+            "this repository is not vendored by gomodoff (there is no gomodoff.lock)"
+        );
+    };
+    let why = match lock.mode {
+        Mode::Replace if lock.modfile == "go.mod" => return Ok(()),
+        Mode::Replace => format!(
+            "gomodoff's replace directives are in `{}`, not in go.mod",
+            lock.modfile
+        ),
+        Mode::Vendor | Mode::Proxy => {
+            format!("go.mod carries no gomodoff lines in {} mode", lock.mode)
+        }
+    };
+    crate::bail_hint!(
+        hint = "run go as it is (`go get …`, `go mod tidy`, online), then `gomodoff vendor`",
+        "`gomodoff go` is for replace mode with go.mod edited: {why}"
+    );
+}
+
+/// `gomodoff go`: vendor again from the go.mod (without gomodoff's lines) and go.sum go wrote,
+/// as one transaction that also writes them (see [`check_revendor`]).
+pub(crate) fn revendor(
+    ctx: &mut Context,
+    repo: &Repo,
+    gomod: String,
+    gosum: Option<String>,
+    opts: &VendorOptions,
+) -> Result<Outcome> {
+    check_revendor(repo)?;
+    match repo.lock.as_ref().map(|l| l.mode) {
+        Some(Mode::Replace) => replace::revendor(ctx, repo, gomod, gosum, opts),
+        Some(Mode::Vendor | Mode::Proxy) | None => bail!("`gomodoff go` is for replace mode"),
+    }
+}
+
 /// What `gomodoff vendor` was asked.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct VendorOptions {

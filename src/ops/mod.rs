@@ -3,6 +3,7 @@
 
 pub(crate) mod check;
 pub(crate) mod env;
+pub(crate) mod go;
 pub(crate) mod hash;
 pub(crate) mod mirror;
 pub(crate) mod pack;
@@ -15,7 +16,8 @@ pub(crate) use crate::util::context::Context;
 pub use crate::util::context::Outcome;
 
 /// What the user can do about `err`: every hint attached anywhere in its cause chain, in chain
-/// order, each once. `main` prints them after the chain.
+/// order, each once, down to a hint given instead of its causes' (`hinted_instead`). `main`
+/// prints them after the chain.
 pub fn hints(err: &anyhow::Error) -> Vec<String> {
     use crate::formats::lock::LockError;
     use crate::sources::checked::SumError;
@@ -25,6 +27,14 @@ pub fn hints(err: &anyhow::Error) -> Vec<String> {
     use crate::util::hint::Hinted;
     let mut hints: Vec<String> = Vec::new();
     for e in err.chain() {
+        if let Some(h) = e.downcast_ref::<Hinted>()
+            && h.instead()
+        {
+            if !hints.iter().any(|x| x == h.hint()) {
+                hints.push(h.hint().to_string());
+            }
+            break;
+        }
         let hint = if let Some(h) = e.downcast_ref::<Hinted>() {
             Some(h.hint().to_string())
         } else if let Some(s) = e.downcast_ref::<SourceError>() {
@@ -47,4 +57,21 @@ pub fn hints(err: &anyhow::Error) -> Vec<String> {
         }
     }
     hints
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hints;
+    use crate::util::hint::{HintExt as _, hinted_instead};
+
+    #[test]
+    fn a_hint_given_instead_leaves_out_those_of_the_causes() {
+        let inner: anyhow::Result<()> = Err(anyhow::anyhow!("no go.sum line"));
+        let err = inner.hint("go mod download").unwrap_err();
+        assert_eq!(hints(&err), ["go mod download"]);
+        let err = hinted_instead(err, "gomodoff go get");
+        assert_eq!(hints(&err), ["gomodoff go get"]);
+        let err = crate::util::hint::hinted(err.context("vendor failed"), "outer");
+        assert_eq!(hints(&err), ["outer", "gomodoff go get"]);
+    }
 }

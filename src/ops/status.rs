@@ -4,7 +4,9 @@
 
 use anyhow::Result;
 
+use crate::formats::lock::Mode;
 use crate::ops::{Context, Outcome};
+use crate::repo::Repo;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StatusOptions {
@@ -38,10 +40,27 @@ pub(crate) fn status(ctx: &mut Context, opts: &StatusOptions) -> Result<Outcome>
             ctx.shell.out(),
             "out of sync: run `gomodoff vendor` to bring the vendored modules up to date"
         )?;
+        if dependencies_changed(&repo, &drift) {
+            writeln!(
+                ctx.shell.out(),
+                "hint: to change dependencies here, `gomodoff go get …` / `gomodoff go mod tidy` run go and vendor its result in one step: go records no go.sum line for a module gomodoff replaced (see \"Changing dependencies\" in gomodoff's README)"
+            )?;
+        }
     }
     Ok(if opts.check && !drift.is_empty() {
         Outcome::Differs
     } else {
         Outcome::Ok
     })
+}
+
+/// Whether go.mod or go.sum drifted in a repository whose go.mod holds gomodoff's replace
+/// directives: the case `gomodoff go` is for.
+fn dependencies_changed(repo: &Repo, drift: &[String]) -> bool {
+    repo.lock
+        .as_ref()
+        .is_some_and(|l| l.mode == Mode::Replace && l.modfile == "go.mod")
+        && drift
+            .iter()
+            .any(|d| d.starts_with("go.mod:") || d.starts_with("go.sum:"))
 }

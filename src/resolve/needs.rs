@@ -17,7 +17,7 @@ use crate::repo::{self, Repo, base_gomod_text};
 use crate::resolve::graph::{Graph, ResolvedModule};
 use crate::resolve::load::{load_graph, load_workspace_graph, main_module};
 use crate::resolve::load_packages::Selection;
-use crate::sources::checked::verified_gomod;
+use crate::sources::checked::{SumError, verified_gomod};
 use crate::sources::modcache::{ModuleSource, SourceError};
 
 /// One module version the build needs from outside the repository, as the go command reads it
@@ -262,18 +262,12 @@ fn gathered(
         }
     }
     if !no_zip_line.is_empty() {
-        crate::bail_hint!(
-            hint = (
-                "run `go mod download {}` (or `go mod tidy`) on a connected machine, then vendor again",
-                no_zip_line
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ),
-            "go.sum has no line for the zip of {}, whose packages the build reads: go refuses such a build (\"missing go.sum entry for module providing package\")",
-            name_list(&no_zip_line)
-        );
+        let named = name_list(&no_zip_line);
+        return Err(SumError::MissingZips {
+            modules: no_zip_line,
+            named,
+        }
+        .into());
     }
     if !missing.is_empty() {
         crate::bail_hint!(

@@ -34,6 +34,15 @@ pub(crate) enum SumError {
         /// The module to download.
         module: ModuleVersion,
     },
+    /// go.sum has no zip line for modules whose packages the build reads.
+    #[error(
+        "go.sum has no line for the zip of {named}, whose packages the build reads: go refuses such a build (\"missing go.sum entry for module providing package\")"
+    )]
+    MissingZips {
+        modules: Vec<ModuleVersion>,
+        /// The modules as the message names them.
+        named: String,
+    },
 }
 
 impl SumError {
@@ -64,6 +73,23 @@ impl SumError {
             SumError::Missing { module, .. } => format!(
                 "run `go mod download {module}` on a connected machine so go.sum lists every module the build reads"
             ),
+            SumError::MissingZips { modules, .. } => format!(
+                "run `go mod download {}` (or `go mod tidy`) on a connected machine, then vendor again",
+                modules
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        }
+    }
+
+    /// The modules whose go.sum lines are missing, if that is the error.
+    pub(crate) fn missing_modules(&self) -> &[ModuleVersion] {
+        match self {
+            SumError::Mismatch { .. } => &[],
+            SumError::Missing { module, .. } => std::slice::from_ref(module),
+            SumError::MissingZips { modules, .. } => modules,
         }
     }
 }

@@ -14,11 +14,18 @@ use std::fmt;
 pub(crate) struct Hinted {
     error: anyhow::Error,
     hint: String,
+    /// Whether this hint replaces those further down the chain (see [`hinted_instead`]).
+    instead: bool,
 }
 
 impl Hinted {
     pub(crate) fn hint(&self) -> &str {
         &self.hint
+    }
+
+    /// Whether the hints of the errors below this one are left out.
+    pub(crate) fn instead(&self) -> bool {
+        self.instead
     }
 }
 
@@ -39,6 +46,21 @@ pub(crate) fn hinted(error: impl Into<anyhow::Error>, hint: impl Into<String>) -
     anyhow::Error::new(Hinted {
         error: error.into(),
         hint: hint.into(),
+        instead: false,
+    })
+}
+
+/// `error` with `hint` attached in place of the hints of its causes: a caller that knows better
+/// than the layer below what the user should do (in a vendored repository, `gomodoff go get`
+/// rather than `go mod download`).
+pub(crate) fn hinted_instead(
+    error: impl Into<anyhow::Error>,
+    hint: impl Into<String>,
+) -> anyhow::Error {
+    anyhow::Error::new(Hinted {
+        error: error.into(),
+        hint: hint.into(),
+        instead: true,
     })
 }
 

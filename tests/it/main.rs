@@ -17,6 +17,7 @@ mod concurrency;
 mod crash;
 mod dirhash;
 mod env_exec;
+mod go_verb;
 mod gomod;
 mod gosum;
 mod graph;

@@ -20,6 +20,7 @@
 //! | [`stage`] | extracting trees into staging, checked against go.sum, with their `<tree>.hashes` |
 //! | [`check`] | `verify` (trees against their listings, the lock and go.sum) and `status` drift |
 //! | [`restore`](mod@restore) | `restore`: gomodoff's replace directives, trees and lock removed |
+//! | [`revendor`](mod@revendor) | `gomodoff go`: vendor again from the go.mod and go.sum go wrote, writing them too |
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -30,19 +31,23 @@ use crate::formats::lock::{LOCK_FILE, Mode};
 use crate::modes::VendorOptions;
 use crate::repo::{self, Repo};
 use crate::sources::bundle_source as source;
+use crate::sources::checked::SumError;
 use crate::txn::plan::Plan;
 use crate::txn::{Ask, Change, Timing};
 use crate::util::context::{Context, Outcome};
+use crate::util::hint::hinted_instead;
 
 mod check;
 mod plan;
 mod restore;
+mod revendor;
 mod slim;
 mod stage;
 
 pub(crate) use check::{drift, verify};
 pub(crate) use plan::{ReplacePlan, plan_replace};
 pub(crate) use restore::restore;
+pub(crate) use revendor::revendor;
 
 /// Lay the build's modules out as trees under the tree directory, one replace directive each.
 pub(crate) fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Outcome> {
@@ -54,8 +59,31 @@ pub(crate) fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Re
             .warn(&repo::workspace_warning(&work, Mode::Replace))?;
     }
     let src = source::open(ctx)?;
-    let planned = plan_replace(repo, opts, src.as_ref())?;
+    let planned = plan_replace(repo, opts, src.as_ref()).map_err(|e| vendored_hint(repo, e))?;
     show_and_apply(ctx, repo, opts, planned)
+}
+
+/// A missing go.sum line in a repository whose go.mod holds gomodoff's replace directives: go
+/// neither checks nor records go.sum lines for modules replaced by a directory, so `go get` or
+/// `go mod tidy` run there left it out, and running them again does not help; `gomodoff go`
+/// does.
+fn vendored_hint(repo: &Repo, err: anyhow::Error) -> anyhow::Error {
+    let in_gomod = repo.lock.as_ref().is_some_and(|l| l.modfile == "go.mod");
+    let modules: Vec<String> = err
+        .chain()
+        .filter_map(|e| e.downcast_ref::<SumError>())
+        .flat_map(|s| s.missing_modules().iter().map(ToString::to_string))
+        .collect();
+    if !in_gomod || modules.is_empty() {
+        return err;
+    }
+    hinted_instead(
+        err,
+        format!(
+            "go neither checks nor records go.sum lines for modules gomodoff replaced by a directory, so `go get` and `go mod tidy` in this vendored repository leave them out; run `gomodoff go get {}` (or `gomodoff go mod tidy`) with network access: it runs go on go.mod without gomodoff's replace directives and vendors the result in one step (see \"Changing dependencies\" in gomodoff's README)",
+            modules.join(" ")
+        ),
+    )
 }
 
 /// Nothing to do, or the plan carried out by [`crate::txn::run`].
