@@ -39,6 +39,8 @@
 #                                 [--keep DIR] [--gomodoff FILE] [project...]
 #   --mode MODES  comma-separated: replace, vendor, proxy, pack, or all (the default)
 #   --vet         replace mode: also run `go vet ./...` offline
+#   --no-build    offline proofs list packages (`go list -deps -test ./...`) but build nothing,
+#                 and `gomodoff check` is skipped: for a quick size table; not a proof of the build
 #   --no-pollute  skip the polluted-cache comparisons
 #   --modcache    the shared cache for project sources and build lists (never a developer cache;
 #                 those are kept in the temp dir, or under --keep DIR/devcache)
@@ -56,6 +58,7 @@ usage() {
 corpus_parse_common "$@"
 modes_arg=all
 vet=false
+build=true
 pollute=true
 projects=()
 set -- ${CORPUS_ARGS[@]+"${CORPUS_ARGS[@]}"}
@@ -72,6 +75,10 @@ while (($#)); do
 		;;
 	--vet)
 		vet=true
+		shift
+		;;
+	--no-build)
+		build=false
 		shift
 		;;
 	--no-pollute)
@@ -158,6 +165,10 @@ go_offline_checks() {
 		fail_why="offline go list -deps -test ./... failed"
 		tail_of "$logs.listdeps"
 		return 1
+	fi
+	if ! $build; then
+		note="list $(elapsed "$t")s (no build: --no-build)"
+		return 0
 	fi
 	if ! offline "$dir" "$envfile" go build ./... >"$logs.build" 2>&1; then
 		fail_why="offline go build ./... failed"
@@ -254,6 +265,10 @@ step_replace() {
 		listed="$listed; vet ok"
 	fi
 	t=$(now)
+	if ! $build; then
+		note="vendor ${tv}s; $built; $listed; $(du -sh "$dir" | cut -f1)"
+		return 0
+	fi
 	if ! offline "$dir" /dev/null "$GOMODOFF" check >"$logs.check" 2>&1; then
 		fail_why="gomodoff check failed"
 		tail_of "$logs.check"
@@ -536,9 +551,11 @@ for mv in "${projects[@]}"; do
 	else
 		failed+=("$mv")
 	fi
+	# A mode not run has no result (set -u): print "-".
+	cell() { local v=${1:--}; echo "${v:0:9}"; }
 	summary+=("$(printf '%-52s %-9s %-9s %-9s %-9s %-9s %s' "$mv" \
-		"${res[vendor]:0:9}" "${res[replace]:0:9}" "${res[proxy]:0:9}" "${res[bundle]:0:9}" \
-		"${poll_res[pack]:0:9}" "$([[ ${poll_res[replace]:-} == ok* && ${poll_res[proxy]:-ok} == ok* && ${poll_res[vendor]:-ok} == ok* ]] && echo same || echo "${poll_res[replace]:0:9}")")")
+		"$(cell "${res[vendor]:-}")" "$(cell "${res[replace]:-}")" "$(cell "${res[proxy]:-}")" "$(cell "${res[bundle]:-}")" \
+		"$(cell "${poll_res[pack]:-}")" "$([[ ${poll_res[replace]:-} == ok* && ${poll_res[proxy]:-ok} == ok* && ${poll_res[vendor]:-ok} == ok* ]] && echo same || cell "${poll_res[replace]:-}")")")
 	unset res notes poll_res
 	# Keep the disk use of one run bounded: the copies are not needed any more.
 	corpus_rm "$SCRATCH/run/$name".* "$SCRATCH/offline/$name" "$SCRATCH/bundles/$name".*
@@ -557,7 +574,7 @@ if [[ -n ${want[vendor]:-} ]]; then
 	echo "vendor: ${pass[vendor]:-0}/$total identical$extra"
 fi
 if [[ -n ${want[replace]:-} ]]; then
-	echo "replace: ${pass[replace]:-0}/$total built offline"
+	echo "replace: ${pass[replace]:-0}/$total $($build && echo "built offline" || echo "listed offline (--no-build)")"
 	if ((${#sizes_summary[@]})); then
 		echo
 		printf '%-52s %12s %7s %12s %7s %12s %7s  %s\n' "sizes to commit" slim files whole files vendor/ files "slim ÷ vendor/"
