@@ -244,6 +244,40 @@ pub fn remove_dir_all_if_exists(path: &Path) -> io::Result<()> {
     }
 }
 
+/// The files (and symbolic links) under `path`, or 1 when `path` is not a directory; 0 when it
+/// is missing. Never through a symbolic link.
+pub fn count_files(path: &Path) -> u64 {
+    walkdir::WalkDir::new(path)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_type().is_dir())
+        .count() as u64
+}
+
+/// [`remove_dir_all_if_exists`], file by file, calling `on_file` after each file (or symbolic
+/// link, never followed) is removed: for a progress bar.
+pub fn remove_tree_counting(path: &Path, on_file: &dyn Fn()) -> io::Result<()> {
+    for entry in walkdir::WalkDir::new(path).contents_first(true) {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e)
+                if e.io_error()
+                    .is_some_and(|e| e.kind() == io::ErrorKind::NotFound) =>
+            {
+                continue;
+            }
+            Err(e) => return Err(io::Error::other(e)),
+        };
+        if entry.file_type().is_dir() {
+            fs::remove_dir(entry.path())?;
+        } else {
+            fs::remove_file(entry.path())?;
+            on_file();
+        }
+    }
+    remove_dir_all_if_exists(path)
+}
+
 /// Make every file and directory under `path` writable by its owner, so that a tree copied from
 /// a read-only module cache can be removed or replaced later.
 pub fn make_writable(path: &Path) -> io::Result<()> {

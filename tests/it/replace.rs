@@ -229,14 +229,12 @@ fn a_version_bump_is_drift_and_only_that_module_is_extracted_again() {
     let out = h.gomodoff(&dir, &["vendor", "--yes"]);
     assert_success(&out, "vendor after the bump");
     let text = stdout(&out);
-    let added: Vec<&str> = text
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("+ "))
-        .collect();
-    let updated: Vec<&str> = text
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("~ "))
-        .collect();
+    // `+ path@version: whole tree, N files, SIZE`
+    fn module<'a>(l: &'a str, sign: &str) -> Option<&'a str> {
+        l.trim().strip_prefix(sign)?.split(':').next()
+    }
+    let added: Vec<&str> = text.lines().filter_map(|l| module(l, "+ ")).collect();
+    let updated: Vec<&str> = text.lines().filter_map(|l| module(l, "~ ")).collect();
     assert_eq!(added, vec!["example.com/multi@v1.2.0"], "{text}");
     // v1.1.0 is no longer selected: its whole tree gives way to its go.mod alone.
     assert_eq!(updated, vec!["example.com/multi@v1.1.0"], "{text}");

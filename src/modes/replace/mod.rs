@@ -28,7 +28,7 @@ use crate::modes::VendorOptions;
 use crate::repo::{self, Repo};
 use crate::sources::bundle_source as source;
 use crate::txn::plan::Plan;
-use crate::txn::{Ask, Change, Timing};
+use crate::txn::{Ask, Change, Size, Style, Timing};
 use crate::util::context::{Context, Outcome};
 
 mod check;
@@ -84,15 +84,13 @@ fn show_and_apply(
         yes: opts.yes,
         verb: "apply",
     };
-    let mut change = Vendoring { planned, bytes: 0 };
+    let mut change = Vendoring { planned };
     crate::txn::run(ctx, &repo.root, &mut change, ask)
 }
 
 /// A replace-mode `vendor` run for [`crate::txn::run`].
 struct Vendoring {
     planned: ReplacePlan,
-    /// Bytes extracted while staging.
-    bytes: u64,
 }
 
 impl Change for Vendoring {
@@ -100,8 +98,8 @@ impl Change for Vendoring {
         &self.planned.plan
     }
 
-    fn preview(&self, out: &mut dyn Write, color: bool) -> Result<()> {
-        write!(out, "{}", self.planned.plan.render_diff(color))?;
+    fn preview(&self, out: &mut dyn Write, style: Style) -> Result<()> {
+        write!(out, "{}", self.planned.plan.render_diff(style.color))?;
         let s = &self.planned.summary;
         let what = format!(
             "{} modules in `{}` ({} whole trees, {} go.mod only)",
@@ -110,7 +108,7 @@ impl Change for Vendoring {
             s.full,
             s.gomod_only
         );
-        s.write(out, &what)
+        s.write(out, &what, &self.planned.plan.line_changes(), style.verbose)
     }
 
     fn stage(&mut self, ctx: &mut Context, staging: &Path) -> Result<()> {
@@ -129,7 +127,7 @@ impl Change for Vendoring {
             &bar,
         );
         bar.finish_and_clear();
-        self.bytes = staged?;
+        staged?;
         // The lock may have learned which go.mod files were synthesised.
         if let Some(f) = planned
             .plan
@@ -148,12 +146,20 @@ impl Change for Vendoring {
 
     fn report(&self, ctx: &mut Context, _timing: &Timing) -> Result<()> {
         let lock = &self.planned.lock;
+        let written: Size =
+            self.planned
+                .work
+                .iter()
+                .map(|w| w.size)
+                .fold(Size::default(), |mut a, b| {
+                    a.add(b);
+                    a
+                });
         ctx.shell.status(
             "Vendored",
             &format!(
-                "{} modules ({} bytes extracted) into `{}`",
+                "{} modules into `{}` ({written} written)",
                 lock.modules.len(),
-                self.bytes,
                 lock.dir
             ),
         )?;
