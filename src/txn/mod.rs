@@ -1,5 +1,5 @@
 //! Doing a change safely, for every mode: the plan and its journal ([`plan`]), opening the
-//! repository for a change ([`open`]), and [`run`], the one driver every change goes through —
+//! repository for a change ([`open`]), what a preview ends with ([`summary`]), and [`run`], the one driver every change goes through —
 //! preview → confirm → stage → check → apply → report — with a [`Staging`] guard that cleans up
 //! by itself. A mode (or `restore`) plans a [`Change`] and hands it to [`run`]; it never repeats
 //! these steps.

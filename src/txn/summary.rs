@@ -28,7 +28,7 @@ impl Size {
     /// one; nothing when it is missing or unreadable. Directories count for nothing.
     pub(crate) fn of_tree(path: &Path) -> Size {
         let mut size = Size::default();
-        for e in walkdir::WalkDir::new(path).follow_links(false) {
+        for e in walkdir::WalkDir::new(path).follow_root_links(false) {
             let Ok(e) = e else { continue };
             if e.file_type().is_dir() {
                 continue;
