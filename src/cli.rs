@@ -8,7 +8,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Make a Go module repository build with no network, and prove it.
 #[derive(Debug, Parser)]
-#[command(name = "gomodoff", version, about, long_about = None)]
+#[command(
+    name = "gomodoff",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit codes: 0 done (or nothing differs); 1 a check found a difference (verify, status --check, check, hash --check) or the answer to `apply?`/`restore?` was not yes; 2 error."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

@@ -39,7 +39,7 @@ pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome>
         let (repo, _guard) = open_workspace_for_change(ctx, &work, opts.dry_run)?;
         let outcome = vendor::vendor(ctx, &repo, opts)?;
         if !opts.dry_run {
-            warn_if_ignored(ctx, &repo.root)?;
+            warn_if_ignored(ctx, &repo.root, repo.lock.is_none())?;
         }
         return Ok(outcome);
     }
@@ -59,14 +59,17 @@ pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome>
         Mode::Proxy => proxy::vendor(ctx, &repo, opts)?,
     };
     if !opts.dry_run {
-        warn_if_ignored(ctx, &repo.root)?;
+        warn_if_ignored(ctx, &repo.root, repo.lock.is_none())?;
     }
     Ok(outcome)
 }
 
 /// A warning when git ignores the directory `vendor` laid out (a common `/vendor/` line): `git
-/// add` would leave it out, and the offline build fails on the next checkout.
-fn warn_if_ignored(ctx: &mut Context, root: &Path) -> Result<()> {
+/// add` would leave it out, and the offline build fails on the next checkout. Otherwise, when
+/// `first` (there was no gomodoff.lock before this run) and the directory was laid out, in a git
+/// work tree whose `.gitattributes` does not mention the directory yet: a note with the line
+/// that makes code review tools collapse it (printed, never written).
+fn warn_if_ignored(ctx: &mut Context, root: &Path, first: bool) -> Result<()> {
     let Some(lock) = LockFile::load(root).ok().flatten() else {
         return Ok(());
     };
@@ -79,8 +82,21 @@ fn warn_if_ignored(ctx: &mut Context, root: &Path) -> Result<()> {
         ctx.shell.warn(&format!(
             "git ignores `{dir}/` ({rule}), so `git add` leaves out what gomodoff laid out there and an offline build of another checkout fails; commit it with `git add -f {dir}`, or remove that line. To keep it out of reviews and language statistics, a `.gitattributes` line does it: `{dir}/** linguist-generated`"
         ))?;
+        return Ok(());
+    }
+    let dir = dir.trim_end_matches('/');
+    if first && repo::in_git_work_tree(root) && !gitattributes_mention(root, dir) {
+        ctx.shell.note(&format!(
+            "to have code review tools collapse what gomodoff laid out, add this line to `.gitattributes` (gomodoff does not write it): `{dir}/** linguist-generated`"
+        ))?;
     }
     Ok(())
+}
+
+/// Whether the repository's `.gitattributes` names `dir` already (on any line).
+fn gitattributes_mention(root: &Path, dir: &str) -> bool {
+    std::fs::read_to_string(root.join(".gitattributes"))
+        .is_ok_and(|text| text.lines().any(|l| l.contains(dir)))
 }
 
 /// The mode a command works in: the `--mode` flag, else gomodoff.toml's `mode`, else the mode

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 
-use crate::formats::lock::{LOCK_FILE, LockFile};
+use crate::formats::lock::{LOCK_FILE, LockFile, Tier};
 use crate::modes::RestoreOptions;
 use crate::repo::Repo;
 use crate::txn::plan::{FileChange, Plan};
-use crate::txn::{Ask, Change, Timing};
+use crate::txn::{Ask, Change, Entry, Size, Style, Summary, Timing};
 use crate::util::context::{Context, Outcome};
 use crate::util::fsutil;
 
@@ -47,16 +47,30 @@ pub(super) fn apply(
     plan: Plan,
     restored: String,
 ) -> Result<Outcome> {
+    // Checked before the preview too: nothing outside the repository is even shown as going.
+    let named = [(Path::new(&lock.dir), Path::new(LOCK_FILE))];
+    crate::txn::open::check_plan_inside(&repo.root, &plan, &named)?;
+    let mut summary = Summary::default();
+    for m in &lock.modules {
+        summary
+            .removed
+            .push(Entry::from(format!("{}@{}", m.path, m.version)));
+        match m.tier {
+            Tier::Full => summary.full += 1,
+            Tier::GoMod => summary.gomod_only += 1,
+        }
+    }
+    for r in &plan.tree_removes {
+        summary.remove.add(Size::of_tree(&repo.root.join(r)));
+    }
     let mut change = Restore {
         plan,
         lock,
         root: &repo.root,
         keep_tree: opts.keep_tree,
         restored,
+        summary,
     };
-    // Checked before the preview too: nothing outside the repository is even shown as going.
-    let named = [(Path::new(&lock.dir), Path::new(LOCK_FILE))];
-    crate::txn::open::check_plan_inside(&repo.root, &change.plan, &named)?;
     let ask = Ask {
         dry_run: opts.dry_run,
         yes: opts.yes,
@@ -73,6 +87,8 @@ struct Restore<'a> {
     keep_tree: bool,
     /// The status line once restored.
     restored: String,
+    /// The modules that go, and what is removed.
+    summary: Summary,
 }
 
 impl Change for Restore<'_> {
@@ -80,10 +96,9 @@ impl Change for Restore<'_> {
         &self.plan
     }
 
-    fn preview(&self, out: &mut dyn Write, color: bool) -> Result<()> {
-        write!(out, "{}", self.plan.render_diff(color))?;
-        writeln!(
-            out,
+    fn preview(&self, out: &mut dyn Write, style: Style) -> Result<()> {
+        write!(out, "{}", self.plan.render_diff(style.color))?;
+        let title = format!(
             "{} modules in `{}`: {}",
             self.lock.modules.len(),
             self.lock.dir,
@@ -92,8 +107,9 @@ impl Change for Restore<'_> {
             } else {
                 "trees removed"
             }
-        )?;
-        Ok(())
+        );
+        self.summary
+            .write(out, &title, &self.plan.line_changes(), style.verbose)
     }
 
     fn named_dirs(&self) -> Vec<(PathBuf, PathBuf)> {
@@ -110,7 +126,13 @@ impl Change for Restore<'_> {
         {
             prune_empty_dirs(self.root, &tree_dir);
         }
-        ctx.shell.status("Restored", &self.restored)?;
+        let removed = if self.summary.remove.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} removed)", self.summary.remove)
+        };
+        ctx.shell
+            .status("Restored", &format!("{}{removed}", self.restored))?;
         Ok(())
     }
 }

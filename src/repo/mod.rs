@@ -401,6 +401,18 @@ pub(crate) fn module_paths(repo: &Repo) -> Result<Vec<String>> {
         .collect())
 }
 
+/// Whether `root` is in a git work tree (false when git is not installed).
+pub(crate) fn in_git_work_tree(root: &Path) -> bool {
+    std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "--is-inside-work-tree"])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .is_ok_and(|o| o.status.success() && o.stdout.starts_with(b"true"))
+}
+
 /// Where git ignores `dir` (relative to `root`) when `root` is in a git work tree: the
 /// `.gitignore` (or other exclude file) line, as `file:line: pattern`. `None` when it is not
 /// ignored, when `root` is not in a git work tree, or when git is not installed.

@@ -15,9 +15,14 @@ use crate::util::fsutil::{self};
 
 impl Plan {
     /// Carry the plan out as one transaction rooted at `repo`. On error everything done so far
-    /// is undone and the repository is as it was.
-    pub(crate) fn apply(&self, repo: &Path) -> Result<(), PlanError> {
-        self.apply_with(repo, &fault_point)
+    /// is undone and the repository is as it was. `bar`, when given, counts the files of the
+    /// trees taken away as they are deleted, once the transaction is committed.
+    pub(crate) fn apply(
+        &self,
+        repo: &Path,
+        bar: Option<&indicatif::ProgressBar>,
+    ) -> Result<(), PlanError> {
+        self.apply_with(repo, &fault_point, bar)
     }
 
     /// [`Plan::apply`] with the fault hook given (tests fail chosen steps through it).
@@ -25,6 +30,7 @@ impl Plan {
         &self,
         repo: &Path,
         fault: &dyn Fn(&str) -> Result<(), PlanError>,
+        bar: Option<&indicatif::ProgressBar>,
     ) -> Result<(), PlanError> {
         let journal_dir = repo.join(JOURNAL_DIR);
         recover(repo)?;
@@ -43,6 +49,9 @@ impl Plan {
         match done {
             Ok(()) => {
                 fault("committed")?;
+                if let Some(bar) = bar {
+                    journal.remove_trash(bar)?;
+                }
                 journal.finish()
             }
             Err(e) => match journal.rollback() {
@@ -325,6 +334,23 @@ impl Journal {
         self.remove_staging()?;
         self.remove_temporary_files()?;
         remove_dir(&self.dir)
+    }
+
+    /// Delete the trees the transaction took away (its trash), file by file, advancing `bar`
+    /// per file: only to show progress, after the commit point. [`Journal::finish`] removes
+    /// whatever is left with the journal directory, and a run killed meanwhile leaves the
+    /// journal directory without its journal file, which the next run finishes cleaning up.
+    fn remove_trash(&self, bar: &indicatif::ProgressBar) -> Result<(), PlanError> {
+        let trash: Vec<PathBuf> = self.removes.iter().map(|(_, t)| self.dir.join(t)).collect();
+        bar.set_length(trash.iter().map(|t| fsutil::count_files(t)).sum());
+        for t in &trash {
+            fsutil::remove_tree_counting(t, &|| bar.inc(1)).map_err(|source| PlanError::Io {
+                action: "remove",
+                path: t.clone(),
+                source,
+            })?;
+        }
+        Ok(())
     }
 
     /// Temporary files of atomic writes a killed run left beside the files it rewrites

@@ -70,9 +70,25 @@ fn without_staging(mut s: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
 }
 
 #[test]
+fn a_progress_bar_counts_the_files_of_the_trees_taken_away() {
+    let (repo, mut plan) = sample();
+    fs::create_dir_all(repo.path().join("tp/old/sub")).unwrap();
+    fs::write(repo.path().join("tp/old/sub/z.c"), "int z;").unwrap();
+    fs::write(repo.path().join("tp/gone.hashes"), "h").unwrap();
+    plan.tree_removes.push("tp/gone.hashes".into());
+    let bar = indicatif::ProgressBar::hidden();
+    plan.apply(repo.path(), Some(&bar)).unwrap();
+    assert_eq!((bar.position(), bar.length()), (3, Some(3)));
+    assert!(!repo.path().join("tp/old").exists());
+    assert!(!repo.path().join("tp/gone.hashes").exists());
+    assert!(!repo.path().join(JOURNAL_DIR).exists());
+    assert!(repo.path().join("tp/a/x.go").exists());
+}
+
+#[test]
 fn apply_moves_trees_and_writes_files() {
     let (repo, plan) = sample();
-    plan.apply(repo.path()).unwrap();
+    plan.apply(repo.path(), None).unwrap();
     assert_eq!(
         fs::read_to_string(repo.path().join("go.mod")).unwrap(),
         "module m\n\nreplace a => ./tp/a\n"
@@ -107,7 +123,7 @@ fn a_failure_at_any_step_leaves_the_repository_as_it_was() {
                 Ok(())
             }
         };
-        let err = plan.apply_with(repo.path(), &fail).unwrap_err();
+        let err = plan.apply_with(repo.path(), &fail, None).unwrap_err();
         assert_eq!(
             err.to_string(),
             format!("injected failure at step `{step}` (GOMODOFF_FAIL_AT)")
@@ -299,7 +315,7 @@ fn parents_created_half_way_are_removed_by_the_rollback() {
 fn a_file_changed_since_the_plan_is_not_overwritten() {
     let (repo, plan) = sample();
     fs::write(repo.path().join("go.mod"), "module m\n// my edit\n").unwrap();
-    let err = plan.apply(repo.path()).unwrap_err().to_string();
+    let err = plan.apply(repo.path(), None).unwrap_err().to_string();
     assert!(
         err.starts_with("`go.mod` changed while gomodoff was running"),
         "{err}"
@@ -329,7 +345,10 @@ fn an_input_changed_since_the_plan_refuses_it_and_is_never_written() {
             }
             Ok(())
         };
-        let err = plan.apply_with(repo.path(), &edit).unwrap_err().to_string();
+        let err = plan
+            .apply_with(repo.path(), &edit, None)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("`go.sum` changed while"), "{when}: {err}");
         let mut want = before.clone();
         for (p, c) in &mut want {
@@ -348,7 +367,7 @@ fn an_input_changed_since_the_plan_refuses_it_and_is_never_written() {
     let was = ino(&repo.path().join("go.sum"));
     plan.files
         .push(FileChange::input("go.sum", Some(b"sum\n".to_vec())));
-    plan.apply(repo.path()).unwrap();
+    plan.apply(repo.path(), None).unwrap();
     #[cfg(unix)]
     assert_eq!(ino(&repo.path().join("go.sum")), was);
 }

@@ -1,5 +1,5 @@
 //! Doing a change safely, for every mode: the plan and its journal ([`plan`]), opening the
-//! repository for a change ([`open`]), and [`run`], the one driver every change goes through —
+//! repository for a change ([`open`]), what a preview ends with ([`summary`]), and [`run`], the one driver every change goes through —
 //! preview → confirm → stage → check → apply → report — with a [`Staging`] guard that cleans up
 //! by itself. A mode (or `restore`) plans a [`Change`] and hands it to [`run`]; it never repeats
 //! these steps.
@@ -12,21 +12,25 @@ use anyhow::{Context as _, Result};
 
 use crate::util::context::{Context, Outcome};
 use crate::util::fsutil;
+use crate::util::shell::Verbosity;
 
 pub(crate) mod journal;
 pub(crate) mod open;
 pub(crate) mod plan;
+pub(crate) mod summary;
 
 use plan::{Plan, STAGING_DIR};
+pub(crate) use summary::{Entry, LineChange, Size, Summary};
 
 /// A change planned by a mode (or by `restore`), ready for [`run`].
 pub(crate) trait Change {
     /// The transaction: the files to write or remove, the trees to add and remove.
     fn plan(&self) -> &Plan;
 
-    /// Everything shown before the question — the diffs, then the summary — written to `out`
-    /// (the preview stream: silent with `-q`).
-    fn preview(&self, out: &mut dyn Write, color: bool) -> Result<()>;
+    /// Everything shown before the question — the diffs, then the modules that change, then
+    /// the summary block ([`Summary::write`]) — written to `out` (the preview stream: silent
+    /// with `-q`).
+    fn preview(&self, out: &mut dyn Write, style: Style) -> Result<()>;
 
     /// Build what the plan adds inside `staging` (the empty staging directory, absolute), once
     /// the user has agreed. The plan may be updated here (a lock that learned something while
@@ -47,6 +51,14 @@ pub(crate) trait Change {
     fn report(&self, ctx: &mut Context, timing: &Timing) -> Result<()>;
 }
 
+/// How a preview is shown: coloured (when its stream is a terminal, or `--color always`), and
+/// whether every module is named (`-v`) or only a few that change.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Style {
+    pub color: bool,
+    pub verbose: bool,
+}
+
 /// How long the steps of [`run`] took, for `-v` reports.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Timing {
@@ -64,19 +76,23 @@ pub(crate) struct Ask<'a> {
 }
 
 /// Carry out `change` in the repository at `root`: show the preview, ask (or stop for a dry
-/// run), stage, check, apply as one transaction, report. A failure before the transaction
-/// leaves the repository as it was and removes the staging directory; the transaction itself
-/// rolls back (see [`Plan::apply`]).
+/// run: exit 0; or when the user says no: exit 1, [`Outcome::Cancelled`]), stage, check, apply
+/// as one transaction, report. A failure before the transaction leaves the repository as it was
+/// and removes the staging directory; the transaction itself rolls back (see [`Plan::apply`]).
+/// Trees taken away are removed with a progress bar (on a terminal).
 pub(crate) fn run(
     ctx: &mut Context,
     root: &Path,
     change: &mut dyn Change,
     ask: Ask,
 ) -> Result<Outcome> {
-    let color = ctx.shell.color();
-    change.preview(ctx.shell.preview(), color)?;
-    if !open::confirm(ctx, ask.dry_run, ask.yes, ask.verb)? {
-        return Ok(Outcome::Ok);
+    let style = Style {
+        color: ctx.shell.color(),
+        verbose: ctx.shell.verbosity() == Verbosity::Verbose,
+    };
+    change.preview(ctx.shell.preview(), style)?;
+    if let Some(stop) = open::confirm(ctx, ask.dry_run, ask.yes, ask.verb)? {
+        return Ok(stop);
     }
     let mut timing = Timing::default();
     let staging = Staging::new(root)?;
@@ -96,7 +112,14 @@ pub(crate) fn run(
         staging.hand_over();
     }
     let start = Instant::now();
-    change.plan().apply(root)?;
+    if change.plan().tree_removes.is_empty() {
+        change.plan().apply(root, None)?;
+    } else {
+        let bar = ctx.shell.progress(0, "files removed");
+        let applied = change.plan().apply(root, Some(&bar));
+        bar.finish_and_clear();
+        applied?;
+    }
     timing.applied = start.elapsed();
     change.report(ctx, &timing)?;
     Ok(Outcome::Ok)
@@ -140,51 +163,6 @@ impl Drop for Staging {
     }
 }
 
-/// What a `vendor` run changes, module by module, for its preview.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Summary {
-    pub added: Vec<String>,
-    pub updated: Vec<String>,
-    pub removed: Vec<String>,
-    pub unchanged: usize,
-    /// Modules laid out whole (trees, or zips in proxy mode).
-    pub full: usize,
-    /// Modules of which only the go.mod is laid out.
-    pub gomod_only: usize,
-    /// Modules of which only the `.info` is laid out (proxy mode).
-    pub info_only: usize,
-}
-
-impl Summary {
-    /// Every module the run lays out.
-    pub(crate) fn total(&self) -> usize {
-        self.full + self.gomod_only + self.info_only
-    }
-
-    /// `<what>: N added, N updated, N removed, N unchanged`, then one `+`/`~`/`-` line for each
-    /// module added, updated, removed.
-    pub(crate) fn write(&self, out: &mut dyn std::io::Write, what: &str) -> Result<()> {
-        writeln!(
-            out,
-            "{what}: {} added, {} updated, {} removed, {} unchanged",
-            self.added.len(),
-            self.updated.len(),
-            self.removed.len(),
-            self.unchanged
-        )?;
-        for (sign, list) in [
-            ("+", &self.added),
-            ("~", &self.updated),
-            ("-", &self.removed),
-        ] {
-            for m in list {
-                writeln!(out, "  {sign} {m}")?;
-            }
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::cell::RefCell;
@@ -193,7 +171,7 @@ mod tests {
 
     use super::*;
     use crate::txn::plan::FileChange;
-    use crate::util::shell::{Shell, Verbosity};
+    use crate::util::shell::Shell;
 
     #[derive(Clone, Default)]
     struct Buf(Rc<RefCell<Vec<u8>>>);
@@ -215,7 +193,7 @@ mod tests {
         fn plan(&self) -> &Plan {
             &self.plan
         }
-        fn preview(&self, out: &mut dyn Write, _color: bool) -> Result<()> {
+        fn preview(&self, out: &mut dyn Write, _style: Style) -> Result<()> {
             writeln!(out, "preview")?;
             Ok(())
         }

@@ -7,6 +7,7 @@ use anyhow::{Context as _, Result};
 
 use crate::repo::{Repo, open_vendored};
 use crate::txn::plan::{self, Plan};
+use crate::util::context::Outcome;
 use crate::util::fsutil;
 
 /// Before a command changes the repository (holding the repository lock): roll back or finish
@@ -90,17 +91,18 @@ pub(crate) fn open_workspace_for_change(
     Ok((Repo::open_workspace(work_file)?, guard))
 }
 
-/// After the preview: whether to go on. A dry run stops here; without `--yes` the user is asked
-/// on a terminal, and without a terminal the command refuses.
+/// After the preview: whether to go on (`None`), or the outcome to stop with. A dry run stops
+/// here (exit 0); without `--yes` the user is asked on a terminal, and any answer but y/yes
+/// stops (exit 1, [`Outcome::Cancelled`]); without a terminal the command refuses.
 pub(crate) fn confirm(
     ctx: &mut crate::util::context::Context,
     dry_run: bool,
     yes: bool,
     verb: &str,
-) -> Result<bool> {
+) -> Result<Option<Outcome>> {
     if dry_run {
         ctx.shell.status("Dry run", "nothing was changed")?;
-        return Ok(false);
+        return Ok(Some(Outcome::Ok));
     }
     if !yes {
         if !ctx.shell.is_interactive() {
@@ -111,10 +113,10 @@ pub(crate) fn confirm(
         }
         if !ctx.shell.confirm(&format!("{verb}?"))? {
             ctx.shell.status("Cancelled", "nothing was changed")?;
-            return Ok(false);
+            return Ok(Some(Outcome::Cancelled));
         }
     }
-    Ok(true)
+    Ok(None)
 }
 
 /// Refuse `plan` unless every path it deletes, renames or writes is inside the repository now:

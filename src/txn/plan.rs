@@ -135,6 +135,21 @@ impl Plan {
             && self.files.iter().all(|f| f.before == f.after)
     }
 
+    /// The lines each changed file whose diff is shown adds and removes (go.mod).
+    pub(crate) fn line_changes(&self) -> Vec<crate::txn::LineChange> {
+        self.files
+            .iter()
+            .filter(|f| f.show_diff && f.before != f.after)
+            .map(|f| {
+                line_change(
+                    &f.path.to_string_lossy(),
+                    f.before.as_deref(),
+                    f.after.as_deref(),
+                )
+            })
+            .collect()
+    }
+
     /// Unified diffs of every changed file whose diff is shown, coloured when asked.
     pub(crate) fn render_diff(&self, color: bool) -> String {
         let mut out = String::new();
@@ -173,6 +188,30 @@ fn chain(e: &dyn std::error::Error) -> String {
         cur = s.source();
     }
     out
+}
+
+/// The lines a diff of `name` from `before` to `after` adds and removes.
+pub(crate) fn line_change(
+    name: &str,
+    before: Option<&[u8]>,
+    after: Option<&[u8]>,
+) -> crate::txn::LineChange {
+    let old = before.map(String::from_utf8_lossy).unwrap_or_default();
+    let new = after.map(String::from_utf8_lossy).unwrap_or_default();
+    let diff = TextDiff::from_lines(old.as_ref(), new.as_ref());
+    let (mut added, mut removed) = (0, 0);
+    for change in diff.iter_all_changes() {
+        match change.tag() {
+            similar::ChangeTag::Insert => added += 1,
+            similar::ChangeTag::Delete => removed += 1,
+            similar::ChangeTag::Equal => {}
+        }
+    }
+    crate::txn::LineChange {
+        file: name.to_string(),
+        added,
+        removed,
+    }
 }
 
 /// A unified diff of one file, `a/NAME` against `b/NAME`.

@@ -12,6 +12,8 @@ pub enum Outcome {
     Ok,
     /// Exit 1: a check or verification found a difference.
     Differs,
+    /// Exit 1: the user did not agree to the change (any answer but y/yes); nothing changed.
+    Cancelled,
     /// A child process (`exec`) ended with this code.
     Exited(i32),
 }
@@ -20,7 +22,7 @@ impl Outcome {
     pub fn exit_code(self) -> i32 {
         match self {
             Outcome::Ok => 0,
-            Outcome::Differs => 1,
+            Outcome::Differs | Outcome::Cancelled => 1,
             Outcome::Exited(code) => code,
         }
     }

@@ -244,6 +244,45 @@ pub fn remove_dir_all_if_exists(path: &Path) -> io::Result<()> {
     }
 }
 
+/// The files (and symbolic links) under `path`, or 1 when `path` is not a directory; 0 when it
+/// is missing. Never through a symbolic link.
+pub fn count_files(path: &Path) -> u64 {
+    walkdir::WalkDir::new(path)
+        .follow_root_links(false)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_type().is_dir())
+        .count() as u64
+}
+
+/// [`remove_dir_all_if_exists`], file by file, calling `on_file` after each file (or symbolic
+/// link, never followed) is removed: for a progress bar.
+pub fn remove_tree_counting(path: &Path, on_file: &dyn Fn()) -> io::Result<()> {
+    // Never through a link, not even `path` itself: it is removed as the link it is.
+    for entry in walkdir::WalkDir::new(path)
+        .follow_root_links(false)
+        .contents_first(true)
+    {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e)
+                if e.io_error()
+                    .is_some_and(|e| e.kind() == io::ErrorKind::NotFound) =>
+            {
+                continue;
+            }
+            Err(e) => return Err(io::Error::other(e)),
+        };
+        if entry.file_type().is_dir() {
+            fs::remove_dir(entry.path())?;
+        } else {
+            fs::remove_file(entry.path())?;
+            on_file();
+        }
+    }
+    remove_dir_all_if_exists(path)
+}
+
 /// Make every file and directory under `path` writable by its owner, so that a tree copied from
 /// a read-only module cache can be removed or replaced later.
 pub fn make_writable(path: &Path) -> io::Result<()> {
@@ -366,6 +405,35 @@ mod tests {
             fs::read_dir(dir.path()).unwrap().count(),
             0,
             "locking writes nothing"
+        );
+    }
+
+    /// A tree removed file by file counts its files, and a symbolic link (even the tree itself)
+    /// is removed as the link, never followed.
+    #[cfg(unix)]
+    #[test]
+    fn a_tree_is_removed_file_by_file_never_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        fs::write(outside.path().join("keep.txt"), "mine").unwrap();
+        let tree = dir.path().join("tree");
+        fs::create_dir_all(tree.join("sub")).unwrap();
+        fs::write(tree.join("a"), "a").unwrap();
+        fs::write(tree.join("sub/b"), "b").unwrap();
+        std::os::unix::fs::symlink(outside.path(), tree.join("sub/out")).unwrap();
+        let root_link = dir.path().join("link");
+        std::os::unix::fs::symlink(outside.path(), &root_link).unwrap();
+        let n = std::cell::Cell::new(0);
+        assert_eq!(count_files(&tree), 3);
+        remove_tree_counting(&tree, &|| n.set(n.get() + 1)).unwrap();
+        assert_eq!(n.get(), 3);
+        assert!(!tree.exists());
+        assert_eq!(count_files(&root_link), 1);
+        remove_tree_counting(&root_link, &|| n.set(n.get() + 1)).unwrap();
+        assert!(fs::symlink_metadata(&root_link).is_err());
+        assert_eq!(
+            fs::read_to_string(outside.path().join("keep.txt")).unwrap(),
+            "mine"
         );
     }
 

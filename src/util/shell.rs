@@ -1,7 +1,47 @@
 //! Where output goes. Commands write their results to [`Shell::out`] and their progress and
-//! warnings to [`Shell::err`]; tests hand in buffers instead of the terminal.
+//! warnings to [`Shell::err`]; tests hand in buffers instead of the terminal. A question
+//! ([`Shell::confirm`]) is asked on the terminal itself (`/dev/tty`), so that a preview piped
+//! into `less` or a file still ends in a question the user can answer.
 
-use std::io::{self, IsTerminal, Write};
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+/// Where a question is asked and answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Prompt {
+    /// Nowhere: there is no terminal (a pipe, CI, a test's buffers).
+    None,
+    /// The controlling terminal (`/dev/tty`, or `GOMODOFF_TTY`), opened for each question.
+    Tty(PathBuf),
+    /// stderr for the question, stdin for the answer (both terminals, but no `/dev/tty`).
+    Stdio,
+}
+
+impl Prompt {
+    /// The terminal to ask on: `/dev/tty` (or `GOMODOFF_TTY`; `off` never opens one) when it can
+    /// be opened for reading and writing, else stdin and stderr when both are terminals.
+    fn detect() -> Prompt {
+        let tty = match crate::util::env::var("GOMODOFF_TTY") {
+            Some(v) if v == "off" => None,
+            Some(v) => Some(PathBuf::from(v)),
+            None => Some(PathBuf::from("/dev/tty")),
+        };
+        if let Some(path) = tty
+            && open_tty(&path).is_ok_and(|f| f.is_terminal())
+        {
+            return Prompt::Tty(path);
+        }
+        if io::stdin().is_terminal() && io::stderr().is_terminal() {
+            return Prompt::Stdio;
+        }
+        Prompt::None
+    }
+}
+
+fn open_tty(path: &std::path::Path) -> io::Result<File> {
+    OpenOptions::new().read(true).write(true).open(path)
+}
 
 /// When to colour output (`--color`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -23,14 +63,15 @@ pub struct Shell {
     err: Box<dyn Write>,
     verbosity: Verbosity,
     color: bool,
-    interactive: bool,
+    prompt: Prompt,
     /// stderr is a terminal: progress bars may be drawn there.
     progress: bool,
     sink: io::Sink,
 }
 
 impl Shell {
-    /// The process's stdout and stderr.
+    /// The process's stdout and stderr; previews are coloured (`auto`) when stdout is a
+    /// terminal, and questions go to the terminal whatever stdout is.
     pub fn from_terminal(verbosity: Verbosity, color: ColorChoice) -> Shell {
         let stdout_tty = io::stdout().is_terminal();
         let color = match color {
@@ -45,7 +86,7 @@ impl Shell {
             err: Box::new(io::stderr()),
             verbosity,
             color,
-            interactive: stdout_tty && io::stdin().is_terminal(),
+            prompt: Prompt::detect(),
             progress: io::stderr().is_terminal(),
             sink: io::sink(),
         }
@@ -58,7 +99,7 @@ impl Shell {
             err,
             verbosity,
             color: false,
-            interactive: false,
+            prompt: Prompt::None,
             progress: false,
             sink: io::sink(),
         }
@@ -90,9 +131,10 @@ impl Shell {
         self.color
     }
 
-    /// Whether a question can be asked (stdin and stdout are terminals).
+    /// Whether a question can be asked: a terminal can be opened (`/dev/tty`), or stdin and
+    /// stderr are terminals. Where stdout goes does not matter.
     pub fn is_interactive(&self) -> bool {
-        self.interactive
+        self.prompt != Prompt::None
     }
 
     /// A progress or status line on stderr, unless quiet.
@@ -137,17 +179,52 @@ impl Shell {
         }
     }
 
-    /// Ask a yes/no question on the terminal; anything but y/yes is no.
-    pub fn confirm(&mut self, question: &str) -> io::Result<bool> {
-        write!(self.err, "{question} [y/N] ")?;
-        self.err.flush()?;
-        let mut answer = String::new();
-        io::stdin().read_line(&mut answer)?;
-        Ok(matches!(
-            answer.trim().to_ascii_lowercase().as_str(),
-            "y" | "yes"
-        ))
+    /// A suggestion on stderr (`note: …`), unless quiet.
+    pub fn note(&mut self, message: &str) -> io::Result<()> {
+        if self.verbosity == Verbosity::Quiet {
+            return Ok(());
+        }
+        if self.color {
+            writeln!(self.err, "\x1b[1;36mnote\x1b[0m: {message}")
+        } else {
+            writeln!(self.err, "note: {message}")
+        }
     }
+
+    /// Ask a yes/no question on the terminal (see [`Shell::is_interactive`]); anything but
+    /// y/yes is no, and so is no terminal.
+    pub fn confirm(&mut self, question: &str) -> io::Result<bool> {
+        // What was written before the question must be out before it.
+        self.out.flush()?;
+        self.err.flush()?;
+        let answer = match &self.prompt {
+            Prompt::None => return Ok(false),
+            Prompt::Tty(path) => {
+                let tty = open_tty(path)?;
+                ask(
+                    &mut tty.try_clone()?,
+                    &mut io::BufReader::new(tty),
+                    question,
+                )?
+            }
+            Prompt::Stdio => ask(&mut io::stderr(), &mut io::stdin().lock(), question)?,
+        };
+        Ok(is_yes(&answer))
+    }
+}
+
+/// Write `question [y/N] ` to `to` and read one line of answer from `from`.
+fn ask(to: &mut dyn Write, from: &mut dyn BufRead, question: &str) -> io::Result<String> {
+    write!(to, "{question} [y/N] ")?;
+    to.flush()?;
+    let mut answer = String::new();
+    from.read_line(&mut answer)?;
+    Ok(answer)
+}
+
+/// Whether an answer is yes (`y`, `yes`, any case); anything else, an empty line or none, is no.
+fn is_yes(answer: &str) -> bool {
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
 /// Single-quote a value for POSIX shells.
@@ -203,6 +280,35 @@ mod tests {
             writeln!(shell.out(), "result").unwrap();
             assert_eq!(String::from_utf8(out.0.borrow().clone()).unwrap(), want);
         }
+    }
+
+    #[test]
+    fn a_question_is_asked_and_only_yes_is_yes() {
+        for (typed, want) in [
+            ("y\n", true),
+            ("YES\n", true),
+            (" yes \n", true),
+            ("n\n", false),
+            ("\n", false),
+            ("", false),
+            ("yep\n", false),
+        ] {
+            let mut to = Vec::new();
+            let answer = ask(&mut to, &mut typed.as_bytes(), "apply?").unwrap();
+            assert_eq!(String::from_utf8(to).unwrap(), "apply? [y/N] ");
+            assert_eq!(is_yes(&answer), want, "{typed:?}");
+        }
+    }
+
+    #[test]
+    fn writers_never_ask() {
+        let mut shell = Shell::from_writers(
+            Box::new(Vec::new()),
+            Box::new(Vec::new()),
+            Verbosity::Normal,
+        );
+        assert!(!shell.is_interactive());
+        assert!(!shell.confirm("apply?").unwrap());
     }
 
     #[test]

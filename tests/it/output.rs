@@ -279,3 +279,228 @@ fn error_unknown_mode_in_gomodoff_toml() {
         &["vendor", "--dry-run"],
     );
 }
+
+/// After a bump of one module, `-v` names every module, the unchanged ones too.
+#[test]
+fn vendor_dry_run_verbose_after_a_bump() {
+    requires_go!();
+    let h = Harness::new();
+    let dir = vendored(&h, &["vendor", "--yes"]);
+    h.go_ok(&dir, &["get", "example.com/multi@v1.2.0"]);
+    let args = ["vendor", "--dry-run", "-v"];
+    let out = h.gomodoff(&dir, &args);
+    // `-v` also lists how long each phase took: not what this snapshot is about.
+    let out = Output {
+        stderr: stderr(&out)
+            .lines()
+            .filter(|l| !l.starts_with("  ") || !l.trim_end().ends_with('s'))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+            .into_bytes(),
+        ..out
+    };
+    assert_output(
+        &h,
+        "vendor_dry_run_verbose_after_a_bump",
+        &format!("gomodoff {}", args.join(" ")),
+        &out,
+    );
+}
+
+/// How many synthetic modules [`large`] publishes: more than a screen, more than the cap.
+const LARGE: usize = 120;
+
+/// A project importing a package of each of [`LARGE`] tiny modules published into the
+/// harness's GOPROXY tree (`example.com/gen/mNNN`), go.sum written by `go mod tidy`.
+fn large(h: &Harness) -> PathBuf {
+    let mut imports = String::new();
+    for i in 0..LARGE {
+        let path = format!("example.com/gen/m{i:03}");
+        h.publish(
+            &path,
+            "v1.0.0",
+            &[
+                ("go.mod", &format!("module {path}\n\ngo 1.21\n")),
+                ("m.go", &format!("package m{i:03}\n\nconst N = {i}\n")),
+                ("LICENSE", "MIT\n"),
+            ],
+        );
+        imports.push_str(&format!("\t_ \"{path}\"\n"));
+    }
+    let dir = h.fresh_dir("large");
+    fs::write(dir.join("go.mod"), "module example.com/large\n\ngo 1.21\n").expect("write go.mod");
+    fs::write(
+        dir.join("main.go"),
+        format!("package main\n\nimport (\n{imports})\n\nfunc main() {{}}\n"),
+    )
+    .expect("write main.go");
+    h.go_mod_tidy(&dir);
+    dir
+}
+
+/// A plan of more than a hundred modules: the go.mod diff, ten modules and how many more, the
+/// summary block last.
+#[test]
+fn vendor_dry_run_large_plan() {
+    requires_go!();
+    let h = Harness::new();
+    let dir = large(&h);
+    assert_shown(
+        &h,
+        "vendor_dry_run_large_plan",
+        &dir,
+        &["vendor", "--dry-run"],
+    );
+
+    // `-v` lists every one.
+    let out = h.gomodoff(&dir, &["vendor", "--dry-run", "-v"]);
+    assert_success(&out, "vendor --dry-run -v");
+    let listed = stdout(&out)
+        .lines()
+        .filter(|l| l.starts_with("  + example.com/gen/"))
+        .count();
+    assert_eq!(listed, LARGE, "{}", stdout(&out));
+    assert!(!stdout(&out).contains("more (-v"), "{}", stdout(&out));
+}
+
+/// `-q` previews nothing, in `vendor` and in `restore` of every mode.
+#[test]
+fn quiet_previews_nothing() {
+    requires_go!();
+    let h = Harness::new();
+    let dir = legacy116(&h);
+    assert_shown(
+        &h,
+        "vendor_quiet_dry_run",
+        &dir,
+        &["-q", "vendor", "--dry-run"],
+    );
+    for mode in ["replace", "vendor", "proxy"] {
+        let dir = h.copy_of(&dir, mode);
+        assert_success(
+            &h.gomodoff(&dir, &["vendor", "--mode", mode, "--yes"]),
+            "vendor --yes",
+        );
+        for args in [
+            &["-q", "restore", "--dry-run"][..],
+            &["-q", "vendor", "--mode", mode, "--dry-run"],
+        ] {
+            let out = h.gomodoff(&dir, args);
+            assert_success(&out, &format!("{mode}: {args:?}"));
+            assert_eq!(stdout(&out), "", "{mode}: {args:?}");
+            assert_eq!(stderr(&out), "", "{mode}: {args:?}");
+        }
+        let out = h.gomodoff(&dir, &["-q", "restore", "--yes"]);
+        assert_success(&out, &format!("{mode}: restore -q"));
+        assert_eq!(stdout(&out), "", "{mode}: restore -q");
+        assert!(!dir.join("gomodoff.lock").exists(), "{mode}: restored");
+    }
+}
+
+/// `gomodoff ARGS` in `dir` on a pseudo-terminal (util-linux `script`), with stdout and stderr
+/// redirected to files — so the question can reach the user only through `/dev/tty` — and
+/// `answer` typed. Returns the run (its exit code is gomodoff's), what the terminal showed,
+/// and the stdout and stderr files' text.
+fn on_terminal(
+    h: &Harness,
+    script: &Path,
+    dir: &Path,
+    args: &[&str],
+    answer: &str,
+) -> (Output, String, String, String) {
+    use std::io::Write as _;
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let files = h.fresh_dir("terminal");
+    let (out_file, err_file) = (files.join("plan.txt"), files.join("err.txt"));
+    let mut command = format!(
+        "exec {} --modcache {}",
+        quote(env!("CARGO_BIN_EXE_gomodoff")),
+        quote(&h.gomodcache().to_string_lossy())
+    );
+    for a in args {
+        command.push(' ');
+        command.push_str(&quote(a));
+    }
+    command.push_str(&format!(
+        " >{} 2>{}",
+        quote(&out_file.to_string_lossy()),
+        quote(&err_file.to_string_lossy())
+    ));
+    let mut child = std::process::Command::new(script)
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(dir)
+        .env_clear()
+        .envs(h.env().into_iter().filter(|(k, _)| k != "GOMODOFF_TTY"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run script");
+    // Typed ahead: the terminal keeps it until gomodoff reads its answer.
+    let mut stdin = child.stdin.take().expect("script's stdin");
+    stdin.write_all(answer.as_bytes()).expect("type the answer");
+    drop(stdin);
+    let run = child.wait_with_output().expect("wait for script");
+    let terminal = String::from_utf8_lossy(&run.stdout).into_owned();
+    let read = |p: &Path| fs::read_to_string(p).unwrap_or_default();
+    (run, terminal, read(&out_file), read(&err_file))
+}
+
+/// `gomodoff vendor > plan.txt` on a terminal: the preview goes to the file, uncoloured, and
+/// the question to the terminal; any answer but yes cancels with exit 1 and changes nothing.
+#[test]
+fn vendor_prompt_cancelled_with_stdout_piped() {
+    requires_go!();
+    let script = requires!(crate::support::require_script());
+    let h = Harness::new();
+    let dir = legacy116(&h);
+    let gomod = fs::read(dir.join("go.mod")).expect("read go.mod");
+    let (run, terminal, plan, err) = on_terminal(&h, &script, &dir, &["vendor"], "n\n");
+    assert!(terminal.contains("apply? [y/N] "), "{terminal}");
+    assert!(
+        !plan.contains('\x1b'),
+        "a piped preview is not coloured: {plan:?}"
+    );
+    let shown = Output {
+        status: run.status,
+        stdout: plan.into_bytes(),
+        stderr: err.into_bytes(),
+    };
+    assert_output(
+        &h,
+        "vendor_prompt_cancelled_with_stdout_piped",
+        "gomodoff vendor >plan.txt (on a terminal, answered n)",
+        &shown,
+    );
+    assert_eq!(run.status.code(), Some(1), "cancelled: exit 1");
+    assert_eq!(
+        fs::read(dir.join("go.mod")).unwrap(),
+        gomod,
+        "go.mod untouched"
+    );
+    assert!(!dir.join("gomodoff.lock").exists(), "nothing written");
+    assert!(!dir.join("third_party").exists(), "nothing written");
+}
+
+/// The same run answered `y` on the terminal: applied, exit 0.
+#[test]
+fn vendor_prompt_agreed_on_the_terminal() {
+    requires_go!();
+    let script = requires!(crate::support::require_script());
+    let h = Harness::new();
+    let dir = legacy116(&h);
+    let (run, terminal, plan, err) = on_terminal(&h, &script, &dir, &["vendor"], "y\n");
+    assert!(terminal.contains("apply? [y/N] "), "{terminal}");
+    assert_eq!(run.status.code(), Some(0), "{terminal}\n{plan}\n{err}");
+    assert!(plan.contains("summary: 5 modules"), "{plan}");
+    assert!(err.contains("Vendored 5 modules"), "{err}");
+    assert!(dir.join("gomodoff.lock").exists(), "applied");
+    // What the preview promised is what was written.
+    let written = walkdir::WalkDir::new(dir.join("third_party/gomod"))
+        .into_iter()
+        .filter(|e| e.as_ref().is_ok_and(|e| e.file_type().is_file()))
+        .count();
+    let promised = format!("write:     {written} files, ");
+    assert!(plan.contains(&promised), "{promised}\n{plan}");
+    assert!(err.contains(&format!("({written} files, ")), "{err}");
+}

@@ -233,14 +233,12 @@ fn a_version_bump_is_drift_and_only_that_module_is_extracted_again() {
     let out = h.gomodoff(&dir, &["vendor", "--yes"]);
     assert_success(&out, "vendor after the bump");
     let text = stdout(&out);
-    let added: Vec<&str> = text
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("+ "))
-        .collect();
-    let updated: Vec<&str> = text
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("~ "))
-        .collect();
+    // `+ path@version: whole tree, N files, SIZE`
+    fn module<'a>(l: &'a str, sign: &str) -> Option<&'a str> {
+        l.trim().strip_prefix(sign)?.split(':').next()
+    }
+    let added: Vec<&str> = text.lines().filter_map(|l| module(l, "+ ")).collect();
+    let updated: Vec<&str> = text.lines().filter_map(|l| module(l, "~ ")).collect();
     assert_eq!(added, vec!["example.com/multi@v1.2.0"], "{text}");
     // v1.1.0 is no longer selected: its whole tree gives way to its go.mod alone.
     assert_eq!(updated, vec!["example.com/multi@v1.1.0"], "{text}");
@@ -690,4 +688,58 @@ fn a_tree_directory_git_ignores_is_warned_about() {
     let out = h.gomodoff(&plain, &["vendor", "--yes"]);
     assert_success(&out, "vendor outside a git work tree");
     assert!(!stderr(&out).contains("git ignores"), "{}", stderr(&out));
+}
+
+/// The first time `vendor` lays out a tree directory (or vendor/) in a git work tree, it
+/// suggests the `.gitattributes` line that has review tools collapse it, and writes nothing;
+/// not when `.gitattributes` mentions the directory already, not on later runs, not outside a
+/// git work tree.
+#[test]
+fn the_first_layout_suggests_a_gitattributes_line() {
+    requires_go!();
+    let git = requires!(support::require_git());
+    let h = Harness::new();
+    let git_init = |dir: &Path| {
+        let out = std::process::Command::new(&git)
+            .arg("-C")
+            .arg(dir)
+            .args(["init", "-q"])
+            .output()
+            .unwrap();
+        assert_success(&out, "git init");
+    };
+    let note = "add this line to `.gitattributes` (gomodoff does not write it): `third_party/gomod/** linguist-generated`";
+
+    let fresh = h.project("basic");
+    let mentioned = h.copy_of(&fresh, "mentioned");
+    let plain = h.copy_of(&fresh, "plain");
+    let vendor_mode = h.copy_of(&fresh, "vendor-mode");
+    git_init(&fresh);
+    let out = h.gomodoff(&fresh, &["vendor", "--yes"]);
+    assert_success(&out, "first vendor");
+    assert_stderr_contains(&out, note);
+    assert!(!fresh.join(".gitattributes").exists(), "never written");
+    fs::remove_dir_all(fresh.join("third_party/gomod")).unwrap();
+    let out = h.gomodoff(&fresh, &["vendor", "--yes"]);
+    assert_success(&out, "second vendor");
+    assert!(!stderr(&out).contains(".gitattributes"), "{}", stderr(&out));
+
+    git_init(&mentioned);
+    fs::write(
+        mentioned.join(".gitattributes"),
+        "third_party/gomod/** -diff\n",
+    )
+    .unwrap();
+    let out = h.gomodoff(&mentioned, &["vendor", "--yes"]);
+    assert_success(&out, "vendor with .gitattributes");
+    assert!(!stderr(&out).contains("linguist"), "{}", stderr(&out));
+
+    let out = h.gomodoff(&plain, &["vendor", "--yes"]);
+    assert_success(&out, "vendor outside a git work tree");
+    assert!(!stderr(&out).contains("linguist"), "{}", stderr(&out));
+
+    git_init(&vendor_mode);
+    let out = h.gomodoff(&vendor_mode, &["vendor", "--mode", "vendor", "--yes"]);
+    assert_success(&out, "vendor mode");
+    assert_stderr_contains(&out, "`vendor/** linguist-generated`");
 }

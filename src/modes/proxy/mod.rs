@@ -34,7 +34,7 @@ use crate::resolve::needs::{Needed, ZipsFor, needed_modules};
 use crate::sources::bundle_source as source;
 use crate::sources::modcache::ModuleSource;
 use crate::txn::plan::Plan;
-use crate::txn::{Ask, Change, Timing};
+use crate::txn::{Ask, Change, Style, Timing};
 use crate::util::context::{Context, Outcome};
 
 mod check;
@@ -114,8 +114,8 @@ impl Change for Vendoring<'_> {
         &self.planned.plan
     }
 
-    fn preview(&self, out: &mut dyn Write, color: bool) -> Result<()> {
-        write!(out, "{}", self.planned.plan.render_diff(color))?;
+    fn preview(&self, out: &mut dyn Write, style: Style) -> Result<()> {
+        write!(out, "{}", self.planned.plan.render_diff(style.color))?;
         let s = &self.planned.summary;
         let what = format!(
             "{} modules in the GOPROXY tree `{}` ({} with zips, {} go.mod only, {} .info only)",
@@ -125,7 +125,7 @@ impl Change for Vendoring<'_> {
             s.gomod_only,
             s.info_only
         );
-        s.write(out, &what)
+        s.write(out, &what, &self.planned.plan.line_changes(), style.verbose)
     }
 
     fn stage(&mut self, ctx: &mut Context, staging: &Path) -> Result<()> {
@@ -148,8 +148,8 @@ impl Change for Vendoring<'_> {
         ctx.shell.status(
             "Vendored",
             &format!(
-                "{} modules into the GOPROXY tree `{}`; build with `gomodoff exec -- go build ./...` or the variables `gomodoff env` prints",
-                self.modules, self.planned.dir
+                "{} modules into the GOPROXY tree `{}` ({} written); build with `gomodoff exec -- go build ./...` or the variables `gomodoff env` prints",
+                self.modules, self.planned.dir, self.planned.summary.write
             ),
         )?;
         Ok(())

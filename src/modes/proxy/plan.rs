@@ -15,9 +15,9 @@ use crate::repo::{self, Repo};
 use crate::resolve::needs::Needed;
 use crate::sources::bundle::{self, Manifest, ManifestModule};
 use crate::sources::modcache::ModuleSource;
-use crate::txn::Summary;
 use crate::txn::open::check_plan_inside;
 use crate::txn::plan::{FileChange, Plan, STAGING_DIR, TreeAdd};
+use crate::txn::{Entry, Size, Summary};
 use crate::util::fsutil;
 
 /// Everything proxy mode decided, before anything is written.
@@ -92,6 +92,9 @@ pub(super) fn plan_tree(
     p.remove_gone()?;
     p.plan_lists()?;
     p.plan_manifest()?;
+    for r in &p.plan.tree_removes {
+        p.summary.remove.add(Size::of_tree(&repo.root.join(r)));
+    }
     let gosum_bytes = repo.gosum_text.clone().unwrap_or_default();
     let lock = LockFile {
         mode: Mode::Proxy,
@@ -212,7 +215,9 @@ impl<'a> Planner<'a> {
         };
         let in_manifest = self.old_manifest.get(&n.content);
         if in_manifest == Some(&entry) && lock_same && files.iter().all(|f| self.exists(f)) {
-            self.summary.unchanged += 1;
+            self.summary
+                .unchanged
+                .push(Entry::from(n.content.to_string()));
             if let Some(l) = lock_entry {
                 self.locked.push(LockedModule {
                     origin: old.map_or(l.origin.clone(), |o| o.origin.clone()),
@@ -221,11 +226,14 @@ impl<'a> Planner<'a> {
             }
             return Ok(());
         }
+        let size = module_size(n, src, files.len());
+        let line = Entry::from(format!("{}: {}", n.content, files_of(&files)));
         if old.is_some() || in_manifest.is_some() {
-            self.summary.updated.push(n.content.to_string());
+            self.summary.updated.push(line);
         } else {
-            self.summary.added.push(n.content.to_string());
+            self.summary.added.push(line);
         }
+        self.summary.write.add(size);
         self.remove_files(&n.content)?;
         for f in &files {
             self.plan.tree_adds.push(TreeAdd {
@@ -258,7 +266,7 @@ impl<'a> Planner<'a> {
             if self.manifest.get(&mv).is_some() {
                 continue;
             }
-            self.summary.removed.push(mv.to_string());
+            self.summary.removed.push(Entry::from(mv.to_string()));
             self.touched_paths.insert(mv.path.clone());
             self.remove_files(&mv)?;
         }
@@ -360,6 +368,35 @@ fn module_files(m: &ManifestModule) -> Result<Vec<String>> {
         files.push(bundle::module_file(&mv, "info")?);
     }
     Ok(files)
+}
+
+/// What writing a module version's files adds to the tree: the files, the zip's size on disk,
+/// the go.mod's and the `.info`'s (unknown ones count for nothing).
+fn module_size(n: &Needed, src: &dyn ModuleSource, files: usize) -> Size {
+    let zip = if n.zip_h1.is_some() {
+        src.zip_path(&n.content)
+            .ok()
+            .and_then(|z| std::fs::metadata(z).ok())
+            .map_or(0, |m| m.len())
+    } else {
+        0
+    };
+    let gomod = n.gomod.as_ref().map_or(0, Vec::len) as u64;
+    let info = if n.listed {
+        src.info(&n.content).map_or(0, |i| i.len() as u64)
+    } else {
+        0
+    };
+    Size::new(files as u64, zip + gomod + info)
+}
+
+/// `.mod, .zip, .info`: the kinds of a module version's files, for its preview line.
+fn files_of(files: &[String]) -> String {
+    files
+        .iter()
+        .filter_map(|f| f.rsplit_once('.').map(|(_, ext)| format!(".{ext}")))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `<escaped path>/@v/<escaped version>`.

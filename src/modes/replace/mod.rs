@@ -33,7 +33,7 @@ use crate::repo::{self, Repo};
 use crate::sources::bundle_source as source;
 use crate::sources::checked::SumError;
 use crate::txn::plan::Plan;
-use crate::txn::{Ask, Change, Timing};
+use crate::txn::{Ask, Change, Size, Style, Timing};
 use crate::util::context::{Context, Outcome};
 use crate::util::hint::hinted_instead;
 
@@ -116,15 +116,13 @@ fn show_and_apply(
         yes: opts.yes,
         verb: "apply",
     };
-    let mut change = Vendoring { planned, bytes: 0 };
+    let mut change = Vendoring { planned };
     crate::txn::run(ctx, &repo.root, &mut change, ask)
 }
 
 /// A replace-mode `vendor` run for [`crate::txn::run`].
 struct Vendoring {
     planned: ReplacePlan,
-    /// Bytes extracted while staging.
-    bytes: u64,
 }
 
 impl Change for Vendoring {
@@ -132,17 +130,18 @@ impl Change for Vendoring {
         &self.planned.plan
     }
 
-    fn preview(&self, out: &mut dyn Write, color: bool) -> Result<()> {
-        write!(out, "{}", self.planned.plan.render_diff(color))?;
+    fn preview(&self, out: &mut dyn Write, style: Style) -> Result<()> {
+        write!(out, "{}", self.planned.plan.render_diff(style.color))?;
         let s = &self.planned.summary;
         let what = format!(
-            "{} modules in `{}` ({} whole trees, {} go.mod only)",
+            "{} modules in `{}` ({} {} trees, {} go.mod only)",
             s.total(),
             self.planned.lock.dir,
             s.full,
+            self.planned.trees,
             s.gomod_only
         );
-        s.write(out, &what)
+        s.write(out, &what, &self.planned.plan.line_changes(), style.verbose)
     }
 
     fn stage(&mut self, ctx: &mut Context, staging: &Path) -> Result<()> {
@@ -161,7 +160,7 @@ impl Change for Vendoring {
             &bar,
         );
         bar.finish_and_clear();
-        self.bytes = staged?;
+        staged?;
         // The lock may have learned which go.mod files were synthesised.
         if let Some(f) = planned
             .plan
@@ -180,12 +179,20 @@ impl Change for Vendoring {
 
     fn report(&self, ctx: &mut Context, _timing: &Timing) -> Result<()> {
         let lock = &self.planned.lock;
+        let written: Size =
+            self.planned
+                .work
+                .iter()
+                .map(|w| w.size)
+                .fold(Size::default(), |mut a, b| {
+                    a.add(b);
+                    a
+                });
         ctx.shell.status(
             "Vendored",
             &format!(
-                "{} modules ({} bytes extracted) into `{}`",
+                "{} modules into `{}` ({written} written)",
                 lock.modules.len(),
-                self.bytes,
                 lock.dir
             ),
         )?;

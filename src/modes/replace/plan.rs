@@ -9,11 +9,12 @@ use anyhow::{Result, bail};
 
 use crate::formats::dirhash;
 use crate::formats::gomod::GoMod;
-use crate::formats::listing::{hashes_path, tree_name};
+use crate::formats::listing::{OMITTED_HEADER, hashes_path, tree_name};
 use crate::formats::lock::{
     LOCK_FILE, LockFile, LockedModule, Mode, OFFLINE_MODFILE, ReplaceTarget, Tier,
 };
 use crate::formats::module::ModuleVersion;
+use crate::formats::modzip;
 use crate::modes::{VendorOptions, chosen_dir};
 use crate::repo::{self, Repo, base_gomod_text};
 use crate::resolve::graph::{MainModule, ReplaceTarget as GraphTarget};
@@ -21,9 +22,9 @@ use crate::resolve::load::{load_graph, main_module};
 use crate::resolve::load_packages::Selection;
 use crate::resolve::needs::{Needed, ZipsFor, needs_in_graph, read_set};
 use crate::sources::modcache::ModuleSource;
-use crate::txn::Summary;
 use crate::txn::open::check_plan_inside;
 use crate::txn::plan::{FileChange, Plan, STAGING_DIR, TreeAdd};
+use crate::txn::{Entry, Size, Summary};
 use crate::util::fsutil;
 
 use super::slim;
@@ -38,6 +39,8 @@ pub(crate) struct ReplacePlan {
     /// The file that named the tree directory (or the directory itself, for `--dir` and the
     /// default), for a refusal of a path under it.
     named_in: PathBuf,
+    /// What the module trees are, for the preview: `slim`, `whole`, or (some of each) `module`.
+    pub(super) trees: &'static str,
 }
 
 impl ReplacePlan {
@@ -81,6 +84,52 @@ pub(super) struct Need {
 pub(super) struct Work {
     pub need: Need,
     pub tree: String,
+    /// What laying it out writes (the tree, and its `<tree>.hashes`), from [`tree_size`].
+    pub size: Size,
+}
+
+/// What laying `n` out writes, known before anything is extracted: the files a tree keeps of
+/// its zip ([`slim::keep`]; all of them for a whole tree) as the zip's central directory declares
+/// them (their count and uncompressed sizes, which extraction enforces) plus its `<tree>.hashes`
+/// listing; a go.mod only tree, its go.mod. A zip that cannot be read counts for nothing here;
+/// staging reports why.
+fn tree_size(n: &Need, src: &dyn ModuleSource) -> Size {
+    match n.tier {
+        Tier::GoMod => Size::new(1, n.gomod.len() as u64),
+        Tier::Full => {
+            let Ok(entries) = src
+                .zip_path(&n.content)
+                .map_err(anyhow::Error::from)
+                .and_then(|zip| Ok(modzip::check_zip(&zip, &n.content)?))
+            else {
+                return Size::default();
+            };
+            let keep = |name: &str| n.selection.as_ref().is_none_or(|s| slim::keep(s, name));
+            let prefix = n.content.path.len() + 1 + n.content.version.len() + 1;
+            let kept: Vec<_> = entries.iter().filter(|e| keep(&e.name)).collect();
+            let files: u64 = kept.iter().map(|e| e.size).sum();
+            // `<sha256>  <path>@<version>/<file>` per file of the module, then the header and
+            // `<path>@<version>/<file>` per file left out.
+            let mut listing: usize = entries
+                .iter()
+                .map(|e| 64 + 2 + prefix + e.name.len() + 1)
+                .sum();
+            if kept.len() < entries.len() {
+                listing += OMITTED_HEADER.len() + 1;
+                listing += entries
+                    .iter()
+                    .filter(|e| !keep(&e.name))
+                    .map(|e| prefix + e.name.len() + 1)
+                    .sum::<usize>();
+            }
+            let mut size = Size::new(kept.len() as u64 + 1, files + listing as u64);
+            // A zip without a go.mod gets the one go would synthesise.
+            if !entries.iter().any(|e| e.name == "go.mod") {
+                size.add(Size::new(1, n.gomod.len() as u64));
+            }
+            size
+        }
+    }
 }
 
 /// Where the trees go and which file gomodoff writes its replace directives to.
@@ -111,6 +160,15 @@ pub(crate) fn plan_replace(
     let base = GoMod::parse("go.mod", &base_text)?;
     let whole = opts.whole || repo.config.whole_trees;
     let needs = load_needs(repo, &base, src, whole)?;
+    let full = needs.iter().filter(|n| n.tier == Tier::Full);
+    let trees = match (
+        full.clone().any(|n| n.selection.is_some()),
+        full.clone().any(|n| n.selection.is_none()),
+    ) {
+        (true, false) => "slim",
+        (false, _) => "whole",
+        (true, true) => "module",
+    };
     let new_modfile_text = edited_modfile(&base, &needs, &layout.dir)?;
     let diff = diff_trees(repo, &layout, needs, src)?;
     let mut plan = diff.plan;
@@ -136,6 +194,7 @@ pub(crate) fn plan_replace(
         summary: diff.summary,
         work: diff.work,
         named_in: PathBuf::from(layout.named_in()),
+        trees,
     };
     // Refused now, before modules are extracted, and again right before the plan is applied.
     planned.check_inside(&repo.root)?;
@@ -333,13 +392,25 @@ fn diff_trees(
     for (tree, old) in &prev_modules {
         if !wanted_trees.contains(tree) {
             let removed = format!("{}@{}", old.path, old.version);
-            diff.summary.removed.push(removed);
+            diff.summary.removed.push(Entry::from(removed));
             let target = Path::new(&layout.dir).join(tree);
             push_remove_if_exists(&mut diff.plan, &repo.root, target.clone());
             push_remove_if_exists(&mut diff.plan, &repo.root, hashes_path(&target));
         }
     }
+    for r in &diff.plan.tree_removes {
+        diff.summary.remove.add(Size::of_tree(&repo.root.join(r)));
+    }
     Ok(diff)
+}
+
+/// A module's line in the preview: `path@version`, and what is laid out.
+fn entry(n: &Need, size: Size) -> Entry {
+    Entry::from(match n.tier {
+        Tier::Full if n.selection.is_some() => format!("{}: slim tree, {size}", n.content),
+        Tier::Full => format!("{}: whole tree, {size}", n.content),
+        Tier::GoMod => format!("{}: go.mod only", n.content),
+    })
 }
 
 impl TreeDiff {
@@ -353,7 +424,7 @@ impl TreeDiff {
         tree: String,
         src: &dyn ModuleSource,
     ) -> Result<()> {
-        let entry = lock_entry(&n, &tree, src);
+        let locked = lock_entry(&n, &tree, src);
         match n.tier {
             Tier::Full => self.summary.full += 1,
             Tier::GoMod => self.summary.gomod_only += 1,
@@ -365,33 +436,41 @@ impl TreeDiff {
             fsutil::inside(&repo.root, &p, Path::new(layout.named_in()))?;
         }
         let present = repo.root.join(&target).is_dir();
-        match prev {
-            Some(old)
-                if old.tier == n.tier
-                    && old.zip_h1 == n.zip_h1
-                    && old.gomod_h1 == n.gomod_h1
-                    && old.slim == entry.slim
-                    && present =>
-            {
-                self.summary.unchanged += 1;
-                // Keep the origin the tree really came from.
-                self.locked.push(LockedModule {
-                    origin: old.origin.clone(),
-                    synthesized_gomod: old.synthesized_gomod.clone(),
-                    omitted_sha256: old.omitted_sha256.clone(),
-                    ..entry
-                });
-                return Ok(());
-            }
-            Some(_) => self.summary.updated.push(n.content.to_string()),
-            None => self.summary.added.push(n.content.to_string()),
+        if let Some(old) = prev
+            && old.tier == n.tier
+            && old.zip_h1 == n.zip_h1
+            && old.gomod_h1 == n.gomod_h1
+            && old.slim == locked.slim
+            && present
+        {
+            self.summary
+                .unchanged
+                .push(Entry::from(n.content.to_string()));
+            // Keep the origin the tree really came from.
+            self.locked.push(LockedModule {
+                origin: old.origin.clone(),
+                synthesized_gomod: old.synthesized_gomod.clone(),
+                omitted_sha256: old.omitted_sha256.clone(),
+                ..locked
+            });
+            return Ok(());
         }
+        let size = tree_size(&n, src);
+        match prev {
+            Some(_) => self.summary.updated.push(entry(&n, size)),
+            None => self.summary.added.push(entry(&n, size)),
+        }
+        self.summary.write.add(size);
         if present {
             self.plan.tree_removes.push(target.clone());
             push_remove_if_exists(&mut self.plan, &repo.root, hashes_path(&target));
         }
-        self.locked.push(entry);
-        self.work.push(Work { need: n, tree });
+        self.locked.push(locked);
+        self.work.push(Work {
+            need: n,
+            tree,
+            size,
+        });
         Ok(())
     }
 }

@@ -13,8 +13,8 @@ use super::preview::{Summary, report_dropped};
 use super::stage::{link_or_copy_tree, stage_tree};
 use super::{BACKUP_DIR, BACKUP_STAGING, VENDOR_DIR};
 use crate::modes::VendorOptions;
-use crate::txn::plan::{Plan, unified_diff};
-use crate::txn::{self, Ask, Change, Timing};
+use crate::txn::plan::{Plan, line_change, unified_diff};
+use crate::txn::{self, Ask, Change, Size, Style, Timing};
 use crate::util::context::{Context, Outcome};
 use crate::util::shell::Verbosity;
 
@@ -54,7 +54,6 @@ pub(super) fn show_and_apply(
         always.clear();
     }
     let mut change = VendorChange {
-        verbose: ctx.shell.verbosity() == Verbosity::Verbose,
         computed,
         planned,
         root: root.to_path_buf(),
@@ -80,8 +79,6 @@ struct VendorChange<'a> {
     computed: &'a mut Computed,
     planned: VendorPlan,
     root: PathBuf,
-    /// `-v`: every removed file named.
-    verbose: bool,
     /// Shown after the preview, when not already shown (see [`show_and_apply`]).
     always: Vec<u8>,
     /// Bytes staged, for the report.
@@ -95,16 +92,27 @@ impl Change for VendorChange<'_> {
         &self.planned.plan
     }
 
-    fn preview(&self, out: &mut dyn Write, color: bool) -> Result<()> {
+    fn preview(&self, out: &mut dyn Write, style: Style) -> Result<()> {
         let before = self.planned.current.modules_txt.as_deref();
         let after = self.computed.tree.modules_txt.as_bytes();
+        let mut lines = Vec::new();
         if before != Some(after) {
-            let diff = unified_diff("vendor/modules.txt", before, Some(after), color);
-            write!(out, "{diff}")?;
+            let name = "vendor/modules.txt";
+            write!(
+                out,
+                "{}",
+                unified_diff(name, before, Some(after), style.color)
+            )?;
+            lines.push(line_change(name, before, Some(after)));
         }
-        write!(out, "{}", self.planned.plan.render_diff(color))?;
-        Summary::new(self.computed, &self.planned).write(out, self.verbose)?;
+        write!(out, "{}", self.planned.plan.render_diff(style.color))?;
+        lines.extend(self.planned.plan.line_changes());
+        let summary = Summary::new(self.computed, &self.planned);
+        let s = summary.summary(&self.root, style.verbose);
+        s.write_modules(out, style.verbose)?;
+        // Files the user may lose, and --report-dropped, before the block above the question.
         out.write_all(&self.always)?;
+        s.write_block(out, &summary.title(), &lines)?;
         Ok(())
     }
 
@@ -128,10 +136,9 @@ impl Change for VendorChange<'_> {
         ctx.shell.status(
             "Vendored",
             &format!(
-                "{} modules, {} files ({} bytes) into `vendor/`",
+                "{} modules into `vendor/` ({} written)",
                 self.planned.lock.modules.len(),
-                self.computed.files.len(),
-                self.bytes
+                Size::new(self.computed.files.len() as u64, self.bytes)
             ),
         )?;
         if self.planned.backup_now {

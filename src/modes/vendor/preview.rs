@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Write;
+use std::path::Path;
 
 use anyhow::Result;
 use rayon::prelude::*;
@@ -14,6 +15,7 @@ use super::plan::VendorPlan;
 use super::{BACKUP_DIR, VENDOR_DIR};
 use crate::formats::module::ModuleVersion;
 use crate::resolve::vendoring;
+use crate::txn::{self, Entry, Size};
 
 /// How many removed files of one module the preview names without `-v`.
 const MAX_NAMED: usize = 20;
@@ -25,15 +27,6 @@ struct Counts {
     removed: Vec<String>,
     changed: usize,
     files: usize,
-}
-
-/// How many modules are added, updated, removed, unchanged.
-#[derive(Default)]
-struct Tally {
-    added: usize,
-    updated: usize,
-    removed: usize,
-    unchanged: usize,
 }
 
 /// Per module: files added, removed and changed; and the files of the current vendor/ that
@@ -99,9 +92,10 @@ impl<'a> Summary<'a> {
         }
     }
 
-    /// The summary: one line for vendor/, one per module that changes, removed files named (a
-    /// long list only when `verbose`).
-    pub(super) fn write(&self, out: &mut dyn Write, verbose: bool) -> Result<()> {
+    /// The summary: what `vendor/` is to hold, each module that changes (removed files named,
+    /// a long list only when `verbose`), the files and bytes written and removed (the whole
+    /// `vendor/` at `root` is swapped).
+    pub(super) fn summary(&self, root: &Path, verbose: bool) -> txn::Summary {
         let bytes: u64 = self
             .computed
             .files
@@ -109,46 +103,55 @@ impl<'a> Summary<'a> {
             .filter_map(|(_, f)| f.module.as_ref().and(f.source.as_ref()))
             .map(|src| fs::metadata(src).map_or(0, |m| m.len()))
             .sum();
-        let mut tally = Tally::default();
-        let mut lines = Vec::new();
+        let mut s = txn::Summary::default();
         for (path, c) in &self.counts {
-            self.module_lines(path, c, verbose, &mut tally, &mut lines);
+            self.module_entry(path, c, verbose, &mut s);
         }
-        let Tally {
-            added,
-            updated,
-            removed,
-            unchanged,
-        } = tally;
-        writeln!(
-            out,
-            "vendor/: {} modules, {} files, {bytes} bytes: {added} added, {updated} updated, {removed} removed, {unchanged} unchanged",
-            self.planned.lock.modules.len(),
-            self.computed.files.len(),
-        )?;
-        for line in &lines {
-            writeln!(out, "{line}")?;
+        // What the transaction writes: the whole new vendor/ (modules.txt included), in place
+        // of the whole current one.
+        let modules_txt = self.computed.tree.modules_txt.len() as u64;
+        s.write = Size::new(self.computed.files.len() as u64, bytes + modules_txt);
+        if self
+            .planned
+            .plan
+            .tree_removes
+            .iter()
+            .any(|r| r == Path::new(VENDOR_DIR))
+        {
+            s.remove = Size::of_tree(&root.join(VENDOR_DIR));
         }
-        Ok(())
+        s
     }
 
-    /// The lines of the module at `path` (none when it is unchanged), counted in `tally`.
-    fn module_lines(
-        &self,
-        path: &str,
-        c: &Counts,
-        verbose: bool,
-        tally: &mut Tally,
-        lines: &mut Vec<String>,
-    ) {
+    /// What the summary block is headed with: the modules of modules.txt, with packages or not.
+    pub(super) fn title(&self) -> String {
+        let listed = self.planned.lock.modules.len();
+        let with_packages = self
+            .planned
+            .lock
+            .modules
+            .iter()
+            .filter(|m| self.counts.get(&m.path).is_some_and(|c| c.files > 0))
+            .count();
+        format!(
+            "{listed} modules in `vendor/` ({with_packages} with packages, {} a modules.txt line only)",
+            listed - with_packages
+        )
+    }
+
+    /// The entry of the module at `path`, in its tier of `s`.
+    fn module_entry(&self, path: &str, c: &Counts, verbose: bool, s: &mut txn::Summary) {
         let gone = c.removed.len();
         let touched = c.added + gone + c.changed > 0;
         if path.is_empty() {
             if touched {
-                lines.push(format!(
-                    "  ! files outside any module: {} added, {gone} removed, {} changed",
-                    c.added, c.changed
-                ));
+                s.updated.push(Entry {
+                    line: format!(
+                        "files outside any module: {} added, {gone} removed, {} changed",
+                        c.added, c.changed
+                    ),
+                    details: removed_names(c, verbose),
+                });
             }
             return;
         }
@@ -160,38 +163,39 @@ impl<'a> Summary<'a> {
             .iter()
             .rfind(|m| m.path == path)
             .map(|m| m.version.as_str());
-        let line = match (old, new) {
+        let (tier, line) = match (old, new) {
             (_, None) => {
-                tally.removed += 1;
                 let v = old.map(|v| format!(" {v}")).unwrap_or_default();
-                format!("  - {path}{v}: {gone} files removed")
+                (&mut s.removed, format!("{path}{v}: {gone} files removed"))
             }
             (None, Some(v)) if gone == 0 && c.changed == 0 => {
-                tally.added += 1;
-                if c.files == 0 {
-                    format!("  + {path} {v}: no packages (a modules.txt line only)")
+                let line = if c.files == 0 {
+                    format!("{path} {v}: no packages (a modules.txt line only)")
                 } else {
-                    format!("  + {path} {v}: {} files", c.files)
-                }
+                    format!("{path} {v}: {} files", c.files)
+                };
+                (&mut s.added, line)
             }
             (Some(o), Some(n)) if o == n && !touched => {
-                tally.unchanged += 1;
+                s.unchanged.push(Entry::from(format!("{path} {n}")));
                 return;
             }
             (_, Some(n)) => {
-                tally.updated += 1;
                 let versions = match old {
                     Some(o) if o != n => format!(" {o} → {n}"),
                     _ => format!(" {n}"),
                 };
-                format!(
-                    "  ~ {path}{versions}: {} added, {gone} removed, {} changed",
+                let line = format!(
+                    "{path}{versions}: {} added, {gone} removed, {} changed",
                     c.added, c.changed
-                )
+                );
+                (&mut s.updated, line)
             }
         };
-        lines.push(line);
-        removed_names(c, verbose, lines);
+        tier.push(Entry {
+            line,
+            details: removed_names(c, verbose),
+        });
     }
 
     /// The files of the current vendor/ that neither gomodoff nor go writes: the user may lose
@@ -210,12 +214,14 @@ impl<'a> Summary<'a> {
 }
 
 /// Files that leave vendor/ are named (a long list only with -v).
-fn removed_names(c: &Counts, verbose: bool, lines: &mut Vec<String>) {
+fn removed_names(c: &Counts, verbose: bool) -> Vec<String> {
     let gone = c.removed.len();
     if gone > 0 && (gone <= MAX_NAMED || verbose) {
-        lines.extend(c.removed.iter().map(|f| format!("      - {f}")));
+        c.removed.iter().map(|f| format!("- {f}")).collect()
     } else if gone > 0 {
-        lines.push(format!("      ({gone} files; -v names them)"));
+        vec![format!("({gone} files; -v names them)")]
+    } else {
+        Vec::new()
     }
 }
 

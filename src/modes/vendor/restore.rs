@@ -14,7 +14,7 @@ use crate::formats::lock::{LOCK_FILE, LockFile};
 use crate::modes::RestoreOptions;
 use crate::repo::Repo;
 use crate::txn::plan::{FileChange, Plan, STAGING_DIR, TreeAdd};
-use crate::txn::{self, Ask, Change, Timing};
+use crate::txn::{self, Ask, Change, Entry, Size, Style, Timing};
 use crate::util::context::{Context, Outcome};
 use crate::util::fsutil;
 use crate::util::shell::Verbosity;
@@ -50,28 +50,23 @@ pub(crate) fn restore(
     } else {
         Lost::read(repo)?
     };
-    // Restore's preview is shown even with -q (it names what would be lost). The driver writes
-    // the preview to the preview stream, which is `out` unless quiet: when quiet it is written
-    // to `out` now instead.
-    let mut shown = Vec::new();
-    show(
-        &mut shown,
-        ctx.shell.color(),
-        &plan,
-        opts,
-        backup.as_deref(),
-        &lost,
-    )?;
+    // With -q nothing is previewed, but the files that would be lost are still named (as
+    // `vendor` names them): the driver writes the preview to the preview stream, which is `out`
+    // unless quiet; when quiet they are written to `out` now instead.
+    let mut lost_names = Vec::new();
+    lost.write(&mut lost_names)?;
     if ctx.shell.verbosity() == Verbosity::Quiet {
-        ctx.shell.out().write_all(&shown)?;
-        shown.clear();
+        ctx.shell.out().write_all(&lost_names)?;
+        lost_names.clear();
     }
+    let summary = summary(repo, lock, opts, backup.as_deref());
     let mut change = RestoreChange {
         plan,
         root: repo.root.clone(),
         keep_tree: opts.keep_tree,
         backup,
-        shown,
+        lost: lost_names,
+        summary,
     };
     let ask = Ask {
         dry_run: opts.dry_run,
@@ -133,43 +128,59 @@ impl Lost {
     }
 }
 
-/// The preview: the files that go, what becomes of vendor/, what would be lost.
-fn show(
-    out: &mut dyn Write,
-    color: bool,
-    plan: &Plan,
+impl Lost {
+    /// The files that would be lost, named.
+    fn write(&self, out: &mut dyn Write) -> Result<()> {
+        print_names(
+            out,
+            "files in vendor/ that gomodoff did not write; they go with it:",
+            &self.foreign,
+        )?;
+        print_names(
+            out,
+            "files in vendor/ changed since gomodoff wrote them; the changes go with it:",
+            &self.changed,
+        )
+    }
+}
+
+/// The modules that leave vendor/, what is removed (vendor/ and the backup's directory) and
+/// written (the backup, put back), unless `--keep-tree`.
+fn summary(
+    repo: &Repo,
+    lock: &LockFile,
     opts: &RestoreOptions,
     backup: Option<&str>,
-    lost: &Lost,
-) -> Result<()> {
-    write!(out, "{}", plan.render_diff(color))?;
+) -> txn::Summary {
+    let mut s = txn::Summary::default();
+    for m in &lock.modules {
+        s.removed
+            .push(Entry::from(format!("{} {}", m.path, m.version)));
+    }
     if opts.keep_tree {
-        writeln!(out, "vendor/ kept as it is")?;
-        if let Some(b) = backup {
-            writeln!(
-                out,
-                "the vendor/ from before gomodoff stays in `{b}`; move it back by hand if you want it"
-            )?;
+        return s;
+    }
+    s.remove = Size::of_tree(&repo.root.join(VENDOR_DIR));
+    if let Some(b) = backup {
+        let put_back = Size::of_tree(&repo.root.join(b));
+        s.write = put_back;
+        s.remove.add(put_back);
+    }
+    s
+}
+
+/// What becomes of vendor/.
+fn title(keep_tree: bool, backup: Option<&str>) -> String {
+    match (keep_tree, backup) {
+        (true, Some(b)) => format!(
+            "vendor/ kept as it is; the vendor/ from before gomodoff stays in `{b}`; move it back by hand if you want it"
+        ),
+        (true, None) => "vendor/ kept as it is".to_string(),
+        (false, Some(b)) => {
+            format!("vendor/ replaced by the one from before gomodoff (kept in `{b}`)")
         }
-        return Ok(());
+        (false, None) => "vendor/ removed (there was none before gomodoff)".to_string(),
     }
-    match backup {
-        Some(b) => writeln!(
-            out,
-            "vendor/ replaced by the one from before gomodoff (kept in `{b}`)"
-        )?,
-        None => writeln!(out, "vendor/ removed (there was none before gomodoff)")?,
-    }
-    print_names(
-        out,
-        "files in vendor/ that gomodoff did not write; they go with it:",
-        &lost.foreign,
-    )?;
-    print_names(
-        out,
-        "files in vendor/ changed since gomodoff wrote them; the changes go with it:",
-        &lost.changed,
-    )
 }
 
 /// The restore, as a change for [`txn::run`].
@@ -178,8 +189,9 @@ struct RestoreChange {
     root: PathBuf,
     keep_tree: bool,
     backup: Option<String>,
-    /// The preview, when not already shown (see [`restore`]).
-    shown: Vec<u8>,
+    /// The files that would be lost, named, when not already shown (see [`restore`]).
+    lost: Vec<u8>,
+    summary: txn::Summary,
 }
 
 impl Change for RestoreChange {
@@ -187,9 +199,13 @@ impl Change for RestoreChange {
         &self.plan
     }
 
-    fn preview(&self, out: &mut dyn Write, _color: bool) -> Result<()> {
-        out.write_all(&self.shown)?;
-        Ok(())
+    fn preview(&self, out: &mut dyn Write, style: Style) -> Result<()> {
+        write!(out, "{}", self.plan.render_diff(style.color))?;
+        self.summary.write_modules(out, style.verbose)?;
+        out.write_all(&self.lost)?;
+        let title = title(self.keep_tree, self.backup.as_deref());
+        self.summary
+            .write_block(out, &title, &self.plan.line_changes())
     }
 
     /// The backup staged as the new vendor/, gomodoff's vendor/ and the backup's directory

@@ -39,7 +39,7 @@ use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
 pub use proxy::{FIXTURE_TIME, Fixture, escape};
-pub use tools::{go, require_git, require_go, require_nginx, skip};
+pub use tools::{go, require_git, require_go, require_nginx, require_script, skip};
 pub use tree::{
     Snapshot, copy_dir, copy_tree_exact, files_under, leftovers_in, names_in, read_files, snapshot,
 };
@@ -211,6 +211,9 @@ impl Harness {
             ("GOENV".into(), "off".into()),
             ("HOME".into(), self.home.clone().into()),
             ("CGO_ENABLED".into(), "1".into()),
+            // Never ask on the terminal the tests were started from (a run without --yes must
+            // refuse, not wait for an answer); the prompt's own tests remove it.
+            ("GOMODOFF_TTY".into(), "off".into()),
         ];
         for keep in ["PATH", "TMPDIR", "RUST_BACKTRACE"] {
             if let Some(v) = std::env::var_os(keep) {

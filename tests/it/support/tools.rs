@@ -102,6 +102,23 @@ pub fn require_git() -> Option<PathBuf> {
     found
 }
 
+/// util-linux's `script` (runs a command on a pseudo-terminal), or `None` when it is missing,
+/// after a `SKIPPED` line; with `CI=true` a missing one fails the test (Debian's `bsdutils`,
+/// essential, has it).
+pub fn require_script() -> Option<PathBuf> {
+    let found = in_path("script", &[]).filter(|script| {
+        std::process::Command::new(script)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("util-linux"))
+    });
+    if found.is_none() {
+        assert!(!is_ci(), "util-linux `script` is not installed (CI=true)");
+        skip("util-linux `script` is not installed (set CI=true to make this a failure)");
+    }
+    found
+}
+
 /// `exe` in a directory of `PATH` or of `more`, the first found.
 fn in_path(exe: &str, more: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
