@@ -403,6 +403,32 @@ fn stamps(dir: &Path) -> Option<Stamps> {
     Some(out)
 }
 
+/// What [`copy_stamped`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Stamped {
+    /// The stamp held before and after the read: this many bytes were written.
+    Copied(u64),
+    /// The stamp was not the expected one: nothing written (the caller hashes instead).
+    Moved,
+    /// The stamp changed while the file was read: nothing written.
+    ChangedWhileRead,
+}
+
+/// Copies `from` to `to` while `from`'s stamp is `stamp`, taken before and after reading it.
+pub(crate) fn copy_stamped(from: &Path, to: &Path, stamp: Stamp) -> std::io::Result<Stamped> {
+    let mut src = fs::File::open(from)?;
+    if Stamp::of(&src.metadata()?) != stamp {
+        return Ok(Stamped::Moved);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(stamp.size()).unwrap_or(0));
+    std::io::Read::read_to_end(&mut src, &mut bytes)?;
+    if Stamp::of(&src.metadata()?) != stamp {
+        return Ok(Stamped::ChangedWhileRead);
+    }
+    fs::write(to, &bytes)?;
+    Ok(Stamped::Copied(bytes.len() as u64))
+}
+
 /// The per-file digests of module `module` (`path@version`) extracted at `dir` when its `h1:`
 /// is `want`; `Ok(None)` when it is not. Takes the digests from `records` when the directory is
 /// unchanged since they were recorded (with `used`, as far as the caller reads it: see

@@ -442,6 +442,20 @@ fn a_tampered_zip_or_go_mod_in_the_cache_is_refused_and_nothing_is_written() {
         std::io::Write::write_all(&mut out, &bytes).unwrap();
     }
     fs::write(&zip_path, out.finish().unwrap().into_inner()).unwrap();
+    // The cache's extracted directory still checks out against go.sum: the tree is copied from
+    // it, the zip unused, and the result is the module's true content.
+    assert_success(
+        &h.gomodoff(&dir, &["vendor", "--yes"]),
+        "vendor with a tampered zip beside a sound directory",
+    );
+    assert_success(&h.gomodoff(&dir, &["verify"]), "verify after it");
+    assert_success(&h.gomodoff(&dir, &["restore", "--yes"]), "restore");
+    assert_eq!(snapshot(&dir), before);
+    // Without the directory the zip decides, and it is refused.
+    let extracted = h.gomodcache().join("example.com/embedded@v1.0.0");
+    let kept = h.fresh_dir("embedded-dir");
+    support::copy_tree_exact(&extracted, &kept.join("d"));
+    support::remove_tree(&extracted);
     let out = h.gomodoff(&dir, &["vendor", "--yes"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
@@ -455,6 +469,7 @@ fn a_tampered_zip_or_go_mod_in_the_cache_is_refused_and_nothing_is_written() {
     );
     assert_eq!(snapshot(&dir), before);
     fs::write(&zip_path, original).unwrap();
+    support::copy_tree_exact(&kept.join("d"), &extracted);
 
     // A go.mod in the cache that go.sum does not vouch for.
     let mod_path = h
@@ -630,12 +645,20 @@ fn a_module_the_build_never_reads_is_laid_out_go_mod_only_whatever_the_cache_hol
     assert_eq!(snapshot(&dir), before, "nothing written");
     fs::remove_file(dir.join("broken.go")).unwrap();
 
-    // The module whose package main imports is another matter: its zip must be there.
+    // The module whose package main imports is another matter: its files must be there, as
+    // the zip or as the cache's extracted directory (checked against go.sum).
     let provider_zip = h
         .gomodcache()
         .join("cache/download/example.com/prunedreq/@v/v1.0.0.zip");
     assert!(provider_zip.is_file(), "{}", provider_zip.display());
     fs::remove_file(&provider_zip).unwrap();
+    assert_success(
+        &h.gomodoff(&dir, &["vendor", "--yes"]),
+        "vendor from the extracted directory alone",
+    );
+    assert_success(&h.gomodoff(&dir, &["verify"]), "verify after it");
+    assert_success(&h.gomodoff(&dir, &["restore", "--yes"]), "restore");
+    support::remove_tree(&h.gomodcache().join("example.com/prunedreq@v1.0.0"));
     let before = snapshot(&dir);
     let out = h.gomodoff(&dir, &["vendor", "--yes"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
@@ -742,4 +765,48 @@ fn the_first_layout_suggests_a_gitattributes_line() {
     let out = h.gomodoff(&vendor_mode, &["vendor", "--mode", "vendor", "--yes"]);
     assert_success(&out, "vendor mode");
     assert_stderr_contains(&out, "`vendor/** linguist-generated`");
+}
+
+/// A module cache directory that no longer matches go.sum is not copied from: the zip decides,
+/// and the tree holds the module's true content. Once the directory checked out, a file changed
+/// after the check (its stamp moved) is read and compared, never copied blindly.
+#[test]
+fn a_tampered_cache_directory_is_not_copied_from() {
+    requires_go!();
+    let h = Harness::new();
+    let dir = h.project("basic");
+    let file = h
+        .gomodcache()
+        .join("example.com/embedded@v1.0.0/embedded.go");
+    let true_bytes = fs::read(&file).unwrap();
+    let mut perms = fs::metadata(&file).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    fs::set_permissions(&file, perms).unwrap();
+    let parent = file.parent().unwrap();
+    let mut dperms = fs::metadata(parent).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    dperms.set_readonly(false);
+    fs::set_permissions(parent, dperms).unwrap();
+    let mut bad = true_bytes.clone();
+    bad.extend_from_slice(b"\n// tampered\n");
+    fs::write(&file, &bad).unwrap();
+
+    vendor_yes(&h, &dir);
+    let laid = dir.join("third_party/gomod/example.com/embedded@v1.0.0/embedded.go");
+    assert_eq!(fs::read(&laid).unwrap(), true_bytes, "the zip's content");
+    assert_success(&h.gomodoff(&dir, &["verify"]), "verify");
+    assert_success(&h.gomodoff(&dir, &["restore", "--yes"]), "restore");
+
+    // Repaired, the directory is checked (and recorded); changed again, it is caught again.
+    fs::write(&file, &true_bytes).unwrap();
+    vendor_yes(&h, &dir);
+    assert_success(&h.gomodoff(&dir, &["restore", "--yes"]), "restore");
+    fs::write(&file, &bad).unwrap();
+    vendor_yes(&h, &dir);
+    assert_eq!(
+        fs::read(&laid).unwrap(),
+        true_bytes,
+        "the zip's content again"
+    );
 }

@@ -1,6 +1,7 @@
-//! Replace mode's staging: every module to write extracted (or its go.mod written) into the
-//! staging directory, checked against go.sum, with the `<tree>.hashes` listing beside each whole
-//! tree. The plan's tree adds rename them into place.
+//! Replace mode's staging: every module to write laid out (or its go.mod written) into the
+//! staging directory — copied from the module cache's extracted directory when it checks out
+//! against go.sum, else extracted from the zip, checked — with the `<tree>.hashes` listing
+//! beside each tree. The plan's tree adds rename them into place.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -8,6 +9,7 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result, anyhow};
 use rayon::prelude::*;
+use sha2::{Digest, Sha256};
 
 use super::plan::{Need, Work};
 use super::slim;
@@ -17,6 +19,7 @@ use crate::formats::lock::{LockFile, Tier};
 use crate::formats::modzip;
 use crate::sources::checked::SumError;
 use crate::sources::modcache::ModuleSource;
+use crate::sources::verified::{self, Digests, Stamped, copy_stamped};
 use crate::txn::plan;
 use crate::util::fsutil;
 
@@ -31,6 +34,7 @@ pub(super) fn stage(
     bar: &indicatif::ProgressBar,
 ) -> Result<u64> {
     create_dir_all(staging)?;
+    let records = verified::Records::from_env();
     let results: Vec<Result<(usize, Staged)>> = work
         .par_iter()
         .enumerate()
@@ -40,7 +44,7 @@ pub(super) fn stage(
                 create_dir_all(parent)?;
             }
             let _step = Step(bar);
-            Ok((i, stage_one(src, &w.need, &dest)?))
+            Ok((i, stage_one(src, &records, &w.need, &dest)?))
         })
         .collect();
     let mut total = 0;
@@ -69,8 +73,16 @@ struct Staged {
 }
 
 /// One module into `dest`: every file of its zip, or for a slim tree the ones [`slim::keep`]
-/// keeps (every file hashed all the same).
-fn stage_one(src: &dyn ModuleSource, n: &Need, dest: &Path) -> Result<Staged> {
+/// keeps. The files come from the source's extracted directory when its `h1:` is go.sum's
+/// ([`verified::check_dir`]: hashed once, then vouched for by the records of the file stamps,
+/// as vendor mode does), each copied while its stamp still vouches for its digest; else from
+/// the zip, every entry hashed whether it is written or not.
+fn stage_one(
+    src: &dyn ModuleSource,
+    records: &verified::Records,
+    n: &Need,
+    dest: &Path,
+) -> Result<Staged> {
     match n.tier {
         Tier::GoMod => {
             create_dir_all(dest)?;
@@ -86,38 +98,18 @@ fn stage_one(src: &dyn ModuleSource, n: &Need, dest: &Path) -> Result<Staged> {
                 .zip_h1
                 .as_deref()
                 .ok_or_else(|| anyhow!("no go.sum line for `{}`", n.content))?;
-            let zip = src.zip_path(&n.content)?;
-            plan::fault_point("extract")?;
-            // One pass: the extraction hashes what it writes, so the tree's `h1:` is known
-            // without reading the zip or the tree again. A mismatch removes the staged tree with
-            // everything else in staging; nothing outside it was touched.
             let keep = |name: &str| n.selection.as_ref().is_none_or(|s| slim::keep(s, name));
-            let entries = modzip::extract_zip_selected(&zip, &n.content, dest, &keep)?;
-            let omitted: BTreeSet<String> = entries
-                .iter()
-                .filter(|e| !keep(&e.name))
-                .map(|e| e.name.clone())
-                .collect();
-            let bytes: u64 = entries
-                .iter()
-                .filter(|e| keep(&e.name))
-                .map(|e| e.size)
-                .sum();
-            let digests: BTreeMap<String, [u8; 32]> = entries
-                .iter()
-                .filter_map(|e| Some((e.name.clone(), e.sha256?)))
-                .collect();
-            let got = dirhash::hash1_prefixed(&n.content.to_string(), &digests)?;
-            if got != want {
-                // A zip with directory entries hashes differently from its files alone: then
-                // the zip itself decides.
-                let zip_h1 = dirhash::hash_zip(&zip)
-                    .with_context(|| format!("failed to hash `{}`", zip.display()))?;
-                if zip_h1 != want {
-                    let what = n.content.to_string();
-                    return Err(SumError::mismatch(what, want, &zip_h1, src, Some(&zip)).into());
-                }
-            }
+            plan::fault_point("extract")?;
+            let from_dir = match src.extracted_dir(&n.content) {
+                Some(dir) => copy_checked_dir(records, &dir, n, want, dest, &keep)?,
+                None => None,
+            };
+            let (digests, bytes) = match from_dir {
+                Some(done) => done,
+                None => extract_checked_zip(src, n, want, dest, &keep)?,
+            };
+            let omitted: BTreeSet<String> =
+                digests.keys().filter(|name| !keep(name)).cloned().collect();
             write(
                 &hashes_path(dest),
                 hashes_text(&n.content, &digests, &omitted).as_bytes(),
@@ -137,6 +129,91 @@ fn stage_one(src: &dyn ModuleSource, n: &Need, dest: &Path) -> Result<Staged> {
             })
         }
     }
+}
+
+/// The files `keep` keeps of the module's extracted directory `dir`, copied into `dest`, when
+/// the directory's `h1:` is `want`: its digests (every file's) and the bytes written. `None`
+/// (and `dest` left missing) when the directory does not check out or a file changed while it
+/// was copied: the zip decides then.
+fn copy_checked_dir(
+    records: &verified::Records,
+    dir: &Path,
+    n: &Need,
+    want: &str,
+    dest: &Path,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<Option<(Digests, u64)>> {
+    let Ok(Some(checked)) = verified::check_dir(records, dir, &n.content.to_string(), want, None)
+    else {
+        return Ok(None);
+    };
+    let mut bytes = 0;
+    for (name, digest) in checked.digests.iter().filter(|(name, _)| keep(name)) {
+        let from = dir.join(name);
+        let to = dest.join(name);
+        if let Some(parent) = to.parent() {
+            create_dir_all(parent)?;
+        }
+        let copied = match checked.stamps.get(name) {
+            Some(stamp) => copy_stamped(&from, &to, *stamp).with_context(|| {
+                format!("failed to copy `{}` to `{}`", from.display(), to.display())
+            })?,
+            None => Stamped::Moved,
+        };
+        bytes += match copied {
+            Stamped::Copied(n) => n,
+            // No stamp vouches for the file: read it and compare with its digest.
+            Stamped::Moved | Stamped::ChangedWhileRead => {
+                let content = fsutil::read(&from)?;
+                if <[u8; 32]>::from(Sha256::digest(&content)) != *digest {
+                    fsutil::remove_dir_all_if_exists(dest)
+                        .with_context(|| format!("failed to remove `{}`", dest.display()))?;
+                    return Ok(None);
+                }
+                write(&to, &content)?;
+                content.len() as u64
+            }
+        };
+    }
+    create_dir_all(dest)?;
+    Ok(Some((checked.digests, bytes)))
+}
+
+/// The module's zip checked against go.sum and extracted into `dest`, only the files `keep`
+/// keeps written: the digests of every file, and the bytes written.
+fn extract_checked_zip(
+    src: &dyn ModuleSource,
+    n: &Need,
+    want: &str,
+    dest: &Path,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<(Digests, u64)> {
+    let zip = src.zip_path(&n.content)?;
+    // One pass: the extraction hashes what it writes, so the tree's `h1:` is known
+    // without reading the zip or the tree again. A mismatch removes the staged tree with
+    // everything else in staging; nothing outside it was touched.
+    let entries = modzip::extract_zip_selected(&zip, &n.content, dest, keep)?;
+    let bytes: u64 = entries
+        .iter()
+        .filter(|e| keep(&e.name))
+        .map(|e| e.size)
+        .sum();
+    let digests: BTreeMap<String, [u8; 32]> = entries
+        .iter()
+        .filter_map(|e| Some((e.name.clone(), e.sha256?)))
+        .collect();
+    let got = dirhash::hash1_prefixed(&n.content.to_string(), &digests)?;
+    if got != want {
+        // A zip with directory entries hashes differently from its files alone: then
+        // the zip itself decides.
+        let zip_h1 = dirhash::hash_zip(&zip)
+            .with_context(|| format!("failed to hash `{}`", zip.display()))?;
+        if zip_h1 != want {
+            let what = n.content.to_string();
+            return Err(SumError::mismatch(what, want, &zip_h1, src, Some(&zip)).into());
+        }
+    }
+    Ok((digests, bytes))
 }
 
 /// `fs::create_dir_all`, naming the directory in the error (a full disk says which write failed).

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::compute::Computed;
 use super::listing::NewFile;
-use crate::sources::verified;
+use crate::sources::verified::{Stamped, copy_stamped};
 use crate::txn::plan;
 use crate::util::fsutil;
 
@@ -82,36 +82,6 @@ fn stage_file(to: &Path, name: &str, f: &NewFile, computed: &Computed) -> Result
     Ok(bytes.len() as u64)
 }
 
-/// What [`copy_stamped`] did.
-#[derive(Debug, PartialEq, Eq)]
-pub(super) enum Stamped {
-    /// The stamp held before and after the read: this many bytes were written.
-    Copied(u64),
-    /// The stamp was not the expected one: nothing written (the caller hashes instead).
-    Moved,
-    /// The stamp changed while the file was read: nothing written.
-    ChangedWhileRead,
-}
-
-/// Copies `from` to `to` while `from`'s stamp is `stamp`, taken before and after reading it.
-pub(super) fn copy_stamped(
-    from: &Path,
-    to: &Path,
-    stamp: verified::Stamp,
-) -> std::io::Result<Stamped> {
-    let mut src = fs::File::open(from)?;
-    if verified::Stamp::of(&src.metadata()?) != stamp {
-        return Ok(Stamped::Moved);
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(stamp.size()).unwrap_or(0));
-    std::io::Read::read_to_end(&mut src, &mut bytes)?;
-    if verified::Stamp::of(&src.metadata()?) != stamp {
-        return Ok(Stamped::ChangedWhileRead);
-    }
-    fs::write(to, &bytes)?;
-    Ok(Stamped::Copied(bytes.len() as u64))
-}
-
 /// A copy of the tree `from` at `to` (which must not exist): files hard-linked where the link
 /// keeps every byte and mode (owner-writable files; the transaction makes trees writable before
 /// it moves them), copied otherwise; symbolic links re-created.
@@ -169,6 +139,7 @@ pub(super) fn copy_symlink(from: &Path, to: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sources::verified;
 
     #[test]
     fn a_file_is_copied_unread_only_while_its_stamp_vouches_for_it() {

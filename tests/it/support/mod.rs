@@ -41,7 +41,8 @@ use tempfile::TempDir;
 pub use proxy::{FIXTURE_TIME, Fixture, escape};
 pub use tools::{go, require_git, require_go, require_nginx, require_script, skip};
 pub use tree::{
-    Snapshot, copy_dir, copy_tree_exact, files_under, leftovers_in, names_in, read_files, snapshot,
+    Snapshot, copy_dir, copy_tree_exact, files_under, leftovers_in, names_in, read_files,
+    remove_tree, snapshot,
 };
 
 /// Where the fixture modules are kept as sources: `<module path>@<version>/`.

@@ -219,3 +219,18 @@ pub fn names_in(dir: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Remove the tree at `path`, read-only directories included (go's module cache makes them so).
+pub fn remove_tree(path: &Path) {
+    for e in walkdir::WalkDir::new(path).into_iter().flatten() {
+        if e.file_type().is_dir() {
+            let mut perms = fs::metadata(e.path())
+                .expect("stat a directory")
+                .permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            perms.set_readonly(false);
+            fs::set_permissions(e.path(), perms).expect("make a directory writable");
+        }
+    }
+    fs::remove_dir_all(path).expect("remove a tree");
+}
