@@ -116,7 +116,9 @@ pub(crate) fn run(
         change.plan().apply(root, None)?;
     } else {
         let bar = ctx.shell.progress(0, "files removed");
-        let applied = change.plan().apply(root, Some(&bar));
+        // A bar nobody sees is not worth a walk of every tree to count and advance it.
+        let shown = (!bar.is_hidden()).then_some(&bar);
+        let applied = change.plan().apply(root, shown);
         bar.finish_and_clear();
         applied?;
     }

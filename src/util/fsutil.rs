@@ -283,8 +283,10 @@ pub fn remove_tree_counting(path: &Path, on_file: &dyn Fn()) -> io::Result<()> {
     remove_dir_all_if_exists(path)
 }
 
-/// Make every file and directory under `path` writable by its owner, so that a tree copied from
-/// a read-only module cache can be removed or replaced later.
+/// Make every directory under `path` (and `path` itself) writable by its owner, so that a tree
+/// copied from a read-only module cache can be moved, removed or replaced later: removing a
+/// file needs write permission on its directory only, so files are not looked at (one `stat`
+/// per directory, none per file).
 pub fn make_writable(path: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
@@ -292,7 +294,7 @@ pub fn make_writable(path: &Path) -> io::Result<()> {
         // Never through a link: the path may come from an untrusted repository.
         for entry in walkdir::WalkDir::new(path).follow_root_links(false) {
             let entry = entry.map_err(io::Error::other)?;
-            if entry.path_is_symlink() {
+            if entry.path_is_symlink() || !entry.file_type().is_dir() {
                 continue;
             }
             let meta = entry.metadata().map_err(io::Error::other)?;
