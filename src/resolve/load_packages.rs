@@ -284,6 +284,10 @@ pub(crate) struct Selection {
     /// Package directories (`""` for the module root).
     pub dirs: BTreeSet<String>,
     pub files: BTreeSet<String>,
+    /// Directories (or files) a `#cgo` directive of a loaded package names (`-I`, `-L`,
+    /// `${SRCDIR}` paths inside the module): the headers and libraries the C toolchain reads
+    /// there, such as a prebuilt static library.
+    pub cgo_dirs: BTreeSet<String>,
 }
 
 impl Selection {
@@ -291,7 +295,77 @@ impl Selection {
     pub(crate) fn merge(&mut self, other: &Selection) {
         self.dirs.extend(other.dirs.iter().cloned());
         self.files.extend(other.files.iter().cloned());
+        self.cgo_dirs.extend(other.cgo_dirs.iter().cloned());
     }
+}
+
+/// The module directories (relative to the module `root`) that the `#cgo` directives of the
+/// `.go` files in the package directory `dir` point into: the paths of `-I`, `-L`, `-isystem`
+/// and `-iquote` flags and every `${SRCDIR}` path, relative ones taken from the package directory
+/// as go does; those that leave the module are not the module's to keep.
+fn cgo_dirs(root: &Path, dir: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name();
+        if !name.to_string_lossy().ends_with(".go") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(e.path()) else {
+            continue;
+        };
+        for line in text.lines() {
+            // In a `/* */` preamble or in `//` comments.
+            let line = line.trim_start();
+            let line = line.strip_prefix("//").map_or(line, str::trim_start);
+            let Some(rest) = line.strip_prefix("#cgo") else {
+                continue;
+            };
+            let Some((_, flags)) = rest.split_once(':') else {
+                continue;
+            };
+            let mut words = flags.split_whitespace().peekable();
+            while let Some(w) = words.next() {
+                let path = ["-I", "-L", "-isystem", "-iquote"]
+                    .iter()
+                    .find_map(|f| w.strip_prefix(f))
+                    .map(|p| match p {
+                        "" => words.next().unwrap_or(""),
+                        p => p,
+                    })
+                    .or_else(|| w.contains("${SRCDIR}").then_some(w));
+                if let Some(p) = path.and_then(|p| module_dir(dir, p)) {
+                    out.push(p);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// `path` from a `#cgo` directive of a file in the package directory `dir`, as a directory
+/// relative to the module root, when it is inside the module.
+fn module_dir(dir: &str, path: &str) -> Option<String> {
+    let path = path.trim_matches(|c| c == '"' || c == '\'');
+    let rel = match path.strip_prefix("${SRCDIR}") {
+        Some(rest) => rest.trim_start_matches('/'),
+        None if path.starts_with('/') || path.starts_with('$') || path.is_empty() => return None,
+        None => path,
+    };
+    // Up from the package directory as far as `..` asks; out of the module is refused.
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for c in rel.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            c => parts.push(c),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 /// Each provider's [`Selection`] in `tree`, whose files were read from `dirs` (build-list
@@ -325,6 +399,11 @@ fn selections(
             && let Some(sel) = out.get_mut(m)
         {
             sel.files.insert(rel.to_string_lossy().replace('\\', "/"));
+        }
+    }
+    for (m, sel) in &mut out {
+        if let Some(root) = dirs.get(m) {
+            sel.cgo_dirs = sel.dirs.iter().flat_map(|d| cgo_dirs(root, d)).collect();
         }
     }
     // A package's own files are kept with its directory (which files of it `go mod vendor`
@@ -401,4 +480,46 @@ pub(crate) fn consulted(tree: &VendorTree, build_list: &[ModuleVersion]) -> Vec<
         }
     }
     out.into_iter().cloned().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cgo_directive_paths_become_module_directories() {
+        assert_eq!(
+            module_dir("cgo", "../lib/linux_amd64").as_deref(),
+            Some("lib/linux_amd64")
+        );
+        assert_eq!(
+            module_dir("a/b", "${SRCDIR}/../inc").as_deref(),
+            Some("a/inc")
+        );
+        assert_eq!(module_dir("", "${SRCDIR}").as_deref(), Some(""));
+        assert_eq!(module_dir("", "\"${SRCDIR}/x\"").as_deref(), Some("x"));
+        // Out of the module, absolute, or from the environment: not the module's.
+        assert_eq!(module_dir("a", "../../x"), None);
+        assert_eq!(module_dir("a", "/usr/include"), None);
+        assert_eq!(module_dir("a", "$HOME/x"), None);
+    }
+
+    #[test]
+    fn cgo_dirs_reads_the_directives_of_a_package() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("cgo")).unwrap();
+        std::fs::write(
+            root.path().join("cgo/x.go"),
+            "package cgo\n\n// #cgo LDFLAGS: -L../lib/linux_amd64 -lhashtree\n// #cgo CFLAGS: -I ${SRCDIR}/../include -DX=1\nimport \"C\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.path().join("cgo/notes.txt"),
+            "#cgo LDFLAGS: -L../other",
+        )
+        .unwrap();
+        let mut got = cgo_dirs(root.path(), "cgo");
+        got.sort();
+        assert_eq!(got, ["include", "lib/linux_amd64"]);
+    }
 }

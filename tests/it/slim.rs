@@ -110,6 +110,7 @@ fn cgo_sources_and_headers_outside_package_directories_stay() {
             "csrc/impl.c",
             "go.mod",
             "include/cgolib.h",
+            "tables/answer.tbl",
         ])
     );
     assert_builds_offline(&h, &dir, &online);

@@ -7,8 +7,10 @@
 //! included); and, anywhere outside a `testdata` directory, every file of a kind go's build may
 //! compile or `#include` (C, C++, Objective-C, assembly, Fortran and SWIG sources and headers,
 //! `.syso` objects, and the usual included fragments `.inc`, `.inl`, `.def`, `.ipp`, `.tcc`,
-//! `.tpp`), so cgo code reaching into non-package directories still builds. Everything else
-//! (documentation, examples, test data, other commands' sources) is left out.
+//! `.tpp`), so cgo code reaching into non-package directories still builds; and every file in a
+//! directory (or the file) a `#cgo` directive of a loaded package names with `-I`, `-L` or
+//! `${SRCDIR}`, such as a prebuilt `lib/linux_amd64/libfoo.a`. Everything else (documentation,
+//! examples, test data, other commands' sources) is left out.
 
 use sha2::{Digest, Sha256};
 
@@ -43,7 +45,12 @@ const LICENCE_PREFIXES: [&str; 11] = [
 /// module root, `/`-separated).
 pub(super) fn keep(sel: &Selection, name: &str) -> bool {
     let (dir, base) = name.rsplit_once('/').unwrap_or(("", name));
-    if name == "go.mod" || sel.dirs.contains(dir) || sel.files.contains(name) {
+    if name == "go.mod"
+        || sel.dirs.contains(dir)
+        || sel.files.contains(name)
+        || sel.cgo_dirs.contains(dir)
+        || sel.cgo_dirs.contains(name)
+    {
         return true;
     }
     let upper = base.to_ascii_uppercase();
@@ -69,6 +76,10 @@ pub(super) fn digest(sel: &Selection) -> String {
         h.update(b"\nfile ");
         h.update(f);
     }
+    for d in &sel.cgo_dirs {
+        h.update(b"\ncgo ");
+        h.update(d);
+    }
     format!("{RULES}:{}", hex::encode(&h.finalize()[..16]))
 }
 
@@ -80,7 +91,29 @@ mod tests {
         Selection {
             dirs: dirs.iter().map(|s| s.to_string()).collect(),
             files: files.iter().map(|s| s.to_string()).collect(),
+            cgo_dirs: Default::default(),
         }
+    }
+
+    #[test]
+    fn directories_and_files_cgo_directives_name_are_kept() {
+        let mut s = sel(&["cgo"], &[]);
+        s.cgo_dirs = ["lib/linux_amd64".to_string(), "prebuilt/libx.a".to_string()].into();
+        for kept in [
+            "lib/linux_amd64/libhashtree.a",
+            "lib/linux_amd64/libhashtree.a.sha256",
+            "prebuilt/libx.a",
+        ] {
+            assert!(keep(&s, kept), "{kept}");
+        }
+        for left in [
+            "lib/darwin_arm64/libhashtree.a",
+            "lib/README.md",
+            "prebuilt/other.txt",
+        ] {
+            assert!(!keep(&s, left), "{left}");
+        }
+        assert_ne!(digest(&s), digest(&sel(&["cgo"], &[])));
     }
 
     #[test]

@@ -1,9 +1,11 @@
-// Package binding wraps C code kept in ../csrc and ../include.
+// Package binding wraps C code kept in ../csrc, ../include and ../tables (a file that only a
+// cgo directive's -I names).
 package binding
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../include
+#cgo CFLAGS: -I${SRCDIR}/../include -I${SRCDIR}/../tables
 #include "cgolib.h"
+#include "answer.tbl"
 */
 import "C"
 
