@@ -60,9 +60,7 @@ pub(super) fn apply(
             Tier::GoMod => summary.gomod_only += 1,
         }
     }
-    for r in &plan.tree_removes {
-        summary.remove.add(Size::of_tree(&repo.root.join(r)));
-    }
+    summary.remove = Size::of_trees(&repo.root, &plan.tree_removes);
     let mut change = Restore {
         plan,
         lock,

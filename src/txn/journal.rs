@@ -270,12 +270,7 @@ impl Journal {
         for (rel, trash) in &self.removes {
             let from = self.inside(rel)?;
             if fs::symlink_metadata(&from).is_ok() {
-                fsutil::make_writable(&from).map_err(|source| PlanError::Io {
-                    action: "make writable",
-                    path: from.clone(),
-                    source,
-                })?;
-                rename(&from, &self.dir.join(trash))?;
+                rename_writable(&from, &self.dir.join(trash))?;
                 prune_empty_parents(&self.repo, &from);
                 touched.extend(from.parent().map(Path::to_path_buf));
             }
@@ -349,9 +344,17 @@ impl Journal {
         // Trees apart are removed on all cores; the first failure is reported. Without a bar to
         // advance, each tree goes in one `remove_dir_all` (directory-relative, no walk by path).
         trash.par_iter().try_for_each(|t| {
-            let removed = match bar {
+            let remove = || match bar {
                 Some(bar) => fsutil::remove_tree_counting(t, &|| bar.inc(1)),
                 None => fsutil::remove_dir_all_if_exists(t),
+            };
+            // A read-only directory inside (a tree copied from a module cache) is made writable
+            // when a removal needs it, not walked for beforehand.
+            let removed = match remove() {
+                Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+                    fsutil::make_writable(t).and_then(|()| remove())
+                }
+                other => other,
             };
             removed.map_err(|source| PlanError::Io {
                 action: "remove",
@@ -701,6 +704,26 @@ fn create_parent(path: &Path) -> Result<(), PlanError> {
             source,
         }),
         None => Ok(()),
+    }
+}
+
+/// [`rename`], making the tree `from` writable first only when the move is refused for want of
+/// permission (a read-only directory cannot be moved to another parent: its `..` changes).
+fn rename_writable(from: &Path, to: &Path) -> Result<(), PlanError> {
+    match fs::rename(from, to) {
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            fsutil::make_writable(from).map_err(|source| PlanError::Io {
+                action: "make writable",
+                path: from.to_path_buf(),
+                source,
+            })?;
+            rename(from, to)
+        }
+        other => other.map_err(|source| PlanError::Io {
+            action: "move",
+            path: from.to_path_buf(),
+            source,
+        }),
     }
 }
 

@@ -39,6 +39,19 @@ impl Size {
         size
     }
 
+    /// [`Size::of_tree`] of every path of `paths` (relative to `root`), the trees walked on all
+    /// cores.
+    pub(crate) fn of_trees(root: &Path, paths: &[std::path::PathBuf]) -> Size {
+        use rayon::prelude::*;
+        paths
+            .par_iter()
+            .map(|p| Size::of_tree(&root.join(p)))
+            .reduce(Size::default, |mut a, b| {
+                a.add(b);
+                a
+            })
+    }
+
     pub(crate) fn add(&mut self, other: Size) {
         self.files += other.files;
         self.bytes += other.bytes;

@@ -92,9 +92,7 @@ pub(super) fn plan_tree(
     p.remove_gone()?;
     p.plan_lists()?;
     p.plan_manifest()?;
-    for r in &p.plan.tree_removes {
-        p.summary.remove.add(Size::of_tree(&repo.root.join(r)));
-    }
+    p.summary.remove = Size::of_trees(&repo.root, &p.plan.tree_removes);
     let gosum_bytes = repo.gosum_text.clone().unwrap_or_default();
     let lock = LockFile {
         mode: Mode::Proxy,

@@ -398,9 +398,7 @@ fn diff_trees(
             push_remove_if_exists(&mut diff.plan, &repo.root, hashes_path(&target));
         }
     }
-    for r in &diff.plan.tree_removes {
-        diff.summary.remove.add(Size::of_tree(&repo.root.join(r)));
-    }
+    diff.summary.remove = Size::of_trees(&repo.root, &diff.plan.tree_removes);
     Ok(diff)
 }
 
