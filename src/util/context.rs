@@ -65,7 +65,7 @@ impl std::error::Error for ExitWith {
     }
 }
 
-/// The exit code of a run that failed with `err`: the code of the first [`ExitWith`] in its
+/// The exit code of a run that failed with `err`: the code of the first `ExitWith` in its
 /// chain, else 2.
 pub fn error_exit_code(err: &anyhow::Error) -> u8 {
     err.chain()
