@@ -1,10 +1,15 @@
 //! The command line: clap derive structs, turned into plain `*Options` values for the commands (`ops`).
-//! Nothing here touches the file system.
+//! Nothing here touches the file system. The completion scripts and man pages are generated from
+//! these definitions (`gomodoff completions`, `gomodoff man`), so they cannot go stale.
 
+use std::io;
 use std::path::PathBuf;
 
 pub use crate::util::shell::ColorChoice;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
+
+/// The exit codes, in `--help` and in the man page (README's "Exit codes" says the same).
+const EXIT_CODES: &str = "Exit codes: 0 done (or nothing differs); 1 a check found a difference (verify, status --check, check, hash --check) or the answer to `apply?`/`restore?` was not yes; 2 error. `exec`: the command's own code; 126 when it cannot be executed, 127 when it is not found, 128+N when signal N killed it.";
 
 /// Make a Go module repository build with no network, and prove it.
 #[derive(Debug, Parser)]
@@ -13,7 +18,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     version,
     about,
     long_about = None,
-    after_help = "Exit codes: 0 done (or nothing differs); 1 a check found a difference (verify, status --check, check, hash --check) or the answer to `apply?`/`restore?` was not yes; 2 error."
+    after_help = EXIT_CODES
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -85,6 +90,10 @@ pub enum Command {
     Go(GoArgs),
     /// Print `h1:` hashes, or check a module cache against go.sum (plumbing)
     Hash(HashArgs),
+    /// Print the completion script for a shell
+    Completions(CompletionsArgs),
+    /// Print gomodoff's man page (or a command's), or write them all into a directory
+    Man(ManArgs),
 }
 
 #[derive(Debug, Args)]
@@ -155,8 +164,9 @@ pub struct PackArgs {
     /// Run `go mod download` first for what the cache lacks (the only networked path)
     #[arg(long)]
     pub download: bool,
-    /// Also pack the golang.org/toolchain module of the go version the repository requires
-    #[arg(long)]
+    /// Also pack the golang.org/toolchain module of the go version the repository requires (not
+    /// supported yet: hidden from `--help` until it works)
+    #[arg(long, hide = true)]
     pub toolchain: bool,
     /// More repositories to pack into the same bundle
     #[arg(long = "sync", value_name = "DIR")]
@@ -208,6 +218,51 @@ pub struct GoArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The command whose page to print (`vendor`, …; default: gomodoff's own page)
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    pub command: Option<String>,
+    /// Write every page (`gomodoff.1`, `gomodoff-<command>.1`) into DIR instead
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// The completion script of `shell` for gomodoff, generated from the definitions above (into
+/// memory: clap_complete panics on a failed write, such as a closed pipe).
+pub(crate) fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "gomodoff", &mut script);
+    script
+}
+
+/// Every man page, generated from the definitions above: `gomodoff.1`, then `gomodoff-<command>.1`
+/// for each command shown in `--help` but `help`, as (file name, roff source).
+pub(crate) fn man_pages() -> io::Result<Vec<(String, Vec<u8>)>> {
+    let mut cmd = Cli::command();
+    // Sets each command's display name (`gomodoff-vendor`) and usage (`gomodoff vendor …`).
+    cmd.build();
+    let mut pages = Vec::new();
+    for page in std::iter::once(&cmd).chain(
+        cmd.get_subcommands()
+            .filter(|c| !c.is_hide_set() && c.get_name() != "help"),
+    ) {
+        let man = clap_mangen::Man::new(page.clone())
+            .source(concat!("gomodoff ", env!("CARGO_PKG_VERSION")));
+        let mut roff = Vec::new();
+        man.render(&mut roff)?;
+        pages.push((man.get_filename(), roff));
+    }
+    Ok(pages)
+}
+
+#[derive(Debug, Args)]
 pub struct HashArgs {
     /// Hash a module zip
     #[arg(long, value_name = "FILE", requires = "module", group = "what")]
@@ -250,6 +305,42 @@ mod tests {
             panic!("not vendor")
         };
         assert_eq!(v.dir.as_deref(), Some(std::path::Path::new("deps")));
+    }
+
+    #[test]
+    fn the_definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_man_page_per_command_shown_in_help() {
+        let pages = man_pages().unwrap();
+        let names: Vec<&str> = pages.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names[0], "gomodoff.1");
+        assert!(names.contains(&"gomodoff-vendor.1"), "{names:?}");
+        assert!(names.contains(&"gomodoff-man.1"), "{names:?}");
+        assert!(!names.contains(&"gomodoff-help.1"), "{names:?}");
+        assert_eq!(names.len(), 1 + Cli::command().get_subcommands().count());
+        let top = String::from_utf8(pages[0].1.clone()).unwrap();
+        assert!(top.contains("gomodoff\\-vendor(1)"), "{top}");
+        assert!(top.contains("127"), "the exit codes: {top}");
+    }
+
+    #[test]
+    fn pack_toolchain_is_hidden_but_still_parsed() {
+        let mut out = Vec::new();
+        Cli::command()
+            .find_subcommand_mut("pack")
+            .unwrap()
+            .write_long_help(&mut out)
+            .unwrap();
+        let help = String::from_utf8(out).unwrap();
+        assert!(!help.contains("--toolchain"), "{help}");
+        let cli = Cli::try_parse_from(["gomodoff", "pack", "--toolchain"]).unwrap();
+        let Command::Pack(p) = cli.command else {
+            panic!("not pack")
+        };
+        assert!(p.toolchain);
     }
 
     #[test]

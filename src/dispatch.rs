@@ -4,13 +4,14 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 
 use crate::cli::{self, Cli, Command, GlobalArgs};
 use crate::formats::lock::Mode;
 use crate::modes;
 use crate::ops::{self, Outcome};
 use crate::util::context::Context;
+use crate::util::fsutil;
 use crate::util::shell::Shell;
 
 /// The context of one run: `-C`, `--modcache` and `--from` made absolute.
@@ -113,6 +114,11 @@ pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
                 into_modcache: a.into_modcache,
             },
         ),
+        Command::Completions(a) => {
+            ctx.shell.out().write_all(&cli::completions(a.shell))?;
+            Ok(Outcome::Ok)
+        }
+        Command::Man(a) => man(&mut ctx, a),
         Command::Mirror(a) => ops::mirror::mirror(
             &mut ctx,
             &ops::mirror::MirrorOptions {
@@ -121,4 +127,40 @@ pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
             },
         ),
     }
+}
+
+/// `gomodoff man`: gomodoff's page (or a command's) on stdout, or every page written into a
+/// directory (created when missing).
+fn man(ctx: &mut Context, args: cli::ManArgs) -> Result<Outcome> {
+    let pages = cli::man_pages()?;
+    if let Some(dir) = args.dir {
+        let dir = fsutil::absolute(&ctx.dir, &dir);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("failed to create `{}`", dir.display()))?;
+        for (name, roff) in &pages {
+            fsutil::write_atomic(&dir.join(name), roff)?;
+        }
+        ctx.shell.status(
+            "Wrote",
+            &format!("{} man pages into `{}`", pages.len(), dir.display()),
+        )?;
+        return Ok(Outcome::Ok);
+    }
+    let name = match &args.command {
+        Some(c) => format!("gomodoff-{c}.1"),
+        None => "gomodoff.1".to_string(),
+    };
+    let Some((_, roff)) = pages.iter().find(|(n, _)| *n == name) else {
+        let commands: Vec<&str> = pages
+            .iter()
+            .filter_map(|(n, _)| n.strip_prefix("gomodoff-")?.strip_suffix(".1"))
+            .collect();
+        crate::bail_hint!(
+            hint = ("the commands: {}", commands.join(", ")),
+            "no man page for `{}`",
+            args.command.unwrap_or_default()
+        );
+    };
+    ctx.shell.out().write_all(roff)?;
+    Ok(Outcome::Ok)
 }

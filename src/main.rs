@@ -1,5 +1,6 @@
 //! The `gomodoff` binary: parse the command line, run the library, turn the result into an exit
-//! code (0 ok, 1 a check found a difference, 2 error). A closed stdout pipe is success.
+//! code (0 ok, 1 a check found a difference, 2 error; `exec`: the command's code, 126/127 when it
+//! cannot be run). A closed stdout pipe is success.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -32,7 +33,7 @@ fn main() -> ExitCode {
             for hint in gomodoff::hints(&err) {
                 let _ = writeln!(stderr, "hint: {hint}");
             }
-            ExitCode::from(2)
+            ExitCode::from(gomodoff::error_exit_code(&err))
         }
     }
 }

@@ -12,6 +12,8 @@
 use std::cmp::Ordering;
 use std::fmt;
 
+use crate::formats::module::compare_versions;
+
 /// A parsed go.sum file. `to_string()` gives back the exact text it was parsed from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GoSum {
@@ -257,7 +259,7 @@ impl fmt::Display for GoSum {
 pub fn compare_entries(a: &GoSumEntry, b: &GoSumEntry) -> Ordering {
     a.path
         .cmp(&b.path)
-        .then_with(|| compare_semver(&a.version, &b.version))
+        .then_with(|| compare_versions(&a.version, &b.version))
         // go leaves versions of equal precedence (`v1.0.0` and `v1.0.0+meta`) in any order;
         // the string order makes ours deterministic.
         .then_with(|| a.version.cmp(&b.version))
@@ -292,133 +294,6 @@ fn entry_from_fields(path: &str, version: &str, hash: &str) -> GoSumEntry {
         version: version.to_string(),
         gomod_only,
         hash: hash.to_string(),
-    }
-}
-
-/// Semantic version precedence as `golang.org/x/mod/semver.Compare` defines it: invalid versions
-/// are equal to each other and below every valid one; `v1` and `v1.2` are shorthands for
-/// `v1.0.0` and `v1.2.0`; build metadata is ignored.
-fn compare_semver(a: &str, b: &str) -> Ordering {
-    match (Semver::parse(a), Semver::parse(b)) {
-        (None, None) => Ordering::Equal,
-        (None, Some(_)) => Ordering::Less,
-        (Some(_), None) => Ordering::Greater,
-        (Some(x), Some(y)) => compare_number(x.major, y.major)
-            .then_with(|| compare_number(x.minor, y.minor))
-            .then_with(|| compare_number(x.patch, y.patch))
-            .then_with(|| compare_prerelease(x.prerelease, y.prerelease)),
-    }
-}
-
-struct Semver<'a> {
-    major: &'a str,
-    minor: &'a str,
-    patch: &'a str,
-    /// Without the leading `-`; empty for none.
-    prerelease: &'a str,
-}
-
-impl<'a> Semver<'a> {
-    fn parse(v: &'a str) -> Option<Semver<'a>> {
-        let rest = v.strip_prefix('v')?;
-        let (major, rest) = leading_number(rest)?;
-        if rest.is_empty() {
-            return Some(Semver::short(major, "0"));
-        }
-        let (minor, rest) = leading_number(rest.strip_prefix('.')?)?;
-        if rest.is_empty() {
-            return Some(Semver::short(major, minor));
-        }
-        let (patch, rest) = leading_number(rest.strip_prefix('.')?)?;
-        let (prerelease, build) = match rest.find('+') {
-            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-            None => (rest, None),
-        };
-        let prerelease = match prerelease {
-            "" => "",
-            p => {
-                let p = p.strip_prefix('-')?;
-                p.split('.').all(valid_prerelease_ident).then_some(p)?
-            }
-        };
-        if let Some(build) = build
-            && !build.split('.').all(valid_build_ident)
-        {
-            return None;
-        }
-        Some(Semver {
-            major,
-            minor,
-            patch,
-            prerelease,
-        })
-    }
-
-    fn short(major: &'a str, minor: &'a str) -> Semver<'a> {
-        Semver {
-            major,
-            minor,
-            patch: "0",
-            prerelease: "",
-        }
-    }
-}
-
-/// A run of digits at the start of `s` without a leading zero, and the rest.
-fn leading_number(s: &str) -> Option<(&str, &str)> {
-    let end = s.bytes().take_while(u8::is_ascii_digit).count();
-    let number = &s[..end];
-    let ok = number == "0" || (!number.is_empty() && !number.starts_with('0'));
-    ok.then(|| (number, &s[end..]))
-}
-
-fn valid_build_ident(ident: &str) -> bool {
-    !ident.is_empty()
-        && ident
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
-fn valid_prerelease_ident(ident: &str) -> bool {
-    let leading_zero = ident.len() > 1 && ident.starts_with('0') && is_numeric(ident);
-    valid_build_ident(ident) && !leading_zero
-}
-
-fn is_numeric(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// Digit strings without leading zeros: the longer is larger, then digit by digit.
-fn compare_number(a: &str, b: &str) -> Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
-}
-
-fn compare_prerelease(a: &str, b: &str) -> Ordering {
-    match (a.is_empty(), b.is_empty()) {
-        (true, true) => return Ordering::Equal,
-        (true, false) => return Ordering::Greater,
-        (false, true) => return Ordering::Less,
-        (false, false) => {}
-    }
-    let mut xs = a.split('.');
-    let mut ys = b.split('.');
-    loop {
-        match (xs.next(), ys.next()) {
-            (None, None) => return Ordering::Equal,
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(x), Some(y)) => {
-                let order = match (is_numeric(x), is_numeric(y)) {
-                    (true, true) => compare_number(x, y),
-                    (true, false) => Ordering::Less,
-                    (false, true) => Ordering::Greater,
-                    (false, false) => x.cmp(y),
-                };
-                if order != Ordering::Equal {
-                    return order;
-                }
-            }
-        }
     }
 }
 
@@ -503,51 +378,6 @@ mod tests {
             }
         );
         assert!(sum.entries().nth(2).is_some_and(|e| e.gomod_only));
-    }
-
-    #[test]
-    fn semver_order_matches_x_mod_semver() {
-        // Each row is strictly ascending.
-        let ascending = [
-            "bogus",
-            "v0.0.0-20230101000000-abcdefabcdef",
-            "v0.0.0-20240101000000-abcdefabcdef",
-            "v0.1.0",
-            "v1",
-            "v1.0.1",
-            "v1.2",
-            "v1.9.0",
-            "v1.10.0-9",
-            "v1.10.0-10",
-            "v1.10.0-alpha",
-            "v1.10.0-alpha.1",
-            "v1.10.0-alpha.beta",
-            "v1.10.0-beta.2",
-            "v1.10.0-beta.11",
-            "v1.10.0-rc.1",
-            "v1.10.0",
-            "v2.0.0+incompatible",
-            "v10.0.0",
-        ];
-        for pair in ascending.windows(2) {
-            assert_eq!(compare_semver(pair[0], pair[1]), Ordering::Less, "{pair:?}");
-            assert_eq!(
-                compare_semver(pair[1], pair[0]),
-                Ordering::Greater,
-                "{pair:?}"
-            );
-        }
-        let equal = [
-            ("v1", "v1.0.0"),
-            ("v1.2", "v1.2.0"),
-            ("v1.0.0+meta", "v1.0.0"),
-            ("bogus", "v01.0.0"),
-            ("v1.0.0-01", "1.0.0"),
-            ("v1.0.0-", "v1.0.0-a..b"),
-        ];
-        for (a, b) in equal {
-            assert_eq!(compare_semver(a, b), Ordering::Equal, "{a} {b}");
-        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::modes::offline_env;
 use crate::ops::{Context, Outcome};
 use crate::repo::{self, Repo};
 use crate::sources::goenv::go_version_installed;
+use crate::util::context::ExitWith;
 use crate::util::shell::shell_quote;
 
 /// A warning when go.mod asks for a newer go than the one installed: with GOTOOLCHAIN=local the
@@ -67,6 +68,32 @@ pub(crate) fn exec(ctx: &mut Context, command: &[String]) -> Result<Outcome> {
         .current_dir(&ctx.dir)
         .envs(offline_env(&repo))
         .status()
-        .with_context(|| format!("failed to run `{program}`"))?;
-    Ok(Outcome::Exited(status.code().unwrap_or(2)))
+        .map_err(|e| {
+            let code = exec_failure_code(program, &e);
+            anyhow::Error::new(ExitWith::new(code, format!("failed to run `{program}`"), e))
+        })?;
+    Ok(Outcome::Exited(exit_code_of(status)))
+}
+
+/// The exit code a shell gives when it cannot run `program`: 127 when there is no such command,
+/// 126 when it is there but cannot be executed (no permission, not an executable, a directory, a
+/// script whose interpreter is missing).
+fn exec_failure_code(program: &str, err: &std::io::Error) -> u8 {
+    let named_file_exists = program.contains('/') && std::path::Path::new(program).exists();
+    if err.kind() == std::io::ErrorKind::NotFound && !named_file_exists {
+        127
+    } else {
+        126
+    }
+}
+
+/// The exit code of a child as a shell reports it: its own code, or 128 + N when signal N
+/// ended it.
+fn exit_code_of(status: std::process::ExitStatus) -> i32 {
+    use std::os::unix::process::ExitStatusExt as _;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => code,
+        (None, Some(signal)) => 128 + signal,
+        (None, None) => 2,
+    }
 }

@@ -13,7 +13,7 @@ pub(crate) mod unpack;
 pub(crate) mod verify;
 
 pub(crate) use crate::util::context::Context;
-pub use crate::util::context::Outcome;
+pub use crate::util::context::{Outcome, error_exit_code};
 
 /// What the user can do about `err`: every hint attached anywhere in its cause chain, in chain
 /// order, each once, down to a hint given instead of its causes' (`hinted_instead`). `main`

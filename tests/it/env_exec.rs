@@ -52,7 +52,27 @@ fn exec_runs_in_the_offline_environment_and_passes_the_exit_code_on() {
     );
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert_eq!(stdout(&out), "off local -mod=readonly\n");
+}
+
+#[test]
+fn exec_exits_127_for_a_missing_command_and_126_for_one_it_cannot_execute() {
+    requires_go!();
+    let h = Harness::new();
+    let dir = h.project("cgo");
+    // As shells do: 127 when the command is not found…
     let out = h.gomodoff(&dir, &["exec", "--", "no-such-program-here"]);
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.status.code(), Some(127), "{}", stderr(&out));
     assert_stderr_contains(&out, "failed to run `no-such-program-here`");
+    let out = h.gomodoff(&dir, &["exec", "--", "./no-such-file"]);
+    assert_eq!(out.status.code(), Some(127), "{}", stderr(&out));
+    // …126 when it is found but cannot be executed: no execute permission, a directory.
+    fs::write(dir.join("not-executable.sh"), "#!/bin/sh\nexit 0\n").unwrap();
+    let out = h.gomodoff(&dir, &["exec", "--", "./not-executable.sh"]);
+    assert_eq!(out.status.code(), Some(126), "{}", stderr(&out));
+    assert_stderr_contains(&out, "failed to run `./not-executable.sh`");
+    let out = h.gomodoff(&dir, &["exec", "--", "/"]);
+    assert_eq!(out.status.code(), Some(126), "{}", stderr(&out));
+    // A command killed by signal N: 128 + N.
+    let out = h.gomodoff(&dir, &["exec", "--", "sh", "-c", "kill -TERM $$"]);
+    assert_eq!(out.status.code(), Some(128 + 15), "{}", stderr(&out));
 }

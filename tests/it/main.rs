@@ -13,6 +13,7 @@
 mod support;
 
 mod check;
+mod completions_man;
 mod concurrency;
 mod crash;
 mod dirhash;

@@ -345,3 +345,52 @@ fn shown_escapes_controls() {
     assert_eq!(shown("a\nb\0c"), "a\\nb\\u{0}c");
     assert_eq!(shown("a\\b é"), "a\\b é");
 }
+
+#[test]
+fn semver_order_matches_x_mod_semver() {
+    // Each row is strictly ascending.
+    let ascending = [
+        "bogus",
+        "v0.0.0-20230101000000-abcdefabcdef",
+        "v0.0.0-20240101000000-abcdefabcdef",
+        "v0.1.0",
+        "v1",
+        "v1.0.1",
+        "v1.2",
+        "v1.9.0",
+        "v1.10.0-9",
+        "v1.10.0-10",
+        "v1.10.0-alpha",
+        "v1.10.0-alpha.1",
+        "v1.10.0-alpha.beta",
+        "v1.10.0-beta.2",
+        "v1.10.0-beta.11",
+        "v1.10.0-rc.1",
+        "v1.10.0",
+        "v2.0.0+incompatible",
+        "v10.0.0",
+    ];
+    for pair in ascending.windows(2) {
+        assert_eq!(
+            compare_versions(pair[0], pair[1]),
+            Ordering::Less,
+            "{pair:?}"
+        );
+        assert_eq!(
+            compare_versions(pair[1], pair[0]),
+            Ordering::Greater,
+            "{pair:?}"
+        );
+    }
+    let equal = [
+        ("v1", "v1.0.0"),
+        ("v1.2", "v1.2.0"),
+        ("v1.0.0+meta", "v1.0.0"),
+        ("bogus", "v01.0.0"),
+        ("v1.0.0-01", "1.0.0"),
+        ("v1.0.0-", "v1.0.0-a..b"),
+    ];
+    for (a, b) in equal {
+        assert_eq!(compare_versions(a, b), Ordering::Equal, "{a} {b}");
+    }
+}

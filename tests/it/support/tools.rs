@@ -119,6 +119,17 @@ pub fn require_script() -> Option<PathBuf> {
     found
 }
 
+/// An optional tool (a shell to check a completion script with, groff to render a man page), or
+/// `None` when it is not installed, after a `SKIPPED` line saying what is not checked. Never a
+/// failure, with `CI=true` too: CI does not install every shell.
+pub fn optional_tool(exe: &str, unchecked: &str) -> Option<PathBuf> {
+    let found = in_path(exe, &[]);
+    if found.is_none() {
+        skip(&format!("{exe} is not installed: {unchecked} not checked"));
+    }
+    found
+}
+
 /// `exe` in a directory of `PATH` or of `more`, the first found.
 fn in_path(exe: &str, more: &[&str]) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
