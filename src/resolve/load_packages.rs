@@ -303,17 +303,15 @@ impl Selection {
 /// `.go` files in the package directory `dir` point into: the paths of `-I`, `-L`, `-isystem`
 /// and `-iquote` flags and every `${SRCDIR}` path, relative ones taken from the package directory
 /// as go does; those that leave the module are not the module's to keep.
-fn cgo_dirs(root: &Path, dir: &str) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+fn cgo_dirs(root: &Path, dir: &str, scans: &ScanCache) -> Vec<String> {
+    let path = root.join(dir);
+    // Only the files that import "C" (known from the package scan) can hold directives.
+    let Ok(package) = scans.scan_dir(root, &path) else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for e in entries.flatten() {
-        let name = e.file_name();
-        if !name.to_string_lossy().ends_with(".go") {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(e.path()) else {
+    for f in package.files.iter().filter(|f| f.is_cgo) {
+        let Ok(text) = std::fs::read_to_string(path.join(&f.name)) else {
             continue;
         };
         for line in text.lines() {
@@ -373,6 +371,7 @@ fn module_dir(dir: &str, path: &str) -> Option<String> {
 fn selections(
     tree: &VendorTree,
     dirs: &HashMap<ModuleVersion, PathBuf>,
+    scans: &ScanCache,
 ) -> BTreeMap<ModuleVersion, Selection> {
     let mut out: BTreeMap<ModuleVersion, Selection> = BTreeMap::new();
     for (m, packages) in &tree.packages {
@@ -403,7 +402,11 @@ fn selections(
     }
     for (m, sel) in &mut out {
         if let Some(root) = dirs.get(m) {
-            sel.cgo_dirs = sel.dirs.iter().flat_map(|d| cgo_dirs(root, d)).collect();
+            sel.cgo_dirs = sel
+                .dirs
+                .iter()
+                .flat_map(|d| cgo_dirs(root, d, scans))
+                .collect();
         }
     }
     // A package's own files are kept with its directory (which files of it `go mod vendor`
@@ -451,9 +454,20 @@ pub(crate) fn package_modules(
         (None, None) => bail!("no go.mod to load the packages of"),
     };
     let mut trees = ModuleTrees::new(&repo.root, graph, &build_list, src, gosum);
+    // Scans remembered for this run by module content, so that the selections below look the
+    // package directories up instead of reading them again.
     let scans = ScanCache::in_memory();
     let tree = trees
-        .load(|t| inputs.tree(t.dirs(), &scans))?
+        .load(|t| {
+            for f in t.modules.values() {
+                if let Content::Module(c) = &f.content
+                    && let Some(h1) = gosum.zip_hash(&c.path, &c.version)
+                {
+                    scans.set_root(&f.root, h1);
+                }
+            }
+            inputs.tree(t.dirs(), &scans)
+        })?
         .map_err(|e| anyhow!(e))?;
     let providers: BTreeSet<ModuleVersion> = tree.packages.keys().cloned().collect();
     let consulted = consulted(&tree, &build_list)
@@ -463,7 +477,7 @@ pub(crate) fn package_modules(
     Ok(PackageModules {
         providers,
         consulted,
-        selections: selections(&tree, &trees.dirs()),
+        selections: selections(&tree, &trees.dirs(), &scans),
     })
 }
 
@@ -518,7 +532,7 @@ mod tests {
             "#cgo LDFLAGS: -L../other",
         )
         .unwrap();
-        let mut got = cgo_dirs(root.path(), "cgo");
+        let mut got = cgo_dirs(root.path(), "cgo", &ScanCache::in_memory());
         got.sort();
         assert_eq!(got, ["include", "lib/linux_amd64"]);
     }
