@@ -158,3 +158,101 @@ fn exec_keeps_goflags_set_with_go_env_w() {
     assert_eq!(stdout(&out), "-trimpath -mod=readonly\n");
     assert_stderr_contains(&out, "GOFLAGS: -mod=mod replaced by -mod=readonly");
 }
+
+#[test]
+fn status_warns_when_the_exported_environment_bypasses_what_is_vendored() {
+    requires_go!();
+    let h = Harness::new();
+    let dir = h.project("basic");
+    let out = h.gomodoff(&dir, &["vendor", "--mode", "vendor", "--yes"]);
+    assert_success(&out, "vendor --mode vendor");
+    let out = h.gomodoff(&dir, &["status"]);
+    assert_success(&out, "status");
+    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+
+    // go agrees: offline, with an empty module cache, -mod=mod fails where vendor/ builds.
+    let empty = h.root().join("empty-modcache");
+    fs::create_dir_all(&empty).unwrap();
+    let offline = |goflags: &'static str| {
+        h.go_with_env(
+            &dir,
+            &["build", "-o", "/dev/null", "./..."],
+            &[
+                ("GOPROXY", "off"),
+                ("GOMODCACHE", empty.to_str().unwrap()),
+                ("GOFLAGS", goflags),
+            ],
+        )
+    };
+    assert_success(&offline("-modcacherw"), "go build from vendor/");
+    assert!(!offline("-modcacherw -mod=mod").status.success());
+    let out = h.gomodoff_with_env(&dir, &[("GOFLAGS", "-mod=mod")], &["status"]);
+    assert_success(&out, "status with -mod=mod");
+    assert_stderr_contains(
+        &out,
+        "warning: GOFLAGS has -mod=mod: a plain `go build` here ignores vendor/",
+    );
+
+    // A -modfile other than the one vendored for.
+    fs::copy(dir.join("go.mod"), dir.join("other.mod")).unwrap();
+    fs::copy(dir.join("go.sum"), dir.join("other.sum")).unwrap();
+    let out = h.gomodoff_with_env(&dir, &[("GOFLAGS", "-modfile=other.mod")], &["status"]);
+    assert_stderr_contains(
+        &out,
+        "GOFLAGS has -modfile=other.mod, but gomodoff vendored for go.mod",
+    );
+    let out = h.gomodoff_with_env(
+        &dir,
+        &[("GOFLAGS", "-modfile=go.mod")],
+        &["--json", "status"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["environment_warnings"], serde_json::json!([]));
+
+    // An exported go.work the vendoring did not use: go builds in that workspace, not from
+    // vendor/.
+    let work = h.root().join("elsewhere/go.work");
+    fs::create_dir_all(work.parent().unwrap()).unwrap();
+    fs::write(&work, format!("go 1.22\n\nuse {}\n", dir.display())).unwrap();
+    let out = h.go_with_env(
+        &dir,
+        &["build", "-o", "/dev/null", "./..."],
+        &[
+            ("GOPROXY", "off"),
+            ("GOMODCACHE", empty.to_str().unwrap()),
+            ("GOWORK", work.to_str().unwrap()),
+        ],
+    );
+    assert!(!out.status.success(), "go built in the workspace");
+    let out = h.gomodoff_with_env(
+        &dir,
+        &[("GOWORK", work.to_str().unwrap())],
+        &["--json", "status"],
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(
+        v["environment_warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("gomodoff vendored this module on its own"),
+        "{v}"
+    );
+
+    // Replace mode: -mod=vendor looks for a vendor/ that is not there, and go fails.
+    let dir = h.project("cgo");
+    assert_success(&h.gomodoff(&dir, &["vendor", "--yes"]), "vendor");
+    let out = h.go_with_env(
+        &dir,
+        &["build", "-o", "/dev/null", "./..."],
+        &[("GOFLAGS", "-mod=vendor")],
+    );
+    assert!(
+        !out.status.success(),
+        "go built with -mod=vendor in replace mode"
+    );
+    let out = h.gomodoff_with_env(&dir, &[("GOFLAGS", "-mod=vendor")], &["status"]);
+    assert_stderr_contains(
+        &out,
+        "GOFLAGS has -mod=vendor: a plain `go build` here looks for a vendor/ directory, which replace mode does not lay out",
+    );
+}
