@@ -3,6 +3,7 @@
 //! config and listings. Text or bytes in, values out; nothing here knows the commands.
 
 pub mod dirhash;
+pub(crate) mod goflags;
 pub mod gomod;
 pub(crate) mod goquote;
 pub(crate) mod gostderr;

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
+use crate::formats::goflags;
 use crate::formats::lock::{CONFIG_FILE, Config, LOCK_FILE, LockFile, Mode};
 use crate::repo::{self, Repo};
 use crate::txn::open::{open_for_change, open_workspace_for_change};
@@ -276,23 +277,66 @@ pub(crate) struct Problem {
     pub problem: String,
 }
 
-/// The variables for offline builds in this repository's mode, in print order.
-pub(crate) fn offline_env(repo: &Repo) -> Vec<(String, String)> {
+/// The `GOFLAGS` flags gomodoff owns in an offline build: it sets them for the mode, and a
+/// user's own entry for one is replaced or dropped.
+pub(crate) const OWNED_GOFLAGS: &[&str] = &["mod", "modfile"];
+
+/// The mode's `GOFLAGS` entries: `-mod=vendor` (vendor mode), else `-mod=readonly`, and replace
+/// mode's `-modfile` when it laid out a copy of go.mod.
+pub(crate) fn mode_goflags(repo: &Repo) -> Vec<String> {
     let mut flags = vec!["-mod=readonly".to_string()];
-    let mut proxy = "off".to_string();
     if let Some(lock) = &repo.lock {
         match lock.mode {
-            Mode::Replace => {
-                if lock.modfile != "go.mod" {
-                    flags.push(format!("-modfile={}", lock.modfile));
-                }
+            Mode::Replace if lock.modfile != "go.mod" => {
+                flags.push(format!("-modfile={}", lock.modfile));
             }
             Mode::Vendor => flags = vec!["-mod=vendor".to_string()],
-            Mode::Proxy => proxy = format!("file://{}", repo.root.join(&lock.dir).display()),
+            Mode::Replace | Mode::Proxy => {}
         }
     }
+    flags
+}
+
+/// The variables for offline builds in this repository's mode, in print order, with the mode's
+/// `GOFLAGS` alone (what `check` runs with).
+pub(crate) fn offline_env(repo: &Repo) -> Vec<(String, String)> {
+    env_with_goflags(repo, mode_goflags(repo).join(" "))
+}
+
+/// The offline environment for the user's build: [`offline_env`] with the user's `GOFLAGS`
+/// (`user_goflags`) kept, only `-mod` and `-modfile` set by the mode ([`OWNED_GOFLAGS`]).
+pub(crate) struct UserOfflineEnv {
+    pub vars: Vec<(String, String)>,
+    /// Each entry of the user's GOFLAGS replaced by the mode's (or dropped: `None`).
+    pub replaced: Vec<(String, Option<String>)>,
+}
+
+/// [`UserOfflineEnv`] for `user_goflags`; refused, as go refuses it, when an entry of it is not
+/// a flag.
+pub(crate) fn user_offline_env(repo: &Repo, user_goflags: &str) -> Result<UserOfflineEnv> {
+    let merged = goflags::merge(user_goflags, &mode_goflags(repo), OWNED_GOFLAGS);
+    let merged = match merged {
+        Ok(m) => m,
+        Err(entry) => crate::bail_hint!(
+            hint = "each GOFLAGS entry is one `-flag=value` or `-flag`, separated by spaces (go supports no quoting in GOFLAGS); fix GOFLAGS, or `go env -w GOFLAGS=…`",
+            "GOFLAGS `{user_goflags}` holds `{entry}`, which is not a flag (go refuses it too: `go: parsing $GOFLAGS: non-flag \"{entry}\"`)"
+        ),
+    };
+    Ok(UserOfflineEnv {
+        vars: env_with_goflags(repo, merged.value),
+        replaced: merged.replaced,
+    })
+}
+
+fn env_with_goflags(repo: &Repo, goflags: String) -> Vec<(String, String)> {
+    let proxy = match &repo.lock {
+        Some(lock) if lock.mode == Mode::Proxy => {
+            format!("file://{}", repo.root.join(&lock.dir).display())
+        }
+        _ => "off".to_string(),
+    };
     vec![
-        ("GOFLAGS".into(), flags.join(" ")),
+        ("GOFLAGS".into(), goflags),
         ("GOPROXY".into(), proxy),
         ("GOSUMDB".into(), "off".into()),
         ("GOTOOLCHAIN".into(), "local".into()),

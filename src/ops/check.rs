@@ -82,7 +82,7 @@ pub(crate) fn check(ctx: &mut Context, opts: &CheckOptions) -> Result<Outcome> {
     // it an offline build can only fail, and the failure would say nothing about gomodoff —
     // unless go.mod needs no module from outside the repository, which `vendor` answers with
     // "nothing to vendor" and no lock.
-    if repo.lock.is_none() && !self_contained(&repo)? {
+    if repo.lock.is_none() && !repo.self_contained()? {
         crate::bail_hint!(
             hint = "run `gomodoff vendor` first (then `gomodoff check` proves the offline build)",
             "`{}` was never vendored by gomodoff: there is no {}, so there is nothing to check",
@@ -266,22 +266,6 @@ fn print_json(
     });
     writeln!(ctx.shell.out(), "{}", serde_json::to_string_pretty(&v)?)?;
     Ok(())
-}
-
-/// Whether go.mod (each module's of a workspace) requires nothing but modules it replaces with
-/// a directory: then there is nothing to vendor, and `vendor` writes no lock.
-fn self_contained(repo: &Repo) -> Result<bool> {
-    let mods = repo.main_gomods()?;
-    Ok(mods.iter().all(|g| {
-        let replaces = g.replaces();
-        g.requires().iter().all(|r| {
-            replaces.iter().any(|rep| {
-                rep.new_version.is_none()
-                    && rep.old_path == r.path
-                    && rep.old_version.as_ref().is_none_or(|v| *v == r.version)
-            })
-        })
-    }))
 }
 
 /// A directory go runs in: the repository, or each `use`d module of a vendored workspace.

@@ -7,11 +7,13 @@ use std::process::Command;
 use anyhow::{Context as _, Result};
 
 use crate::formats::gover;
-use crate::modes::offline_env;
+use crate::formats::lock::LOCK_FILE;
+use crate::modes::{UserOfflineEnv, user_offline_env};
 use crate::ops::{Context, Outcome};
 use crate::repo::{self, Repo};
-use crate::sources::goenv::go_version_installed;
+use crate::sources::goenv::{go_version_installed, user_goflags};
 use crate::util::context::ExitWith;
+use crate::util::shell::Shell;
 use crate::util::shell::shell_quote;
 
 /// A warning when go.mod asks for a newer go than the one installed: with GOTOOLCHAIN=local the
@@ -37,9 +39,34 @@ pub(crate) fn toolchain_warning(repo: &Repo) -> Option<String> {
     None
 }
 
+/// The vendored repository at `dir` and its offline environment, the user's GOFLAGS merged in;
+/// each flag of theirs the mode overrides is warned about. A repository gomodoff never vendored
+/// is refused, unless go.mod needs no module from outside it: its offline build can only fail.
+fn open_with_env(
+    dir: &std::path::Path,
+    shell: &mut Shell,
+) -> Result<(Repo, Vec<(String, String)>)> {
+    let repo = repo::open_vendored(dir)?;
+    if repo.lock.is_none() && !repo.self_contained()? {
+        crate::bail_hint!(
+            hint = "run `gomodoff vendor` first",
+            "`{}` was never vendored by gomodoff: there is no {LOCK_FILE}, so no offline environment to give (with GOPROXY=off its build would fail)",
+            repo.root.display()
+        );
+    }
+    let UserOfflineEnv { vars, replaced } = user_offline_env(&repo, &user_goflags(&repo.root))?;
+    for (theirs, ours) in replaced {
+        let what = match ours {
+            Some(ours) => format!("replaced by {ours}"),
+            None => "dropped".to_string(),
+        };
+        shell.warn(&format!("GOFLAGS: {theirs} {what} for the offline build"))?;
+    }
+    Ok((repo, vars))
+}
+
 pub(crate) fn env(ctx: &mut Context) -> Result<Outcome> {
-    let repo = repo::open_vendored(&ctx.dir)?;
-    let vars = offline_env(&repo);
+    let (repo, vars) = open_with_env(&ctx.dir, &mut ctx.shell)?;
     if ctx.json {
         let map: serde_json::Map<String, serde_json::Value> = vars
             .iter()
@@ -58,15 +85,15 @@ pub(crate) fn env(ctx: &mut Context) -> Result<Outcome> {
 }
 
 pub(crate) fn exec(ctx: &mut Context, command: &[String]) -> Result<Outcome> {
-    let repo = repo::open_vendored(&ctx.dir)?;
     let (program, args) = command.split_first().context("no command given to exec")?;
+    let (repo, vars) = open_with_env(&ctx.dir, &mut ctx.shell)?;
     if let Some(w) = toolchain_warning(&repo) {
         ctx.shell.warn(&w)?;
     }
     let status = Command::new(program)
         .args(args)
         .current_dir(&ctx.dir)
-        .envs(offline_env(&repo))
+        .envs(vars)
         .status()
         .map_err(|e| {
             let code = exec_failure_code(program, &e);

@@ -2,11 +2,16 @@
 //! drift (each mode's, from `crate::modes::drift`): go.mod or go.sum changed since, trees
 //! missing, trees nobody asked for. `--check` turns drift into exit 1, for CI.
 
+use std::path::{Path, PathBuf};
+
 use anyhow::Result;
 
+use crate::formats::goflags;
 use crate::formats::lock::Mode;
 use crate::ops::{Context, Outcome};
 use crate::repo::Repo;
+use crate::sources::goenv::user_goflags;
+use crate::util::env;
 
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StatusOptions {
@@ -16,8 +21,12 @@ pub(crate) struct StatusOptions {
 pub(crate) fn status(ctx: &mut Context, opts: &StatusOptions) -> Result<Outcome> {
     let repo = crate::repo::open_vendored(&ctx.dir)?;
     let drift = crate::modes::drift(&repo)?;
+    let bypass = bypass_warnings(&repo, &user_goflags(&repo.root), env::var("GOWORK"));
+    for w in &bypass {
+        ctx.shell.warn(w)?;
+    }
     if ctx.json {
-        let v = serde_json::json!({ "vendored": repo.lock.is_some(), "in_sync": drift.is_empty(), "drift": drift });
+        let v = serde_json::json!({ "vendored": repo.lock.is_some(), "in_sync": drift.is_empty(), "drift": drift, "environment_warnings": bypass });
         writeln!(ctx.shell.out(), "{}", serde_json::to_string_pretty(&v)?)?;
     } else if drift.is_empty() {
         let lock = repo
@@ -63,4 +72,55 @@ fn dependencies_changed(repo: &Repo, drift: &[String]) -> bool {
         && drift
             .iter()
             .any(|d| d.starts_with("go.mod:") || d.starts_with("go.sum:"))
+}
+
+/// What in the exported environment makes a plain `go` command here bypass what gomodoff
+/// vendored (`gomodoff env`/`exec` override all of it): the user's `goflags` (environment, else
+/// `go env -w`) and an exported `gowork`.
+fn bypass_warnings(repo: &Repo, goflags: &str, gowork: Option<String>) -> Vec<String> {
+    let Some(lock) = &repo.lock else {
+        return Vec::new();
+    };
+    let fix = "use `gomodoff exec -- go …` or `eval \"$(gomodoff env)\"`";
+    let mut warnings = Vec::new();
+    match (lock.mode, goflags::value(goflags, "mod")) {
+        (Mode::Vendor, Some(m)) if m != "vendor" => warnings.push(format!(
+            "GOFLAGS has -mod={m}: a plain `go build` here ignores vendor/ and reads modules from the module cache or the network; {fix}, or drop it"
+        )),
+        (Mode::Replace | Mode::Proxy, Some("vendor")) => warnings.push(format!(
+            "GOFLAGS has -mod=vendor: a plain `go build` here looks for a vendor/ directory, which {} mode does not lay out, and fails; {fix}, or drop it",
+            lock.mode
+        )),
+        _ => {}
+    }
+    if let Some(m) = goflags::value(goflags, "modfile")
+        && !same_file(&repo.root.join(m), &repo.root.join(&lock.modfile))
+    {
+        warnings.push(format!(
+            "GOFLAGS has -modfile={m}, but gomodoff vendored for {}: a plain `go build` here reads {m} instead; {fix}, or drop it",
+            lock.modfile
+        ));
+    }
+    if let Some(w) = gowork.filter(|w| w != "off") {
+        let vendored = repo.workspace.as_ref().map(|ws| ws.work_file.clone());
+        if vendored
+            .as_ref()
+            .is_none_or(|v| !same_file(Path::new(&w), v))
+        {
+            let used = match &vendored {
+                Some(v) => format!("the vendored workspace is {}", v.display()),
+                None => "gomodoff vendored this module on its own".to_string(),
+            };
+            warnings.push(format!(
+                "GOWORK={w} is exported: a plain `go build` here builds in that workspace, but {used}; {fix}, or unset GOWORK"
+            ));
+        }
+    }
+    warnings
+}
+
+/// Whether two paths name the same file: canonically when both exist, else as written.
+fn same_file(a: &Path, b: &Path) -> bool {
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| PathBuf::from(p));
+    canon(a) == canon(b)
 }

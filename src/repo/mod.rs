@@ -207,6 +207,22 @@ impl Repo {
         })
     }
 
+    /// Whether go.mod (each module's of a workspace) requires nothing but modules it replaces with
+    /// a directory: then there is nothing to vendor, and `vendor` writes no lock.
+    pub(crate) fn self_contained(&self) -> Result<bool> {
+        let mods = self.main_gomods()?;
+        Ok(mods.iter().all(|g| {
+            let replaces = g.replaces();
+            g.requires().iter().all(|r| {
+                replaces.iter().any(|rep| {
+                    rep.new_version.is_none()
+                        && rep.old_path == r.path
+                        && rep.old_version.as_ref().is_none_or(|v| *v == r.version)
+                })
+            })
+        }))
+    }
+
     /// The main modules' go.mod files: the module's, or each `use`d module's of a workspace.
     pub(crate) fn main_gomods(&self) -> Result<Vec<GoMod>> {
         match &self.workspace {

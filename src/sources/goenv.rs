@@ -58,6 +58,14 @@ pub fn go_env_at(dir: Option<&Path>) -> Option<GoEnvVars> {
     vars
 }
 
+/// The `GOFLAGS` a plain go command run in `dir` uses: the environment's when set, else what
+/// `go env GOFLAGS` says (the `go env -w` configuration file); empty when neither sets any.
+pub fn user_goflags(dir: &Path) -> String {
+    env::var("GOFLAGS")
+        .or_else(|| go_env_at(Some(dir)).map(|v| v.goflags))
+        .unwrap_or_default()
+}
+
 /// The installed go's version (`go1.26.8`), `None` when go is not installed.
 pub fn go_version_installed() -> Option<String> {
     go_env().map(|v| v.goversion).filter(|v| !v.is_empty())

@@ -1,6 +1,6 @@
 //! The process environment, read in this one place (clippy's `disallowed-methods` refuses
 //! `std::env::var*` elsewhere), so that every variable gomodoff reads is listed here and in the
-//! README: `GOMODOFF_GO`, `GOMODOFF_CACHE`, the go settings it falls back to when go is not
+//! README: `GOMODOFF_GO`, `GOMODOFF_CACHE`, `GOFLAGS` (kept by `env`/`exec`), the go settings it falls back to when go is not
 //! installed (`GOWORK`, `GOROOT`, `CGO_ENABLED`, `GOMODCACHE`, `GOPATH`, `HOME`…), colour
 //! (`NO_COLOR`, `CLICOLOR`, `CLICOLOR_FORCE`), the terminal questions are asked on
 //! (`GOMODOFF_TTY`) and the fault-injection hooks of the tests
