@@ -48,7 +48,8 @@ pub struct GlobalArgs {
     /// Print more detail
     #[arg(short, long, global = true)]
     pub verbose: bool,
-    /// When to use colour (NO_COLOR is honoured with `auto`)
+    /// When to colour stdout and stderr: `auto` colours each when it is a terminal (NO_COLOR,
+    /// CLICOLOR and CLICOLOR_FORCE are honoured); `always` and `never` override them
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
 }

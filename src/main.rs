@@ -7,7 +7,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use gomodoff::cli::Cli;
-use gomodoff::shell::{Shell, Verbosity};
+use gomodoff::shell::style::{self, paint};
+use gomodoff::shell::{Shell, Verbosity, colors, styled_stream};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -16,13 +17,16 @@ fn main() -> ExitCode {
         (_, true) => Verbosity::Verbose,
         _ => Verbosity::Normal,
     };
-    let shell = Shell::from_terminal(verbosity, cli.global.color);
+    let color = cli.global.color;
+    let shell = Shell::from_terminal(verbosity, color);
     match gomodoff::run(cli, shell) {
         Ok(outcome) => ExitCode::from(outcome.exit_code() as u8),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            let mut stderr = io::stderr().lock();
-            let _ = writeln!(stderr, "error: {err}");
+            // Coloured as the shell's stderr is: by stderr's own decision.
+            let color = colors(color, &io::stderr());
+            let mut stderr = styled_stream(io::stderr().lock(), color);
+            let _ = writeln!(stderr, "{}: {err}", paint(style::ERROR, "error", color));
             for cause in err.chain().skip(1) {
                 let _ = writeln!(
                     stderr,
@@ -31,7 +35,7 @@ fn main() -> ExitCode {
                 );
             }
             for hint in gomodoff::hints(&err) {
-                let _ = writeln!(stderr, "hint: {hint}");
+                let _ = writeln!(stderr, "{}: {hint}", paint(style::HINT, "hint", color));
             }
             ExitCode::from(gomodoff::error_exit_code(&err))
         }

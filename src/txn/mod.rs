@@ -51,7 +51,7 @@ pub(crate) trait Change {
     fn report(&self, ctx: &mut Context, timing: &Timing) -> Result<()>;
 }
 
-/// How a preview is shown: coloured (when its stream is a terminal, or `--color always`), and
+/// How a preview is shown: coloured (when stdout is, see `shell::colors`), and
 /// whether every module is named (`-v`) or only a few that change.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Style {
@@ -87,7 +87,7 @@ pub(crate) fn run(
     ask: Ask,
 ) -> Result<Outcome> {
     let style = Style {
-        color: ctx.shell.color(),
+        color: ctx.shell.out_color(),
         verbose: ctx.shell.verbosity() == Verbosity::Verbose,
     };
     change.preview(ctx.shell.preview(), style)?;

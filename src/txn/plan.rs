@@ -15,6 +15,7 @@ use similar::TextDiff;
 
 use crate::util::env;
 use crate::util::fsutil::FsError;
+use crate::util::shell::style;
 
 /// Directory of the journal, at the repository root.
 pub(crate) const JOURNAL_DIR: &str = ".gomodoff-txn";
@@ -244,23 +245,21 @@ pub(crate) fn unified_diff(
     }
     let mut out = String::with_capacity(text.len() + 64);
     for line in text.split_inclusive('\n') {
-        let code = if line.starts_with("+++") || line.starts_with("---") {
-            "1"
+        let style = if line.starts_with("+++") || line.starts_with("---") {
+            style::DIFF_FILE
         } else if line.starts_with('+') {
-            "32"
+            style::DIFF_ADD
         } else if line.starts_with('-') {
-            "31"
+            style::DIFF_REMOVE
         } else if line.starts_with("@@") {
-            "36"
+            style::DIFF_HUNK
         } else {
-            ""
-        };
-        if code.is_empty() {
             out.push_str(line);
-        } else {
-            let (body, nl) = line.strip_suffix('\n').map_or((line, ""), |b| (b, "\n"));
-            out.push_str(&format!("\x1b[{code}m{body}\x1b[0m{nl}"));
-        }
+            continue;
+        };
+        let (body, nl) = line.strip_suffix('\n').map_or((line, ""), |b| (b, "\n"));
+        out.push_str(&style::paint(style, body, true));
+        out.push_str(nl);
     }
     out
 }

@@ -21,3 +21,9 @@ pub(crate) fn var(key: &str) -> Option<String> {
 pub(crate) fn var_os(key: &str) -> Option<OsString> {
     std::env::var_os(key)
 }
+
+/// The colour variables (<https://no-color.org>, <https://bixense.com/clicolors/>), each as it
+/// is set, empty or not: `NO_COLOR`, `CLICOLOR`, `CLICOLOR_FORCE`.
+pub(crate) fn color_vars() -> [Option<OsString>; 3] {
+    ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE"].map(var_os)
+}

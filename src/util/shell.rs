@@ -3,9 +3,12 @@
 //! ([`Shell::confirm`]) is asked on the terminal itself (`/dev/tty`), so that a preview piped
 //! into `less` or a file still ends in a question the user can answer.
 
+use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
+
+use self::style::paint;
 
 /// Where a question is asked and answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,9 +49,107 @@ fn open_tty(path: &std::path::Path) -> io::Result<File> {
 /// When to colour output (`--color`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {
+    /// Colour a stream when it is a terminal, unless the colour variables say otherwise
     Auto,
+    /// Always colour, whatever the stream and the variables
     Always,
+    /// Never colour
     Never,
+}
+
+/// The colour variables as they are set (empty or not): `NO_COLOR`, `CLICOLOR`,
+/// `CLICOLOR_FORCE`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct ColorVars {
+    no_color: Option<OsString>,
+    clicolor: Option<OsString>,
+    clicolor_force: Option<OsString>,
+}
+
+impl ColorVars {
+    fn from_env() -> ColorVars {
+        let [no_color, clicolor, clicolor_force] = crate::util::env::color_vars();
+        ColorVars {
+            no_color,
+            clicolor,
+            clicolor_force,
+        }
+    }
+}
+
+/// Whether a stream is coloured. `--color always` and `--color never` decide alone; with `auto`,
+/// the first that applies: `NO_COLOR` set and non-empty → no; `CLICOLOR_FORCE` set and not `0`
+/// → yes; `CLICOLOR=0` → no; else yes when the stream is a terminal.
+fn should_color(choice: ColorChoice, is_terminal: bool, vars: &ColorVars) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if vars.no_color.as_ref().is_some_and(|v| !v.is_empty()) {
+                false
+            } else if vars.clicolor_force.as_ref().is_some_and(|v| v != "0") {
+                true
+            } else if vars.clicolor.as_ref().is_some_and(|v| v == "0") {
+                false
+            } else {
+                is_terminal
+            }
+        }
+    }
+}
+
+/// Whether `stream` (stdout or stderr) is coloured, by `--color`, the colour variables and
+/// whether it is a terminal: each stream decides for itself, so `2>err.txt` on a terminal
+/// colours the preview on stdout and not the file.
+pub fn colors(choice: ColorChoice, stream: &impl IsTerminal) -> bool {
+    should_color(choice, stream.is_terminal(), &ColorVars::from_env())
+}
+
+/// `stream` (anstream's) passing escape codes through when `color`, else stripping any, so that
+/// a plain stream stays plain even if a message quotes coloured output.
+pub fn styled_stream<S: anstream::stream::RawStream>(
+    stream: S,
+    color: bool,
+) -> anstream::AutoStream<S> {
+    let choice = if color {
+        anstream::ColorChoice::Always
+    } else {
+        anstream::ColorChoice::Never
+    };
+    anstream::AutoStream::new(stream, choice)
+}
+
+/// Every style gomodoff prints in, in one place.
+pub mod style {
+    use anstyle::{AnsiColor, Style};
+
+    /// The verb of a status line (`Vendored`, `Verified`).
+    pub const STATUS: Style = AnsiColor::Green.on_default().bold();
+    /// `warning:`
+    pub const WARNING: Style = AnsiColor::Yellow.on_default().bold();
+    /// `note:`
+    pub const NOTE: Style = AnsiColor::Cyan.on_default().bold();
+    /// `error:`
+    pub const ERROR: Style = AnsiColor::Red.on_default().bold();
+    /// `hint:`, after an error
+    pub const HINT: Style = AnsiColor::Cyan.on_default().bold();
+    /// A diff's `---`/`+++` file lines.
+    pub const DIFF_FILE: Style = Style::new().bold();
+    /// A diff's `@@` hunk lines.
+    pub const DIFF_HUNK: Style = AnsiColor::Cyan.on_default();
+    /// A diff's added lines.
+    pub const DIFF_ADD: Style = AnsiColor::Green.on_default();
+    /// A diff's removed lines.
+    pub const DIFF_REMOVE: Style = AnsiColor::Red.on_default();
+
+    /// `text` in `style` when `color`, else `text` as it is.
+    pub fn paint(style: Style, text: &str, color: bool) -> String {
+        if color {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_string()
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -62,7 +163,10 @@ pub struct Shell {
     out: Box<dyn Write>,
     err: Box<dyn Write>,
     verbosity: Verbosity,
-    color: bool,
+    /// stdout is coloured: previews (diffs).
+    out_color: bool,
+    /// stderr is coloured: status lines, warnings, notes.
+    err_color: bool,
     prompt: Prompt,
     /// stderr is a terminal: progress bars may be drawn there.
     progress: bool,
@@ -70,22 +174,19 @@ pub struct Shell {
 }
 
 impl Shell {
-    /// The process's stdout and stderr; previews are coloured (`auto`) when stdout is a
-    /// terminal, and questions go to the terminal whatever stdout is.
+    /// The process's stdout and stderr, each coloured by its own decision ([`colors`]);
+    /// questions go to the terminal whatever stdout is. stdout carries data (JSON, completions,
+    /// man pages) and is written as it is; stderr, only messages, is stripped of escape codes
+    /// when it is not coloured.
     pub fn from_terminal(verbosity: Verbosity, color: ColorChoice) -> Shell {
-        let stdout_tty = io::stdout().is_terminal();
-        let color = match color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                stdout_tty && crate::util::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
-        };
+        let out_color = colors(color, &io::stdout());
+        let err_color = colors(color, &io::stderr());
         Shell {
             out: Box::new(io::stdout()),
-            err: Box::new(io::stderr()),
+            err: Box::new(styled_stream(io::stderr(), err_color)),
             verbosity,
-            color,
+            out_color,
+            err_color,
             prompt: Prompt::detect(),
             progress: io::stderr().is_terminal(),
             sink: io::sink(),
@@ -98,7 +199,8 @@ impl Shell {
             out,
             err,
             verbosity,
-            color: false,
+            out_color: false,
+            err_color: false,
             prompt: Prompt::None,
             progress: false,
             sink: io::sink(),
@@ -127,8 +229,9 @@ impl Shell {
         self.verbosity
     }
 
-    pub fn color(&self) -> bool {
-        self.color
+    /// Whether stdout, where previews go, is coloured.
+    pub fn out_color(&self) -> bool {
+        self.out_color
     }
 
     /// Whether a question can be asked: a terminal can be opened (`/dev/tty`), or stdin and
@@ -142,11 +245,8 @@ impl Shell {
         if self.verbosity == Verbosity::Quiet {
             return Ok(());
         }
-        if self.color {
-            writeln!(self.err, "\x1b[1;32m{verb:>12}\x1b[0m {message}")
-        } else {
-            writeln!(self.err, "{verb:>12} {message}")
-        }
+        let verb = paint(style::STATUS, &format!("{verb:>12}"), self.err_color);
+        writeln!(self.err, "{verb} {message}")
     }
 
     /// A progress bar on stderr for `len` steps of `what` (e.g. "modules"), drawn only when
@@ -172,11 +272,8 @@ impl Shell {
     }
 
     pub fn warn(&mut self, message: &str) -> io::Result<()> {
-        if self.color {
-            writeln!(self.err, "\x1b[1;33mwarning\x1b[0m: {message}")
-        } else {
-            writeln!(self.err, "warning: {message}")
-        }
+        let label = paint(style::WARNING, "warning", self.err_color);
+        writeln!(self.err, "{label}: {message}")
     }
 
     /// A suggestion on stderr (`note: …`), unless quiet.
@@ -184,11 +281,8 @@ impl Shell {
         if self.verbosity == Verbosity::Quiet {
             return Ok(());
         }
-        if self.color {
-            writeln!(self.err, "\x1b[1;36mnote\x1b[0m: {message}")
-        } else {
-            writeln!(self.err, "note: {message}")
-        }
+        let label = paint(style::NOTE, "note", self.err_color);
+        writeln!(self.err, "{label}: {message}")
     }
 
     /// Ask a yes/no question on the terminal (see [`Shell::is_interactive`]); anything but
@@ -242,6 +336,106 @@ pub fn shell_quote(v: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn vars(no_color: Option<&str>, clicolor: Option<&str>, force: Option<&str>) -> ColorVars {
+        ColorVars {
+            no_color: no_color.map(OsString::from),
+            clicolor: clicolor.map(OsString::from),
+            clicolor_force: force.map(OsString::from),
+        }
+    }
+
+    #[test]
+    fn auto_colours_a_terminal_only() {
+        let none = ColorVars::default();
+        assert!(should_color(ColorChoice::Auto, true, &none));
+        assert!(!should_color(ColorChoice::Auto, false, &none));
+    }
+
+    #[test]
+    fn no_color_set_and_non_empty_never_colours() {
+        assert!(!should_color(
+            ColorChoice::Auto,
+            true,
+            &vars(Some("1"), None, None)
+        ));
+        // Empty is unset (no-color.org).
+        assert!(should_color(
+            ColorChoice::Auto,
+            true,
+            &vars(Some(""), None, None)
+        ));
+        // Above CLICOLOR_FORCE and CLICOLOR.
+        let all = vars(Some("1"), Some("1"), Some("1"));
+        assert!(!should_color(ColorChoice::Auto, true, &all));
+        assert!(!should_color(ColorChoice::Auto, false, &all));
+    }
+
+    #[test]
+    fn clicolor_force_not_zero_always_colours() {
+        for force in ["1", "yes", ""] {
+            let v = vars(None, None, Some(force));
+            assert!(should_color(ColorChoice::Auto, false, &v), "{force:?}");
+        }
+        assert!(!should_color(
+            ColorChoice::Auto,
+            false,
+            &vars(None, None, Some("0"))
+        ));
+        // Above CLICOLOR=0.
+        let v = vars(None, Some("0"), Some("1"));
+        assert!(should_color(ColorChoice::Auto, false, &v));
+    }
+
+    #[test]
+    fn clicolor_zero_never_colours_other_values_leave_it_to_the_terminal() {
+        assert!(!should_color(
+            ColorChoice::Auto,
+            true,
+            &vars(None, Some("0"), None)
+        ));
+        for clicolor in ["1", ""] {
+            let v = vars(None, Some(clicolor), None);
+            assert!(should_color(ColorChoice::Auto, true, &v), "{clicolor:?}");
+            assert!(!should_color(ColorChoice::Auto, false, &v), "{clicolor:?}");
+        }
+    }
+
+    #[test]
+    fn always_and_never_override_the_variables_and_the_terminal() {
+        let combos = [
+            ColorVars::default(),
+            vars(Some("1"), None, None),
+            vars(None, Some("0"), None),
+            vars(None, None, Some("1")),
+            vars(Some("1"), Some("0"), Some("1")),
+        ];
+        for v in &combos {
+            for tty in [true, false] {
+                assert!(should_color(ColorChoice::Always, tty, v), "{v:?} {tty}");
+                assert!(!should_color(ColorChoice::Never, tty, v), "{v:?} {tty}");
+            }
+        }
+    }
+
+    #[test]
+    fn styles_paint_only_when_coloured() {
+        assert_eq!(style::paint(style::ERROR, "error", false), "error");
+        assert_eq!(
+            style::paint(style::ERROR, "error", true),
+            "\x1b[1m\x1b[31merror\x1b[0m"
+        );
+    }
+
+    #[test]
+    fn a_plain_stream_strips_escape_codes_a_coloured_one_keeps_them() {
+        let painted = style::paint(style::WARNING, "warning", true);
+        for (color, want) in [(false, "warning".to_string()), (true, painted.clone())] {
+            let mut stream = styled_stream(Vec::new(), color);
+            write!(stream, "{painted}").unwrap();
+            assert_eq!(String::from_utf8(stream.into_inner()).unwrap(), want);
+        }
+    }
 
     #[test]
     fn no_progress_bar_into_writers() {

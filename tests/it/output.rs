@@ -408,6 +408,18 @@ fn on_terminal(
     args: &[&str],
     answer: &str,
 ) -> (Output, String, String, String) {
+    on_terminal_redirected(h, script, dir, args, answer, true)
+}
+
+/// [`on_terminal`], with stderr left on the terminal unless `stderr_to_file`.
+fn on_terminal_redirected(
+    h: &Harness,
+    script: &Path,
+    dir: &Path,
+    args: &[&str],
+    answer: &str,
+    stderr_to_file: bool,
+) -> (Output, String, String, String) {
     use std::io::Write as _;
     let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
     let files = h.fresh_dir("terminal");
@@ -421,11 +433,10 @@ fn on_terminal(
         command.push(' ');
         command.push_str(&quote(a));
     }
-    command.push_str(&format!(
-        " >{} 2>{}",
-        quote(&out_file.to_string_lossy()),
-        quote(&err_file.to_string_lossy())
-    ));
+    command.push_str(&format!(" >{}", quote(&out_file.to_string_lossy())));
+    if stderr_to_file {
+        command.push_str(&format!(" 2>{}", quote(&err_file.to_string_lossy())));
+    }
     let mut child = std::process::Command::new(script)
         .args(["-qec", &command, "/dev/null"])
         .current_dir(dir)
@@ -503,4 +514,118 @@ fn vendor_prompt_agreed_on_the_terminal() {
     let promised = format!("write:     {written} files, ");
     assert!(plan.contains(&promised), "{promised}\n{plan}");
     assert!(err.contains(&format!("({written} files, ")), "{err}");
+}
+
+/// `text` without its SGR escape codes (`ESC [ … m`).
+fn unstyled(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("\x1b[") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        rest = after.find('m').map_or("", |end| &after[end + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `gomodoff ARGS` in `dir` with `env` set, stdout and stderr redirected to files; the run and
+/// the two files' text.
+fn into_files(
+    h: &Harness,
+    dir: &Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+) -> (Output, String, String) {
+    let files = h.fresh_dir("files");
+    let (out_file, err_file) = (files.join("out.txt"), files.join("err.txt"));
+    let run = h
+        .gomodoff_command(dir)
+        .envs(env.iter().copied())
+        .args(args)
+        .stdout(fs::File::create(&out_file).expect("create out.txt"))
+        .stderr(fs::File::create(&err_file).expect("create err.txt"))
+        .output()
+        .expect("run gomodoff");
+    let read = |p: &Path| fs::read_to_string(p).expect("read a redirected stream");
+    (run, read(&out_file), read(&err_file))
+}
+
+/// Colour in files (stdout and stderr redirected, as `gomodoff verify 2>err.txt`): none by
+/// default, nor with `NO_COLOR` (even with `--color auto` or `CLICOLOR_FORCE`); with
+/// `CLICOLOR_FORCE=1` or `--color always`; `--color never` above `CLICOLOR_FORCE`. Coloured
+/// text differs from plain only by its escape codes: the status line and the diff of a preview,
+/// the `error:` and `hint:` of an error.
+#[test]
+fn colour_in_redirected_streams_follows_the_variables_and_the_flag() {
+    requires_go!();
+    let h = Harness::new();
+    let project = legacy116(&h);
+    let empty = h.fresh_dir("empty");
+    // Variables set, flags given, coloured.
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str], bool);
+    let cases: [Case; 7] = [
+        (&[], &[], false),
+        (&[("CLICOLOR_FORCE", "1")], &[], true),
+        (&[], &["--color", "always"], true),
+        (&[("NO_COLOR", "1")], &["--color", "auto"], false),
+        (&[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")], &[], false),
+        (&[("CLICOLOR", "1")], &[], false),
+        (&[("CLICOLOR_FORCE", "1")], &["--color", "never"], false),
+    ];
+    let (_, plain_out, plain_err) = into_files(&h, &project, &[], &["vendor", "--dry-run"]);
+    let (_, _, plain_error) = into_files(&h, &empty, &[], &["vendor", "--dry-run"]);
+    assert!(plain_out.contains("+replace "), "{plain_out}");
+    assert!(plain_err.contains("Dry run"), "{plain_err}");
+    assert!(plain_error.starts_with("error: "), "{plain_error}");
+    for (env, flags, coloured) in cases {
+        let what = format!("{env:?} {flags:?}");
+        let args = [flags, &["vendor", "--dry-run"]].concat();
+        let (run, out, err) = into_files(&h, &project, env, &args);
+        assert_eq!(run.status.code(), Some(0), "{what}: {err}");
+        let (run, _, error) = into_files(&h, &empty, env, &args);
+        assert_eq!(run.status.code(), Some(2), "{what}: {error}");
+        for (name, text, plain) in [
+            ("stdout", &out, &plain_out),
+            ("stderr", &err, &plain_err),
+            ("error", &error, &plain_error),
+        ] {
+            assert_eq!(text.contains('\x1b'), coloured, "{what}: {name} {text:?}");
+            assert_eq!(&unstyled(text), plain, "{what}: {name}");
+        }
+        if coloured {
+            assert!(out.contains("\x1b[32m+replace "), "{what}: {out:?}");
+            assert!(
+                err.contains("\x1b[1m\x1b[32m     Dry run\x1b[0m"),
+                "{what}: {err:?}"
+            );
+            assert!(
+                error.starts_with("\x1b[1m\x1b[31merror\x1b[0m: "),
+                "{what}: {error:?}"
+            );
+            assert!(
+                error.contains("\x1b[1m\x1b[36mhint\x1b[0m: "),
+                "{what}: {error:?}"
+            );
+        }
+    }
+}
+
+/// On a terminal with stdout piped into a file, each stream decides for itself: the status line
+/// on the terminal (stderr) is coloured, the preview in the file is not.
+#[test]
+fn colour_on_the_terminal_not_in_the_file() {
+    requires_go!();
+    let script = requires!(crate::support::require_script());
+    let h = Harness::new();
+    let dir = legacy116(&h);
+    let (run, terminal, plan, _) =
+        on_terminal_redirected(&h, &script, &dir, &["vendor", "--dry-run"], "", false);
+    assert_eq!(run.status.code(), Some(0), "{terminal}");
+    assert!(
+        terminal.contains("\x1b[1m\x1b[32m     Dry run\x1b[0m"),
+        "stderr on a terminal is coloured: {terminal:?}"
+    );
+    assert!(plan.contains("+replace "), "{plan}");
+    assert!(!plan.contains('\x1b'), "stdout in a file is not: {plan:?}");
 }
