@@ -308,7 +308,9 @@ step_sizes() {
 	local ratio="-" modules
 	modules=$(wc -l <"$logs.buildlist")
 	sizes_ok=true
+	sizes_measured=false
 	if [[ $sb != - && $vb != - ]]; then
+		sizes_measured=true
 		ratio=$(awk -v sb="$sb" -v vb="$vb" -v sf="$sf" -v vf="$vf" 'BEGIN { printf "%.2f× bytes, %.2f× files", sb / vb, sf / vf }')
 		if ((modules >= 100)) && awk -v sb="$sb" -v vb="$vb" -v sf="$sf" -v vf="$vf" 'BEGIN { exit !(sb > 3 * vb || sf > 3 * vf) }'; then
 			sizes_ok=false
@@ -497,11 +499,12 @@ for mv in "${projects[@]}"; do
 		notes[$s]=$note
 		if [[ $s == replace && $rc == 0 ]]; then
 			step_sizes "$name" "$src"
-			if $sizes_ok; then
-				pass[sizes]=$((${pass[sizes]:-0} + 1))
-			else
+			if ! $sizes_ok; then
 				ok=false
+			elif $sizes_measured; then
+				pass[sizes]=$((${pass[sizes]:-0} + 1))
 			fi
+			$sizes_measured && pass[measured]=$((${pass[measured]:-0} + 1))
 		fi
 		if [[ $s == pack ]]; then
 			res[bundle]=${res[pack]}
@@ -579,7 +582,11 @@ if [[ -n ${want[replace]:-} ]]; then
 		echo
 		printf '%-52s %12s %7s %12s %7s %12s %7s  %s\n' "sizes to commit" slim files whole files vendor/ files "slim ÷ vendor/"
 		printf '%s\n' "${sizes_summary[@]}"
-		echo "replace: ${pass[sizes]:-0}/$total slim ≤ 3× vendor/ (required for ≥ 100 modules)"
+		if ((${pass[measured]:-0})); then
+			echo "replace: ${pass[sizes]:-0}/${pass[measured]} slim ≤ 3× vendor/ (required for ≥ 100 modules)"
+		else
+			echo "replace: slim ÷ vendor/ not measured (the vendor step makes vendor/: --mode vendor,replace)"
+		fi
 	fi
 fi
 [[ -z ${want[proxy]:-} ]] || echo "proxy: ${pass[proxy]:-0}/$total built offline"
