@@ -429,6 +429,31 @@ pub(crate) fn copy_stamped(from: &Path, to: &Path, stamp: Stamp) -> std::io::Res
     Ok(Stamped::Copied(bytes.len() as u64))
 }
 
+/// Copies `from` to `to` when its content is `digest`: unread a second time while `stamp` (the
+/// one recorded with the digest) vouches for it before and after the read, hashed otherwise.
+/// The bytes written, or `None` when the content is not `digest` or changed while it was read
+/// (nothing written then).
+pub(crate) fn copy_checked(
+    from: &Path,
+    to: &Path,
+    stamp: Option<Stamp>,
+    digest: &[u8; 32],
+) -> std::io::Result<Option<u64>> {
+    if let Some(stamp) = stamp {
+        match copy_stamped(from, to, stamp)? {
+            Stamped::Copied(n) => return Ok(Some(n)),
+            Stamped::ChangedWhileRead => return Ok(None),
+            Stamped::Moved => {}
+        }
+    }
+    let bytes = fs::read(from)?;
+    if <[u8; 32]>::from(Sha256::digest(&bytes)) != *digest {
+        return Ok(None);
+    }
+    fs::write(to, &bytes)?;
+    Ok(Some(bytes.len() as u64))
+}
+
 /// The per-file digests of module `module` (`path@version`) extracted at `dir` when its `h1:`
 /// is `want`; `Ok(None)` when it is not. Takes the digests from `records` when the directory is
 /// unchanged since they were recorded (with `used`, as far as the caller reads it: see
@@ -481,6 +506,41 @@ fn check_dir_at(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_file_is_copied_unread_only_while_its_stamp_vouches_for_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let from = tmp.path().join("from.go");
+        fs::write(&from, "package a\n").unwrap();
+        let stamp = Stamp::of(&fs::metadata(&from).unwrap());
+        let to = tmp.path().join("to.go");
+        assert_eq!(
+            copy_stamped(&from, &to, stamp).unwrap(),
+            Stamped::Copied(10)
+        );
+        assert_eq!(fs::read(&to).unwrap(), b"package a\n");
+        // Replaced (same size, another inode): the stamp no longer vouches; nothing is written.
+        let new = tmp.path().join("new.go");
+        fs::write(&new, "package b\n").unwrap();
+        fs::rename(&new, &from).unwrap();
+        let other = tmp.path().join("other.go");
+        assert_eq!(copy_stamped(&from, &other, stamp).unwrap(), Stamped::Moved);
+        assert!(!other.exists());
+    }
+
+    #[test]
+    fn a_file_without_a_vouching_stamp_is_copied_only_when_its_digest_matches() {
+        let tmp = tempfile::tempdir().unwrap();
+        let from = tmp.path().join("from.go");
+        fs::write(&from, "package a\n").unwrap();
+        let digest: [u8; 32] = Sha256::digest(b"package a\n").into();
+        let to = tmp.path().join("to.go");
+        assert_eq!(copy_checked(&from, &to, None, &digest).unwrap(), Some(10));
+        assert_eq!(fs::read(&to).unwrap(), b"package a\n");
+        let other = tmp.path().join("other.go");
+        assert_eq!(copy_checked(&from, &other, None, &[0; 32]).unwrap(), None);
+        assert!(!other.exists());
+    }
+
     use super::*;
     use std::time::Duration;
 

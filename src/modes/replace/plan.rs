@@ -80,6 +80,14 @@ pub(super) struct Need {
     pub selection: Option<Selection>,
 }
 
+impl Need {
+    /// Whether its tree keeps the module file `name`: every file of a whole tree, what
+    /// [`slim::keep`] keeps of a slim one.
+    pub(super) fn keeps(&self, name: &str) -> bool {
+        self.selection.as_ref().is_none_or(|s| slim::keep(s, name))
+    }
+}
+
 /// One module to extract (or write the go.mod of) into its tree.
 pub(super) struct Work {
     pub need: Need,
@@ -104,7 +112,7 @@ fn tree_size(n: &Need, src: &dyn ModuleSource) -> Size {
             else {
                 return Size::default();
             };
-            let keep = |name: &str| n.selection.as_ref().is_none_or(|s| slim::keep(s, name));
+            let keep = |name: &str| n.keeps(name);
             let prefix = n.content.path.len() + 1 + n.content.version.len() + 1;
             let kept: Vec<_> = entries.iter().filter(|e| keep(&e.name)).collect();
             let files: u64 = kept.iter().map(|e| e.size).sum();

@@ -9,17 +9,15 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result, anyhow};
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use super::plan::{Need, Work};
-use super::slim;
 use crate::formats::dirhash;
 use crate::formats::listing::{hashes_path, hashes_text, omitted_text};
 use crate::formats::lock::{LockFile, Tier};
 use crate::formats::modzip;
 use crate::sources::checked::SumError;
 use crate::sources::modcache::ModuleSource;
-use crate::sources::verified::{self, Digests, Stamped, copy_stamped};
+use crate::sources::verified::{self, Digests, copy_checked};
 use crate::txn::plan;
 use crate::util::fsutil;
 
@@ -72,7 +70,7 @@ struct Staged {
     omitted_sha256: Option<String>,
 }
 
-/// One module into `dest`: every file of its zip, or for a slim tree the ones [`slim::keep`]
+/// One module into `dest`: every file of its zip, or for a slim tree the ones [`Need::keeps`]
 /// keeps. The files come from the source's extracted directory when its `h1:` is go.sum's
 /// ([`verified::check_dir`]: hashed once, then vouched for by the records of the file stamps,
 /// as vendor mode does), each copied while its stamp still vouches for its digest; else from
@@ -98,7 +96,7 @@ fn stage_one(
                 .zip_h1
                 .as_deref()
                 .ok_or_else(|| anyhow!("no go.sum line for `{}`", n.content))?;
-            let keep = |name: &str| n.selection.as_ref().is_none_or(|s| slim::keep(s, name));
+            let keep = |name: &str| n.keeps(name);
             plan::fault_point("extract")?;
             let from_dir = match src.extracted_dir(&n.content) {
                 Some(dir) => copy_checked_dir(records, &dir, n, want, dest, &keep)?,
@@ -154,26 +152,17 @@ fn copy_checked_dir(
         if let Some(parent) = to.parent() {
             create_dir_all(parent)?;
         }
-        let copied = match checked.stamps.get(name) {
-            Some(stamp) => copy_stamped(&from, &to, *stamp).with_context(|| {
-                format!("failed to copy `{}` to `{}`", from.display(), to.display())
-            })?,
-            None => Stamped::Moved,
+        let stamp = checked.stamps.get(name).copied();
+        let copied = copy_checked(&from, &to, stamp, digest).with_context(|| {
+            format!("failed to copy `{}` to `{}`", from.display(), to.display())
+        })?;
+        let Some(n) = copied else {
+            // Not the content checked against go.sum: the zip decides.
+            fsutil::remove_dir_all_if_exists(dest)
+                .with_context(|| format!("failed to remove `{}`", dest.display()))?;
+            return Ok(None);
         };
-        bytes += match copied {
-            Stamped::Copied(n) => n,
-            // No stamp vouches for the file: read it and compare with its digest.
-            Stamped::Moved | Stamped::ChangedWhileRead => {
-                let content = fsutil::read(&from)?;
-                if <[u8; 32]>::from(Sha256::digest(&content)) != *digest {
-                    fsutil::remove_dir_all_if_exists(dest)
-                        .with_context(|| format!("failed to remove `{}`", dest.display()))?;
-                    return Ok(None);
-                }
-                write(&to, &content)?;
-                content.len() as u64
-            }
-        };
+        bytes += n;
     }
     create_dir_all(dest)?;
     Ok(Some((checked.digests, bytes)))

@@ -11,9 +11,8 @@ use sha2::{Digest, Sha256};
 
 use super::compute::Computed;
 use super::listing::NewFile;
-use crate::sources::verified::{Stamped, copy_stamped};
+use crate::sources::verified::copy_checked;
 use crate::txn::plan;
-use crate::util::fsutil;
 
 /// Copies every file of the new tree into `dest` (files as go writes them: 0666 through the
 /// umask), checking each against its digest as it goes; returns the bytes written.
@@ -56,24 +55,17 @@ fn stage_file(to: &Path, name: &str, f: &NewFile, computed: &Computed) -> Result
     };
     // A source whose stamp vouches for its digest before and after it is read is copied
     // without hashing it; any other is hashed.
-    if let (Some(src), Some(stamp)) = (&f.source, f.stamp) {
-        let copied = copy_stamped(src, to, stamp).map_err(|e| {
+    if let Some(src) = &f.source {
+        let copied = copy_checked(src, to, f.stamp, &f.digest).map_err(|e| {
             anyhow!(e).context(format!(
                 "failed to copy `{}` to `{}`",
                 src.display(),
                 to.display()
             ))
         })?;
-        match copied {
-            Stamped::Copied(n) => return Ok(n),
-            Stamped::ChangedWhileRead => return Err(changed()),
-            Stamped::Moved => {}
-        }
+        return copied.ok_or_else(changed);
     }
-    let bytes = match &f.source {
-        Some(src) => fsutil::read(src)?,
-        None => computed.tree.modules_txt.as_bytes().to_vec(),
-    };
+    let bytes = computed.tree.modules_txt.as_bytes().to_vec();
     let digest: [u8; 32] = Sha256::digest(&bytes).into();
     if digest != f.digest {
         return Err(changed());
@@ -134,31 +126,4 @@ pub(super) fn copy_symlink(from: &Path, to: &Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 pub(super) fn copy_symlink(from: &Path, to: &Path) -> std::io::Result<()> {
     fs::copy(from, to).map(|_| ())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sources::verified;
-
-    #[test]
-    fn a_file_is_copied_unread_only_while_its_stamp_vouches_for_it() {
-        let tmp = tempfile::tempdir().unwrap();
-        let from = tmp.path().join("from.go");
-        fs::write(&from, "package a\n").unwrap();
-        let stamp = verified::Stamp::of(&fs::metadata(&from).unwrap());
-        let to = tmp.path().join("to.go");
-        assert_eq!(
-            copy_stamped(&from, &to, stamp).unwrap(),
-            Stamped::Copied(10)
-        );
-        assert_eq!(fs::read(&to).unwrap(), b"package a\n");
-        // Replaced (same size, another inode): the stamp no longer vouches; nothing is written.
-        let new = tmp.path().join("new.go");
-        fs::write(&new, "package b\n").unwrap();
-        fs::rename(&new, &from).unwrap();
-        let other = tmp.path().join("other.go");
-        assert_eq!(copy_stamped(&from, &other, stamp).unwrap(), Stamped::Moved);
-        assert!(!other.exists());
-    }
 }
