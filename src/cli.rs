@@ -97,6 +97,29 @@ pub enum Command {
     Man(ManArgs),
 }
 
+impl Command {
+    /// The command's name, as typed (`vendor`) and as its JSON documents say it
+    /// (`gomodoff/vendor/v1`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Vendor(_) => "vendor",
+            Command::Restore(_) => "restore",
+            Command::Verify => "verify",
+            Command::Status(_) => "status",
+            Command::Check(_) => "check",
+            Command::Pack(_) => "pack",
+            Command::Unpack(_) => "unpack",
+            Command::Mirror(_) => "mirror",
+            Command::Env => "env",
+            Command::Exec(_) => "exec",
+            Command::Go(_) => "go",
+            Command::Hash(_) => "hash",
+            Command::Completions(_) => "completions",
+            Command::Man(_) => "man",
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ConfirmArgs {
     /// Apply without asking
@@ -311,6 +334,25 @@ mod tests {
     #[test]
     fn the_definitions_are_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn each_command_is_named_as_clap_names_it() {
+        let cmd = Cli::command();
+        for sub in cmd.get_subcommands().filter(|c| c.get_name() != "help") {
+            let mut argv = vec!["gomodoff", sub.get_name()];
+            // The least each command takes to parse.
+            argv.extend(match sub.get_name() {
+                "exec" => vec!["true"],
+                "go" => vec!["mod", "tidy"],
+                "completions" => vec!["bash"],
+                "unpack" => vec!["b.zip"],
+                "mirror" => vec!["dir"],
+                _ => vec![],
+            });
+            let cli = Cli::try_parse_from(&argv).unwrap();
+            assert_eq!(cli.command.name(), sub.get_name());
+        }
     }
 
     #[test]

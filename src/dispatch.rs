@@ -15,7 +15,8 @@ use crate::util::fsutil;
 use crate::util::shell::Shell;
 
 /// The context of one run: `-C`, `--modcache` and `--from` made absolute.
-fn context(global: &GlobalArgs, shell: Shell) -> Result<Context> {
+fn context(global: &GlobalArgs, command: &'static str, mut shell: Shell) -> Result<Context> {
+    shell.set_json(global.json, command);
     let cwd = std::env::current_dir()?;
     let dir = match &global.dir {
         Some(d) => cwd.join(d),
@@ -32,7 +33,6 @@ fn context(global: &GlobalArgs, shell: Shell) -> Result<Context> {
         modcache: global.modcache.as_ref().map(absolute),
         from: global.from.as_ref().map(absolute),
         dir,
-        json: global.json,
         shell,
     })
 }
@@ -47,7 +47,7 @@ fn mode_of(m: cli::Mode) -> Mode {
 
 /// Run one parsed command line.
 pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
-    let mut ctx = context(&cli.global, shell)?;
+    let mut ctx = context(&cli.global, cli.command.name(), shell)?;
     match cli.command {
         Command::Vendor(a) => {
             let opts = modes::VendorOptions {
@@ -115,7 +115,15 @@ pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
             },
         ),
         Command::Completions(a) => {
-            ctx.shell.out().write_all(&cli::completions(a.shell))?;
+            let script = cli::completions(a.shell);
+            if ctx.shell.is_json() {
+                ctx.shell.document(serde_json::json!({
+                    "shell": a.shell.to_string(),
+                    "script": String::from_utf8_lossy(&script),
+                }))?;
+            } else {
+                ctx.shell.out().write_all(&script)?;
+            }
             Ok(Outcome::Ok)
         }
         Command::Man(a) => man(&mut ctx, a),
@@ -144,6 +152,11 @@ fn man(ctx: &mut Context, args: cli::ManArgs) -> Result<Outcome> {
             "Wrote",
             &format!("{} man pages into `{}`", pages.len(), dir.display()),
         )?;
+        if ctx.shell.is_json() {
+            let written: Vec<&str> = pages.iter().map(|(n, _)| n.as_str()).collect();
+            ctx.shell
+                .document(serde_json::json!({ "dir": dir, "pages": written }))?;
+        }
         return Ok(Outcome::Ok);
     }
     let name = match &args.command {
@@ -161,6 +174,13 @@ fn man(ctx: &mut Context, args: cli::ManArgs) -> Result<Outcome> {
             args.command.unwrap_or_default()
         );
     };
-    ctx.shell.out().write_all(roff)?;
+    if ctx.shell.is_json() {
+        ctx.shell.document(serde_json::json!({
+            "name": name,
+            "roff": String::from_utf8_lossy(roff),
+        }))?;
+    } else {
+        ctx.shell.out().write_all(roff)?;
+    }
     Ok(Outcome::Ok)
 }

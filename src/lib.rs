@@ -44,7 +44,7 @@ mod util;
 
 pub use dispatch::run;
 pub use formats::{dirhash, gomod, gosum, lock, module, modules_txt, modzip};
-pub use ops::{Outcome, error_exit_code, hints};
+pub use ops::{Outcome, error_document, error_exit_code, hints};
 pub use repo::Repo;
 pub use resolve::load::workspace_input;
 pub use resolve::{graph, packages, scans, vendoring};

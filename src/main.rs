@@ -8,10 +8,15 @@ use std::process::ExitCode;
 use clap::Parser;
 use gomodoff::cli::Cli;
 use gomodoff::shell::style::{self, paint};
-use gomodoff::shell::{Shell, Verbosity, colors, styled_stream};
+use gomodoff::shell::{Shell, Verbosity, colors, render_document, styled_stream};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(err),
+    };
+    let json = cli.global.json;
+    let command = cli.command.name();
     let verbosity = match (cli.global.quiet, cli.global.verbose) {
         (true, _) => Verbosity::Quiet,
         (_, true) => Verbosity::Verbose,
@@ -23,6 +28,10 @@ fn main() -> ExitCode {
         Ok(outcome) => ExitCode::from(outcome.exit_code() as u8),
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
+            if json && !gomodoff::shell::document_written() {
+                let doc = gomodoff::error_document(command, &err);
+                let _ = io::stdout().write_all(render_document("error", doc).as_bytes());
+            }
             // Coloured as the shell's stderr is: by stderr's own decision.
             let color = colors(color, &io::stderr());
             let mut stderr = styled_stream(io::stderr().lock(), color);
@@ -40,6 +49,27 @@ fn main() -> ExitCode {
             ExitCode::from(gomodoff::error_exit_code(&err))
         }
     }
+}
+
+/// A command line clap refuses, or `--help`/`--version`: as clap prints it, and under `--json`
+/// (anywhere before a `--`) an error document on stdout too.
+fn usage_error(err: clap::Error) -> ExitCode {
+    let json = std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json");
+    let code = err.exit_code();
+    if json && err.use_stderr() {
+        let message = err.render().to_string();
+        let message = message.trim_end().trim_start_matches("error: ");
+        let doc = serde_json::json!({
+            "command": null,
+            "error": {"message": message, "causes": [], "hint": null, "exit_code": code},
+        });
+        let _ = io::stdout().write_all(render_document("error", doc).as_bytes());
+    }
+    let _ = err.print();
+    ExitCode::from(code as u8)
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -244,7 +244,7 @@ pub(crate) struct RestoreOptions {
 }
 
 /// One thing that is not as gomodoff wrote it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Finding {
     pub module: String,
     pub kind: &'static str,
@@ -268,10 +268,56 @@ impl Findings {
             Findings::Tree(p) => p.is_empty(),
         }
     }
+
+    /// Every finding in the one shape of `--json` documents ([`finding_document`]).
+    pub(crate) fn document(&self) -> Vec<serde_json::Value> {
+        match self {
+            Findings::Modules(f) => f
+                .iter()
+                .map(|f| {
+                    let subject = match &f.file {
+                        Some(file) => format!("{}: {file}", f.module),
+                        None => f.module.clone(),
+                    };
+                    let module = Some(f.module.as_str());
+                    finding_document(&subject, module, f.file.as_deref(), f.kind, &f.detail)
+                })
+                .collect(),
+            Findings::Tree(p) => p
+                .iter()
+                .map(|p| finding_document(&p.subject, None, None, "tree", &p.problem))
+                .collect(),
+        }
+    }
+}
+
+/// A finding as every `--json` document shows one (verify's, status's drift): what it is about
+/// (`subject`: a module, a file, go.mod), the module and file when it names them, its kind and
+/// what is wrong.
+pub(crate) fn finding_document(
+    subject: &str,
+    module: Option<&str>,
+    file: Option<&str>,
+    kind: &str,
+    detail: &str,
+) -> serde_json::Value {
+    serde_json::json!({
+        "subject": subject,
+        "module": module,
+        "file": file,
+        "kind": kind,
+        "detail": detail,
+    })
+}
+
+/// A drift line of [`drift`] (`go.mod: requires … (new)`) as a finding of kind `drift`.
+pub(crate) fn drift_document(line: &str) -> serde_json::Value {
+    let (subject, detail) = line.split_once(": ").unwrap_or((line, ""));
+    finding_document(subject, None, None, "drift", detail)
 }
 
 /// One problem of a GOPROXY tree: a file or module, and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Problem {
     pub subject: String,
     pub problem: String,

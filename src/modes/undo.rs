@@ -2,7 +2,6 @@
 //! lock, its trees); this checks the plan stays inside the repository and hands it to
 //! [`crate::txn::run`] (preview, ask, apply), then prunes the directories left empty.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
@@ -11,7 +10,9 @@ use crate::formats::lock::{LOCK_FILE, LockFile, Tier};
 use crate::modes::RestoreOptions;
 use crate::repo::Repo;
 use crate::txn::plan::{FileChange, Plan};
-use crate::txn::{Ask, Change, Entry, Size, Style, Summary, Timing};
+use std::borrow::Cow;
+
+use crate::txn::{Ask, Change, Entry, Outline, Size, Summary, Timing};
 use crate::util::context::{Context, Outcome};
 use crate::util::fsutil;
 
@@ -52,9 +53,11 @@ pub(super) fn apply(
     crate::txn::open::check_plan_inside(&repo.root, &plan, &named)?;
     let mut summary = Summary::default();
     for m in &lock.modules {
-        summary
-            .removed
-            .push(Entry::from(format!("{}@{}", m.path, m.version)));
+        summary.removed.push(Entry::of(
+            &m.path,
+            Some(&m.version),
+            format!("{}@{}", m.path, m.version),
+        ));
         match m.tier {
             Tier::Full => summary.full += 1,
             Tier::GoMod => summary.gomod_only += 1,
@@ -94,8 +97,7 @@ impl Change for Restore<'_> {
         &self.plan
     }
 
-    fn preview(&self, out: &mut dyn Write, style: Style) -> Result<()> {
-        write!(out, "{}", self.plan.render_diff(style.color))?;
+    fn outline(&self, _verbose: bool) -> Result<Outline<'_>> {
         let title = format!(
             "{} modules in `{}`: {}",
             self.lock.modules.len(),
@@ -106,8 +108,12 @@ impl Change for Restore<'_> {
                 "trees removed"
             }
         );
-        self.summary
-            .write(out, &title, &self.plan.line_changes(), style.verbose)
+        let fields = serde_json::json!({
+            "mode": self.lock.mode.to_string(),
+            "dir": self.lock.dir,
+            "keep_tree": self.keep_tree,
+        });
+        Ok(Outline::new(title, Cow::Borrowed(&self.summary), fields))
     }
 
     fn named_dirs(&self) -> Vec<(PathBuf, PathBuf)> {

@@ -115,7 +115,7 @@ pub(crate) fn check(ctx: &mut Context, opts: &CheckOptions) -> Result<Outcome> {
         run_steps(ctx, &repo, &run, &go_steps(vendor_mode, opts), &dirs)?;
     let mains: Vec<String> = dirs.iter().filter_map(|d| d.module.clone()).collect();
     let verdict = verdict(&ran, report, &requirements(&repo)?, failed_packages, &mains);
-    if ctx.json {
+    if ctx.shell.is_json() {
         print_json(ctx, &verdict, &env, opts, &ran)?;
     } else {
         show_verdict(ctx, &verdict, ran.len(), &goproxy, run.verbose, vendor_mode)?;
@@ -213,7 +213,7 @@ fn run_steps(
             ok: out.status.success(),
             stderr,
         };
-        if !ctx.json {
+        if !ctx.shell.is_json() {
             show_step(ctx, &step, found.has_gap() && !run.verbose)?;
         }
         report.merge(found);
@@ -255,7 +255,7 @@ fn print_json(
     let v = serde_json::json!({
         "ok": *verdict == Verdict::Ok,
         "verdict": verdict.kind(),
-        "env": env,
+        "env": crate::ops::env_document(env),
         "go_args": opts.go_args,
         "steps": steps,
         "fetched": modules,
@@ -264,7 +264,7 @@ fn print_json(
         "failed_packages": packages,
         "toolchain": toolchain,
     });
-    writeln!(ctx.shell.out(), "{}", serde_json::to_string_pretty(&v)?)?;
+    ctx.shell.document(v)?;
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result};
 use crate::formats::gover;
 use crate::formats::lock::LOCK_FILE;
 use crate::modes::{UserOfflineEnv, user_offline_env};
-use crate::ops::{Context, Outcome};
+use crate::ops::{Context, Outcome, env_document};
 use crate::repo::{self, Repo};
 use crate::sources::goenv::{go_version_installed, user_goflags};
 use crate::util::context::ExitWith;
@@ -39,13 +39,11 @@ pub(crate) fn toolchain_warning(repo: &Repo) -> Option<String> {
     None
 }
 
-/// The vendored repository at `dir` and its offline environment, the user's GOFLAGS merged in;
-/// each flag of theirs the mode overrides is warned about. A repository gomodoff never vendored
-/// is refused, unless go.mod needs no module from outside it: its offline build can only fail.
-fn open_with_env(
-    dir: &std::path::Path,
-    shell: &mut Shell,
-) -> Result<(Repo, Vec<(String, String)>)> {
+/// The vendored repository at `dir` and its offline environment, the user's GOFLAGS merged in,
+/// and the warnings given (each flag of theirs the mode overrides; a go.mod asking for a newer
+/// go). A repository gomodoff never vendored is refused, unless go.mod needs no module from
+/// outside it: its offline build can only fail.
+fn open_with_env(dir: &std::path::Path, shell: &mut Shell) -> Result<Offline> {
     let repo = repo::open_vendored(dir)?;
     if repo.lock.is_none() && !repo.self_contained()? {
         crate::bail_hint!(
@@ -55,51 +53,78 @@ fn open_with_env(
         );
     }
     let UserOfflineEnv { vars, replaced } = user_offline_env(&repo, &user_goflags(&repo.root))?;
+    let mut warnings = Vec::new();
     for (theirs, ours) in replaced {
         let what = match ours {
             Some(ours) => format!("replaced by {ours}"),
             None => "dropped".to_string(),
         };
-        shell.warn(&format!("GOFLAGS: {theirs} {what} for the offline build"))?;
+        warnings.push(format!("GOFLAGS: {theirs} {what} for the offline build"));
     }
-    Ok((repo, vars))
+    warnings.extend(toolchain_warning(&repo));
+    for w in &warnings {
+        shell.warn(w)?;
+    }
+    Ok(Offline {
+        repo,
+        vars,
+        warnings,
+    })
+}
+
+/// A repository's offline environment, and what was warned about it.
+struct Offline {
+    repo: Repo,
+    vars: Vec<(String, String)>,
+    warnings: Vec<String>,
+}
+
+impl Offline {
+    /// The fields `env` and `exec` documents share: the mode and the environment (an object,
+    /// in print order).
+    fn document(&self) -> serde_json::Value {
+        serde_json::json!({
+            "mode": self.repo.lock.as_ref().map(|l| l.mode.to_string()),
+            "env": env_document(&self.vars),
+            "warnings": self.warnings,
+        })
+    }
 }
 
 pub(crate) fn env(ctx: &mut Context) -> Result<Outcome> {
-    let (repo, vars) = open_with_env(&ctx.dir, &mut ctx.shell)?;
-    if ctx.json {
-        let map: serde_json::Map<String, serde_json::Value> = vars
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone().into()))
-            .collect();
-        writeln!(ctx.shell.out(), "{}", serde_json::to_string_pretty(&map)?)?;
+    let offline = open_with_env(&ctx.dir, &mut ctx.shell)?;
+    if ctx.shell.is_json() {
+        ctx.shell.document(offline.document())?;
     } else {
-        for (k, v) in &vars {
+        for (k, v) in &offline.vars {
             writeln!(ctx.shell.out(), "export {k}={}", shell_quote(v))?;
         }
-    }
-    if let Some(w) = toolchain_warning(&repo) {
-        ctx.shell.warn(&w)?;
     }
     Ok(Outcome::Ok)
 }
 
 pub(crate) fn exec(ctx: &mut Context, command: &[String]) -> Result<Outcome> {
     let (program, args) = command.split_first().context("no command given to exec")?;
-    let (repo, vars) = open_with_env(&ctx.dir, &mut ctx.shell)?;
-    if let Some(w) = toolchain_warning(&repo) {
-        ctx.shell.warn(&w)?;
-    }
+    let offline = open_with_env(&ctx.dir, &mut ctx.shell)?;
+    // Under --json stdout is the document's: the command's own output goes to stderr.
     let status = Command::new(program)
         .args(args)
         .current_dir(&ctx.dir)
-        .envs(vars)
+        .envs(offline.vars.iter().map(|(k, v)| (k, v)))
+        .stdout(ctx.shell.child_stdout()?)
         .status()
         .map_err(|e| {
             let code = exec_failure_code(program, &e);
             anyhow::Error::new(ExitWith::new(code, format!("failed to run `{program}`"), e))
         })?;
-    Ok(Outcome::Exited(exit_code_of(status)))
+    let code = exit_code_of(status);
+    if ctx.shell.is_json() {
+        let mut doc = offline.document();
+        doc["command"] = command.into();
+        doc["exit_code"] = code.into();
+        ctx.shell.document(doc)?;
+    }
+    Ok(Outcome::Exited(code))
 }
 
 /// The exit code a shell gives when it cannot run `program`: 127 when there is no such command,

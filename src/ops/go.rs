@@ -117,12 +117,21 @@ pub(crate) fn go(ctx: &mut Context, opts: &GoOptions) -> Result<Outcome> {
         .current_dir(&ctx.dir)
         .env("GOWORK", "off")
         .stdin(Stdio::inherit())
+        .stdout(ctx.shell.child_stdout()?)
         .status()
         .context("failed to run go")?;
     if !status.success() {
-        ctx.shell
-            .warn("go failed; nothing in the repository was changed")?;
-        return Ok(Outcome::Exited(status.code().unwrap_or(2)));
+        let message = "go failed; nothing in the repository was changed";
+        ctx.shell.warn(message)?;
+        let code = status.code().unwrap_or(2);
+        if ctx.shell.is_json() {
+            ctx.shell.document(serde_json::json!({
+                "outcome": "go_failed",
+                "message": message,
+                "exit_code": code,
+            }))?;
+        }
+        return Ok(Outcome::Exited(code));
     }
     let gomod = read_text(&modfile)?;
     let gosum = match fsutil::read_optional(&sumfile)? {

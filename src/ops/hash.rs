@@ -40,39 +40,48 @@ pub(crate) fn hash(ctx: &mut Context, opts: &HashOptions) -> Result<Outcome> {
             ctx.dir.join(p)
         }
     };
-    if let Some(zip) = &opts.zip {
+    // One hash: its go.sum line (`path version[/go.mod] h1:…`), or the bare hash of a go.mod
+    // given without --module.
+    let (kind, file, mv, h) = if let Some(zip) = &opts.zip {
         let mv = module()?;
         crate::formats::modzip::check_zip(&abs(zip), &mv)?;
         let h = dirhash::hash_zip(&abs(zip))
             .with_context(|| format!("failed to hash `{}`", zip.display()))?;
-        writeln!(ctx.shell.out(), "{} {} {h}", mv.path, mv.version)?;
-        return Ok(Outcome::Ok);
-    }
-    if let Some(dir) = &opts.dir {
+        ("zip", zip, Some(mv), h)
+    } else if let Some(dir) = &opts.dir {
         let mv = module()?;
         let h = dirhash::hash_dir(&abs(dir), &mv.to_string())
             .with_context(|| format!("failed to hash `{}`", dir.display()))?;
-        writeln!(ctx.shell.out(), "{} {} {h}", mv.path, mv.version)?;
-        return Ok(Outcome::Ok);
-    }
-    if let Some(gomod) = &opts.gomod {
+        ("dir", dir, Some(mv), h)
+    } else if let Some(gomod) = &opts.gomod {
         let bytes = fsutil::read(&abs(gomod))?;
-        let h = dirhash::hash_gomod(&bytes);
-        match opts.module.as_deref() {
-            Some(_) => {
-                let mv = module()?;
-                writeln!(ctx.shell.out(), "{} {}/go.mod {h}", mv.path, mv.version)?;
-            }
-            None => writeln!(ctx.shell.out(), "{h}")?,
-        }
-        return Ok(Outcome::Ok);
-    }
-    if opts.check {
+        let mv = opts.module.as_ref().map(|_| module()).transpose()?;
+        ("gomod", gomod, mv, dirhash::hash_gomod(&bytes))
+    } else if opts.check {
         return check(ctx, opts);
+    } else {
+        bail!(
+            "say what to hash: --zip FILE --module M@V, --dir DIR --module M@V, --gomod FILE, or --check"
+        )
+    };
+    let suffix = if kind == "gomod" { "/go.mod" } else { "" };
+    let line = match &mv {
+        Some(mv) => format!("{} {}{suffix} {h}", mv.path, mv.version),
+        None => h.clone(),
+    };
+    if ctx.shell.is_json() {
+        ctx.shell.document(serde_json::json!({
+            "kind": kind,
+            "path": abs(file),
+            "module": mv.as_ref().map(|m| m.path.clone()),
+            "version": mv.as_ref().map(|m| m.version.clone()),
+            "h1": h,
+            "gosum_line": mv.is_some().then_some(line),
+        }))?;
+    } else {
+        writeln!(ctx.shell.out(), "{line}")?;
     }
-    bail!(
-        "say what to hash: --zip FILE --module M@V, --dir DIR --module M@V, --gomod FILE, or --check"
-    )
+    Ok(Outcome::Ok)
 }
 
 /// One go.sum line checked against the source.
@@ -114,12 +123,16 @@ fn check(ctx: &mut Context, opts: &HashOptions) -> Result<Outcome> {
             _ => {}
         }
     }
-    if ctx.json {
-        writeln!(
-            ctx.shell.out(),
-            "{}",
-            serde_json::to_string_pretty(&checked)?
-        )?;
+    if ctx.shell.is_json() {
+        ctx.shell.document(serde_json::json!({
+            "ok": differ == 0,
+            "source": src.describe(),
+            "checked": checked.len(),
+            "equal": checked.len() - differ - missing,
+            "differ": differ,
+            "missing": missing,
+            "lines": checked,
+        }))?;
     } else {
         for c in checked.iter().filter(|c| c.status != "ok") {
             match &c.got {

@@ -18,8 +18,11 @@ use std::fs;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use indicatif::HumanBytes;
+
 use anyhow::{Context as _, Result};
 
+use crate::modes::finding_document;
 use crate::repo::open_repos;
 use crate::resolve::content::collect;
 use crate::sources::bundle::{self, BundleError, Layout, Manifest, ModuleContent};
@@ -81,23 +84,24 @@ pub(crate) fn mirror(ctx: &mut Context, opts: &MirrorOptions) -> Result<Outcome>
         .map_err(in_target)?;
     target.finish()?;
 
-    if ctx.json {
-        let v = serde_json::json!({
+    if ctx.shell.is_json() {
+        ctx.shell.document(serde_json::json!({
+            "action": "add",
             "mirror": dir,
             "modules": manifest.len(),
             "written": stats.written,
             "bytes": stats.bytes,
+            "human": HumanBytes(stats.bytes).to_string(),
             "kept": stats.kept,
             "repos": manifest.repos,
             "seconds": started.elapsed().as_secs_f64(),
-        });
-        writeln!(ctx.shell.out(), "{}", serde_json::to_string_pretty(&v)?)?;
+        }))?;
         return Ok(Outcome::Ok);
     }
     ctx.shell.status(
         "Mirrored",
         &format!(
-            "{} modules of {} into `{}`: {} files written ({} bytes), {} already there",
+            "{} modules of {} into `{}`: {} files written ({}), {} already there",
             manifest.len(),
             manifest
                 .repos
@@ -107,7 +111,7 @@ pub(crate) fn mirror(ctx: &mut Context, opts: &MirrorOptions) -> Result<Outcome>
                 .join(", "),
             dir.display(),
             stats.written,
-            stats.bytes,
+            HumanBytes(stats.bytes),
             stats.kept
         ),
     )?;
@@ -124,14 +128,19 @@ fn verify(ctx: &mut Context, dir: &std::path::Path) -> Result<Outcome> {
     ctx.shell
         .status("Verifying", &format!("every module in `{}`", dir.display()))?;
     let report = bundle::verify_tree(dir)?;
-    if ctx.json {
-        let v = serde_json::json!({
+    if ctx.shell.is_json() {
+        let findings: Vec<_> = report
+            .findings
+            .iter()
+            .map(|f| finding_document(&f.file, None, Some(&f.file), "mirror", &f.problem))
+            .collect();
+        ctx.shell.document(serde_json::json!({
+            "action": "verify",
             "mirror": dir,
             "modules": report.manifest.len(),
             "ok": report.findings.is_empty(),
-            "findings": report.findings,
-        });
-        writeln!(ctx.shell.out(), "{}", serde_json::to_string_pretty(&v)?)?;
+            "findings": findings,
+        }))?;
     } else {
         for f in &report.findings {
             writeln!(ctx.shell.out(), "`{}`: {}", f.file, f.problem)?;

@@ -59,6 +59,30 @@ pub fn hints(err: &anyhow::Error) -> Vec<String> {
     hints
 }
 
+/// Environment variables as every `--json` document shows them: one object, in order.
+pub(crate) fn env_document(vars: &[(String, String)]) -> serde_json::Value {
+    vars.iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+/// The body of the error document `--json` prints on stdout when a run fails (`"schema":
+/// "gomodoff/error/v1"`): the command, and the error's message, causes, hints (joined by
+/// newlines; null when none) and exit code.
+pub fn error_document(command: &str, err: &anyhow::Error) -> serde_json::Value {
+    let hints = hints(err);
+    serde_json::json!({
+        "command": command,
+        "error": {
+            "message": err.to_string(),
+            "causes": err.chain().skip(1).map(ToString::to_string).collect::<Vec<_>>(),
+            "hint": (!hints.is_empty()).then(|| hints.join("\n")),
+            "exit_code": error_exit_code(err),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::hints;

@@ -17,6 +17,8 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use indicatif::HumanBytes;
+
 use crate::util::hint::HintExt as _;
 use anyhow::{Context as _, Result, anyhow, bail};
 
@@ -69,10 +71,11 @@ pub(crate) fn pack(ctx: &mut Context, opts: &PackOptions) -> Result<Outcome> {
         .with_context(|| format!("failed to write `{}`", output.display()))?;
     let sha256 = crate::util::fsutil::sha256_hex(&crate::util::fsutil::read(&output)?);
     let zips = contents.iter().filter(|c| c.zip.is_some()).count();
-    if ctx.json {
+    if ctx.shell.is_json() {
         let v = serde_json::json!({
             "bundle": output,
             "bytes": size,
+            "human": HumanBytes(size).to_string(),
             "sha256": sha256,
             "modules": contents.len(),
             "zips": zips,
@@ -80,13 +83,13 @@ pub(crate) fn pack(ctx: &mut Context, opts: &PackOptions) -> Result<Outcome> {
             "repos": manifest.repos,
             "seconds": started.elapsed().as_secs_f64(),
         });
-        writeln!(ctx.shell.out(), "{}", serde_json::to_string_pretty(&v)?)?;
+        ctx.shell.document(v)?;
         return Ok(Outcome::Ok);
     }
     ctx.shell.status(
         "Packed",
         &format!(
-            "{} modules ({zips} zips, {} go.mod only) of {} into `{}` ({size} bytes) in {:.1}s",
+            "{} modules ({zips} zips, {} go.mod only) of {} into `{}` ({}) in {:.1}s",
             contents.len(),
             contents.len() - zips,
             manifest
@@ -96,6 +99,7 @@ pub(crate) fn pack(ctx: &mut Context, opts: &PackOptions) -> Result<Outcome> {
                 .collect::<Vec<_>>()
                 .join(", "),
             output.display(),
+            HumanBytes(size),
             started.elapsed().as_secs_f64()
         ),
     )?;

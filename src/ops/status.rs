@@ -25,9 +25,19 @@ pub(crate) fn status(ctx: &mut Context, opts: &StatusOptions) -> Result<Outcome>
     for w in &bypass {
         ctx.shell.warn(w)?;
     }
-    if ctx.json {
-        let v = serde_json::json!({ "vendored": repo.lock.is_some(), "in_sync": drift.is_empty(), "drift": drift, "environment_warnings": bypass });
-        writeln!(ctx.shell.out(), "{}", serde_json::to_string_pretty(&v)?)?;
+    let hint = dependencies_changed(&repo, &drift).then_some(GO_HINT);
+    if ctx.shell.is_json() {
+        let lock = repo.lock.as_ref();
+        ctx.shell.document(serde_json::json!({
+            "vendored": lock.is_some(),
+            "in_sync": drift.is_empty(),
+            "mode": lock.map(|l| l.mode.to_string()),
+            "dir": lock.map(|l| l.dir.clone()),
+            "modules": lock.map(|l| l.modules.len()),
+            "drift": drift.iter().map(|d| crate::modes::drift_document(d)).collect::<Vec<_>>(),
+            "environment_warnings": bypass,
+            "hint": hint,
+        }))?;
     } else if drift.is_empty() {
         let lock = repo
             .lock
@@ -49,11 +59,8 @@ pub(crate) fn status(ctx: &mut Context, opts: &StatusOptions) -> Result<Outcome>
             ctx.shell.out(),
             "out of sync: run `gomodoff vendor` to bring the vendored modules up to date"
         )?;
-        if dependencies_changed(&repo, &drift) {
-            writeln!(
-                ctx.shell.out(),
-                "hint: to change dependencies here, `gomodoff go get …` / `gomodoff go mod tidy` run go and vendor its result in one step: go records no go.sum line for a module gomodoff replaced (see \"Changing dependencies\" in gomodoff's README)"
-            )?;
+        if let Some(hint) = hint {
+            writeln!(ctx.shell.out(), "hint: {hint}")?;
         }
     }
     Ok(if opts.check && !drift.is_empty() {
@@ -62,6 +69,10 @@ pub(crate) fn status(ctx: &mut Context, opts: &StatusOptions) -> Result<Outcome>
         Outcome::Ok
     })
 }
+
+/// What to do when dependencies drifted in a repository whose go.mod holds gomodoff's replace
+/// directives ([`dependencies_changed`]).
+const GO_HINT: &str = "to change dependencies here, `gomodoff go get …` / `gomodoff go mod tidy` run go and vendor its result in one step: go records no go.sum line for a module gomodoff replaced (see \"Changing dependencies\" in gomodoff's README)";
 
 /// Whether go.mod or go.sum drifted in a repository whose go.mod holds gomodoff's replace
 /// directives: the case `gomodoff go` is for.

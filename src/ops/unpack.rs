@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 
+use crate::formats::goflags;
 use crate::ops::{Context, Outcome};
 use crate::sources::bundle::{self, BundleError, Layout};
 use crate::sources::modcache::ModCache;
@@ -56,18 +57,20 @@ pub(crate) fn unpack(ctx: &mut Context, opts: &UnpackOptions) -> Result<Outcome>
     let stats = install(&target, &root, &manifest, layout)?;
     target.finish()?;
 
-    let env = offline_env(&root, cache_root.as_deref(), manifest.workspace);
-    if ctx.json {
-        let v = serde_json::json!({
+    let goflags = merged_goflags(ctx)?;
+    let env = offline_env(&root, cache_root.as_deref(), manifest.workspace, goflags);
+    if ctx.shell.is_json() {
+        let env: Vec<(String, String)> = env.into_iter().map(|(k, v)| (k.into(), v)).collect();
+        ctx.shell.document(serde_json::json!({
             "installed": root,
             "layout": if layout == Layout::Tree { "tree" } else { "modcache" },
             "modules": manifest.len(),
             "repos": manifest.repos,
+            "workspace": manifest.workspace,
             "written": stats.written,
             "kept": stats.kept,
-            "env": env.iter().map(|(k, v)| (k.to_string(), serde_json::Value::from(v.clone()))).collect::<serde_json::Map<_, _>>(),
-        });
-        writeln!(ctx.shell.out(), "{}", serde_json::to_string_pretty(&v)?)?;
+            "env": crate::ops::env_document(&env),
+        }))?;
         return Ok(Outcome::Ok);
     }
     ctx.shell.status(
@@ -157,6 +160,7 @@ fn offline_env(
     root: &Path,
     cache_root: Option<&Path>,
     workspace: bool,
+    goflags: String,
 ) -> Vec<(&'static str, String)> {
     let mut env: Vec<(&str, String)> = Vec::new();
     match cache_root {
@@ -168,7 +172,7 @@ fn offline_env(
     }
     env.extend([
         ("GOSUMDB", "off".into()),
-        ("GOFLAGS", "-mod=readonly".into()),
+        ("GOFLAGS", goflags),
         ("GOTOOLCHAIN", "local".into()),
     ]);
     // A workspace's bundle holds the workspace's build list: go must build in workspace mode.
@@ -176,6 +180,25 @@ fn offline_env(
         env.push(("GOWORK", "off".into()));
     }
     env
+}
+
+/// The user's GOFLAGS (exported, else `go env -w`) with `-mod=readonly`: go must not add to
+/// go.mod or go.sum what the unpacked modules do not hold. Their other flags are kept, and each
+/// `-mod` of theirs replaced is warned about, as `env` does.
+fn merged_goflags(ctx: &mut Context) -> Result<String> {
+    let theirs = crate::sources::goenv::user_goflags(&ctx.dir);
+    let merged =
+        goflags::merge(&theirs, &["-mod=readonly".to_string()], &["mod"]).map_err(|entry| {
+            anyhow::anyhow!(
+                "GOFLAGS `{theirs}` holds `{entry}`, which is not a flag (go refuses it too)"
+            )
+        })?;
+    for (entry, ours) in merged.replaced {
+        let what = ours.map_or("dropped".to_string(), |o| format!("replaced by {o}"));
+        ctx.shell
+            .warn(&format!("GOFLAGS: {entry} {what} for the offline build"))?;
+    }
+    Ok(merged.value)
 }
 
 /// Say what an interrupted run had left and taking the target removed.

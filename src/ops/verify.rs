@@ -13,9 +13,16 @@ use crate::ops::{Context, Outcome};
 pub(crate) fn verify(ctx: &mut Context) -> Result<Outcome> {
     let repo = crate::repo::open_vendored(&ctx.dir)?;
     if crate::txn::journal::interrupted(&repo.root) {
-        if ctx.json {
-            let v = serde_json::json!({ "ok": false, "interrupted": true, "findings": [] });
-            writeln!(ctx.shell.out(), "{}", serde_json::to_string_pretty(&v)?)?;
+        if ctx.shell.is_json() {
+            ctx.shell.document(serde_json::json!({
+                "ok": false,
+                "interrupted": true,
+                "message": crate::txn::journal::INTERRUPTED,
+                "mode": null,
+                "dir": null,
+                "modules": null,
+                "findings": [],
+            }))?;
         } else {
             writeln!(ctx.shell.out(), "{}", crate::txn::journal::INTERRUPTED)?;
         }
@@ -29,9 +36,21 @@ pub(crate) fn verify(ctx: &mut Context) -> Result<Outcome> {
         );
     };
     let findings = modes::verify(ctx, &repo, lock)?;
-    match &findings {
-        Findings::Modules(f) => print_modules(ctx, lock, f)?,
-        Findings::Tree(p) => print_tree(ctx, lock, p)?,
+    if ctx.shell.is_json() {
+        ctx.shell.document(serde_json::json!({
+            "ok": findings.is_empty(),
+            "interrupted": false,
+            "message": null,
+            "mode": lock.mode.to_string(),
+            "dir": lock.dir,
+            "modules": lock.modules.len(),
+            "findings": findings.document(),
+        }))?;
+    } else {
+        match &findings {
+            Findings::Modules(f) => print_modules(ctx, lock, f)?,
+            Findings::Tree(p) => print_tree(ctx, lock, p)?,
+        }
     }
     Ok(if findings.is_empty() {
         Outcome::Ok
@@ -42,11 +61,6 @@ pub(crate) fn verify(ctx: &mut Context) -> Result<Outcome> {
 
 /// Findings by module and file (replace and vendor mode).
 fn print_modules(ctx: &mut Context, lock: &LockFile, findings: &[Finding]) -> Result<()> {
-    if ctx.json {
-        let v = serde_json::json!({ "modules": lock.modules.len(), "ok": findings.is_empty(), "findings": findings });
-        writeln!(ctx.shell.out(), "{}", serde_json::to_string_pretty(&v)?)?;
-        return Ok(());
-    }
     for f in findings {
         match &f.file {
             Some(file) => writeln!(
@@ -99,11 +113,6 @@ fn detail(d: &str) -> String {
 
 /// Problems of a GOPROXY tree (proxy mode).
 fn print_tree(ctx: &mut Context, lock: &LockFile, problems: &[Problem]) -> Result<()> {
-    if ctx.json {
-        let v = serde_json::json!({ "modules": lock.modules.len(), "ok": problems.is_empty(), "findings": problems });
-        writeln!(ctx.shell.out(), "{}", serde_json::to_string_pretty(&v)?)?;
-        return Ok(());
-    }
     for p in problems {
         writeln!(ctx.shell.out(), "{}: {}", p.subject, p.problem)?;
     }

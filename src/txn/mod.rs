@@ -4,6 +4,7 @@
 //! by itself. A mode (or `restore`) plans a [`Change`] and hands it to [`run`]; it never repeats
 //! these steps.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -27,10 +28,9 @@ pub(crate) trait Change {
     /// The transaction: the files to write or remove, the trees to add and remove.
     fn plan(&self) -> &Plan;
 
-    /// Everything shown before the question — the diffs, then the modules that change, then
-    /// the summary block ([`Summary::write`]) — written to `out` (the preview stream: silent
-    /// with `-q`).
-    fn preview(&self, out: &mut dyn Write, style: Style) -> Result<()>;
+    /// What the change does, for its preview and its `--json` document ([`Outline`]); with
+    /// `verbose`, every detail (files named) the mode has.
+    fn outline(&self, verbose: bool) -> Result<Outline<'_>>;
 
     /// Build what the plan adds inside `staging` (the empty staging directory, absolute), once
     /// the user has agreed. The plan may be updated here (a lock that learned something while
@@ -57,6 +57,95 @@ pub(crate) trait Change {
 pub(crate) struct Style {
     pub color: bool,
     pub verbose: bool,
+}
+
+/// What a change does, as its mode describes it: shown as the preview (the diffs, the modules
+/// that change, the notes, then the summary block right above the question), and documented by
+/// `--json`.
+pub(crate) struct Outline<'a> {
+    /// What and where, heading the summary block: `5 modules in `third_party/gomod` (…)`.
+    pub title: String,
+    pub summary: Cow<'a, Summary>,
+    /// Files the change writes that the plan does not hold itself (vendor/modules.txt, inside
+    /// a staged tree): their diffs come first.
+    pub diffs: Vec<FileDiff<'a>>,
+    /// Lines between the modules and the summary block: files the user may lose, what
+    /// `--report-dropped` lists.
+    pub notes: Cow<'a, [u8]>,
+    /// The mode's own fields of the JSON document (`mode`, `dir`, …).
+    pub fields: serde_json::Map<String, serde_json::Value>,
+}
+
+/// A file changed from `before` to `after` (`None`: absent).
+pub(crate) struct FileDiff<'a> {
+    pub name: &'a str,
+    pub before: Option<&'a [u8]>,
+    pub after: Option<&'a [u8]>,
+}
+
+impl<'a> Outline<'a> {
+    /// An outline of `summary` headed `title`, with the mode's document `fields` (an object),
+    /// no diffs of its own and no notes.
+    pub(crate) fn new(
+        title: String,
+        summary: Cow<'a, Summary>,
+        fields: serde_json::Value,
+    ) -> Outline<'a> {
+        let serde_json::Value::Object(fields) = fields else {
+            panic!("a document's fields are an object because the schemas say so, not {fields}")
+        };
+        Outline {
+            title,
+            summary,
+            diffs: Vec::new(),
+            notes: Cow::Borrowed(&[]),
+            fields,
+        }
+    }
+
+    /// The unified diffs of every file shown whole ([`Outline::diffs`], then the plan's),
+    /// coloured when asked, and the lines each adds and removes.
+    fn diff(&self, plan: &Plan, color: bool) -> (String, Vec<LineChange>) {
+        let mut text = String::new();
+        let mut lines = Vec::new();
+        for d in self.diffs.iter().filter(|d| d.before != d.after) {
+            text.push_str(&plan::unified_diff(d.name, d.before, d.after, color));
+            lines.push(plan::line_change(d.name, d.before, d.after));
+        }
+        text.push_str(&plan.render_diff(color));
+        lines.extend(plan.line_changes());
+        (text, lines)
+    }
+
+    /// The preview: diffs, modules, notes, summary block.
+    fn write_preview(&self, out: &mut dyn Write, plan: &Plan, style: Style) -> Result<()> {
+        let (diff, lines) = self.diff(plan, style.color);
+        out.write_all(diff.as_bytes())?;
+        self.summary.write_modules(out, style.verbose)?;
+        out.write_all(&self.notes)?;
+        self.summary.write_block(out, &self.title, &lines)
+    }
+
+    /// The `--json` document of the change (`gomodoff/<command>/v1`): how it ended
+    /// (`outcome`: `dry_run`, `cancelled`, `applied`), the mode's fields, then the plan — the
+    /// modules by tier, the files written and removed with their sizes, the trees, the diffs as
+    /// text and the notes.
+    fn document(&self, plan: &Plan, outcome: &str) -> serde_json::Value {
+        let (diff, lines) = self.diff(plan, false);
+        let mut doc = serde_json::Map::new();
+        doc.insert("outcome".into(), outcome.into());
+        doc.extend(self.fields.clone());
+        doc.insert("title".into(), self.title.clone().into());
+        doc.extend(self.summary.document());
+        doc.extend(plan_document(plan, &lines));
+        doc.insert("diff".into(), diff.into());
+        let notes = String::from_utf8_lossy(&self.notes);
+        doc.insert(
+            "notes".into(),
+            notes.lines().map(str::to_string).collect::<Vec<_>>().into(),
+        );
+        serde_json::Value::Object(doc)
+    }
 }
 
 /// How long the steps of [`run`] took, for `-v` reports.
@@ -86,14 +175,31 @@ pub(crate) fn run(
     change: &mut dyn Change,
     ask: Ask,
 ) -> Result<Outcome> {
+    let json = ctx.shell.is_json();
     let style = Style {
         color: ctx.shell.out_color(),
         verbose: ctx.shell.verbosity() == Verbosity::Verbose,
     };
-    change.preview(ctx.shell.preview(), style)?;
+    // The document names every module and file; text shows it only before a question.
+    let outline = change.outline(style.verbose || json)?;
+    if !json || !(ask.dry_run || ask.yes) {
+        outline.write_preview(ctx.shell.preview(), change.plan(), style)?;
+    }
     if let Some(stop) = open::confirm(ctx, ask.dry_run, ask.yes, ask.verb)? {
+        if json {
+            let outcome = if ask.dry_run { "dry_run" } else { "cancelled" };
+            let doc = outline.document(change.plan(), outcome);
+            ctx.shell.document(doc)?;
+        }
         return Ok(stop);
     }
+    // The document of the plan as agreed; its files and trees as staged are filled in once
+    // applied.
+    let document = json.then(|| {
+        let lines = outline.diff(change.plan(), false).1;
+        (outline.document(change.plan(), "applied"), lines)
+    });
+    drop(outline);
     let mut timing = Timing::default();
     let staging = Staging::new(root)?;
     let start = Instant::now();
@@ -124,6 +230,59 @@ pub(crate) fn run(
     }
     timing.applied = start.elapsed();
     change.report(ctx, &timing)?;
+    if let Some((mut doc, lines)) = document {
+        if let serde_json::Value::Object(fields) = &mut doc {
+            fields.extend(plan_document(change.plan(), &lines));
+        }
+        ctx.shell.document(doc)?;
+    }
+    Ok(Outcome::Ok)
+}
+
+/// The files a plan writes and removes, with their sizes and the lines changed of those in
+/// `lines`, and the trees it adds and removes: fields of a change's `--json` document.
+fn plan_document(plan: &Plan, lines: &[LineChange]) -> serde_json::Map<String, serde_json::Value> {
+    let files: Vec<serde_json::Value> = plan
+        .files
+        .iter()
+        .filter(|f| f.before != f.after)
+        .map(|f| {
+            let name = f.path.to_string_lossy();
+            let changed = lines.iter().find(|l| l.file == name);
+            serde_json::json!({
+                "path": name,
+                "action": match (&f.before, &f.after) {
+                    (None, _) => "create",
+                    (_, None) => "delete",
+                    _ => "update",
+                },
+                "bytes": f.after.as_ref().map(Vec::len),
+                "lines_added": changed.map(|l| l.added),
+                "lines_removed": changed.map(|l| l.removed),
+            })
+        })
+        .collect();
+    let path = |p: &Path| serde_json::Value::from(p.to_string_lossy());
+    let mut fields = serde_json::Map::new();
+    fields.insert("files".into(), files.into());
+    fields.insert(
+        "trees".into(),
+        serde_json::json!({
+            "add": plan.tree_adds.iter().map(|t| path(&t.target)).collect::<Vec<_>>(),
+            "remove": plan.tree_removes.iter().map(|t| path(t)).collect::<Vec<_>>(),
+        }),
+    );
+    fields
+}
+
+/// A change with nothing to do: said as a status line, and under `--json` as the command's
+/// document with the outcome `unchanged` and `message`.
+pub(crate) fn nothing_to_do(ctx: &mut Context, message: &str) -> Result<Outcome> {
+    ctx.shell.status("Fresh", message)?;
+    if ctx.shell.is_json() {
+        let doc = serde_json::json!({ "outcome": "unchanged", "message": message });
+        ctx.shell.document(doc)?;
+    }
     Ok(Outcome::Ok)
 }
 
@@ -195,9 +354,14 @@ mod tests {
         fn plan(&self) -> &Plan {
             &self.plan
         }
-        fn preview(&self, out: &mut dyn Write, _style: Style) -> Result<()> {
-            writeln!(out, "preview")?;
-            Ok(())
+        fn outline(&self, _verbose: bool) -> Result<Outline<'_>> {
+            Ok(Outline {
+                title: "one file".into(),
+                summary: Cow::Owned(Summary::default()),
+                diffs: Vec::new(),
+                notes: Cow::Borrowed(b"a note\n"),
+                fields: serde_json::Map::new(),
+            })
         }
         fn stage(&mut self, _ctx: &mut Context, staging: &Path) -> Result<()> {
             fs::create_dir_all(staging.join("tree"))?;
@@ -224,7 +388,6 @@ mod tests {
             dir: dir.to_path_buf(),
             modcache: None,
             from: None,
-            json: false,
             shell,
         };
         (ctx, out, err)
@@ -259,9 +422,44 @@ mod tests {
             verb: "apply",
         };
         run(&mut ctx, repo.path(), &mut change(false), ask).unwrap();
-        assert_eq!(text(&out), "preview\n");
+        let preview = text(&out);
+        assert!(
+            preview.starts_with("--- /dev/null\n+++ b/a.txt\n"),
+            "{preview}"
+        );
+        assert!(preview.contains("a note\nsummary: one file\n"), "{preview}");
+        assert!(
+            preview.contains("a.txt:"),
+            "the lines it changes: {preview}"
+        );
         assert!(text(&err).contains("Dry run"), "{}", text(&err));
         assert_eq!(fs::read_dir(repo.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn under_json_a_dry_run_is_one_document_of_the_plan() {
+        let repo = tempfile::tempdir().unwrap();
+        let (mut ctx, out, err) = context(repo.path());
+        ctx.shell.set_json(true, "test");
+        let ask = Ask {
+            dry_run: true,
+            yes: false,
+            verb: "apply",
+        };
+        run(&mut ctx, repo.path(), &mut change(false), ask).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&text(&out)).unwrap();
+        assert_eq!(doc["schema"], "gomodoff/test/v1");
+        assert_eq!(doc["outcome"], "dry_run");
+        assert_eq!(doc["title"], "one file");
+        assert_eq!(
+            doc["files"],
+            serde_json::json!([{"path": "a.txt", "action": "create", "bytes": 4,
+                "lines_added": 1, "lines_removed": 0}])
+        );
+        assert!(doc["diff"].as_str().unwrap().contains("+new\n"), "{doc}");
+        assert_eq!(doc["notes"], serde_json::json!(["a note"]));
+        // No text preview without a question to ask.
+        assert!(!text(&err).contains("a note"), "{}", text(&err));
     }
 
     #[test]

@@ -78,12 +78,28 @@ impl fmt::Display for Size {
     }
 }
 
+/// A size as `--json` documents it: the numbers, and the text a person reads.
+impl serde::Serialize for Size {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut st = s.serialize_struct("Size", 3)?;
+        st.serialize_field("files", &self.files)?;
+        st.serialize_field("bytes", &self.bytes)?;
+        st.serialize_field("human", &self.to_string())?;
+        st.end()
+    }
+}
+
 /// One module in the per-module list: its line (`path@version`, with what changes), and lines
-/// under it (files named).
+/// under it (files named); for `--json`, the module and version it is about (and the version
+/// it had, when that changes), when it is about one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Entry {
     pub line: String,
     pub details: Vec<String>,
+    pub module: Option<String>,
+    pub version: Option<String>,
+    pub previous_version: Option<String>,
 }
 
 impl From<String> for Entry {
@@ -91,7 +107,49 @@ impl From<String> for Entry {
         Entry {
             line,
             details: Vec::new(),
+            module: None,
+            version: None,
+            previous_version: None,
         }
+    }
+}
+
+impl Entry {
+    /// The entry of module `path` at `version` (absent when it has none, a removed module
+    /// without one recorded), shown as `line`.
+    pub(crate) fn of(path: &str, version: Option<&str>, line: String) -> Entry {
+        Entry {
+            module: Some(path.to_string()),
+            version: version.map(str::to_string),
+            ..Entry::from(line)
+        }
+    }
+
+    /// The entry of module version `mv`, shown as `line`.
+    pub(crate) fn of_module(mv: &crate::formats::module::ModuleVersion, line: String) -> Entry {
+        Entry::of(&mv.path, Some(&mv.version), line)
+    }
+
+    /// The version the module had before the change.
+    pub(crate) fn was(mut self, previous: Option<&str>) -> Entry {
+        self.previous_version = previous.map(str::to_string);
+        self
+    }
+
+    /// With these detail lines.
+    pub(crate) fn with_details(mut self, details: Vec<String>) -> Entry {
+        self.details = details;
+        self
+    }
+
+    fn document(&self) -> serde_json::Value {
+        serde_json::json!({
+            "module": self.module,
+            "version": self.version,
+            "previous_version": self.previous_version,
+            "description": self.line,
+            "details": self.details,
+        })
     }
 }
 
@@ -129,18 +187,28 @@ impl Summary {
         self.full + self.gomod_only + self.info_only
     }
 
-    /// The per-module list, then the summary block headed `title` (what and where, e.g.
-    /// `5 modules in `third_party/gomod` (3 whole trees, 2 go.mod only)`), with the lines each
-    /// file in `lines` changes. With `verbose` every module is named, unchanged ones too.
-    pub(crate) fn write(
-        &self,
-        out: &mut dyn Write,
-        title: &str,
-        lines: &[LineChange],
-        verbose: bool,
-    ) -> Result<()> {
-        self.write_modules(out, verbose)?;
-        self.write_block(out, title, lines)
+    /// The fields of a change's `--json` document: every module by tier, how many are laid out
+    /// how, and the sizes written and removed.
+    pub(crate) fn document(&self) -> serde_json::Map<String, serde_json::Value> {
+        let tier = |list: &[Entry]| list.iter().map(Entry::document).collect::<Vec<_>>();
+        let serde_json::Value::Object(fields) = serde_json::json!({
+            "modules": {
+                "added": tier(&self.added),
+                "updated": tier(&self.updated),
+                "removed": tier(&self.removed),
+                "unchanged": tier(&self.unchanged),
+            },
+            "laid_out": {
+                "whole": self.full,
+                "gomod_only": self.gomod_only,
+                "info_only": self.info_only,
+            },
+            "write": self.write,
+            "remove": self.remove,
+        }) else {
+            unreachable!("json! of an object literal is an object")
+        };
+        fields
     }
 
     /// Each tier that has modules: `added (N):`, then one line per module (the first
@@ -289,10 +357,10 @@ mod tests {
     #[test]
     fn details_follow_their_module() {
         let s = Summary {
-            removed: vec![Entry {
-                line: "example.com/x v1.0.0: 2 files removed".into(),
-                details: vec!["- vendor/example.com/x/a.go".into()],
-            }],
+            removed: vec![
+                Entry::from("example.com/x v1.0.0: 2 files removed".to_string())
+                    .with_details(vec!["- vendor/example.com/x/a.go".into()]),
+            ],
             ..Summary::default()
         };
         assert_eq!(

@@ -80,7 +80,7 @@ pub(crate) struct Context {
     pub dir: PathBuf,
     pub modcache: Option<PathBuf>,
     pub from: Option<PathBuf>,
-    pub json: bool,
+    /// Where output goes; `--json` is its mode ([`Shell::is_json`]).
     pub shell: Shell,
 }
 

@@ -7,6 +7,7 @@ use std::ffi::OsString;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use self::style::paint;
 
@@ -171,7 +172,45 @@ pub struct Shell {
     /// stderr is a terminal: progress bars may be drawn there.
     progress: bool,
     sink: io::Sink,
+    /// `--json`: stdout carries one JSON document ([`Shell::document`]) and nothing else; what a
+    /// command writes to [`Shell::out`] goes to stderr instead.
+    json: bool,
+    /// The command that runs, naming its document (`gomodoff/<command>/v1`).
+    command: &'static str,
 }
+
+/// Whether this process wrote its JSON document ([`Shell::document`]); `main` writes the error
+/// document only when it did not, so that stdout never holds two.
+static DOCUMENT_WRITTEN: AtomicBool = AtomicBool::new(false);
+
+/// Whether [`Shell::document`] was called in this process.
+pub fn document_written() -> bool {
+    DOCUMENT_WRITTEN.load(Ordering::SeqCst)
+}
+
+/// A JSON document as gomodoff prints it: `{"schema": "gomodoff/<command>/v1", …body}`, pretty,
+/// with a final newline. `body` must be an object.
+pub fn render_document(command: &str, body: serde_json::Value) -> String {
+    let mut doc = serde_json::Map::new();
+    doc.insert(
+        "schema".into(),
+        format!("gomodoff/{command}/{DOCUMENT_VERSION}").into(),
+    );
+    match body {
+        serde_json::Value::Object(fields) => doc.extend(fields),
+        other => {
+            panic!("a JSON document's body is an object because the schemas say so, not {other}")
+        }
+    }
+    let mut text = serde_json::to_string_pretty(&serde_json::Value::Object(doc))
+        .expect("a serde_json::Value always serializes");
+    text.push('\n');
+    text
+}
+
+/// The version every `--json` document carries in its `schema` (`gomodoff/verify/v1`): a field
+/// is only ever added within a version; one removed or changed in meaning makes the next.
+pub const DOCUMENT_VERSION: &str = "v1";
 
 impl Shell {
     /// The process's stdout and stderr, each coloured by its own decision ([`colors`]);
@@ -190,6 +229,8 @@ impl Shell {
             prompt: Prompt::detect(),
             progress: io::stderr().is_terminal(),
             sink: io::sink(),
+            json: false,
+            command: "gomodoff",
         }
     }
 
@@ -204,11 +245,49 @@ impl Shell {
             prompt: Prompt::None,
             progress: false,
             sink: io::sink(),
+            json: false,
+            command: "gomodoff",
         }
     }
 
+    /// `--json`: from here on stdout holds only the document; text meant for stdout goes to
+    /// stderr, uncoloured as stderr is not a preview.
+    pub fn set_json(&mut self, json: bool, command: &'static str) {
+        self.json = json;
+        self.command = command;
+    }
+
+    /// Whether output is one JSON document (`--json`).
+    pub fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// Where a command's text result goes: stdout, or stderr under `--json`.
     pub fn out(&mut self) -> &mut dyn Write {
-        &mut *self.out
+        if self.json {
+            &mut *self.err
+        } else {
+            &mut *self.out
+        }
+    }
+
+    /// What a child process gets as its stdout: this process's, or under `--json` (stdout being
+    /// the document's) a copy of stderr.
+    pub fn child_stdout(&self) -> io::Result<std::process::Stdio> {
+        if !self.json {
+            return Ok(std::process::Stdio::inherit());
+        }
+        use std::os::fd::AsFd as _;
+        Ok(io::stderr().as_fd().try_clone_to_owned()?.into())
+    }
+
+    /// Write the run's one JSON document on stdout, named by the command that runs (see
+    /// [`render_document`]).
+    pub fn document(&mut self, body: serde_json::Value) -> io::Result<()> {
+        DOCUMENT_WRITTEN.store(true, Ordering::SeqCst);
+        self.out
+            .write_all(render_document(self.command, body).as_bytes())?;
+        self.out.flush()
     }
 
     pub fn err(&mut self) -> &mut dyn Write {
@@ -221,7 +300,7 @@ impl Shell {
         if self.verbosity == Verbosity::Quiet {
             &mut self.sink
         } else {
-            &mut *self.out
+            self.out()
         }
     }
 
@@ -229,8 +308,11 @@ impl Shell {
         self.verbosity
     }
 
-    /// Whether stdout, where previews go, is coloured.
+    /// Whether stdout, where previews go, is coloured (under `--json` previews go to stderr).
     pub fn out_color(&self) -> bool {
+        if self.json {
+            return self.err_color;
+        }
         self.out_color
     }
 

@@ -78,7 +78,17 @@ fn check_refuses_a_repository_gomodoff_never_vendored() {
             "was never vendored by gomodoff: there is no gomodoff.lock",
         );
         assert_stderr_contains(&out, "hint: run `gomodoff vendor` first");
-        assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+        if args[0] == "--json" {
+            // The error as the one document on stdout (its schema is checked in `json`).
+            let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+            assert_eq!(v["schema"], "gomodoff/error/v1");
+            assert_eq!(
+                v["error"]["hint"],
+                "run `gomodoff vendor` first (then `gomodoff check` proves the offline build)"
+            );
+        } else {
+            assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+        }
     }
 }
 

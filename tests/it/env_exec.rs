@@ -25,10 +25,10 @@ fn env_prints_the_offline_environment_and_warns_about_a_newer_go_line() {
     let out = h.gomodoff(&dir, &["--json", "env"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(
-        v["GOFLAGS"],
+        v["env"]["GOFLAGS"],
         "-modcacherw -mod=readonly -modfile=go.offline.mod"
     );
-    assert_eq!(v["GOPROXY"], "off");
+    assert_eq!(v["env"]["GOPROXY"], "off");
 
     // A go line newer than the installed go: with GOTOOLCHAIN=local the build would fail.
     let gomod = fs::read_to_string(dir.join("go.mod")).unwrap();

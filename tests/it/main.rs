@@ -25,6 +25,7 @@ mod graph;
 mod harness;
 mod hash_cli;
 mod hostile_repo;
+mod json;
 mod mirror;
 mod modcache;
 mod modules_txt;

@@ -96,7 +96,7 @@ fn many_repositories_into_one_tree_incrementally() {
     // Again: nothing is written.
     let before = mtimes(&tree);
     let out = mirror(&h, &projects[0], &tree);
-    assert_stderr_contains(&out, ": 0 files written (0 bytes)");
+    assert_stderr_contains(&out, ": 0 files written (0 B)");
     assert_eq!(mtimes(&tree), before, "an incremental run rewrites nothing");
 
     // Each project builds from the tree alone, with an empty module cache.

@@ -22,7 +22,6 @@
 //! | [`check`] | `verify` (tree against manifest, manifest against lock, lock against go.sum) and `status` drift |
 //! | [`restore`](mod@restore) | `restore`: the tree and the lock removed |
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
@@ -34,7 +33,9 @@ use crate::resolve::needs::{Needed, ZipsFor, needed_modules};
 use crate::sources::bundle_source as source;
 use crate::sources::modcache::ModuleSource;
 use crate::txn::plan::Plan;
-use crate::txn::{Ask, Change, Style, Timing};
+use std::borrow::Cow;
+
+use crate::txn::{Ask, Change, Outline, Timing};
 use crate::util::context::{Context, Outcome};
 
 mod check;
@@ -78,15 +79,14 @@ fn show_and_apply(
     planned: ProxyPlan,
 ) -> Result<Outcome> {
     if planned.plan.is_empty() {
-        ctx.shell.status(
-            "Fresh",
+        return crate::txn::nothing_to_do(
+            ctx,
             &format!(
                 "{} modules already in the GOPROXY tree `{}`; nothing to do",
                 needs.len(),
                 planned.dir
             ),
-        )?;
-        return Ok(Outcome::Ok);
+        );
     }
     let ask = Ask {
         dry_run: opts.dry_run,
@@ -114,10 +114,9 @@ impl Change for Vendoring<'_> {
         &self.planned.plan
     }
 
-    fn preview(&self, out: &mut dyn Write, style: Style) -> Result<()> {
-        write!(out, "{}", self.planned.plan.render_diff(style.color))?;
+    fn outline(&self, _verbose: bool) -> Result<Outline<'_>> {
         let s = &self.planned.summary;
-        let what = format!(
+        let title = format!(
             "{} modules in the GOPROXY tree `{}` ({} with zips, {} go.mod only, {} .info only)",
             s.total(),
             self.planned.dir,
@@ -125,7 +124,8 @@ impl Change for Vendoring<'_> {
             s.gomod_only,
             s.info_only
         );
-        s.write(out, &what, &self.planned.plan.line_changes(), style.verbose)
+        let fields = serde_json::json!({ "mode": "proxy", "dir": self.planned.dir });
+        Ok(Outline::new(title, Cow::Borrowed(s), fields))
     }
 
     fn stage(&mut self, ctx: &mut Context, staging: &Path) -> Result<()> {

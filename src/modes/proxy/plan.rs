@@ -215,7 +215,7 @@ impl<'a> Planner<'a> {
         if in_manifest == Some(&entry) && lock_same && files.iter().all(|f| self.exists(f)) {
             self.summary
                 .unchanged
-                .push(Entry::from(n.content.to_string()));
+                .push(Entry::of_module(&n.content, n.content.to_string()));
             if let Some(l) = lock_entry {
                 self.locked.push(LockedModule {
                     origin: old.map_or(l.origin.clone(), |o| o.origin.clone()),
@@ -225,7 +225,7 @@ impl<'a> Planner<'a> {
             return Ok(());
         }
         let size = module_size(n, src, files.len());
-        let line = Entry::from(format!("{}: {}", n.content, files_of(&files)));
+        let line = Entry::of_module(&n.content, format!("{}: {}", n.content, files_of(&files)));
         if old.is_some() || in_manifest.is_some() {
             self.summary.updated.push(line);
         } else {
@@ -264,7 +264,9 @@ impl<'a> Planner<'a> {
             if self.manifest.get(&mv).is_some() {
                 continue;
             }
-            self.summary.removed.push(Entry::from(mv.to_string()));
+            self.summary
+                .removed
+                .push(Entry::of_module(&mv, mv.to_string()));
             self.touched_paths.insert(mv.path.clone());
             self.remove_files(&mv)?;
         }

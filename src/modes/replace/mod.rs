@@ -22,7 +22,6 @@
 //! | [`restore`](mod@restore) | `restore`: gomodoff's replace directives, trees and lock removed |
 //! | [`revendor`](mod@revendor) | `gomodoff go`: vendor again from the go.mod and go.sum go wrote, writing them too |
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
@@ -33,7 +32,9 @@ use crate::repo::{self, Repo};
 use crate::sources::bundle_source as source;
 use crate::sources::checked::SumError;
 use crate::txn::plan::Plan;
-use crate::txn::{Ask, Change, Size, Style, Timing};
+use std::borrow::Cow;
+
+use crate::txn::{Ask, Change, Outline, Size, Timing};
 use crate::util::context::{Context, Outcome};
 use crate::util::hint::hinted_instead;
 
@@ -94,22 +95,20 @@ fn show_and_apply(
     planned: ReplacePlan,
 ) -> Result<Outcome> {
     if planned.lock.modules.is_empty() && repo.lock.is_none() {
-        ctx.shell.status(
-            "Fresh",
+        return crate::txn::nothing_to_do(
+            ctx,
             "go.mod needs no modules from outside the repository; nothing to vendor",
-        )?;
-        return Ok(Outcome::Ok);
+        );
     }
     if planned.plan.is_empty() {
-        ctx.shell.status(
-            "Fresh",
+        return crate::txn::nothing_to_do(
+            ctx,
             &format!(
                 "{} modules already laid out in `{}`; nothing to do",
                 planned.lock.modules.len(),
                 planned.lock.dir
             ),
-        )?;
-        return Ok(Outcome::Ok);
+        );
     }
     let ask = Ask {
         dry_run: opts.dry_run,
@@ -130,18 +129,24 @@ impl Change for Vendoring {
         &self.planned.plan
     }
 
-    fn preview(&self, out: &mut dyn Write, style: Style) -> Result<()> {
-        write!(out, "{}", self.planned.plan.render_diff(style.color))?;
+    fn outline(&self, _verbose: bool) -> Result<Outline<'_>> {
         let s = &self.planned.summary;
-        let what = format!(
+        let lock = &self.planned.lock;
+        let title = format!(
             "{} modules in `{}` ({} {} trees, {} go.mod only)",
             s.total(),
-            self.planned.lock.dir,
+            lock.dir,
             s.full,
             self.planned.trees,
             s.gomod_only
         );
-        s.write(out, &what, &self.planned.plan.line_changes(), style.verbose)
+        let fields = serde_json::json!({
+            "mode": "replace",
+            "dir": lock.dir,
+            "modfile": lock.modfile,
+            "tree": self.planned.trees,
+        });
+        Ok(Outline::new(title, Cow::Borrowed(s), fields))
     }
 
     fn stage(&mut self, ctx: &mut Context, staging: &Path) -> Result<()> {

@@ -400,7 +400,8 @@ fn diff_trees(
     for (tree, old) in &prev_modules {
         if !wanted_trees.contains(tree) {
             let removed = format!("{}@{}", old.path, old.version);
-            diff.summary.removed.push(Entry::from(removed));
+            let entry = Entry::of(&old.path, Some(&old.version), removed);
+            diff.summary.removed.push(entry);
             let target = Path::new(&layout.dir).join(tree);
             push_remove_if_exists(&mut diff.plan, &repo.root, target.clone());
             push_remove_if_exists(&mut diff.plan, &repo.root, hashes_path(&target));
@@ -412,11 +413,14 @@ fn diff_trees(
 
 /// A module's line in the preview: `path@version`, and what is laid out.
 fn entry(n: &Need, size: Size) -> Entry {
-    Entry::from(match n.tier {
-        Tier::Full if n.selection.is_some() => format!("{}: slim tree, {size}", n.content),
-        Tier::Full => format!("{}: whole tree, {size}", n.content),
-        Tier::GoMod => format!("{}: go.mod only", n.content),
-    })
+    Entry::of_module(
+        &n.content,
+        match n.tier {
+            Tier::Full if n.selection.is_some() => format!("{}: slim tree, {size}", n.content),
+            Tier::Full => format!("{}: whole tree, {size}", n.content),
+            Tier::GoMod => format!("{}: go.mod only", n.content),
+        },
+    )
 }
 
 impl TreeDiff {
@@ -451,7 +455,7 @@ impl TreeDiff {
         {
             self.summary
                 .unchanged
-                .push(Entry::from(n.content.to_string()));
+                .push(Entry::of_module(&n.content, n.content.to_string()));
             // Keep the origin the tree really came from.
             self.locked.push(LockedModule {
                 origin: old.origin.clone(),
@@ -463,7 +467,10 @@ impl TreeDiff {
         }
         let size = tree_size(&n, src);
         match prev {
-            Some(_) => self.summary.updated.push(entry(&n, size)),
+            Some(old) => {
+                let e = entry(&n, size).was(Some(&old.version));
+                self.summary.updated.push(e);
+            }
             None => self.summary.added.push(entry(&n, size)),
         }
         self.summary.write.add(size);

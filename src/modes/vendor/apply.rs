@@ -2,7 +2,6 @@
 //! its preview, the staging of the new `vendor/` (and of the backup), its report.
 
 use std::cell::Cell;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
@@ -13,8 +12,10 @@ use super::preview::{Summary, report_dropped};
 use super::stage::{link_or_copy_tree, stage_tree};
 use super::{BACKUP_DIR, BACKUP_STAGING, VENDOR_DIR};
 use crate::modes::VendorOptions;
-use crate::txn::plan::{Plan, line_change, unified_diff};
-use crate::txn::{self, Ask, Change, Size, Style, Timing};
+use std::borrow::Cow;
+
+use crate::txn::plan::Plan;
+use crate::txn::{self, Ask, Change, FileDiff, Outline, Size, Timing};
 use crate::util::context::{Context, Outcome};
 use crate::util::shell::Verbosity;
 
@@ -28,18 +29,17 @@ pub(super) fn show_and_apply(
     planned: VendorPlan,
 ) -> Result<Outcome> {
     if planned.plan.is_empty() {
-        ctx.shell.status(
-            "Fresh",
+        if opts.report_dropped {
+            report_dropped(ctx.shell.out(), computed)?;
+        }
+        return txn::nothing_to_do(
+            ctx,
             &format!(
                 "vendor/ already holds what `go mod vendor` writes ({} modules, {} files); nothing to do",
                 planned.lock.modules.len(),
                 computed.files.len()
             ),
-        )?;
-        if opts.report_dropped {
-            report_dropped(ctx.shell.out(), computed)?;
-        }
-        return Ok(Outcome::Ok);
+        );
     }
     // Lines named even with -q (files the user may lose, --report-dropped) go to `out`, after
     // the preview. The driver writes the preview to the preview stream, which is `out` unless
@@ -92,28 +92,22 @@ impl Change for VendorChange<'_> {
         &self.planned.plan
     }
 
-    fn preview(&self, out: &mut dyn Write, style: Style) -> Result<()> {
-        let before = self.planned.current.modules_txt.as_deref();
-        let after = self.computed.tree.modules_txt.as_bytes();
-        let mut lines = Vec::new();
-        if before != Some(after) {
-            let name = "vendor/modules.txt";
-            write!(
-                out,
-                "{}",
-                unified_diff(name, before, Some(after), style.color)
-            )?;
-            lines.push(line_change(name, before, Some(after)));
-        }
-        write!(out, "{}", self.planned.plan.render_diff(style.color))?;
-        lines.extend(self.planned.plan.line_changes());
+    fn outline(&self, verbose: bool) -> Result<Outline<'_>> {
         let summary = Summary::new(self.computed, &self.planned);
-        let s = summary.summary(&self.root, style.verbose);
-        s.write_modules(out, style.verbose)?;
+        let fields = serde_json::json!({ "mode": "vendor", "dir": VENDOR_DIR });
+        let mut outline = Outline::new(
+            summary.title(),
+            Cow::Owned(summary.summary(&self.root, verbose)),
+            fields,
+        );
+        outline.diffs.push(FileDiff {
+            name: "vendor/modules.txt",
+            before: self.planned.current.modules_txt.as_deref(),
+            after: Some(self.computed.tree.modules_txt.as_bytes()),
+        });
         // Files the user may lose, and --report-dropped, before the block above the question.
-        out.write_all(&self.always)?;
-        s.write_block(out, &summary.title(), &lines)?;
-        Ok(())
+        outline.notes = Cow::Borrowed(&self.always);
+        Ok(outline)
     }
 
     fn stage(&mut self, ctx: &mut Context, staging: &Path) -> Result<()> {

@@ -129,9 +129,7 @@ pub(crate) fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Re
         ctx.shell.warn(w)?;
     }
     if computed.tree.modules_txt.is_empty() {
-        ctx.shell
-            .status("Fresh", "no dependencies to vendor; nothing to do")?;
-        return Ok(Outcome::Ok);
+        return crate::txn::nothing_to_do(ctx, "no dependencies to vendor; nothing to do");
     }
     let start = std::time::Instant::now();
     let planned = plan_vendor(repo, &computed, &src.describe())?;

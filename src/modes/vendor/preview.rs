@@ -145,13 +145,12 @@ impl<'a> Summary<'a> {
         let touched = c.added + gone + c.changed > 0;
         if path.is_empty() {
             if touched {
-                s.updated.push(Entry {
-                    line: format!(
-                        "files outside any module: {} added, {gone} removed, {} changed",
-                        c.added, c.changed
-                    ),
-                    details: removed_names(c, verbose),
-                });
+                let line = format!(
+                    "files outside any module: {} added, {gone} removed, {} changed",
+                    c.added, c.changed
+                );
+                s.updated
+                    .push(Entry::from(line).with_details(removed_names(c, verbose)));
             }
             return;
         }
@@ -177,7 +176,8 @@ impl<'a> Summary<'a> {
                 (&mut s.added, line)
             }
             (Some(o), Some(n)) if o == n && !touched => {
-                s.unchanged.push(Entry::from(format!("{path} {n}")));
+                s.unchanged
+                    .push(Entry::of(path, Some(n), format!("{path} {n}")));
                 return;
             }
             (_, Some(n)) => {
@@ -192,10 +192,11 @@ impl<'a> Summary<'a> {
                 (&mut s.updated, line)
             }
         };
-        tier.push(Entry {
-            line,
-            details: removed_names(c, verbose),
-        });
+        tier.push(
+            Entry::of(path, new.or(old), line)
+                .was(old.filter(|_| new.is_some()))
+                .with_details(removed_names(c, verbose)),
+        );
     }
 
     /// The files of the current vendor/ that neither gomodoff nor go writes: the user may lose

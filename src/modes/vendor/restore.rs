@@ -14,7 +14,9 @@ use crate::formats::lock::{LOCK_FILE, LockFile};
 use crate::modes::RestoreOptions;
 use crate::repo::Repo;
 use crate::txn::plan::{FileChange, Plan, STAGING_DIR, TreeAdd};
-use crate::txn::{self, Ask, Change, Entry, Size, Style, Timing};
+use std::borrow::Cow;
+
+use crate::txn::{self, Ask, Change, Entry, Outline, Size, Timing};
 use crate::util::context::{Context, Outcome};
 use crate::util::fsutil;
 use crate::util::shell::Verbosity;
@@ -154,8 +156,11 @@ fn summary(
 ) -> txn::Summary {
     let mut s = txn::Summary::default();
     for m in &lock.modules {
-        s.removed
-            .push(Entry::from(format!("{} {}", m.path, m.version)));
+        s.removed.push(Entry::of(
+            &m.path,
+            Some(&m.version),
+            format!("{} {}", m.path, m.version),
+        ));
     }
     if opts.keep_tree {
         return s;
@@ -199,13 +204,17 @@ impl Change for RestoreChange {
         &self.plan
     }
 
-    fn preview(&self, out: &mut dyn Write, style: Style) -> Result<()> {
-        write!(out, "{}", self.plan.render_diff(style.color))?;
-        self.summary.write_modules(out, style.verbose)?;
-        out.write_all(&self.lost)?;
+    fn outline(&self, _verbose: bool) -> Result<Outline<'_>> {
         let title = title(self.keep_tree, self.backup.as_deref());
-        self.summary
-            .write_block(out, &title, &self.plan.line_changes())
+        let fields = serde_json::json!({
+            "mode": "vendor",
+            "dir": VENDOR_DIR,
+            "keep_tree": self.keep_tree,
+            "backup": self.backup,
+        });
+        let mut outline = Outline::new(title, Cow::Borrowed(&self.summary), fields);
+        outline.notes = Cow::Borrowed(&self.lost);
+        Ok(outline)
     }
 
     /// The backup staged as the new vendor/, gomodoff's vendor/ and the backup's directory
