@@ -1,31 +1,45 @@
 #!/usr/bin/env bash
-# bench.sh — time gomodoff against the go toolchain on one real project, with a warm module cache.
+# bench.sh — time gomodoff against the go toolchain on real projects, with a warm module cache.
 #
-# Pairs, each best of 3 on a fresh copy of the project (the copy is not timed):
+# For each project, pairs, each best of N on a fresh copy of the project (the copy is not timed):
 #   vendor   `go mod vendor`                 vs `gomodoff vendor --mode vendor --yes`
 #   (first)  the same, gomodoff's first run only: no records of checked module-cache
-#            directories yet (GOMODOFF_CACHE is a new directory for each bench run), so every
+#            directories yet (GOMODOFF_CACHE is a new directory for each project), so every
 #            consulted module is hashed; the later runs find them recorded (see README)
+#   (again)  that first vendor-mode run   vs `gomodoff vendor --mode vendor --yes` again, nothing
+#            changed
 #   verify   `go mod verify`                 vs `gomodoff verify` (after a replace-mode vendor)
+#   hash     `sha256sum` of every file of the replace-mode trees, one process, one core
+#            vs `gomodoff verify`, which hashes the same bytes on every core
 #   extract  `unzip -q` of the build's zips  vs `gomodoff vendor --yes` (replace mode)
 #   replace  `go mod vendor`                 vs `gomodoff vendor --yes` (replace mode, slim trees)
+#   (again)  that replace-mode `vendor`      vs `gomodoff vendor --yes` again, nothing changed
+#   proxy    `go mod vendor`                 vs `gomodoff vendor --mode proxy --yes`
+#   (again)  that proxy-mode `vendor`        vs the same again, nothing changed
 #   restore  that replace-mode `vendor`      vs `gomodoff restore --yes` undoing it
-# and one line per target: replace ≤ 1.0 × go mod vendor, restore ≤ 0.2 × the vendor it undoes.
-# Prints one table with seconds, peak MiB (from /usr/bin/time) and gomodoff ÷ reference, and
-# checks that gomodoff's vendor/ is identical to go's. All timed commands run with GOPROXY=off.
-# Exit 0 when every gomodoff run succeeded and vendor/ is identical, 1 otherwise.
+# Prints one table per project with seconds, peak MiB (from /usr/bin/time) and gomodoff ÷
+# reference, checks that gomodoff's vendor/ is identical to go's, and one line per target
+# (met / NOT MET), then every target of every project again as a summary:
+#   vendor mode ≤ 0.33 × go mod vendor; its first run ≤ 1.0 ×; replace mode ≤ 1.0 ×;
+#   a no-change re-run (vendor, replace, proxy mode) ≤ 0.02 × the first run; restore ≤ 0.2 × the
+#   vendor it undoes; verify ≤ 0.15 × go mod verify; hashing ≥ 0.7 × sha256sum's throughput per
+#   core, every core used (verify's time ≤ sha256sum's ÷ (0.7 × cores)); every gomodoff run's
+#   peak RSS ≤ 64 MiB.
+# All timed commands run with GOPROXY=off. Exit 0 when every gomodoff run succeeded and vendor/
+# is identical on every project (targets not met do not fail the script), 1 otherwise.
 #
-# Networked (through the go command only, to fetch the project); never run by CI or `cargo test`.
+# Networked (through the go command only, to fetch the projects); never run by CI or `cargo test`.
 #
 # Both sides of the vendor pair mostly create files. On a VM disk their cost swings with the file
 # system's state (ext4 scanning past recently deleted inodes, which this script's own copies and
 # removals pile up), run to run, by several times; `TMPDIR=/dev/shm scripts/bench.sh` puts the
 # project copies on tmpfs and takes that out (the module cache stays where it is).
 #
-# Usage: scripts/bench.sh [--runs N] [--modcache DIR] [--keep DIR] [--gomodoff FILE] [project]
+# Usage: scripts/bench.sh [--runs N] [--modcache DIR] [--keep DIR] [--gomodoff FILE] [project…]
 #   --runs N    runs of each command, the best kept (default 3)
 #   project     module@version, or a module path (or its last element) from projects.txt;
-#               default: the listed project with the most modules
+#               default: the listed project with the most modules. Several: one table each, one
+#               module cache for all (each project's modules are unrelated ones for the others).
 
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -37,7 +51,7 @@ usage() {
 
 corpus_parse_common "$@"
 runs=3
-project=""
+projects=()
 set -- ${CORPUS_ARGS[@]+"${CORPUS_ARGS[@]}"}
 while (($#)); do
 	case "$1" in
@@ -49,70 +63,70 @@ while (($#)); do
 	-h | --help) usage ;;
 	-*) die "unknown option $1" ;;
 	*)
-		[[ -z $project ]] || die "one project at a time"
-		project=$(corpus_resolve "$1")
+		projects+=("$(corpus_resolve "$1")")
 		shift
 		;;
 	esac
 done
-if [[ -z $project ]]; then
+if ((${#projects[@]} == 0)); then
 	# The largest: the most modules, as noted "(N)" in the line's comment.
-	project=$(awk '$1 !~ /^#/ && match($0, /\([0-9]+\)[^(]*$/) {
+	p=$(awk '$1 !~ /^#/ && match($0, /\([0-9]+\)[^(]*$/) {
 		print substr($0, RSTART + 1, RLENGTH) + 0, $1 }' "$CORPUS_PROJECTS_FILE" |
 		sort -n | tail -n1 | cut -d' ' -f2)
-	[[ -n $project ]] || die "no project with a module count in $CORPUS_PROJECTS_FILE"
+	[[ -n $p ]] || die "no project with a module count in $CORPUS_PROJECTS_FILE"
+	projects=("$p")
 fi
 
 [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (apt-get install time)"
 command -v unzip >/dev/null || die "unzip is missing (apt-get install unzip)"
 
 corpus_setup
-mkdir -p "$WORK/logs"
-src="$WORK/src"
-log "fetching $project"
-corpus_fetch_project "$project" "$src" </dev/null >"$WORK/logs/fetch" 2>&1 || {
-	tail -n 20 "$WORK/logs/fetch" >&2
-	die "cannot fetch $project"
-}
-modules=$(corpus_build_list "$src" </dev/null | wc -l)
-# The zips of the modules the build needs: what `go mod download` fetched for this project.
-(cd "$src" && corpus_download_json) </dev/null | awk -F'\t' '$3 != "" && $8 == "" { print $3 }' \
-	>"$WORK/zips.txt"
-zips=$(wc -l <"$WORK/zips.txt")
-log "$project: $modules modules in the build list, $zips zips"
-
-export GOPROXY=off GOSUMDB=off
-# gomodoff's records of checked module-cache directories: empty at the start of the bench.
-export GOMODOFF_CACHE="$WORK/gomodoff-cache"
+export GOSUMDB=off
+CORES=$(nproc)
+# Every target line of every project, for the summary at the end.
+SUMMARY="$WORK/summary"
+: >"$SUMMARY"
+failed=false
 
 # measure NAME DIR CMD... — runs CMD in DIR under /usr/bin/time; appends "seconds kib status" to
-# $WORK/NAME.runs. The command's output goes to $WORK/logs/NAME.N.
+# $P/NAME.runs. The command's output goes to $P/logs/NAME.N.
 measure() {
 	local name=$1 dir=$2 n status=0
 	shift 2
 	n=1
-	[[ ! -f $WORK/$name.runs ]] || n=$(($(wc -l <"$WORK/$name.runs") + 1))
-	(cd "$dir" && /usr/bin/time -f '%e %M' -o "$WORK/time.out" "$@") </dev/null \
-		>"$WORK/logs/$name.$n" 2>&1 || status=$?
-	echo "$(tail -n1 "$WORK/time.out" | awk '{ print $1, $2 }') $status" >>"$WORK/$name.runs"
+	[[ ! -f $P/$name.runs ]] || n=$(($(wc -l <"$P/$name.runs") + 1))
+	(cd "$dir" && GOPROXY=off /usr/bin/time -f '%e %M' -o "$P/time.out" "$@") </dev/null \
+		>"$P/logs/$name.$n" 2>&1 || status=$?
+	echo "$(tail -n1 "$P/time.out" | awk '{ print $1, $2 }') $status" >>"$P/$name.runs"
 	return "$status"
+}
+
+# not_run NAME — records a run that could not happen (what it needed failed).
+not_run() {
+	echo "0 0 1" >>"$P/$1.runs"
 }
 
 # best NAME — "seconds MiB" of the fastest successful run, or "FAIL".
 best() {
 	awk '$3 == 0 { if (!n || $1 < s) { s = $1; m = $2 } n++ }
-		END { if (n) printf "%.2f %.1f\n", s, m / 1024; else print "FAIL" }' "$WORK/$1.runs"
+		END { if (n) printf "%.2f %.1f\n", s, m / 1024; else print "FAIL" }' "$P/$1.runs"
 }
 
 # first NAME — "seconds MiB" of the first run, or "FAIL".
 first() {
 	awk 'NR == 1 { if ($3 == 0) printf "%.2f %.1f\n", $1, $2 / 1024; else print "FAIL" }' \
-		"$WORK/$1.runs"
+		"$P/$1.runs"
+}
+
+# peak NAME — the largest peak MiB of any successful run, or "FAIL".
+peak() {
+	awk '$3 == 0 { if ($2 > m) m = $2; n++ } END { if (n) printf "%.1f\n", m / 1024; else print "FAIL" }' \
+		"$P/$1.runs"
 }
 
 fresh() {
-	corpus_copy "$src" "$WORK/copy"
-	echo "$WORK/copy"
+	corpus_copy "$src" "$P/copy"
+	echo "$P/copy"
 }
 
 unzip_all() {
@@ -124,112 +138,205 @@ unzip_all() {
 }
 export -f unzip_all
 
-for ((r = 1; r <= runs; r++)); do
-	log "run $r/$runs"
-	# vendor mode
-	d=$(fresh)
-	measure go-vendor "$d" go mod vendor || true
-	[[ $r -lt $runs ]] || mv "$d" "$WORK/ref-vendored"
-	d=$(fresh)
-	measure gmo-vendor "$d" "$GOMODOFF" --modcache "$GOMODCACHE" vendor --mode vendor --yes || true
-	[[ $r -lt $runs ]] || mv "$d" "$WORK/gmo-vendored"
+# sha256_tree DIR — sha256sum of every regular file under DIR, one process.
+sha256_tree() {
+	find "$1" -type f -print0 | sort -z | xargs -0 cat | sha256sum >/dev/null
+}
+export -f sha256_tree
 
-	# extraction: unzip every zip vs replace mode
-	rm -rf "$WORK/unzipped" && mkdir -p "$WORK/unzipped"
-	# shellcheck disable=SC2016 # expanded by the inner bash
-	measure unzip "$WORK" bash -c 'unzip_all "$1" "$2"' _ "$WORK/unzipped" "$WORK/zips.txt" || true
-	chmod -R u+w "$WORK/unzipped" && rm -rf "$WORK/unzipped"
-	d=$(fresh)
-	replaced_ok=true
-	measure gmo-replace "$d" "$GOMODOFF" --modcache "$GOMODCACHE" vendor --yes || replaced_ok=false
-
-	# verify: the module cache against go.sum vs the replace-mode tree against go.sum and the lock
-	measure go-verify "$src" go mod verify || true
-	if $replaced_ok; then
-		measure gmo-verify "$d" "$GOMODOFF" verify || true
-		measure gmo-restore "$d" "$GOMODOFF" restore --yes || true
-	else
-		echo "0 0 1" >>"$WORK/gmo-verify.runs"
-		echo "0 0 1" >>"$WORK/gmo-restore.runs"
-	fi
-done
-
-# The vendor-mode output must be identical to go's.
-identical=false
-if [[ -d $WORK/ref-vendored/vendor && -d $WORK/gmo-vendored/vendor ]] &&
-	diff -r "$WORK/ref-vendored/vendor" "$WORK/gmo-vendored/vendor" >"$WORK/logs/vendor.diff" 2>&1; then
-	identical=true
-fi
-
-row() { # what reference-label ref-name gomodoff-label gmo-name [first]
-	local r g
-	r=$(best "$3")
-	if [[ ${6:-} == first ]]; then
-		g=$(first "$5")
-	else
-		g=$(best "$5")
-	fi
-	awk -v what="$1" -v rl="$2" -v gl="$4" -v r="$r" -v g="$g" 'BEGIN {
+row() { # what reference-label ref-value gomodoff-label gmo-value
+	awk -v what="$1" -v rl="$2" -v gl="$4" -v r="$3" -v g="$5" 'BEGIN {
 		nr = split(r, a, " "); ng = split(g, b, " ")
 		rs = nr == 2 ? sprintf("%8.2f %8.1f", a[1], a[2]) : sprintf("%8s %8s", "FAIL", "-")
 		gs = ng == 2 ? sprintf("%8.2f %8.1f", b[1], b[2]) : sprintf("%8s %8s", "FAIL", "-")
 		if (nr == 2 && ng == 2) {
-			ts = a[1] > 0 ? sprintf("%9.2f", b[1] / a[1]) : sprintf("%9s", "-")
+			ts = a[1] > 0 ? sprintf("%9.3f", b[1] / a[1]) : sprintf("%9s", "-")
 			ms = a[2] > 0 ? sprintf("%9.2f", b[2] / a[2]) : sprintf("%9s", "-")
 		} else { ts = sprintf("%9s", "-"); ms = sprintf("%9s", "-") }
-		printf "%-8s %-26s %s   %-30s %s   %s %s\n", what, rl, rs, gl, gs, ts, ms
+		printf "%-8s %-28s %s   %-34s %s   %s %s\n", what, rl, rs, gl, gs, ts, ms
 	}'
 }
 
-echo
-echo "bench: $project, $modules modules in the build list, $zips zips, best of $runs, $(nproc) cores"
-printf "%-8s %-26s %8s %8s   %-30s %8s %8s   %9s %9s\n" "" "reference" "s" "MiB" "gomodoff" "s" "MiB" \
-	"s ratio" "MiB ratio"
-row vendor "go mod vendor" go-vendor "vendor --mode vendor" gmo-vendor
-row "(first)" "go mod vendor" go-vendor "vendor --mode vendor, 1st run" gmo-vendor first
-row verify "go mod verify" go-verify "verify (replace mode)" gmo-verify
-row extract "unzip -q ($zips zips)" unzip "vendor (replace mode)" gmo-replace
-row replace "go mod vendor" go-vendor "vendor (replace mode)" gmo-replace
-row restore "vendor (replace mode)" gmo-replace "restore (replace mode)" gmo-restore
-printf "runs (s, in order):"
-for n in go-vendor gmo-vendor go-verify gmo-verify unzip gmo-replace gmo-restore; do
-	printf " %s %s;" "$n" "$(awk '{ printf "%s%s", sep, ($3 == 0 ? $1 : "FAIL"); sep = "/" }' "$WORK/$n.runs")"
-done
-echo
-if $identical; then
-	echo "vendor mode: identical to go mod vendor"
-else
-	echo "vendor mode: DIFFERS from go mod vendor"
-	if [[ -s $WORK/logs/vendor.diff ]]; then
-		grep -E '^(Only in|diff -r)' "$WORK/logs/vendor.diff" | head -n 10 | sed "s|$WORK/||g; s/^/  | /"
-	fi
-fi
-for n in gmo-vendor gmo-replace gmo-verify; do
-	if [[ $(best "$n") == FAIL ]]; then
-		last=$(find "$WORK/logs" -name "$n.*" -printf '%T@ %p\n' | sort -n | tail -n1 | cut -d' ' -f2-)
-		if [[ -n $last ]]; then
-			echo "$n failed (last lines of its output):"
-		else
-			echo "$n not run (replace mode failed)"
-		fi
-		[[ -z $last ]] || tail -n 4 "$last" | cut -c1-200 | sed 's/^/  | /'
-	fi
-done
-# target NAME REF GMO LIMIT — whether best(GMO) ≤ LIMIT × best(REF).
+# target LABEL REF-VALUE GMO-VALUE LIMIT — whether gomodoff's seconds ≤ LIMIT × the reference's;
+# printed, and kept for the summary.
 target() {
-	local r g
-	r=$(best "$2")
-	g=$(best "$3")
-	if [[ $r == FAIL || $g == FAIL ]]; then
-		echo "target: $1 ≤ $4×: not measured"
-		return
+	local line
+	if [[ $2 == FAIL || $3 == FAIL ]]; then
+		line="target: $1 ≤ $4×: not measured"
+	else
+		line=$(awk -v n="$1" -v r="${2%% *}" -v g="${3%% *}" -v l="$4" 'BEGIN {
+			printf "target: %s ≤ %s×: %.3f× %s\n", n, l, (r > 0 ? g / r : 0), (g <= l * r ? "met" : "NOT MET") }')
 	fi
-	awk -v n="$1" -v r="${r%% *}" -v g="${g%% *}" -v l="$4" 'BEGIN {
-		printf "target: %s ≤ %s×: %.2f× %s\n", n, l, g / r, (g <= l * r ? "met" : "NOT MET") }'
+	echo "$line"
+	echo "$NAME: $line" >>"$SUMMARY"
 }
-target "replace-mode vendor vs go mod vendor" go-vendor gmo-replace 1.0
-target "restore vs the replace-mode vendor it undoes" gmo-replace gmo-restore 0.2
-$identical || exit 1
-for n in gmo-vendor gmo-replace gmo-verify go-vendor go-verify unzip; do
-	[[ $(best "$n") != FAIL ]] || exit 1
+
+# memory_target — every gomodoff run's peak RSS ≤ 64 MiB.
+memory_target() {
+	local n m worst=0 which="" line
+	for n in gmo-vendor gmo-vendor-again gmo-verify gmo-replace gmo-replace-again gmo-proxy \
+		gmo-proxy-again gmo-restore; do
+		m=$(peak "$n")
+		[[ $m != FAIL ]] || continue
+		if awk -v a="$m" -v b="$worst" 'BEGIN { exit !(a > b) }'; then
+			worst=$m
+			which=$n
+		fi
+	done
+	line=$(awk -v w="$worst" -v n="$which" 'BEGIN {
+		printf "target: peak RSS of every gomodoff run ≤ 64 MiB: %.1f MiB (%s) %s\n", w, n, (w <= 64 ? "met" : "NOT MET") }')
+	echo "$line"
+	echo "$NAME: $line" >>"$SUMMARY"
+}
+
+# bench_project MODULE@VERSION — fetch, time, print the table and the targets.
+bench_project() {
+	local project=$1 r d replaced_ok identical=false
+	NAME=${project%@*}
+	NAME=${NAME##*/}
+	P="$WORK/$NAME"
+	mkdir -p "$P/logs"
+	src="$P/src"
+	log "fetching $project"
+	corpus_fetch_project "$project" "$src" </dev/null >"$P/logs/fetch" 2>&1 || {
+		tail -n 20 "$P/logs/fetch" >&2
+		die "cannot fetch $project"
+	}
+	local modules zips
+	modules=$(corpus_build_list "$src" </dev/null | wc -l)
+	# The zips of the modules the build needs: what `go mod download` fetched for this project.
+	(cd "$src" && corpus_download_json) </dev/null | awk -F'\t' '$3 != "" && $8 == "" { print $3 }' \
+		>"$P/zips.txt"
+	zips=$(wc -l <"$P/zips.txt")
+	log "$project: $modules modules in the build list, $zips zips"
+	# gomodoff's records of checked module-cache directories: empty at the start of each project.
+	export GOMODOFF_CACHE="$P/gomodoff-cache"
+
+	for ((r = 1; r <= runs; r++)); do
+		log "$NAME: run $r/$runs"
+		# vendor mode, then again with nothing changed
+		d=$(fresh)
+		measure go-vendor "$d" go mod vendor || true
+		[[ $r -lt $runs ]] || mv "$d" "$P/ref-vendored"
+		d=$(fresh)
+		if measure gmo-vendor "$d" "$GOMODOFF" --modcache "$GOMODCACHE" vendor --mode vendor --yes; then
+			measure gmo-vendor-again "$d" "$GOMODOFF" --modcache "$GOMODCACHE" vendor --mode vendor --yes || true
+		else
+			not_run gmo-vendor-again
+		fi
+		[[ $r -lt $runs ]] || mv "$d" "$P/gmo-vendored"
+
+		# extraction: unzip every zip vs replace mode
+		rm -rf "$P/unzipped" && mkdir -p "$P/unzipped"
+		# shellcheck disable=SC2016 # expanded by the inner bash
+		measure unzip "$P" bash -c 'unzip_all "$1" "$2"' _ "$P/unzipped" "$P/zips.txt" || true
+		corpus_rm "$P/unzipped"
+		d=$(fresh)
+		replaced_ok=true
+		measure gmo-replace "$d" "$GOMODOFF" --modcache "$GOMODCACHE" vendor --yes || replaced_ok=false
+
+		# verify: the module cache against go.sum vs the replace-mode tree against go.sum and the
+		# lock; hashing: the same files through sha256sum
+		measure go-verify "$src" go mod verify || true
+		if $replaced_ok; then
+			measure gmo-replace-again "$d" "$GOMODOFF" --modcache "$GOMODCACHE" vendor --yes || true
+			measure gmo-verify "$d" "$GOMODOFF" verify || true
+			# shellcheck disable=SC2016 # expanded by the inner bash
+			measure sha256sum "$d" bash -c 'sha256_tree "$1"' _ "$d/third_party/gomod" || true
+			measure gmo-restore "$d" "$GOMODOFF" restore --yes || true
+		else
+			for n in gmo-replace-again gmo-verify sha256sum gmo-restore; do not_run "$n"; done
+		fi
+
+		# proxy mode, then again with nothing changed
+		d=$(fresh)
+		if measure gmo-proxy "$d" "$GOMODOFF" --modcache "$GOMODCACHE" vendor --mode proxy --yes; then
+			measure gmo-proxy-again "$d" "$GOMODOFF" --modcache "$GOMODCACHE" vendor --mode proxy --yes || true
+		else
+			not_run gmo-proxy-again
+		fi
+	done
+
+	# The vendor-mode output must be identical to go's.
+	if [[ -d $P/ref-vendored/vendor && -d $P/gmo-vendored/vendor ]] &&
+		diff -r "$P/ref-vendored/vendor" "$P/gmo-vendored/vendor" >"$P/logs/vendor.diff" 2>&1; then
+		identical=true
+	fi
+
+	local go_vendor gmo_vendor gmo_first gmo_replace gmo_proxy gmo_verify sha gmo_restore
+	go_vendor=$(best go-vendor)
+	gmo_vendor=$(best gmo-vendor)
+	gmo_first=$(first gmo-vendor)
+	gmo_replace=$(best gmo-replace)
+	gmo_proxy=$(best gmo-proxy)
+	gmo_verify=$(best gmo-verify)
+	sha=$(best sha256sum)
+	gmo_restore=$(best gmo-restore)
+	echo
+	echo "bench: $project, $modules modules in the build list, $zips zips, best of $runs, $CORES cores"
+	printf "%-8s %-28s %8s %8s   %-34s %8s %8s   %9s %9s\n" "" "reference" "s" "MiB" "gomodoff" "s" "MiB" \
+		"s ratio" "MiB ratio"
+	row vendor "go mod vendor" "$go_vendor" "vendor --mode vendor" "$gmo_vendor"
+	row "(first)" "go mod vendor" "$go_vendor" "vendor --mode vendor, 1st run" "$gmo_first"
+	row "(again)" "vendor --mode vendor, 1st run" "$gmo_first" "the same again, no change" "$(best gmo-vendor-again)"
+	row verify "go mod verify" "$(best go-verify)" "verify (replace mode)" "$gmo_verify"
+	row hash "sha256sum, 1 process" "$sha" "verify (replace mode), $CORES cores" "$gmo_verify"
+	row extract "unzip -q ($zips zips)" "$(best unzip)" "vendor (replace mode)" "$gmo_replace"
+	row replace "go mod vendor" "$go_vendor" "vendor (replace mode)" "$gmo_replace"
+	row "(again)" "vendor (replace mode)" "$gmo_replace" "the same again, no change" "$(best gmo-replace-again)"
+	row proxy "go mod vendor" "$go_vendor" "vendor --mode proxy" "$gmo_proxy"
+	row "(again)" "vendor --mode proxy" "$gmo_proxy" "the same again, no change" "$(best gmo-proxy-again)"
+	row restore "vendor (replace mode)" "$gmo_replace" "restore (replace mode)" "$gmo_restore"
+	printf "runs (s, in order):"
+	for n in go-vendor gmo-vendor gmo-vendor-again go-verify gmo-verify sha256sum unzip gmo-replace \
+		gmo-replace-again gmo-proxy gmo-proxy-again gmo-restore; do
+		printf " %s %s;" "$n" "$(awk '{ printf "%s%s", sep, ($3 == 0 ? $1 : "FAIL"); sep = "/" }' "$P/$n.runs")"
+	done
+	echo
+	if $identical; then
+		echo "vendor mode: identical to go mod vendor"
+	else
+		echo "vendor mode: DIFFERS from go mod vendor"
+		echo "$NAME: vendor mode DIFFERS from go mod vendor" >>"$SUMMARY"
+		failed=true
+		if [[ -s $P/logs/vendor.diff ]]; then
+			grep -E '^(Only in|diff -r)' "$P/logs/vendor.diff" | head -n 10 | sed "s|$P/||g; s/^/  | /"
+		fi
+	fi
+	for n in gmo-vendor gmo-vendor-again gmo-replace gmo-replace-again gmo-verify gmo-proxy \
+		gmo-proxy-again gmo-restore; do
+		if [[ $(best "$n") == FAIL ]]; then
+			failed=true
+			last=$(find "$P/logs" -name "$n.*" -printf '%T@ %p\n' | sort -n | tail -n1 | cut -d' ' -f2-)
+			if [[ -n $last ]]; then
+				echo "$n failed (last lines of its output):"
+				tail -n 4 "$last" | cut -c1-200 | sed 's/^/  | /'
+			else
+				echo "$n not run (what it needed failed)"
+			fi
+		fi
+	done
+	target "vendor mode vs go mod vendor" "$go_vendor" "$gmo_vendor" 0.33
+	target "vendor mode's first run vs go mod vendor" "$go_vendor" "$gmo_first" 1.0
+	target "replace mode vs go mod vendor" "$go_vendor" "$gmo_replace" 1.0
+	target "vendor mode, no-change re-run vs its first run" "$gmo_first" "$(best gmo-vendor-again)" 0.02
+	target "replace mode, no-change re-run vs the run before" "$gmo_replace" "$(best gmo-replace-again)" 0.02
+	target "proxy mode, no-change re-run vs the run before" "$gmo_proxy" "$(best gmo-proxy-again)" 0.02
+	target "restore vs the replace-mode vendor it undoes" "$gmo_replace" "$gmo_restore" 0.2
+	target "verify vs go mod verify" "$(best go-verify)" "$gmo_verify" 0.15
+	# Throughput per core ≥ 0.7 × sha256sum's: verify's time ≤ sha256sum's ÷ (0.7 × cores).
+	target "verify vs sha256sum of the same files (0.7 of its throughput per core, $CORES cores)" \
+		"$sha" "$gmo_verify" "$(awk -v c="$CORES" 'BEGIN { printf "%.3f", 1 / (0.7 * c) }')"
+	memory_target
+	# Only the copies kept for the diff are large; the rest is removed as it goes.
+	corpus_rm "$P/ref-vendored" "$P/gmo-vendored" "$P/copy"
+}
+
+for project in "${projects[@]}"; do
+	bench_project "$project"
 done
+
+echo
+echo "summary: ${#projects[@]} projects"
+cat "$SUMMARY"
+! $failed
