@@ -25,6 +25,7 @@ use crate::repo::{self, Repo};
 use crate::txn::open::{open_for_change, open_workspace_for_change};
 use crate::util::context::{Context, Outcome};
 
+mod fresh;
 pub(crate) mod proxy;
 pub(crate) mod replace;
 mod undo;
@@ -38,7 +39,7 @@ pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome>
         && workspace_mode(&ctx.dir, &work, opts.mode) == Some(Mode::Vendor)
     {
         let (repo, _guard) = open_workspace_for_change(ctx, &work, opts.dry_run)?;
-        let outcome = vendor::vendor(ctx, &repo, opts)?;
+        let outcome = vendor::vendor(ctx, &repo, opts, &mut Vec::new())?;
         if !opts.dry_run {
             warn_if_ignored(ctx, &repo.root, repo.lock.is_none())?;
         }
@@ -54,13 +55,39 @@ pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome>
             lock.mode
         );
     }
+    let fresh = fresh::Fresh::new(ctx, &repo, mode, opts);
+    if let Some(message) = fresh.as_ref().and_then(fresh::Fresh::check) {
+        let outcome = crate::txn::nothing_to_do(ctx, &message)?;
+        if !opts.dry_run {
+            warn_if_ignored(ctx, &repo.root, false)?;
+        }
+        return Ok(outcome);
+    }
+    let said = ctx.shell.warnings();
+    let mut read = Vec::new();
     let outcome = match mode {
         Mode::Replace => replace::vendor(ctx, &repo, opts)?,
-        Mode::Vendor => vendor::vendor(ctx, &repo, opts)?,
+        Mode::Vendor => vendor::vendor(ctx, &repo, opts, &mut read)?,
         Mode::Proxy => proxy::vendor(ctx, &repo, opts)?,
     };
     if !opts.dry_run {
         warn_if_ignored(ctx, &repo.root, repo.lock.is_none())?;
+    }
+    if let Some(fresh) = fresh {
+        // Only a run that left the repository as vendored, with nothing to warn about, is
+        // answered from the record next time.
+        match (outcome, LockFile::load(&repo.root)) {
+            (Outcome::Ok, Ok(Some(lock))) if !opts.dry_run && ctx.shell.warnings() == said => {
+                fresh.record(&read, &format!(
+                    "nothing changed since the last `gomodoff vendor`: {} modules in `{}` ({} mode); nothing to do",
+                    lock.modules.len(),
+                    lock.dir,
+                    lock.mode
+                ));
+            }
+            (Outcome::Ok, _) if opts.dry_run => {}
+            _ => fresh.forget(),
+        }
     }
     Ok(outcome)
 }

@@ -152,18 +152,7 @@ fn load_state(root: &Path) -> Result<(Config, Option<LockFile>)> {
 impl Repo {
     /// Find the main module: `dir` or the nearest parent holding a go.mod, like the go command.
     pub fn open(dir: &Path) -> Result<Repo> {
-        let mut cur = Some(dir);
-        let root = loop {
-            match cur {
-                Some(d) if d.join("go.mod").is_file() => break d.to_path_buf(),
-                Some(d) => cur = d.parent(),
-                None => crate::bail_hint!(
-                    hint = "run gomodoff inside a Go module, or pass -C DIR",
-                    "no go.mod in `{}` or any parent directory",
-                    dir.display()
-                ),
-            }
-        };
+        let root = Repo::find_root(dir)?;
         let gomod_text = read_text(&root.join("go.mod"))?;
         let gosum_text = match fsutil::read_optional(&root.join("go.sum"))? {
             Some(b) => Some(String::from_utf8(b).map_err(|_| {
@@ -180,6 +169,23 @@ impl Repo {
             gosum_text,
             workspace: None,
         })
+    }
+
+    /// The directory of the module `dir` is in: the nearest one up from it with a go.mod.
+    /// Nothing is read.
+    pub fn find_root(dir: &Path) -> Result<PathBuf> {
+        let mut cur = Some(dir);
+        loop {
+            match cur {
+                Some(d) if d.join("go.mod").is_file() => return Ok(d.to_path_buf()),
+                Some(d) => cur = d.parent(),
+                None => crate::bail_hint!(
+                    hint = "run gomodoff inside a Go module, or pass -C DIR",
+                    "no go.mod in `{}` or any parent directory",
+                    dir.display()
+                ),
+            }
+        }
     }
 
     /// The workspace whose go.work is `work_file`: its directory is the repository (vendor/,

@@ -71,6 +71,31 @@ impl Stamp {
         self.size
     }
 
+    /// Modification time, nanoseconds since the epoch.
+    pub(crate) fn mtime_ns(&self) -> i128 {
+        self.mtime_ns
+    }
+
+    /// Change time, nanoseconds since the epoch.
+    pub(crate) fn ctime_ns(&self) -> i128 {
+        self.ctime_ns
+    }
+
+    /// Inode number.
+    pub(crate) fn ino(&self) -> u64 {
+        self.ino
+    }
+
+    /// A stamp as recorded: size, modification and change times, inode.
+    pub(crate) fn from_parts(size: u64, mtime_ns: i128, ctime_ns: i128, ino: u64) -> Stamp {
+        Stamp {
+            size,
+            mtime_ns,
+            ctime_ns,
+            ino,
+        }
+    }
+
     /// The stamp of a file's status.
     pub fn of(meta: &fs::Metadata) -> Stamp {
         #[cfg(unix)]

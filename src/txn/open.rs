@@ -60,7 +60,7 @@ pub(crate) fn open_for_change(
     ctx: &mut crate::util::context::Context,
     dry_run: bool,
 ) -> Result<(Repo, Option<fsutil::RepoLock>)> {
-    let root = Repo::open(&ctx.dir)?.root;
+    let root = Repo::find_root(&ctx.dir)?;
     let guard = lock_and_repair(ctx, &root, dry_run)?;
     Ok((Repo::open(&root)?, guard))
 }

@@ -22,6 +22,22 @@ pub(crate) fn var_os(key: &str) -> Option<OsString> {
     std::env::var_os(key)
 }
 
+/// Every variable that can change what the go command does or finds, sorted by name: those
+/// named `GO…` and `CGO_…` (and gomodoff's `GOMODOFF_…`), `PATH` (which go runs), `HOME` and
+/// `XDG_CONFIG_HOME` (where `go env -w` settings live). Values as they are set, lossily UTF-8.
+pub(crate) fn go_vars() -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.to_string_lossy().into_owned())))
+        .filter(|(k, _)| {
+            k.starts_with("GO")
+                || k.starts_with("CGO_")
+                || ["PATH", "HOME", "XDG_CONFIG_HOME"].contains(&k.as_str())
+        })
+        .collect();
+    vars.sort();
+    vars
+}
+
 /// The colour variables (<https://no-color.org>, <https://bixense.com/clicolors/>), each as it
 /// is set, empty or not: `NO_COLOR`, `CLICOLOR`, `CLICOLOR_FORCE`.
 pub(crate) fn color_vars() -> [Option<OsString>; 3] {

@@ -177,6 +177,8 @@ pub struct Shell {
     json: bool,
     /// The command that runs, naming its document (`gomodoff/<command>/v1`).
     command: &'static str,
+    /// Warnings and notes said so far.
+    warned: usize,
 }
 
 /// Whether this process wrote its JSON document ([`Shell::document`]); `main` writes the error
@@ -231,6 +233,7 @@ impl Shell {
             sink: io::sink(),
             json: false,
             command: "gomodoff",
+            warned: 0,
         }
     }
 
@@ -247,6 +250,7 @@ impl Shell {
             sink: io::sink(),
             json: false,
             command: "gomodoff",
+            warned: 0,
         }
     }
 
@@ -353,13 +357,20 @@ impl Shell {
         Ok(())
     }
 
+    /// How many warnings and notes were said so far.
+    pub fn warnings(&self) -> usize {
+        self.warned
+    }
+
     pub fn warn(&mut self, message: &str) -> io::Result<()> {
+        self.warned += 1;
         let label = paint(style::WARNING, "warning", self.err_color);
         writeln!(self.err, "{label}: {message}")
     }
 
     /// A suggestion on stderr (`note: …`), unless quiet.
     pub fn note(&mut self, message: &str) -> io::Result<()> {
+        self.warned += 1;
         if self.verbosity == Verbosity::Quiet {
             return Ok(());
         }

@@ -18,6 +18,7 @@ mod concurrency;
 mod crash;
 mod dirhash;
 mod env_exec;
+mod fresh;
 mod go_verb;
 mod gomod;
 mod gosum;

@@ -3,7 +3,7 @@
 //! check fails, then computed again), and each file to write with its digest.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, anyhow};
 use rayon::prelude::*;
@@ -40,6 +40,21 @@ pub(super) struct Computed {
     pub(super) timings: Timings,
     /// Zips extracted for this run; removed when the command ends.
     pub(super) _temp: Option<tempfile::TempDir>,
+}
+
+impl Computed {
+    /// What the result was read from outside the repository: the root of every module
+    /// directory consulted (not a directory replacement's, which the repository holds or the
+    /// no-change record refuses) and every file copied into vendor/.
+    pub(super) fn read_outside(&self) -> Vec<PathBuf> {
+        let roots = self
+            .modules
+            .values()
+            .filter(|f| matches!(f.content, Content::Module(_)))
+            .map(|f| f.root.clone());
+        let sources = self.files.values().filter_map(|f| f.source.clone());
+        roots.chain(sources).collect()
+    }
 }
 
 /// Wall time per phase, accumulated.

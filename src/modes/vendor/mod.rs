@@ -69,7 +69,7 @@ mod stage;
 pub(crate) use check::{drift, verify_findings};
 pub(crate) use restore::restore;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 
@@ -95,8 +95,15 @@ pub(crate) const BACKUP_DIR: &str = crate::formats::lock::VENDOR_BACKUP_DIR;
 const BACKUP_STAGING: &str = "vendor-backup";
 
 /// `gomodoff vendor --mode vendor`, with the repository lock held and any interrupted run
-/// repaired.
-pub(crate) fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Result<Outcome> {
+/// repaired. `read` gets what the result was read from outside the repository: the module
+/// directories consulted and the files copied from them (for the no-change record,
+/// `super::fresh`).
+pub(crate) fn vendor(
+    ctx: &mut Context,
+    repo: &Repo,
+    opts: &VendorOptions,
+    read: &mut Vec<PathBuf>,
+) -> Result<Outcome> {
     check_options(repo, opts)?;
     check_vendor_dir(&repo.root)?;
     let start = std::time::Instant::now();
@@ -125,6 +132,7 @@ pub(crate) fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Re
     let src = source::open(ctx)?;
     let mut computed = compute(repo, src.as_ref(), &settings, &ctx.shell)?;
     computed.timings.0.insert(0, ("go env", go_env_time));
+    read.extend(computed.read_outside());
     for w in &computed.warnings {
         ctx.shell.warn(w)?;
     }
