@@ -14,6 +14,7 @@
 #   unpack-modcache        `gomodoff unpack BUNDLE --into-modcache DIR`
 #   mirror mirror-verify   `gomodoff mirror DIR`, then `gomodoff mirror --verify DIR`
 #   from-bundle            `gomodoff --from BUNDLE vendor --mode vendor`
+# (unpack-*, from-bundle read pack's bundle, and mirror-verify mirror's tree: list those first.)
 # Time and memory should grow at most linearly in N. A multi-GB bundle from few modules, for
 # peak memory: `scripts/scale.sh -n 8 --file-mb 400 --commands "pack unpack-tree mirror"`.
 # Everything is written under a temp dir (or --keep DIR, kept), removed at the end; each graph is
