@@ -69,7 +69,7 @@ pub(crate) fn pack(ctx: &mut Context, opts: &PackOptions) -> Result<Outcome> {
     }
     let size = bundle::write_bundle(&output, &manifest, &contents)
         .with_context(|| format!("failed to write `{}`", output.display()))?;
-    let sha256 = crate::util::fsutil::sha256_hex(&crate::util::fsutil::read(&output)?);
+    let sha256 = hex::encode(crate::util::fsutil::sha256_file(&output)?);
     let zips = contents.iter().filter(|c| c.zip.is_some()).count();
     if ctx.shell.is_json() {
         let v = serde_json::json!({

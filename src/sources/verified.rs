@@ -440,24 +440,27 @@ pub(crate) enum Stamped {
 }
 
 /// Copies `from` to `to` while `from`'s stamp is `stamp`, taken before and after reading it.
+/// The bytes are streamed (a module file can be hundreds of megabytes), so what a failed check
+/// leaves at `to` is removed before returning: on any answer but `Copied`, `to` does not exist.
 pub(crate) fn copy_stamped(from: &Path, to: &Path, stamp: Stamp) -> std::io::Result<Stamped> {
     let mut src = fs::File::open(from)?;
     if Stamp::of(&src.metadata()?) != stamp {
         return Ok(Stamped::Moved);
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(stamp.size()).unwrap_or(0));
-    std::io::Read::read_to_end(&mut src, &mut bytes)?;
+    let mut out = Unchecked::create(to)?;
+    let copied = stream(&mut src, &mut out.file, None)?;
     if Stamp::of(&src.metadata()?) != stamp {
         return Ok(Stamped::ChangedWhileRead);
     }
-    fs::write(to, &bytes)?;
-    Ok(Stamped::Copied(bytes.len() as u64))
+    out.keep();
+    Ok(Stamped::Copied(copied))
 }
 
 /// Copies `from` to `to` when its content is `digest`: unread a second time while `stamp` (the
 /// one recorded with the digest) vouches for it before and after the read, hashed otherwise.
 /// The bytes written, or `None` when the content is not `digest` or changed while it was read
-/// (nothing written then).
+/// (nothing left at `to` then: the bytes are hashed as they are streamed to `to`, which is
+/// removed when they turn out wrong).
 pub(crate) fn copy_checked(
     from: &Path,
     to: &Path,
@@ -471,12 +474,69 @@ pub(crate) fn copy_checked(
             Stamped::Moved => {}
         }
     }
-    let bytes = fs::read(from)?;
-    if <[u8; 32]>::from(Sha256::digest(&bytes)) != *digest {
+    let mut src = fs::File::open(from)?;
+    let mut out = Unchecked::create(to)?;
+    let mut hasher = Sha256::new();
+    let copied = stream(&mut src, &mut out.file, Some(&mut hasher))?;
+    if <[u8; 32]>::from(hasher.finalize()) != *digest {
         return Ok(None);
     }
-    fs::write(to, &bytes)?;
-    Ok(Some(bytes.len() as u64))
+    out.keep();
+    Ok(Some(copied))
+}
+
+/// A file being written whose content is not checked yet: removed on drop unless kept.
+struct Unchecked<'a> {
+    path: &'a Path,
+    file: fs::File,
+    keep: bool,
+}
+
+impl<'a> Unchecked<'a> {
+    fn create(path: &'a Path) -> std::io::Result<Unchecked<'a>> {
+        Ok(Unchecked {
+            path,
+            file: fs::File::create(path)?,
+            keep: false,
+        })
+    }
+
+    fn keep(&mut self) {
+        self.keep = true;
+    }
+}
+
+impl Drop for Unchecked<'_> {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = fs::remove_file(self.path);
+        }
+    }
+}
+
+/// Copies `from` to `to` in 64 KiB pieces, hashing them into `hasher` when given; the bytes
+/// copied.
+fn stream(
+    from: &mut impl std::io::Read,
+    to: &mut impl std::io::Write,
+    mut hasher: Option<&mut Sha256>,
+) -> std::io::Result<u64> {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if let Some(h) = hasher.as_deref_mut() {
+            h.update(&buf[..n]);
+        }
+        to.write_all(&buf[..n])?;
+        total += n as u64;
+    }
+    Ok(total)
 }
 
 /// The per-file digests of module `module` (`path@version`) extracted at `dir` when its `h1:`

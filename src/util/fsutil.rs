@@ -312,6 +312,28 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// The SHA-256 of a file's content, read in 64 KiB pieces: files can be gigabytes (a bundle, a
+/// module's data file), and holding one whole in memory to hash it would make peak memory grow
+/// with it.
+pub fn sha256_file(path: &Path) -> Result<[u8; 32], FsError> {
+    let rerr = |source| FsError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = File::open(path).map_err(rerr)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut hasher = Sha256::new();
+    loop {
+        match io::Read::read(&mut file, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(rerr(e)),
+        }
+    }
+    Ok(hasher.finalize().into())
+}
+
 pub fn absolute(base: &Path, p: &Path) -> PathBuf {
     if p.is_absolute() {
         p.to_path_buf()

@@ -527,10 +527,7 @@ pub(super) fn new_files(
             });
             let digest = match known {
                 Some(d) => d?,
-                None => {
-                    let bytes = fsutil::read(&f.source)?;
-                    Sha256::digest(&bytes).into()
-                }
+                None => fsutil::sha256_file(&f.source)?,
             };
             Ok((
                 f.dest.clone(),

@@ -2,12 +2,10 @@
 //! byte for byte the ones checked then.
 
 use std::collections::{BTreeSet, HashMap};
-use std::fs;
 use std::path::Path;
 
 use anyhow::Result;
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use super::LISTING_FILE;
 use super::listing::{LockOwners, owner, parse_listing};
@@ -103,8 +101,7 @@ impl Previous {
                 for source in sources {
                     let rel = source.strip_prefix(&files.root).ok()?;
                     let rel = rel.to_string_lossy().replace('\\', "/");
-                    let bytes = fs::read(source).ok()?;
-                    now.insert(rel, Sha256::digest(&bytes).into());
+                    now.insert(rel, fsutil::sha256_file(source).ok()?);
                 }
                 (now == *before).then(|| (m.clone(), now))
             })

@@ -193,6 +193,10 @@ impl Manifest {
         Ok(manifest)
     }
 
+    /// The manifest's text. Each module's `[[module]]` table is rendered on its own and
+    /// appended, the text one document holding them all would have: a document of every module
+    /// costs kilobytes of memory per module (tens of megabytes for thousands), and the text is a
+    /// fraction of that.
     pub fn render(&self) -> String {
         let mut doc = DocumentMut::new();
         doc.decor_mut().set_prefix(
@@ -207,29 +211,17 @@ impl Manifest {
         if self.workspace {
             doc["workspace"] = value(true);
         }
-        let mut arr = ArrayOfTables::new();
+        let mut text = doc.to_string();
         for m in self.modules() {
-            let mut t = Table::new();
-            t["path"] = value(&m.path);
-            t["version"] = value(&m.version);
-            if let Some(h) = &m.zip_h1 {
-                t["zip_h1"] = value(h);
-            }
-            if let Some(h) = &m.gomod_h1 {
-                t["gomod_h1"] = value(h);
-            }
-            t["info"] = value(m.info);
-            let mut lines = Array::new();
-            for l in m.gosum_lines() {
-                lines.push(l);
-            }
-            t["gosum"] = value(lines);
-            arr.push(t);
+            let mut one = DocumentMut::new();
+            let mut arr = ArrayOfTables::new();
+            arr.push(module_table(m));
+            one["module"] = Item::ArrayOfTables(arr);
+            // One document separates each `[[module]]` from what comes before by a blank line.
+            text.push('\n');
+            text.push_str(&one.to_string());
         }
-        if !arr.is_empty() {
-            doc["module"] = Item::ArrayOfTables(arr);
-        }
-        doc.to_string()
+        text
     }
 
     /// Every file the tree holds besides the manifest, by relative `/`-separated name.
@@ -391,4 +383,24 @@ pub(super) fn pseudo_time(version: &str) -> Option<String> {
             &t[12..14]
         )
     })
+}
+
+/// One module's `[[module]]` table.
+pub(super) fn module_table(m: &ManifestModule) -> Table {
+    let mut t = Table::new();
+    t["path"] = value(&m.path);
+    t["version"] = value(&m.version);
+    if let Some(h) = &m.zip_h1 {
+        t["zip_h1"] = value(h);
+    }
+    if let Some(h) = &m.gomod_h1 {
+        t["gomod_h1"] = value(h);
+    }
+    t["info"] = value(m.info);
+    let mut lines = Array::new();
+    for l in m.gosum_lines() {
+        lines.push(l);
+    }
+    t["gosum"] = value(lines);
+    t
 }

@@ -22,6 +22,40 @@ fn entry(p: &str, v: &str, zip: bool) -> ManifestModule {
     }
 }
 
+/// `render` appends one table per module: the text must be the one document holding them all
+/// would have, byte for byte (bundles are reproducible).
+#[test]
+fn manifest_renders_as_one_document() {
+    let mut m = Manifest::new();
+    m.repos.insert("example.com/main".into());
+    m.workspace = true;
+    for (p, v, z) in [
+        ("example.com/a", "v1.0.0", true),
+        ("example.com/b", "v1.0.0", false),
+        ("example.com/c", "v2.0.0+incompatible", true),
+    ] {
+        m.add(entry(p, v, z)).unwrap();
+    }
+    let text = m.render();
+    let mut whole = toml_edit::DocumentMut::new();
+    let header = text
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>();
+    whole.decor_mut().set_prefix(header);
+    whole["format"] = toml_edit::value(FORMAT);
+    whole["repos"] = toml_edit::value(toml_edit::Array::from_iter(["example.com/main"]));
+    whole["workspace"] = toml_edit::value(true);
+    let mut arr = toml_edit::ArrayOfTables::new();
+    for e in m.modules() {
+        arr.push(manifest::module_table(e));
+    }
+    whole["module"] = toml_edit::Item::ArrayOfTables(arr);
+    assert_eq!(text, whole.to_string());
+    assert_eq!(Manifest::parse("m", &text).unwrap(), m);
+}
+
 #[test]
 fn manifest_round_trips_and_sorts_by_semver() {
     let mut m = Manifest::new();
