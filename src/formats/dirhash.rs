@@ -286,25 +286,9 @@ fn module_prefix(name: &str) -> Option<&str> {
     Some(&name[..at + slash + 1])
 }
 
-pub(crate) fn digest_reader(mut reader: impl Read) -> io::Result<[u8; 32]> {
-    thread_local! {
-        // One read buffer per thread: most module files are small, and a fresh zeroed buffer
-        // per file costs more than reading it.
-        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 64 * 1024]);
-    }
-    BUF.with(|buf| {
-        let mut buf = buf.borrow_mut();
-        let mut hasher = Sha256::new();
-        loop {
-            match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => hasher.update(&buf[..n]),
-                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                Err(err) => return Err(err),
-            }
-        }
-        Ok(hasher.finalize().into())
-    })
+/// The SHA-256 of what `reader` yields.
+pub(crate) fn digest_reader(reader: impl Read) -> io::Result<[u8; 32]> {
+    crate::util::fsutil::sha256_reader(reader)
 }
 
 /// A zip entry's name as stored and the SHA-256 of its content.

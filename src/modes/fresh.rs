@@ -21,7 +21,6 @@
 //! Records live in `$GOMODOFF_CACHE/fresh/`, one per repository directory; a record that cannot
 //! be read, does not parse or does not match is ignored, and writing one never fails a command.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -57,14 +56,21 @@ struct Entry {
     stamp: Stamp,
 }
 
-/// The repository's entries by `/`-separated path relative to its root.
-type Walk = HashMap<String, Entry>;
+/// Entries by path: `/`-separated relative to the repository's root, or absolute outside it.
+type Walk = Vec<(String, Entry)>;
+
+/// Something a run read outside the repository, with its stamp when the run took one.
+pub(crate) type Read = (PathBuf, Option<Stamp>);
 
 /// The record of one repository for one key.
 pub(crate) struct Fresh {
     file: PathBuf,
     key: String,
     root: PathBuf,
+    /// Replace mode's tree directory: each module tree below it (a directory named
+    /// `…@version`) is stamped, not walked — as a full run, which lays a tree out again only when
+    /// it is gone (`verify` checks their files).
+    trees: Option<String>,
 }
 
 impl Fresh {
@@ -98,10 +104,16 @@ impl Fresh {
         }
         let _ = writeln!(key, "go env {:?}", go_env_at(Some(&root)));
         let name = hex::encode(Sha256::digest(root.as_os_str().as_encoded_bytes()));
+        let trees = (mode == Mode::Replace).then(|| {
+            let dir =
+                super::chosen_dir(mode, opts.dir.as_deref(), &repo.config, repo.lock.as_ref());
+            dir.0.trim_end_matches('/').to_string()
+        });
         Some(Fresh {
             file: base.join("fresh").join(name),
             key: hex::encode(Sha256::digest(key.as_bytes())),
             root,
+            trees,
         })
     }
 
@@ -113,58 +125,59 @@ impl Fresh {
             return None;
         }
         let message = lines.next()?.strip_prefix("message ")?.to_string();
-        let mut recorded: HashMap<&str, (Entry, Option<&str>)> = HashMap::new();
-        for line in lines {
-            let (path, entry, digest) = parse_entry(line)?;
-            recorded.insert(path, (entry, digest));
-        }
-        let mut walk = walk(&self.root)?;
+        // Recorded sorted by path, as the walk is sorted below.
+        let recorded: Vec<(&str, Entry, Option<&str>)> =
+            lines.map(parse_entry).collect::<Option<_>>()?;
+        let mut walk = walk(&self.root, self.trees.as_deref())?;
         // What the run read outside the repository, stamped again (named by absolute paths).
-        for path in recorded.keys().filter(|p| p.starts_with('/')) {
-            let meta = fs::symlink_metadata(path).ok()?;
-            walk.insert((*path).to_string(), Entry::of(&meta));
-        }
+        let stamped: Vec<(String, Entry)> = recorded
+            .par_iter()
+            .filter(|(p, _, _)| p.starts_with('/'))
+            .map(|(p, _, _)| Some((p.to_string(), Entry::of(&fs::symlink_metadata(p).ok()?))))
+            .collect::<Option<_>>()?;
+        walk.extend(stamped);
         if walk.len() != recorded.len() {
             return None;
         }
-        let same = walk.par_iter().all(|(path, entry)| {
-            match recorded.get(path.as_str()) {
-                Some((e, None)) => e == entry,
-                // Stamped too close to the record: the content must still be the recorded one.
-                Some((e, Some(digest))) => {
-                    e == entry
-                        && content_digest(e.kind, &self.root.join(path)).as_deref() == Some(*digest)
-                }
-                None => false,
-            }
-        });
+        walk.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let same =
+            walk.par_iter()
+                .zip(recorded.par_iter())
+                .all(|((path, entry), (p, e, digest))| {
+                    path == p
+                    && entry == e
+                    // Stamped too close to the record: the content must still be the recorded
+                    // one.
+                    && digest.is_none_or(|d| {
+                        content_digest(e.kind, &self.root.join(path)).as_deref() == Some(d)
+                    })
+                });
         same.then_some(message)
     }
 
     /// Record the repository as it is now, and `read` (what the run read outside the
-    /// repository: files, and directories with every directory below them), `message` saying
+    /// repository, each with the directory it is in), `message` saying
     /// what the next run with nothing changed has to say. Best effort: a failure records
     /// nothing.
-    pub(crate) fn record(&self, read: &[PathBuf], message: &str) {
+    pub(crate) fn record(&self, read: &[Read], message: &str) {
         let _ = self.try_record(read, message);
     }
 
-    fn try_record(&self, read: &[PathBuf], message: &str) -> Option<()> {
+    fn try_record(&self, read: &[Read], message: &str) -> Option<()> {
         if message.contains('\n') {
             return None;
         }
-        let mut walk = walk(&self.root)?;
+        let mut walk = walk(&self.root, self.trees.as_deref())?;
         walk.extend(outside(read)?);
+        walk.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        walk.dedup_by(|a, b| a.0 == b.0);
         let (now, fine) = fs_now(&self.root)?;
         let window: i128 = if fine { 20_000_000 } else { 2_000_000_000 };
-        let mut paths: Vec<&String> = walk.keys().collect();
-        paths.sort();
         let mut text = format!("{MAGIC}\nkey {}\nmessage {message}\n", self.key);
-        for path in paths {
+        for (path, e) in &walk {
             if path.contains('\n') {
                 return None;
             }
-            let e = walk[path];
             let racy = e.stamp.ctime_ns() > now - window || e.stamp.mtime_ns() > now - window;
             let digest = if racy {
                 content_digest(e.kind, &self.root.join(path))?
@@ -225,28 +238,33 @@ impl Entry {
     }
 }
 
-/// The entries of `read` by absolute path: each file, and each directory with every directory
-/// below it (their times change when a file is added, removed or renamed). `None` when one
-/// cannot be read or named.
-fn outside(read: &[PathBuf]) -> Option<Walk> {
-    let mut out = Walk::new();
-    for path in read {
-        let meta = fs::symlink_metadata(path).ok()?;
-        if !meta.is_dir() {
-            out.insert(path.to_str()?.to_string(), Entry::of(&meta));
-            continue;
-        }
-        let dirs = walkdir::WalkDir::new(path)
-            .into_iter()
-            .filter_entry(|e| e.file_type().is_dir());
-        for e in dirs {
-            let e = e.ok()?;
-            out.insert(
-                e.path().to_str()?.to_string(),
-                Entry::of(&e.metadata().ok()?),
-            );
-        }
-    }
+/// The entries of `read` by absolute path, each with the directory it is in (a directory's
+/// times change when an entry is added, removed or renamed in it). `None` when one cannot be
+/// read or named.
+fn outside(read: &[Read]) -> Option<Walk> {
+    // Files stamped by the run itself (when it copied them) are not stamped again.
+    let known = read.iter().filter_map(|(p, stamp)| {
+        let stamp = (*stamp)?;
+        Some((p.to_str()?.to_string(), Entry { kind: 'f', stamp }))
+    });
+    let mut unknown: Vec<&Path> = read
+        .iter()
+        .filter(|(_, stamp)| stamp.is_none())
+        .map(|(p, _)| p.as_path())
+        .collect();
+    unknown.extend(read.iter().filter_map(|(p, _)| p.parent()));
+    unknown.sort_unstable();
+    unknown.dedup();
+    let mut out: Walk = unknown
+        .par_iter()
+        .map(|p| {
+            Some((
+                p.to_str()?.to_string(),
+                Entry::of(&fs::symlink_metadata(p).ok()?),
+            ))
+        })
+        .collect::<Option<_>>()?;
+    out.extend(known);
     Some(out)
 }
 
@@ -265,9 +283,21 @@ fn parse_entry(line: &str) -> Option<(&str, Entry, Option<&str>)> {
 }
 
 /// Every entry under `root` but the [`skipped`] ones, with its stamp (symbolic links not
-/// followed); subdirectories walked on all cores. `None` when a directory cannot be read.
-fn walk(root: &Path) -> Option<Walk> {
-    fn dir(root: &Path, rel: &str) -> Option<Vec<(String, Entry)>> {
+/// followed), module trees below `trees` stamped but not walked; subdirectories walked on all
+/// cores. `None` when a directory cannot be read.
+fn walk(root: &Path, trees: Option<&str>) -> Option<Walk> {
+    let is_tree = |path: &str| {
+        trees.is_some_and(|t| {
+            path.strip_prefix(t).is_some_and(|below| {
+                below.starts_with('/') && below.rsplit('/').next().is_some_and(|n| n.contains('@'))
+            })
+        })
+    };
+    fn dir(
+        root: &Path,
+        rel: &str,
+        is_tree: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Option<Vec<(String, Entry)>> {
         let mut here = Vec::new();
         let mut subdirs = Vec::new();
         for e in fs::read_dir(root.join(rel)).ok()? {
@@ -282,26 +312,26 @@ fn walk(root: &Path) -> Option<Walk> {
             } else {
                 format!("{rel}/{name}")
             };
-            if entry.kind == 'd' {
+            if entry.kind == 'd' && !is_tree(&path) {
                 subdirs.push(path.clone());
             }
             here.push((path, entry));
         }
         let below: Vec<Vec<(String, Entry)>> = subdirs
             .par_iter()
-            .map(|d| dir(root, d))
+            .map(|d| dir(root, d, is_tree))
             .collect::<Option<_>>()?;
         here.extend(below.into_iter().flatten());
         Some(here)
     }
-    Some(dir(root, "")?.into_iter().collect())
+    dir(root, "", &is_tree)
 }
 
 /// The SHA-256 (hex) of what an entry of `kind` holds: a file's content, a directory's sorted
 /// entry names, a symbolic link's target; `None` for anything else, or when it cannot be read.
 fn content_digest(kind: char, path: &Path) -> Option<String> {
     let bytes = match kind {
-        'f' => fs::read(path).ok()?,
+        'f' => return crate::util::fsutil::sha256_file(path).ok().map(hex::encode),
         'd' => {
             let mut names = fs::read_dir(path)
                 .ok()?

@@ -25,7 +25,7 @@ use crate::repo::{self, Repo};
 use crate::txn::open::{open_for_change, open_workspace_for_change};
 use crate::util::context::{Context, Outcome};
 
-mod fresh;
+pub(crate) mod fresh;
 pub(crate) mod proxy;
 pub(crate) mod replace;
 mod undo;

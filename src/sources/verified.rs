@@ -521,22 +521,12 @@ fn stream(
     to: &mut impl std::io::Write,
     mut hasher: Option<&mut Sha256>,
 ) -> std::io::Result<u64> {
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut total = 0u64;
-    loop {
-        let n = match from.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
+    crate::util::fsutil::read_pieces(from, |piece| {
         if let Some(h) = hasher.as_deref_mut() {
-            h.update(&buf[..n]);
+            h.update(piece);
         }
-        to.write_all(&buf[..n])?;
-        total += n as u64;
-    }
-    Ok(total)
+        to.write_all(piece)
+    })
 }
 
 /// The per-file digests of module `module` (`path@version`) extracted at `dir` when its `h1:`

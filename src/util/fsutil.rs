@@ -312,26 +312,56 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-/// The SHA-256 of a file's content, read in 64 KiB pieces: files can be gigabytes (a bundle, a
-/// module's data file), and holding one whole in memory to hash it would make peak memory grow
-/// with it.
+/// Run `f` with this thread's 64 KiB read buffer: files are read in pieces (a bundle or a
+/// module's data file can be gigabytes, and holding one whole would make peak memory grow with
+/// it), and most module files are small, so a fresh zeroed buffer per file would cost more than
+/// reading it.
+pub fn with_read_buffer<T>(f: impl FnOnce(&mut [u8]) -> T) -> T {
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 64 * 1024]);
+    }
+    BUF.with(|buf| f(&mut buf.borrow_mut()))
+}
+
+/// Read `reader` to its end in pieces ([`with_read_buffer`]), handing each to `sink`; the bytes
+/// read.
+pub fn read_pieces(
+    reader: &mut impl io::Read,
+    mut sink: impl FnMut(&[u8]) -> io::Result<()>,
+) -> io::Result<u64> {
+    with_read_buffer(|buf| {
+        let mut total = 0u64;
+        loop {
+            match reader.read(buf) {
+                Ok(0) => return Ok(total),
+                Ok(n) => {
+                    sink(&buf[..n])?;
+                    total += n as u64;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    })
+}
+
+/// The SHA-256 of everything `reader` yields, read in pieces.
+pub fn sha256_reader(mut reader: impl io::Read) -> io::Result<[u8; 32]> {
+    let mut hasher = Sha256::new();
+    read_pieces(&mut reader, |piece| {
+        hasher.update(piece);
+        Ok(())
+    })?;
+    Ok(hasher.finalize().into())
+}
+
+/// The SHA-256 of a file's content, read in pieces.
 pub fn sha256_file(path: &Path) -> Result<[u8; 32], FsError> {
     let rerr = |source| FsError::Read {
         path: path.to_path_buf(),
         source,
     };
-    let mut file = File::open(path).map_err(rerr)?;
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut hasher = Sha256::new();
-    loop {
-        match io::Read::read(&mut file, &mut buf) {
-            Ok(0) => break,
-            Ok(n) => hasher.update(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(rerr(e)),
-        }
-    }
-    Ok(hasher.finalize().into())
+    sha256_reader(File::open(path).map_err(rerr)?).map_err(rerr)
 }
 
 pub fn absolute(base: &Path, p: &Path) -> PathBuf {

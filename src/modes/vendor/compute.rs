@@ -3,7 +3,7 @@
 //! check fails, then computed again), and each file to write with its digest.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Result, anyhow};
 use rayon::prelude::*;
@@ -45,14 +45,18 @@ pub(super) struct Computed {
 impl Computed {
     /// What the result was read from outside the repository: the root of every module
     /// directory consulted (not a directory replacement's, which the repository holds or the
-    /// no-change record refuses) and every file copied into vendor/.
-    pub(super) fn read_outside(&self) -> Vec<PathBuf> {
+    /// no-change record refuses) and every file copied into vendor/, with the stamp it was
+    /// copied under when known.
+    pub(super) fn read_outside(&self) -> Vec<crate::modes::fresh::Read> {
         let roots = self
             .modules
             .values()
             .filter(|f| matches!(f.content, Content::Module(_)))
-            .map(|f| f.root.clone());
-        let sources = self.files.values().filter_map(|f| f.source.clone());
+            .map(|f| (f.root.clone(), None));
+        let sources = self
+            .files
+            .values()
+            .filter_map(|f| Some((f.source.clone()?, f.stamp)));
         roots.chain(sources).collect()
     }
 }

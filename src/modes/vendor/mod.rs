@@ -69,7 +69,7 @@ mod stage;
 pub(crate) use check::{drift, verify_findings};
 pub(crate) use restore::restore;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context as _, Result, bail};
 
@@ -97,12 +97,12 @@ const BACKUP_STAGING: &str = "vendor-backup";
 /// `gomodoff vendor --mode vendor`, with the repository lock held and any interrupted run
 /// repaired. `read` gets what the result was read from outside the repository: the module
 /// directories consulted and the files copied from them (for the no-change record,
-/// `super::fresh`).
+/// `super::fresh`, which stamps them and the directories they are in).
 pub(crate) fn vendor(
     ctx: &mut Context,
     repo: &Repo,
     opts: &VendorOptions,
-    read: &mut Vec<PathBuf>,
+    read: &mut Vec<crate::modes::fresh::Read>,
 ) -> Result<Outcome> {
     check_options(repo, opts)?;
     check_vendor_dir(&repo.root)?;
