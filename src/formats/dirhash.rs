@@ -110,10 +110,11 @@ where
     let mut summary = Summary::default();
     for (name, reader) in files {
         check_name(&name)?;
-        let digest = digest_reader(reader).map_err(|source| HashError::Read {
-            name: name.clone(),
-            source,
-        })?;
+        let digest =
+            crate::util::fsutil::sha256_reader(reader).map_err(|source| HashError::Read {
+                name: name.clone(),
+                source,
+            })?;
         summary.add(&digest, name.as_bytes());
     }
     Ok(summary.finish())
@@ -227,10 +228,11 @@ fn digest_files(files: &[(String, PathBuf)]) -> Result<BTreeMap<String, [u8; 32]
                 path: path.clone(),
                 source,
             })?;
-            let digest = digest_reader(file).map_err(|source| HashError::Io {
-                path: path.clone(),
-                source,
-            })?;
+            let digest =
+                crate::util::fsutil::sha256_reader(file).map_err(|source| HashError::Io {
+                    path: path.clone(),
+                    source,
+                })?;
             Ok((name.clone(), digest))
         })
         .collect()
@@ -286,11 +288,6 @@ fn module_prefix(name: &str) -> Option<&str> {
     Some(&name[..at + slash + 1])
 }
 
-/// The SHA-256 of what `reader` yields.
-pub(crate) fn digest_reader(reader: impl Read) -> io::Result<[u8; 32]> {
-    crate::util::fsutil::sha256_reader(reader)
-}
-
 /// A zip entry's name as stored and the SHA-256 of its content.
 type RawDigest = (Vec<u8>, [u8; 32]);
 
@@ -328,10 +325,12 @@ fn zip_raw_digests(zip: &Path) -> Result<Vec<RawDigest>, HashError> {
                     entry: lossy,
                 });
             }
-            let digest = digest_reader(entry).map_err(|source| HashError::ZipEntry {
-                zip: zip.to_owned(),
-                entry: lossy,
-                source,
+            let digest = crate::util::fsutil::sha256_reader(entry).map_err(|source| {
+                HashError::ZipEntry {
+                    zip: zip.to_owned(),
+                    entry: lossy,
+                    source,
+                }
             })?;
             Ok((name, digest))
         })

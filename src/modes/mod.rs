@@ -41,7 +41,8 @@ pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome>
         let (repo, _guard) = open_workspace_for_change(ctx, &work, opts.dry_run)?;
         let outcome = vendor::vendor(ctx, &repo, opts, &mut Vec::new())?;
         if !opts.dry_run {
-            warn_if_ignored(ctx, &repo.root, repo.lock.is_none())?;
+            let after = LockFile::load(&repo.root).ok().flatten();
+            warn_if_ignored(ctx, &repo.root, after.as_ref(), repo.lock.is_none())?;
         }
         return Ok(outcome);
     }
@@ -59,7 +60,8 @@ pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome>
     if let Some(message) = fresh.as_ref().and_then(fresh::Fresh::check) {
         let outcome = crate::txn::nothing_to_do(ctx, &message)?;
         if !opts.dry_run {
-            warn_if_ignored(ctx, &repo.root, false)?;
+            // Nothing changed: the lock is the one the repository was opened with.
+            warn_if_ignored(ctx, &repo.root, repo.lock.as_ref(), false)?;
         }
         return Ok(outcome);
     }
@@ -70,14 +72,17 @@ pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome>
         Mode::Vendor => vendor::vendor(ctx, &repo, opts, &mut read)?,
         Mode::Proxy => proxy::vendor(ctx, &repo, opts)?,
     };
-    if !opts.dry_run {
-        warn_if_ignored(ctx, &repo.root, repo.lock.is_none())?;
+    if opts.dry_run {
+        return Ok(outcome);
     }
+    // The lock as this run left it, read once for the warning and the record.
+    let after = LockFile::load(&repo.root).ok().flatten();
+    warn_if_ignored(ctx, &repo.root, after.as_ref(), repo.lock.is_none())?;
     if let Some(fresh) = fresh {
         // Only a run that left the repository as vendored, with nothing to warn about, is
         // answered from the record next time.
-        match (outcome, LockFile::load(&repo.root)) {
-            (Outcome::Ok, Ok(Some(lock))) if !opts.dry_run && ctx.shell.warnings() == said => {
+        match (outcome, &after) {
+            (Outcome::Ok, Some(lock)) if ctx.shell.warnings() == said => {
                 fresh.record(&read, &format!(
                     "nothing changed since the last `gomodoff vendor`: {} modules in `{}` ({} mode); nothing to do",
                     lock.modules.len(),
@@ -85,7 +90,6 @@ pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome>
                     lock.mode
                 ));
             }
-            (Outcome::Ok, _) if opts.dry_run => {}
             _ => fresh.forget(),
         }
     }
@@ -96,9 +100,15 @@ pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome>
 /// add` would leave it out, and the offline build fails on the next checkout. Otherwise, when
 /// `first` (there was no gomodoff.lock before this run) and the directory was laid out, in a git
 /// work tree whose `.gitattributes` does not mention the directory yet: a note with the line
-/// that makes code review tools collapse it (printed, never written).
-fn warn_if_ignored(ctx: &mut Context, root: &Path, first: bool) -> Result<()> {
-    let Some(lock) = LockFile::load(root).ok().flatten() else {
+/// that makes code review tools collapse it (printed, never written). `lock` is the repository's
+/// gomodoff.lock as the run left it.
+fn warn_if_ignored(
+    ctx: &mut Context,
+    root: &Path,
+    lock: Option<&LockFile>,
+    first: bool,
+) -> Result<()> {
+    let Some(lock) = lock else {
         return Ok(());
     };
     let dir = match lock.mode {

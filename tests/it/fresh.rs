@@ -22,6 +22,14 @@ fn from_record(out: &Output) -> bool {
     stderr(out).contains(FROM_RECORD)
 }
 
+/// The `basic` project vendored in `mode`, and vendored again from the record.
+fn recorded(h: &Harness, mode: &str) -> std::path::PathBuf {
+    let dir = h.project("basic");
+    vendor(h, &dir, mode);
+    assert!(from_record(&vendor(h, &dir, mode)), "{mode}: no record");
+    dir
+}
+
 /// Every tree file gomodoff laid out (vendor/, third_party/gomod/, .gomodoff/proxy/).
 fn first_laid_out_go_file(dir: &Path) -> std::path::PathBuf {
     ["vendor", "third_party/gomod", ".gomodoff/proxy"]
@@ -63,9 +71,7 @@ fn a_second_run_with_nothing_changed_is_answered_from_the_record_in_every_mode()
 fn any_change_to_the_repository_or_the_environment_means_a_full_run() {
     requires_go!();
     let h = Harness::new();
-    let dir = h.project("basic");
-    vendor(&h, &dir, "vendor");
-    assert!(from_record(&vendor(&h, &dir, "vendor")));
+    let dir = recorded(&h, "vendor");
 
     // A laid-out file changed with its size and modification time kept: its change time
     // differs, the full run puts vendor/ back as go writes it.
@@ -123,9 +129,7 @@ fn any_change_to_the_repository_or_the_environment_means_a_full_run() {
 fn a_removed_tree_or_a_changed_go_mod_is_noticed() {
     requires_go!();
     let h = Harness::new();
-    let dir = h.project("basic");
-    vendor(&h, &dir, "replace");
-    assert!(from_record(&vendor(&h, &dir, "replace")));
+    let dir = recorded(&h, "replace");
     let tree = first_laid_out_go_file(&dir);
     let module_dir = tree
         .ancestors()
