@@ -75,6 +75,9 @@ pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome>
     if opts.dry_run {
         return Ok(outcome);
     }
+    // Whether the run itself warned: the warning below about git ignoring the directory is
+    // said again by every run, the ones answered from the record too.
+    let warned = ctx.shell.warnings() != said;
     // The lock as this run left it, read once for the warning and the record.
     let after = LockFile::load(&repo.root).ok().flatten();
     warn_if_ignored(ctx, &repo.root, after.as_ref(), repo.lock.is_none())?;
@@ -82,7 +85,7 @@ pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome>
         // Only a run that left the repository as vendored, with nothing to warn about, is
         // answered from the record next time.
         match (outcome, &after) {
-            (Outcome::Ok, Some(lock)) if ctx.shell.warnings() == said => {
+            (Outcome::Ok, Some(lock)) if !warned => {
                 fresh.record(&read, &format!(
                     "nothing changed since the last `gomodoff vendor`: {} modules in `{}` ({} mode); nothing to do",
                     lock.modules.len(),

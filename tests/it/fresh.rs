@@ -146,3 +146,34 @@ fn a_removed_tree_or_a_changed_go_mod_is_noticed() {
     let out = vendor(&h, &dir, "replace");
     assert!(!from_record(&out), "{}", stderr(&out));
 }
+
+#[test]
+fn a_run_whose_only_warning_is_git_ignoring_the_tree_is_recorded_and_warns_again() {
+    requires_go!();
+    let h = Harness::new();
+    let dir = h.project("basic");
+    let git = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(&dir)
+        .output()
+        .expect("git");
+    assert!(git.status.success(), "git init: {git:?}");
+    fs::write(dir.join(".gitignore"), "/vendor\n").unwrap();
+    let ignored = "git ignores `vendor/` (.gitignore:1: /vendor)";
+    let first = vendor(&h, &dir, "vendor");
+    assert!(stderr(&first).contains(ignored), "{}", stderr(&first));
+    assert!(!from_record(&first), "{}", stderr(&first));
+    // The warning is about the repository as it stands, said by every run; the answer comes
+    // from the record all the same.
+    let again = vendor(&h, &dir, "vendor");
+    assert!(from_record(&again), "{}", stderr(&again));
+    assert!(stderr(&again).contains(ignored), "{}", stderr(&again));
+    // With the line gone (a changed file: a full run), nothing is said about git.
+    fs::write(dir.join(".gitignore"), "").unwrap();
+    let fixed = vendor(&h, &dir, "vendor");
+    assert!(
+        !stderr(&fixed).contains("git ignores"),
+        "{}",
+        stderr(&fixed)
+    );
+}
