@@ -23,6 +23,7 @@ use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use crate::util::fsutil::PositionedFile;
 use base64::Engine as _;
 use rayon::prelude::*;
 use sha2::{Digest as _, Sha256};
@@ -335,54 +336,6 @@ fn zip_raw_digests(zip: &Path) -> Result<Vec<RawDigest>, HashError> {
             Ok((name, digest))
         })
         .collect()
-}
-
-/// A file read with positional reads, so clones share the descriptor but not a cursor and
-/// can read from several threads at once.
-#[derive(Clone)]
-struct PositionedFile {
-    file: std::sync::Arc<File>,
-    len: u64,
-    pos: u64,
-}
-
-impl PositionedFile {
-    fn new(file: File) -> Self {
-        let len = file.metadata().map(|meta| meta.len()).unwrap_or(0);
-        PositionedFile {
-            file: std::sync::Arc::new(file),
-            len,
-            pos: 0,
-        }
-    }
-}
-
-impl Read for PositionedFile {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        #[cfg(unix)]
-        let n = std::os::unix::fs::FileExt::read_at(&*self.file, buf, self.pos)?;
-        #[cfg(windows)]
-        let n = std::os::windows::fs::FileExt::seek_read(&*self.file, buf, self.pos)?;
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
-impl io::Seek for PositionedFile {
-    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
-        let target = match pos {
-            io::SeekFrom::Start(offset) => Some(offset),
-            io::SeekFrom::End(offset) => self.len.checked_add_signed(offset),
-            io::SeekFrom::Current(offset) => self.pos.checked_add_signed(offset),
-        };
-        self.pos = target.ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "seek before the start of the file",
-            )
-        })?;
-        Ok(self.pos)
-    }
 }
 
 /// The first name that appears twice in the central directory starting at `start`, read

@@ -17,10 +17,11 @@
 
 use std::collections::HashMap;
 use std::fs::{self, File};
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::formats::module::{self, ModuleError, ModuleVersion, shown};
+use crate::util::fsutil::PositionedFile;
 use sha2::{Digest, Sha256};
 
 /// Largest module zip, and largest total uncompressed size of its files (500 MiB).
@@ -169,6 +170,34 @@ pub fn check_zip(zip: &Path, mv: &ModuleVersion) -> Result<Vec<ZipEntry>, ZipErr
     Ok(checked.files.into_iter().map(|file| file.entry).collect())
 }
 
+/// [`check_zip`] and the SHA-256 of every file's content, in one opening of the zip and one
+/// pass over its entries (each inflated, size-checked and hashed): the entries give the zip's
+/// `h1:`.
+pub fn digest_zip(zip: &Path, mv: &ModuleVersion) -> Result<Vec<ZipEntry>, ZipError> {
+    let module = mv.to_string();
+    let Checked { archive, files } = open_checked(zip, mv)?;
+    let digest = |archive: &mut zip::ZipArchive<PositionedFile>, file: CheckedFile| {
+        let digest = hash_one(&module, archive, &file)?;
+        Ok(ZipEntry {
+            sha256: Some(digest),
+            ..file.entry
+        })
+    };
+    // A large zip is inflated on every core, each worker reading through its own clone of the
+    // archive (they share the descriptor and the parsed central directory); a small one on
+    // this thread, as its caller usually has other zips for the other cores.
+    if files.len() >= PARALLEL_ENTRIES {
+        use rayon::prelude::*;
+        files.into_par_iter().map_with(archive, digest).collect()
+    } else {
+        let mut archive = archive;
+        files.into_iter().map(|f| digest(&mut archive, f)).collect()
+    }
+}
+
+/// From this many files on, [`digest_zip`] inflates a zip's entries in parallel.
+const PARALLEL_ENTRIES: usize = 512;
+
 /// Checks the zip, then extracts its files into `dest`, which must be missing or an empty
 /// directory. Files are written 0644 and directories 0755. On any error everything written is
 /// removed and `dest` is left as it was.
@@ -208,7 +237,7 @@ pub fn extract_zip_selected(
 
 /// A checked archive and the files it will extract.
 struct Checked {
-    archive: zip::ZipArchive<BufReader<File>>,
+    archive: zip::ZipArchive<PositionedFile>,
     files: Vec<CheckedFile>,
 }
 
@@ -249,7 +278,7 @@ fn open_checked(zip_path: &Path, mv: &ModuleVersion) -> Result<Checked, ZipError
 fn open_archive(
     zip_path: &Path,
     module: &str,
-) -> Result<zip::ZipArchive<BufReader<File>>, ZipError> {
+) -> Result<zip::ZipArchive<PositionedFile>, ZipError> {
     let io_error = |source| ZipError::Io {
         module: module.to_owned(),
         zip: zip_path.to_owned(),
@@ -265,7 +294,7 @@ fn open_archive(
         });
     }
     let archive =
-        zip::ZipArchive::new(BufReader::new(file)).map_err(|source| ZipError::Archive {
+        zip::ZipArchive::new(PositionedFile::new(file)).map_err(|source| ZipError::Archive {
             module: module.to_owned(),
             zip: zip_path.to_owned(),
             source,
@@ -289,7 +318,7 @@ fn open_archive(
 fn check_entries(
     zip_path: &Path,
     mv: &ModuleVersion,
-    archive: &mut zip::ZipArchive<BufReader<File>>,
+    archive: &mut zip::ZipArchive<PositionedFile>,
 ) -> Result<Vec<CheckedFile>, ZipError> {
     let module = mv.to_string();
     let entry_error = |entry: &str, problem| ZipError::Entry {
@@ -362,7 +391,7 @@ struct FileEntry {
 /// the `path@version/` prefix and its declared size, or `None` for a directory entry; an error
 /// names the entry it is about.
 fn check_entry(
-    entry: &zip::read::ZipFile<'_, BufReader<File>>,
+    entry: &zip::read::ZipFile<'_, PositionedFile>,
     prefix: &str,
     collisions: &mut Collisions,
 ) -> Result<Option<FileEntry>, (String, EntryProblem)> {
@@ -431,7 +460,7 @@ fn check_kind(kind: EntryKind, is_dir: bool) -> Result<(), EntryProblem> {
 /// A file entry must be unencrypted, stored or deflated, and a `go.mod` only at the root under
 /// exactly that name.
 fn check_file_entry(
-    entry: &zip::read::ZipFile<'_, BufReader<File>>,
+    entry: &zip::read::ZipFile<'_, PositionedFile>,
     rel: &str,
 ) -> Result<(), EntryProblem> {
     if entry.encrypted() {
@@ -512,7 +541,7 @@ fn create_dirs(module: &str, dest: &Path, guard: &mut Cleanup) -> Result<(), Zip
 /// SHA-256 of what it wrote.
 fn extract_one(
     module: &str,
-    archive: &mut zip::ZipArchive<BufReader<File>>,
+    archive: &mut zip::ZipArchive<PositionedFile>,
     file: &CheckedFile,
     dest: &Path,
     guard: &mut Cleanup,
@@ -545,7 +574,7 @@ fn extract_one(
 /// The SHA-256 of one checked file's inflated bytes, nothing written.
 fn hash_one(
     module: &str,
-    archive: &mut zip::ZipArchive<BufReader<File>>,
+    archive: &mut zip::ZipArchive<PositionedFile>,
     file: &CheckedFile,
 ) -> Result<[u8; 32], ZipError> {
     let reader = archive
@@ -608,40 +637,43 @@ fn copy_declared(
     let mut hasher = Sha256::new();
     // Never trust the declared size: read at most one byte past it, whatever the zip says.
     let mut limited = reader.take(declared.saturating_add(1));
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut actual: u64 = 0;
-    loop {
-        let n = match limited.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-            Err(source) => {
-                // The zip crate stops at the declared size itself and says so only in its
-                // message; anything else it reports (CRC, corrupt deflate) stays a decompress error.
-                if source.to_string().contains("larger than its declared") {
-                    return Err(entry_problem(EntryProblem::LargerThanDeclared { declared }));
+    // One buffer per thread: most entries are small, and a fresh zeroed one each would cost
+    // more than inflating them.
+    crate::util::fsutil::with_read_buffer(|buf| {
+        let mut actual: u64 = 0;
+        loop {
+            let n = match limited.read(buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                Err(source) => {
+                    // The zip crate stops at the declared size itself and says so only in its
+                    // message; anything else it reports (CRC, corrupt deflate) stays a decompress error.
+                    if source.to_string().contains("larger than its declared") {
+                        return Err(entry_problem(EntryProblem::LargerThanDeclared { declared }));
+                    }
+                    return Err(ZipError::Decompress {
+                        module: module.to_owned(),
+                        entry: entry_name.to_owned(),
+                        source,
+                    });
                 }
-                return Err(ZipError::Decompress {
-                    module: module.to_owned(),
-                    entry: entry_name.to_owned(),
-                    source,
-                });
+            };
+            actual += n as u64;
+            if actual > declared {
+                return Err(entry_problem(EntryProblem::LargerThanDeclared { declared }));
             }
-        };
-        actual += n as u64;
-        if actual > declared {
-            return Err(entry_problem(EntryProblem::LargerThanDeclared { declared }));
+            hasher.update(&buf[..n]);
+            out.write_all(&buf[..n]).map_err(&write_error)?;
         }
-        hasher.update(&buf[..n]);
-        out.write_all(&buf[..n]).map_err(&write_error)?;
-    }
-    if actual < declared {
-        return Err(entry_problem(EntryProblem::SmallerThanDeclared {
-            declared,
-            actual,
-        }));
-    }
-    Ok(hasher.finalize().into())
+        if actual < declared {
+            return Err(entry_problem(EntryProblem::SmallerThanDeclared {
+                declared,
+                actual,
+            }));
+        }
+        Ok(hasher.finalize().into())
+    })
 }
 
 fn make_dir(module: &str, dir: &Path) -> Result<(), ZipError> {

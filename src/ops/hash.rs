@@ -44,9 +44,7 @@ pub(crate) fn hash(ctx: &mut Context, opts: &HashOptions) -> Result<Outcome> {
     // given without --module.
     let (kind, file, mv, h) = if let Some(zip) = &opts.zip {
         let mv = module()?;
-        crate::formats::modzip::check_zip(&abs(zip), &mv)?;
-        let h = dirhash::hash_zip(&abs(zip))
-            .with_context(|| format!("failed to hash `{}`", zip.display()))?;
+        let h = crate::sources::checked::zip_h1(&abs(zip), &mv)?;
         ("zip", zip, Some(mv), h)
     } else if let Some(dir) = &opts.dir {
         let mv = module()?;

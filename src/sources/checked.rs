@@ -121,11 +121,20 @@ pub(crate) fn checked_zip(
     zip: &Path,
     want: &str,
 ) -> Result<PathBuf> {
-    modzip::check_zip(zip, mv)?;
-    let got =
-        dirhash::hash_zip(zip).with_context(|| format!("failed to hash `{}`", zip.display()))?;
+    let got = zip_h1(zip, mv)?;
     if got != want {
         return Err(SumError::mismatch(mv.to_string(), want, &got, src, Some(zip)).into());
     }
     Ok(zip.to_path_buf())
+}
+
+/// The `h1:` of a zip that follows every rule of the go command: one opening of the zip, one
+/// pass over its entries.
+pub(crate) fn zip_h1(zip: &Path, mv: &ModuleVersion) -> Result<String> {
+    let digests: std::collections::BTreeMap<String, [u8; 32]> = modzip::digest_zip(zip, mv)?
+        .into_iter()
+        .filter_map(|e| Some((e.name, e.sha256?)))
+        .collect();
+    dirhash::hash1_prefixed(&mv.to_string(), &digests)
+        .with_context(|| format!("failed to hash `{}`", zip.display()))
 }

@@ -544,3 +544,52 @@ mod tests {
         );
     }
 }
+
+/// A file read with positional reads, so clones share the descriptor but not a cursor and
+/// can read from several threads at once.
+#[derive(Clone)]
+pub struct PositionedFile {
+    file: std::sync::Arc<File>,
+    len: u64,
+    pos: u64,
+}
+
+impl PositionedFile {
+    /// `file`, read from its start.
+    pub fn new(file: File) -> Self {
+        let len = file.metadata().map(|meta| meta.len()).unwrap_or(0);
+        PositionedFile {
+            file: std::sync::Arc::new(file),
+            len,
+            pos: 0,
+        }
+    }
+}
+
+impl io::Read for PositionedFile {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(&*self.file, buf, self.pos)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(&*self.file, buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl io::Seek for PositionedFile {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        let target = match pos {
+            io::SeekFrom::Start(offset) => Some(offset),
+            io::SeekFrom::End(offset) => self.len.checked_add_signed(offset),
+            io::SeekFrom::Current(offset) => self.pos.checked_add_signed(offset),
+        };
+        self.pos = target.ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the file",
+            )
+        })?;
+        Ok(self.pos)
+    }
+}

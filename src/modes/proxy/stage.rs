@@ -28,8 +28,20 @@ pub(super) fn stage(staging: &Path, src: &dyn ModuleSource, planned: &ProxyPlan)
         fs::write(&to, bytes).with_context(|| format!("failed to write `{}`", to.display()))?;
         Ok(to)
     };
-    planned
-        .stage
+    // The largest zips first: each is checked and hashed on one thread, and one started last
+    // would keep a core busy after the others are done.
+    let mut order: Vec<_> = planned.stage.iter().collect();
+    order.sort_by_cached_key(|n| {
+        let zip = n
+            .zip_h1
+            .as_ref()
+            .and_then(|_| src.zip_path(&n.content).ok());
+        std::cmp::Reverse(
+            zip.and_then(|z| fs::metadata(z).ok())
+                .map_or(0, |m| m.len()),
+        )
+    });
+    order
         .par_iter()
         .map(|n| -> Result<()> {
             if let Some(gomod) = &n.gomod {

@@ -179,10 +179,7 @@ fn check_file(
             Err(e) => Some(e),
         },
         TreeFile::Zip(mv) => {
-            if let Err(e) = modzip::check_zip(&path, mv) {
-                return Ok(Some(e.to_string()));
-            }
-            let got = match dirhash::hash_zip(&path) {
+            let got = match crate::sources::checked::zip_h1(&path, mv) {
                 Ok(h) => h,
                 Err(e) => return Ok(Some(e.to_string())),
             };
