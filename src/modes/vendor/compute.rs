@@ -302,6 +302,7 @@ impl Run<'_> {
             Pending::Tree(tree) => used_files(tree, &self.trees.modules),
             Pending::Failed(_) => HashMap::new(),
         };
+        let keep_copied_only = matches!(outcome, Pending::Tree(_));
         let (modules, gosum, scans) = (&self.trees.modules, self.gosum, &self.scans);
         let bar = shell.progress(suspects.len() as u64, "modules checked against go.sum");
         let checks = suspects
@@ -324,6 +325,12 @@ impl Run<'_> {
                             .map(|u| u.iter().map(String::as_str).collect())
                             .unwrap_or_default();
                         c.stamps.retain(|name, _| copied.contains(name.as_str()));
+                        // And only their digests, once the result is known: those of the other
+                        // files are used by nothing after the check (a file staging is asked to
+                        // copy without a digest is refused, never trusted).
+                        if keep_copied_only {
+                            c.digests.retain(|name, _| copied.contains(name.as_str()));
+                        }
                         c
                     })
                 });
