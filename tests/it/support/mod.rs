@@ -26,6 +26,7 @@
 #[macro_use]
 pub mod tools;
 mod proxy;
+pub mod sumdb;
 mod tree;
 
 use std::ffi::OsString;
