@@ -192,6 +192,12 @@ pub struct PackArgs {
     /// supported yet: hidden from `--help` until it works)
     #[arg(long, hide = true)]
     pub toolchain: bool,
+    /// Leave the checksum database out: by default the bundle carries, for every module it holds,
+    /// the GOSUMDB database's lookup record and the tiles that prove it against one signed tree
+    /// head (read from what go verified into the module cache), so that the offline machine keeps
+    /// GOSUMDB on
+    #[arg(long)]
+    pub no_sumdb: bool,
     /// More repositories to pack into the same bundle
     #[arg(long = "sync", value_name = "DIR")]
     pub sync: Vec<PathBuf>,

@@ -77,7 +77,13 @@ pub(crate) fn mirror(ctx: &mut Context, opts: &MirrorOptions) -> Result<Outcome>
             e.into()
         }
     };
-    bundle::write_tree(target.staging(), &missing, &to_stage).map_err(in_target)?;
+    bundle::write_tree(
+        target.staging(),
+        &missing,
+        &to_stage,
+        &bundle::ExtraFiles::new(),
+    )
+    .map_err(in_target)?;
     fault_point("mirror:staged")?;
     let hook = |step: &str| fault_point(&format!("mirror:{step}")).map_err(Into::into);
     let stats = bundle::merge_tree(target.staging(), &real, &manifest, Layout::Tree, &hook)

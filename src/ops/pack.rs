@@ -26,11 +26,15 @@ use crate::repo::Repo;
 use crate::repo::open_repos;
 use crate::resolve::content::collect;
 use crate::resolve::needs::{ZipsFor, needed_modules};
-use crate::sources::bundle::{self};
+use crate::sources::bundle::{self, ExtraFiles};
 use crate::sources::bundle_source as source;
 use crate::sources::goenv::go_command;
+use crate::sources::goenv::go_env_at;
+use crate::sources::modcache::ModCache;
 use crate::sources::modcache::SourceError;
+use crate::sources::sumdb::{self, NotCarried};
 use crate::util::context::{Context, Outcome};
+use crate::util::env;
 use crate::util::fsutil::absolute;
 
 #[derive(Debug, Clone, Default)]
@@ -39,6 +43,8 @@ pub(crate) struct PackOptions {
     pub output: PathBuf,
     pub download: bool,
     pub toolchain: bool,
+    /// Leave the checksum database out.
+    pub no_sumdb: bool,
     /// More repositories to pack into the same bundle.
     pub sync: Vec<PathBuf>,
 }
@@ -61,13 +67,21 @@ pub(crate) fn pack(ctx: &mut Context, opts: &PackOptions) -> Result<Outcome> {
         }
     }
     let src = source::open(ctx)?;
-    let (manifest, contents) = collect(ctx, &repos, src.as_ref())?;
+    let (mut manifest, contents) = collect(ctx, &repos, src.as_ref())?;
+    let (extra, sumdb_doc) = if opts.no_sumdb {
+        (
+            ExtraFiles::new(),
+            serde_json::json!({"carried": false, "reason": "--no-sumdb"}),
+        )
+    } else {
+        carry_sumdb(ctx, &mut manifest)?
+    };
     let output = absolute(&ctx.dir, &opts.output);
     if let Some(parent) = output.parent() {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("failed to create `{}`", parent.display()))?;
     }
-    let size = bundle::write_bundle(&output, &manifest, &contents)
+    let size = bundle::write_bundle(&output, &manifest, &contents, &extra)
         .with_context(|| format!("failed to write `{}`", output.display()))?;
     let sha256 = hex::encode(crate::util::fsutil::sha256_file(&output)?);
     let zips = contents.iter().filter(|c| c.zip.is_some()).count();
@@ -81,6 +95,7 @@ pub(crate) fn pack(ctx: &mut Context, opts: &PackOptions) -> Result<Outcome> {
             "zips": zips,
             "gomod_only": contents.len() - zips,
             "repos": manifest.repos,
+            "sumdb": sumdb_doc,
             "seconds": started.elapsed().as_secs_f64(),
         });
         ctx.shell.document(v)?;
@@ -111,6 +126,67 @@ pub(crate) fn pack(ctx: &mut Context, opts: &PackOptions) -> Result<Outcome> {
         output.display()
     )?;
     Ok(Outcome::Ok)
+}
+
+/// The checksum database part to carry for `manifest` (set into it), read from where go keeps
+/// what it verified (see [`crate::sources::sumdb`]), and its `sumdb` JSON document. Data that is
+/// missing leaves the database out with a warning (the bundle then builds with GOSUMDB=off, as
+/// before); data that is there but wrong (a record that disagrees with go.sum, a bad signature)
+/// is an error.
+fn carry_sumdb(
+    ctx: &mut Context,
+    manifest: &mut bundle::Manifest,
+) -> Result<(ExtraFiles, serde_json::Value)> {
+    let user = sumdb::user_sumdb(&ctx.dir)?;
+    let not_carried = |reason: String| serde_json::json!({"carried": false, "reason": reason});
+    if ctx.from.is_some() {
+        return Ok((
+            ExtraFiles::new(),
+            not_carried("packing from a bundle or tree (--from): the module cache's records are not the source".into()),
+        ));
+    }
+    let modcache = match &ctx.modcache {
+        Some(d) => d.clone(),
+        None => ModCache::locate(None)?.root().to_path_buf(),
+    };
+    let gopath = go_env_at(Some(&ctx.dir))
+        .map(|v| v.gopath)
+        .or_else(|| env::var("GOPATH"))
+        .and_then(|g| sumdb::first_gopath(&g))
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join("go")));
+    let Some(gopath) = gopath else {
+        return Ok((ExtraFiles::new(), not_carried("no GOPATH".into())));
+    };
+    match sumdb::collect_from_cache(&modcache, &gopath, &user, manifest) {
+        Ok(carried) => {
+            if !carried.private.is_empty() {
+                ctx.shell.note(&format!(
+                    "{} private module version(s) (GONOSUMDB/GOPRIVATE) are not in the public checksum database and are carried without records",
+                    carried.private.len()
+                ))?;
+            }
+            let doc = serde_json::json!({
+                "carried": true,
+                "name": carried.part.name,
+                "records": carried.part.records.len(),
+                "tiles": carried.part.tiles.len(),
+                "private": carried.private.len(),
+            });
+            manifest.sumdb = Some(carried.part);
+            Ok((carried.files, doc))
+        }
+        Err(NotCarried::Missing(why)) => {
+            if user.database.is_some() {
+                ctx.shell.warn(&format!(
+                    "the bundle carries no checksum database, so the offline machine builds with GOSUMDB=off: {why} (run `go mod download -json <module>@<version>` outside any module with GOFLAGS=-mod=mod to have go look a module up)"
+                ))?;
+            }
+            Ok((ExtraFiles::new(), not_carried(why)))
+        }
+        Err(NotCarried::Bad(e)) => Err(anyhow!(e)).hint(
+            "the checksum database disagrees with what go.sum or the module cache holds: check go.sum, or pack with --no-sumdb to leave the database out",
+        ),
+    }
 }
 
 /// Have the go command fetch what the module cache lacks for `repo`: the go.mod and `.info`

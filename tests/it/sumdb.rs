@@ -159,3 +159,272 @@ fn go_refuses_a_record_the_signed_tree_does_not_hold() {
         stderr(&out)
     );
 }
+
+/// A harness with the test database, and a project requiring `example.com/multi v1.2.0` that
+/// the real go tidied with the database on (so go verified it and kept the record, the tiles
+/// and the signed head), packed by gomodoff with the same settings into the returned bundle.
+fn packed_with_db() -> (Harness, TestSumdb, PathBuf, PathBuf) {
+    let (h, db) = harness_with_db();
+    let dir = h.fresh_dir("project");
+    fs::write(
+        dir.join("go.mod"),
+        "module example.com/main\n\ngo 1.22\n\nrequire example.com/multi v1.2.0\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("main.go"),
+        "package main\n\nimport _ \"example.com/multi\"\n\nfunc main() {}\n",
+    )
+    .unwrap();
+    let key = db.gosumdb();
+    let env = [("GOSUMDB", key.as_str()), ("GONOSUMDB", "")];
+    h.go_ok_with_env(&dir, &["mod", "tidy"], &env);
+    let cached = h.gomodcache().join("cache/download/sumdb").join(NAME);
+    assert!(
+        cached.join("lookup/example.com/multi@v1.2.0").is_file(),
+        "precondition: go looked the module up"
+    );
+    let bundle = h.root().join("bundle.zip");
+    let out = h.gomodoff_with_env(
+        &dir,
+        &env,
+        &["pack", "-o", bundle.to_str().unwrap(), "--json"],
+    );
+    assert_success(&out, "gomodoff pack");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    crate::json::assert_valid("pack", &doc);
+    assert_eq!(doc["sumdb"]["carried"], true, "{doc}");
+    assert_eq!(doc["sumdb"]["name"], NAME);
+    assert_eq!(doc["sumdb"]["records"], 1, "{doc}");
+    (h, db, bundle, dir)
+}
+
+/// `gomodoff unpack <bundle> --to <dest>` with `GOSUMDB` set to the test database.
+fn unpack_checked(h: &Harness, db: &TestSumdb, bundle: &Path, dest: &Path) -> Output {
+    h.gomodoff_command_without_modcache(h.root())
+        .env("GOSUMDB", db.gosumdb())
+        .env("GONOSUMDB", "")
+        .args(["unpack", bundle.to_str().unwrap(), "--to"])
+        .arg(dest)
+        .output()
+        .unwrap()
+}
+
+/// The `export K=V` lines a command printed.
+fn printed_env(out: &Output) -> Vec<(String, String)> {
+    crate::support::stdout(out)
+        .lines()
+        .filter_map(|l| l.strip_prefix("export "))
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap();
+            (k.to_string(), v.trim_matches('\'').to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn a_packed_database_keeps_gosumdb_on_offline_and_go_checks_new_modules_with_it() {
+    requires_go!();
+    let (h, db, bundle, project) = packed_with_db();
+    let tree = h.root().join("machine-b/tree");
+    let json = h
+        .gomodoff_command_without_modcache(h.root())
+        .env("GOSUMDB", db.gosumdb())
+        .env("GONOSUMDB", "")
+        .args(["--json", "unpack", bundle.to_str().unwrap(), "--to"])
+        .arg(h.root().join("machine-b/json-tree"))
+        .output()
+        .unwrap();
+    assert_success(&json, "gomodoff --json unpack");
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    crate::json::assert_valid("unpack", &doc);
+    assert_eq!(doc["sumdb"]["verified"], true, "{doc}");
+    let out = unpack_checked(&h, &db, &bundle, &tree);
+    assert_success(&out, "gomodoff unpack");
+    let env = printed_env(&out);
+    let gosumdb = env.iter().find(|(k, _)| k == "GOSUMDB").unwrap();
+    assert_eq!(
+        gosumdb.1,
+        db.gosumdb(),
+        "GOSUMDB is printed as the user has it"
+    );
+    assert!(tree.join("sumdb").join(NAME).join("latest").is_file());
+
+    // "Machine B": nothing but the printed variables, an empty module cache and a GOPATH that
+    // never saw the database; the tree is the only source.
+    let go_b = |dir: &Path, goflags: Option<&str>, args: &[&str]| {
+        let mut cmd = std::process::Command::new(h.go_binary());
+        cmd.current_dir(dir)
+            .env_clear()
+            .env("HOME", h.home())
+            .env("GOCACHE", h.gocache())
+            .env("GOENV", "off")
+            .env("GOPATH", h.fresh_dir("gopath-b"))
+            .env("GOMODCACHE", h.fresh_dir("modcache-b"));
+        if let Some(path) = std::env::var_os("PATH") {
+            cmd.env("PATH", path);
+        }
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        cmd.env(
+            "GOFLAGS",
+            goflags.map_or_else(
+                || {
+                    format!(
+                        "{} -modcacherw",
+                        env.iter().find(|(k, _)| k == "GOFLAGS").unwrap().1
+                    )
+                },
+                str::to_string,
+            ),
+        );
+        cmd.args(args).output().unwrap()
+    };
+    let verify = go_b(&project, None, &["mod", "verify"]);
+    assert_success(&verify, "go mod verify on machine B");
+    assert!(crate::support::stdout(&verify).contains("all modules verified"));
+    // A module the tree holds that this main module's go.sum does not: go asks the carried
+    // database, proves the record against the signed head, and writes go.sum.
+    let fresh = empty_module(&h);
+    let get = go_b(
+        &fresh,
+        Some("-modcacherw"),
+        &["get", "example.com/multi@v1.2.0"],
+    );
+    assert_success(&get, "go get of a carried module not in go.sum");
+    let gosum = fs::read_to_string(fresh.join("go.sum")).unwrap();
+    assert!(gosum.contains("example.com/multi v1.2.0 h1:"), "{gosum}");
+}
+
+/// The bundle's entries, in order.
+fn read_entries(path: &Path) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read as _;
+    let mut archive = zip::ZipArchive::new(fs::File::open(path).unwrap()).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut f = archive.by_index(i).unwrap();
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).unwrap();
+            (f.name().unwrap().to_string(), data)
+        })
+        .collect()
+}
+
+fn write_entries(path: &Path, entries: &[(String, Vec<u8>)]) {
+    use std::io::Write as _;
+    let mut w = zip::ZipWriter::new(fs::File::create(path).unwrap());
+    for (name, data) in entries {
+        w.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+#[test]
+fn a_bundle_whose_database_part_does_not_verify_is_refused_whole() {
+    requires_go!();
+    let (h, db, bundle, _) = packed_with_db();
+    let entries = read_entries(&bundle);
+    let root = format!("sumdb/{NAME}");
+    let latest = format!("{root}/latest");
+    let lookup = format!("{root}/lookup/example.com/multi@v1.2.0");
+    let tile = entries
+        .iter()
+        .map(|(n, _)| n.clone())
+        .find(|n| n.starts_with(&format!("{root}/tile/8/0/")))
+        .expect("a level-0 tile is carried");
+    let edit = |name: &str, f: &dyn Fn(&[u8]) -> Vec<u8>| {
+        let e: Vec<(String, Vec<u8>)> = entries
+            .iter()
+            .map(|(n, d)| (n.clone(), if n == name { f(d) } else { d.clone() }))
+            .collect();
+        let out = h.fresh_dir("damaged").join("bundle.zip");
+        write_entries(&out, &e);
+        out
+    };
+    let text = |d: &[u8]| String::from_utf8(d.to_vec()).unwrap();
+    let cases: Vec<(&str, PathBuf, String, &str)> = vec![
+        (
+            "a forged signature (the tree size changed under it)",
+            edit(&latest, &|d| {
+                let t = text(d);
+                let size = t.lines().nth(1).unwrap().to_string();
+                t.replacen(&format!("\n{size}\n"), "\n9999\n", 1)
+                    .into_bytes()
+            }),
+            latest.clone(),
+            "invalid signature",
+        ),
+        (
+            "a truncated tile",
+            edit(&tile, &|d| d[..d.len() - 1].to_vec()),
+            // Named inside the error of the record it proves.
+            tile.strip_prefix(&format!("{root}/")).unwrap().to_string(),
+            "truncated",
+        ),
+        (
+            "a record the signed tree does not hold",
+            edit(&lookup, &|d| {
+                text(d)
+                    .replacen("/go.mod h1:", "/go.mod h1:X", 1)
+                    .into_bytes()
+            }),
+            lookup.clone(),
+            "does not hash to the record",
+        ),
+    ];
+    for (what, damaged, file, problem) in cases {
+        let dest = h.fresh_dir("dest").join("tree");
+        let out = unpack_checked(&h, &db, &damaged, &dest);
+        assert_failure(&out, what);
+        let err = stderr(&out);
+        assert!(
+            err.contains("checksum database part does not verify")
+                && err.contains(&format!("{file}`"))
+                && err.contains(problem),
+            "{what}: {err}"
+        );
+        assert!(!dest.exists(), "{what}: something was installed");
+    }
+}
+
+#[test]
+fn pack_refuses_a_cached_record_the_signed_tree_does_not_hold() {
+    requires_go!();
+    let (h, db, _, project) = packed_with_db();
+    let cached = h
+        .gomodcache()
+        .join("cache/download/sumdb")
+        .join(NAME)
+        .join("lookup/example.com/multi@v1.2.0");
+    let forged = fs::read_to_string(&cached)
+        .unwrap()
+        .replacen("/go.mod h1:", "/go.mod h1:X", 1);
+    fs::write(&cached, forged).unwrap();
+    let out = h.gomodoff_with_env(
+        &project,
+        &[("GOSUMDB", &db.gosumdb()), ("GONOSUMDB", "")],
+        &["pack", "-o", h.root().join("b2.zip").to_str().unwrap()],
+    );
+    assert_failure(&out, "pack with a forged cached record");
+    assert!(
+        stderr(&out).contains("lookup/example.com/multi@v1.2.0")
+            && stderr(&out).contains("does not hash to the record"),
+        "{}",
+        stderr(&out)
+    );
+    // Opting out packs without the database.
+    let out = h.gomodoff_with_env(
+        &project,
+        &[("GOSUMDB", &db.gosumdb()), ("GONOSUMDB", "")],
+        &[
+            "pack",
+            "--no-sumdb",
+            "-o",
+            h.root().join("b3.zip").to_str().unwrap(),
+        ],
+    );
+    assert_success(&out, "pack --no-sumdb");
+}

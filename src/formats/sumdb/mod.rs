@@ -289,6 +289,65 @@ pub fn check_extends(
     tlog::prove_extends(&old, &new, read).map_err(|source| SumdbError::Proof { file, source })
 }
 
+/// Whether a comma-separated list of glob patterns (`GONOSUMDB`, `GOPRIVATE`) matches a prefix
+/// of the module path `path`, as go's `module.MatchPrefixPatterns` decides: each pattern is
+/// matched against the path's first as many elements as the pattern has.
+pub fn matches_private(patterns: &str, path: &str) -> bool {
+    patterns
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .any(|pattern| {
+            let elements = pattern.split('/').count();
+            let prefix: Vec<&str> = path.split('/').take(elements).collect();
+            path.split('/').count() >= elements
+                && glob(pattern.as_bytes(), prefix.join("/").as_bytes())
+        })
+}
+
+/// `path.Match`: `*` is any run of non-`/` bytes, `?` one non-`/` byte, `[…]` a class (`^`
+/// negates, `a-z` ranges), `\` escapes.
+fn glob(pattern: &[u8], name: &[u8]) -> bool {
+    match pattern.split_first() {
+        None => name.is_empty(),
+        Some((b'*', rest)) => (0..=name.len())
+            .take_while(|&i| i == 0 || name[i - 1] != b'/')
+            .any(|i| glob(rest, &name[i..])),
+        Some((b'?', rest)) => {
+            matches!(name.split_first(), Some((c, tail)) if *c != b'/' && glob(rest, tail))
+        }
+        Some((b'[', rest)) => {
+            let Some((c, tail)) = name.split_first() else {
+                return false;
+            };
+            let Some(end) = rest.iter().skip(1).position(|&b| b == b']').map(|i| i + 1) else {
+                return false;
+            };
+            let (class, after) = (&rest[..end], &rest[end + 1..]);
+            let (negate, class) = match class.split_first() {
+                Some((b'^', c)) => (true, c),
+                _ => (false, class),
+            };
+            let mut hit = false;
+            let mut i = 0;
+            while i < class.len() {
+                if i + 2 < class.len() && class[i + 1] == b'-' {
+                    hit |= (class[i]..=class[i + 2]).contains(c);
+                    i += 3;
+                } else {
+                    hit |= class[i] == *c;
+                    i += 1;
+                }
+            }
+            hit != negate && *c != b'/' && glob(after, tail)
+        }
+        Some((b'\\', rest)) if !rest.is_empty() => {
+            name.first() == Some(&rest[0]) && glob(&rest[1..], &name[1..])
+        }
+        Some((p, rest)) => name.first() == Some(p) && glob(rest, &name[1..]),
+    }
+}
+
 /// Parse a tile path below [`root`] (`tile/8/L/NNN[.p/W]`), as [`Tile::path`] writes it.
 pub fn parse_tile_path(path: &str) -> Option<Tile> {
     let rest = path.strip_prefix("tile/")?;
@@ -347,6 +406,25 @@ mod tests {
         assert_eq!(d.key.name, "db.example/x");
         assert!(database("db.example").is_err(), "a name without a key");
         assert!(database("a b c").is_err());
+    }
+
+    #[test]
+    fn private_patterns_match_path_prefixes() {
+        let cases = [
+            ("*.corp.example", "git.corp.example/a/b", true),
+            ("*.corp.example", "corp.example/a", false),
+            ("github.com/acme", "github.com/acme/x/v2", true),
+            ("github.com/acme", "github.com/acmex/x", false),
+            ("github.com/a*", "github.com/acme/x", true),
+            ("example.com/*/x", "example.com/a/x/y", true),
+            ("example.com/*/x", "example.com/a", false),
+            (" , example.com/[a-c]b", "example.com/bb/c", true),
+            ("example.com/[^a]b", "example.com/ab", false),
+            ("", "example.com", false),
+        ];
+        for (patterns, path, want) in cases {
+            assert_eq!(matches_private(patterns, path), want, "{patterns} {path}");
+        }
     }
 
     #[test]

@@ -251,7 +251,7 @@ fn gomod_only_bundle(dir: &Path) -> (PathBuf, String) {
         info: None,
     };
     let path = dir.join("bundle.zip");
-    write_bundle(&path, &manifest, &[content]).unwrap();
+    write_bundle(&path, &manifest, &[content], &ExtraFiles::new()).unwrap();
     (path, "example.com/m/@v/v1.0.0.mod".into())
 }
 
@@ -264,12 +264,12 @@ fn a_full_disk_is_not_the_bundles_fault() {
     let (bundle, name) = gomod_only_bundle(dir.path());
     let dest = dir.path().join("staging");
     fs::create_dir(&dest).unwrap();
-    unpack(&bundle, &dest).unwrap();
+    unpack(&bundle, &dest, None).unwrap();
     let dest = dir.path().join("full");
     let to = dest.join(&name);
     fs::create_dir_all(to.parent().unwrap()).unwrap();
     std::os::unix::fs::symlink("/dev/full", &to).unwrap();
-    let err = unpack(&bundle, &dest).unwrap_err();
+    let err = unpack(&bundle, &dest, None).unwrap_err();
     assert!(err.is_write(), "{err:?}");
     let text = err.to_string();
     assert!(!text.contains("refusing bundle"), "{text}");
@@ -289,7 +289,7 @@ fn merge_tree_stops_at_the_step_the_hook_fails() {
     ] {
         let staged = dir.path().join(format!("staged-{step}"));
         fs::create_dir(&staged).unwrap();
-        let manifest = unpack(&bundle, &staged).unwrap();
+        let (manifest, _) = unpack(&bundle, &staged, None).unwrap();
         let target = dir.path().join(format!("target-{step}"));
         let hook = |s: &str| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             if s == step { Err(s.into()) } else { Ok(()) }
