@@ -103,6 +103,7 @@ pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
                 output: a.output,
                 download: a.download,
                 toolchain: a.toolchain,
+                platforms: a.platforms,
                 no_sumdb: a.no_sumdb,
                 sync: a.sync,
             },

@@ -62,12 +62,19 @@ pub(crate) fn unpack(ctx: &mut Context, opts: &UnpackOptions) -> Result<Outcome>
 
     let (gosumdb, sumdb_doc) = sumdb_setting(ctx, &manifest, &user, verified, layout)?;
     let goflags = merged_goflags(ctx)?;
+    // A carried toolchain is only used if go may switch to it (from the tree, never the network).
+    let toolchain = layout == Layout::Tree
+        && manifest
+            .modules()
+            .iter()
+            .any(|m| m.path == "golang.org/toolchain");
     let env = offline_env(
         &root,
         cache_root.as_deref(),
         manifest.workspace,
         goflags,
         gosumdb,
+        toolchain,
     );
     if ctx.shell.is_json() {
         let env: Vec<(String, String)> = env.into_iter().map(|(k, v)| (k.into(), v)).collect();
@@ -173,6 +180,7 @@ fn offline_env(
     workspace: bool,
     goflags: String,
     gosumdb: String,
+    toolchain: bool,
 ) -> Vec<(&'static str, String)> {
     let mut env: Vec<(&str, String)> = Vec::new();
     match cache_root {
@@ -185,7 +193,10 @@ fn offline_env(
     env.extend([
         ("GOSUMDB", gosumdb),
         ("GOFLAGS", goflags),
-        ("GOTOOLCHAIN", "local".into()),
+        (
+            "GOTOOLCHAIN",
+            if toolchain { "auto" } else { "local" }.into(),
+        ),
     ]);
     // A workspace's bundle holds the workspace's build list: go must build in workspace mode.
     if !workspace {

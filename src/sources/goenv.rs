@@ -24,6 +24,8 @@ pub struct GoEnvVars {
     pub goversion: String,
     pub goroot: String,
     pub cgo_enabled: String,
+    pub goos: String,
+    pub goarch: String,
 }
 
 /// The go command gomodoff runs: `GOMODOFF_GO`, else `go` on PATH.
@@ -90,6 +92,8 @@ pub fn go_env_in(dir: Option<&Path>, env: &[(&str, &str)]) -> Option<GoEnvVars> 
         "GOVERSION",
         "GOROOT",
         "CGO_ENABLED",
+        "GOOS",
+        "GOARCH",
     ])
     .envs(env.iter().copied())
     .env("GOTOOLCHAIN", "local")

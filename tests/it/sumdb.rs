@@ -428,3 +428,132 @@ fn pack_refuses_a_cached_record_the_signed_tree_does_not_hold() {
     );
     assert_success(&out, "pack --no-sumdb");
 }
+
+/// The installed go's `GOOS/GOARCH`.
+fn platform(h: &Harness) -> (String, String) {
+    let out = h.go_ok(h.root(), &["env", "GOOS", "GOARCH"]);
+    let mut lines = out.lines();
+    (
+        lines.next().unwrap().to_string(),
+        lines.next().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn a_packed_toolchain_is_switched_to_offline_and_checked_against_the_database() {
+    requires_go!();
+    let h = Harness::new();
+    let (goos, goarch) = platform(&h);
+    // A fake go release, published the way go's toolchain switch downloads one: the module
+    // golang.org/toolchain at v0.0.1-<release>.<GOOS>-<GOARCH>, whose bin/go go runs (after
+    // making bin/, pkg/tool/ and lib/ executable, so those are there too).
+    let version = format!("v0.0.1-go1.99.0.{goos}-{goarch}");
+    let fake = |go: &'static str| {
+        [
+            ("bin/go", go),
+            ("bin/gofmt", "#!/bin/sh\n"),
+            ("pkg/tool/README", "no tools\n"),
+            ("lib/README", "no libraries\n"),
+        ]
+    };
+    h.publish(
+        "golang.org/toolchain",
+        &version,
+        &fake("#!/bin/sh\necho \"go version go1.99.0 (the packed fake toolchain)\"\n"),
+    );
+    let mut db = TestSumdb::new(300);
+    db.add_from_go(&h, "example.com/multi", "v1.2.0");
+    db.add_from_go(&h, "golang.org/toolchain", &version);
+    db.write(h.proxy_dir());
+    let dir = h.fresh_dir("project");
+    fs::write(
+        dir.join("go.mod"),
+        "module example.com/main\n\ngo 1.22\n\ntoolchain go1.99.0\n\nrequire example.com/multi v1.2.0\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("main.go"),
+        "package main\n\nimport _ \"example.com/multi\"\n\nfunc main() {}\n",
+    )
+    .unwrap();
+    let key = db.gosumdb();
+    let env = [("GOSUMDB", key.as_str()), ("GONOSUMDB", "")];
+    h.go_ok_with_env(&dir, &["mod", "tidy"], &env);
+
+    let bundle = h.root().join("bundle.zip");
+    let out = h.gomodoff_with_env(
+        &dir,
+        &env,
+        &[
+            "pack",
+            "--toolchain",
+            "--download",
+            "-o",
+            bundle.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_success(&out, "gomodoff pack --toolchain");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    crate::json::assert_valid("pack", &doc);
+    assert_eq!(doc["toolchains"], serde_json::json!([version]), "{doc}");
+    assert_eq!(doc["sumdb"]["records"], 2, "{doc}");
+
+    let tree = h.root().join("machine-b/tree");
+    let out = unpack_checked(&h, &db, &bundle, &tree);
+    assert_success(&out, "gomodoff unpack");
+    let printed = printed_env(&out);
+    let var = |k: &str| printed.iter().find(|(n, _)| n == k).unwrap().1.clone();
+    assert_eq!(var("GOTOOLCHAIN"), "auto");
+    assert_eq!(var("GOSUMDB"), key);
+
+    let go_b = || {
+        let mut cmd = std::process::Command::new(h.go_binary());
+        cmd.current_dir(&dir)
+            .env_clear()
+            .env("HOME", h.home())
+            .env("GOCACHE", h.gocache())
+            .env("GOENV", "off")
+            .env("GOPATH", h.fresh_dir("gopath-b"))
+            .env("GOMODCACHE", h.fresh_dir("modcache-b"));
+        if let Some(path) = std::env::var_os("PATH") {
+            cmd.env("PATH", path);
+        }
+        for (k, v) in &printed {
+            cmd.env(k, v);
+        }
+        cmd.arg("version").output().unwrap()
+    };
+    let out = go_b();
+    assert_success(&out, "go version on machine B");
+    assert!(
+        crate::support::stdout(&out).contains("go1.99.0 (the packed fake toolchain)"),
+        "go did not switch to the packed toolchain: {}{}",
+        crate::support::stdout(&out),
+        stderr(&out)
+    );
+
+    // The switch is checked against the carried database: a toolchain zip changed in the tree
+    // is refused by go.
+    let zip = tree
+        .join("golang.org/toolchain/@v")
+        .join(format!("{version}.zip"));
+    let mut other = h.fresh_dir("other-proxy");
+    crate::support::publish_into(
+        &other,
+        "golang.org/toolchain",
+        &version,
+        &fake("#!/bin/sh\necho evil\n"),
+    );
+    other = other
+        .join("golang.org/toolchain/@v")
+        .join(format!("{version}.zip"));
+    fs::copy(&other, &zip).unwrap();
+    let out = go_b();
+    assert_failure(&out, "go version with a tampered toolchain");
+    assert!(
+        stderr(&out).contains("SECURITY ERROR") && !crate::support::stdout(&out).contains("evil"),
+        "{}",
+        stderr(&out)
+    );
+}
