@@ -557,3 +557,32 @@ fn a_packed_toolchain_is_switched_to_offline_and_checked_against_the_database() 
         stderr(&out)
     );
 }
+
+#[test]
+fn mirror_verify_checks_the_database_part_of_a_tree() {
+    requires_go!();
+    let (h, db, bundle, _) = packed_with_db();
+    let tree = h.root().join("tree");
+    assert_success(&unpack_checked(&h, &db, &bundle, &tree), "unpack");
+    let verify = || {
+        h.gomodoff_command_without_modcache(h.root())
+            .env("GOSUMDB", db.gosumdb())
+            .env("GONOSUMDB", "")
+            .args(["mirror", "--verify"])
+            .arg(&tree)
+            .output()
+            .unwrap()
+    };
+    assert_success(&verify(), "mirror --verify of a good tree");
+    let tile = tree.join(format!("sumdb/{NAME}/tile/8/0/001.p/47"));
+    let bytes = fs::read(&tile).unwrap();
+    fs::write(&tile, &bytes[..bytes.len() - 32]).unwrap();
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let printed = crate::support::stdout(&out);
+    assert!(
+        printed.contains(&format!("sumdb/{NAME}/lookup/example.com/multi@v1.2.0"))
+            && printed.contains("tile/8/0/001.p/47` holds 1472 bytes"),
+        "{printed}"
+    );
+}
