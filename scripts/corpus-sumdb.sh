@@ -24,7 +24,7 @@ if [ ${#projects[@]} -eq 0 ]; then
     projects=(
         github.com/spf13/cobra@v1.8.0
         github.com/Masterminds/sprig/v3@v3.2.3
-        github.com/prometheus/client_golang@v1.18.0
+        github.com/sirupsen/logrus@v1.9.3
     )
 fi
 

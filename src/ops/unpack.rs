@@ -55,12 +55,19 @@ pub(crate) fn unpack(ctx: &mut Context, opts: &UnpackOptions) -> Result<Outcome>
     let key = user.database.as_ref().map(|d| &d.key);
     let (manifest, verified) =
         bundle::unpack(&bundle_path, target.staging(), key).map_err(|e| install_error(e, &root))?;
+    let extends = match (&user.database, &manifest.sumdb) {
+        (Some(db), Some(part)) if verified => {
+            sumdb::check_previous_head(&ctx.dir, &db.key, &bundle_path, target.staging(), part)
+                .map_err(|e| install_error(e, &root))?
+        }
+        _ => None,
+    };
     fault_point("unpack:staged")?;
 
     let stats = install(&target, &root, &manifest, layout)?;
     target.finish()?;
 
-    let (gosumdb, sumdb_doc) = sumdb_setting(ctx, &manifest, &user, verified, layout)?;
+    let (gosumdb, sumdb_doc) = sumdb_setting(ctx, &manifest, &user, verified, layout, extends)?;
     let goflags = merged_goflags(ctx)?;
     // A carried toolchain is only used if go may switch to it (from the tree, never the network).
     let toolchain = layout == Layout::Tree
@@ -214,9 +221,11 @@ fn sumdb_setting(
     user: &sumdb::UserSumdb,
     verified: bool,
     layout: Layout,
+    unprovable: Option<String>,
 ) -> Result<(String, serde_json::Value)> {
     let why_not = match (&manifest.sumdb, layout) {
         (None, _) => None,
+        (Some(_), Layout::Tree) if unprovable.is_some() => unprovable,
         (Some(_), Layout::ModCache) => Some(
             "the bundle's checksum database part is served only from a tree (unpack --to DIR)"
                 .to_string(),

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::formats::module::ModuleVersion;
 use crate::formats::sumdb::tlog::{RecordError, TlogError};
 use crate::formats::sumdb::{self, Database, Expected, Lookup, SumdbError};
-use crate::sources::bundle::{ExtraFiles, Manifest, SumdbPart};
+use crate::sources::bundle::{BundleError, ExtraFiles, Manifest, SumdbPart};
 use crate::sources::goenv::go_env_at;
 use crate::util::env;
 
@@ -184,4 +184,71 @@ fn read_small(path: &Path) -> Option<Vec<u8>> {
         .read_to_end(&mut buf)
         .ok()?;
     (buf.len() <= 1 << 20).then_some(buf)
+}
+
+/// Check the head a tree carries against the one go already trusts on this machine
+/// (`GOPATH/pkg/sumdb/<name>/latest`, go's own record of the newest head it has seen): go proves
+/// that the newer of the two extends the older before it uses either, with tiles of the newer.
+/// A head that does not extend the trusted one (a forked database) is refused, as go would
+/// refuse it ("SECURITY ERROR"). `Some(why)` when the tree cannot prove it (the machine's head is
+/// newer, or the tiles for its size are not carried): go would need the network, so the tree
+/// is used with GOSUMDB off. `None`: go will accept it (or the machine trusts no head yet).
+pub(crate) fn check_previous_head(
+    dir: &Path,
+    key: &sumdb::note::VerifierKey,
+    bundle: &Path,
+    tree: &Path,
+    part: &SumdbPart,
+) -> Result<Option<String>, BundleError> {
+    let gopath = go_env_at(Some(dir))
+        .map(|v| v.gopath)
+        .or_else(|| env::var("GOPATH"))
+        .and_then(|g| first_gopath(&g))
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join("go")));
+    let Some(previous_path) = gopath.map(|g| g.join("pkg/sumdb").join(&key.name).join("latest"))
+    else {
+        return Ok(None);
+    };
+    let Some(previous) = read_small(&previous_path) else {
+        return Ok(None);
+    };
+    let Some(latest) = read_small(&tree.join(part.file("latest"))) else {
+        return Ok(None);
+    };
+    let shown = previous_path.display();
+    let previous_tree = match sumdb::open_tree(&shown.to_string(), &previous, key) {
+        Ok(t) => t,
+        // go cannot use its own record either: not the tree's problem.
+        Err(_) => return Ok(None),
+    };
+    let carried = sumdb::open_tree("latest", &latest, key).map_err(|e| BundleError::Refused {
+        bundle: bundle.to_path_buf(),
+        problem: e.to_string(),
+    })?;
+    if previous_tree.size > carried.size {
+        return Ok(Some(format!(
+            "go on this machine already trusts a newer tree head (size {} in `{shown}`) than the bundle's (size {}), and would need that head's tiles from the network",
+            previous_tree.size, carried.size
+        )));
+    }
+    let mut read_tile = |t: &sumdb::tlog::Tile| {
+        let path = t.path();
+        if !part.tiles.contains(&path) {
+            return None;
+        }
+        read_small(&tree.join(part.file(&path)))
+    };
+    match sumdb::tlog::prove_extends(&previous_tree, &carried, &mut read_tile) {
+        Ok(()) => Ok(None),
+        Err(RecordError::Fork { .. }) => Err(BundleError::Refused {
+            bundle: bundle.to_path_buf(),
+            problem: format!(
+                "SECURITY: its checksum database head (size {}) does not extend the head go already trusts on this machine (size {}, `{shown}`): the database it was packed from forked",
+                carried.size, previous_tree.size
+            ),
+        }),
+        Err(e) => Ok(Some(format!(
+            "it cannot prove that its tree head extends the one go already trusts on this machine (`{shown}`): {e}"
+        ))),
+    }
 }

@@ -586,3 +586,60 @@ fn mirror_verify_checks_the_database_part_of_a_tree() {
         "{printed}"
     );
 }
+
+#[test]
+fn unpack_checks_the_head_against_the_one_go_already_trusts() {
+    requires_go!();
+    let (h, db, bundle, _) = packed_with_db();
+    // What go on the offline machine already trusts: the same log when it was smaller (extended
+    // by the bundle's head), or a log of the same size with other records (a fork).
+    let earlier = TestSumdb::new(300).latest();
+    let forked = TestSumdb::with_filler(300, "forked").latest();
+    let unpack_with = |trusted: &str| {
+        let gopath = h.fresh_dir("gopath-b");
+        let latest = gopath.join("pkg/sumdb").join(NAME).join("latest");
+        fs::create_dir_all(latest.parent().unwrap()).unwrap();
+        fs::write(&latest, trusted).unwrap();
+        let dest = h.fresh_dir("dest").join("tree");
+        let out = h
+            .gomodoff_command_without_modcache(h.root())
+            .env("GOSUMDB", db.gosumdb())
+            .env("GONOSUMDB", "")
+            .env("GOPATH", &gopath)
+            .args(["unpack", bundle.to_str().unwrap(), "--to"])
+            .arg(&dest)
+            .output()
+            .unwrap();
+        (out, dest)
+    };
+    let (out, _) = unpack_with(&earlier);
+    assert_success(&out, "unpack over a head the bundle's extends");
+    let env = printed_env(&out);
+    assert_eq!(
+        env.iter().find(|(k, _)| k == "GOSUMDB").unwrap().1,
+        db.gosumdb()
+    );
+    let (out, dest) = unpack_with(&forked);
+    assert_failure(&out, "unpack over a forked head");
+    assert!(
+        stderr(&out).contains("does not extend the head go already trusts"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dest.exists(), "something was installed");
+    // A newer head than the bundle's: go would need its tiles, so GOSUMDB stays off.
+    let mut newer = TestSumdb::new(300);
+    for (p, v) in MODULES {
+        newer.add_from_go(&h, p, v);
+    }
+    newer.add("example.com/later", "v1.0.0", "h1:AAAA", "h1:AAAA");
+    let (out, _) = unpack_with(&newer.latest());
+    assert_success(&out, "unpack under a newer trusted head");
+    let env = printed_env(&out);
+    assert_eq!(env.iter().find(|(k, _)| k == "GOSUMDB").unwrap().1, "off");
+    assert!(
+        stderr(&out).contains("already trusts a newer tree head"),
+        "{}",
+        stderr(&out)
+    );
+}

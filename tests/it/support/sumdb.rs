@@ -29,9 +29,15 @@ impl TestSumdb {
     /// An empty database whose log starts with `filler` records of no module, so that records
     /// land past the first tile.
     pub fn new(filler: usize) -> TestSumdb {
+        TestSumdb::with_filler(filler, "filler")
+    }
+
+    /// [`TestSumdb::new`] with filler records named after `tag`: another tag makes another log
+    /// of the same size, signed by the same key (a fork).
+    pub fn with_filler(filler: usize, tag: &str) -> TestSumdb {
         let mut log = LogBuilder::new();
         for i in 0..filler {
-            log.push(format!("example.org/filler{i} v1.0.0 h1:AAAA\n").as_bytes());
+            log.push(format!("example.org/{tag}{i} v1.0.0 h1:AAAA\n").as_bytes());
         }
         TestSumdb {
             signer: NoteSigner::from_seed(NAME, *b"gomodoff test checksum database!"),
