@@ -149,6 +149,11 @@ pub struct VendorArgs {
     /// Lay out whole module trees, not slim ones (replace mode; default: gomodoff.toml's `tree`)
     #[arg(long)]
     pub whole: bool,
+    /// Proxy mode: leave the checksum database out of the tree (by default it carries GOSUMDB's
+    /// records, tiles and signed tree head for every module, from what go verified, so that
+    /// `env` keeps GOSUMDB on)
+    #[arg(long)]
+    pub no_sumdb: bool,
 }
 
 #[derive(Debug, Args)]

@@ -35,7 +35,6 @@ use crate::sources::modcache::ModCache;
 use crate::sources::modcache::SourceError;
 use crate::sources::sumdb::{self, NotCarried};
 use crate::util::context::{Context, Outcome};
-use crate::util::env;
 use crate::util::fsutil::absolute;
 
 #[derive(Debug, Clone, Default)]
@@ -176,12 +175,7 @@ fn carry_sumdb(
         Some(d) => d.clone(),
         None => ModCache::locate(None)?.root().to_path_buf(),
     };
-    let gopath = go_env_at(Some(&ctx.dir))
-        .map(|v| v.gopath)
-        .or_else(|| env::var("GOPATH"))
-        .and_then(|g| sumdb::first_gopath(&g))
-        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join("go")));
-    let Some(gopath) = gopath else {
+    let Some(gopath) = sumdb::user_gopath(&ctx.dir) else {
         return Ok((ExtraFiles::new(), not_carried("no GOPATH".into())));
     };
     match sumdb::collect_from_cache(&modcache, &gopath, &user, manifest) {

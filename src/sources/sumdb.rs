@@ -170,6 +170,15 @@ pub(crate) fn collect_from_cache(
     })
 }
 
+/// The GOPATH go uses in `dir` (its first entry): `go env GOPATH`, else `GOPATH`, else `~/go`.
+pub(crate) fn user_gopath(dir: &Path) -> Option<PathBuf> {
+    go_env_at(Some(dir))
+        .map(|v| v.gopath)
+        .or_else(|| env::var("GOPATH"))
+        .and_then(|g| first_gopath(&g))
+        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join("go")))
+}
+
 /// The first entry of a `GOPATH` list.
 pub(crate) fn first_gopath(gopath: &str) -> Option<PathBuf> {
     std::env::split_paths(gopath).find(|p| !p.as_os_str().is_empty())
@@ -200,11 +209,7 @@ pub(crate) fn check_previous_head(
     tree: &Path,
     part: &SumdbPart,
 ) -> Result<Option<String>, BundleError> {
-    let gopath = go_env_at(Some(dir))
-        .map(|v| v.gopath)
-        .or_else(|| env::var("GOPATH"))
-        .and_then(|g| first_gopath(&g))
-        .or_else(|| env::var_os("HOME").map(|h| PathBuf::from(h).join("go")));
+    let gopath = user_gopath(dir);
     let Some(previous_path) = gopath.map(|g| g.join("pkg/sumdb").join(&key.name).join("latest"))
     else {
         return Ok(None);

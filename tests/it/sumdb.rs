@@ -643,3 +643,95 @@ fn unpack_checks_the_head_against_the_one_go_already_trusts() {
         stderr(&out)
     );
 }
+
+#[test]
+fn proxy_mode_carries_the_database_and_env_keeps_gosumdb_on() {
+    requires_go!();
+    let (h, db, _, project) = packed_with_db();
+    let key = db.gosumdb();
+    let env = [("GOSUMDB", key.as_str()), ("GONOSUMDB", "")];
+    let out = h.gomodoff_with_env(&project, &env, &["vendor", "--mode", "proxy", "--yes"]);
+    assert_success(&out, "vendor --mode proxy");
+    let tree = project.join(".gomodoff/proxy");
+    assert!(tree.join("sumdb").join(NAME).join("latest").is_file());
+    assert_success(
+        &h.gomodoff_with_env(&project, &env, &["verify"]),
+        "verify of a tree carrying the database",
+    );
+    assert_success(
+        &h.gomodoff_with_env(&project, &env, &["status", "--check"]),
+        "status --check of a tree carrying the database",
+    );
+    let again = h.gomodoff_with_env(&project, &env, &["vendor", "--mode", "proxy", "--yes"]);
+    assert_success(&again, "vendor again");
+    assert!(
+        stderr(&again).contains("nothing to do") || stderr(&again).contains("nothing changed"),
+        "a second run changes nothing: {}",
+        stderr(&again)
+    );
+    let printed = |out: &Output| {
+        printed_env(out)
+            .into_iter()
+            .find(|(k, _)| k == "GOSUMDB")
+            .unwrap()
+            .1
+    };
+    let out = h.gomodoff_with_env(&project, &env, &["env"]);
+    assert_success(&out, "env");
+    assert_eq!(printed(&out), key, "env keeps GOSUMDB as the user has it");
+    let all = printed_env(&out);
+
+    // go with that environment, an empty module cache and a GOPATH that never saw the database:
+    // a module the tree holds that a fresh module's go.sum lacks is checked against it.
+    let fresh = empty_module(&h);
+    let mut cmd = std::process::Command::new(h.go_binary());
+    cmd.current_dir(&fresh)
+        .env_clear()
+        .env("HOME", h.home())
+        .env("GOCACHE", h.gocache())
+        .env("GOENV", "off")
+        .env("GOPATH", h.fresh_dir("gopath-b"))
+        .env("GOMODCACHE", h.fresh_dir("modcache-b"));
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
+    }
+    for (k, v) in &all {
+        cmd.env(k, v);
+    }
+    let get = cmd
+        .env("GOFLAGS", "-modcacherw")
+        .args(["get", "example.com/multi@v1.2.0"])
+        .output()
+        .unwrap();
+    assert_success(&get, "go get through proxy mode's tree");
+    assert!(
+        fs::read_to_string(fresh.join("go.sum"))
+            .unwrap()
+            .contains("example.com/multi v1.2.0 h1:")
+    );
+
+    // A damaged part is not trusted: env falls back to GOSUMDB=off.
+    let latest = tree.join("sumdb").join(NAME).join("latest");
+    let good = fs::read(&latest).unwrap();
+    fs::write(&latest, b"go.sum database tree\n1\nAAAA\n\n").unwrap();
+    assert_eq!(
+        printed(&h.gomodoff_with_env(&project, &env, &["env"])),
+        "off"
+    );
+    fs::write(&latest, good).unwrap();
+
+    // Opting out removes the part.
+    let out = h.gomodoff_with_env(
+        &project,
+        &env,
+        &["vendor", "--mode", "proxy", "--no-sumdb", "--yes"],
+    );
+    assert_success(&out, "vendor --mode proxy --no-sumdb");
+    assert!(!tree.join("sumdb").exists());
+    assert_eq!(
+        printed(&h.gomodoff_with_env(&project, &env, &["env"])),
+        "off"
+    );
+    let verify = h.gomodoff_with_env(&project, &env, &["verify"]);
+    assert_success(&verify, "verify after --no-sumdb");
+}
