@@ -312,3 +312,38 @@ fn merge_tree_stops_at_the_step_the_hook_fails() {
         assert!(report.findings.is_empty(), "{step}: {:?}", report.findings);
     }
 }
+
+#[test]
+fn a_manifest_with_a_database_part_round_trips_and_lists_its_files() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz/seeds/bundle_manifest/sumdb.toml"),
+    )
+    .unwrap();
+    let m = Manifest::parse("sumdb.toml", &text).unwrap();
+    let part = m.sumdb.as_ref().unwrap();
+    assert_eq!(part.name, "sum.golang.org");
+    assert_eq!(part.records.len(), 2);
+    assert_eq!(Manifest::parse("again", &m.render()).unwrap(), m);
+    let files = m.expected_files().unwrap();
+    for name in [
+        "sumdb/sum.golang.org/supported",
+        "sumdb/sum.golang.org/latest",
+        "sumdb/sum.golang.org/lookup/example.com/a@v1.0.0",
+        "sumdb/sum.golang.org/tile/8/0/x001/235.p/17",
+    ] {
+        assert!(files.get(name).is_some_and(TreeFile::is_sumdb), "{name}");
+    }
+    // Names that could leave the tree, records of no module, and tile paths go never asks for
+    // are refused.
+    for (from, to) in [
+        ("name = \"sum.golang.org\"", "name = \"../x\""),
+        ("name = \"sum.golang.org\"", "name = \"a//b\""),
+        ("\"example.com/a@v1.0.0\"", "\"example.com/z@v1.0.0\""),
+        ("\"tile/8/2/000.p/1\"", "\"tile/8/2/../000\""),
+        ("\"tile/8/2/000.p/1\"", "\"tile/8/2/000.p/256\""),
+    ] {
+        let bad = text.replace(from, to);
+        assert!(Manifest::parse("bad", &bad).is_err(), "{to}");
+    }
+}
