@@ -375,6 +375,68 @@ fn a_bundle_whose_database_part_does_not_verify_is_refused_whole() {
             "does not hash to the record",
         ),
     ];
+    // A zip changed after packing: gomodoff's own hash check refuses it (go would too, see
+    // go_refuses_a_zip_changed_after_its_record). Changed along with the manifest's hashes, it
+    // is the database's record that no longer matches.
+    let zip_name = "example.com/multi/@v/v1.2.0.zip";
+    let other = h.fresh_dir("other-proxy");
+    crate::support::publish_into(
+        &other,
+        "example.com/multi",
+        "v1.2.0",
+        &[
+            ("go.mod", "module example.com/multi\n\ngo 1.21\n"),
+            ("multi.go", "package multi\n\nconst Evil = 1\n"),
+        ],
+    );
+    let other_zip = other.join(zip_name);
+    let evil = fs::read(&other_zip).unwrap();
+    let evil_h1 = gomodoff::dirhash::hash_zip(&other_zip).unwrap();
+    let manifest_text = text(
+        &entries
+            .iter()
+            .find(|(n, _)| n == "gomodoff-manifest.toml")
+            .unwrap()
+            .1,
+    );
+    let good_h1 = manifest_text
+        .lines()
+        .find_map(|l| l.strip_prefix("zip_h1 = \""))
+        .unwrap()
+        .trim_end_matches('"')
+        .to_string();
+    let with = |changes: &[(&str, Vec<u8>)]| {
+        let e: Vec<(String, Vec<u8>)> = entries
+            .iter()
+            .map(|(n, d)| {
+                let new = changes.iter().find(|(c, _)| c == n).map(|(_, b)| b.clone());
+                (n.clone(), new.unwrap_or_else(|| d.clone()))
+            })
+            .collect();
+        let out = h.fresh_dir("damaged").join("bundle.zip");
+        write_entries(&out, &e);
+        out
+    };
+    let zip_only = with(&[(zip_name, evil.clone())]);
+    let dest = h.fresh_dir("dest").join("tree");
+    let out = unpack_checked(&h, &db, &zip_only, &dest);
+    assert_failure(&out, "a tampered zip");
+    assert!(stderr(&out).contains(zip_name), "{}", stderr(&out));
+    assert!(!dest.exists());
+    let relabelled = with(&[
+        (zip_name, evil),
+        (
+            "gomodoff-manifest.toml",
+            manifest_text.replace(&good_h1, &evil_h1).into_bytes(),
+        ),
+    ]);
+    let mut cases = cases;
+    cases.push((
+        "a tampered zip with the manifest's hashes changed to match",
+        relabelled,
+        lookup.clone(),
+        "but the manifest says",
+    ));
     for (what, damaged, file, problem) in cases {
         let dest = h.fresh_dir("dest").join("tree");
         let out = unpack_checked(&h, &db, &damaged, &dest);
