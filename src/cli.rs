@@ -149,6 +149,11 @@ pub struct VendorArgs {
     /// Lay out whole module trees, not slim ones (replace mode; default: gomodoff.toml's `tree`)
     #[arg(long)]
     pub whole: bool,
+    /// Proxy mode: leave the checksum database out of the tree (by default it carries GOSUMDB's
+    /// records, tiles and signed tree head for every module, from what go verified, so that
+    /// `env` keeps GOSUMDB on)
+    #[arg(long)]
+    pub no_sumdb: bool,
 }
 
 #[derive(Debug, Args)]
@@ -188,10 +193,20 @@ pub struct PackArgs {
     /// Run `go mod download` first for what the cache lacks (the only networked path)
     #[arg(long)]
     pub download: bool,
-    /// Also pack the golang.org/toolchain module of the go version the repository requires (not
-    /// supported yet: hidden from `--help` until it works)
-    #[arg(long, hide = true)]
-    pub toolchain: bool,
+    /// Also pack the go toolchain (the golang.org/toolchain module, as go's toolchain switch
+    /// downloads it) of VERSION (goX.Y.Z; default: what go.mod's toolchain line, else its go
+    /// line, selects), so that the offline machine builds with it under GOTOOLCHAIN=auto
+    #[arg(long, value_name = "VERSION", num_args = 0..=1, default_missing_value = "")]
+    pub toolchain: Option<String>,
+    /// A GOOS/GOARCH to pack the toolchain for (repeatable; default: this machine's)
+    #[arg(long = "platform", value_name = "GOOS/GOARCH", requires = "toolchain")]
+    pub platforms: Vec<String>,
+    /// Leave the checksum database out: by default the bundle carries, for every module it holds,
+    /// the GOSUMDB database's lookup record and the tiles that prove it against one signed tree
+    /// head (read from what go verified into the module cache), so that the offline machine keeps
+    /// GOSUMDB on
+    #[arg(long)]
+    pub no_sumdb: bool,
     /// More repositories to pack into the same bundle
     #[arg(long = "sync", value_name = "DIR")]
     pub sync: Vec<PathBuf>,
@@ -370,7 +385,21 @@ mod tests {
     }
 
     #[test]
-    fn pack_toolchain_is_hidden_but_still_parsed() {
+    fn pack_toolchain_takes_an_optional_version() {
+        for (args, want) in [
+            (&["gomodoff", "pack", "--toolchain"][..], Some("")),
+            (
+                &["gomodoff", "pack", "--toolchain", "go1.99.0"][..],
+                Some("go1.99.0"),
+            ),
+            (&["gomodoff", "pack"][..], None),
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap();
+            let Command::Pack(p) = cli.command else {
+                panic!("not pack")
+            };
+            assert_eq!(p.toolchain.as_deref(), want, "{args:?}");
+        }
         let mut out = Vec::new();
         Cli::command()
             .find_subcommand_mut("pack")
@@ -378,12 +407,7 @@ mod tests {
             .write_long_help(&mut out)
             .unwrap();
         let help = String::from_utf8(out).unwrap();
-        assert!(!help.contains("--toolchain"), "{help}");
-        let cli = Cli::try_parse_from(["gomodoff", "pack", "--toolchain"]).unwrap();
-        let Command::Pack(p) = cli.command else {
-            panic!("not pack")
-        };
-        assert!(p.toolchain);
+        assert!(help.contains("--toolchain"), "{help}");
     }
 
     #[test]

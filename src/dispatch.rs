@@ -58,6 +58,7 @@ pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
                 modfile: a.modfile,
                 report_dropped: a.report_dropped,
                 whole: a.whole,
+                no_sumdb: a.no_sumdb,
             };
             modes::vendor(&mut ctx, &opts)
         }
@@ -103,6 +104,8 @@ pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
                 output: a.output,
                 download: a.download,
                 toolchain: a.toolchain,
+                platforms: a.platforms,
+                no_sumdb: a.no_sumdb,
                 sync: a.sync,
             },
         ),

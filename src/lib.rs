@@ -43,7 +43,7 @@ mod txn;
 mod util;
 
 pub use dispatch::run;
-pub use formats::{dirhash, gomod, gosum, lock, module, modules_txt, modzip};
+pub use formats::{dirhash, gomod, gosum, lock, module, modules_txt, modzip, sumdb};
 pub use ops::{Outcome, error_document, error_exit_code, hints};
 pub use repo::Repo;
 pub use resolve::load::workspace_input;

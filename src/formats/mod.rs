@@ -14,3 +14,4 @@ pub mod lock;
 pub mod module;
 pub mod modules_txt;
 pub mod modzip;
+pub mod sumdb;

@@ -95,8 +95,8 @@ impl Fresh {
         let _ = writeln!(key, "{MAGIC}\ngomodoff {}", env!("CARGO_PKG_VERSION"));
         let _ = writeln!(
             key,
-            "mode {mode}\ndir {:?}\nmodfile {}\nwhole {}",
-            opts.dir, opts.modfile, opts.whole
+            "mode {mode}\ndir {:?}\nmodfile {}\nwhole {}\nno-sumdb {}",
+            opts.dir, opts.modfile, opts.whole, opts.no_sumdb
         );
         let _ = writeln!(key, "modcache {:?}\nfrom {:?}", ctx.modcache, ctx.from);
         for (name, value) in env::go_vars() {

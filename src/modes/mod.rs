@@ -22,8 +22,11 @@ use anyhow::{Result, bail};
 use crate::formats::goflags;
 use crate::formats::lock::{CONFIG_FILE, Config, LOCK_FILE, LockFile, Mode};
 use crate::repo::{self, Repo};
+use crate::sources::bundle;
+use crate::sources::sumdb;
 use crate::txn::open::{open_for_change, open_workspace_for_change};
 use crate::util::context::{Context, Outcome};
+use crate::util::fsutil;
 
 pub(crate) mod fresh;
 pub(crate) mod proxy;
@@ -273,6 +276,8 @@ pub(crate) struct VendorOptions {
     pub report_dropped: bool,
     /// Whole module trees in replace mode (`--whole`).
     pub whole: bool,
+    /// Proxy mode: leave the checksum database out of the tree (`--no-sumdb`).
+    pub no_sumdb: bool,
 }
 
 /// What `gomodoff restore` was asked.
@@ -408,9 +413,42 @@ pub(crate) fn user_offline_env(repo: &Repo, user_goflags: &str) -> Result<UserOf
             "GOFLAGS `{user_goflags}` holds `{entry}`, which is not a flag (go refuses it too: `go: parsing $GOFLAGS: non-flag \"{entry}\"`)"
         ),
     };
+    let mut vars = env_with_goflags(repo, merged.value);
+    if let Some(gosumdb) = carried_gosumdb(repo)?
+        && let Some(v) = vars.iter_mut().find(|(k, _)| k == "GOSUMDB")
+    {
+        v.1 = gosumdb;
+    }
     Ok(UserOfflineEnv {
-        vars: env_with_goflags(repo, merged.value),
+        vars,
         replaced: merged.replaced,
+    })
+}
+
+/// The user's `GOSUMDB`, when proxy mode's tree carries the database it names and that part
+/// verifies with its key (go then checks, offline, every module go.sum does not vouch for);
+/// `None` otherwise (the environment keeps GOSUMDB=off).
+fn carried_gosumdb(repo: &Repo) -> Result<Option<String>> {
+    let Some(lock) = repo.lock.as_ref().filter(|l| l.mode == Mode::Proxy) else {
+        return Ok(None);
+    };
+    let tree = repo.root.join(&lock.dir);
+    let Some(text) = fsutil::read_optional(&tree.join(bundle::MANIFEST_FILE))? else {
+        return Ok(None);
+    };
+    let Ok(manifest) = bundle::Manifest::parse("tree", &String::from_utf8_lossy(&text)) else {
+        return Ok(None);
+    };
+    if manifest.sumdb.is_none() {
+        return Ok(None);
+    }
+    let user = sumdb::user_sumdb(&repo.root)?;
+    let Some(db) = &user.database else {
+        return Ok(None);
+    };
+    Ok(match bundle::check_sumdb(&tree, &manifest, &db.key)? {
+        Some(findings) if findings.is_empty() => Some(user.gosumdb.clone()),
+        _ => None,
     })
 }
 

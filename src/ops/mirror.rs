@@ -27,6 +27,7 @@ use crate::repo::open_repos;
 use crate::resolve::content::collect;
 use crate::sources::bundle::{self, BundleError, Layout, Manifest, ModuleContent};
 use crate::sources::bundle_source as source;
+use crate::sources::sumdb;
 use crate::txn::plan::fault_point;
 use crate::util::context::{Context, Outcome};
 use crate::util::fsutil::absolute;
@@ -77,7 +78,13 @@ pub(crate) fn mirror(ctx: &mut Context, opts: &MirrorOptions) -> Result<Outcome>
             e.into()
         }
     };
-    bundle::write_tree(target.staging(), &missing, &to_stage).map_err(in_target)?;
+    bundle::write_tree(
+        target.staging(),
+        &missing,
+        &to_stage,
+        &bundle::ExtraFiles::new(),
+    )
+    .map_err(in_target)?;
     fault_point("mirror:staged")?;
     let hook = |step: &str| fault_point(&format!("mirror:{step}")).map_err(Into::into);
     let stats = bundle::merge_tree(target.staging(), &real, &manifest, Layout::Tree, &hook)
@@ -127,7 +134,23 @@ pub(crate) fn mirror(ctx: &mut Context, opts: &MirrorOptions) -> Result<Outcome>
 fn verify(ctx: &mut Context, dir: &std::path::Path) -> Result<Outcome> {
     ctx.shell
         .status("Verifying", &format!("every module in `{}`", dir.display()))?;
-    let report = bundle::verify_tree(dir)?;
+    let mut report = bundle::verify_tree(dir)?;
+    // The checksum database part a tree may carry (one `unpack` laid out), checked with the key
+    // the user's GOSUMDB names.
+    if report.manifest.sumdb.is_some() {
+        let user = sumdb::user_sumdb(&ctx.dir)?;
+        match &user.database {
+            Some(db) => {
+                if let Some(findings) = bundle::check_sumdb(dir, &report.manifest, &db.key)? {
+                    report.findings.extend(findings);
+                    report.findings.sort_by(|a, b| a.file.cmp(&b.file));
+                }
+            }
+            None => ctx.shell.warn(
+                "GOSUMDB is off: the tree's checksum database part was not checked (set GOSUMDB to check it)",
+            )?,
+        }
+    }
     if ctx.shell.is_json() {
         let findings: Vec<_> = report
             .findings

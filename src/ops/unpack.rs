@@ -24,6 +24,7 @@ use crate::formats::goflags;
 use crate::ops::{Context, Outcome};
 use crate::sources::bundle::{self, BundleError, Layout};
 use crate::sources::modcache::ModCache;
+use crate::sources::sumdb;
 use crate::txn::plan::fault_point;
 use crate::util::fsutil::absolute;
 use crate::util::shell::shell_quote;
@@ -50,15 +51,38 @@ pub(crate) fn unpack(ctx: &mut Context, opts: &UnpackOptions) -> Result<Outcome>
     report_cleared(ctx, &target)?;
     ctx.shell
         .status("Verifying", &format!("bundle `{}`", bundle_path.display()))?;
-    let manifest =
-        bundle::unpack(&bundle_path, target.staging()).map_err(|e| install_error(e, &root))?;
+    let user = sumdb::user_sumdb(&ctx.dir)?;
+    let key = user.database.as_ref().map(|d| &d.key);
+    let (manifest, verified) =
+        bundle::unpack(&bundle_path, target.staging(), key).map_err(|e| install_error(e, &root))?;
+    let extends = match (&user.database, &manifest.sumdb) {
+        (Some(db), Some(part)) if verified => {
+            sumdb::check_previous_head(&ctx.dir, &db.key, &bundle_path, target.staging(), part)
+                .map_err(|e| install_error(e, &root))?
+        }
+        _ => None,
+    };
     fault_point("unpack:staged")?;
 
     let stats = install(&target, &root, &manifest, layout)?;
     target.finish()?;
 
+    let (gosumdb, sumdb_doc) = sumdb_setting(ctx, &manifest, &user, verified, layout, extends)?;
     let goflags = merged_goflags(ctx)?;
-    let env = offline_env(&root, cache_root.as_deref(), manifest.workspace, goflags);
+    // A carried toolchain is only used if go may switch to it (from the tree, never the network).
+    let toolchain = layout == Layout::Tree
+        && manifest
+            .modules()
+            .iter()
+            .any(|m| m.path == "golang.org/toolchain");
+    let env = offline_env(
+        &root,
+        cache_root.as_deref(),
+        manifest.workspace,
+        goflags,
+        gosumdb,
+        toolchain,
+    );
     if ctx.shell.is_json() {
         let env: Vec<(String, String)> = env.into_iter().map(|(k, v)| (k.into(), v)).collect();
         ctx.shell.document(serde_json::json!({
@@ -69,6 +93,7 @@ pub(crate) fn unpack(ctx: &mut Context, opts: &UnpackOptions) -> Result<Outcome>
             "workspace": manifest.workspace,
             "written": stats.written,
             "kept": stats.kept,
+            "sumdb": sumdb_doc,
             "env": crate::ops::env_document(&env),
         }))?;
         return Ok(Outcome::Ok);
@@ -161,6 +186,8 @@ fn offline_env(
     cache_root: Option<&Path>,
     workspace: bool,
     goflags: String,
+    gosumdb: String,
+    toolchain: bool,
 ) -> Vec<(&'static str, String)> {
     let mut env: Vec<(&str, String)> = Vec::new();
     match cache_root {
@@ -171,15 +198,78 @@ fn offline_env(
         None => env.push(("GOPROXY", format!("file://{}", root.display()))),
     }
     env.extend([
-        ("GOSUMDB", "off".into()),
+        ("GOSUMDB", gosumdb),
         ("GOFLAGS", goflags),
-        ("GOTOOLCHAIN", "local".into()),
+        (
+            "GOTOOLCHAIN",
+            if toolchain { "auto" } else { "local" }.into(),
+        ),
     ]);
     // A workspace's bundle holds the workspace's build list: go must build in workspace mode.
     if !workspace {
         env.push(("GOWORK", "off".into()));
     }
     env
+}
+
+/// The `GOSUMDB` to print, and the `sumdb` JSON document: the user's own when the tree carries
+/// the database it names and that part verified (go then checks every module it has no go.sum
+/// line for, offline, through the tree), else `off` as before, with the reason said.
+fn sumdb_setting(
+    ctx: &mut Context,
+    manifest: &bundle::Manifest,
+    user: &sumdb::UserSumdb,
+    verified: bool,
+    layout: Layout,
+    unprovable: Option<String>,
+) -> Result<(String, serde_json::Value)> {
+    let why_not = match (&manifest.sumdb, layout) {
+        (None, _) => None,
+        (Some(_), Layout::Tree) if unprovable.is_some() => unprovable,
+        (Some(_), Layout::ModCache) => Some(
+            "the bundle's checksum database part is served only from a tree (unpack --to DIR)"
+                .to_string(),
+        ),
+        (Some(_), Layout::Tree) if user.database.is_none() => {
+            Some("GOSUMDB is off here, so its checksum database part was not verified".into())
+        }
+        (Some(_), Layout::Tree) if !verified => {
+            Some("its checksum database part was not verified".into())
+        }
+        (Some(part), Layout::Tree) => {
+            ctx.shell.status(
+                "Verified",
+                &format!(
+                    "the checksum database `{}`: {} records against its signed tree head",
+                    part.name,
+                    part.records.len()
+                ),
+            )?;
+            if !user.private.is_empty() {
+                ctx.shell.note(&format!(
+                    "modules matching GONOSUMDB/GOPRIVATE `{}` are not in the public database: go checks them against go.sum only",
+                    user.private
+                ))?;
+            }
+            return Ok((
+                user.gosumdb.clone(),
+                serde_json::json!({"carried": true, "verified": true, "name": part.name}),
+            ));
+        }
+    };
+    if let Some(why) = &why_not {
+        ctx.shell
+            .warn(&format!("GOSUMDB=off for the offline build: {why}"))?;
+    }
+    Ok((
+        "off".into(),
+        serde_json::json!({
+            "carried": manifest.sumdb.is_some(),
+            "verified": false,
+            "name": manifest.sumdb.as_ref().map(|p| p.name.clone()),
+            "reason": why_not.unwrap_or_else(|| "the bundle carries no checksum database".into()),
+        }),
+    ))
 }
 
 /// The user's GOFLAGS (exported, else `go env -w`) with `-mod=readonly`: go must not add to

@@ -38,7 +38,7 @@ impl BundleSource {
             .prefix("gomodoff-bundle-")
             .tempdir()
             .context("failed to create a temporary directory for the bundle")?;
-        bundle::unpack(bundle, dir.path())
+        bundle::unpack(bundle, dir.path(), None)
             .with_context(|| format!("failed to read bundle `{}`", bundle.display()))?;
         Ok(BundleSource {
             tree: ProxyTree::new(dir.path()),

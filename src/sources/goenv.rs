@@ -17,12 +17,15 @@ pub struct GoEnvVars {
     pub gopath: String,
     pub goflags: String,
     pub goproxy: String,
+    pub gosumdb: String,
     pub gonosumdb: String,
     pub goprivate: String,
     pub gowork: String,
     pub goversion: String,
     pub goroot: String,
     pub cgo_enabled: String,
+    pub goos: String,
+    pub goarch: String,
 }
 
 /// The go command gomodoff runs: `GOMODOFF_GO`, else `go` on PATH.
@@ -82,12 +85,15 @@ pub fn go_env_in(dir: Option<&Path>, env: &[(&str, &str)]) -> Option<GoEnvVars> 
         "GOPATH",
         "GOFLAGS",
         "GOPROXY",
+        "GOSUMDB",
         "GONOSUMDB",
         "GOPRIVATE",
         "GOWORK",
         "GOVERSION",
         "GOROOT",
         "CGO_ENABLED",
+        "GOOS",
+        "GOARCH",
     ])
     .envs(env.iter().copied())
     .env("GOTOOLCHAIN", "local")

@@ -7,4 +7,5 @@ pub(crate) mod checked;
 pub(crate) mod extract;
 pub mod goenv;
 pub mod modcache;
+pub(crate) mod sumdb;
 pub mod verified;

@@ -56,7 +56,7 @@ fn validators() -> &'static HashMap<String, jsonschema::Validator> {
 }
 
 /// `doc` checked against the schema `name`, every error listed.
-fn assert_valid(name: &str, doc: &Value) {
+pub(crate) fn assert_valid(name: &str, doc: &Value) {
     let validator = validators()
         .get(name)
         .unwrap_or_else(|| panic!("no schema docs/schema/{name}.json"));

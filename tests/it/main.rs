@@ -37,6 +37,7 @@ mod pack;
 mod packages;
 mod replace;
 mod slim;
+mod sumdb;
 mod vendor_mode;
 mod vendoring;
 mod workspace;

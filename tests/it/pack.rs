@@ -477,13 +477,32 @@ fn download_fetches_what_the_cache_lacks_through_go() {
 }
 
 #[test]
-fn toolchain_is_a_clear_error_for_now() {
+fn toolchain_needs_a_release_and_one_the_cache_has() {
     requires_go!();
     let h = Harness::new();
     let dir = h.project("cgo");
+    // go.mod's `go 1.21` is a language version: which 1.21.x go would switch to is the network's
+    // answer, so the release must be named.
     let out = h.gomodoff(&dir, &["pack", "--toolchain"]);
     assert_eq!(out.status.code(), Some(2));
-    assert_stderr_contains(&out, "--toolchain` is not supported yet");
+    assert_stderr_contains(&out, "`go1.21` is not a go release");
+    assert_stderr_contains(&out, "--toolchain go1.X.Y");
+    // A release the module cache does not hold (and no --download): named, nothing written.
+    let out = h.gomodoff(
+        &dir,
+        &[
+            "pack",
+            "--toolchain",
+            "go1.98.0",
+            "--platform",
+            "linux/arm64",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_stderr_contains(
+        &out,
+        "golang.org/toolchain@v0.0.1-go1.98.0.linux-arm64 was never downloaded here",
+    );
     assert!(!dir.join("gomodoff-bundle.zip").exists());
 }
 

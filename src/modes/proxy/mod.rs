@@ -30,8 +30,10 @@ use crate::formats::lock::Mode;
 use crate::modes::VendorOptions;
 use crate::repo::{self, Repo};
 use crate::resolve::needs::{Needed, ZipsFor, needed_modules};
+use crate::sources::bundle;
 use crate::sources::bundle_source as source;
-use crate::sources::modcache::ModuleSource;
+use crate::sources::modcache::{ModCache, ModuleSource};
+use crate::sources::sumdb::{self, Carried, NotCarried};
 use crate::txn::plan::Plan;
 use std::borrow::Cow;
 
@@ -63,13 +65,49 @@ pub(crate) fn vendor(ctx: &mut Context, repo: &Repo, opts: &VendorOptions) -> Re
     let (dir, named_in) = tree_dir(repo, opts.dir.as_deref())?;
     let src = source::open(ctx)?;
     let needs = needed_modules(repo, src.as_ref(), &repo.config.exclude, ZipsFor::Consulted)?;
-    let planned = plan_tree(repo, &dir, named_in, &needs, src.as_ref())?;
+    let mut carry = |manifest: &bundle::Manifest| carry_sumdb(ctx, opts, manifest);
+    let planned = plan_tree(repo, &dir, named_in, &needs, src.as_ref(), &mut carry)?;
     // Refused now, before anything is staged, and again right before the plan is applied.
     planned.check_inside(&repo.root)?;
     show_and_apply(ctx, repo, opts, src.as_ref(), &needs, planned)
 }
 
 /// Nothing to do, or the plan carried out by [`crate::txn::run`].
+/// The checksum database part the tree carries (see [`crate::sources::sumdb`]): none with
+/// `--no-sumdb` or `--from`; when the data is missing, none, with a warning (env then prints
+/// GOSUMDB=off, as without it); a record that disagrees with go.sum is an error.
+fn carry_sumdb(
+    ctx: &mut Context,
+    opts: &VendorOptions,
+    manifest: &bundle::Manifest,
+) -> Result<Option<Carried>> {
+    if opts.no_sumdb || ctx.from.is_some() {
+        return Ok(None);
+    }
+    let user = sumdb::user_sumdb(&ctx.dir)?;
+    let modcache = ModCache::locate(ctx.modcache.as_deref())?
+        .root()
+        .to_path_buf();
+    let Some(gopath) = sumdb::user_gopath(&ctx.dir) else {
+        return Ok(None);
+    };
+    match sumdb::collect_from_cache(&modcache, &gopath, &user, manifest) {
+        Ok(c) => Ok(Some(c)),
+        Err(NotCarried::Missing(why)) => {
+            if user.database.is_some() {
+                ctx.shell.warn(&format!(
+                    "the GOPROXY tree carries no checksum database, so `env` prints GOSUMDB=off: {why}"
+                ))?;
+            }
+            Ok(None)
+        }
+        Err(NotCarried::Bad(e)) => Err(crate::util::hint::hinted(
+            e,
+            "the checksum database disagrees with go.sum: check go.sum, or vendor with --no-sumdb",
+        )),
+    }
+}
+
 fn show_and_apply(
     ctx: &mut Context,
     repo: &Repo,

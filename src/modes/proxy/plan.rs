@@ -15,6 +15,7 @@ use crate::repo::{self, Repo};
 use crate::resolve::needs::Needed;
 use crate::sources::bundle::{self, Manifest, ManifestModule};
 use crate::sources::modcache::ModuleSource;
+use crate::sources::sumdb::Carried;
 use crate::txn::open::check_plan_inside;
 use crate::txn::plan::{FileChange, Plan, STAGING_DIR, TreeAdd};
 use crate::txn::{Entry, Size, Summary};
@@ -28,11 +29,17 @@ pub(super) struct ProxyPlan {
     pub stage: Vec<Needed>,
     pub manifest: Manifest,
     pub lists: BTreeMap<String, String>,
+    /// The checksum database files to stage (all of them, when the part changed).
+    pub sumdb_files: bundle::ExtraFiles,
     /// The tree directory, and the file that named it (or the directory itself, for `--dir` and
     /// the default), for a refusal of a path under it.
     pub dir: String,
     named_in: PathBuf,
 }
+
+/// The tree's directory of checksum database parts (`sumdb/<name>/…`; no module path is
+/// `sumdb`, which has no dot in its first element).
+const SUMDB_DIR: &str = "sumdb";
 
 /// The directory inside [`STAGING_DIR`] the tree's files are staged in.
 pub(super) const STAGED_SUBDIR: &str = "proxy";
@@ -81,6 +88,7 @@ pub(super) fn plan_tree(
     named_in: PathBuf,
     needs: &[Needed],
     src: &dyn ModuleSource,
+    carry: &mut dyn FnMut(&Manifest) -> Result<Option<Carried>>,
 ) -> Result<ProxyPlan> {
     let mut p = Planner::new(repo, dir)?;
     if let Some(path) = repo.gomod()?.module_path() {
@@ -90,6 +98,8 @@ pub(super) fn plan_tree(
         p.add(n, src)?;
     }
     p.remove_gone()?;
+    let carried = carry(&p.manifest)?;
+    p.plan_sumdb(carried)?;
     p.plan_lists()?;
     p.plan_manifest()?;
     p.summary.remove = Size::of_trees(&repo.root, &p.plan.tree_removes);
@@ -120,6 +130,7 @@ pub(super) fn plan_tree(
         stage: p.stage,
         manifest: p.manifest,
         lists: p.lists,
+        sumdb_files: p.sumdb_files,
         dir: dir.to_string(),
         named_in,
     })
@@ -140,6 +151,7 @@ struct Planner<'a> {
     stage: Vec<Needed>,
     locked: Vec<LockedModule>,
     lists: BTreeMap<String, String>,
+    sumdb_files: bundle::ExtraFiles,
     /// Module paths with a version added or removed: their `list` files are written again.
     touched_paths: BTreeSet<String>,
 }
@@ -178,6 +190,7 @@ impl<'a> Planner<'a> {
             stage: Vec::new(),
             locked: Vec::new(),
             lists: BTreeMap::new(),
+            sumdb_files: bundle::ExtraFiles::new(),
             touched_paths: BTreeSet::new(),
         })
     }
@@ -300,6 +313,39 @@ impl<'a> Planner<'a> {
                 self.lists.insert(name, text);
             }
         }
+        Ok(())
+    }
+
+    /// The checksum database part (`sumdb/`): kept when every file is already there as carried,
+    /// else the whole directory written again (one tree holds one head); removed when nothing is
+    /// carried now.
+    fn plan_sumdb(&mut self, carried: Option<Carried>) -> Result<()> {
+        let on_disk = self.tree.join(SUMDB_DIR).exists();
+        let Some(carried) = carried else {
+            if on_disk {
+                self.plan.tree_removes.push(self.rel(SUMDB_DIR));
+            }
+            return Ok(());
+        };
+        let same = self.old_manifest.sumdb.as_ref() == Some(&carried.part)
+            && carried.files.iter().try_fold(true, |same, (name, bytes)| {
+                Ok::<bool, anyhow::Error>(
+                    same && fsutil::read_optional(&self.tree.join(name))?.as_deref()
+                        == Some(bytes.as_slice()),
+                )
+            })?;
+        self.manifest.sumdb = Some(carried.part);
+        if same {
+            return Ok(());
+        }
+        if on_disk {
+            self.plan.tree_removes.push(self.rel(SUMDB_DIR));
+        }
+        self.plan.tree_adds.push(TreeAdd {
+            staged: self.staged_root.join(SUMDB_DIR),
+            target: self.rel(SUMDB_DIR),
+        });
+        self.sumdb_files = carried.files;
         Ok(())
     }
 

@@ -69,6 +69,9 @@ pub(super) fn stage(staging: &Path, src: &dyn ModuleSource, planned: &ProxyPlan)
     for (name, text) in &planned.lists {
         write(name, text.as_bytes())?;
     }
+    for (name, bytes) in &planned.sumdb_files {
+        write(name, bytes)?;
+    }
     write(bundle::MANIFEST_FILE, planned.manifest.render().as_bytes())?;
     Ok(())
 }

@@ -9,6 +9,7 @@ use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, value};
 
 use crate::formats::module::{self, ModuleVersion};
 use crate::formats::modzip;
+use crate::formats::sumdb;
 
 use super::{
     BundleError, FORMAT, MANIFEST_FILE, MAX_INFO, MAX_LIST, list_file, module_file, version_order,
@@ -58,6 +59,41 @@ pub struct Manifest {
     /// the tree holds the workspace's build list (written only when true).
     pub workspace: bool,
     pub(super) modules: BTreeMap<ModuleVersion, ManifestModule>,
+    /// The part of a checksum database the tree carries, if any.
+    pub sumdb: Option<SumdbPart>,
+}
+
+/// The `[sumdb]` table: a checksum database's signed tree head, one lookup record per listed
+/// module version and the tiles that prove them against that head, served below
+/// `sumdb/<name>/` as a proxy serves a database.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SumdbPart {
+    /// The database's name (`sum.golang.org`): a host, optionally with a path.
+    pub name: String,
+    /// The module versions with a lookup record.
+    pub records: BTreeSet<ModuleVersion>,
+    /// The tiles, by path below `sumdb/<name>/` (`tile/8/0/x001/234`).
+    pub tiles: BTreeSet<String>,
+}
+
+impl SumdbPart {
+    /// `sumdb/<name>/<rest>`.
+    pub fn file(&self, rest: &str) -> String {
+        format!("{}/{rest}", sumdb::root(&self.name))
+    }
+}
+
+/// Whether `name` can name a database in a tree: `host[/path]`, each element made of ASCII
+/// letters, digits, `.`, `-` and `_`, none of them `.` or `..`.
+pub fn is_safe_sumdb_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.split('/').all(|e| {
+            !e.is_empty()
+                && e != "."
+                && e != ".."
+                && e.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        })
 }
 
 /// What a file of a tree is.
@@ -67,6 +103,14 @@ pub enum TreeFile {
     Info(ModuleVersion),
     Mod(ModuleVersion),
     Zip(ModuleVersion),
+    /// `sumdb/<name>/supported`: empty.
+    SumdbSupported,
+    /// `sumdb/<name>/latest`: the signed tree head.
+    SumdbLatest,
+    /// `sumdb/<name>/lookup/<path>@<version>`.
+    SumdbLookup(ModuleVersion),
+    /// `sumdb/<name>/tile/…`.
+    SumdbTile(sumdb::tlog::Tile),
 }
 
 impl TreeFile {
@@ -76,9 +120,26 @@ impl TreeFile {
             TreeFile::Info(_) => MAX_INFO,
             TreeFile::Mod(_) => modzip::MAX_GO_MOD,
             TreeFile::Zip(_) => modzip::MAX_ZIP_FILE,
+            TreeFile::SumdbSupported => 0,
+            TreeFile::SumdbLatest | TreeFile::SumdbLookup(_) => MAX_SUMDB_NOTE,
+            TreeFile::SumdbTile(t) => t.byte_len() as u64,
         }
     }
+
+    /// Whether the file is part of a carried checksum database.
+    pub fn is_sumdb(&self) -> bool {
+        matches!(
+            self,
+            TreeFile::SumdbSupported
+                | TreeFile::SumdbLatest
+                | TreeFile::SumdbLookup(_)
+                | TreeFile::SumdbTile(_)
+        )
+    }
 }
+
+/// Largest signed tree head or lookup record accepted.
+pub(super) const MAX_SUMDB_NOTE: u64 = 64 << 10;
 
 impl Manifest {
     pub fn new() -> Manifest {
@@ -168,6 +229,13 @@ impl Manifest {
                         .as_bool()
                         .ok_or_else(|| bad("`workspace` must be true or false".into()))?;
                 }
+                "sumdb" => {
+                    let t = item
+                        .as_table()
+                        .ok_or_else(|| bad("`sumdb` must be a table".into()))?;
+                    manifest.sumdb =
+                        Some(parse_sumdb(t).map_err(|e| bad(format!("[sumdb]: {e}")))?);
+                }
                 "module" => {
                     let tables = item
                         .as_array_of_tables()
@@ -190,6 +258,18 @@ impl Manifest {
                 format.map_or("(missing)".to_string(), |f| f.to_string())
             )));
         }
+        if let Some(part) = &manifest.sumdb
+            && let Some(mv) = part.records.iter().find(|mv| {
+                manifest
+                    .modules
+                    .get(*mv)
+                    .is_none_or(|m| m.gomod_h1.is_none())
+            })
+        {
+            return Err(bad(format!(
+                "[sumdb]: the record of `{mv}` is for no module with a go.mod in the tree"
+            )));
+        }
         Ok(manifest)
     }
 
@@ -210,6 +290,21 @@ impl Manifest {
         doc["repos"] = value(repos);
         if self.workspace {
             doc["workspace"] = value(true);
+        }
+        if let Some(part) = &self.sumdb {
+            let mut t = Table::new();
+            t["name"] = value(&part.name);
+            let mut records = Array::new();
+            for mv in &part.records {
+                records.push(mv.to_string());
+            }
+            t["records"] = value(records);
+            let mut tiles = Array::new();
+            for tile in &part.tiles {
+                tiles.push(tile.as_str());
+            }
+            t["tiles"] = value(tiles);
+            doc["sumdb"] = Item::Table(t);
         }
         let mut text = doc.to_string();
         for m in self.modules() {
@@ -246,8 +341,79 @@ impl Manifest {
                 files.insert(module_file(&mv, "info")?, TreeFile::Info(mv));
             }
         }
+        if let Some(part) = &self.sumdb {
+            files.insert(part.file("supported"), TreeFile::SumdbSupported);
+            files.insert(part.file("latest"), TreeFile::SumdbLatest);
+            for mv in &part.records {
+                files.insert(
+                    part.file(&sumdb::lookup_file(mv)?),
+                    TreeFile::SumdbLookup(mv.clone()),
+                );
+            }
+            for tile in &part.tiles {
+                let t = sumdb::parse_tile_path(tile).expect("checked when the manifest was read");
+                files.insert(part.file(tile), TreeFile::SumdbTile(t));
+            }
+        }
         Ok(files)
     }
+}
+
+fn parse_sumdb(t: &Table) -> Result<SumdbPart, String> {
+    let mut part = SumdbPart::default();
+    let strings = |item: &Item, key: &str| -> Result<Vec<String>, String> {
+        item.as_array()
+            .ok_or_else(|| format!("`{key}` must be an array of strings"))?
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| format!("`{key}` must be an array of strings"))
+            })
+            .collect()
+    };
+    for (key, item) in t.iter() {
+        match key {
+            "name" => {
+                part.name = item
+                    .as_str()
+                    .ok_or_else(|| "`name` must be a string".to_string())?
+                    .to_string();
+            }
+            "records" => {
+                for r in strings(item, key)? {
+                    let (path, version) = r
+                        .split_once('@')
+                        .ok_or_else(|| format!("record `{r}` is not <path>@<version>"))?;
+                    let mv = ModuleVersion {
+                        path: path.to_string(),
+                        version: version.to_string(),
+                    };
+                    mv.check().map_err(|e| e.to_string())?;
+                    if module::canonical_version(version) != version {
+                        return Err(format!("version `{version}` is not canonical"));
+                    }
+                    part.records.insert(mv);
+                }
+            }
+            "tiles" => {
+                for tile in strings(item, key)? {
+                    if sumdb::parse_tile_path(&tile).is_none() {
+                        return Err(format!("`{tile}` is not a tile path"));
+                    }
+                    part.tiles.insert(tile);
+                }
+            }
+            other => return Err(format!("unknown key `{other}`")),
+        }
+    }
+    if !is_safe_sumdb_name(&part.name) {
+        return Err(format!(
+            "`{}` is not a database name (host[/path])",
+            part.name
+        ));
+    }
+    Ok(part)
 }
 
 fn parse_module(t: &Table) -> Result<ManifestModule, String> {

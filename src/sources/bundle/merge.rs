@@ -57,7 +57,7 @@ pub fn merge_tree(
     step: StepHook<'_>,
 ) -> Result<MergeStats, BundleError> {
     let mut stats = MergeStats::default();
-    let mut moves = plan_moves(target, manifest, layout, &mut stats)?;
+    let mut moves = plan_moves(staged, target, manifest, layout, &mut stats)?;
     // Write the `.ziphash` files into the staging area so that every install is a rename.
     if layout == Layout::ModCache {
         for m in manifest.modules.values() {
@@ -85,6 +85,7 @@ type Move = (u8, String, PathBuf);
 /// Compares every file of the staged tree with what `target` holds: counts the ones kept, fails
 /// on a conflict, and returns the ones to move in (unsorted).
 fn plan_moves(
+    staged: &Path,
     target: &Path,
     manifest: &Manifest,
     layout: Layout,
@@ -96,7 +97,30 @@ fn plan_moves(
         let to = target.join(name);
         let mv = match kind {
             TreeFile::List(_) => continue,
+            // A module cache keeps no database of its own below `cache/download` that go would
+            // serve: the part is carried only into trees.
+            _ if kind.is_sumdb() && layout == Layout::ModCache => continue,
+            _ if kind.is_sumdb() => {
+                // The same file, or none: one tree holds one database head (a different `latest`
+                // is a conflict, and nothing is written).
+                let ours = fs::read(staged.join(name)).map_err(|source| BundleError::Read {
+                    path: staged.join(name),
+                    source,
+                })?;
+                match read_existing(&to)? {
+                    Some(theirs) if theirs == ours => stats.kept += 1,
+                    Some(_) => {
+                        return Err(BundleError::Conflict {
+                            path: to,
+                            detail: "the tree already carries another part of the checksum database (another tree head): unpack into a new directory".into(),
+                        });
+                    }
+                    None => moves.push((3, name.clone(), to)),
+                }
+                continue;
+            }
             TreeFile::Info(mv) | TreeFile::Mod(mv) | TreeFile::Zip(mv) => mv,
+            _ => unreachable!("every database file is handled above"),
         };
         let entry = manifest.get(mv).expect(
             "every expected file belongs to a manifest module because it was made from one",
@@ -145,7 +169,7 @@ fn keep_existing(kind: &TreeFile, entry: &ManifestModule, to: &Path) -> Result<b
         },
         // A valid `.info` already there stays (its Time may be more precise than ours).
         TreeFile::Info(mv) => read_existing(to)?.is_some_and(|b| check_info(mv, &b).is_ok()),
-        TreeFile::List(_) => unreachable!("lists are skipped by plan_moves"),
+        _ => unreachable!("lists and database files are handled by plan_moves"),
     })
 }
 
@@ -221,6 +245,25 @@ fn merge_manifest(target: &Path, manifest: &Manifest) -> Result<(), BundleError>
     }
     merged.repos.extend(manifest.repos.iter().cloned());
     merged.workspace |= manifest.workspace;
+    // Same head (plan_moves refused another): the records and tiles of both.
+    if let Some(part) = &manifest.sumdb {
+        match &mut merged.sumdb {
+            Some(have) if have.name == part.name => {
+                have.records.extend(part.records.iter().cloned());
+                have.tiles.extend(part.tiles.iter().cloned());
+            }
+            Some(have) => {
+                return Err(BundleError::Conflict {
+                    path: path.clone(),
+                    detail: format!(
+                        "it carries the checksum database `{}`, not `{}`",
+                        have.name, part.name
+                    ),
+                });
+            }
+            None => merged.sumdb = Some(part.clone()),
+        }
+    }
     let text = merged.render();
     if fsutil::read_optional(&path)?.as_deref() != Some(text.as_bytes()) {
         fsutil::write_atomic(&path, text.as_bytes())?;

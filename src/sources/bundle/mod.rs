@@ -38,12 +38,12 @@ mod unpack;
 mod verify;
 mod write;
 
-pub use manifest::{Manifest, ManifestModule, TreeFile};
+pub use manifest::{Manifest, ManifestModule, SumdbPart, TreeFile, is_safe_sumdb_name};
 use manifest::{is_rfc3339, pseudo_time};
 pub use merge::{Layout, MergeStats, StepHook, merge_tree};
 pub use unpack::unpack;
-pub use verify::{TreeFinding, TreeReport, verify_tree};
-pub use write::{write_bundle, write_tree};
+pub use verify::{TreeFinding, TreeReport, check_sumdb, verify_tree};
+pub use write::{ExtraFiles, write_bundle, write_tree};
 
 /// The manifest at the root of every gomodoff tree and bundle.
 pub const MANIFEST_FILE: &str = "gomodoff-manifest.toml";

@@ -251,7 +251,7 @@ fn gomod_only_bundle(dir: &Path) -> (PathBuf, String) {
         info: None,
     };
     let path = dir.join("bundle.zip");
-    write_bundle(&path, &manifest, &[content]).unwrap();
+    write_bundle(&path, &manifest, &[content], &ExtraFiles::new()).unwrap();
     (path, "example.com/m/@v/v1.0.0.mod".into())
 }
 
@@ -264,12 +264,12 @@ fn a_full_disk_is_not_the_bundles_fault() {
     let (bundle, name) = gomod_only_bundle(dir.path());
     let dest = dir.path().join("staging");
     fs::create_dir(&dest).unwrap();
-    unpack(&bundle, &dest).unwrap();
+    unpack(&bundle, &dest, None).unwrap();
     let dest = dir.path().join("full");
     let to = dest.join(&name);
     fs::create_dir_all(to.parent().unwrap()).unwrap();
     std::os::unix::fs::symlink("/dev/full", &to).unwrap();
-    let err = unpack(&bundle, &dest).unwrap_err();
+    let err = unpack(&bundle, &dest, None).unwrap_err();
     assert!(err.is_write(), "{err:?}");
     let text = err.to_string();
     assert!(!text.contains("refusing bundle"), "{text}");
@@ -289,7 +289,7 @@ fn merge_tree_stops_at_the_step_the_hook_fails() {
     ] {
         let staged = dir.path().join(format!("staged-{step}"));
         fs::create_dir(&staged).unwrap();
-        let manifest = unpack(&bundle, &staged).unwrap();
+        let (manifest, _) = unpack(&bundle, &staged, None).unwrap();
         let target = dir.path().join(format!("target-{step}"));
         let hook = |s: &str| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             if s == step { Err(s.into()) } else { Ok(()) }
@@ -310,5 +310,40 @@ fn merge_tree_stops_at_the_step_the_hook_fails() {
         merge_tree(&staged, &target, &manifest, Layout::Tree, &|_| Ok(())).unwrap();
         let report = verify_tree(&target).unwrap();
         assert!(report.findings.is_empty(), "{step}: {:?}", report.findings);
+    }
+}
+
+#[test]
+fn a_manifest_with_a_database_part_round_trips_and_lists_its_files() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz/seeds/bundle_manifest/sumdb.toml"),
+    )
+    .unwrap();
+    let m = Manifest::parse("sumdb.toml", &text).unwrap();
+    let part = m.sumdb.as_ref().unwrap();
+    assert_eq!(part.name, "sum.golang.org");
+    assert_eq!(part.records.len(), 2);
+    assert_eq!(Manifest::parse("again", &m.render()).unwrap(), m);
+    let files = m.expected_files().unwrap();
+    for name in [
+        "sumdb/sum.golang.org/supported",
+        "sumdb/sum.golang.org/latest",
+        "sumdb/sum.golang.org/lookup/example.com/a@v1.0.0",
+        "sumdb/sum.golang.org/tile/8/0/x001/235.p/17",
+    ] {
+        assert!(files.get(name).is_some_and(TreeFile::is_sumdb), "{name}");
+    }
+    // Names that could leave the tree, records of no module, and tile paths go never asks for
+    // are refused.
+    for (from, to) in [
+        ("name = \"sum.golang.org\"", "name = \"../x\""),
+        ("name = \"sum.golang.org\"", "name = \"a//b\""),
+        ("\"example.com/a@v1.0.0\"", "\"example.com/z@v1.0.0\""),
+        ("\"tile/8/2/000.p/1\"", "\"tile/8/2/../000\""),
+        ("\"tile/8/2/000.p/1\"", "\"tile/8/2/000.p/256\""),
+    ] {
+        let bad = text.replace(from, to);
+        assert!(Manifest::parse("bad", &bad).is_err(), "{to}");
     }
 }

@@ -9,12 +9,20 @@ use std::path::Path;
 use crate::util::fsutil;
 
 use super::manifest::{Manifest, TreeFile};
-use super::verify::verify_tree;
+use super::verify::{check_sumdb, verify_tree};
 use super::{BundleError, MANIFEST_FILE, MAX_MANIFEST, read_limited};
+use crate::formats::sumdb::note::VerifierKey;
 
 /// Verify an untrusted bundle and lay it out as a tree in `dest`, a new empty directory the
-/// caller staged (and removes on error). Returns the manifest.
-pub fn unpack(bundle: &Path, dest: &Path) -> Result<Manifest, BundleError> {
+/// caller staged (and removes on error). With `sumdb_key` (the key of the database the user's
+/// `GOSUMDB` names), the checksum database part the bundle carries is checked with it too (see
+/// [`check_sumdb`](super::check_sumdb)), and a part that does not verify refuses the bundle
+/// whole. Returns the manifest, and whether a carried database part was verified.
+pub fn unpack(
+    bundle: &Path,
+    dest: &Path,
+    sumdb_key: Option<&VerifierKey>,
+) -> Result<(Manifest, bool), BundleError> {
     let refuse = refuser(bundle);
     let file = File::open(bundle).map_err(|source| BundleError::Read {
         path: bundle.to_path_buf(),
@@ -63,7 +71,19 @@ pub fn unpack(bundle: &Path, dest: &Path) -> Result<Manifest, BundleError> {
             first.problem
         )));
     }
-    Ok(manifest)
+    let mut verified = false;
+    if let Some(key) = sumdb_key
+        && let Some(findings) = check_sumdb(dest, &manifest, key)?
+    {
+        if let Some(first) = findings.first() {
+            return Err(refuse(format!(
+                "its checksum database part does not verify: `{}`: {}",
+                first.file, first.problem
+            )));
+        }
+        verified = true;
+    }
+    Ok((manifest, verified))
 }
 
 /// [`BundleError::Refused`] for `bundle`, with the problem it is given.

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use crate::formats::dirhash;
 use crate::formats::module::ModuleVersion;
 use crate::formats::modzip;
+use crate::formats::sumdb::{self, note::VerifierKey};
 use crate::util::staging;
 
 use super::manifest::{Manifest, TreeFile};
@@ -178,6 +179,14 @@ fn check_file(
             }
             Err(e) => Some(e),
         },
+        TreeFile::SumdbSupported => match read(0)? {
+            Ok(_) => None,
+            Err(_) => Some("is not empty".into()),
+        },
+        // Their content is checked with the database's key, by check_sumdb.
+        TreeFile::SumdbLatest | TreeFile::SumdbLookup(_) | TreeFile::SumdbTile(_) => {
+            read(kind.limit())?.err()
+        }
         TreeFile::Zip(mv) => {
             let got = match crate::sources::checked::zip_h1(&path, mv) {
                 Ok(h) => h,
@@ -201,5 +210,95 @@ fn finding(file: &str, problem: &str) -> TreeFinding {
     TreeFinding {
         file: file.to_string(),
         problem: problem.to_string(),
+    }
+}
+
+/// Check the checksum database part a tree carries (see [`crate::formats::sumdb::check_set`])
+/// with `key`, the key of the database the user's `GOSUMDB` names: the head's signature, every
+/// record's proof against it through the carried tiles, and every record's hashes against the
+/// manifest's (themselves checked against the files). `None` when the tree carries no database;
+/// else the findings (none: it verifies).
+pub fn check_sumdb(
+    dir: &Path,
+    manifest: &Manifest,
+    key: &VerifierKey,
+) -> Result<Option<Vec<TreeFinding>>, BundleError> {
+    let Some(part) = &manifest.sumdb else {
+        return Ok(None);
+    };
+    if part.name != key.name {
+        return Ok(Some(vec![finding(
+            &sumdb::root(&part.name),
+            &format!(
+                "carries the checksum database `{}`, but GOSUMDB names `{}`: set GOSUMDB to the database the tree was made with, or to off",
+                part.name, key.name
+            ),
+        )]));
+    }
+    let read_file = |rel: &str, limit: u64| -> Result<Option<Vec<u8>>, BundleError> {
+        let path = dir.join(rel);
+        match File::open(&path) {
+            Ok(f) => Ok(read_limited(f, limit).ok()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(BundleError::Read { path, source }),
+        }
+    };
+    let latest_name = part.file("latest");
+    let Some(latest) = read_file(&latest_name, super::manifest::MAX_SUMDB_NOTE)? else {
+        return Ok(Some(vec![finding(&latest_name, "is missing")]));
+    };
+    let mut records = Vec::new();
+    for mv in &part.records {
+        let name = part.file(&sumdb::lookup_file(mv)?);
+        let Some(lookup) = read_file(&name, super::manifest::MAX_SUMDB_NOTE)? else {
+            return Ok(Some(vec![finding(&name, "is missing")]));
+        };
+        let m = manifest
+            .get(mv)
+            .expect("every record is of a manifest module because the manifest was checked");
+        records.push(sumdb::Expected {
+            module: mv.clone(),
+            zip_h1: m.zip_h1.as_deref(),
+            gomod_h1: m.gomod_h1.as_deref(),
+            lookup,
+        });
+    }
+    // Only the tiles the manifest lists are read: a tile it does not list is not the tree's.
+    let mut read_tile = |t: &sumdb::tlog::Tile| {
+        let path = t.path();
+        if !part.tiles.contains(&path) {
+            return None;
+        }
+        read_file(&part.file(&path), t.byte_len() as u64)
+            .ok()
+            .flatten()
+    };
+    Ok(Some(
+        match sumdb::check_set(key, &latest, &records, "the manifest", &mut read_tile) {
+            Ok(_) => Vec::new(),
+            Err(e) => {
+                let file = sumdb_error_file(&e);
+                let text = e.to_string();
+                let problem = text
+                    .strip_prefix(&format!("`{file}`: "))
+                    .unwrap_or(&text)
+                    .to_string();
+                vec![finding(&file, &problem)]
+            }
+        },
+    ))
+}
+
+/// The file a database error names, for its finding.
+fn sumdb_error_file(e: &sumdb::SumdbError) -> String {
+    use sumdb::SumdbError as E;
+    match e {
+        E::Note { file, .. }
+        | E::Tree { file }
+        | E::Record { file }
+        | E::Proof { file, .. }
+        | E::Hash { file, .. }
+        | E::Head { file } => file.clone(),
+        E::Gosumdb { .. } => "GOSUMDB".into(),
     }
 }

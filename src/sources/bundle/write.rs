@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::util::fsutil;
 
-use super::manifest::Manifest;
+use super::manifest::{Manifest, TreeFile};
 use super::{BundleError, MANIFEST_FILE, ModuleContent, list_file, list_text, module_file};
 
 /// Write a bundle: the manifest, then every tree file in name order, reproducibly. The file is
@@ -17,6 +17,7 @@ pub fn write_bundle(
     out: &Path,
     manifest: &Manifest,
     contents: &[ModuleContent],
+    extra: &ExtraFiles,
 ) -> Result<u64, BundleError> {
     let werr = |source| BundleError::Write {
         path: out.to_path_buf(),
@@ -44,7 +45,7 @@ pub fn write_bundle(
 
     zip.start_file(MANIFEST_FILE, small).map_err(zerr)?;
     zip.write_all(manifest.render().as_bytes()).map_err(werr)?;
-    for (name, data) in tree_entries(manifest, contents)? {
+    for (name, data) in tree_entries(manifest, contents, extra)? {
         match data {
             EntryData::Bytes(bytes) => {
                 zip.start_file(name, small).map_err(zerr)?;
@@ -80,8 +81,9 @@ pub fn write_tree(
     dir: &Path,
     manifest: &Manifest,
     contents: &[ModuleContent],
+    extra: &ExtraFiles,
 ) -> Result<(), BundleError> {
-    for (name, data) in tree_entries(manifest, contents)? {
+    for (name, data) in tree_entries(manifest, contents, extra)? {
         let to = dir.join(&name);
         if let Some(parent) = to.parent() {
             fs::create_dir_all(parent).map_err(|source| BundleError::Write {
@@ -99,6 +101,10 @@ pub fn write_tree(
     Ok(())
 }
 
+/// Files of a tree besides the modules' (the checksum database part), by relative name: each
+/// must be one the manifest implies.
+pub type ExtraFiles = BTreeMap<String, Vec<u8>>;
+
 enum EntryData {
     Bytes(Vec<u8>),
     File(PathBuf),
@@ -108,8 +114,19 @@ enum EntryData {
 fn tree_entries(
     manifest: &Manifest,
     contents: &[ModuleContent],
+    extra: &ExtraFiles,
 ) -> Result<Vec<(String, EntryData)>, BundleError> {
     let mut entries: BTreeMap<String, EntryData> = BTreeMap::new();
+    let expected = manifest.expected_files()?;
+    for (name, bytes) in extra {
+        if !expected.get(name).is_some_and(TreeFile::is_sumdb) {
+            return Err(BundleError::Manifest {
+                origin: MANIFEST_FILE.into(),
+                message: format!("`{name}` is not a database file the manifest implies"),
+            });
+        }
+        entries.insert(name.clone(), EntryData::Bytes(bytes.clone()));
+    }
     let mut lists: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for c in contents {
         let mv = c.entry.module();

@@ -26,6 +26,7 @@
 #[macro_use]
 pub mod tools;
 mod proxy;
+pub mod sumdb;
 mod tree;
 
 use std::ffi::OsString;
@@ -38,7 +39,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
-pub use proxy::{FIXTURE_TIME, Fixture, escape};
+pub use proxy::{FIXTURE_TIME, Fixture, escape, publish as publish_into};
 pub use tools::{go, optional_tool, require_git, require_go, require_nginx, require_script, skip};
 pub use tree::{
     Snapshot, copy_dir, copy_tree_exact, files_under, leftovers_in, names_in, read_files,

@@ -1,0 +1,799 @@
+//! The checksum database carried in a GOPROXY tree, with the real go as the judge: a database
+//! the test makes (its own key, see `support::sumdb`) served from the file:// proxy lets go keep
+//! `GOSUMDB` on with no network, verify a module that is not in go.sum and write its line, and
+//! refuse a zip changed after the fact or a record the signed tree does not hold.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::support::sumdb::{NAME, TestSumdb};
+use crate::support::{Harness, assert_failure, assert_success, stderr};
+
+/// The fixture modules the database holds records for.
+const MODULES: &[(&str, &str)] = &[
+    ("example.com/multi", "v1.1.0"),
+    ("example.com/multi", "v1.2.0"),
+    ("example.com/old116", "v1.0.0"),
+];
+
+/// A harness whose proxy serves a test database holding [`MODULES`].
+fn harness_with_db() -> (Harness, TestSumdb) {
+    let h = Harness::new();
+    let mut db = TestSumdb::new(300);
+    for (p, v) in MODULES {
+        db.add_from_go(&h, p, v);
+    }
+    db.write(h.proxy_dir());
+    (h, db)
+}
+
+/// A new main module with no requirement, in a fresh dir.
+fn empty_module(h: &Harness) -> PathBuf {
+    let dir = h.fresh_dir("main");
+    fs::write(dir.join("go.mod"), "module example.com/main\n\ngo 1.22\n").unwrap();
+    dir
+}
+
+/// The real go in `dir` with `GOSUMDB` set to the test database, checks on for every module,
+/// `GOPROXY` the file tree `proxy`, an empty module cache and a GOPATH that has never seen the
+/// database (no `latest`).
+fn go_checked(h: &Harness, db: &TestSumdb, proxy: &Path, dir: &Path, args: &[&str]) -> Output {
+    go_checked_in(h, db, proxy, dir, args, &h.fresh_dir("modcache"))
+}
+
+/// [`go_checked`] with the module cache `cache`.
+fn go_checked_in(
+    h: &Harness,
+    db: &TestSumdb,
+    proxy: &Path,
+    dir: &Path,
+    args: &[&str],
+    cache: &Path,
+) -> Output {
+    let gopath = h.fresh_dir("gopath");
+    let url = crate::support::file_url(proxy);
+    h.go_with_env(
+        dir,
+        args,
+        &[
+            ("GOSUMDB", &db.gosumdb()),
+            ("GONOSUMDB", ""),
+            ("GOPROXY", &url),
+            ("GOMODCACHE", cache.to_str().unwrap()),
+            ("GOPATH", gopath.to_str().unwrap()),
+        ],
+    )
+}
+
+#[test]
+fn go_verifies_a_new_module_against_the_carried_database_offline() {
+    requires_go!();
+    let (h, db) = harness_with_db();
+    let dir = empty_module(&h);
+    let cache = h.fresh_dir("modcache");
+    let out = go_checked_in(
+        &h,
+        &db,
+        h.proxy_dir(),
+        &dir,
+        &["get", "example.com/multi@v1.1.0"],
+        &cache,
+    );
+    assert_success(&out, "go get with the test database");
+    // go asked the database (through the proxy) and kept what it verified.
+    let cached = cache.join("cache/download/sumdb").join(NAME);
+    assert!(
+        cached.join("lookup/example.com/multi@v1.1.0").is_file(),
+        "go did not look the module up"
+    );
+    assert!(
+        cached.join("tile/8/0/001.p/47").is_file(),
+        "go read no tile"
+    );
+    let gosum = fs::read_to_string(dir.join("go.sum")).unwrap();
+    assert!(
+        gosum.contains("example.com/multi v1.1.0 h1:")
+            && gosum.contains("example.com/multi v1.1.0/go.mod h1:"),
+        "{gosum}"
+    );
+}
+
+#[test]
+fn go_refuses_a_zip_changed_after_its_record() {
+    requires_go!();
+    let (h, db) = harness_with_db();
+    // Same version, other content: what a tampered bundle or mirror would serve.
+    h.publish(
+        "example.com/multi",
+        "v1.1.0",
+        &[
+            ("go.mod", "module example.com/multi\n\ngo 1.16\n"),
+            ("multi.go", "package multi\n\nconst Evil = 1\n"),
+        ],
+    );
+    let dir = empty_module(&h);
+    let out = go_checked(
+        &h,
+        &db,
+        h.proxy_dir(),
+        &dir,
+        &["get", "example.com/multi@v1.1.0"],
+    );
+    assert_failure(&out, "go get of a tampered zip");
+    assert!(
+        stderr(&out).contains("SECURITY ERROR") && stderr(&out).contains("sumdb.test.example"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.join("go.sum").exists(), "go.sum was written");
+}
+
+#[test]
+fn go_refuses_a_record_the_signed_tree_does_not_hold() {
+    requires_go!();
+    let (h, db) = harness_with_db();
+    let lookup = h
+        .proxy_dir()
+        .join("sumdb")
+        .join(NAME)
+        .join("lookup/example.com/multi@v1.1.0");
+    let text = fs::read_to_string(&lookup).unwrap();
+    // The record's text changed (another go.mod hash): its hash is not the tree's leaf.
+    let forged = text.replacen("/go.mod h1:", "/go.mod h1:X", 1);
+    fs::write(&lookup, forged).unwrap();
+    let dir = empty_module(&h);
+    let out = go_checked(
+        &h,
+        &db,
+        h.proxy_dir(),
+        &dir,
+        &["get", "example.com/multi@v1.1.0"],
+    );
+    assert_failure(&out, "go get with a forged record");
+    assert!(
+        stderr(&out).contains("cannot authenticate record data"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A harness with the test database, and a project requiring `example.com/multi v1.2.0` that
+/// the real go tidied with the database on (so go verified it and kept the record, the tiles
+/// and the signed head), packed by gomodoff with the same settings into the returned bundle.
+fn packed_with_db() -> (Harness, TestSumdb, PathBuf, PathBuf) {
+    let (h, db) = harness_with_db();
+    let dir = h.fresh_dir("project");
+    fs::write(
+        dir.join("go.mod"),
+        "module example.com/main\n\ngo 1.22\n\nrequire example.com/multi v1.2.0\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("main.go"),
+        "package main\n\nimport _ \"example.com/multi\"\n\nfunc main() {}\n",
+    )
+    .unwrap();
+    let key = db.gosumdb();
+    let env = [("GOSUMDB", key.as_str()), ("GONOSUMDB", "")];
+    h.go_ok_with_env(&dir, &["mod", "tidy"], &env);
+    let cached = h.gomodcache().join("cache/download/sumdb").join(NAME);
+    assert!(
+        cached.join("lookup/example.com/multi@v1.2.0").is_file(),
+        "precondition: go looked the module up"
+    );
+    let bundle = h.root().join("bundle.zip");
+    let out = h.gomodoff_with_env(
+        &dir,
+        &env,
+        &["pack", "-o", bundle.to_str().unwrap(), "--json"],
+    );
+    assert_success(&out, "gomodoff pack");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    crate::json::assert_valid("pack", &doc);
+    assert_eq!(doc["sumdb"]["carried"], true, "{doc}");
+    assert_eq!(doc["sumdb"]["name"], NAME);
+    assert_eq!(doc["sumdb"]["records"], 1, "{doc}");
+    (h, db, bundle, dir)
+}
+
+/// `gomodoff unpack <bundle> --to <dest>` with `GOSUMDB` set to the test database.
+fn unpack_checked(h: &Harness, db: &TestSumdb, bundle: &Path, dest: &Path) -> Output {
+    h.gomodoff_command_without_modcache(h.root())
+        .env("GOSUMDB", db.gosumdb())
+        .env("GONOSUMDB", "")
+        .args(["unpack", bundle.to_str().unwrap(), "--to"])
+        .arg(dest)
+        .output()
+        .unwrap()
+}
+
+/// The `export K=V` lines a command printed.
+fn printed_env(out: &Output) -> Vec<(String, String)> {
+    crate::support::stdout(out)
+        .lines()
+        .filter_map(|l| l.strip_prefix("export "))
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap();
+            (k.to_string(), v.trim_matches('\'').to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn a_packed_database_keeps_gosumdb_on_offline_and_go_checks_new_modules_with_it() {
+    requires_go!();
+    let (h, db, bundle, project) = packed_with_db();
+    let tree = h.root().join("machine-b/tree");
+    let json = h
+        .gomodoff_command_without_modcache(h.root())
+        .env("GOSUMDB", db.gosumdb())
+        .env("GONOSUMDB", "")
+        .args(["--json", "unpack", bundle.to_str().unwrap(), "--to"])
+        .arg(h.root().join("machine-b/json-tree"))
+        .output()
+        .unwrap();
+    assert_success(&json, "gomodoff --json unpack");
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    crate::json::assert_valid("unpack", &doc);
+    assert_eq!(doc["sumdb"]["verified"], true, "{doc}");
+    let out = unpack_checked(&h, &db, &bundle, &tree);
+    assert_success(&out, "gomodoff unpack");
+    let env = printed_env(&out);
+    let gosumdb = env.iter().find(|(k, _)| k == "GOSUMDB").unwrap();
+    assert_eq!(
+        gosumdb.1,
+        db.gosumdb(),
+        "GOSUMDB is printed as the user has it"
+    );
+    assert!(tree.join("sumdb").join(NAME).join("latest").is_file());
+
+    // "Machine B": nothing but the printed variables, an empty module cache and a GOPATH that
+    // never saw the database; the tree is the only source.
+    let go_b = |dir: &Path, goflags: Option<&str>, args: &[&str]| {
+        let mut cmd = std::process::Command::new(h.go_binary());
+        cmd.current_dir(dir)
+            .env_clear()
+            .env("HOME", h.home())
+            .env("GOCACHE", h.gocache())
+            .env("GOENV", "off")
+            .env("GOPATH", h.fresh_dir("gopath-b"))
+            .env("GOMODCACHE", h.fresh_dir("modcache-b"));
+        if let Some(path) = std::env::var_os("PATH") {
+            cmd.env("PATH", path);
+        }
+        for (k, v) in &env {
+            cmd.env(k, v);
+        }
+        cmd.env(
+            "GOFLAGS",
+            goflags.map_or_else(
+                || {
+                    format!(
+                        "{} -modcacherw",
+                        env.iter().find(|(k, _)| k == "GOFLAGS").unwrap().1
+                    )
+                },
+                str::to_string,
+            ),
+        );
+        cmd.args(args).output().unwrap()
+    };
+    let verify = go_b(&project, None, &["mod", "verify"]);
+    assert_success(&verify, "go mod verify on machine B");
+    assert!(crate::support::stdout(&verify).contains("all modules verified"));
+    // A module the tree holds that this main module's go.sum does not: go asks the carried
+    // database, proves the record against the signed head, and writes go.sum.
+    let fresh = empty_module(&h);
+    let get = go_b(
+        &fresh,
+        Some("-modcacherw"),
+        &["get", "example.com/multi@v1.2.0"],
+    );
+    assert_success(&get, "go get of a carried module not in go.sum");
+    let gosum = fs::read_to_string(fresh.join("go.sum")).unwrap();
+    assert!(gosum.contains("example.com/multi v1.2.0 h1:"), "{gosum}");
+}
+
+/// The bundle's entries, in order.
+fn read_entries(path: &Path) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read as _;
+    let mut archive = zip::ZipArchive::new(fs::File::open(path).unwrap()).unwrap();
+    (0..archive.len())
+        .map(|i| {
+            let mut f = archive.by_index(i).unwrap();
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).unwrap();
+            (f.name().unwrap().to_string(), data)
+        })
+        .collect()
+}
+
+fn write_entries(path: &Path, entries: &[(String, Vec<u8>)]) {
+    use std::io::Write as _;
+    let mut w = zip::ZipWriter::new(fs::File::create(path).unwrap());
+    for (name, data) in entries {
+        w.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(data).unwrap();
+    }
+    w.finish().unwrap();
+}
+
+#[test]
+fn a_bundle_whose_database_part_does_not_verify_is_refused_whole() {
+    requires_go!();
+    let (h, db, bundle, _) = packed_with_db();
+    let entries = read_entries(&bundle);
+    let root = format!("sumdb/{NAME}");
+    let latest = format!("{root}/latest");
+    let lookup = format!("{root}/lookup/example.com/multi@v1.2.0");
+    let tile = entries
+        .iter()
+        .map(|(n, _)| n.clone())
+        .find(|n| n.starts_with(&format!("{root}/tile/8/0/")))
+        .expect("a level-0 tile is carried");
+    let edit = |name: &str, f: &dyn Fn(&[u8]) -> Vec<u8>| {
+        let e: Vec<(String, Vec<u8>)> = entries
+            .iter()
+            .map(|(n, d)| (n.clone(), if n == name { f(d) } else { d.clone() }))
+            .collect();
+        let out = h.fresh_dir("damaged").join("bundle.zip");
+        write_entries(&out, &e);
+        out
+    };
+    let text = |d: &[u8]| String::from_utf8(d.to_vec()).unwrap();
+    let cases: Vec<(&str, PathBuf, String, &str)> = vec![
+        (
+            "a forged signature (the tree size changed under it)",
+            edit(&latest, &|d| {
+                let t = text(d);
+                let size = t.lines().nth(1).unwrap().to_string();
+                t.replacen(&format!("\n{size}\n"), "\n9999\n", 1)
+                    .into_bytes()
+            }),
+            latest.clone(),
+            "invalid signature",
+        ),
+        (
+            "a truncated tile",
+            edit(&tile, &|d| d[..d.len() - 1].to_vec()),
+            // Named inside the error of the record it proves.
+            tile.strip_prefix(&format!("{root}/")).unwrap().to_string(),
+            "truncated",
+        ),
+        (
+            "a record the signed tree does not hold",
+            edit(&lookup, &|d| {
+                text(d)
+                    .replacen("/go.mod h1:", "/go.mod h1:X", 1)
+                    .into_bytes()
+            }),
+            lookup.clone(),
+            "does not hash to the record",
+        ),
+    ];
+    // A zip changed after packing: gomodoff's own hash check refuses it (go would too, see
+    // go_refuses_a_zip_changed_after_its_record). Changed along with the manifest's hashes, it
+    // is the database's record that no longer matches.
+    let zip_name = "example.com/multi/@v/v1.2.0.zip";
+    let other = h.fresh_dir("other-proxy");
+    crate::support::publish_into(
+        &other,
+        "example.com/multi",
+        "v1.2.0",
+        &[
+            ("go.mod", "module example.com/multi\n\ngo 1.21\n"),
+            ("multi.go", "package multi\n\nconst Evil = 1\n"),
+        ],
+    );
+    let other_zip = other.join(zip_name);
+    let evil = fs::read(&other_zip).unwrap();
+    let evil_h1 = gomodoff::dirhash::hash_zip(&other_zip).unwrap();
+    let manifest_text = text(
+        &entries
+            .iter()
+            .find(|(n, _)| n == "gomodoff-manifest.toml")
+            .unwrap()
+            .1,
+    );
+    let good_h1 = manifest_text
+        .lines()
+        .find_map(|l| l.strip_prefix("zip_h1 = \""))
+        .unwrap()
+        .trim_end_matches('"')
+        .to_string();
+    let with = |changes: &[(&str, Vec<u8>)]| {
+        let e: Vec<(String, Vec<u8>)> = entries
+            .iter()
+            .map(|(n, d)| {
+                let new = changes.iter().find(|(c, _)| c == n).map(|(_, b)| b.clone());
+                (n.clone(), new.unwrap_or_else(|| d.clone()))
+            })
+            .collect();
+        let out = h.fresh_dir("damaged").join("bundle.zip");
+        write_entries(&out, &e);
+        out
+    };
+    let zip_only = with(&[(zip_name, evil.clone())]);
+    let dest = h.fresh_dir("dest").join("tree");
+    let out = unpack_checked(&h, &db, &zip_only, &dest);
+    assert_failure(&out, "a tampered zip");
+    assert!(stderr(&out).contains(zip_name), "{}", stderr(&out));
+    assert!(!dest.exists());
+    let relabelled = with(&[
+        (zip_name, evil),
+        (
+            "gomodoff-manifest.toml",
+            manifest_text.replace(&good_h1, &evil_h1).into_bytes(),
+        ),
+    ]);
+    let mut cases = cases;
+    cases.push((
+        "a tampered zip with the manifest's hashes changed to match",
+        relabelled,
+        lookup.clone(),
+        "but the manifest says",
+    ));
+    for (what, damaged, file, problem) in cases {
+        let dest = h.fresh_dir("dest").join("tree");
+        let out = unpack_checked(&h, &db, &damaged, &dest);
+        assert_failure(&out, what);
+        let err = stderr(&out);
+        assert!(
+            err.contains("checksum database part does not verify")
+                && err.contains(&format!("{file}`"))
+                && err.contains(problem),
+            "{what}: {err}"
+        );
+        assert!(!dest.exists(), "{what}: something was installed");
+    }
+}
+
+#[test]
+fn pack_refuses_a_cached_record_the_signed_tree_does_not_hold() {
+    requires_go!();
+    let (h, db, _, project) = packed_with_db();
+    let cached = h
+        .gomodcache()
+        .join("cache/download/sumdb")
+        .join(NAME)
+        .join("lookup/example.com/multi@v1.2.0");
+    let forged = fs::read_to_string(&cached)
+        .unwrap()
+        .replacen("/go.mod h1:", "/go.mod h1:X", 1);
+    fs::write(&cached, forged).unwrap();
+    let out = h.gomodoff_with_env(
+        &project,
+        &[("GOSUMDB", &db.gosumdb()), ("GONOSUMDB", "")],
+        &["pack", "-o", h.root().join("b2.zip").to_str().unwrap()],
+    );
+    assert_failure(&out, "pack with a forged cached record");
+    assert!(
+        stderr(&out).contains("lookup/example.com/multi@v1.2.0")
+            && stderr(&out).contains("does not hash to the record"),
+        "{}",
+        stderr(&out)
+    );
+    // Opting out packs without the database.
+    let out = h.gomodoff_with_env(
+        &project,
+        &[("GOSUMDB", &db.gosumdb()), ("GONOSUMDB", "")],
+        &[
+            "pack",
+            "--no-sumdb",
+            "-o",
+            h.root().join("b3.zip").to_str().unwrap(),
+        ],
+    );
+    assert_success(&out, "pack --no-sumdb");
+}
+
+/// The installed go's `GOOS/GOARCH`.
+fn platform(h: &Harness) -> (String, String) {
+    let out = h.go_ok(h.root(), &["env", "GOOS", "GOARCH"]);
+    let mut lines = out.lines();
+    (
+        lines.next().unwrap().to_string(),
+        lines.next().unwrap().to_string(),
+    )
+}
+
+#[test]
+fn a_packed_toolchain_is_switched_to_offline_and_checked_against_the_database() {
+    requires_go!();
+    let h = Harness::new();
+    let (goos, goarch) = platform(&h);
+    // A fake go release, published the way go's toolchain switch downloads one: the module
+    // golang.org/toolchain at v0.0.1-<release>.<GOOS>-<GOARCH>, whose bin/go go runs (after
+    // making bin/, pkg/tool/ and lib/ executable, so those are there too).
+    let version = format!("v0.0.1-go1.99.0.{goos}-{goarch}");
+    let fake = |go: &'static str| {
+        [
+            ("bin/go", go),
+            ("bin/gofmt", "#!/bin/sh\n"),
+            ("pkg/tool/README", "no tools\n"),
+            ("lib/README", "no libraries\n"),
+        ]
+    };
+    h.publish(
+        "golang.org/toolchain",
+        &version,
+        &fake("#!/bin/sh\necho \"go version go1.99.0 (the packed fake toolchain)\"\n"),
+    );
+    let mut db = TestSumdb::new(300);
+    db.add_from_go(&h, "example.com/multi", "v1.2.0");
+    db.add_from_go(&h, "golang.org/toolchain", &version);
+    db.write(h.proxy_dir());
+    let dir = h.fresh_dir("project");
+    fs::write(
+        dir.join("go.mod"),
+        "module example.com/main\n\ngo 1.22\n\ntoolchain go1.99.0\n\nrequire example.com/multi v1.2.0\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("main.go"),
+        "package main\n\nimport _ \"example.com/multi\"\n\nfunc main() {}\n",
+    )
+    .unwrap();
+    let key = db.gosumdb();
+    let env = [("GOSUMDB", key.as_str()), ("GONOSUMDB", "")];
+    h.go_ok_with_env(&dir, &["mod", "tidy"], &env);
+
+    let bundle = h.root().join("bundle.zip");
+    let out = h.gomodoff_with_env(
+        &dir,
+        &env,
+        &[
+            "pack",
+            "--toolchain",
+            "--download",
+            "-o",
+            bundle.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_success(&out, "gomodoff pack --toolchain");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    crate::json::assert_valid("pack", &doc);
+    assert_eq!(doc["toolchains"], serde_json::json!([version]), "{doc}");
+    assert_eq!(doc["sumdb"]["records"], 2, "{doc}");
+
+    let tree = h.root().join("machine-b/tree");
+    let out = unpack_checked(&h, &db, &bundle, &tree);
+    assert_success(&out, "gomodoff unpack");
+    let printed = printed_env(&out);
+    let var = |k: &str| printed.iter().find(|(n, _)| n == k).unwrap().1.clone();
+    assert_eq!(var("GOTOOLCHAIN"), "auto");
+    assert_eq!(var("GOSUMDB"), key);
+
+    let go_b = || {
+        let mut cmd = std::process::Command::new(h.go_binary());
+        cmd.current_dir(&dir)
+            .env_clear()
+            .env("HOME", h.home())
+            .env("GOCACHE", h.gocache())
+            .env("GOENV", "off")
+            .env("GOPATH", h.fresh_dir("gopath-b"))
+            .env("GOMODCACHE", h.fresh_dir("modcache-b"));
+        if let Some(path) = std::env::var_os("PATH") {
+            cmd.env("PATH", path);
+        }
+        for (k, v) in &printed {
+            cmd.env(k, v);
+        }
+        cmd.arg("version").output().unwrap()
+    };
+    let out = go_b();
+    assert_success(&out, "go version on machine B");
+    assert!(
+        crate::support::stdout(&out).contains("go1.99.0 (the packed fake toolchain)"),
+        "go did not switch to the packed toolchain: {}{}",
+        crate::support::stdout(&out),
+        stderr(&out)
+    );
+
+    // The switch is checked against the carried database: a toolchain zip changed in the tree
+    // is refused by go.
+    let zip = tree
+        .join("golang.org/toolchain/@v")
+        .join(format!("{version}.zip"));
+    let mut other = h.fresh_dir("other-proxy");
+    crate::support::publish_into(
+        &other,
+        "golang.org/toolchain",
+        &version,
+        &fake("#!/bin/sh\necho evil\n"),
+    );
+    other = other
+        .join("golang.org/toolchain/@v")
+        .join(format!("{version}.zip"));
+    fs::copy(&other, &zip).unwrap();
+    let out = go_b();
+    assert_failure(&out, "go version with a tampered toolchain");
+    assert!(
+        stderr(&out).contains("SECURITY ERROR") && !crate::support::stdout(&out).contains("evil"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn mirror_verify_checks_the_database_part_of_a_tree() {
+    requires_go!();
+    let (h, db, bundle, _) = packed_with_db();
+    let tree = h.root().join("tree");
+    assert_success(&unpack_checked(&h, &db, &bundle, &tree), "unpack");
+    let verify = || {
+        h.gomodoff_command_without_modcache(h.root())
+            .env("GOSUMDB", db.gosumdb())
+            .env("GONOSUMDB", "")
+            .args(["mirror", "--verify"])
+            .arg(&tree)
+            .output()
+            .unwrap()
+    };
+    assert_success(&verify(), "mirror --verify of a good tree");
+    let tile = tree.join(format!("sumdb/{NAME}/tile/8/0/001.p/47"));
+    let bytes = fs::read(&tile).unwrap();
+    fs::write(&tile, &bytes[..bytes.len() - 32]).unwrap();
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let printed = crate::support::stdout(&out);
+    assert!(
+        printed.contains(&format!("sumdb/{NAME}/lookup/example.com/multi@v1.2.0"))
+            && printed.contains("tile/8/0/001.p/47` holds 1472 bytes"),
+        "{printed}"
+    );
+}
+
+#[test]
+fn unpack_checks_the_head_against_the_one_go_already_trusts() {
+    requires_go!();
+    let (h, db, bundle, _) = packed_with_db();
+    // What go on the offline machine already trusts: the same log when it was smaller (extended
+    // by the bundle's head), or a log of the same size with other records (a fork).
+    let earlier = TestSumdb::new(300).latest();
+    let forked = TestSumdb::with_filler(300, "forked").latest();
+    let unpack_with = |trusted: &str| {
+        let gopath = h.fresh_dir("gopath-b");
+        let latest = gopath.join("pkg/sumdb").join(NAME).join("latest");
+        fs::create_dir_all(latest.parent().unwrap()).unwrap();
+        fs::write(&latest, trusted).unwrap();
+        let dest = h.fresh_dir("dest").join("tree");
+        let out = h
+            .gomodoff_command_without_modcache(h.root())
+            .env("GOSUMDB", db.gosumdb())
+            .env("GONOSUMDB", "")
+            .env("GOPATH", &gopath)
+            .args(["unpack", bundle.to_str().unwrap(), "--to"])
+            .arg(&dest)
+            .output()
+            .unwrap();
+        (out, dest)
+    };
+    let (out, _) = unpack_with(&earlier);
+    assert_success(&out, "unpack over a head the bundle's extends");
+    let env = printed_env(&out);
+    assert_eq!(
+        env.iter().find(|(k, _)| k == "GOSUMDB").unwrap().1,
+        db.gosumdb()
+    );
+    let (out, dest) = unpack_with(&forked);
+    assert_failure(&out, "unpack over a forked head");
+    assert!(
+        stderr(&out).contains("does not extend the head go already trusts"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dest.exists(), "something was installed");
+    // A newer head than the bundle's: go would need its tiles, so GOSUMDB stays off.
+    let mut newer = TestSumdb::new(300);
+    for (p, v) in MODULES {
+        newer.add_from_go(&h, p, v);
+    }
+    newer.add("example.com/later", "v1.0.0", "h1:AAAA", "h1:AAAA");
+    let (out, _) = unpack_with(&newer.latest());
+    assert_success(&out, "unpack under a newer trusted head");
+    let env = printed_env(&out);
+    assert_eq!(env.iter().find(|(k, _)| k == "GOSUMDB").unwrap().1, "off");
+    assert!(
+        stderr(&out).contains("already trusts a newer tree head"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn proxy_mode_carries_the_database_and_env_keeps_gosumdb_on() {
+    requires_go!();
+    let (h, db, _, project) = packed_with_db();
+    let key = db.gosumdb();
+    let env = [("GOSUMDB", key.as_str()), ("GONOSUMDB", "")];
+    let out = h.gomodoff_with_env(&project, &env, &["vendor", "--mode", "proxy", "--yes"]);
+    assert_success(&out, "vendor --mode proxy");
+    let tree = project.join(".gomodoff/proxy");
+    assert!(tree.join("sumdb").join(NAME).join("latest").is_file());
+    assert_success(
+        &h.gomodoff_with_env(&project, &env, &["verify"]),
+        "verify of a tree carrying the database",
+    );
+    assert_success(
+        &h.gomodoff_with_env(&project, &env, &["status", "--check"]),
+        "status --check of a tree carrying the database",
+    );
+    let again = h.gomodoff_with_env(&project, &env, &["vendor", "--mode", "proxy", "--yes"]);
+    assert_success(&again, "vendor again");
+    assert!(
+        stderr(&again).contains("nothing to do") || stderr(&again).contains("nothing changed"),
+        "a second run changes nothing: {}",
+        stderr(&again)
+    );
+    let printed = |out: &Output| {
+        printed_env(out)
+            .into_iter()
+            .find(|(k, _)| k == "GOSUMDB")
+            .unwrap()
+            .1
+    };
+    let out = h.gomodoff_with_env(&project, &env, &["env"]);
+    assert_success(&out, "env");
+    assert_eq!(printed(&out), key, "env keeps GOSUMDB as the user has it");
+    let all = printed_env(&out);
+
+    // go with that environment, an empty module cache and a GOPATH that never saw the database:
+    // a module the tree holds that a fresh module's go.sum lacks is checked against it.
+    let fresh = empty_module(&h);
+    let mut cmd = std::process::Command::new(h.go_binary());
+    cmd.current_dir(&fresh)
+        .env_clear()
+        .env("HOME", h.home())
+        .env("GOCACHE", h.gocache())
+        .env("GOENV", "off")
+        .env("GOPATH", h.fresh_dir("gopath-b"))
+        .env("GOMODCACHE", h.fresh_dir("modcache-b"));
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
+    }
+    for (k, v) in &all {
+        cmd.env(k, v);
+    }
+    let get = cmd
+        .env("GOFLAGS", "-modcacherw")
+        .args(["get", "example.com/multi@v1.2.0"])
+        .output()
+        .unwrap();
+    assert_success(&get, "go get through proxy mode's tree");
+    assert!(
+        fs::read_to_string(fresh.join("go.sum"))
+            .unwrap()
+            .contains("example.com/multi v1.2.0 h1:")
+    );
+
+    // A damaged part is not trusted: env falls back to GOSUMDB=off.
+    let latest = tree.join("sumdb").join(NAME).join("latest");
+    let good = fs::read(&latest).unwrap();
+    fs::write(&latest, b"go.sum database tree\n1\nAAAA\n\n").unwrap();
+    assert_eq!(
+        printed(&h.gomodoff_with_env(&project, &env, &["env"])),
+        "off"
+    );
+    fs::write(&latest, good).unwrap();
+
+    // Opting out removes the part.
+    let out = h.gomodoff_with_env(
+        &project,
+        &env,
+        &["vendor", "--mode", "proxy", "--no-sumdb", "--yes"],
+    );
+    assert_success(&out, "vendor --mode proxy --no-sumdb");
+    assert!(!tree.join("sumdb").exists());
+    assert_eq!(
+        printed(&h.gomodoff_with_env(&project, &env, &["env"])),
+        "off"
+    );
+    let verify = h.gomodoff_with_env(&project, &env, &["verify"]);
+    assert_success(&verify, "verify after --no-sumdb");
+}
