@@ -11,6 +11,7 @@ use gomodoff::shell::style::{self, paint};
 use gomodoff::shell::{Shell, Verbosity, colors, render_document, styled_stream};
 
 fn main() -> ExitCode {
+    few_malloc_arenas();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return usage_error(err),
@@ -77,3 +78,25 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
         .filter_map(|e| e.downcast_ref::<io::Error>())
         .any(|e| e.kind() == io::ErrorKind::BrokenPipe)
 }
+
+/// glibc's allocator gives each thread that allocates an arena of its own (up to eight per core)
+/// and hands freed memory back to the system only from the top of one, so the worker threads'
+/// short-lived buffers (a module's file list, a zip's central directory) left each arena holding
+/// megabytes it no longer used. Measured on a 419-module project, 2 cores, the same binary three
+/// times each way (`GLIBC_TUNABLES=glibc.malloc.arena_max=N`): peak RSS of `vendor` in replace
+/// mode 67 MB with the default, 48 MB with two arenas, 47 MB with one; in vendor mode 57-61,
+/// 54 and 53 MB. Two cost no time (replace 1.53-1.66 s against 1.59-1.73 s, vendor mode
+/// 0.63-0.75 s against 0.64-0.67 s); one did (1.72-1.87 s and 0.80-0.97 s: the threads wait for
+/// the one arena's lock).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+fn few_malloc_arenas() {
+    // SAFETY: `mallopt` only changes a setting of glibc's allocator; it is called first thing in
+    // `main`, before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn few_malloc_arenas() {}
