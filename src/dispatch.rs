@@ -76,6 +76,9 @@ pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
         Command::Check(a) => {
             ops::check::check(&mut ctx, &ops::check::CheckOptions { go_args: a.go_args })
         }
+        Command::Licenses(a) => {
+            ops::licenses::licenses(&mut ctx, &ops::licenses::LicensesOptions { check: a.check })
+        }
         Command::Env => ops::env::env(&mut ctx),
         Command::Exec(a) => ops::env::exec(&mut ctx, &a.command),
         Command::Go(a) => ops::go::go(

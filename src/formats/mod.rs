@@ -9,6 +9,7 @@ pub(crate) mod goquote;
 pub(crate) mod gostderr;
 pub mod gosum;
 pub(crate) mod gover;
+pub mod licenses;
 pub(crate) mod listing;
 pub mod lock;
 pub mod module;

@@ -5,6 +5,7 @@ pub(crate) mod check;
 pub(crate) mod env;
 pub(crate) mod go;
 pub(crate) mod hash;
+pub(crate) mod licenses;
 pub(crate) mod mirror;
 pub(crate) mod pack;
 pub(crate) mod restore;

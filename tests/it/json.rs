@@ -171,6 +171,21 @@ fn replace_mode_every_command_prints_one_valid_document() {
     assert_eq!(doc["ok"], true);
     let doc = document(&json(&h, &dir, &["status", "--check"]), "status", 0);
     assert_eq!(doc["in_sync"], true);
+    let doc = document(&json(&h, &dir, &["licenses"]), "licenses", 0);
+    assert!(!doc["modules"].as_array().unwrap().is_empty(), "{doc:#}");
+    fs::write(
+        dir.join("gomodoff.toml"),
+        "[licenses]\nallow = [\"0BSD\"]\n",
+    )
+    .unwrap();
+    let doc = document(&json(&h, &dir, &["licenses", "--check"]), "licenses", 1);
+    assert!(!doc["violations"].as_array().unwrap().is_empty(), "{doc:#}");
+    let doc = document(&json(&h, &dir, &["status", "--check"]), "status", 1);
+    assert!(
+        !doc["license_violations"].as_array().unwrap().is_empty(),
+        "{doc:#}"
+    );
+    fs::remove_file(dir.join("gomodoff.toml")).unwrap();
     let doc = document(&json(&h, &dir, &["env"]), "env", 0);
     assert_eq!(doc["env"]["GOPROXY"], "off");
 
@@ -317,6 +332,7 @@ fn every_command_fails_with_one_error_document() {
         ("restore", &["restore", "--dry-run"]),
         ("verify", &["verify"]),
         ("status", &["status"]),
+        ("licenses", &["licenses"]),
         ("check", &["check"]),
         ("env", &["env"]),
         ("exec", &["exec", "--", "true"]),

@@ -27,6 +27,7 @@ mod harness;
 mod hash_cli;
 mod hostile_repo;
 mod json;
+mod licenses;
 mod mirror;
 mod modcache;
 mod modules_txt;
