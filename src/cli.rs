@@ -79,6 +79,8 @@ pub enum Command {
     Check(CheckArgs),
     /// List the licence of every laid-out module; `--check` enforces gomodoff.toml's `[licenses]`
     Licenses(LicensesArgs),
+    /// Write a CycloneDX or SPDX bill of materials of exactly what was laid out
+    Sbom(SbomArgs),
     /// Write one bundle holding every module the repository needs
     Pack(PackArgs),
     /// Verify a bundle and lay it out as a GOPROXY tree or into a module cache
@@ -110,6 +112,7 @@ impl Command {
             Command::Status(_) => "status",
             Command::Check(_) => "check",
             Command::Licenses(_) => "licenses",
+            Command::Sbom(_) => "sbom",
             Command::Pack(_) => "pack",
             Command::Unpack(_) => "unpack",
             Command::Mirror(_) => "mirror",
@@ -175,6 +178,29 @@ pub struct LicensesArgs {
     /// Exit 1 when a module breaks the `[licenses]` policy of gomodoff.toml
     #[arg(long)]
     pub check: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SbomFormat {
+    /// CycloneDX 1.6 JSON
+    #[value(name = "cyclonedx-json")]
+    CycloneDxJson,
+    /// SPDX 2.3 JSON
+    #[value(name = "spdx-json")]
+    SpdxJson,
+}
+
+#[derive(Debug, Args)]
+pub struct SbomArgs {
+    /// Document format
+    #[arg(long, value_enum, default_value = "cyclonedx-json")]
+    pub format: SbomFormat,
+    /// Write the SBOM to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Record the time of the run in the SBOM (then it is no longer reproducible)
+    #[arg(long)]
+    pub timestamp: bool,
 }
 
 #[derive(Debug, Args)]

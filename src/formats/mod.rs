@@ -15,3 +15,4 @@ pub mod lock;
 pub mod module;
 pub mod modules_txt;
 pub mod modzip;
+pub mod sbom;

@@ -23,8 +23,15 @@ pub(crate) struct ModuleReport {
     /// The module the content is.
     pub path: String,
     pub version: String,
-    /// The module it stands in for, when that is another one (a fork replacement).
+    /// The module it stands in for, when that is another one (a fork replacement), and the
+    /// version replaced (`None`: every version).
     pub replaces: Option<String>,
+    pub replaces_version: Option<String>,
+    /// go.sum's `h1:` of the zip (when the files are laid out) and of the go.mod.
+    pub zip_h1: Option<String>,
+    pub gomod_h1: Option<String>,
+    /// SHA-256 (hex) of the module zip, where a zip is laid out (proxy mode, a bundle, a tree).
+    pub zip_sha256: Option<String>,
     /// `None`: only its go.mod is laid out (the build reads no package of it).
     pub license: Option<ModuleLicense>,
 }
@@ -41,6 +48,7 @@ pub(crate) fn of_repo(repo: &Repo, lock: &LockFile) -> Result<Vec<ModuleReport>>
     lock.modules
         .par_iter()
         .map(|m| {
+            let mut zip_sha256 = None;
             let files: Files = if m.tier == Tier::GoMod {
                 None
             } else {
@@ -68,6 +76,7 @@ pub(crate) fn of_repo(repo: &Repo, lock: &LockFile) -> Result<Vec<ModuleReport>>
                                 .map(|n| n.to_string_lossy())
                                 .unwrap_or_default()
                         ));
+                        zip_sha256 = Some(hex::encode(fsutil::sha256_file(&zip)?));
                         zip_files(
                             &zip,
                             &ModuleVersion {
@@ -82,6 +91,10 @@ pub(crate) fn of_repo(repo: &Repo, lock: &LockFile) -> Result<Vec<ModuleReport>>
                 path: m.path.clone(),
                 version: m.version.clone(),
                 replaces: (m.replace_path != m.path).then(|| m.replace_path.clone()),
+                replaces_version: m.replace_version.clone(),
+                zip_h1: m.zip_h1.clone(),
+                gomod_h1: Some(m.gomod_h1.clone()),
+                zip_sha256,
                 license: files.map(|f| licenses::detect(&f)),
             })
         })
@@ -90,8 +103,8 @@ pub(crate) fn of_repo(repo: &Repo, lock: &LockFile) -> Result<Vec<ModuleReport>>
 
 /// Every module version of a bundle (a file) or a GOPROXY tree with a gomodoff manifest (a
 /// directory, as `mirror` and `unpack` write): a bundle is verified in full first, as `unpack`
-/// does.
-pub(crate) fn of_tree(from: &Path) -> Result<Vec<ModuleReport>> {
+/// does. Also returns the main modules the tree was made for (its manifest's `repos`).
+pub(crate) fn of_tree(from: &Path) -> Result<(Vec<ModuleReport>, Vec<String>)> {
     let unpacked;
     let tree = if from.is_file() {
         unpacked = tempfile::Builder::new()
@@ -114,26 +127,32 @@ pub(crate) fn of_tree(from: &Path) -> Result<Vec<ModuleReport>> {
             )
         })?;
     let manifest = Manifest::parse(&manifest_path.display().to_string(), &text)?;
-    manifest
+    let reports = manifest
         .modules()
         .par_iter()
         .map(|m| {
             let mv = m.module();
-            let files: Files = match &m.zip_h1 {
-                None => None,
-                Some(_) => Some(zip_files(
-                    &tree.join(bundle::module_file(&mv, "zip")?),
-                    &mv,
-                )?),
+            let (files, zip_sha256): (Files, _) = match &m.zip_h1 {
+                None => (None, None),
+                Some(_) => {
+                    let zip = tree.join(bundle::module_file(&mv, "zip")?);
+                    let sha = hex::encode(fsutil::sha256_file(&zip)?);
+                    (Some(zip_files(&zip, &mv)?), Some(sha))
+                }
             };
             Ok(ModuleReport {
                 path: m.path.clone(),
                 version: m.version.clone(),
                 replaces: None,
+                replaces_version: None,
+                zip_h1: m.zip_h1.clone(),
+                gomod_h1: m.gomod_h1.clone(),
+                zip_sha256,
                 license: files.map(|f| licenses::detect(&f)),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok((reports, manifest.repos.iter().cloned().collect()))
 }
 
 /// The policy's verdict on every module that has files laid out, in the reports' order.

@@ -18,7 +18,7 @@ pub(crate) struct LicensesOptions {
 pub(crate) fn licenses(ctx: &mut Context, opts: &LicensesOptions) -> Result<Outcome> {
     let (reports, config) = match &ctx.from {
         Some(from) => (
-            licenses::of_tree(from)?,
+            licenses::of_tree(from)?.0,
             Config::load(&ctx.dir).unwrap_or_default(),
         ),
         None => {

@@ -9,6 +9,7 @@ pub(crate) mod licenses;
 pub(crate) mod mirror;
 pub(crate) mod pack;
 pub(crate) mod restore;
+pub(crate) mod sbom;
 pub(crate) mod status;
 pub(crate) mod unpack;
 pub(crate) mod verify;

@@ -173,6 +173,20 @@ fn replace_mode_every_command_prints_one_valid_document() {
     assert_eq!(doc["in_sync"], true);
     let doc = document(&json(&h, &dir, &["licenses"]), "licenses", 0);
     assert!(!doc["modules"].as_array().unwrap().is_empty(), "{doc:#}");
+    let doc = document(&json(&h, &dir, &["sbom"]), "sbom", 0);
+    assert_eq!(doc["sbom"]["bomFormat"], "CycloneDX", "{doc:#}");
+    let doc = document(
+        &json(
+            &h,
+            &dir,
+            &["sbom", "--format", "spdx-json", "-o", "bom.json"],
+        ),
+        "sbom",
+        0,
+    );
+    assert_eq!(doc["sbom"], Value::Null, "{doc:#}");
+    assert!(dir.join("bom.json").is_file());
+    fs::remove_file(dir.join("bom.json")).unwrap();
     fs::write(
         dir.join("gomodoff.toml"),
         "[licenses]\nallow = [\"0BSD\"]\n",
@@ -333,6 +347,7 @@ fn every_command_fails_with_one_error_document() {
         ("verify", &["verify"]),
         ("status", &["status"]),
         ("licenses", &["licenses"]),
+        ("sbom", &["sbom"]),
         ("check", &["check"]),
         ("env", &["env"]),
         ("exec", &["exec", "--", "true"]),

@@ -30,7 +30,7 @@ fn licenses_dir() -> PathBuf {
 }
 
 /// A harness whose proxy holds the fixture modules, and a main module importing each.
-fn project(h: &Harness) -> PathBuf {
+pub fn project(h: &Harness) -> PathBuf {
     for (case, _) in CASES {
         let path = format!("example.com/lic/{case}");
         let root = licenses_dir().join(case);

@@ -37,6 +37,7 @@ mod output;
 mod pack;
 mod packages;
 mod replace;
+mod sbom;
 mod slim;
 mod vendor_mode;
 mod vendoring;
