@@ -16,6 +16,11 @@ pub const CONFIDENT: f32 = 0.9;
 /// A match of a whole file at or above this score is taken as the file's one licence without
 /// looking for others in it.
 const WHOLE: f32 = 0.98;
+/// A match at or above this score is exact but for copyright lines and formatting.
+const EXACT: f32 = 0.99;
+/// How close an OSI-approved licence must score to a rare variant to be preferred (see
+/// `best_match`).
+const NEAR: f32 = 0.05;
 /// A best match at or above this score (and below [`CONFIDENT`]) is shown as a low-confidence
 /// candidate; below it the file is plain unknown.
 pub const CANDIDATE: f32 = 0.6;
@@ -449,31 +454,36 @@ fn scan(kind: FileKind, text: &str) -> Verdict {
 /// matching part and then, recursively, what lies before and after it (a file holding several
 /// licence texts one after another). Returns the best match of the whole view.
 fn find(data: &TextData, found: &mut Vec<Matched>, depth: u8) -> Option<Matched> {
-    let analysis = store().analyze(data);
+    let (name, score, text) = best_match(data);
     let best = Matched {
-        id: spdx_id(analysis.name),
-        score: analysis.score,
+        id: spdx_id(name),
+        score,
     };
     // A near-exact match of the whole view is one licence; anything less may be one licence
     // among other text, or several.
-    if analysis.score >= WHOLE || depth > 3 || analysis.score <= 0.0 {
-        if analysis.score >= CONFIDENT {
+    if score >= WHOLE || depth > 3 || score <= 0.0 {
+        if score >= CONFIDENT {
             found.push(best.clone());
         }
         return Some(best);
     }
-    let (part, score) = data.optimize_bounds(analysis.data);
+    let (part, part_score) = data.optimize_bounds(text);
     let (start, end) = part.lines_view();
     let (view_start, view_end) = data.lines_view();
-    if score < CONFIDENT || (start, end) == (view_start, view_end) {
-        if analysis.score >= CONFIDENT {
+    if part_score < CONFIDENT || (start, end) == (view_start, view_end) {
+        if score >= CONFIDENT {
             found.push(best.clone());
         }
         return Some(best);
     }
+    // The part was cut to fit the best match of the whole view: ask again which licence it is.
+    let (part_name, part_score) = match best_match(&part) {
+        (n, s, _) if s >= part_score => (n, s),
+        _ => (name, part_score),
+    };
     found.push(Matched {
-        id: best.id.clone(),
-        score,
+        id: spdx_id(part_name),
+        score: part_score,
     });
     for (a, b) in [(view_start, start), (end, view_end)] {
         if b > a && substantial(&data.with_view(a, b)) {
@@ -481,6 +491,37 @@ fn find(data: &TextData, found: &mut Vec<Matched>, depth: u8) -> Option<Matched>
         }
     }
     Some(best)
+}
+
+/// The best match of `data` among the SPDX texts: the scanner's, except that a licence outside
+/// the OSI-approved list that wins by a narrow margin (below [`EXACT`]) gives way to an
+/// OSI-approved one scoring at least [`CONFIDENT`] and within [`NEAR`] of it. Such near-ties are
+/// a common licence's text with a part left out that a rare variant also lacks: Apache-2.0
+/// without its appendix scores higher against Pixar's modified Apache licence than against
+/// Apache-2.0 itself.
+fn best_match(data: &TextData) -> (&'static str, f32, &'static TextData) {
+    let store = store();
+    let analysis = store.analyze(data);
+    let osi = |name: &str| spdx::license_id(name).is_some_and(|id| id.is_osi_approved());
+    if analysis.score < EXACT && analysis.score >= CONFIDENT && !osi(analysis.name) {
+        let floor = CONFIDENT.max(analysis.score - NEAR);
+        let alternative = store
+            .iter()
+            .filter(|(name, _)| osi(name))
+            .map(|(name, entry)| {
+                (
+                    name.as_str(),
+                    entry.original.match_score(data),
+                    &entry.original,
+                )
+            })
+            .filter(|(_, score, _)| *score >= floor)
+            .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(a.0)));
+        if let Some(found) = alternative {
+            return found;
+        }
+    }
+    (analysis.name, analysis.score, analysis.data)
 }
 
 /// Whether a part of a file has enough words to hold a licence text of its own.
@@ -520,7 +561,6 @@ fn states_a_choice(text: &str) -> bool {
         "dual-licensed",
         "dually licensed",
         "licensed under either",
-        "under the terms of either",
         "at your option, under either",
     ]
     .iter()

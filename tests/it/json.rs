@@ -175,6 +175,7 @@ fn replace_mode_every_command_prints_one_valid_document() {
     assert!(!doc["modules"].as_array().unwrap().is_empty(), "{doc:#}");
     let doc = document(&json(&h, &dir, &["sbom"]), "sbom", 0);
     assert_eq!(doc["sbom"]["bomFormat"], "CycloneDX", "{doc:#}");
+    crate::sbom::assert_valid(&doc["sbom"], false);
     let doc = document(
         &json(
             &h,
@@ -185,7 +186,8 @@ fn replace_mode_every_command_prints_one_valid_document() {
         0,
     );
     assert_eq!(doc["sbom"], Value::Null, "{doc:#}");
-    assert!(dir.join("bom.json").is_file());
+    let spdx: Value = serde_json::from_slice(&fs::read(dir.join("bom.json")).unwrap()).unwrap();
+    crate::sbom::assert_valid(&spdx, true);
     fs::remove_file(dir.join("bom.json")).unwrap();
     fs::write(
         dir.join("gomodoff.toml"),

@@ -46,7 +46,8 @@ fn validators() -> &'static (jsonschema::Validator, jsonschema::Validator) {
     })
 }
 
-fn assert_valid(doc: &Value, spdx: bool) {
+/// `doc` valid against the official CycloneDX 1.6 (or, `spdx`, SPDX 2.3) schema, every error listed.
+pub fn assert_valid(doc: &Value, spdx: bool) {
     let (cdx, spdx_v) = validators();
     let v = if spdx { spdx_v } else { cdx };
     let errors: Vec<String> = v

@@ -242,3 +242,41 @@ fn policy_errors() {
         assert_eq!(policy(toml).unwrap_err(), want);
     }
 }
+
+#[test]
+fn apache_without_its_appendix_is_apache_not_a_rare_variant() {
+    let full = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/licenses/apache/LICENSE"),
+    )
+    .expect("fixture");
+    let cut = &full[..full
+        .find("APPENDIX:")
+        .expect("the SPDX text has an appendix")];
+    let l = detect(&[("LICENSE.txt".into(), cut.as_bytes().to_vec())]);
+    assert_eq!(l.expression.as_deref(), Some("Apache-2.0"), "{l:?}");
+}
+
+#[test]
+fn an_mpl_text_offers_no_choice_between_licences() {
+    // MPL-2.0 speaks of "the terms of either this License or such Secondary License(s)".
+    let l = fixture("mpl-2.0");
+    assert_eq!(l.expression.as_deref(), Some("MPL-2.0"));
+    let mut files: Vec<(String, Vec<u8>)> = ["mpl-2.0", "bsd-3"]
+        .iter()
+        .map(|case| {
+            (
+                format!("{case}/LICENSE"),
+                std::fs::read(
+                    Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("testdata/licenses")
+                        .join(case)
+                        .join("LICENSE"),
+                )
+                .expect("fixture"),
+            )
+        })
+        .collect();
+    files.sort();
+    let l = detect(&files);
+    assert_eq!(l.expression.as_deref(), Some("BSD-3-Clause AND MPL-2.0"));
+}
