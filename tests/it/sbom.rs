@@ -256,6 +256,35 @@ fn a_bundle_gets_the_same_bill() {
 }
 
 #[test]
+fn a_mirror_tree_gets_a_bill_and_its_licences() {
+    requires_go!();
+    let h = Harness::new();
+    let main = crate::licenses::project(&h);
+    let tree = h.root().join("mirror");
+    assert_success(
+        &h.gomodoff(&main, &["mirror", tree.to_str().unwrap()]),
+        "mirror",
+    );
+    let elsewhere = h.fresh_dir("elsewhere");
+    let (cdx, spdx) = bills(&h, &elsewhere, &["--from", tree.to_str().unwrap()]);
+    assert_eq!(cdx["metadata"]["component"]["name"], "example.com/main");
+    let mit = component(&cdx, "example.com/lic/mit");
+    assert_eq!(mit["licenses"][0]["expression"], "MIT");
+    assert_eq!(mit["hashes"][0]["alg"], "SHA-256");
+    assert_eq!(spdx["packages"].as_array().unwrap().len(), 10);
+    let out = h.gomodoff(&elsewhere, &["licenses", "--from", tree.to_str().unwrap()]);
+    assert_success(&out, "licenses --from a mirror tree");
+    assert!(
+        crate::support::stdout(&out)
+            .lines()
+            .any(|l| l.starts_with("example.com/lic/dual-one-file")
+                && l.contains("Apache-2.0 OR MIT")),
+        "{}",
+        crate::support::stdout(&out)
+    );
+}
+
+#[test]
 fn replacements_are_shown_as_such() {
     requires_go!();
     let h = Harness::new();
