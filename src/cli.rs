@@ -9,7 +9,7 @@ pub use crate::util::shell::ColorChoice;
 use clap::{Args, CommandFactory as _, Parser, Subcommand, ValueEnum};
 
 /// The exit codes, in `--help` and in the man page (README's "Exit codes" says the same).
-const EXIT_CODES: &str = "Exit codes: 0 done (or nothing differs); 1 a check found a difference (verify, status --check, check, hash --check) or the answer to `apply?`/`restore?` was not yes; 2 error. `exec`: the command's own code; 126 when it cannot be executed, 127 when it is not found, 128+N when signal N killed it.";
+const EXIT_CODES: &str = "Exit codes: 0 done (or nothing differs); 1 a check found a difference (verify, status --check, check, hash --check) or a module breaks the licence policy (licenses --check, status --check) or the answer to `apply?`/`restore?` was not yes; 2 error. `exec`: the command's own code; 126 when it cannot be executed, 127 when it is not found, 128+N when signal N killed it.";
 
 /// Make a Go module repository build with no network, and prove it.
 #[derive(Debug, Parser)]
@@ -77,6 +77,10 @@ pub enum Command {
     Status(StatusArgs),
     /// Prove the repository builds offline with the real go command
     Check(CheckArgs),
+    /// List the licence of every laid-out module; `--check` enforces gomodoff.toml's `[licenses]`
+    Licenses(LicensesArgs),
+    /// Write a CycloneDX or SPDX bill of materials of exactly what was laid out
+    Sbom(SbomArgs),
     /// Write one bundle holding every module the repository needs
     Pack(PackArgs),
     /// Verify a bundle and lay it out as a GOPROXY tree or into a module cache
@@ -107,6 +111,8 @@ impl Command {
             Command::Verify => "verify",
             Command::Status(_) => "status",
             Command::Check(_) => "check",
+            Command::Licenses(_) => "licenses",
+            Command::Sbom(_) => "sbom",
             Command::Pack(_) => "pack",
             Command::Unpack(_) => "unpack",
             Command::Mirror(_) => "mirror",
@@ -170,6 +176,36 @@ pub struct StatusArgs {
     /// Exit 1 when anything has drifted
     #[arg(long)]
     pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LicensesArgs {
+    /// Exit 1 when a module breaks the `[licenses]` policy of gomodoff.toml
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SbomFormat {
+    /// CycloneDX 1.6 JSON
+    #[value(name = "cyclonedx-json")]
+    CycloneDxJson,
+    /// SPDX 2.3 JSON
+    #[value(name = "spdx-json")]
+    SpdxJson,
+}
+
+#[derive(Debug, Args)]
+pub struct SbomArgs {
+    /// Document format
+    #[arg(long, value_enum, default_value = "cyclonedx-json")]
+    pub format: SbomFormat,
+    /// Write the SBOM to FILE instead of stdout
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Record the time of the run in the SBOM (then it is no longer reproducible)
+    #[arg(long)]
+    pub timestamp: bool,
 }
 
 #[derive(Debug, Args)]

@@ -77,6 +77,20 @@ pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
         Command::Check(a) => {
             ops::check::check(&mut ctx, &ops::check::CheckOptions { go_args: a.go_args })
         }
+        Command::Licenses(a) => {
+            ops::licenses::licenses(&mut ctx, &ops::licenses::LicensesOptions { check: a.check })
+        }
+        Command::Sbom(a) => ops::sbom::sbom(
+            &mut ctx,
+            &ops::sbom::SbomOptions {
+                format: match a.format {
+                    cli::SbomFormat::CycloneDxJson => ops::sbom::Format::CycloneDx,
+                    cli::SbomFormat::SpdxJson => ops::sbom::Format::Spdx,
+                },
+                output: a.output,
+                timestamp: a.timestamp,
+            },
+        ),
         Command::Env => ops::env::env(&mut ctx),
         Command::Exec(a) => ops::env::exec(&mut ctx, &a.command),
         Command::Go(a) => ops::go::go(

@@ -14,8 +14,8 @@
 //! | layer | owns | reads / writes |
 //! |---|---|---|
 //! | `main.rs`, [`cli`] | argv → clap structs → `*Options`; the exit code; errors with their hints after the cause chain | the terminal |
-//! | `ops/` | one file per command (vendor, restore, verify, status, check, env/exec, go, hash, pack, unpack, mirror): open the repository, call a mode or the layers below, print. No ops file imports another | — |
-//! | `modes/` | the three layouts — `replace/` (replace directives over trees), `vendor/` (go's `vendor/`), `proxy/` (a `GOPROXY=file://` tree) — each with the same verbs (vendor, verify, drift, restore); `modes/mod.rs` holds the only `match` on the mode and the one rule that picks it (flag, else gomodoff.toml, else the lock). Sibling modes never import each other | the trees, `vendor/`, go.mod |
+//! | `ops/` | one file per command (vendor, restore, verify, status, check, licenses, sbom, env/exec, go, hash, pack, unpack, mirror): open the repository, call a mode or the layers below, print. No ops file imports another | — |
+//! | `modes/` | the three layouts — `replace/` (replace directives over trees), `vendor/` (go's `vendor/`), `proxy/` (a `GOPROXY=file://` tree) — each with the same verbs (vendor, verify, drift, restore); `modes/mod.rs` holds the only `match` on the mode and the one rule that picks it (flag, else gomodoff.toml, else the lock); `modes/licenses.rs` reads the licence files of what each mode laid out. Sibling modes never import each other | the trees, `vendor/`, go.mod |
 //! | `txn/` | doing a change safely: `run` (preview → confirm → stage → check → apply → report) with a staging guard, the plan, its journal and recovery, opening a repository for a change (lock + repair) | `.gomodoff-txn/`, `.gomodoff-staging/` |
 //! | `resolve/` | what a build needs, as go's loader decides it: the module graph (MVS, pruning, workspaces), the need set, package loading and import scans, what `go mod vendor` writes, go's vendor consistency check | module files (read only), `$GOMODOFF_CACHE/scans/` |
 //! | `repo/` | the repository's files read once (go.mod, go.sum, go.work and its modules, gomodoff.toml, gomodoff.lock), workspace discovery | those files |
@@ -43,7 +43,9 @@ mod txn;
 mod util;
 
 pub use dispatch::run;
-pub use formats::{dirhash, gomod, gosum, lock, module, modules_txt, modzip, sumdb};
+pub use formats::{
+    dirhash, gomod, gosum, licenses, lock, module, modules_txt, modzip, sbom, sumdb,
+};
 pub use ops::{Outcome, error_document, error_exit_code, hints};
 pub use repo::Repo;
 pub use resolve::load::workspace_input;

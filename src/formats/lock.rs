@@ -168,6 +168,8 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// `tree = "whole"`: replace mode lays out whole module trees, not slim ones.
     pub whole_trees: bool,
+    /// `[licenses]`: the licence policy `licenses --check` and `status --check` enforce.
+    pub licenses: Option<crate::formats::licenses::Policy>,
 }
 
 impl Config {
@@ -218,10 +220,18 @@ impl Config {
                         config.exclude.push(s.to_string());
                     }
                 }
+                "licenses" => {
+                    config.licenses = Some(
+                        crate::formats::licenses::Policy::from_toml(item)
+                            .map_err(|m| invalid(file, &m))?,
+                    );
+                }
                 other => {
                     return Err(invalid(
                         file,
-                        &format!("unknown key `{other}` (known: mode, dir, tree, exclude)"),
+                        &format!(
+                            "unknown key `{other}` (known: mode, dir, tree, exclude, licenses)"
+                        ),
                     ));
                 }
             }
@@ -711,6 +721,7 @@ mod tests {
                 dir: Some("deps".into()),
                 exclude: vec!["example.com/x".into()],
                 whole_trees: false,
+                licenses: None,
             }
         );
         let e = Config::parse("mode = \"fast\"\n").unwrap_err().to_string();
@@ -721,7 +732,7 @@ mod tests {
         let e = Config::parse("dirs = \"x\"\n").unwrap_err().to_string();
         assert_eq!(
             e,
-            "gomodoff.toml: unknown key `dirs` (known: mode, dir, tree, exclude)"
+            "gomodoff.toml: unknown key `dirs` (known: mode, dir, tree, exclude, licenses)"
         );
     }
 

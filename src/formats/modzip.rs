@@ -247,6 +247,43 @@ struct CheckedFile {
     entry: ZipEntry,
 }
 
+/// Checks the zip, then reads the files `want` accepts (by name relative to the module root)
+/// into memory, each size-checked as [`extract_zip`] does; for a handful of small files (the
+/// licence files `gomodoff licenses` reads), not for whole modules.
+pub fn read_files(
+    zip: &Path,
+    mv: &ModuleVersion,
+    want: &dyn Fn(&str) -> bool,
+) -> Result<Vec<(String, Vec<u8>)>, ZipError> {
+    let module = mv.to_string();
+    let Checked { mut archive, files } = open_checked(zip, mv)?;
+    let mut out = Vec::new();
+    for file in files.iter().filter(|f| want(&f.entry.name)) {
+        let reader = archive
+            .by_index(file.index)
+            .map_err(|source| ZipError::Decompress {
+                module: module.clone(),
+                entry: file.raw_name.clone(),
+                source: io::Error::other(source),
+            })?;
+        let mut bytes = Vec::new();
+        copy_declared(
+            &module,
+            &file.raw_name,
+            reader,
+            file.entry.size,
+            &mut bytes,
+            |source| ZipError::Decompress {
+                module: module.clone(),
+                entry: file.raw_name.clone(),
+                source,
+            },
+        )?;
+        out.push((file.entry.name.clone(), bytes));
+    }
+    Ok(out)
+}
+
 /// Runs every check of go's `modzip.CheckZip` in go's order: the version, then the archive as a
 /// whole, then each entry in the central directory, then the local headers.
 fn open_checked(zip_path: &Path, mv: &ModuleVersion) -> Result<Checked, ZipError> {

@@ -12,6 +12,9 @@
 //! | [`drift`] (`status`) | [`replace::drift`] | [`vendor::drift`] | [`proxy::drift`] |
 //! | [`restore`] | [`replace::restore`] | [`vendor::restore`] | [`proxy::restore`] |
 //!
+//! [`licenses`] reads the licence files of what a lock lists from where each mode put them (the
+//! one other place that looks at the mode: for where files are, not for what to do).
+//!
 //! Sibling modes never import each other; what replace and proxy mode share lives here
 //! ([`chosen_dir`], the restore sequence in `undo`) or in [`crate::txn`].
 
@@ -29,6 +32,7 @@ use crate::util::context::{Context, Outcome};
 use crate::util::fsutil;
 
 pub(crate) mod fresh;
+pub(crate) mod licenses;
 pub(crate) mod proxy;
 pub(crate) mod replace;
 mod undo;

@@ -1,6 +1,7 @@
 //! `gomodoff status`: is what `vendor` laid out still in sync with go.mod and go.sum? Lists
 //! drift (each mode's, from `crate::modes::drift`): go.mod or go.sum changed since, trees
-//! missing, trees nobody asked for. `--check` turns drift into exit 1, for CI.
+//! missing, trees nobody asked for; and, when gomodoff.toml has a `[licenses]` policy, every
+//! laid-out module that breaks it. `--check` turns either into exit 1, for CI.
 
 use std::path::{Path, PathBuf};
 
@@ -26,6 +27,15 @@ pub(crate) fn status(ctx: &mut Context, opts: &StatusOptions) -> Result<Outcome>
         ctx.shell.warn(w)?;
     }
     let hint = dependencies_changed(&repo, &drift).then_some(GO_HINT);
+    let violations = match (&repo.config.licenses, &repo.lock) {
+        (Some(policy), Some(lock)) => {
+            let reports = crate::modes::licenses::of_repo(&repo, lock)?;
+            let mut v = crate::modes::licenses::violations(policy, &reports);
+            v.sort_by(|a, b| (&a.module, &a.version).cmp(&(&b.module, &b.version)));
+            v
+        }
+        _ => Vec::new(),
+    };
     if ctx.shell.is_json() {
         let lock = repo.lock.as_ref();
         ctx.shell.document(serde_json::json!({
@@ -37,6 +47,7 @@ pub(crate) fn status(ctx: &mut Context, opts: &StatusOptions) -> Result<Outcome>
             "drift": drift.iter().map(|d| crate::modes::drift_document(d)).collect::<Vec<_>>(),
             "environment_warnings": bypass,
             "hint": hint,
+            "license_violations": violations.iter().map(ToString::to_string).collect::<Vec<_>>(),
         }))?;
     } else if drift.is_empty() {
         let lock = repo
@@ -63,11 +74,18 @@ pub(crate) fn status(ctx: &mut Context, opts: &StatusOptions) -> Result<Outcome>
             writeln!(ctx.shell.out(), "hint: {hint}")?;
         }
     }
-    Ok(if opts.check && !drift.is_empty() {
-        Outcome::Differs
-    } else {
-        Outcome::Ok
-    })
+    if !ctx.shell.is_json() {
+        for v in &violations {
+            writeln!(ctx.shell.out(), "licence policy violation: {v}")?;
+        }
+    }
+    Ok(
+        if opts.check && (!drift.is_empty() || !violations.is_empty()) {
+            Outcome::Differs
+        } else {
+            Outcome::Ok
+        },
+    )
 }
 
 /// What to do when dependencies drifted in a repository whose go.mod holds gomodoff's replace

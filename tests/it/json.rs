@@ -171,6 +171,37 @@ fn replace_mode_every_command_prints_one_valid_document() {
     assert_eq!(doc["ok"], true);
     let doc = document(&json(&h, &dir, &["status", "--check"]), "status", 0);
     assert_eq!(doc["in_sync"], true);
+    let doc = document(&json(&h, &dir, &["licenses"]), "licenses", 0);
+    assert!(!doc["modules"].as_array().unwrap().is_empty(), "{doc:#}");
+    let doc = document(&json(&h, &dir, &["sbom"]), "sbom", 0);
+    assert_eq!(doc["sbom"]["bomFormat"], "CycloneDX", "{doc:#}");
+    crate::sbom::assert_valid(&doc["sbom"], false);
+    let doc = document(
+        &json(
+            &h,
+            &dir,
+            &["sbom", "--format", "spdx-json", "-o", "bom.json"],
+        ),
+        "sbom",
+        0,
+    );
+    assert_eq!(doc["sbom"], Value::Null, "{doc:#}");
+    let spdx: Value = serde_json::from_slice(&fs::read(dir.join("bom.json")).unwrap()).unwrap();
+    crate::sbom::assert_valid(&spdx, true);
+    fs::remove_file(dir.join("bom.json")).unwrap();
+    fs::write(
+        dir.join("gomodoff.toml"),
+        "[licenses]\nallow = [\"0BSD\"]\n",
+    )
+    .unwrap();
+    let doc = document(&json(&h, &dir, &["licenses", "--check"]), "licenses", 1);
+    assert!(!doc["violations"].as_array().unwrap().is_empty(), "{doc:#}");
+    let doc = document(&json(&h, &dir, &["status", "--check"]), "status", 1);
+    assert!(
+        !doc["license_violations"].as_array().unwrap().is_empty(),
+        "{doc:#}"
+    );
+    fs::remove_file(dir.join("gomodoff.toml")).unwrap();
     let doc = document(&json(&h, &dir, &["env"]), "env", 0);
     assert_eq!(doc["env"]["GOPROXY"], "off");
 
@@ -317,6 +348,8 @@ fn every_command_fails_with_one_error_document() {
         ("restore", &["restore", "--dry-run"]),
         ("verify", &["verify"]),
         ("status", &["status"]),
+        ("licenses", &["licenses"]),
+        ("sbom", &["sbom"]),
         ("check", &["check"]),
         ("env", &["env"]),
         ("exec", &["exec", "--", "true"]),

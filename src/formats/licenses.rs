@@ -1,0 +1,571 @@
+//! Licence files of a module and what they say: which files are licence or notice files (go's
+//! own list of name prefixes, at the module root and in subdirectories), each file matched
+//! against the SPDX licence texts by the `spdx` crate's scanner (the askalono algorithm, with a
+//! confidence score), and the module's concluded SPDX expression. A file that matches no licence
+//! well enough is reported as unknown with its closest candidate, never guessed. Text in, values
+//! out: the callers read the files from wherever a mode laid them out.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use spdx::detection::Store;
+use spdx::detection::TextData;
+
+/// A match at or above this score identifies a licence.
+pub const CONFIDENT: f32 = 0.9;
+/// A match of a whole file at or above this score is taken as the file's one licence without
+/// looking for others in it.
+const WHOLE: f32 = 0.98;
+/// A match at or above this score is exact but for copyright lines and formatting.
+const EXACT: f32 = 0.99;
+/// How close an OSI-approved licence must score to a rare variant to be preferred (see
+/// `best_match`).
+const NEAR: f32 = 0.05;
+/// A best match at or above this score (and below [`CONFIDENT`]) is shown as a low-confidence
+/// candidate; below it the file is plain unknown.
+pub const CANDIDATE: f32 = 0.6;
+/// Files larger than this are not scanned (reported unknown): no licence text is this long.
+pub const MAX_SCANNED: usize = 1 << 20;
+
+/// What kind of file a name is, by go's metadata prefixes (compared without case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileKind {
+    /// `LICENSE*`, `LICENCE*`, `COPYING*`, `COPYLEFT*`, `UNLICENSE*`: must say which licence.
+    License,
+    /// `NOTICE*`, `PATENTS*`, `COPYRIGHT*`, `LEGAL*`: carried along; a licence only if it holds
+    /// one.
+    Notice,
+}
+
+impl FileKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::License => "license",
+            FileKind::Notice => "notice",
+        }
+    }
+}
+
+/// What one file was found to say.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// One or more licences matched at [`CONFIDENT`] or above (several: one file holding
+    /// several texts).
+    Identified(Vec<Matched>),
+    /// The closest licence scored between [`CANDIDATE`] and [`CONFIDENT`]: a modified or partial
+    /// text. Not counted in the module's expression.
+    LowConfidence(Matched),
+    /// Nothing close; `Some` the closest candidate when there is one at all.
+    Unknown(Option<Matched>),
+    /// A notice file that holds no licence text (attribution, patent grant, authors).
+    Notice,
+}
+
+/// A licence matched in a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Matched {
+    /// SPDX identifier (or `LicenseRef-…` for a text outside the SPDX list).
+    pub id: String,
+    /// The scanner's score, 0 to 1.
+    pub score: f32,
+}
+
+/// One licence or notice file of a module.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LicenseFile {
+    /// Relative to the module root, `/`-separated.
+    pub path: String,
+    pub kind: FileKind,
+    pub verdict: Verdict,
+}
+
+/// What a module's licence files say together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModuleLicense {
+    /// The concluded SPDX expression; `None` when a licence file is unknown or there is none.
+    pub expression: Option<String>,
+    /// The lowest score among the matches the expression is made of.
+    pub confidence: Option<f32>,
+    /// Every licence and notice file, sorted by path.
+    pub files: Vec<LicenseFile>,
+}
+
+impl ModuleLicense {
+    /// `identified`, `unknown` (a licence file matched nothing well enough) or `none` (no
+    /// licence file at all).
+    pub fn status(&self) -> &'static str {
+        if self.expression.is_some() {
+            "identified"
+        } else if self.files.iter().any(|f| f.kind == FileKind::License) {
+            "unknown"
+        } else {
+            "none"
+        }
+    }
+}
+
+/// Whether a module file (relative path, `/`-separated) is a licence or notice file, and which.
+/// Files under `testdata/` or `vendor/` and source files (`LICENSE_test.go`, `license.go`) are
+/// not.
+pub fn file_kind(rel: &str) -> Option<FileKind> {
+    let (dir, base) = rel.rsplit_once('/').unwrap_or(("", rel));
+    if dir
+        .split('/')
+        .any(|d| d == "testdata" || d == "vendor" || d.starts_with('.') || d.starts_with('_'))
+    {
+        return None;
+    }
+    let upper = base.to_ascii_uppercase();
+    let ext = upper.rsplit_once('.').map_or("", |(_, e)| e);
+    const SOURCE: [&str; 22] = [
+        "GO", "C", "H", "CC", "CPP", "S", "PY", "JS", "TS", "JSON", "YAML", "YML", "SH", "RS",
+        "JAVA", "PROTO", "TMPL", "TPL", "XML", "CSS", "SVG", "PNG",
+    ];
+    if SOURCE.contains(&ext) {
+        return None;
+    }
+    const LICENSE: [&str; 5] = ["LICENSE", "LICENCE", "COPYING", "COPYLEFT", "UNLICENSE"];
+    const NOTICE: [&str; 4] = ["NOTICE", "PATENTS", "COPYRIGHT", "LEGAL"];
+    if LICENSE.iter().any(|p| upper.starts_with(p)) {
+        Some(FileKind::License)
+    } else if NOTICE.iter().any(|p| upper.starts_with(p)) {
+        Some(FileKind::Notice)
+    } else {
+        None
+    }
+}
+
+/// Detect the licence of one module from its licence and notice files (`(path, content)`, paths
+/// as [`file_kind`] accepted them). Files are scanned in parallel.
+pub fn detect(files: &[(String, Vec<u8>)]) -> ModuleLicense {
+    use rayon::prelude::*;
+    let mut scanned: Vec<(LicenseFile, bool)> = files
+        .par_iter()
+        .filter_map(|(path, bytes)| {
+            let kind = file_kind(path)?;
+            let text = String::from_utf8_lossy(bytes);
+            let verdict = scan(kind, &text);
+            Some((
+                LicenseFile {
+                    path: path.clone(),
+                    kind,
+                    verdict,
+                },
+                states_a_choice(&text),
+            ))
+        })
+        .collect();
+    scanned.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    let choice = scanned.iter().any(|(_, c)| *c);
+    let files: Vec<LicenseFile> = scanned.into_iter().map(|(f, _)| f).collect();
+    conclude(files, choice)
+}
+
+/// The module's expression from its scanned files: `None` when a licence file is unknown or low
+/// confidence (never a guess), else every identified licence once, joined with `OR` when a
+/// licence file offers a choice and `AND` otherwise.
+pub fn conclude(files: Vec<LicenseFile>, choice: bool) -> ModuleLicense {
+    let mut ids = BTreeSet::new();
+    let mut confidence: Option<f32> = None;
+    let mut undecided = false;
+    for f in &files {
+        match &f.verdict {
+            Verdict::Identified(m) => {
+                for m in m {
+                    ids.insert(m.id.clone());
+                    confidence = Some(confidence.map_or(m.score, |c| c.min(m.score)));
+                }
+            }
+            Verdict::LowConfidence(_) | Verdict::Unknown(_) => {
+                undecided |= f.kind == FileKind::License;
+            }
+            Verdict::Notice => {}
+        }
+    }
+    let expression = (!undecided && !ids.is_empty()).then(|| {
+        let op = if choice { " OR " } else { " AND " };
+        ids.into_iter().collect::<Vec<_>>().join(op)
+    });
+    ModuleLicense {
+        confidence: expression.as_ref().and(confidence),
+        expression,
+        files,
+    }
+}
+
+/// The `[licenses]` policy of gomodoff.toml: which licences the modules may carry, as
+/// cargo-deny's `[licenses]` does for crates.
+///
+/// ```toml
+/// [licenses]
+/// allow = ["MIT", "Apache-2.0", "BSD-3-Clause"]
+/// deny = ["GPL-3.0-only"]
+/// [[licenses.exceptions]]
+/// module = "example.com/legacy"
+/// allow = ["MPL-2.0"]
+/// reason = "reviewed by legal, ticket 123"
+/// ```
+///
+/// A module passes when its expression is satisfied (an `OR` needs one side, an `AND` both) by
+/// licences that are allowed (in `allow`, or any licence when `allow` is empty, or in the
+/// module's exception) and not denied (a licence in `deny` passes only through an exception).
+/// A module whose licence is unknown, or that has no licence file, fails unless an exception
+/// names it: the exception's reason is then what stands for the licence.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Policy {
+    pub allow: Vec<String>,
+    pub deny: Vec<String>,
+    pub exceptions: Vec<Exception>,
+}
+
+/// `[[licenses.exceptions]]`: one module's extra allowed licences, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exception {
+    pub module: String,
+    pub allow: Vec<String>,
+    pub reason: String,
+}
+
+/// A module the policy rejects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub module: String,
+    pub version: String,
+    /// The module's expression, `None` when unknown or missing.
+    pub expression: Option<String>,
+    /// Why, naming the licences at fault.
+    pub message: String,
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{}: {}", self.module, self.version, self.message)
+    }
+}
+
+impl Policy {
+    /// The policy from gomodoff.toml's `[licenses]` table; an error names the key at fault.
+    pub fn from_toml(item: &toml_edit::Item) -> Result<Policy, String> {
+        let table = item.as_table_like().ok_or("`licenses` must be a table")?;
+        let mut policy = Policy::default();
+        for (key, value) in table.iter() {
+            match key {
+                "allow" => policy.allow = ids(value, "licenses.allow")?,
+                "deny" => policy.deny = ids(value, "licenses.deny")?,
+                "exceptions" => {
+                    let arr = value
+                        .as_array_of_tables()
+                        .ok_or("`licenses.exceptions` must be an array of tables (`[[licenses.exceptions]]`)")?;
+                    for t in arr {
+                        policy.exceptions.push(exception(t)?);
+                    }
+                }
+                other => {
+                    return Err(format!(
+                        "unknown key `licenses.{other}` (known: allow, deny, exceptions)"
+                    ));
+                }
+            }
+        }
+        if let Some(both) = policy.allow.iter().find(|a| policy.deny.contains(a)) {
+            return Err(format!(
+                "`{both}` is in both `licenses.allow` and `licenses.deny`"
+            ));
+        }
+        Ok(policy)
+    }
+
+    /// The policy's verdict on one module: `None` when it passes.
+    pub fn check(&self, module: &str, version: &str, license: &ModuleLicense) -> Option<Violation> {
+        let exception = self.exceptions.iter().find(|e| e.module == module);
+        let violation = |message: String| Violation {
+            module: module.to_string(),
+            version: version.to_string(),
+            expression: license.expression.clone(),
+            message,
+        };
+        let Some(text) = &license.expression else {
+            if exception.is_some() {
+                return None;
+            }
+            let what = match license.status() {
+                "none" => "has no licence file".to_string(),
+                _ => format!(
+                    "licence unknown ({}); review it and add a `[[licenses.exceptions]]` entry with the reason",
+                    unknown_files(license)
+                ),
+            };
+            return Some(violation(what));
+        };
+        let Ok(expr) = spdx::Expression::parse(text) else {
+            return Some(violation(format!(
+                "`{text}` is not a valid SPDX expression"
+            )));
+        };
+        let extra: &[String] = exception.map_or(&[], |e| e.allow.as_slice());
+        let mut failed = Vec::new();
+        let ok = expr.evaluate(|req| {
+            let name = req.license.to_string();
+            let pass = extra.contains(&name)
+                || (!self.deny.contains(&name)
+                    && (self.allow.is_empty() || self.allow.contains(&name)));
+            if !pass {
+                failed.push(name);
+            }
+            pass
+        });
+        if ok {
+            return None;
+        }
+        failed.sort();
+        failed.dedup();
+        let reasons: Vec<String> = failed
+            .iter()
+            .map(|f| {
+                if self.deny.contains(f) {
+                    format!("`{f}` is denied")
+                } else {
+                    format!("`{f}` is not allowed")
+                }
+            })
+            .collect();
+        Some(violation(format!(
+            "`{text}`: {} by gomodoff.toml [licenses]",
+            reasons.join(", ")
+        )))
+    }
+}
+
+/// The files of an undecided module, for a violation's message.
+fn unknown_files(license: &ModuleLicense) -> String {
+    license
+        .files
+        .iter()
+        .filter_map(|f| match &f.verdict {
+            Verdict::LowConfidence(m) => Some(format!(
+                "`{}` resembles {} at {:.0}%",
+                f.path,
+                m.id,
+                m.score * 100.0
+            )),
+            Verdict::Unknown(_) => Some(format!("`{}` matches no licence", f.path)),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A list of licence identifiers: SPDX ids or `LicenseRef-…`.
+fn ids(item: &toml_edit::Item, key: &str) -> Result<Vec<String>, String> {
+    let arr = item
+        .as_array()
+        .ok_or_else(|| format!("`{key}` must be an array of SPDX licence identifiers"))?;
+    arr.iter()
+        .map(|v| {
+            let s = v
+                .as_str()
+                .ok_or_else(|| format!("`{key}` must be an array of SPDX licence identifiers"))?;
+            if spdx::license_id(s).is_some() || s.starts_with("LicenseRef-") {
+                Ok(s.to_string())
+            } else {
+                Err(format!(
+                    "`{key}`: `{s}` is not an SPDX licence identifier (see https://spdx.org/licenses/)"
+                ))
+            }
+        })
+        .collect()
+}
+
+/// One `[[licenses.exceptions]]` table.
+fn exception(t: &toml_edit::Table) -> Result<Exception, String> {
+    let module = t
+        .get("module")
+        .and_then(|v| v.as_str())
+        .ok_or("a `[[licenses.exceptions]]` entry has no `module`")?
+        .to_string();
+    let reason = t
+        .get("reason")
+        .and_then(|v| v.as_str())
+        .filter(|r| !r.trim().is_empty())
+        .ok_or_else(|| {
+            format!("the `[[licenses.exceptions]]` entry for `{module}` has no `reason`: say why the exception is acceptable")
+        })?
+        .to_string();
+    let allow = match t.get("allow") {
+        Some(item) => ids(item, "licenses.exceptions.allow")?,
+        None => Vec::new(),
+    };
+    if let Some((key, _)) = t
+        .iter()
+        .find(|(k, _)| !matches!(*k, "module" | "reason" | "allow"))
+    {
+        return Err(format!(
+            "unknown key `{key}` in the `[[licenses.exceptions]]` entry for `{module}` (known: module, allow, reason)"
+        ));
+    }
+    Ok(Exception {
+        module,
+        allow,
+        reason,
+    })
+}
+
+/// The scanner's store of SPDX licence texts, loaded once (a few hundred milliseconds).
+fn store() -> &'static Store {
+    static STORE: OnceLock<Store> = OnceLock::new();
+    STORE.get_or_init(|| {
+        Store::load_inline().expect(
+            "the spdx crate's inline licence cache loads because it is built into the crate",
+        )
+    })
+}
+
+/// What one file says.
+fn scan(kind: FileKind, text: &str) -> Verdict {
+    if text.len() > MAX_SCANNED || text.trim().is_empty() {
+        return match kind {
+            FileKind::License => Verdict::Unknown(None),
+            FileKind::Notice => Verdict::Notice,
+        };
+    }
+    let data = TextData::new(text);
+    let mut found = Vec::new();
+    let best = find(&data, &mut found, 0);
+    if !found.is_empty() {
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        found.dedup_by(|a, b| {
+            if a.id == b.id {
+                b.score = b.score.min(a.score);
+                true
+            } else {
+                false
+            }
+        });
+        return Verdict::Identified(found);
+    }
+    match (kind, best) {
+        (FileKind::Notice, _) => Verdict::Notice,
+        (FileKind::License, Some(m)) if m.score >= CANDIDATE => Verdict::LowConfidence(m),
+        (FileKind::License, best) => Verdict::Unknown(best.filter(|m| m.score > 0.0)),
+    }
+}
+
+/// Find the licences in `data`'s current view: the whole view if it matches, else the best
+/// matching part and then, recursively, what lies before and after it (a file holding several
+/// licence texts one after another). Returns the best match of the whole view.
+fn find(data: &TextData, found: &mut Vec<Matched>, depth: u8) -> Option<Matched> {
+    let (name, score, text) = best_match(data);
+    let best = Matched {
+        id: spdx_id(name),
+        score,
+    };
+    // A near-exact match of the whole view is one licence; anything less may be one licence
+    // among other text, or several.
+    if score >= WHOLE || depth > 3 || score <= 0.0 {
+        if score >= CONFIDENT {
+            found.push(best.clone());
+        }
+        return Some(best);
+    }
+    let (part, part_score) = data.optimize_bounds(text);
+    let (start, end) = part.lines_view();
+    let (view_start, view_end) = data.lines_view();
+    if part_score < CONFIDENT || (start, end) == (view_start, view_end) {
+        if score >= CONFIDENT {
+            found.push(best.clone());
+        }
+        return Some(best);
+    }
+    // The part was cut to fit the best match of the whole view: ask again which licence it is.
+    let (part_name, part_score) = match best_match(&part) {
+        (n, s, _) if s >= part_score => (n, s),
+        _ => (name, part_score),
+    };
+    found.push(Matched {
+        id: spdx_id(part_name),
+        score: part_score,
+    });
+    for (a, b) in [(view_start, start), (end, view_end)] {
+        if b > a && substantial(&data.with_view(a, b)) {
+            find(&data.with_view(a, b), found, depth + 1);
+        }
+    }
+    Some(best)
+}
+
+/// The best match of `data` among the SPDX texts: the scanner's, except that a licence outside
+/// the OSI-approved list that wins by a narrow margin (below [`EXACT`]) gives way to an
+/// OSI-approved one scoring at least [`CONFIDENT`] and within [`NEAR`] of it. Such near-ties are
+/// a common licence's text with a part left out that a rare variant also lacks: Apache-2.0
+/// without its appendix scores higher against Pixar's modified Apache licence than against
+/// Apache-2.0 itself.
+fn best_match(data: &TextData) -> (&'static str, f32, &'static TextData) {
+    let store = store();
+    let analysis = store.analyze(data);
+    let osi = |name: &str| spdx::license_id(name).is_some_and(|id| id.is_osi_approved());
+    if analysis.score < EXACT && analysis.score >= CONFIDENT && !osi(analysis.name) {
+        let floor = CONFIDENT.max(analysis.score - NEAR);
+        let alternative = store
+            .iter()
+            .filter(|(name, _)| osi(name))
+            .map(|(name, entry)| {
+                (
+                    name.as_str(),
+                    entry.original.match_score(data),
+                    &entry.original,
+                )
+            })
+            .filter(|(_, score, _)| *score >= floor)
+            .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(a.0)));
+        if let Some(found) = alternative {
+            return found;
+        }
+    }
+    (analysis.name, analysis.score, analysis.data)
+}
+
+/// Whether a part of a file has enough words to hold a licence text of its own.
+fn substantial(data: &TextData) -> bool {
+    data.lines()
+        .iter()
+        .map(|l| l.split_whitespace().count())
+        .sum::<usize>()
+        >= 20
+}
+
+/// The SPDX identifier for a name in the scanner's store (they are SPDX names; anything else
+/// becomes a `LicenseRef-`).
+fn spdx_id(name: &str) -> String {
+    match spdx::license_id(name) {
+        Some(id) => id.name.to_string(),
+        None => format!(
+            "LicenseRef-{}",
+            name.chars()
+                .map(|c| if c.is_ascii_alphanumeric() || c == '.' {
+                    c
+                } else {
+                    '-'
+                })
+                .collect::<String>()
+        ),
+    }
+}
+
+/// Whether a licence file says the licensee may choose between licences ("dual licensed",
+/// "licensed under either"; not GPL's "at your option, any later version"): the texts are then alternatives (`OR`), not all required (`AND`).
+fn states_a_choice(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let flat = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    [
+        "dual licensed",
+        "dual-licensed",
+        "dually licensed",
+        "licensed under either",
+        "at your option, under either",
+    ]
+    .iter()
+    .any(|p| flat.contains(p))
+}
+
+#[cfg(test)]
+mod tests;

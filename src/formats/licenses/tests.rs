@@ -1,0 +1,282 @@
+//! Detection over the fixture modules of `testdata/licenses/` (real SPDX licence texts), and the
+//! policy over hand-made results.
+
+use std::path::Path;
+
+use super::*;
+
+/// The licence and notice files of a fixture directory, as the commands read a laid-out tree.
+fn fixture(case: &str) -> ModuleLicense {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/licenses")
+        .join(case);
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(&root).sort_by_file_name() {
+        let entry = entry.expect("fixture directories are readable");
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = entry
+            .path()
+            .strip_prefix(&root)
+            .expect("walkdir yields paths under its root")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if file_kind(&rel).is_some() {
+            files.push((
+                rel,
+                std::fs::read(entry.path()).expect("fixture files are readable"),
+            ));
+        }
+    }
+    detect(&files)
+}
+
+fn ids(f: &LicenseFile) -> Vec<&str> {
+    match &f.verdict {
+        Verdict::Identified(m) => m.iter().map(|m| m.id.as_str()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[test]
+fn file_names() {
+    for (name, kind) in [
+        ("LICENSE", Some(FileKind::License)),
+        ("license.md", Some(FileKind::License)),
+        ("LICENCE.txt", Some(FileKind::License)),
+        ("COPYING", Some(FileKind::License)),
+        ("LICENSE-APACHE", Some(FileKind::License)),
+        ("UNLICENSE", Some(FileKind::License)),
+        ("sub/dir/LICENSE", Some(FileKind::License)),
+        ("NOTICE", Some(FileKind::Notice)),
+        ("PATENTS", Some(FileKind::Notice)),
+        ("COPYRIGHT", Some(FileKind::Notice)),
+        ("LICENSE_test.go", None),
+        ("license.go", None),
+        ("testdata/LICENSE", None),
+        ("vendor/x/LICENSE", None),
+        ("README.md", None),
+        ("AUTHORS", None),
+    ] {
+        assert_eq!(file_kind(name), kind, "{name}");
+    }
+}
+
+#[test]
+fn single_licences_are_identified() {
+    for (case, want) in [
+        ("mit", "MIT"),
+        ("apache", "Apache-2.0"),
+        ("bsd-2", "BSD-2-Clause"),
+        ("bsd-3", "BSD-3-Clause"),
+        ("mpl-2.0", "MPL-2.0"),
+        ("isc", "ISC"),
+    ] {
+        let l = fixture(case);
+        assert_eq!(l.expression.as_deref(), Some(want), "{case}: {l:?}");
+        assert_eq!(l.status(), "identified");
+        assert!(
+            l.confidence.is_some_and(|c| c >= CONFIDENT),
+            "{case}: {l:?}"
+        );
+    }
+}
+
+#[test]
+fn apache_with_notice_reports_the_notice_file() {
+    let l = fixture("apache-notice");
+    assert_eq!(l.expression.as_deref(), Some("Apache-2.0"));
+    let paths: Vec<_> = l.files.iter().map(|f| (f.path.as_str(), f.kind)).collect();
+    assert_eq!(
+        paths,
+        [
+            ("LICENSE.txt", FileKind::License),
+            ("NOTICE", FileKind::Notice)
+        ]
+    );
+    assert_eq!(l.files[1].verdict, Verdict::Notice);
+}
+
+#[test]
+fn a_patents_grant_is_a_notice_not_a_licence() {
+    let l = fixture("bsd-3");
+    assert_eq!(l.expression.as_deref(), Some("BSD-3-Clause"));
+    assert_eq!(l.files[1].path, "PATENTS");
+    assert_eq!(l.files[1].verdict, Verdict::Notice);
+}
+
+#[test]
+fn two_licence_files_without_a_stated_choice_are_both_required() {
+    let l = fixture("dual-files");
+    assert_eq!(l.expression.as_deref(), Some("Apache-2.0 AND MIT"));
+    assert_eq!(l.files.len(), 2);
+}
+
+#[test]
+fn one_file_with_two_texts_and_a_stated_choice_is_an_or() {
+    let l = fixture("dual-one-file");
+    assert_eq!(l.expression.as_deref(), Some("Apache-2.0 OR MIT"), "{l:?}");
+    assert_eq!(ids(&l.files[0]), ["Apache-2.0", "MIT"]);
+}
+
+#[test]
+fn licences_in_subdirectories_count() {
+    let l = fixture("subdir");
+    assert_eq!(l.expression.as_deref(), Some("BSD-3-Clause AND MIT"));
+    assert_eq!(l.files[0].path, "LICENSE");
+    assert_eq!(l.files[1].path, "internal/third_party/fastjson/LICENSE");
+    let l = fixture("subdir-only");
+    assert_eq!(l.expression.as_deref(), Some("ISC"));
+    assert_eq!(l.files[0].path, "third_party/LICENSE");
+}
+
+#[test]
+fn a_modified_licence_is_not_guessed() {
+    let l = fixture("modified");
+    assert_eq!(l.expression, None, "{l:?}");
+    assert_eq!(l.status(), "unknown");
+    match &l.files[0].verdict {
+        Verdict::LowConfidence(m) => {
+            assert_eq!(m.id, "MIT");
+            assert!(m.score < CONFIDENT);
+        }
+        Verdict::Unknown(_) => {}
+        other => panic!("a modified MIT text was reported as {other:?}"),
+    }
+}
+
+#[test]
+fn no_licence_file_is_none() {
+    let l = fixture("none");
+    assert_eq!(l.expression, None);
+    assert!(l.files.is_empty());
+    assert_eq!(l.status(), "none");
+}
+
+#[test]
+fn text_that_is_no_licence_is_unknown() {
+    let l = detect(&[(
+        "LICENSE".into(),
+        b"All rights reserved. Ask us before you use any of this.\n".to_vec(),
+    )]);
+    assert_eq!(l.expression, None);
+    assert_eq!(l.status(), "unknown");
+}
+
+fn policy(toml: &str) -> Result<Policy, String> {
+    let doc: toml_edit::DocumentMut = toml.parse().expect("test toml parses");
+    Policy::from_toml(&doc["licenses"])
+}
+
+fn identified(expr: &str) -> ModuleLicense {
+    ModuleLicense {
+        expression: Some(expr.into()),
+        confidence: Some(1.0),
+        files: Vec::new(),
+    }
+}
+
+#[test]
+fn policy_allow_deny_and_exceptions() {
+    let p = policy(
+        r#"
+[licenses]
+allow = ["MIT", "Apache-2.0"]
+deny = ["GPL-3.0-only"]
+[[licenses.exceptions]]
+module = "example.com/legacy"
+allow = ["GPL-3.0-only"]
+reason = "internal tool, reviewed by legal"
+"#,
+    )
+    .expect("valid policy");
+    assert_eq!(p.check("a", "v1.0.0", &identified("MIT")), None);
+    assert_eq!(
+        p.check("a", "v1.0.0", &identified("Apache-2.0 OR GPL-3.0-only")),
+        None
+    );
+    let v = p
+        .check("a", "v1.0.0", &identified("GPL-3.0-only"))
+        .expect("denied");
+    assert_eq!(
+        v.to_string(),
+        "a@v1.0.0: `GPL-3.0-only`: `GPL-3.0-only` is denied by gomodoff.toml [licenses]"
+    );
+    let v = p
+        .check("a", "v1.0.0", &identified("BSD-3-Clause AND MIT"))
+        .expect("not allowed");
+    assert!(v.message.contains("`BSD-3-Clause` is not allowed"), "{v}");
+    assert_eq!(
+        p.check("example.com/legacy", "v1.0.0", &identified("GPL-3.0-only")),
+        None
+    );
+    let unknown = fixture("modified");
+    assert!(p.check("a", "v1.0.0", &unknown).is_some());
+    assert_eq!(p.check("example.com/legacy", "v1.0.0", &unknown), None);
+    let none = fixture("none");
+    let v = p.check("a", "v1.0.0", &none).expect("no licence");
+    assert_eq!(v.message, "has no licence file");
+}
+
+#[test]
+fn policy_errors() {
+    for (toml, want) in [
+        (
+            "[licenses]\nallow = [\"MIT\"]\n[[licenses.exceptions]]\nmodule = \"x\"\nallow = [\"MPL-2.0\"]\n",
+            "the `[[licenses.exceptions]]` entry for `x` has no `reason`: say why the exception is acceptable",
+        ),
+        (
+            "[licenses]\nallow = [\"Not-A-Licence\"]\n",
+            "`licenses.allow`: `Not-A-Licence` is not an SPDX licence identifier (see https://spdx.org/licenses/)",
+        ),
+        (
+            "[licenses]\nallow = [\"MIT\"]\ndeny = [\"MIT\"]\n",
+            "`MIT` is in both `licenses.allow` and `licenses.deny`",
+        ),
+        (
+            "[licenses]\nallowed = [\"MIT\"]\n",
+            "unknown key `licenses.allowed` (known: allow, deny, exceptions)",
+        ),
+    ] {
+        assert_eq!(policy(toml).unwrap_err(), want);
+    }
+}
+
+#[test]
+fn apache_without_its_appendix_is_apache_not_a_rare_variant() {
+    let full = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/licenses/apache/LICENSE"),
+    )
+    .expect("fixture");
+    let cut = &full[..full
+        .find("APPENDIX:")
+        .expect("the SPDX text has an appendix")];
+    let l = detect(&[("LICENSE.txt".into(), cut.as_bytes().to_vec())]);
+    assert_eq!(l.expression.as_deref(), Some("Apache-2.0"), "{l:?}");
+}
+
+#[test]
+fn an_mpl_text_offers_no_choice_between_licences() {
+    // MPL-2.0 speaks of "the terms of either this License or such Secondary License(s)".
+    let l = fixture("mpl-2.0");
+    assert_eq!(l.expression.as_deref(), Some("MPL-2.0"));
+    let mut files: Vec<(String, Vec<u8>)> = ["mpl-2.0", "bsd-3"]
+        .iter()
+        .map(|case| {
+            (
+                format!("{case}/LICENSE"),
+                std::fs::read(
+                    Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("testdata/licenses")
+                        .join(case)
+                        .join("LICENSE"),
+                )
+                .expect("fixture"),
+            )
+        })
+        .collect();
+    files.sort();
+    let l = detect(&files);
+    assert_eq!(l.expression.as_deref(), Some("BSD-3-Clause AND MPL-2.0"));
+}

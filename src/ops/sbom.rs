@@ -1,0 +1,299 @@
+//! `gomodoff sbom`: a CycloneDX 1.6 or SPDX 2.3 JSON bill of materials of exactly what was laid
+//! out (every mode), or of what a bundle or GOPROXY tree given with `--from` holds: each module
+//! version a component with its purl, `h1:` hashes, zip SHA-256 where a zip is laid out,
+//! licence (from `modes::licenses`) and replacement; the edges of the module graph; the main
+//! module as the root. The documents themselves are built by `formats::sbom`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+
+use crate::formats::gomod::GoMod;
+use crate::formats::lock::{LockFile, Mode};
+use crate::formats::module::ModuleVersion;
+use crate::formats::sbom::{self, Bom, Component, Replacement};
+use crate::modes::licenses::{self, ModuleReport};
+use crate::ops::{Context, Outcome};
+use crate::repo::Repo;
+use crate::resolve::graph::{Graph, ResolvedModule};
+use crate::resolve::load::{load_graph, main_module};
+use crate::sources::modcache::{ModCache, ModuleSource, ProxyTree};
+use crate::util::fsutil;
+
+/// The document format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Format {
+    #[default]
+    CycloneDx,
+    Spdx,
+}
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SbomOptions {
+    pub format: Format,
+    /// Write here instead of stdout.
+    pub output: Option<PathBuf>,
+    /// Record the time of the run (not reproducible).
+    pub timestamp: bool,
+}
+
+pub(crate) fn sbom(ctx: &mut Context, opts: &SbomOptions) -> Result<Outcome> {
+    let bom = match ctx.from.clone() {
+        Some(from) => of_tree(ctx, &from)?,
+        None => of_repo(ctx)?,
+    };
+    let bom = Bom {
+        timestamp: opts.timestamp.then(now_rfc3339),
+        ..bom
+    };
+    let doc = match opts.format {
+        Format::CycloneDx => sbom::cyclonedx(&bom),
+        Format::Spdx => sbom::spdx(&bom),
+    };
+    let mut text = serde_json::to_string_pretty(&doc)?;
+    text.push('\n');
+    let output = opts.output.as_ref().map(|p| fsutil::absolute(&ctx.dir, p));
+    if let Some(path) = &output {
+        fsutil::write_atomic(path, text.as_bytes())?;
+        ctx.shell.status(
+            "Wrote",
+            &format!(
+                "{} ({} components) to `{}`",
+                match opts.format {
+                    Format::CycloneDx => "CycloneDX 1.6",
+                    Format::Spdx => "SPDX 2.3",
+                },
+                bom.components.len(),
+                path.display()
+            ),
+        )?;
+    }
+    if ctx.shell.is_json() {
+        ctx.shell.document(serde_json::json!({
+            "format": format_name(opts.format),
+            "output": output,
+            "components": bom.components.len(),
+            // Without `-o` the bill itself, inside gomodoff's one document.
+            "sbom": if output.is_none() { doc } else { serde_json::Value::Null },
+        }))?;
+    } else if output.is_none() {
+        ctx.shell.out().write_all(text.as_bytes())?;
+    }
+    Ok(Outcome::Ok)
+}
+
+fn format_name(f: Format) -> &'static str {
+    match f {
+        Format::CycloneDx => "cyclonedx-json",
+        Format::Spdx => "spdx-json",
+    }
+}
+
+/// The bill of what this repository laid out, with the graph of its go.mod.
+fn of_repo(ctx: &mut Context) -> Result<Bom> {
+    let repo = crate::repo::open_vendored(&ctx.dir)?;
+    let Some(lock) = &repo.lock else {
+        crate::bail_hint!(
+            hint = "run `gomodoff vendor` first, or give a bundle or GOPROXY tree with `--from`",
+            "nothing laid out: there is no gomodoff.lock in `{}`",
+            repo.root.display()
+        );
+    };
+    let reports = licenses::of_repo(&repo, lock)?;
+    let mains = crate::repo::module_paths(&repo)?;
+    let graph = match graph_of(ctx, &repo, lock) {
+        Ok(g) => Some(g),
+        Err(e) => {
+            ctx.shell.warn(&format!(
+                "the SBOM has no dependency edges: the module graph could not be loaded ({e:#})"
+            ))?;
+            None
+        }
+    };
+    Ok(bom_of(
+        mains,
+        &reports,
+        graph.as_ref(),
+        format!("{} mode", lock.mode),
+    ))
+}
+
+/// The bill of a bundle or tree: its modules; the graph when the directory is a repository
+/// whose go.mod the tree serves.
+fn of_tree(ctx: &mut Context, from: &std::path::Path) -> Result<Bom> {
+    let (reports, repos) = licenses::of_tree(from)?;
+    let graph = Repo::open(&ctx.dir).ok().and_then(|repo| {
+        let src = crate::sources::bundle_source::open(ctx).ok()?;
+        let gomod = GoMod::parse("go.mod", &repo.gomod_text).ok()?;
+        let main = main_module(&gomod).ok()?;
+        load_graph(&repo, &main, &repo.gosum().ok()?, src.as_ref()).ok()
+    });
+    let mains = match &graph {
+        Some(g) => g.main_paths().into_iter().map(str::to_string).collect(),
+        None => repos,
+    };
+    let kind = if from.is_file() { "bundle" } else { "tree" };
+    Ok(bom_of(
+        mains,
+        &reports,
+        graph.as_ref(),
+        format!("{kind} {}", from.display()),
+    ))
+}
+
+/// The module graph as the mode laid it out: replace mode's go.mod resolves every module to its
+/// tree, proxy mode's tree serves every go.mod, vendor mode needs the module cache (vendor/
+/// keeps no go.mod).
+fn graph_of(ctx: &Context, repo: &Repo, lock: &LockFile) -> Result<Graph> {
+    anyhow::ensure!(
+        repo.workspace.is_none(),
+        "the SBOM of a workspace lists its modules without edges"
+    );
+    let gosum = repo.gosum()?;
+    let (text, src): (String, Box<dyn ModuleSource>) = match lock.mode {
+        // Every module resolves to its tree; the cache serves only modules left to go
+        // (gomodoff.toml's `exclude`).
+        Mode::Replace => (
+            lock.gomod_after.clone(),
+            match ModCache::locate(ctx.modcache.as_deref()) {
+                Ok(cache) => Box::new(cache),
+                Err(_) => Box::new(ProxyTree::new(repo.root.join(&lock.dir))),
+            },
+        ),
+        Mode::Proxy => (
+            repo.gomod_text.clone(),
+            Box::new(ProxyTree::new(repo.root.join(&lock.dir))),
+        ),
+        Mode::Vendor => (
+            repo.gomod_text.clone(),
+            Box::new(ModCache::locate(ctx.modcache.as_deref())?),
+        ),
+    };
+    let gomod = GoMod::parse(&lock.modfile, &text)?;
+    let main = main_module(&gomod)?;
+    load_graph(repo, &main, &gosum, src.as_ref()).context("failed to load the module graph")
+}
+
+/// The [`Bom`] of the reports (modules with files or only a go.mod laid out: those with files
+/// are components) and the graph's edges, translated from the build list's module versions
+/// (before `replace`) to the components that stand for them.
+fn bom_of(
+    mains: Vec<String>,
+    reports: &[ModuleReport],
+    graph: Option<&Graph>,
+    source: String,
+) -> Bom {
+    let mut components = Vec::new();
+    // The build list's (path, version) → the component's (path, version).
+    let mut stands_for: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
+    for r in reports.iter().filter(|r| r.license.is_some()) {
+        let content = (r.path.clone(), r.version.clone());
+        let original_path = r.replaces.clone().unwrap_or_else(|| r.path.clone());
+        let original_version = match (&r.replaces, &r.replaces_version) {
+            (None, _) => Some(r.version.clone()),
+            (Some(_), Some(v)) => Some(v.clone()),
+            (Some(p), None) => graph.and_then(|g| g.selected(p)).map(str::to_string),
+        };
+        if let Some(v) = &original_version {
+            stands_for.insert((original_path.clone(), v.clone()), content.clone());
+        }
+        components.push(Component {
+            path: r.path.clone(),
+            version: r.version.clone(),
+            zip_h1: r.zip_h1.clone(),
+            gomod_h1: r.gomod_h1.clone(),
+            zip_sha256: r.zip_sha256.clone(),
+            license: r.license.clone(),
+            replacement: r.replaces.as_ref().map(|p| Replacement::Fork {
+                path: p.clone(),
+                version: r.replaces_version.clone(),
+            }),
+        });
+    }
+    let mut dependencies: BTreeMap<(String, String), BTreeSet<(String, String)>> = BTreeMap::new();
+    if let Some(g) = graph {
+        let laid_out: BTreeSet<&str> = reports
+            .iter()
+            .map(|r| r.replaces.as_deref().unwrap_or(&r.path))
+            .collect();
+        // Modules built from a directory of the user's (not laid out by gomodoff).
+        for mv in g.build_list() {
+            if laid_out.contains(mv.path.as_str()) {
+                continue;
+            }
+            if let ResolvedModule::Dir(d) = g.resolved(&mv) {
+                let key = (mv.path.clone(), mv.version.clone());
+                stands_for.insert(key.clone(), key);
+                components.push(Component {
+                    path: mv.path.clone(),
+                    version: mv.version.clone(),
+                    zip_h1: None,
+                    gomod_h1: None,
+                    zip_sha256: None,
+                    license: None,
+                    replacement: Some(Replacement::Directory {
+                        dir: d.display().to_string(),
+                    }),
+                });
+            }
+        }
+        let selected = |r: &ModuleVersion| -> Option<(String, String)> {
+            let v = g.selected(&r.path)?;
+            stands_for.get(&(r.path.clone(), v.to_string())).cloned()
+        };
+        for main in g.main_paths() {
+            let from = (main.to_string(), String::new());
+            let to: BTreeSet<_> = g.roots().iter().filter_map(selected).collect();
+            dependencies.entry(from).or_default().extend(to);
+        }
+        for mv in g.build_list() {
+            let Some(from) = stands_for
+                .get(&(mv.path.clone(), mv.version.clone()))
+                .cloned()
+            else {
+                continue;
+            };
+            let to: BTreeSet<_> = g
+                .required_by(&mv)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(selected)
+                .collect();
+            dependencies.entry(from).or_default().extend(to);
+        }
+    }
+    Bom {
+        main: mains,
+        components,
+        dependencies,
+        source,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        timestamp: None,
+    }
+}
+
+/// The current time as RFC 3339 UTC, to the second.
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    // Howard Hinnant's days-to-civil.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}

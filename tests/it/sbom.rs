@@ -1,0 +1,388 @@
+//! `gomodoff sbom`: every bill the tests make is valid against the official CycloneDX 1.6 and
+//! SPDX 2.3 JSON schemas (vendored in `testdata/sbom-schemas/`), is byte-identical when made
+//! twice, and says what was laid out: each module with its purl, hashes, licence and the
+//! graph's edges; replacements by a fork or a local directory shown as such. In CI the bills are
+//! also parsed by the CycloneDX and SPDX Python libraries (`.ci/run` installs them into
+//! `target/sbom-venv`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::support::{Harness, assert_success};
+
+fn schemas_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/sbom-schemas")
+}
+
+fn read(name: &str) -> Value {
+    serde_json::from_slice(&fs::read(schemas_dir().join(name)).unwrap()).unwrap()
+}
+
+/// The CycloneDX 1.6 validator (with the SPDX licence list and JSF schemas it refers to) and
+/// the SPDX 2.3 one, built once.
+fn validators() -> &'static (jsonschema::Validator, jsonschema::Validator) {
+    static V: OnceLock<(jsonschema::Validator, jsonschema::Validator)> = OnceLock::new();
+    V.get_or_init(|| {
+        let spdx_ids = read("spdx.schema.json");
+        let jsf = read("jsf-0.82.schema.json");
+        let registry = jsonschema::Registry::new()
+            .add("http://cyclonedx.org/schema/spdx.schema.json", &spdx_ids)
+            .and_then(|r| r.add("http://cyclonedx.org/schema/jsf-0.82.schema.json", &jsf))
+            .and_then(|r| r.prepare())
+            .unwrap();
+        let cdx = jsonschema::options()
+            .with_registry(&registry)
+            .build(&read("bom-1.6.schema.json"))
+            .unwrap();
+        let spdx = jsonschema::options()
+            .build(&read("spdx-2.3.schema.json"))
+            .unwrap();
+        (cdx, spdx)
+    })
+}
+
+/// `doc` valid against the official CycloneDX 1.6 (or, `spdx`, SPDX 2.3) schema, every error listed.
+pub fn assert_valid(doc: &Value, spdx: bool) {
+    let (cdx, spdx_v) = validators();
+    let v = if spdx { spdx_v } else { cdx };
+    let errors: Vec<String> = v
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}\n{doc:#}", errors.join("\n"));
+}
+
+/// Parse the bill with the real consumers when `.ci/run` installed them (always in CI).
+fn consumer_round_trip(file: &Path, spdx: bool) {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/sbom-venv/bin/python");
+    if !python.exists() {
+        assert!(
+            !crate::support::tools::is_ci(),
+            "CI=true but {} is missing: .ci/run installs the SBOM consumers",
+            python.display()
+        );
+        crate::support::tools::skip(
+            "the SBOM consumer round trip (no target/sbom-venv; .ci/run makes it)",
+        );
+        return;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/sbom-consumers.py");
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .arg(if spdx { "spdx" } else { "cyclonedx" })
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{} rejects {}:\n{}{}",
+        if spdx {
+            "spdx-tools"
+        } else {
+            "cyclonedx-python-lib"
+        },
+        file.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Both bills of `dir` (`extra` before the format flag: `--from …`), each checked against its
+/// schema, made twice to the same bytes, and parsed by the consumers.
+fn bills(h: &Harness, dir: &Path, extra: &[&str]) -> (Value, Value) {
+    let mut docs = Vec::new();
+    for (format, spdx) in [("cyclonedx-json", false), ("spdx-json", true)] {
+        let file = dir.join(if spdx {
+            "bom.spdx.json"
+        } else {
+            "bom.cdx.json"
+        });
+        let mut args = vec!["sbom"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--format", format, "-o", file.to_str().unwrap()]);
+        assert_success(&h.gomodoff(dir, &args), "sbom");
+        let first = fs::read(&file).unwrap();
+        assert_success(&h.gomodoff(dir, &args), "sbom again");
+        assert_eq!(first, fs::read(&file).unwrap(), "{format} is reproducible");
+        let doc: Value = serde_json::from_slice(&first).unwrap();
+        assert_valid(&doc, spdx);
+        consumer_round_trip(&file, spdx);
+        fs::remove_file(&file).unwrap();
+        docs.push(doc);
+    }
+    let spdx = docs.pop().unwrap();
+    (docs.pop().unwrap(), spdx)
+}
+
+fn component<'a>(cdx: &'a Value, name: &str) -> &'a Value {
+    cdx["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not in {cdx:#}"))
+}
+
+fn property<'a>(c: &'a Value, name: &str) -> Vec<&'a str> {
+    c["properties"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|p| p["name"] == name)
+                .map(|p| p["value"].as_str().unwrap())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The go.sum line of `module` with `suffix` (`""` or `"/go.mod"`).
+fn gosum_h1(dir: &Path, module: &str, suffix: &str) -> String {
+    let text = fs::read_to_string(dir.join("go.sum")).unwrap();
+    text.lines()
+        .find_map(|l| {
+            let mut f = l.split_whitespace();
+            (f.next()? == module && f.next()? == format!("v1.0.0{suffix}"))
+                .then(|| f.next().unwrap().to_string())
+        })
+        .unwrap()
+}
+
+#[test]
+fn every_mode_makes_valid_reproducible_bills_of_what_it_laid_out() {
+    requires_go!();
+    for mode in ["replace", "vendor", "proxy"] {
+        let h = Harness::new();
+        let main = crate::licenses::project(&h);
+        assert_success(
+            &h.gomodoff(&main, &["vendor", "--mode", mode, "--yes"]),
+            "vendor",
+        );
+        let (cdx, spdx) = bills(&h, &main, &[]);
+        assert_eq!(cdx["metadata"]["component"]["name"], "example.com/main");
+        assert!(cdx["metadata"].get("timestamp").is_none());
+        assert!(
+            cdx["serialNumber"]
+                .as_str()
+                .unwrap()
+                .starts_with("urn:uuid:")
+        );
+        let mit = component(&cdx, "example.com/lic/mit");
+        assert_eq!(mit["purl"], "pkg:golang/example.com/lic/mit@v1.0.0");
+        assert_eq!(mit["version"], "v1.0.0");
+        assert_eq!(mit["licenses"][0]["expression"], "MIT");
+        assert_eq!(
+            property(mit, "gomodoff:go.sum:h1"),
+            [gosum_h1(&main, "example.com/lic/mit", "")]
+        );
+        assert_eq!(
+            property(mit, "gomodoff:go.sum:go.mod-h1"),
+            [gosum_h1(&main, "example.com/lic/mit", "/go.mod")]
+        );
+        // The zip's SHA-256 where a zip is laid out (proxy mode), and only there.
+        if mode == "proxy" {
+            let zip = main.join(".gomodoff/proxy/example.com/lic/mit/@v/v1.0.0.zip");
+            let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+                fs::read(zip).unwrap(),
+            ));
+            assert_eq!(mit["hashes"][0]["content"], sha.as_str());
+        } else {
+            assert!(mit.get("hashes").is_none(), "{mit:#}");
+        }
+        let dual = component(&cdx, "example.com/lic/dual-one-file");
+        assert_eq!(dual["licenses"][0]["expression"], "Apache-2.0 OR MIT");
+        let modified = component(&cdx, "example.com/lic/modified");
+        assert!(modified.get("licenses").is_none());
+        assert_eq!(property(modified, "gomodoff:license:status"), ["unknown"]);
+        // The root depends on every module it requires.
+        let root = cdx["dependencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["ref"] == "pkg:golang/example.com/main")
+            .unwrap();
+        assert_eq!(
+            root["dependsOn"].as_array().unwrap().len(),
+            9,
+            "{mode}: {root:#}"
+        );
+        // SPDX: the same packages and licences, the root described, the edges as DEPENDS_ON.
+        let packages = spdx["packages"].as_array().unwrap();
+        assert_eq!(packages.len(), 10);
+        let mit = packages
+            .iter()
+            .find(|p| p["name"] == "example.com/lic/mit")
+            .unwrap();
+        assert_eq!(mit["licenseConcluded"], "MIT");
+        assert_eq!(
+            mit["externalRefs"][0]["referenceLocator"],
+            "pkg:golang/example.com/lic/mit@v1.0.0"
+        );
+        let depends = spdx["relationships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["relationshipType"] == "DEPENDS_ON")
+            .count();
+        assert_eq!(depends, 9, "{mode}");
+    }
+}
+
+#[test]
+fn a_bundle_gets_the_same_bill() {
+    requires_go!();
+    let h = Harness::new();
+    let main = crate::licenses::project(&h);
+    let bundle = h.root().join("deps.zip");
+    assert_success(
+        &h.gomodoff(&main, &["pack", "-o", bundle.to_str().unwrap()]),
+        "pack",
+    );
+    let (cdx, _) = bills(&h, &main, &["--from", bundle.to_str().unwrap()]);
+    let mit = component(&cdx, "example.com/lic/mit");
+    assert_eq!(mit["licenses"][0]["expression"], "MIT");
+    assert_eq!(mit["hashes"][0]["alg"], "SHA-256");
+    assert!(
+        cdx["metadata"]["properties"][0]["value"]
+            .as_str()
+            .unwrap()
+            .starts_with("bundle "),
+        "{cdx:#}"
+    );
+}
+
+#[test]
+fn a_mirror_tree_gets_a_bill_and_its_licences() {
+    requires_go!();
+    let h = Harness::new();
+    let main = crate::licenses::project(&h);
+    let tree = h.root().join("mirror");
+    assert_success(
+        &h.gomodoff(&main, &["mirror", tree.to_str().unwrap()]),
+        "mirror",
+    );
+    let elsewhere = h.fresh_dir("elsewhere");
+    let (cdx, spdx) = bills(&h, &elsewhere, &["--from", tree.to_str().unwrap()]);
+    assert_eq!(cdx["metadata"]["component"]["name"], "example.com/main");
+    let mit = component(&cdx, "example.com/lic/mit");
+    assert_eq!(mit["licenses"][0]["expression"], "MIT");
+    assert_eq!(mit["hashes"][0]["alg"], "SHA-256");
+    assert_eq!(spdx["packages"].as_array().unwrap().len(), 10);
+    let out = h.gomodoff(&elsewhere, &["licenses", "--from", tree.to_str().unwrap()]);
+    assert_success(&out, "licenses --from a mirror tree");
+    assert!(
+        crate::support::stdout(&out)
+            .lines()
+            .any(|l| l.starts_with("example.com/lic/dual-one-file")
+                && l.contains("Apache-2.0 OR MIT")),
+        "{}",
+        crate::support::stdout(&out)
+    );
+}
+
+#[test]
+fn replacements_are_shown_as_such() {
+    requires_go!();
+    let h = Harness::new();
+    let main = crate::licenses::project(&h);
+    // A fork of example.com/lic/mit, and a module built from a directory of the repository.
+    let mit = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/licenses/mit/LICENSE"),
+    )
+    .unwrap();
+    h.publish(
+        "example.com/fork/mit",
+        "v2.0.0+incompatible",
+        &[("LICENSE", &mit), ("m.go", "package mit\n")],
+    );
+    let local = main.join("local");
+    fs::create_dir_all(&local).unwrap();
+    fs::write(
+        local.join("go.mod"),
+        "module example.com/local\n\ngo 1.21\n",
+    )
+    .unwrap();
+    fs::write(local.join("l.go"), "package local\n").unwrap();
+    let mut go_mod = fs::read_to_string(main.join("go.mod")).unwrap();
+    go_mod.push_str("\nrequire example.com/local v0.0.0\n\nreplace example.com/lic/mit => example.com/fork/mit v2.0.0+incompatible\n\nreplace example.com/local => ./local\n");
+    fs::write(main.join("go.mod"), go_mod).unwrap();
+    let main_go = fs::read_to_string(main.join("main.go"))
+        .unwrap()
+        .replace("import (\n", "import (\n\t_ \"example.com/local\"\n");
+    fs::write(main.join("main.go"), main_go).unwrap();
+    h.go_ok(&main, &["mod", "tidy"]);
+    assert_success(&h.gomodoff(&main, &["vendor", "--yes"]), "vendor");
+    let (cdx, spdx) = bills(&h, &main, &[]);
+    let fork = component(&cdx, "example.com/fork/mit");
+    assert_eq!(
+        fork["purl"],
+        "pkg:golang/example.com/fork/mit@v2.0.0%2Bincompatible"
+    );
+    assert_eq!(
+        fork["pedigree"]["ancestors"][0]["name"],
+        "example.com/lic/mit"
+    );
+    assert_eq!(property(fork, "gomodoff:replaces"), ["example.com/lic/mit"]);
+    assert_eq!(fork["licenses"][0]["expression"], "MIT");
+    let local = component(&cdx, "example.com/local");
+    assert_eq!(
+        property(local, "gomodoff:replaced-by-directory"),
+        ["./local"]
+    );
+    assert!(local.get("purl").is_none());
+    let root = cdx["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["ref"] == "pkg:golang/example.com/main")
+        .unwrap();
+    let deps: Vec<&str> = root["dependsOn"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap())
+        .collect();
+    assert!(
+        deps.contains(&"pkg:golang/example.com/fork/mit@v2.0.0%2Bincompatible"),
+        "{deps:?}"
+    );
+    assert!(
+        deps.contains(&"pkg:golang/example.com/local@v0.0.0"),
+        "{deps:?}"
+    );
+    let fork = spdx["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "example.com/fork/mit")
+        .unwrap();
+    assert!(
+        fork["sourceInfo"]
+            .as_str()
+            .unwrap()
+            .contains("replaces example.com/lic/mit"),
+        "{fork:#}"
+    );
+}
+
+#[test]
+fn the_schemas_refuse_a_broken_bill() {
+    let (cdx, spdx) = validators();
+    let missing_name = serde_json::json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "components": [{"type": "library", "version": "v1.0.0"}],
+    });
+    assert!(!cdx.is_valid(&missing_name));
+    let bad_purl_hash = serde_json::json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.6",
+        "components": [{"type": "library", "name": "a", "hashes": [{"alg": "SHA-256", "content": "h1:not-hex"}]}],
+    });
+    assert!(!cdx.is_valid(&bad_purl_hash));
+    assert!(!spdx.is_valid(&serde_json::json!({"spdxVersion": "SPDX-2.3"})));
+}
