@@ -22,15 +22,8 @@ pub(crate) fn licenses(ctx: &mut Context, opts: &LicensesOptions) -> Result<Outc
             Config::load(&ctx.dir).unwrap_or_default(),
         ),
         None => {
-            let repo = crate::repo::open_vendored(&ctx.dir)?;
-            let Some(lock) = &repo.lock else {
-                crate::bail_hint!(
-                    hint = "run `gomodoff vendor` first, or give a bundle or GOPROXY tree with `--from`",
-                    "nothing laid out: there is no gomodoff.lock in `{}`",
-                    repo.root.display()
-                );
-            };
-            (licenses::of_repo(&repo, lock)?, repo.config.clone())
+            let (repo, lock) = crate::ops::open_laid_out(&ctx.dir)?;
+            (licenses::of_repo(&repo, &lock)?, repo.config.clone())
         }
     };
     let mut reports = reports;

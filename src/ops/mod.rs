@@ -61,6 +61,22 @@ pub fn hints(err: &anyhow::Error) -> Vec<String> {
     hints
 }
 
+/// The repository in `dir` and what gomodoff laid out there (its gomodoff.lock), for the commands
+/// that report on it; an error with a hint when nothing is laid out.
+pub(crate) fn open_laid_out(
+    dir: &std::path::Path,
+) -> anyhow::Result<(crate::repo::Repo, crate::formats::lock::LockFile)> {
+    let repo = crate::repo::open_vendored(dir)?;
+    let Some(lock) = repo.lock.clone() else {
+        crate::bail_hint!(
+            hint = "run `gomodoff vendor` first, or give a bundle or GOPROXY tree with `--from`",
+            "nothing laid out: there is no gomodoff.lock in `{}`",
+            repo.root.display()
+        );
+    };
+    Ok((repo, lock))
+}
+
 /// Environment variables as every `--json` document shows them: one object, in order.
 pub(crate) fn env_document(vars: &[(String, String)]) -> serde_json::Value {
     vars.iter()

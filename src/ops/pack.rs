@@ -14,7 +14,7 @@
 //! `go list -m all` and, for a main module at go ≥ 1.17, `go mod download` never ask for them;
 //! only `go mod download all` does, and `go mod download` in a main module below go 1.17.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use indicatif::HumanBytes;
@@ -354,29 +354,18 @@ fn download_outside_module(ctx: &mut Context, modules: &[ModuleVersion]) -> Resu
         .prefix("gomodoff-download-")
         .tempdir()
         .context("failed to create a temporary directory")?;
-    let mut cmd = go_command();
-    cmd.args(["mod", "download", "-json"])
-        .args(modules.iter().map(ToString::to_string))
-        .current_dir(dir.path())
-        .env("GOWORK", "off")
-        .env("GOTOOLCHAIN", "local")
-        .env("GOFLAGS", "-mod=mod");
-    if let Some(cache) = &ctx.modcache {
-        cmd.env("GOMODCACHE", cache);
-    }
-    let out = cmd
-        .output()
-        .context("failed to run `go`")
-        .hint("install go, or set GOMODOFF_GO to its path")?;
-    if !out.status.success() {
-        bail!(
-            "`go mod download -json` of {} module version(s) failed:\n{}{}",
-            modules.len(),
-            String::from_utf8_lossy(&out.stdout).trim_end(),
-            String::from_utf8_lossy(&out.stderr).trim_end()
-        );
-    }
-    Ok(())
+    let mut args = vec!["mod".to_string(), "download".into(), "-json".into()];
+    args.extend(modules.iter().map(ToString::to_string));
+    let env = [
+        ("GOWORK", "off"),
+        ("GOTOOLCHAIN", "local"),
+        ("GOFLAGS", "-mod=mod"),
+    ];
+    let what = format!(
+        "`go mod download -json` of {} module version(s)",
+        modules.len()
+    );
+    go_in(ctx, dir.path(), &args, &env, &what)
 }
 
 /// Have the go command fetch what the module cache lacks for `repo`: the go.mod and `.info`
@@ -413,11 +402,27 @@ fn download(ctx: &mut Context, repo: &Repo) -> Result<()> {
 }
 
 fn run_go(ctx: &Context, repo: &Repo, args: &[&str]) -> Result<()> {
+    let work = repo
+        .workspace
+        .as_ref()
+        .map(|w| w.work_file.to_string_lossy());
+    let env = [("GOWORK", work.as_deref().unwrap_or("off"))];
+    let what = format!("`go {}` in `{}`", args.join(" "), repo.root.display());
+    go_in(ctx, &repo.root, args, &env, &what)
+}
+
+/// Runs go with `args` in `dir`, `env` set and GOMODCACHE the context's module cache; an error
+/// saying `what` failed, with what go said, when it fails (its standard output too for `-json`,
+/// where go reports each module's error).
+fn go_in(
+    ctx: &Context,
+    dir: &Path,
+    args: &[impl AsRef<std::ffi::OsStr>],
+    env: &[(&str, &str)],
+    what: &str,
+) -> Result<()> {
     let mut cmd = go_command();
-    let work = repo.workspace.as_ref().map(|w| w.work_file.as_os_str());
-    cmd.args(args)
-        .current_dir(&repo.root)
-        .env("GOWORK", work.unwrap_or("off".as_ref()));
+    cmd.args(args).current_dir(dir).envs(env.iter().copied());
     if let Some(cache) = &ctx.modcache {
         cmd.env("GOMODCACHE", cache);
     }
@@ -426,10 +431,11 @@ fn run_go(ctx: &Context, repo: &Repo, args: &[&str]) -> Result<()> {
         .context("failed to run `go`")
         .hint("install go, or set GOMODOFF_GO to its path")?;
     if !out.status.success() {
+        let json = args.iter().any(|a| a.as_ref() == "-json");
+        let stdout = if json { out.stdout.as_slice() } else { &[] };
         bail!(
-            "`go {}` failed in `{}`:\n{}",
-            args.join(" "),
-            repo.root.display(),
+            "{what} failed:\n{}{}",
+            String::from_utf8_lossy(stdout).trim_end(),
             String::from_utf8_lossy(&out.stderr).trim_end()
         );
     }

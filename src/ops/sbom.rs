@@ -92,14 +92,8 @@ fn format_name(f: Format) -> &'static str {
 
 /// The bill of what this repository laid out, with the graph of its go.mod.
 fn of_repo(ctx: &mut Context) -> Result<Bom> {
-    let repo = crate::repo::open_vendored(&ctx.dir)?;
-    let Some(lock) = &repo.lock else {
-        crate::bail_hint!(
-            hint = "run `gomodoff vendor` first, or give a bundle or GOPROXY tree with `--from`",
-            "nothing laid out: there is no gomodoff.lock in `{}`",
-            repo.root.display()
-        );
-    };
+    let (repo, lock) = crate::ops::open_laid_out(&ctx.dir)?;
+    let lock = &lock;
     let reports = licenses::of_repo(&repo, lock)?;
     let mains = crate::repo::module_paths(&repo)?;
     let graph = match graph_of(ctx, &repo, lock) {
