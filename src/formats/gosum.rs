@@ -10,6 +10,7 @@
 //! semver precedence with the `/go.mod` line after the zip line, then hash.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::fmt;
 
 use crate::formats::module::compare_versions;
@@ -19,6 +20,10 @@ use crate::formats::module::compare_versions;
 pub struct GoSum {
     file_name: String,
     lines: Vec<Line>,
+    /// The indices in `lines` of each module path's entries, in order: a lookup reads a few
+    /// lines instead of the whole file (planning looks up every module of the build list, and a
+    /// large go.sum has thousands of lines). Rebuilt whenever `lines` changes.
+    by_path: HashMap<String, Vec<usize>>,
 }
 
 /// One `<path> <version>[/go.mod] <hash>` line.
@@ -75,6 +80,7 @@ impl GoSum {
         GoSum {
             file_name: file_name.into(),
             lines: Vec::new(),
+            by_path: HashMap::new(),
         }
     }
 
@@ -102,7 +108,13 @@ impl GoSum {
                 kind,
             });
         }
-        Ok(GoSum { file_name, lines })
+        let mut sum = GoSum {
+            file_name,
+            lines,
+            by_path: HashMap::new(),
+        };
+        sum.reindex();
+        Ok(sum)
     }
 
     /// The name given at parse time, used in error messages.
@@ -218,6 +230,7 @@ impl GoSum {
                 kind: LineKind::Entry(new),
             },
         );
+        self.reindex();
         Ok(true)
     }
 
@@ -231,16 +244,29 @@ impl GoSum {
             }
             LineKind::Other => true,
         });
+        self.reindex();
         before - self.lines.len()
     }
 
+    fn reindex(&mut self) {
+        self.by_path.clear();
+        for (i, line) in self.lines.iter().enumerate() {
+            if let LineKind::Entry(e) = &line.kind {
+                self.by_path.entry(e.path.clone()).or_default().push(i);
+            }
+        }
+    }
+
     fn h1(&self, path: &str, version: &str, gomod_only: bool) -> Option<&str> {
-        self.entries()
+        self.by_path
+            .get(path)?
+            .iter()
+            .filter_map(|&i| match &self.lines[i].kind {
+                LineKind::Entry(e) => Some(e),
+                LineKind::Other => None,
+            })
             .find(|e| {
-                e.path == path
-                    && e.version == version
-                    && e.gomod_only == gomod_only
-                    && e.hash.starts_with("h1:")
+                e.version == version && e.gomod_only == gomod_only && e.hash.starts_with("h1:")
             })
             .map(|e| e.hash.as_str())
     }

@@ -3,7 +3,7 @@
 //! against go.sum, else extracted from the zip, checked — with the `<tree>.hashes` listing
 //! beside each tree. The plan's tree adds rename them into place.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::path::Path;
 
@@ -46,11 +46,17 @@ pub(super) fn stage(
         })
         .collect();
     let mut total = 0;
+    let by_dir: HashMap<String, usize> = lock
+        .modules
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.dir.clone(), i))
+        .collect();
     for r in results {
         let (i, staged) = r?;
         total += staged.bytes;
         let w = &work[i];
-        if let Some(m) = lock.modules.iter_mut().find(|m| m.dir == w.tree) {
+        if let Some(m) = by_dir.get(&w.tree).map(|&at| &mut lock.modules[at]) {
             m.synthesized_gomod = staged
                 .synthesized
                 .then(|| String::from_utf8_lossy(&w.need.gomod).into_owned());

@@ -197,6 +197,17 @@ fn locked_modules(
     let list = VendorList::read(&computed.tree.modules_txt);
     let per_module = listing_lines(computed);
     let build_list: HashSet<&ModuleVersion> = computed.inputs.build_list.iter().collect();
+    // The previous lock's entries by module version (a scan per module is quadratic in the
+    // build list).
+    let previous: HashMap<(&str, &str), Vec<&LockedModule>> = prev.map_or_else(HashMap::new, |p| {
+        let mut by: HashMap<(&str, &str), Vec<&LockedModule>> = HashMap::new();
+        for o in &p.modules {
+            by.entry((o.path.as_str(), o.version.as_str()))
+                .or_default()
+                .push(o);
+        }
+        by
+    });
     let mut out = Vec::new();
     for mv in &list.order {
         if !build_list.contains(mv) {
@@ -216,12 +227,9 @@ fn locked_modules(
         let lines = per_module.get(mv);
         let vendor_h1 = lines.map(dirhash::hash1_from_digests).transpose()?;
         // Keep the origin a module's files really came from while they are unchanged.
-        let origin = prev
-            .and_then(|p| {
-                p.modules.iter().find(|o| {
-                    o.path == mv.path && o.version == mv.version && o.vendor_h1 == vendor_h1
-                })
-            })
+        let origin = previous
+            .get(&(mv.path.as_str(), mv.version.as_str()))
+            .and_then(|os| os.iter().find(|o| o.vendor_h1 == vendor_h1))
             .map_or_else(
                 || files.map_or_else(|| origin.to_string(), |f| f.origin.clone()),
                 |o| o.origin.clone(),
