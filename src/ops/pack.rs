@@ -26,7 +26,7 @@ use crate::formats::module::ModuleVersion;
 use crate::repo::Repo;
 use crate::repo::open_repos;
 use crate::resolve::content::collect;
-use crate::resolve::needs::{ZipsFor, needed_modules};
+use crate::resolve::needs::zips_of_build_list;
 use crate::sources::bundle::{self, ExtraFiles};
 use crate::sources::bundle_source as source;
 use crate::sources::goenv::go_command;
@@ -380,15 +380,12 @@ fn download(ctx: &mut Context, repo: &Repo) -> Result<()> {
     )?;
     run_go(ctx, repo, &["list", "-m", "all"])?;
     let src = source::open(ctx)?;
-    let needs = needed_modules(repo, src.as_ref(), &repo.config.exclude, ZipsFor::All)?;
     let mut missing = Vec::new();
-    for n in &needs {
-        if n.zip_h1.is_some() {
-            match src.zip_path(&n.content) {
-                Ok(_) => {}
-                Err(SourceError::Missing { .. }) => missing.push(n.content.to_string()),
-                Err(e) => return Err(anyhow!(e)),
-            }
+    for m in zips_of_build_list(repo, src.as_ref(), &repo.config.exclude)? {
+        match src.zip_path(&m) {
+            Ok(_) => {}
+            Err(SourceError::Missing { .. }) => missing.push(m.to_string()),
+            Err(e) => return Err(anyhow!(e)),
         }
     }
     if missing.is_empty() {

@@ -51,8 +51,6 @@ pub(crate) enum ZipsFor {
     /// Every module go looks into to resolve an import: from a module cache or a GOPROXY, go
     /// fetches each one's zip.
     Consulted,
-    /// Every module go.sum has a zip line for, present or not (what to download).
-    All,
 }
 
 /// Which modules the repository's build needs, whatever the mode lays them out as: every go.mod
@@ -67,13 +65,50 @@ pub(crate) fn needed_modules(
     zips_for: ZipsFor,
 ) -> Result<Vec<Needed>> {
     let gosum = repo.gosum()?;
-    let (graph, base) = match &repo.workspace {
+    let (graph, base) = repo_graph(repo, &gosum, src)?;
+    let read = read_set(repo, base.as_ref(), &gosum, &graph, src, zips_for)?;
+    needs_in_graph(
+        &graph,
+        &gosum,
+        src,
+        exclude,
+        read.as_ref().map(|r| &r.modules),
+    )
+}
+
+/// The module versions of the build list (after `replace`; the main modules, directory
+/// replacements and the `exclude`d paths left out) whose zip go.sum has a line for: every zip a
+/// build of any package could need, which `pack --download` has go fetch. Only the graph and
+/// go.sum are read: a go.mod go.sum has no line for (one the pruned graph never loads) is not
+/// asked for.
+pub(crate) fn zips_of_build_list(
+    repo: &Repo,
+    src: &dyn ModuleSource,
+    exclude: &[String],
+) -> Result<Vec<ModuleVersion>> {
+    let gosum = repo.gosum()?;
+    let (graph, _) = repo_graph(repo, &gosum, src)?;
+    Ok(graph_needs(&graph, &gosum, exclude, None)
+        .into_values()
+        .filter(|(n, _)| n.tier == Tier::Full)
+        .map(|(n, _)| n.content)
+        .collect())
+}
+
+/// The repository's module graph as go loads it, and its go.mod as the graph read it (`None`
+/// in a workspace).
+fn repo_graph(
+    repo: &Repo,
+    gosum: &GoSum,
+    src: &dyn ModuleSource,
+) -> Result<(Graph, Option<GoMod>)> {
+    Ok(match &repo.workspace {
         // A workspace (go.work): its build list, as go builds it.
         Some(ws) => (
             load_workspace_graph(
                 repo,
                 &crate::resolve::load::workspace_input(ws)?,
-                &gosum,
+                gosum,
                 src,
             )?,
             None,
@@ -86,17 +121,9 @@ pub(crate) fn needed_modules(
             };
             let base = GoMod::parse("go.mod", &text)?;
             let main = main_module(&base)?;
-            (load_graph(repo, &main, &gosum, src)?, Some(base))
+            (load_graph(repo, &main, gosum, src)?, Some(base))
         }
-    };
-    let read = read_set(repo, base.as_ref(), &gosum, &graph, src, zips_for)?;
-    needs_in_graph(
-        &graph,
-        &gosum,
-        src,
-        exclude,
-        read.as_ref().map(|r| &r.modules),
-    )
+    })
 }
 
 /// What [`read_set`] found: the modules go reads files of, and what it reads of each provider.
@@ -113,7 +140,7 @@ pub(crate) struct ReadSet {
 /// `modload.importFromModules`: root requirements first, the whole build list only when no root
 /// provides a package). Found by loading the packages, so it depends on go.mod, go.sum and the
 /// modules' contents only, never on which other files the module source happens to hold.
-/// `None` for [`ZipsFor::All`] (no packages are loaded), and for one module of a wider workspace.
+/// `None` for one module of a wider workspace.
 pub(crate) fn read_set(
     repo: &Repo,
     gomod: Option<&GoMod>,
@@ -124,16 +151,14 @@ pub(crate) fn read_set(
 ) -> Result<Option<ReadSet>> {
     // In a wider workspace go builds with the other modules too, which this module's build
     // list cannot load packages from: replace and proxy mode warn there, and go.sum decides.
-    if zips_for == ZipsFor::All
-        || (repo.workspace.is_none() && repo::wider_workspace(&repo.root).is_some())
-    {
+    if repo.workspace.is_none() && repo::wider_workspace(&repo.root).is_some() {
         return Ok(None);
     }
     let loaded = crate::resolve::load_packages::package_modules(repo, src, gomod, gosum, graph).context("gomodoff could not load the packages of the build to tell which modules it reads")
         .hint("fix the package error (go would fail on it too), or fetch what is missing with `go mod download` on a connected machine")?;
     let modules = match zips_for {
         ZipsFor::Providers => loaded.providers,
-        ZipsFor::Consulted | ZipsFor::All => loaded.consulted,
+        ZipsFor::Consulted => loaded.consulted,
     };
     Ok(Some(ReadSet {
         modules,
