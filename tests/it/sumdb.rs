@@ -211,6 +211,25 @@ fn unpack_checked(h: &Harness, db: &TestSumdb, bundle: &Path, dest: &Path) -> Ou
 }
 
 /// The `export K=V` lines a command printed.
+/// go on "machine B", in `dir`: nothing of this machine's environment but `PATH`, `HOME` and the
+/// build cache, a new empty module cache and a GOPATH that never saw a checksum database, and
+/// `env` (what gomodoff printed) on top.
+fn machine_b_go(h: &Harness, dir: &Path, env: &[(String, String)]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(h.go_binary());
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("HOME", h.home())
+        .env("GOCACHE", h.gocache())
+        .env("GOENV", "off")
+        .env("GOPATH", h.fresh_dir("gopath-b"))
+        .env("GOMODCACHE", h.fresh_dir("modcache-b"));
+    if let Some(path) = std::env::var_os("PATH") {
+        cmd.env("PATH", path);
+    }
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
+    cmd
+}
+
 fn printed_env(out: &Output) -> Vec<(String, String)> {
     crate::support::stdout(out)
         .lines()
@@ -253,20 +272,7 @@ fn a_packed_database_keeps_gosumdb_on_offline_and_go_checks_new_modules_with_it(
     // "Machine B": nothing but the printed variables, an empty module cache and a GOPATH that
     // never saw the database; the tree is the only source.
     let go_b = |dir: &Path, goflags: Option<&str>, args: &[&str]| {
-        let mut cmd = std::process::Command::new(h.go_binary());
-        cmd.current_dir(dir)
-            .env_clear()
-            .env("HOME", h.home())
-            .env("GOCACHE", h.gocache())
-            .env("GOENV", "off")
-            .env("GOPATH", h.fresh_dir("gopath-b"))
-            .env("GOMODCACHE", h.fresh_dir("modcache-b"));
-        if let Some(path) = std::env::var_os("PATH") {
-            cmd.env("PATH", path);
-        }
-        for (k, v) in &env {
-            cmd.env(k, v);
-        }
+        let mut cmd = machine_b_go(&h, dir, &env);
         cmd.env(
             "GOFLAGS",
             goflags.map_or_else(
@@ -570,21 +576,10 @@ fn a_packed_toolchain_is_switched_to_offline_and_checked_against_the_database() 
     assert_eq!(var("GOSUMDB"), key);
 
     let go_b = || {
-        let mut cmd = std::process::Command::new(h.go_binary());
-        cmd.current_dir(&dir)
-            .env_clear()
-            .env("HOME", h.home())
-            .env("GOCACHE", h.gocache())
-            .env("GOENV", "off")
-            .env("GOPATH", h.fresh_dir("gopath-b"))
-            .env("GOMODCACHE", h.fresh_dir("modcache-b"));
-        if let Some(path) = std::env::var_os("PATH") {
-            cmd.env("PATH", path);
-        }
-        for (k, v) in &printed {
-            cmd.env(k, v);
-        }
-        cmd.arg("version").output().unwrap()
+        machine_b_go(&h, &dir, &printed)
+            .arg("version")
+            .output()
+            .unwrap()
     };
     let out = go_b();
     assert_success(&out, "go version on machine B");
@@ -746,20 +741,7 @@ fn proxy_mode_carries_the_database_and_env_keeps_gosumdb_on() {
     // go with that environment, an empty module cache and a GOPATH that never saw the database:
     // a module the tree holds that a fresh module's go.sum lacks is checked against it.
     let fresh = empty_module(&h);
-    let mut cmd = std::process::Command::new(h.go_binary());
-    cmd.current_dir(&fresh)
-        .env_clear()
-        .env("HOME", h.home())
-        .env("GOCACHE", h.gocache())
-        .env("GOENV", "off")
-        .env("GOPATH", h.fresh_dir("gopath-b"))
-        .env("GOMODCACHE", h.fresh_dir("modcache-b"));
-    if let Some(path) = std::env::var_os("PATH") {
-        cmd.env("PATH", path);
-    }
-    for (k, v) in &all {
-        cmd.env(k, v);
-    }
+    let mut cmd = machine_b_go(&h, &fresh, &all);
     let get = cmd
         .env("GOFLAGS", "-modcacherw")
         .args(["get", "example.com/multi@v1.2.0"])
