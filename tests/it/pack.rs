@@ -6,16 +6,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fs;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use sha2::Digest;
 
 use crate::support::{
-    self, Harness, Snapshot, assert_aborted, assert_failure, assert_injected_failure,
+    self, Harness, Snapshot, ZipEntries, assert_aborted, assert_failure, assert_injected_failure,
     assert_stderr_contains, assert_stdout_contains, assert_success, build_list, copy_dir,
-    leftovers_in, names_in, snapshot, stderr, stdout,
+    leftovers_in, names_in, printed_env, read_zip_entries, snapshot, stderr, stdout,
+    write_zip_entries,
 };
 
 /// `gomodoff ARGS` in `dir` with the harness environment (no `--modcache`) plus `env`.
@@ -42,17 +42,6 @@ fn unpack_command(h: &Harness, bundle: &Path, flag: &str, dest: &Path) -> Comman
 }
 
 /// The `export K=V` lines a command printed.
-fn printed_env(out: &Output) -> Vec<(String, String)> {
-    stdout(out)
-        .lines()
-        .filter_map(|l| l.strip_prefix("export "))
-        .map(|l| {
-            let (k, v) = l.split_once('=').unwrap();
-            (k.to_string(), v.trim_matches('\'').to_string())
-        })
-        .collect()
-}
-
 /// The real go in `dir` with nothing but the basics and `printed` (plus `-modcacherw` so that
 /// the temp dir can be removed, and an empty module cache unless `printed` names one).
 fn go_with(h: &Harness, dir: &Path, printed: &[(String, String)], args: &[&str]) -> Output {
@@ -254,32 +243,6 @@ fn packing_is_byte_reproducible() {
     }
 }
 
-/// A zip's entries: name and content, in order.
-type Entries = Vec<(String, Vec<u8>)>;
-
-/// The entries of a zip, in order.
-fn read_zip(path: &Path) -> Entries {
-    let mut archive = zip::ZipArchive::new(fs::File::open(path).unwrap()).unwrap();
-    (0..archive.len())
-        .map(|i| {
-            let mut f = archive.by_index(i).unwrap();
-            let mut data = Vec::new();
-            f.read_to_end(&mut data).unwrap();
-            (f.name().unwrap().to_string(), data)
-        })
-        .collect()
-}
-
-fn write_zip(path: &Path, entries: &[(String, Vec<u8>)]) {
-    let mut w = zip::ZipWriter::new(fs::File::create(path).unwrap());
-    for (name, data) in entries {
-        w.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
-            .unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap();
-}
-
 #[test]
 fn damaged_and_hostile_bundles_are_refused_with_nothing_written() {
     requires_go!();
@@ -290,22 +253,22 @@ fn damaged_and_hostile_bundles_are_refused_with_nothing_written() {
         &h.gomodoff(&dir, &["pack", "-o", bundle.to_str().unwrap()]),
         "pack",
     );
-    let entries = read_zip(&bundle);
+    let entries = read_zip_entries(&bundle);
     let zip_name = "example.com/embedded/@v/v1.0.0.zip";
     let mod_name = "example.com/embedded/@v/v1.0.0.mod";
-    let edit = |f: &dyn Fn(&mut Entries)| {
+    let edit = |f: &dyn Fn(&mut ZipEntries)| {
         let mut e = entries.clone();
         f(&mut e);
         e
     };
     let flip_in = |name: &'static str| {
-        move |e: &mut Entries| {
+        move |e: &mut ZipEntries| {
             let data = &mut e.iter_mut().find(|(n, _)| n == name).unwrap().1;
             let mid = data.len() / 2;
             data[mid] ^= 1;
         }
     };
-    let cases: Vec<(&str, Entries, &str)> = vec![
+    let cases: Vec<(&str, ZipEntries, &str)> = vec![
         (
             "a flipped byte in a module zip",
             edit(&flip_in(zip_name)),
@@ -345,7 +308,7 @@ fn damaged_and_hostile_bundles_are_refused_with_nothing_written() {
     let mut bundles: Vec<(String, PathBuf, String)> = Vec::new();
     for (i, (what, e, want)) in cases.into_iter().enumerate() {
         let path = h.root().join(format!("hostile-{i}.zip"));
-        write_zip(&path, &e);
+        write_zip_entries(&path, &e);
         bundles.push((what.to_string(), path, want.to_string()));
     }
     // Two entries with the same name (the zip writer refuses to make one: patch the name).
@@ -354,7 +317,7 @@ fn damaged_and_hostile_bundles_are_refused_with_nothing_written() {
         let dup = e.iter().find(|(n, _)| n == mod_name).unwrap().1.clone();
         e.push((mod_name.replace(".mod", ".mox"), dup));
         let path = h.root().join("duplicate.zip");
-        write_zip(&path, &e);
+        write_zip_entries(&path, &e);
         let mut bytes = fs::read(&path).unwrap();
         let (from, to) = (b"v1.0.0.mox", b"v1.0.0.mod");
         while let Some(at) = bytes.windows(from.len()).position(|w| w == from) {
@@ -673,7 +636,10 @@ fn a_pruned_requirement_needs_only_its_info() {
         &h.gomodoff(&dir, &["pack", "-o", bundle.to_str().unwrap()]),
         "pack",
     );
-    let names: Vec<String> = read_zip(&bundle).into_iter().map(|(n, _)| n).collect();
+    let names: Vec<String> = read_zip_entries(&bundle)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
     assert!(
         names.contains(&"example.com/multi/v2/@v/v2.0.0.info".to_string()),
         "{names:?}"

@@ -10,7 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use crate::support::sumdb::{NAME, TestSumdb};
-use crate::support::{Harness, assert_failure, assert_success, stderr};
+use crate::support::{
+    Harness, assert_failure, assert_success, printed_env, read_zip_entries, stderr,
+    write_zip_entries,
+};
 
 /// The fixture modules the database holds records for.
 const MODULES: &[(&str, &str)] = &[
@@ -230,17 +233,6 @@ fn machine_b_go(h: &Harness, dir: &Path, env: &[(String, String)]) -> std::proce
     cmd
 }
 
-fn printed_env(out: &Output) -> Vec<(String, String)> {
-    crate::support::stdout(out)
-        .lines()
-        .filter_map(|l| l.strip_prefix("export "))
-        .map(|l| {
-            let (k, v) = l.split_once('=').unwrap();
-            (k.to_string(), v.trim_matches('\'').to_string())
-        })
-        .collect()
-}
-
 #[test]
 fn a_packed_database_keeps_gosumdb_on_offline_and_go_checks_new_modules_with_it() {
     requires_go!();
@@ -304,35 +296,11 @@ fn a_packed_database_keeps_gosumdb_on_offline_and_go_checks_new_modules_with_it(
 }
 
 /// The bundle's entries, in order.
-fn read_entries(path: &Path) -> Vec<(String, Vec<u8>)> {
-    use std::io::Read as _;
-    let mut archive = zip::ZipArchive::new(fs::File::open(path).unwrap()).unwrap();
-    (0..archive.len())
-        .map(|i| {
-            let mut f = archive.by_index(i).unwrap();
-            let mut data = Vec::new();
-            f.read_to_end(&mut data).unwrap();
-            (f.name().unwrap().to_string(), data)
-        })
-        .collect()
-}
-
-fn write_entries(path: &Path, entries: &[(String, Vec<u8>)]) {
-    use std::io::Write as _;
-    let mut w = zip::ZipWriter::new(fs::File::create(path).unwrap());
-    for (name, data) in entries {
-        w.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
-            .unwrap();
-        w.write_all(data).unwrap();
-    }
-    w.finish().unwrap();
-}
-
 #[test]
 fn a_bundle_whose_database_part_does_not_verify_is_refused_whole() {
     requires_go!();
     let (h, db, bundle, _) = packed_with_db();
-    let entries = read_entries(&bundle);
+    let entries = read_zip_entries(&bundle);
     let root = format!("sumdb/{NAME}");
     let latest = format!("{root}/latest");
     let lookup = format!("{root}/lookup/example.com/multi@v1.2.0");
@@ -347,7 +315,7 @@ fn a_bundle_whose_database_part_does_not_verify_is_refused_whole() {
             .map(|(n, d)| (n.clone(), if n == name { f(d) } else { d.clone() }))
             .collect();
         let out = h.fresh_dir("damaged").join("bundle.zip");
-        write_entries(&out, &e);
+        write_zip_entries(&out, &e);
         out
     };
     let text = |d: &[u8]| String::from_utf8(d.to_vec()).unwrap();
@@ -420,7 +388,7 @@ fn a_bundle_whose_database_part_does_not_verify_is_refused_whole() {
             })
             .collect();
         let out = h.fresh_dir("damaged").join("bundle.zip");
-        write_entries(&out, &e);
+        write_zip_entries(&out, &e);
         out
     };
     let zip_only = with(&[(zip_name, evil.clone())]);

@@ -605,3 +605,45 @@ fn fixtures_hash() -> String {
     }
     hex::encode(hasher.finalize())
 }
+
+/// The variables a gomodoff command printed as `export K='V'` lines, in order.
+pub fn printed_env(out: &Output) -> Vec<(String, String)> {
+    stdout(out)
+        .lines()
+        .filter_map(|l| l.strip_prefix("export "))
+        .map(|l| {
+            let (k, v) = l.split_once('=').expect("an export line has `=`");
+            (k.to_string(), v.trim_matches('\'').to_string())
+        })
+        .collect()
+}
+
+/// A zip's entries: name and content, in order.
+pub type ZipEntries = Vec<(String, Vec<u8>)>;
+
+/// The entries of a zip, in order.
+pub fn read_zip_entries(path: &Path) -> ZipEntries {
+    use std::io::Read as _;
+    let mut archive =
+        zip::ZipArchive::new(fs::File::open(path).expect("open zip")).expect("read zip");
+    (0..archive.len())
+        .map(|i| {
+            let mut f = archive.by_index(i).expect("zip entry");
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).expect("read zip entry");
+            (f.name().expect("entry name").to_string(), data)
+        })
+        .collect()
+}
+
+/// A zip of `entries`, in order, written to `path`.
+pub fn write_zip_entries(path: &Path, entries: &[(String, Vec<u8>)]) {
+    use std::io::Write as _;
+    let mut w = zip::ZipWriter::new(fs::File::create(path).expect("create zip"));
+    for (name, data) in entries {
+        w.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .expect("zip entry");
+        w.write_all(data).expect("write zip entry");
+    }
+    w.finish().expect("finish zip");
+}
