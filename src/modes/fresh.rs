@@ -5,16 +5,21 @@
 //! the lock, the trees it laid out, and the main module's own sources, whose imports decide which
 //! packages and modules the build needs), on the settings go reports (`go env`) and on the
 //! command line; the modules themselves are fixed by go.sum. After a run that applied its change
-//! or found nothing to do, with nothing warned, this records every entry of the repository (but
-//! `.git` and gomodoff's transient files) with its stamp — size, modification and change times,
-//! inode, as [`crate::sources::verified`] stamps module-cache files — under a key of the command
-//! line, the environment and go's settings. The next run with the same key whose walk finds
-//! every entry with its recorded stamp, and no other entry, has nothing to do.
+//! or found nothing to do, with nothing warned, this records the repository's entries (but
+//! `.git` and gomodoff's transient files): every path, with each file's and symbolic link's
+//! stamp — size, modification and change times, inode, as [`crate::sources::verified`] stamps
+//! module-cache files — and in vendor mode the module-cache directories consulted and the files
+//! copied from them (so that a changed cache is noticed as a full run notices it), summed up in
+//! one SHA-256, under a key of the command line, the environment and go's settings. The next run
+//! with the same key whose walk sums up the same has nothing to do. Directories in the
+//! repository are walked, not stamped (what they hold is in the sum); replace mode's module
+//! trees are stamped, not walked (a full run lays a tree out again only when it is gone;
+//! `verify` checks their files).
 //!
 //! A file changed in the same clock tick as it was stamped could keep its stamp. An entry whose
 //! change time is that close to the record's own time (measured on the repository's file
-//! system, by a probe file: 20 ms where it keeps nanoseconds, 2 s where it does not) is recorded
-//! with its SHA-256 as well, and the check hashes it again.
+//! system, by a probe file: 20 ms where it keeps nanoseconds, 2 s where it does not) is listed
+//! in the record with its SHA-256 as well, and the check hashes it again.
 //!
 //! Not recorded (every run is a full one): a workspace, a go.mod or go.work replacing a module
 //! by a directory outside the repository (its files are inputs too), `GOMODOFF_CACHE=off`.
@@ -37,7 +42,7 @@ use crate::util::context::Context;
 use crate::util::env;
 
 /// First line of a record.
-const MAGIC: &str = "gomodoff-fresh 1";
+const MAGIC: &str = "gomodoff-fresh 2";
 
 /// Entries at any depth the walk leaves out: git's own directory, and what gomodoff itself
 /// creates and removes within a run (the journal, the staging directory, temporary files).
@@ -49,14 +54,15 @@ fn skipped(name: &str) -> bool {
 }
 
 /// One entry of the walk: its kind (`f` file, `d` directory, `l` symbolic link, `o` other) and
-/// stamp.
+/// stamp (none for a directory the walk goes into).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
     kind: char,
-    stamp: Stamp,
+    stamp: Option<Stamp>,
 }
 
-/// Entries by path: `/`-separated relative to the repository's root, or absolute outside it.
+/// Entries by path, `/`-separated relative to the repository's root: each directory's entries
+/// in name order, then what its subdirectories hold, in the same order.
 type Walk = Vec<(String, Entry)>;
 
 /// Something a run read outside the repository, with its stamp when the run took one.
@@ -125,40 +131,34 @@ impl Fresh {
             return None;
         }
         let message = lines.next()?.strip_prefix("message ")?.to_string();
-        // Recorded sorted by path, as the walk is sorted below.
-        let recorded: Vec<(&str, Entry, Option<&str>)> =
-            lines.map(parse_entry).collect::<Option<_>>()?;
+        let (count, sum) = lines.next()?.strip_prefix("sum ")?.split_once(' ')?;
+        let mut outside = Vec::new();
+        let mut racy = Vec::new();
+        for line in lines {
+            match line.strip_prefix("outside ") {
+                Some(path) => outside.push(path),
+                None => racy.push(parse_racy(line)?),
+            }
+        }
         let mut walk = walk(&self.root, self.trees.as_deref())?;
-        // What the run read outside the repository, stamped again (named by absolute paths).
-        let stamped: Vec<(String, Entry)> = recorded
+        // What the run read outside the repository, stamped again.
+        let stamped: Walk = outside
             .par_iter()
-            .filter(|(p, _, _)| p.starts_with('/'))
-            .map(|(p, _, _)| Some((p.to_string(), Entry::of(&fs::symlink_metadata(p).ok()?))))
+            .map(|p| Some((p.to_string(), Entry::of(&fs::symlink_metadata(p).ok()?))))
             .collect::<Option<_>>()?;
         walk.extend(stamped);
-        if walk.len() != recorded.len() {
-            return None;
-        }
-        walk.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let same =
-            walk.par_iter()
-                .zip(recorded.par_iter())
-                .all(|((path, entry), (p, e, digest))| {
-                    path == p
-                    && entry == e
-                    // Stamped too close to the record: the content must still be the recorded
-                    // one.
-                    && digest.is_none_or(|d| {
-                        content_digest(e.kind, &self.root.join(path)).as_deref() == Some(d)
-                    })
-                });
+        let same = walk.len().to_string() == count
+            && sum_of(&walk) == sum
+            // Stamped too close to the record: the content must still be the recorded one.
+            && racy.par_iter().all(|(kind, digest, path)| {
+                content_digest(*kind, &self.root.join(path)).as_deref() == Some(*digest)
+            });
         same.then_some(message)
     }
 
     /// Record the repository as it is now, and `read` (what the run read outside the
-    /// repository, each with the directory it is in), `message` saying
-    /// what the next run with nothing changed has to say. Best effort: a failure records
-    /// nothing.
+    /// repository, each with the directory it is in), `message` saying what the next run with
+    /// nothing changed has to say. Best effort: a failure records nothing.
     pub(crate) fn record(&self, read: &[Read], message: &str) {
         let _ = self.try_record(read, message);
     }
@@ -168,32 +168,32 @@ impl Fresh {
             return None;
         }
         let mut walk = walk(&self.root, self.trees.as_deref())?;
-        walk.extend(outside(read)?);
-        walk.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        walk.dedup_by(|a, b| a.0 == b.0);
+        let outside = outside(read)?;
+        let inside = walk.len();
+        walk.extend(outside);
         let (now, fine) = fs_now(&self.root)?;
         let window: i128 = if fine { 20_000_000 } else { 2_000_000_000 };
-        let mut text = format!("{MAGIC}\nkey {}\nmessage {message}\n", self.key);
-        for (path, e) in &walk {
+        let mut text = format!(
+            "{MAGIC}\nkey {}\nmessage {message}\nsum {} {}\n",
+            self.key,
+            walk.len(),
+            sum_of(&walk)
+        );
+        for (path, _) in &walk[inside..] {
             if path.contains('\n') {
                 return None;
             }
-            let racy = e.stamp.ctime_ns() > now - window || e.stamp.mtime_ns() > now - window;
-            let digest = if racy {
-                content_digest(e.kind, &self.root.join(path))?
-            } else {
-                "-".to_string()
-            };
-            let s = e.stamp;
-            let _ = writeln!(
-                text,
-                "{} {} {} {} {} {digest} {path}",
-                e.kind,
-                s.size(),
-                s.mtime_ns(),
-                s.ctime_ns(),
-                s.ino()
-            );
+            let _ = writeln!(text, "outside {path}");
+        }
+        for (path, e) in &walk {
+            let Some(s) = e.stamp else { continue };
+            if s.ctime_ns() > now - window || s.mtime_ns() > now - window {
+                if path.contains('\n') {
+                    return None;
+                }
+                let digest = content_digest(e.kind, &self.root.join(path))?;
+                let _ = writeln!(text, "racy {} {digest} {path}", e.kind);
+            }
         }
         let dir = self.file.parent()?;
         fs::create_dir_all(dir).ok()?;
@@ -233,19 +233,23 @@ impl Entry {
         };
         Entry {
             kind,
-            stamp: Stamp::of(meta),
+            stamp: Some(Stamp::of(meta)),
         }
     }
 }
 
-/// The entries of `read` by absolute path, each with the directory it is in (a directory's
-/// times change when an entry is added, removed or renamed in it). `None` when one cannot be
-/// read or named.
+/// The entries of `read` by absolute path, sorted, each with the directory it is in (a
+/// directory's times change when an entry is added, removed or renamed in it). `None` when one
+/// cannot be read or named.
 fn outside(read: &[Read]) -> Option<Walk> {
     // Files stamped by the run itself (when it copied them) are not stamped again.
     let known = read.iter().filter_map(|(p, stamp)| {
         let stamp = (*stamp)?;
-        Some((p.to_str()?.to_string(), Entry { kind: 'f', stamp }))
+        let entry = Entry {
+            kind: 'f',
+            stamp: Some(stamp),
+        };
+        Some((p.to_str()?.to_string(), entry))
     });
     let mut unknown: Vec<&Path> = read
         .iter()
@@ -265,26 +269,42 @@ fn outside(read: &[Read]) -> Option<Walk> {
         })
         .collect::<Option<_>>()?;
     out.extend(known);
+    out.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    out.dedup_by(|a, b| a.0 == b.0);
     Some(out)
 }
 
-/// A record line: `KIND SIZE MTIME CTIME INO DIGEST|- PATH`.
-fn parse_entry(line: &str) -> Option<(&str, Entry, Option<&str>)> {
-    let mut f = line.splitn(7, ' ');
+/// A record's line for an entry stamped too close to the record: `racy KIND DIGEST PATH`.
+fn parse_racy(line: &str) -> Option<(char, &str, &str)> {
+    let mut f = line.strip_prefix("racy ")?.splitn(3, ' ');
     let kind = f.next()?.chars().next()?;
-    let size = f.next()?.parse().ok()?;
-    let mtime = f.next()?.parse().ok()?;
-    let ctime = f.next()?.parse().ok()?;
-    let ino = f.next()?.parse().ok()?;
-    let digest = Some(f.next()?).filter(|d| *d != "-");
-    let path = f.next()?;
-    let stamp = Stamp::from_parts(size, mtime, ctime, ino);
-    Some((path, Entry { kind, stamp }, digest))
+    Some((kind, f.next()?, f.next()?))
 }
 
-/// Every entry under `root` but the [`skipped`] ones, with its stamp (symbolic links not
-/// followed), module trees below `trees` stamped but not walked; subdirectories walked on all
-/// cores. `None` when a directory cannot be read.
+/// One SHA-256 over a walk: every entry's path, kind and stamp, in the walk's order.
+fn sum_of(walk: &Walk) -> String {
+    let mut h = Sha256::new();
+    for (path, e) in walk {
+        match e.stamp {
+            Some(s) => {
+                h.update([e.kind as u8, 1]);
+                h.update(s.size().to_le_bytes());
+                h.update(s.mtime_ns().to_le_bytes());
+                h.update(s.ctime_ns().to_le_bytes());
+                h.update(s.ino().to_le_bytes());
+            }
+            None => h.update([e.kind as u8, 0]),
+        }
+        h.update(path.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(h.finalize())
+}
+
+/// Every entry under `root` but the [`skipped`] ones: directories walked (their type read from
+/// the listing, not stamped), anything else stamped (symbolic links not followed); module trees
+/// below `trees` stamped but not walked; subdirectories walked on all cores. `None` when a
+/// directory cannot be read.
 fn walk(root: &Path, trees: Option<&str>) -> Option<Walk> {
     let is_tree = |path: &str| {
         trees.is_some_and(|t| {
@@ -293,33 +313,38 @@ fn walk(root: &Path, trees: Option<&str>) -> Option<Walk> {
             })
         })
     };
-    fn dir(
-        root: &Path,
-        rel: &str,
-        is_tree: &(dyn Fn(&str) -> bool + Sync),
-    ) -> Option<Vec<(String, Entry)>> {
+    fn dir(root: &Path, rel: &str, is_tree: &(dyn Fn(&str) -> bool + Sync)) -> Option<Walk> {
         let mut here = Vec::new();
-        let mut subdirs = Vec::new();
         for e in fs::read_dir(root.join(rel)).ok()? {
             let e = e.ok()?;
             let name = e.file_name().into_string().ok()?;
             if skipped(&name) {
                 continue;
             }
-            let entry = Entry::of(&e.metadata().ok()?);
             let path = if rel.is_empty() {
                 name
             } else {
                 format!("{rel}/{name}")
             };
-            if entry.kind == 'd' && !is_tree(&path) {
-                subdirs.push(path.clone());
-            }
+            let entry = if e.file_type().ok()?.is_dir() && !is_tree(&path) {
+                Entry {
+                    kind: 'd',
+                    stamp: None,
+                }
+            } else {
+                Entry::of(&e.metadata().ok()?)
+            };
             here.push((path, entry));
         }
-        let below: Vec<Vec<(String, Entry)>> = subdirs
+        here.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let subdirs: Vec<&str> = here
+            .iter()
+            .filter(|(_, e)| e.kind == 'd' && e.stamp.is_none())
+            .map(|(path, _)| path.as_str())
+            .collect();
+        let below: Vec<Walk> = subdirs
             .par_iter()
-            .map(|d| dir(root, d, is_tree))
+            .map(|path| dir(root, path, is_tree))
             .collect::<Option<_>>()?;
         here.extend(below.into_iter().flatten());
         Some(here)

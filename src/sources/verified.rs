@@ -86,16 +86,6 @@ impl Stamp {
         self.ino
     }
 
-    /// A stamp as recorded: size, modification and change times, inode.
-    pub(crate) fn from_parts(size: u64, mtime_ns: i128, ctime_ns: i128, ino: u64) -> Stamp {
-        Stamp {
-            size,
-            mtime_ns,
-            ctime_ns,
-            ino,
-        }
-    }
-
     /// The stamp of a file's status.
     pub fn of(meta: &fs::Metadata) -> Stamp {
         #[cfg(unix)]

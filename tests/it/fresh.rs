@@ -96,6 +96,14 @@ fn any_change_to_the_repository_or_the_environment_means_a_full_run() {
     );
     assert!(from_record(&vendor(&h, &dir, "vendor")));
 
+    // An empty directory added to vendor/ (directories are listed, not stamped).
+    let empty = file.parent().unwrap().join("empty");
+    fs::create_dir(&empty).unwrap();
+    assert!(!from_record(&vendor(&h, &dir, "vendor")));
+    let _ = fs::remove_dir(&empty);
+    vendor(&h, &dir, "vendor");
+    assert!(from_record(&vendor(&h, &dir, "vendor")));
+
     // A new file of the main module (its imports decide what is vendored).
     fs::write(dir.join("extra.go"), "package main\n").unwrap();
     assert!(!from_record(&vendor(&h, &dir, "vendor")));
