@@ -423,22 +423,35 @@ pub(crate) fn module_paths(repo: &Repo) -> Result<Vec<String>> {
         .collect())
 }
 
+/// Whether git could find a repository from `root`: `GIT_DIR` is set, or `root` or a parent
+/// has a `.git` entry. When not, there is no need to ask git (a process start each time).
+fn git_may_see(root: &Path) -> bool {
+    crate::util::env::var("GIT_DIR").is_some()
+        || root
+            .ancestors()
+            .any(|d| std::fs::symlink_metadata(d.join(".git")).is_ok())
+}
+
 /// Whether `root` is in a git work tree (false when git is not installed).
 pub(crate) fn in_git_work_tree(root: &Path) -> bool {
-    std::process::Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["rev-parse", "--is-inside-work-tree"])
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .output()
-        .is_ok_and(|o| o.status.success() && o.stdout.starts_with(b"true"))
+    git_may_see(root)
+        && std::process::Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args(["rev-parse", "--is-inside-work-tree"])
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .is_ok_and(|o| o.status.success() && o.stdout.starts_with(b"true"))
 }
 
 /// Where git ignores `dir` (relative to `root`) when `root` is in a git work tree: the
 /// `.gitignore` (or other exclude file) line, as `file:line: pattern`. `None` when it is not
 /// ignored, when `root` is not in a git work tree, or when git is not installed.
 pub(crate) fn git_ignores(root: &Path, dir: &str) -> Option<String> {
+    if !git_may_see(root) {
+        return None;
+    }
     let git = |args: &[&str]| {
         std::process::Command::new("git")
             .arg("-C")
