@@ -174,7 +174,7 @@ fn install(
         fs::create_dir_all(real)
             .with_context(|| format!("failed to create `{}`", root.display()))?;
         let hook = |step: &str| fault_point(&format!("unpack:{step}")).map_err(Into::into);
-        bundle::merge_tree(target.staging(), real, manifest, layout, &hook)
+        bundle::merge_tree(target.staging(), real, manifest, layout, false, &hook)
             .map_err(|e| install_error(e, root))?
     })
 }

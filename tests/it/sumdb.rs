@@ -747,3 +747,355 @@ fn proxy_mode_carries_the_database_and_env_keeps_gosumdb_on() {
     let verify = h.gomodoff_with_env(&project, &env, &["verify"]);
     assert_success(&verify, "verify after --no-sumdb");
 }
+
+/// A machine on the connected side: its own module cache and GOPATH (where go keeps the head it
+/// trusts), the test database as GOSUMDB, the harness proxy serving it.
+struct Machine<'a> {
+    h: &'a Harness,
+    key: String,
+    modcache: PathBuf,
+    gopath: PathBuf,
+}
+
+impl<'a> Machine<'a> {
+    fn new(h: &'a Harness, db: &TestSumdb) -> Machine<'a> {
+        Machine {
+            h,
+            key: db.gosumdb(),
+            modcache: h.fresh_dir("machine-modcache"),
+            gopath: h.fresh_dir("machine-gopath"),
+        }
+    }
+
+    fn env(&self) -> Vec<(&str, &str)> {
+        vec![
+            ("GOSUMDB", self.key.as_str()),
+            ("GONOSUMDB", ""),
+            ("GOMODCACHE", self.modcache.to_str().unwrap()),
+            ("GOPATH", self.gopath.to_str().unwrap()),
+        ]
+    }
+
+    fn go(&self, dir: &Path, args: &[&str]) -> Output {
+        self.h.go_with_env(dir, args, &self.env())
+    }
+
+    fn gomodoff(&self, dir: &Path, args: &[&str]) -> Output {
+        self.h
+            .gomodoff_command_without_modcache(dir)
+            .envs(self.env())
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// A project importing `module` (one package at its root), tidied by go with the database
+    /// on, so that go looked it up and kept the record, the tiles and the head.
+    fn project(&self, module: &str, version: &str) -> PathBuf {
+        let dir = self.h.fresh_dir("project");
+        fs::write(
+            dir.join("go.mod"),
+            format!("module example.com/main\n\ngo 1.22\n\nrequire {module} {version}\n"),
+        )
+        .unwrap();
+        fs::write(
+            dir.join("main.go"),
+            format!("package main\n\nimport _ \"{module}\"\n\nfunc main() {{}}\n"),
+        )
+        .unwrap();
+        assert_success(&self.go(&dir, &["mod", "tidy"]), "go mod tidy");
+        dir
+    }
+
+    /// `gomodoff --json mirror TREE` in `dir`, its document checked against the schema.
+    fn mirror(&self, dir: &Path, tree: &Path) -> (Output, serde_json::Value) {
+        let out = self.gomodoff(dir, &["--json", "mirror", tree.to_str().unwrap()]);
+        let doc = if out.status.success() {
+            let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            crate::json::assert_valid("mirror", &doc);
+            doc
+        } else {
+            serde_json::Value::Null
+        };
+        (out, doc)
+    }
+}
+
+/// go offline with the database on, `GOPROXY` the mirror tree only and an empty module cache,
+/// in a new empty directory (outside any module), with the GOPATH `gopath` (a fresh one: go
+/// trusts no head yet): `go mod download -json` of `modules`.
+fn download_from_tree(
+    h: &Harness,
+    db: &TestSumdb,
+    tree: &Path,
+    gopath: &Path,
+    modules: &[&str],
+) -> Output {
+    let dir = h.fresh_dir("outside");
+    let cache = h.fresh_dir("modcache-b");
+    let mut args = vec!["mod", "download", "-json"];
+    args.extend_from_slice(modules);
+    let url = crate::support::file_url(tree);
+    h.go_with_env(
+        &dir,
+        &args,
+        &[
+            ("GOSUMDB", &db.gosumdb()),
+            ("GONOSUMDB", ""),
+            ("GOPROXY", &url),
+            ("GOMODCACHE", cache.to_str().unwrap()),
+            ("GOPATH", gopath.to_str().unwrap()),
+            ("GOFLAGS", "-modcacherw"),
+        ],
+    )
+}
+
+/// Every file below `dir` with its bytes.
+fn files_below(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().to_path_buf(), fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+/// A module version the database gets when it grows, published to the harness proxy.
+fn publish_grown(h: &Harness) {
+    h.publish(
+        "example.com/grown",
+        "v1.0.0",
+        &[
+            ("go.mod", "module example.com/grown\n\ngo 1.16\n"),
+            ("grown.go", "package grown\n"),
+        ],
+    );
+}
+
+#[test]
+fn mirror_carries_the_database_and_go_gets_a_module_not_in_go_sum_from_it() {
+    requires_go!();
+    let (h, db) = harness_with_db();
+    let a = Machine::new(&h, &db);
+    let project = a.project("example.com/multi", "v1.1.0");
+    let tree = h.root().join("mirror");
+    let (out, doc) = a.mirror(&project, &tree);
+    assert_success(&out, "gomodoff mirror");
+    assert_eq!(doc["sumdb"]["carried"], true, "{doc}");
+    assert_eq!(doc["sumdb"]["records"], 1, "{doc}");
+    assert_eq!(doc["sumdb"]["previous_head"], serde_json::Value::Null);
+    let root = tree.join("sumdb").join(NAME);
+    assert_eq!(
+        fs::read_to_string(root.join("latest")).unwrap(),
+        db.latest()
+    );
+    assert_eq!(
+        fs::read_to_string(root.join("lookup/example.com/multi@v1.1.0")).unwrap(),
+        db.lookup("example.com/multi", "v1.1.0")
+    );
+    // go, offline, GOSUMDB on, the tree the only proxy: a module not in go.sum is verified
+    // against the carried database and go.sum is written.
+    let fresh = empty_module(&h);
+    let get = go_checked(&h, &db, &tree, &fresh, &["get", "example.com/multi@v1.1.0"]);
+    assert_success(&get, "go get from the mirror tree with GOSUMDB on");
+    let gosum = fs::read_to_string(fresh.join("go.sum")).unwrap();
+    assert!(gosum.contains("example.com/multi v1.1.0 h1:"), "{gosum}");
+    // The same run again changes nothing.
+    let (again, doc) = a.mirror(&project, &tree);
+    assert_success(&again, "mirror again");
+    assert_eq!(doc["written"], 0, "{doc}");
+    // Opting out leaves the part as it is.
+    let before = files_below(&root);
+    let out = a.gomodoff(&project, &["mirror", "--no-sumdb", tree.to_str().unwrap()]);
+    assert_success(&out, "mirror --no-sumdb");
+    assert_eq!(files_below(&root), before);
+}
+
+#[test]
+fn a_second_mirror_run_after_the_database_grew_keeps_old_modules_verifiable() {
+    requires_go!();
+    let (h, mut db) = harness_with_db();
+    let a = Machine::new(&h, &db);
+    let tree = h.root().join("mirror");
+    let first = a.project("example.com/multi", "v1.1.0");
+    assert_success(&a.mirror(&first, &tree).0, "first mirror run");
+    let old_head = db.latest();
+    // A reader of the tree before it grows: its go now trusts the first head.
+    let reader_gopath = h.fresh_dir("reader-gopath");
+    assert_success(
+        &download_from_tree(
+            &h,
+            &db,
+            &tree,
+            &reader_gopath,
+            &["example.com/multi@v1.1.0"],
+        ),
+        "go mod download from the first tree",
+    );
+
+    // The database grows; the same machine adds a project needing the new module.
+    publish_grown(&h);
+    db.add_from_go(&h, "example.com/grown", "v1.0.0");
+    db.write(h.proxy_dir());
+    let second = a.project("example.com/grown", "v1.0.0");
+    let (out, doc) = a.mirror(&second, &tree);
+    assert_success(&out, "second mirror run");
+    assert_eq!(doc["sumdb"]["carried"], true, "{doc}");
+    assert_eq!(doc["sumdb"]["records"], 2, "{doc}");
+    assert_eq!(doc["sumdb"]["added"], 1, "{doc}");
+    assert_eq!(doc["sumdb"]["previous_head"], 303, "{doc}");
+    assert_eq!(doc["sumdb"]["head"], 304, "{doc}");
+    let root = tree.join("sumdb").join(NAME);
+    assert_eq!(
+        fs::read_to_string(root.join("latest")).unwrap(),
+        db.latest()
+    );
+    // The old record now carries the new head, and the old head's tiles are still there.
+    assert_eq!(
+        fs::read_to_string(root.join("lookup/example.com/multi@v1.1.0")).unwrap(),
+        db.lookup("example.com/multi", "v1.1.0")
+    );
+    assert!(root.join("tile/8/0/001.p/47").is_file());
+    assert!(root.join("tile/8/0/001.p/48").is_file());
+    assert_ne!(old_head, db.latest());
+
+    // go with no head yet, and the reader that trusts the first head (it must prove the new head
+    // extends it, with the carried tiles): both download the old and the new module.
+    let both = ["example.com/multi@v1.1.0", "example.com/grown@v1.0.0"];
+    let fresh = download_from_tree(&h, &db, &tree, &h.fresh_dir("gopath"), &both);
+    assert_success(&fresh, "go mod download of an old and a new module");
+    let reader = download_from_tree(&h, &db, &tree, &reader_gopath, &both);
+    assert_success(&reader, "the earlier reader downloads both");
+    assert_eq!(
+        fs::read_to_string(reader_gopath.join("pkg/sumdb").join(NAME).join("latest")).unwrap(),
+        db.latest(),
+        "the reader moved on to the new head"
+    );
+
+    // mirror --verify checks the whole part, the tile kept for the first head included.
+    let verify = || a.gomodoff(&second, &["mirror", "--verify", tree.to_str().unwrap()]);
+    assert_success(&verify(), "mirror --verify of the grown tree");
+    let kept = root.join("tile/8/0/001.p/47");
+    let good = fs::read(&kept).unwrap();
+    let mut bad = good.clone();
+    bad[0] ^= 1;
+    fs::write(&kept, &bad).unwrap();
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        crate::support::stdout(&out).contains(&format!("sumdb/{NAME}/tile/8/0/001.p/47")),
+        "{}",
+        crate::support::stdout(&out)
+    );
+    fs::write(&kept, &good).unwrap();
+    let lookup = root.join("lookup/example.com/grown@v1.0.0");
+    let text = fs::read_to_string(&lookup).unwrap();
+    fs::write(&lookup, text.replacen("/go.mod h1:", "/go.mod h1:X", 1)).unwrap();
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        crate::support::stdout(&out)
+            .contains(&format!("sumdb/{NAME}/lookup/example.com/grown@v1.0.0")),
+        "{}",
+        crate::support::stdout(&out)
+    );
+}
+
+#[test]
+fn a_mirror_run_whose_cache_cannot_prove_the_old_records_keeps_the_part_and_warns() {
+    requires_go!();
+    let (h, mut db) = harness_with_db();
+    let a = Machine::new(&h, &db);
+    let tree = h.root().join("mirror");
+    let first = a.project("example.com/multi", "v1.1.0");
+    assert_success(&a.mirror(&first, &tree).0, "first mirror run");
+    let root = tree.join("sumdb").join(NAME);
+    let before = files_below(&root);
+    let old_head = db.latest();
+
+    // The database grows past the first head's last tile; another machine, whose go never saw
+    // the first head, looks up only the new module: its cache lacks the tile that proves the
+    // tree's record (and head) against the new head.
+    for i in 0..300 {
+        db.add(
+            &format!("example.org/more{i}"),
+            "v1.0.0",
+            "h1:AAAA",
+            "h1:AAAA",
+        );
+    }
+    publish_grown(&h);
+    db.add_from_go(&h, "example.com/grown", "v1.0.0");
+    db.write(h.proxy_dir());
+    let b = Machine::new(&h, &db);
+    let second = b.project("example.com/grown", "v1.0.0");
+    let (out, doc) = b.mirror(&second, &tree);
+    assert_success(&out, "mirror from a cache lacking tiles");
+    assert_eq!(doc["sumdb"]["carried"], false, "{doc}");
+    assert!(
+        stderr(&out).contains("stays as it was") && stderr(&out).contains("go mod download"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(files_below(&root), before, "the tree's part changed");
+    assert_eq!(fs::read_to_string(root.join("latest")).unwrap(), old_head);
+    assert!(tree.join("example.com/grown/@v/v1.0.0.zip").is_file());
+    assert_success(
+        &download_from_tree(
+            &h,
+            &db,
+            &tree,
+            &h.fresh_dir("gopath"),
+            &["example.com/multi@v1.1.0"],
+        ),
+        "the old module still verifies",
+    );
+
+    // What the warning says to run makes go fetch the tiles; then the part moves on.
+    let outside = h.fresh_dir("outside");
+    let fetched = b.go(
+        &outside,
+        &["mod", "download", "-json", "example.com/multi@v1.1.0"],
+    );
+    assert_success(&fetched, "go mod download of the tree's module");
+    let (out, doc) = b.mirror(&second, &tree);
+    assert_success(&out, "mirror once go fetched the tiles");
+    assert_eq!(doc["sumdb"]["carried"], true, "{doc}");
+    assert_eq!(doc["sumdb"]["records"], 2, "{doc}");
+    let both = ["example.com/multi@v1.1.0", "example.com/grown@v1.0.0"];
+    assert_success(
+        &download_from_tree(&h, &db, &tree, &h.fresh_dir("gopath"), &both),
+        "go mod download of both after the part moved on",
+    );
+}
+
+#[test]
+fn mirror_refuses_a_head_that_does_not_extend_the_trees() {
+    requires_go!();
+    let (h, db) = harness_with_db();
+    let a = Machine::new(&h, &db);
+    let tree = h.root().join("mirror");
+    let first = a.project("example.com/multi", "v1.1.0");
+    assert_success(&a.mirror(&first, &tree).0, "first mirror run");
+    let before = files_below(&tree);
+    // Another log under the same key (other filler records): a forked database.
+    let mut forked = TestSumdb::with_filler(300, "forked");
+    for (p, v) in MODULES {
+        forked.add_from_go(&h, p, v);
+    }
+    publish_grown(&h);
+    forked.add_from_go(&h, "example.com/grown", "v1.0.0");
+    forked.write(h.proxy_dir());
+    let b = Machine::new(&h, &forked);
+    let second = b.project("example.com/grown", "v1.0.0");
+    let out = b.gomodoff(&second, &["mirror", tree.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the database forked")
+            && stderr(&out).contains(&format!("sumdb/{NAME}/latest")),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(files_below(&tree), before, "the tree changed");
+}

@@ -39,6 +39,10 @@ pub enum TlogError {
     NotInTree { id: i64, size: i64 },
     #[error("the older tree of size {older} is larger than the newer of size {newer}")]
     Shrunk { older: i64, newer: i64 },
+    #[error("tile `{0}` does not hold the hashes the signed tree head proves for its place")]
+    TileContent(String),
+    #[error("tile `{path}` reaches past the signed tree of size {size}")]
+    TileBeyond { path: String, size: i64 },
 }
 
 /// The hash of a record (a leaf).
@@ -430,6 +434,46 @@ pub fn prove_extends(
     Ok(())
 }
 
+/// Check a tile a tree carries besides those its proofs read (one kept for readers of an earlier
+/// head): `data` must be the hashes `tree` holds at the tile's place, read through other tiles
+/// from `read` and authenticated against `tree`. `Ok(false)` when `read` lacks a tile needed to
+/// tell.
+pub fn check_tile(
+    tree: &Tree,
+    tile: &Tile,
+    data: &[u8],
+    read: &mut dyn FnMut(&Tile) -> Option<Vec<u8>>,
+) -> Result<bool, TlogError> {
+    if data.len() != tile.byte_len() {
+        return Err(TlogError::TileSize {
+            path: tile.path(),
+            got: data.len(),
+            want: tile.byte_len(),
+        });
+    }
+    let level = tile.level * tile.height;
+    let first = tile.n << tile.height;
+    let end = first + i64::from(tile.width);
+    if end > tree.size >> level {
+        return Err(TlogError::TileBeyond {
+            path: tile.path(),
+            size: tree.size,
+        });
+    }
+    let indexes: Vec<i64> = (first..end).map(|i| stored_hash_index(level, i)).collect();
+    match read_hashes(tree, &indexes, read) {
+        Ok(hashes) => {
+            if hashes.concat() == data {
+                Ok(true)
+            } else {
+                Err(TlogError::TileContent(tile.path()))
+            }
+        }
+        Err(TlogError::MissingTile(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Why a record or a tree could not be proved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RecordError {
@@ -571,6 +615,50 @@ mod tests {
                 older: 1000,
                 newer: 70_000
             })
+        );
+    }
+
+    #[test]
+    fn a_tile_kept_for_an_earlier_head_is_checked_against_the_newer() {
+        let older = log(300);
+        let newer = log(600);
+        let tree = newer.tree();
+        // The earlier head's partial tile of records 256..299, checked through the newer tiles.
+        let kept = Tile {
+            height: TILE_HEIGHT,
+            level: 0,
+            n: 1,
+            width: 44,
+        };
+        let data = older.tile_data(&kept).unwrap();
+        assert_eq!(
+            check_tile(&tree, &kept, &data, &mut reader(&newer)),
+            Ok(true)
+        );
+        let mut changed = data.clone();
+        changed[100] ^= 1;
+        assert_eq!(
+            check_tile(&tree, &kept, &changed, &mut reader(&newer)),
+            Err(TlogError::TileContent(kept.path()))
+        );
+        assert!(matches!(
+            check_tile(&tree, &kept, &data[1..], &mut reader(&newer)),
+            Err(TlogError::TileSize { .. })
+        ));
+        let beyond = Tile { n: 3, ..kept };
+        assert!(matches!(
+            check_tile(
+                &tree,
+                &beyond,
+                &vec![0; beyond.byte_len()],
+                &mut reader(&newer)
+            ),
+            Err(TlogError::TileBeyond { .. })
+        ));
+        // Without the newer tiles nothing can be told.
+        assert_eq!(
+            check_tile(&tree, &kept, &data, &mut |_: &Tile| None),
+            Ok(false)
         );
     }
 
