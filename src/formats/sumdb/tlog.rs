@@ -711,4 +711,58 @@ mod tests {
         };
         prove_record(&small, 299, b"record 299\n", &mut full_only).unwrap();
     }
+
+    /// A mirror tree keeps every tile it ever carried, and each run carries the tiles proving its
+    /// previous head extends the new one. Those consecutive proofs' tiles (a partial tile served
+    /// by the full one, as go asks) prove every earlier head against every later one, so a reader
+    /// that trusted any head the tree ever published can move on; the last proof alone cannot.
+    #[test]
+    fn consecutive_consistency_tiles_prove_every_earlier_head() {
+        let mut seed: u64 = 12345;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % m
+        };
+        let tree = |n: i64| Tree {
+            size: n,
+            hash: [0; 32],
+        };
+        let (mut missing_with_all, mut missing_with_last) = (0, 0);
+        for _ in 0..2000 {
+            let mut sizes = vec![1 + next(1000) as i64];
+            for _ in 0..6 {
+                let last = *sizes.last().unwrap();
+                let step = match next(4) {
+                    0 => 1 + next(10) as i64,
+                    1 => 1 + next(300) as i64,
+                    2 => 1 + next(70_000) as i64,
+                    // Exactly to the next tile boundary.
+                    _ => 256 - last % 256,
+                };
+                sizes.push(last + step);
+            }
+            let mut all = std::collections::BTreeSet::new();
+            for k in 1..sizes.len() {
+                let last: std::collections::BTreeSet<Tile> =
+                    tiles_for(&tree(sizes[k]), &tree_hash_indexes(sizes[k - 1]))
+                        .unwrap()
+                        .into_iter()
+                        .collect();
+                all.extend(last.iter().copied());
+                for &earlier in &sizes[..k] {
+                    for t in tiles_for(&tree(sizes[k]), &tree_hash_indexes(earlier)).unwrap() {
+                        let has = |set: &std::collections::BTreeSet<Tile>| {
+                            set.contains(&t) || set.contains(&t.full())
+                        };
+                        missing_with_all += usize::from(!has(&all));
+                        missing_with_last += usize::from(!has(&last));
+                    }
+                }
+            }
+        }
+        assert_eq!(missing_with_all, 0);
+        assert!(missing_with_last > 0, "the check cannot fail");
+    }
 }
