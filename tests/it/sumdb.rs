@@ -1099,3 +1099,94 @@ fn mirror_refuses_a_head_that_does_not_extend_the_trees() {
     );
     assert_eq!(files_below(&tree), before, "the tree changed");
 }
+
+#[test]
+fn unpack_into_a_module_cache_keeps_gosumdb_on_and_go_checks_new_modules_offline() {
+    requires_go!();
+    let (h, db, bundle, project) = packed_with_db();
+    let cache = h.root().join("machine-b/modcache");
+    let gopath = h.fresh_dir("gopath-b");
+    let unpack = || {
+        h.gomodoff_command_without_modcache(h.root())
+            .env("GOSUMDB", db.gosumdb())
+            .env("GONOSUMDB", "")
+            .env("GOPATH", &gopath)
+            .args([
+                "--json",
+                "unpack",
+                bundle.to_str().unwrap(),
+                "--into-modcache",
+            ])
+            .arg(&cache)
+            .output()
+            .unwrap()
+    };
+    let out = unpack();
+    assert_success(&out, "gomodoff unpack --into-modcache");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    crate::json::assert_valid("unpack", &doc);
+    assert_eq!(doc["sumdb"]["verified"], true, "{doc}");
+    let env: Vec<(String, String)> = doc["env"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+        .collect();
+    let get = |k: &str| env.iter().find(|(n, _)| n == k).unwrap().1.clone();
+    assert_eq!(get("GOSUMDB"), db.gosumdb(), "GOSUMDB is kept on");
+    assert_eq!(get("GOPROXY"), "off");
+    let cached = cache.join("cache/download/sumdb").join(NAME);
+    assert!(cached.join("lookup/example.com/multi@v1.2.0").is_file());
+    assert!(
+        !gopath.join("pkg/sumdb").exists(),
+        "gomodoff wrote go's trusted head itself"
+    );
+
+    // Machine B: the printed variables, GOFLAGS=-mod=mod, no network (GOPROXY=off), a GOPATH
+    // that never saw the database. go verifies the project, and a module not in go.sum is checked
+    // against the installed records (go then trusts the carried head).
+    let b_gopath = h.fresh_dir("gopath-b");
+    let go_b = |dir: &Path, args: &[&str]| {
+        machine_b_go(&h, dir, &env)
+            .env("GOPATH", &b_gopath)
+            .env("GOFLAGS", "-mod=mod -modcacherw")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let verify = go_b(&project, &["mod", "verify"]);
+    assert_success(&verify, "go mod verify from the module cache");
+    assert!(crate::support::stdout(&verify).contains("all modules verified"));
+    let fresh = empty_module(&h);
+    let got = go_b(&fresh, &["get", "example.com/multi@v1.2.0"]);
+    assert_success(&got, "go get of a carried module not in go.sum, GOSUMDB on");
+    let gosum = fs::read_to_string(fresh.join("go.sum")).unwrap();
+    assert!(gosum.contains("example.com/multi v1.2.0 h1:"), "{gosum}");
+    assert_eq!(
+        fs::read_to_string(b_gopath.join("pkg/sumdb").join(NAME).join("latest")).unwrap(),
+        db.latest(),
+        "go proved the record and now trusts the carried head"
+    );
+
+    // A record go keeps changed on disk: go refuses it, so GOSUMDB on is a real check.
+    let lookup = cached.join("lookup/example.com/multi@v1.2.0");
+    let text = fs::read_to_string(&lookup).unwrap();
+    fs::write(&lookup, text.replacen("/go.mod h1:", "/go.mod h1:X", 1)).unwrap();
+    let fresh = empty_module(&h);
+    let refused = machine_b_go(&h, &fresh, &env)
+        .env("GOPATH", h.fresh_dir("gopath-b"))
+        .env("GOFLAGS", "-mod=mod -modcacherw")
+        .args(["get", "example.com/multi@v1.2.0"])
+        .output()
+        .unwrap();
+    assert_failure(&refused, "go get with a changed cached record");
+    assert!(
+        stderr(&refused).contains("cannot authenticate record data"),
+        "{}",
+        stderr(&refused)
+    );
+    fs::write(&lookup, text).unwrap();
+
+    // Unpacking again keeps what is there.
+    assert_success(&unpack(), "unpack --into-modcache again");
+}
