@@ -158,6 +158,115 @@ pub(crate) fn collect_from_cache(
     })
 }
 
+/// Collect, from the GOPROXY tree `dir` (a tree `unpack` or `mirror` made, or a bundle laid
+/// out) and the part its manifest lists, the database part for every module version of
+/// `manifest` that has a go.mod: the tree's records as they are (they carry its head), and the
+/// tiles that prove them, each checked with the user's key and against `manifest`'s hashes. A
+/// tree without the part, or without a record for one of the modules, is
+/// [`NotCarried::Missing`]; a part that does not prove what it lists is [`NotCarried::Bad`].
+pub(crate) fn collect_from_tree(
+    dir: &Path,
+    user: &UserSumdb,
+    manifest: &Manifest,
+) -> Result<Carried, NotCarried> {
+    let db = carried_database(user)?;
+    let name = &db.key.name;
+    let manifest_path = dir.join(crate::sources::bundle::MANIFEST_FILE);
+    let source = read_small(&manifest_path)
+        .and_then(|b| {
+            Manifest::parse(
+                &manifest_path.display().to_string(),
+                &String::from_utf8_lossy(&b),
+            )
+            .ok()
+        })
+        .and_then(|m| m.sumdb)
+        .ok_or_else(|| {
+            NotCarried::Missing(format!(
+                "`{}` carries no checksum database part",
+                dir.display()
+            ))
+        })?;
+    if &source.name != name {
+        return Err(NotCarried::Missing(format!(
+            "the source carries the checksum database `{}`, but GOSUMDB names `{name}`",
+            source.name
+        )));
+    }
+    let latest_file = source.file("latest");
+    let latest = read_small(&dir.join(&latest_file)).ok_or_else(|| {
+        NotCarried::Bad(SumdbError::Tree {
+            file: latest_file.clone(),
+        })
+    })?;
+    let mut private = Vec::new();
+    let mut missing = Vec::new();
+    let mut records = Vec::new();
+    for m in manifest.modules() {
+        let mv = m.module();
+        if m.gomod_h1.is_none() {
+            continue;
+        }
+        if sumdb::matches_private(&user.private, &mv.path) {
+            private.push(mv);
+            continue;
+        }
+        if !source.records.contains(&mv) {
+            missing.push(mv);
+            continue;
+        }
+        let file =
+            source.file(&sumdb::lookup_file(&mv).map_err(|e| NotCarried::Missing(e.to_string()))?);
+        let lookup =
+            read_small(&dir.join(&file)).ok_or(NotCarried::Bad(SumdbError::Record { file }))?;
+        records.push(Expected {
+            module: mv,
+            zip_h1: m.zip_h1.as_deref(),
+            gomod_h1: m.gomod_h1.as_deref(),
+            lookup,
+        });
+    }
+    if let Some(first) = missing.first() {
+        return Err(NotCarried::Missing(format!(
+            "{} module version(s) have no record in the source's checksum database part (first: {first})",
+            missing.len()
+        )));
+    }
+    // Only the tiles the source lists are read: a tile it does not list is not its own.
+    let mut read_tile = |t: &sumdb::tlog::Tile| {
+        let path = t.path();
+        if !source.tiles.contains(&path) {
+            return None;
+        }
+        read_small(&dir.join(source.file(&path)))
+    };
+    let tiles = sumdb::check_set(&db.key, &latest, &records, "the manifest", &mut read_tile)
+        .map_err(NotCarried::Bad)?;
+    let part = SumdbPart {
+        name: name.clone(),
+        records: records.iter().map(|r| r.module.clone()).collect(),
+        tiles,
+    };
+    let mut files = ExtraFiles::new();
+    files.insert(part.file("supported"), Vec::new());
+    files.insert(part.file("latest"), latest);
+    for r in records {
+        let rel = sumdb::lookup_file(&r.module).map_err(|e| NotCarried::Missing(e.to_string()))?;
+        files.insert(part.file(&rel), r.lookup);
+    }
+    for t in &part.tiles {
+        let file = part.file(t);
+        let bytes = read_small(&dir.join(&file))
+            .ok_or(NotCarried::Bad(SumdbError::Record { file: file.clone() }))?;
+        files.insert(file, bytes);
+    }
+    Ok(Carried {
+        part,
+        files,
+        private,
+    })
+}
+
 /// The GOPATH go uses in `dir` (its first entry): `go env GOPATH`, else `GOPATH`, else `~/go`.
 pub(crate) fn user_gopath(dir: &Path) -> Option<PathBuf> {
     go_env_at(Some(dir))

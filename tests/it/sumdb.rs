@@ -1190,3 +1190,74 @@ fn unpack_into_a_module_cache_keeps_gosumdb_on_and_go_checks_new_modules_offline
     // Unpacking again keeps what is there.
     assert_success(&unpack(), "unpack --into-modcache again");
 }
+
+#[test]
+fn pack_from_a_bundle_or_tree_carries_its_verified_database_part() {
+    requires_go!();
+    let (h, db, bundle, project) = packed_with_db();
+    let key = db.gosumdb();
+    let env = [("GOSUMDB", key.as_str()), ("GONOSUMDB", "")];
+    let tree = h.root().join("tree");
+    assert_success(&unpack_checked(&h, &db, &bundle, &tree), "unpack");
+    for (from, name) in [(&bundle, "from-bundle.zip"), (&tree, "from-tree.zip")] {
+        let again = h.root().join(name);
+        let out = h.gomodoff_with_env(
+            &project,
+            &env,
+            &[
+                "--from",
+                from.to_str().unwrap(),
+                "pack",
+                "-o",
+                again.to_str().unwrap(),
+                "--json",
+            ],
+        );
+        assert_success(&out, "gomodoff --from … pack");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        crate::json::assert_valid("pack", &doc);
+        assert_eq!(doc["sumdb"]["carried"], true, "{doc}");
+        assert_eq!(doc["sumdb"]["records"], 1, "{doc}");
+        // The new bundle verifies, keeps GOSUMDB on, and go checks a module not in go.sum
+        // against it offline.
+        let dest = h.fresh_dir("dest").join("tree");
+        let out = unpack_checked(&h, &db, &again, &dest);
+        assert_success(&out, "unpack of the bundle packed --from");
+        let printed = printed_env(&out);
+        assert_eq!(
+            printed.iter().find(|(k, _)| k == "GOSUMDB").unwrap().1,
+            key,
+            "{}",
+            stderr(&out)
+        );
+        let fresh = empty_module(&h);
+        let get = machine_b_go(&h, &fresh, &printed)
+            .env("GOFLAGS", "-modcacherw")
+            .args(["get", "example.com/multi@v1.2.0"])
+            .output()
+            .unwrap();
+        assert_success(&get, "go get from the tree of a bundle packed --from");
+    }
+    // A source whose record was changed is refused, the file named.
+    let lookup = tree.join(format!("sumdb/{NAME}/lookup/example.com/multi@v1.2.0"));
+    let text = fs::read_to_string(&lookup).unwrap();
+    fs::write(&lookup, text.replacen("/go.mod h1:", "/go.mod h1:X", 1)).unwrap();
+    let out = h.gomodoff_with_env(
+        &project,
+        &env,
+        &[
+            "--from",
+            tree.to_str().unwrap(),
+            "pack",
+            "-o",
+            h.root().join("refused.zip").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("sumdb/{NAME}/lookup/example.com/multi@v1.2.0")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!h.root().join("refused.zip").exists());
+}
