@@ -1261,3 +1261,67 @@ fn pack_from_a_bundle_or_tree_carries_its_verified_database_part() {
     );
     assert!(!h.root().join("refused.zip").exists());
 }
+
+#[test]
+fn a_mirror_tree_killed_while_its_database_moves_on_stays_usable_and_the_next_run_completes() {
+    requires_go!();
+    let (h, mut db) = harness_with_db();
+    let a = Machine::new(&h, &db);
+    let first = a.project("example.com/multi", "v1.1.0");
+    let base = h.root().join("base");
+    assert_success(&a.mirror(&first, &base).0, "first mirror run");
+    let old_head = db.latest();
+    publish_grown(&h);
+    db.add_from_go(&h, "example.com/grown", "v1.0.0");
+    db.write(h.proxy_dir());
+    let second = a.project("example.com/grown", "v1.0.0");
+    // go reading the tree: one that trusts no head yet, one that trusts the tree's first head.
+    let readers = |tree: &Path, modules: &[&str], what: &str| {
+        let trusting = h.fresh_dir("gopath");
+        let latest = trusting.join("pkg/sumdb").join(NAME).join("latest");
+        fs::create_dir_all(latest.parent().unwrap()).unwrap();
+        fs::write(&latest, &old_head).unwrap();
+        for gopath in [h.fresh_dir("gopath"), trusting] {
+            assert_success(
+                &download_from_tree(&h, &db, tree, &gopath, modules),
+                &format!("{what}: go mod download {modules:?}"),
+            );
+        }
+    };
+    for step in [
+        "mirror:staged",
+        "mirror:merge:first-moved",
+        "mirror:merge:tiles-moved",
+        "mirror:merge:lookups-moved",
+        "mirror:merge:moved",
+        "mirror:merge:listed",
+    ] {
+        let tree = h.copy_of(&base, "tree");
+        let out =
+            a.h.gomodoff_command_without_modcache(&second)
+                .envs(a.env())
+                .env("GOMODOFF_ABORT_AT", step)
+                .args(["mirror", tree.to_str().unwrap()])
+                .output()
+                .unwrap();
+        crate::support::assert_aborted(&out, step);
+        // The tree as a reader finds it now: the old module still verifies, whatever the old
+        // and new files it holds; once every file is in, the new one too.
+        readers(&tree, &["example.com/multi@v1.1.0"], step);
+        if step.ends_with(":moved") || step.ends_with(":listed") {
+            readers(&tree, &["example.com/grown@v1.0.0"], step);
+        }
+        let (out, doc) = a.mirror(&second, &tree);
+        assert_success(&out, &format!("the run after one killed at {step}"));
+        assert_eq!(doc["sumdb"]["records"], 2, "{step}: {doc}");
+        assert_success(
+            &a.gomodoff(&second, &["mirror", "--verify", tree.to_str().unwrap()]),
+            &format!("{step}: mirror --verify"),
+        );
+        readers(
+            &tree,
+            &["example.com/multi@v1.1.0", "example.com/grown@v1.0.0"],
+            step,
+        );
+    }
+}

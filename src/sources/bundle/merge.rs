@@ -37,8 +37,10 @@ pub struct MergeStats {
 }
 
 /// Called by [`merge_tree`] after each of its steps — `merge:first-moved` (one file moved in),
-/// `merge:moved` (all moved in), `merge:listed` (lists rewritten; the manifest is next) — so
-/// the commands can inject faults there; an error stops the merge.
+/// for a tree carrying a checksum database `merge:tiles-moved` (its tiles and the zips moved in)
+/// and `merge:lookups-moved` (its lookups too), `merge:moved` (all moved in), `merge:listed`
+/// (lists rewritten; the manifest is next) — so the commands can inject faults there; an error
+/// stops the merge.
 pub type StepHook<'a> = &'a dyn Fn(&str) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 /// Install a verified, staged tree (`staged`, holding the files of `manifest`) into `target`,
@@ -76,7 +78,7 @@ pub fn merge_tree(
         }
     }
     moves.sort();
-    move_all(staged, &moves, &mut stats, step)?;
+    move_all(staged, &moves, manifest.sumdb.is_some(), &mut stats, step)?;
     step("merge:moved").map_err(BundleError::Step)?;
     rewrite_lists(target, manifest)?;
     step("merge:listed").map_err(BundleError::Step)?;
@@ -197,14 +199,16 @@ fn keep_existing(kind: &TreeFile, entry: &ManifestModule, to: &Path) -> Result<b
 }
 
 /// Moves the planned files in, in order, one rename each; calls `merge:first-moved` after the
-/// first.
+/// first and, with a database part (`sumdb`), `merge:tiles-moved` and `merge:lookups-moved`
+/// after the last move of those orders.
 fn move_all(
     staged: &Path,
     moves: &[Move],
+    sumdb: bool,
     stats: &mut MergeStats,
     step: StepHook<'_>,
 ) -> Result<(), BundleError> {
-    for (i, (_, name, to)) in moves.iter().enumerate() {
+    for (i, (order, name, to)) in moves.iter().enumerate() {
         let from = staged.join(name);
         if let Some(parent) = to.parent() {
             fs::create_dir_all(parent).map_err(|source| BundleError::Write {
@@ -225,6 +229,14 @@ fn move_all(
         }
         if i == 0 {
             step("merge:first-moved").map_err(BundleError::Step)?;
+        }
+        let next = moves.get(i + 1).map_or(u8::MAX, |(o, _, _)| *o);
+        if sumdb && next != *order {
+            match order {
+                0 => step("merge:tiles-moved").map_err(BundleError::Step)?,
+                1 => step("merge:lookups-moved").map_err(BundleError::Step)?,
+                _ => {}
+            }
         }
     }
     Ok(())
