@@ -27,8 +27,8 @@ use crate::repo::open_repos;
 use crate::resolve::content::collect;
 use crate::sources::bundle::{self, BundleError, Layout, Manifest, ModuleContent};
 use crate::sources::bundle_source as source;
-use crate::sources::modcache::ModCache;
-use crate::sources::sumdb::{self, NotCarried};
+use crate::sources::modcache::{ModCache, ModuleSource};
+use crate::sources::sumdb::{self, NotCarried, PartSource};
 use crate::txn::plan::fault_point;
 use crate::util::context::{Context, Outcome};
 use crate::util::fsutil::absolute;
@@ -97,7 +97,7 @@ pub(crate) fn mirror(ctx: &mut Context, opts: &MirrorOptions) -> Result<Outcome>
             serde_json::json!({"carried": false, "reason": "--no-sumdb"}),
         )
     } else {
-        carry_sumdb(ctx, &real, have.as_ref(), &manifest)?
+        carry_sumdb(ctx, src.as_ref(), &real, have.as_ref(), &manifest)?
     };
     let extra = match update {
         Some(u) => {
@@ -241,6 +241,7 @@ fn tree_manifest(dir: &Path) -> Result<Option<Manifest>> {
 /// head, a record that disagrees with the tree's hashes) is an error, and nothing is written.
 fn carry_sumdb(
     ctx: &mut Context,
+    src: &dyn ModuleSource,
     tree: &Path,
     have: Option<&Manifest>,
     run: &Manifest,
@@ -249,16 +250,29 @@ fn carry_sumdb(
     let old_part = have.and_then(|m| m.sumdb.as_ref());
     let not_carried = |reason: &str| serde_json::json!({"carried": false, "reason": reason});
     let result = if ctx.from.is_some() {
-        Err(NotCarried::Missing(
-            "the modules come from a bundle or tree (--from), not from the module cache go verified them into".into(),
-        ))
+        // The part the source tree or bundle carries, checked with the user's key.
+        match src.tree_dir() {
+            Some(dir) => sumdb::update_tree_part(PartSource::Tree(dir), &user, tree, have, run),
+            None => Err(NotCarried::Missing(
+                "the source (--from) is not a GOPROXY tree".into(),
+            )),
+        }
     } else {
         let modcache = match &ctx.modcache {
             Some(d) => d.clone(),
             None => ModCache::locate(None)?.root().to_path_buf(),
         };
         match sumdb::user_gopath(&ctx.dir) {
-            Some(gopath) => sumdb::update_tree_part(&modcache, &gopath, &user, tree, have, run),
+            Some(gopath) => sumdb::update_tree_part(
+                PartSource::Go {
+                    modcache: &modcache,
+                    gopath: &gopath,
+                },
+                &user,
+                tree,
+                have,
+                run,
+            ),
             None => Err(NotCarried::Missing("no GOPATH".into())),
         }
     };

@@ -376,16 +376,61 @@ pub(crate) struct TreeUpdate {
     pub added: usize,
 }
 
+/// Where the records, tiles and signed head a mirror run adds come from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum PartSource<'a> {
+    /// What go verified on this machine: the module cache and GOPATH go uses.
+    Go {
+        modcache: &'a Path,
+        gopath: &'a Path,
+    },
+    /// The part a GOPROXY tree carries (`--from`: a tree, or a bundle laid out).
+    Tree(&'a Path),
+}
+
+impl PartSource<'_> {
+    /// The directory of the database's lookups and tiles, and the file of its signed head.
+    fn paths(&self, name: &str) -> (PathBuf, PathBuf) {
+        match self {
+            PartSource::Go { modcache, gopath } => (
+                modcache.join("cache/download/sumdb").join(name),
+                gopath.join("pkg/sumdb").join(name).join("latest"),
+            ),
+            PartSource::Tree(dir) => {
+                let db = dir.join(sumdb::root(name));
+                let latest = db.join("latest");
+                (db, latest)
+            }
+        }
+    }
+
+    fn describe(&self) -> &'static str {
+        match self {
+            PartSource::Go { .. } => "the module cache",
+            PartSource::Tree(_) => "the source (--from)",
+        }
+    }
+
+    /// Why records are missing and what to run to get them, after the list of modules.
+    fn fetch_hint(&self, modules: &str) -> String {
+        match self {
+            PartSource::Go { .. } => format!(
+                ": go took them from go.sum without asking the database; run `go mod download -json {modules}` outside any module with GOFLAGS=-mod=mod to have go look them up, and mirror again"
+            ),
+            PartSource::Tree(_) => String::new(),
+        }
+    }
+}
+
 /// The database part a mirror tree at `tree` (whose manifest is `have`, `None` for a new tree)
-/// carries once `run`'s modules are added: go's newest head on this machine (or the tree's own
-/// head, when that is newer), every record re-proved against it with tiles from the tree and the
-/// module cache (a partial tile is made from a wider one of the same place, as go does), and the
-/// proof that the tree's previous head extends it. A head that does not extend the tree's (a
-/// fork), a record or tile that disagrees, is [`NotCarried::Bad`]; data this machine lacks is
-/// [`NotCarried::Missing`], and then the tree's part must stay as it is.
+/// carries once `run`'s modules are added: the newer of the source's signed head (go's on this
+/// machine, or a bundle's) and the tree's, every record re-proved against it with tiles from the
+/// tree and the source (a partial tile is made from a wider one of the same place, as go does),
+/// and the proof that the tree's previous head extends it. A head that does not extend the
+/// tree's (a fork), a record or tile that disagrees, is [`NotCarried::Bad`]; data the source
+/// lacks is [`NotCarried::Missing`], and then the tree's part must stay as it is.
 pub(crate) fn update_tree_part(
-    modcache: &Path,
-    gopath: &Path,
+    source: PartSource<'_>,
     user: &UserSumdb,
     tree: &Path,
     have: Option<&Manifest>,
@@ -394,6 +439,7 @@ pub(crate) fn update_tree_part(
     let db = carried_database(user)?;
     let key = &db.key;
     let name = &key.name;
+    let from = source.describe();
     let old_part = have.and_then(|m| m.sumdb.as_ref());
     if let Some(old) = old_part
         && &old.name != name
@@ -404,11 +450,10 @@ pub(crate) fn update_tree_part(
         )));
     }
     let part_of = |rest: &str| format!("{}/{rest}", sumdb::root(name));
-    let cache = modcache.join("cache/download/sumdb").join(name);
-    let latest_path = gopath.join("pkg/sumdb").join(name).join("latest");
+    let (cache, latest_path) = source.paths(name);
     let cache_head = read_small(&latest_path).ok_or_else(|| {
         NotCarried::Missing(format!(
-            "go has no signed tree head of `{name}` at `{}`",
+            "there is no signed tree head of `{name}` at `{}`",
             latest_path.display()
         ))
     })?;
@@ -470,7 +515,7 @@ pub(crate) fn update_tree_part(
     if !missing.is_empty() {
         let shown: Vec<String> = missing.iter().take(5).map(ToString::to_string).collect();
         return Err(NotCarried::Missing(format!(
-            "{} module version(s) have no lookup record of `{name}` in the module cache ({}{}): go took them from go.sum without asking the database; run `go mod download -json {}` outside any module with GOFLAGS=-mod=mod to have go look them up",
+            "{} module version(s) have no lookup record of `{name}` in {from} ({}{}){}",
             missing.len(),
             shown.join(", "),
             if missing.len() > shown.len() {
@@ -478,7 +523,7 @@ pub(crate) fn update_tree_part(
             } else {
                 ""
             },
-            shown.join(" "),
+            source.fetch_hint(&shown.join(" ")),
         )));
     }
 
@@ -497,9 +542,16 @@ pub(crate) fn update_tree_part(
         prefer_cache,
     };
     let mut used: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-    let missing_tile = |file: &str, source: TlogError| {
+    let missing_tile = |file: &str, reason: TlogError| {
+        let hint = match source {
+            PartSource::Go { .. } => {
+                "; run `go mod download -json <module>@<version>` of the tree's modules outside any module with GOFLAGS=-mod=mod, so that go fetches the tiles, and mirror again"
+            }
+            PartSource::Tree(_) => "",
+        };
         NotCarried::Missing(format!(
-            "the module cache cannot prove `{file}` against go's latest tree head: {source}; run `go mod download -json <module>@<version>` of the tree's modules outside any module with GOFLAGS=-mod=mod, so that go fetches the tiles, and mirror again"
+            "{from} cannot prove `{file}` against the tree head of size {} it would carry: {reason}{hint}",
+            head.size
         ))
     };
     // The tree's previous head must be a prefix of the new one: a reader that trusted it moves
@@ -548,7 +600,9 @@ pub(crate) fn update_tree_part(
         {
             return Err(NotCarried::Bad(SumdbError::Hash {
                 file: part_of(path),
-                message: "differs from the tile of the same name go verified (a tile never changes): the tree or the module cache was changed".into(),
+                message: format!(
+                    "differs from the tile of the same name in {from}, which its head proves (a tile never changes): the tree or {from} was changed"
+                ),
             }));
         }
     }

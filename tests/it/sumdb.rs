@@ -1325,3 +1325,58 @@ fn a_mirror_tree_killed_while_its_database_moves_on_stays_usable_and_the_next_ru
         );
     }
 }
+
+#[test]
+fn mirror_from_bundles_carries_their_database_and_moves_the_tree_head_on() {
+    requires_go!();
+    let (h, mut db) = harness_with_db();
+    // The connected side packs; the offline side (its own empty module cache and GOPATH) adds
+    // each bundle to its organisation's mirror.
+    let connected = Machine::new(&h, &db);
+    let offline = Machine::new(&h, &db);
+    let tree = h.root().join("mirror");
+    let pack = |project: &Path, name: &str| {
+        let bundle = h.root().join(name);
+        let out = connected.gomodoff(project, &["pack", "-o", bundle.to_str().unwrap()]);
+        assert_success(&out, "pack");
+        bundle
+    };
+    let mirror_from = |project: &Path, bundle: &Path| {
+        let out = offline.gomodoff(
+            project,
+            &[
+                "--json",
+                "--from",
+                bundle.to_str().unwrap(),
+                "mirror",
+                tree.to_str().unwrap(),
+            ],
+        );
+        assert_success(&out, "mirror --from a bundle");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        crate::json::assert_valid("mirror", &doc);
+        doc
+    };
+    let first = connected.project("example.com/multi", "v1.1.0");
+    let doc = mirror_from(&first, &pack(&first, "first.zip"));
+    assert_eq!(doc["sumdb"]["carried"], true, "{doc}");
+    assert_eq!(doc["sumdb"]["head"], 303, "{doc}");
+
+    publish_grown(&h);
+    db.add_from_go(&h, "example.com/grown", "v1.0.0");
+    db.write(h.proxy_dir());
+    let second = connected.project("example.com/grown", "v1.0.0");
+    let doc = mirror_from(&second, &pack(&second, "second.zip"));
+    assert_eq!(doc["sumdb"]["previous_head"], 303, "{doc}");
+    assert_eq!(doc["sumdb"]["head"], 304, "{doc}");
+    assert_eq!(doc["sumdb"]["records"], 2, "{doc}");
+    let both = ["example.com/multi@v1.1.0", "example.com/grown@v1.0.0"];
+    assert_success(
+        &download_from_tree(&h, &db, &tree, &h.fresh_dir("gopath"), &both),
+        "go mod download from the mirror fed by bundles",
+    );
+    assert_success(
+        &offline.gomodoff(&second, &["mirror", "--verify", tree.to_str().unwrap()]),
+        "mirror --verify",
+    );
+}
