@@ -905,6 +905,31 @@ fn mirror_carries_the_database_and_go_gets_a_module_not_in_go_sum_from_it() {
     let (again, doc) = a.mirror(&project, &tree);
     assert_success(&again, "mirror again");
     assert_eq!(doc["written"], 0, "{doc}");
+    // A private module (GONOSUMDB) gets no record, and the note names it.
+    let private_tree = h.root().join("private-mirror");
+    let out =
+        a.h.gomodoff_command_without_modcache(&project)
+            .envs(a.env())
+            .env("GONOSUMDB", "example.com/multi")
+            .args(["--json", "mirror", private_tree.to_str().unwrap()])
+            .output()
+            .unwrap();
+    assert_success(&out, "mirror with the module private");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["sumdb"]["private"], 1, "{doc}");
+    assert_eq!(doc["sumdb"]["records"], 0, "{doc}");
+    assert!(
+        stderr(&out).contains("carried without records: example.com/multi@v1.1.0"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !private_tree
+            .join("sumdb")
+            .join(NAME)
+            .join("lookup/example.com/multi@v1.1.0")
+            .exists()
+    );
     // Opting out leaves the part as it is.
     let before = files_below(&root);
     let out = a.gomodoff(&project, &["mirror", "--no-sumdb", tree.to_str().unwrap()]);
