@@ -285,6 +285,17 @@ fn carry_sumdb(
                     names.join(", ")
                 ))?;
             }
+            if u.previous.is_none() {
+                ctx.shell.status(
+                    "Carried",
+                    &format!(
+                        "the checksum database `{}`: {} records proved against its signed tree head of size {}",
+                        u.part.name,
+                        u.part.records.len(),
+                        u.head
+                    ),
+                )?;
+            }
             if let Some(previous) = u.previous
                 && previous != u.head
             {

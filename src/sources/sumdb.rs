@@ -195,7 +195,7 @@ pub(crate) fn collect_from_tree(
     }
     let latest_file = source.file("latest");
     let latest = read_small(&dir.join(&latest_file)).ok_or_else(|| {
-        NotCarried::Bad(SumdbError::Tree {
+        NotCarried::Bad(SumdbError::Missing {
             file: latest_file.clone(),
         })
     })?;
@@ -218,7 +218,7 @@ pub(crate) fn collect_from_tree(
         let file =
             source.file(&sumdb::lookup_file(&mv).map_err(|e| NotCarried::Missing(e.to_string()))?);
         let lookup =
-            read_small(&dir.join(&file)).ok_or(NotCarried::Bad(SumdbError::Record { file }))?;
+            read_small(&dir.join(&file)).ok_or(NotCarried::Bad(SumdbError::Missing { file }))?;
         records.push(Expected {
             module: mv,
             zip_h1: m.zip_h1.as_deref(),
@@ -257,7 +257,7 @@ pub(crate) fn collect_from_tree(
     for t in &part.tiles {
         let file = part.file(t);
         let bytes = read_small(&dir.join(&file))
-            .ok_or(NotCarried::Bad(SumdbError::Record { file: file.clone() }))?;
+            .ok_or(NotCarried::Bad(SumdbError::Missing { file: file.clone() }))?;
         files.insert(file, bytes);
     }
     Ok(Carried {
@@ -463,7 +463,7 @@ pub(crate) fn update_tree_part(
         Some(_) => {
             let file = part_of("latest");
             let bytes = read_small(&tree.join(&file))
-                .ok_or_else(|| NotCarried::Bad(SumdbError::Tree { file: file.clone() }))?;
+                .ok_or_else(|| NotCarried::Bad(SumdbError::Missing { file: file.clone() }))?;
             let t = sumdb::open_tree(&file, &bytes, key).map_err(NotCarried::Bad)?;
             Some((bytes, t))
         }
@@ -478,7 +478,7 @@ pub(crate) fn update_tree_part(
             let file =
                 part_of(&sumdb::lookup_file(mv).map_err(|e| NotCarried::Missing(e.to_string()))?);
             let bytes = read_small(&tree.join(&file))
-                .ok_or_else(|| NotCarried::Bad(SumdbError::Record { file: file.clone() }))?;
+                .ok_or_else(|| NotCarried::Bad(SumdbError::Missing { file: file.clone() }))?;
             let lookup = Lookup::parse(&file, &bytes).map_err(NotCarried::Bad)?;
             let m = have
                 .get(mv)
@@ -625,7 +625,7 @@ pub(crate) fn update_tree_part(
     for t in &old_tiles {
         if !used.contains_key(t) {
             let bytes = read_small(&tree.join(part.file(t)))
-                .ok_or_else(|| NotCarried::Bad(SumdbError::Record { file: part.file(t) }))?;
+                .ok_or_else(|| NotCarried::Bad(SumdbError::Missing { file: part.file(t) }))?;
             files.insert(part.file(t), bytes);
         }
     }

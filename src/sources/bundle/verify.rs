@@ -323,7 +323,8 @@ fn sumdb_error_file(e: &sumdb::SumdbError) -> String {
         | E::Record { file }
         | E::Proof { file, .. }
         | E::Hash { file, .. }
-        | E::Head { file } => file.clone(),
+        | E::Head { file }
+        | E::Missing { file } => file.clone(),
         E::Gosumdb { .. } => "GOSUMDB".into(),
     }
 }
