@@ -13,6 +13,12 @@
 //! perhaps a `.gomodoff-tmp-*` file; the next run on the tree removes those first (see
 //! [`crate::util::staging`]) and completes the tree. `--verify` re-hashes the whole tree against its
 //! manifest and names such leftovers as what they are.
+//!
+//! The tree also carries the checksum database part for its modules (see
+//! [`sumdb::update_tree_part`]): each run moves it to the newer of the tree's and the source's
+//! signed head, every record re-proved and the previous head proved to extend it, or leaves it
+//! as it is when the source cannot prove that. Its files go in with the modules, in the order
+//! [`bundle::merge_tree`] keeps for a tree being served: tiles, lookups, modules, `latest`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -31,8 +37,7 @@ use crate::sources::modcache::{ModCache, ModuleSource};
 use crate::sources::sumdb::{self, NotCarried, PartSource};
 use crate::txn::plan::fault_point;
 use crate::util::context::{Context, Outcome};
-use crate::util::fsutil::absolute;
-use crate::util::fsutil::read_optional;
+use crate::util::fsutil::{absolute, read_optional};
 use crate::util::hint::HintExt as _;
 use crate::util::staging::Target;
 
