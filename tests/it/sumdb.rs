@@ -1405,3 +1405,75 @@ fn mirror_from_bundles_carries_their_database_and_moves_the_tree_head_on() {
         "mirror --verify",
     );
 }
+
+#[test]
+fn a_reader_that_trusted_the_trees_first_head_moves_on_after_two_more_runs() {
+    requires_go!();
+    let h = Harness::new();
+    // Sizes chosen so that the last run's own proof does not cover the first head: the first
+    // head (265) needs the full tile 001 of the newest head (2934), which only the second run's
+    // proof (265 → 512) carried; the third run's (512 → 2934) reads level-1 hashes only, and no
+    // record lies in tile 001.
+    let mut db = TestSumdb::new(200);
+    for (p, v) in MODULES {
+        db.add_from_go(&h, p, v);
+    }
+    publish_grown(&h);
+    db.add_from_go(&h, "example.com/grown", "v1.0.0");
+    let fill = |db: &mut TestSumdb, to: i64, tag: &str| {
+        let mut i = 0;
+        while db.size() < to {
+            db.add(
+                &format!("example.org/{tag}{i}"),
+                "v1.0.0",
+                "h1:AAAA",
+                "h1:AAAA",
+            );
+            i += 1;
+        }
+    };
+    fill(&mut db, 265, "first");
+    db.write(h.proxy_dir());
+    let a = Machine::new(&h, &db);
+    let tree = h.root().join("mirror");
+    let first = a.project("example.com/multi", "v1.1.0");
+    assert_success(&a.mirror(&first, &tree).0, "first run");
+    let first_head = db.latest();
+
+    fill(&mut db, 512, "second");
+    db.write(h.proxy_dir());
+    let second = a.project("example.com/grown", "v1.0.0");
+    let (out, doc) = a.mirror(&second, &tree);
+    assert_success(&out, "second run");
+    assert_eq!(doc["sumdb"]["head"], 512, "{doc}");
+
+    h.publish(
+        "example.com/later",
+        "v1.0.0",
+        &[
+            ("go.mod", "module example.com/later\n\ngo 1.16\n"),
+            ("later.go", "package later\n"),
+        ],
+    );
+    fill(&mut db, 2933, "third");
+    db.add_from_go(&h, "example.com/later", "v1.0.0");
+    db.write(h.proxy_dir());
+    let third = a.project("example.com/later", "v1.0.0");
+    let (out, doc) = a.mirror(&third, &tree);
+    assert_success(&out, "third run");
+    assert_eq!(doc["sumdb"]["previous_head"], 512, "{doc}");
+    assert_eq!(doc["sumdb"]["head"], 2934, "{doc}");
+
+    let gopath = h.fresh_dir("gopath");
+    let latest = gopath.join("pkg/sumdb").join(NAME).join("latest");
+    fs::create_dir_all(latest.parent().unwrap()).unwrap();
+    fs::write(&latest, &first_head).unwrap();
+    let all = [
+        "example.com/multi@v1.1.0",
+        "example.com/grown@v1.0.0",
+        "example.com/later@v1.0.0",
+    ];
+    let out = download_from_tree(&h, &db, &tree, &gopath, &all);
+    assert_success(&out, "go that trusted the first head");
+    assert_eq!(fs::read_to_string(&latest).unwrap(), db.latest());
+}
