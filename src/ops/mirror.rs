@@ -327,30 +327,29 @@ fn carry_sumdb(
             Ok((Some(u), doc))
         }
         Err(NotCarried::Missing(why)) => {
-            if user.database.is_some() {
-                let without = run
-                    .modules()
-                    .iter()
-                    .filter(|m| m.gomod_h1.is_some())
-                    .filter(|m| !crate::formats::sumdb::matches_private(&user.private, &m.path))
-                    .filter(|m| !old_part.is_some_and(|p| p.records.contains(&m.module())))
-                    .count();
-                match old_part {
-                    // Every module has its record already: the part is complete as it is.
-                    Some(part) if without == 0 => ctx.shell.note(&format!(
-                        "the tree's checksum database part (`{}`, {} records) stays at its head: {why}",
-                        part.name,
-                        part.records.len()
-                    ))?,
-                    Some(part) => ctx.shell.warn(&format!(
-                        "the tree's checksum database part (`{}`, {} records) stays as it was, and {without} module version(s) of this run have no record in it, so go with GOSUMDB on cannot verify them from this tree: {why}",
-                        part.name,
-                        part.records.len()
-                    ))?,
-                    None => ctx.shell.warn(&format!(
-                        "the tree carries no checksum database, so go needs GOSUMDB=off to use it offline: {why}"
-                    ))?,
-                }
+            let without = run
+                .modules()
+                .iter()
+                .filter(|m| m.gomod_h1.is_some())
+                .filter(|m| !crate::formats::sumdb::matches_private(&user.private, &m.path))
+                .filter(|m| !old_part.is_some_and(|p| p.records.contains(&m.module())))
+                .count();
+            match old_part {
+                // Every module has its record already: the part is complete as it is.
+                Some(part) if without == 0 => ctx.shell.note(&format!(
+                    "the tree's checksum database part (`{}`, {} records) stays at its head: {why}",
+                    part.name,
+                    part.records.len()
+                ))?,
+                Some(part) => ctx.shell.warn(&format!(
+                    "the tree's checksum database part (`{}`, {} records) stays as it was, and {without} module version(s) of this run have no record in it, so go with GOSUMDB on cannot verify them from this tree: {why}",
+                    part.name,
+                    part.records.len()
+                ))?,
+                None if user.database.is_some() => ctx.shell.warn(&format!(
+                    "the tree carries no checksum database, so go needs GOSUMDB=off to use it offline: {why}"
+                ))?,
+                None => {}
             }
             Ok((None, not_carried(&why)))
         }
