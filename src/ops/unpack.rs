@@ -70,7 +70,17 @@ pub(crate) fn unpack(ctx: &mut Context, opts: &UnpackOptions) -> Result<Outcome>
     // modules against it offline with GOSUMDB on.
     let in_cache = match (&manifest.sumdb, layout) {
         (Some(part), Layout::ModCache) if verified && extends.is_none() => {
-            Some(install_sumdb_in_cache(target.staging(), &root, part)?)
+            // go re-checks the head it trusts (if any) at start, with tiles of that head's size.
+            let trusted = match &user.database {
+                Some(db) => sumdb::trusted_head_tiles(&ctx.dir, &db.key, target.staging(), part),
+                None => Vec::new(),
+            };
+            Some(install_sumdb_in_cache(
+                target.staging(),
+                &root,
+                part,
+                &trusted,
+            )?)
         }
         _ => None,
     };
@@ -290,24 +300,43 @@ fn sumdb_setting(
 /// records and tiles it verified and reads them before asking any proxy (go proves each again
 /// against the newest head it trusts before using it). Tiles first, each file written
 /// atomically; a lookup go already keeps is left as it is; a tile already there with other bytes
-/// (tiles never change) is an error. The signed head is not written: go's own check installs it
-/// in `GOPATH/pkg/sumdb/<name>/latest` the first time it proves a record against it. Returns the
-/// files written and kept.
+/// (tiles never change) is an error. `trusted`: the tiles of the head go already trusts, cut
+/// from the carried ones (see [`sumdb::trusted_head_tiles`]), which go re-reads at start. The
+/// signed head is not written: go's own check installs it in `GOPATH/pkg/sumdb/<name>/latest`
+/// the first time it proves a record against it. Returns the files written and kept.
 fn install_sumdb_in_cache(
     staging: &Path,
     root: &Path,
     part: &bundle::SumdbPart,
+    trusted: &[(String, Vec<u8>)],
 ) -> Result<(usize, usize)> {
-    let mut files: Vec<(String, bool)> = part.tiles.iter().map(|t| (part.file(t), true)).collect();
+    let mut files: Vec<(String, Option<Vec<u8>>, bool)> = part
+        .tiles
+        .iter()
+        .map(|t| (part.file(t), None, true))
+        .collect();
+    for (name, bytes) in trusted {
+        if !part.tiles.iter().any(|t| &part.file(t) == name) {
+            files.push((name.clone(), Some(bytes.clone()), true));
+        }
+    }
     for mv in &part.records {
-        files.push((part.file(&crate::formats::sumdb::lookup_file(mv)?), false));
+        files.push((
+            part.file(&crate::formats::sumdb::lookup_file(mv)?),
+            None,
+            false,
+        ));
     }
     let (mut written, mut kept) = (0, 0);
-    for (name, is_tile) in files {
+    for (name, given, is_tile) in files {
         let from = staging.join(&name);
         let to = root.join(&name);
-        let ours =
-            fs::read(&from).with_context(|| format!("failed to read `{}`", from.display()))?;
+        let ours = match given {
+            Some(bytes) => bytes,
+            None => {
+                fs::read(&from).with_context(|| format!("failed to read `{}`", from.display()))?
+            }
+        };
         match read_optional(&to)? {
             Some(theirs) if theirs == ours || !is_tile => kept += 1,
             Some(_) => crate::bail_hint!(

@@ -292,6 +292,59 @@ fn read_small(path: &Path) -> Option<Vec<u8>> {
     (buf.len() <= 1 << 20).then_some(buf)
 }
 
+/// The tiles go reads, at start, to check the head it already trusts on this machine
+/// (`GOPATH/pkg/sumdb/<name>/latest`: go re-reads the tiles of that head's own size, from its
+/// module cache or else the network), cut from the wider tiles of the same places the part
+/// carries in `tree`, and authenticated against that head. By tree name; empty when go trusts no
+/// head or they cannot all be made. Used where the part goes into a module cache go has not
+/// used with that head.
+pub(crate) fn trusted_head_tiles(
+    dir: &Path,
+    key: &sumdb::note::VerifierKey,
+    tree: &Path,
+    part: &SumdbPart,
+) -> Vec<(String, Vec<u8>)> {
+    let Some(gopath) = user_gopath(dir) else {
+        return Vec::new();
+    };
+    let Some(note) = read_small(&gopath.join("pkg/sumdb").join(&key.name).join("latest")) else {
+        return Vec::new();
+    };
+    let Ok(trusted) = sumdb::open_tree("latest", &note, key) else {
+        return Vec::new();
+    };
+    let indexes = sumdb::tlog::tree_hash_indexes(trusted.size);
+    let Ok(needed) = sumdb::tlog::tiles_for(&trusted, &indexes) else {
+        return Vec::new();
+    };
+    let carried: Vec<sumdb::tlog::Tile> = part
+        .tiles
+        .iter()
+        .filter_map(|p| sumdb::parse_tile_path(p))
+        .collect();
+    let mut out: BTreeMap<sumdb::tlog::Tile, Vec<u8>> = BTreeMap::new();
+    for tile in needed {
+        let wider = carried
+            .iter()
+            .filter(|c| c.level == tile.level && c.n == tile.n && c.width >= tile.width)
+            .max_by_key(|c| c.width);
+        let Some(bytes) = wider.and_then(|c| {
+            read_small(&tree.join(part.file(&c.path()))).filter(|b| b.len() == c.byte_len())
+        }) else {
+            return Vec::new();
+        };
+        out.insert(tile, bytes[..tile.byte_len()].to_vec());
+    }
+    // Authentic only if they hash to the trusted head.
+    let mut read = |t: &sumdb::tlog::Tile| out.get(t).cloned();
+    if sumdb::tlog::prove_extends(&trusted, &trusted, &mut read).is_err() {
+        return Vec::new();
+    }
+    out.into_iter()
+        .map(|(t, b)| (part.file(&t.path()), b))
+        .collect()
+}
+
 /// Check the head a tree carries against the one go already trusts on this machine
 /// (`GOPATH/pkg/sumdb/<name>/latest`, go's own record of the newest head it has seen): go proves
 /// that the newer of the two extends the older before it uses either, with tiles of the newer.

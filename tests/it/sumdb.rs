@@ -1214,6 +1214,41 @@ fn unpack_into_a_module_cache_keeps_gosumdb_on_and_go_checks_new_modules_offline
 
     // Unpacking again keeps what is there.
     assert_success(&unpack(), "unpack --into-modcache again");
+
+    // A machine whose go already trusts an earlier head of the same log: go proves the carried
+    // head extends it, with the carried tiles, and moves on.
+    let trusting = h.fresh_dir("gopath-trusting");
+    let latest = trusting.join("pkg/sumdb").join(NAME).join("latest");
+    fs::create_dir_all(latest.parent().unwrap()).unwrap();
+    fs::write(&latest, TestSumdb::new(300).latest()).unwrap();
+    let other_cache = h.root().join("machine-c/modcache");
+    let out = h
+        .gomodoff_command_without_modcache(h.root())
+        .env("GOSUMDB", db.gosumdb())
+        .env("GONOSUMDB", "")
+        .env("GOPATH", &trusting)
+        .args(["unpack", bundle.to_str().unwrap(), "--into-modcache"])
+        .arg(&other_cache)
+        .output()
+        .unwrap();
+    assert_success(
+        &out,
+        "unpack --into-modcache on a machine trusting an earlier head",
+    );
+    let printed = printed_env(&out);
+    assert_eq!(
+        printed.iter().find(|(k, _)| k == "GOSUMDB").unwrap().1,
+        db.gosumdb()
+    );
+    let fresh = empty_module(&h);
+    let got = machine_b_go(&h, &fresh, &printed)
+        .env("GOPATH", &trusting)
+        .env("GOFLAGS", "-mod=mod -modcacherw")
+        .args(["get", "example.com/multi@v1.2.0"])
+        .output()
+        .unwrap();
+    assert_success(&got, "go get where go trusted an earlier head");
+    assert_eq!(fs::read_to_string(&latest).unwrap(), db.latest());
 }
 
 #[test]
