@@ -63,6 +63,13 @@ pub(crate) fn unpack(ctx: &mut Context, opts: &UnpackOptions) -> Result<Outcome>
         }
         _ => None,
     };
+    let mut manifest = manifest;
+    if let (Some(db), Some(part)) = (&user.database, &mut manifest.sumdb)
+        && verified
+        && extends.is_none()
+    {
+        add_trusted_head_tiles(ctx, &db.key, target.staging(), part)?;
+    }
     fault_point("unpack:staged")?;
 
     let stats = install(&target, &root, &manifest, layout)?;
@@ -70,17 +77,7 @@ pub(crate) fn unpack(ctx: &mut Context, opts: &UnpackOptions) -> Result<Outcome>
     // modules against it offline with GOSUMDB on.
     let in_cache = match (&manifest.sumdb, layout) {
         (Some(part), Layout::ModCache) if verified && extends.is_none() => {
-            // go re-checks the head it trusts (if any) at start, with tiles of that head's size.
-            let trusted = match &user.database {
-                Some(db) => sumdb::trusted_head_tiles(&ctx.dir, &db.key, target.staging(), part),
-                None => Vec::new(),
-            };
-            Some(install_sumdb_in_cache(
-                target.staging(),
-                &root,
-                part,
-                &trusted,
-            )?)
+            Some(install_sumdb_in_cache(target.staging(), &root, part)?)
         }
         _ => None,
     };
@@ -300,43 +297,24 @@ fn sumdb_setting(
 /// records and tiles it verified and reads them before asking any proxy (go proves each again
 /// against the newest head it trusts before using it). Tiles first, each file written
 /// atomically; a lookup go already keeps is left as it is; a tile already there with other bytes
-/// (tiles never change) is an error. `trusted`: the tiles of the head go already trusts, cut
-/// from the carried ones (see [`sumdb::trusted_head_tiles`]), which go re-reads at start. The
-/// signed head is not written: go's own check installs it in `GOPATH/pkg/sumdb/<name>/latest`
-/// the first time it proves a record against it. Returns the files written and kept.
+/// (tiles never change) is an error. The signed head is not written: go's own check installs it
+/// in `GOPATH/pkg/sumdb/<name>/latest` the first time it proves a record against it. Returns the
+/// files written and kept.
 fn install_sumdb_in_cache(
     staging: &Path,
     root: &Path,
     part: &bundle::SumdbPart,
-    trusted: &[(String, Vec<u8>)],
 ) -> Result<(usize, usize)> {
-    let mut files: Vec<(String, Option<Vec<u8>>, bool)> = part
-        .tiles
-        .iter()
-        .map(|t| (part.file(t), None, true))
-        .collect();
-    for (name, bytes) in trusted {
-        if !part.tiles.iter().any(|t| &part.file(t) == name) {
-            files.push((name.clone(), Some(bytes.clone()), true));
-        }
-    }
+    let mut files: Vec<(String, bool)> = part.tiles.iter().map(|t| (part.file(t), true)).collect();
     for mv in &part.records {
-        files.push((
-            part.file(&crate::formats::sumdb::lookup_file(mv)?),
-            None,
-            false,
-        ));
+        files.push((part.file(&crate::formats::sumdb::lookup_file(mv)?), false));
     }
     let (mut written, mut kept) = (0, 0);
-    for (name, given, is_tile) in files {
+    for (name, is_tile) in files {
         let from = staging.join(&name);
         let to = root.join(&name);
-        let ours = match given {
-            Some(bytes) => bytes,
-            None => {
-                fs::read(&from).with_context(|| format!("failed to read `{}`", from.display()))?
-            }
-        };
+        let ours =
+            fs::read(&from).with_context(|| format!("failed to read `{}`", from.display()))?;
         match read_optional(&to)? {
             Some(theirs) if theirs == ours || !is_tile => kept += 1,
             Some(_) => crate::bail_hint!(
@@ -355,6 +333,41 @@ fn install_sumdb_in_cache(
         }
     }
     Ok((written, kept))
+}
+
+/// Add to the staged part the tiles go re-reads at start to check the head it already trusts on
+/// this machine, cut from the carried ones (see [`sumdb::trusted_head_tiles`]): without them a
+/// go whose module cache lacks them (a new one, or the tree is its only source) would need the
+/// network before it even looks at the carried head. The staged manifest lists them too.
+fn add_trusted_head_tiles(
+    ctx: &Context,
+    key: &crate::formats::sumdb::note::VerifierKey,
+    staging: &Path,
+    part: &mut bundle::SumdbPart,
+) -> Result<()> {
+    let mut added = false;
+    for (tile, bytes) in sumdb::trusted_head_tiles(&ctx.dir, key, staging, part) {
+        if part.tiles.contains(&tile) {
+            continue;
+        }
+        let to = staging.join(part.file(&tile));
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("failed to create `{}`", parent.display()))?;
+        }
+        write_atomic(&to, &bytes)?;
+        part.tiles.insert(tile);
+        added = true;
+    }
+    if added {
+        let path = staging.join(bundle::MANIFEST_FILE);
+        let text = fs::read_to_string(&path)
+            .with_context(|| format!("failed to read `{}`", path.display()))?;
+        let mut staged = bundle::Manifest::parse(&path.display().to_string(), &text)?;
+        staged.sumdb = Some(part.clone());
+        write_atomic(&path, staged.render().as_bytes())?;
+    }
+    Ok(())
 }
 
 /// The user's GOFLAGS (exported, else `go env -w`) with `-mod=readonly`: go must not add to

@@ -295,9 +295,9 @@ fn read_small(path: &Path) -> Option<Vec<u8>> {
 /// The tiles go reads, at start, to check the head it already trusts on this machine
 /// (`GOPATH/pkg/sumdb/<name>/latest`: go re-reads the tiles of that head's own size, from its
 /// module cache or else the network), cut from the wider tiles of the same places the part
-/// carries in `tree`, and authenticated against that head. By tree name; empty when go trusts no
-/// head or they cannot all be made. Used where the part goes into a module cache go has not
-/// used with that head.
+/// carries in `tree`, and authenticated against that head. By tile path (below `sumdb/<name>/`);
+/// empty when go trusts no head or they cannot all be made. A tree or module cache the part goes
+/// into needs them when go has not used it with that head.
 pub(crate) fn trusted_head_tiles(
     dir: &Path,
     key: &sumdb::note::VerifierKey,
@@ -340,9 +340,7 @@ pub(crate) fn trusted_head_tiles(
     if sumdb::tlog::prove_extends(&trusted, &trusted, &mut read).is_err() {
         return Vec::new();
     }
-    out.into_iter()
-        .map(|(t, b)| (part.file(&t.path()), b))
-        .collect()
+    out.into_iter().map(|(t, b)| (t.path(), b)).collect()
 }
 
 /// Check the head a tree carries against the one go already trusts on this machine

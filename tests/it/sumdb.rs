@@ -644,6 +644,24 @@ fn unpack_checks_the_head_against_the_one_go_already_trusts() {
         env.iter().find(|(k, _)| k == "GOSUMDB").unwrap().1,
         db.gosumdb()
     );
+    // go on that machine (trusting the earlier head, a new module cache) uses the tree: it
+    // re-reads the tiles of the head it trusts, then moves on to the tree's.
+    let trusting = h.fresh_dir("gopath-b");
+    let latest = trusting.join("pkg/sumdb").join(NAME).join("latest");
+    fs::create_dir_all(latest.parent().unwrap()).unwrap();
+    fs::write(&latest, &earlier).unwrap();
+    let fresh = empty_module(&h);
+    let got = machine_b_go(&h, &fresh, &env)
+        .env("GOPATH", &trusting)
+        .env("GOFLAGS", "-modcacherw")
+        .args(["get", "example.com/multi@v1.2.0"])
+        .output()
+        .unwrap();
+    assert_success(
+        &got,
+        "go get from the tree where go trusted an earlier head",
+    );
+    assert_eq!(fs::read_to_string(&latest).unwrap(), db.latest());
     let (out, dest) = unpack_with(&forked);
     assert_failure(&out, "unpack over a forked head");
     assert!(
