@@ -268,6 +268,9 @@ pub struct MirrorArgs {
     /// Re-hash every module in the tree
     #[arg(long)]
     pub verify: bool,
+    /// Add no checksum database records (the tree's part, if any, stays as it is)
+    #[arg(long, conflicts_with = "verify")]
+    pub no_sumdb: bool,
 }
 
 #[derive(Debug, Args)]

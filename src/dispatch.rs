@@ -149,6 +149,7 @@ pub fn run(cli: Cli, shell: Shell) -> Result<Outcome> {
             &ops::mirror::MirrorOptions {
                 dir: a.tree,
                 verify: a.verify,
+                no_sumdb: a.no_sumdb,
             },
         ),
     }

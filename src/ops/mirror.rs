@@ -13,24 +13,32 @@
 //! perhaps a `.gomodoff-tmp-*` file; the next run on the tree removes those first (see
 //! [`crate::util::staging`]) and completes the tree. `--verify` re-hashes the whole tree against its
 //! manifest and names such leftovers as what they are.
+//!
+//! The tree also carries the checksum database part for its modules (see
+//! [`sumdb::update_tree_part`]): each run moves it to the newer of the tree's and the source's
+//! signed head, every record re-proved and the previous head proved to extend it, or leaves it
+//! as it is when the source cannot prove that. Its files go in with the modules, in the order
+//! [`bundle::merge_tree`] keeps for a tree being served: tiles, lookups, modules, `latest`.
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use indicatif::HumanBytes;
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, anyhow};
 
 use crate::modes::finding_document;
 use crate::repo::open_repos;
 use crate::resolve::content::collect;
 use crate::sources::bundle::{self, BundleError, Layout, Manifest, ModuleContent};
 use crate::sources::bundle_source as source;
-use crate::sources::sumdb;
+use crate::sources::modcache::{ModCache, ModuleSource};
+use crate::sources::sumdb::{self, NotCarried, PartSource};
 use crate::txn::plan::fault_point;
 use crate::util::context::{Context, Outcome};
-use crate::util::fsutil::absolute;
+use crate::util::fsutil::{absolute, read_optional};
+use crate::util::hint::HintExt as _;
 use crate::util::staging::Target;
 
 #[derive(Debug, Clone, Default)]
@@ -38,6 +46,8 @@ pub(crate) struct MirrorOptions {
     pub dir: PathBuf,
     /// Only re-hash the tree; add nothing.
     pub verify: bool,
+    /// Leave the checksum database part as it is (add no records).
+    pub no_sumdb: bool,
 }
 
 pub(crate) fn mirror(ctx: &mut Context, opts: &MirrorOptions) -> Result<Outcome> {
@@ -48,7 +58,7 @@ pub(crate) fn mirror(ctx: &mut Context, opts: &MirrorOptions) -> Result<Outcome>
     let started = Instant::now();
     let repos = open_repos(&ctx.dir, &[])?;
     let src = source::open(ctx)?;
-    let (manifest, contents) = collect(ctx, &repos, src.as_ref())?;
+    let (mut manifest, contents) = collect(ctx, &repos, src.as_ref())?;
     // Locked before anything is staged, so that a second run on the same tree stops here
     // instead of sharing (or clearing) this run's staging directory.
     let target = Target::take(&dir)?;
@@ -78,17 +88,42 @@ pub(crate) fn mirror(ctx: &mut Context, opts: &MirrorOptions) -> Result<Outcome>
             e.into()
         }
     };
-    bundle::write_tree(
-        target.staging(),
-        &missing,
-        &to_stage,
-        &bundle::ExtraFiles::new(),
-    )
-    .map_err(in_target)?;
+    let have = tree_manifest(&real)?;
+    let (update, sumdb_doc) = if opts.no_sumdb {
+        if let Some(part) = have.as_ref().and_then(|m| m.sumdb.as_ref()) {
+            ctx.shell.note(&format!(
+                "--no-sumdb: the tree's checksum database part (`{}`, {} records) stays as it is, and the modules this run adds get no record",
+                part.name,
+                part.records.len()
+            ))?;
+        }
+        (
+            None,
+            serde_json::json!({"carried": false, "reason": "--no-sumdb"}),
+        )
+    } else {
+        carry_sumdb(ctx, src.as_ref(), &real, have.as_ref(), &manifest)?
+    };
+    let extra = match update {
+        Some(u) => {
+            missing.sumdb = Some(u.part.clone());
+            manifest.sumdb = Some(u.part);
+            u.files
+        }
+        None => bundle::ExtraFiles::new(),
+    };
+    bundle::write_tree(target.staging(), &missing, &to_stage, &extra).map_err(in_target)?;
     fault_point("mirror:staged")?;
     let hook = |step: &str| fault_point(&format!("mirror:{step}")).map_err(Into::into);
-    let stats = bundle::merge_tree(target.staging(), &real, &manifest, Layout::Tree, &hook)
-        .map_err(in_target)?;
+    let stats = bundle::merge_tree(
+        target.staging(),
+        &real,
+        &manifest,
+        Layout::Tree,
+        manifest.sumdb.is_some(),
+        &hook,
+    )
+    .map_err(in_target)?;
     target.finish()?;
 
     if ctx.shell.is_json() {
@@ -101,6 +136,7 @@ pub(crate) fn mirror(ctx: &mut Context, opts: &MirrorOptions) -> Result<Outcome>
             "human": HumanBytes(stats.bytes).to_string(),
             "kept": stats.kept,
             "repos": manifest.repos,
+            "sumdb": sumdb_doc,
             "seconds": started.elapsed().as_secs_f64(),
         }))?;
         return Ok(Outcome::Ok);
@@ -190,6 +226,137 @@ fn verify(ctx: &mut Context, dir: &std::path::Path) -> Result<Outcome> {
     } else {
         Outcome::Differs
     })
+}
+
+/// The tree's manifest, `None` for a new tree.
+fn tree_manifest(dir: &Path) -> Result<Option<Manifest>> {
+    let path = dir.join(bundle::MANIFEST_FILE);
+    let Some(bytes) = read_optional(&path)? else {
+        return Ok(None);
+    };
+    Ok(Some(Manifest::parse(
+        &path.display().to_string(),
+        &String::from_utf8_lossy(&bytes),
+    )?))
+}
+
+/// The checksum database part the tree carries once `run`'s modules are added (see
+/// [`sumdb::update_tree_part`]), and the `sumdb` JSON document. Data this machine lacks leaves
+/// the tree's part as it is, with a warning naming what to run; data that is wrong (a forked
+/// head, a record that disagrees with the tree's hashes) is an error, and nothing is written.
+fn carry_sumdb(
+    ctx: &mut Context,
+    src: &dyn ModuleSource,
+    tree: &Path,
+    have: Option<&Manifest>,
+    run: &Manifest,
+) -> Result<(Option<sumdb::TreeUpdate>, serde_json::Value)> {
+    let user = sumdb::user_sumdb(&ctx.dir)?;
+    let old_part = have.and_then(|m| m.sumdb.as_ref());
+    let not_carried = |reason: &str| serde_json::json!({"carried": false, "reason": reason});
+    let result = if ctx.from.is_some() {
+        // The part the source tree or bundle carries, checked with the user's key.
+        match src.tree_dir() {
+            Some(dir) => sumdb::update_tree_part(PartSource::Tree(dir), &user, tree, have, run),
+            None => Err(NotCarried::Missing(
+                "the source (--from) is not a GOPROXY tree".into(),
+            )),
+        }
+    } else {
+        let modcache = match &ctx.modcache {
+            Some(d) => d.clone(),
+            None => ModCache::locate(None)?.root().to_path_buf(),
+        };
+        match sumdb::user_gopath(&ctx.dir) {
+            Some(gopath) => sumdb::update_tree_part(
+                PartSource::Go {
+                    modcache: &modcache,
+                    gopath: &gopath,
+                },
+                &user,
+                tree,
+                have,
+                run,
+            ),
+            None => Err(NotCarried::Missing("no GOPATH".into())),
+        }
+    };
+    match result {
+        Ok(u) => {
+            if !u.private.is_empty() {
+                let names: Vec<String> = u.private.iter().map(ToString::to_string).collect();
+                ctx.shell.note(&format!(
+                    "not in the public checksum database (GONOSUMDB/GOPRIVATE), carried without records: {}",
+                    names.join(", ")
+                ))?;
+            }
+            if u.previous.is_none() {
+                ctx.shell.status(
+                    "Carried",
+                    &format!(
+                        "the checksum database `{}`: {} records proved against its signed tree head of size {}",
+                        u.part.name,
+                        u.part.records.len(),
+                        u.head
+                    ),
+                )?;
+            }
+            if let Some(previous) = u.previous
+                && previous != u.head
+            {
+                ctx.shell.status(
+                    "Extended",
+                    &format!(
+                        "the checksum database `{}` from tree head {previous} to {} (proved to extend it); {} records re-proved",
+                        u.part.name,
+                        u.head,
+                        u.part.records.len()
+                    ),
+                )?;
+            }
+            let doc = serde_json::json!({
+                "carried": true,
+                "name": u.part.name,
+                "records": u.part.records.len(),
+                "added": u.added,
+                "tiles": u.part.tiles.len(),
+                "private": u.private.len(),
+                "head": u.head,
+                "previous_head": u.previous,
+            });
+            Ok((Some(u), doc))
+        }
+        Err(NotCarried::Missing(why)) => {
+            let without = run
+                .modules()
+                .iter()
+                .filter(|m| m.gomod_h1.is_some())
+                .filter(|m| !crate::formats::sumdb::matches_private(&user.private, &m.path))
+                .filter(|m| !old_part.is_some_and(|p| p.records.contains(&m.module())))
+                .count();
+            match old_part {
+                // Every module has its record already: the part is complete as it is.
+                Some(part) if without == 0 => ctx.shell.note(&format!(
+                    "the tree's checksum database part (`{}`, {} records) stays at its head: {why}",
+                    part.name,
+                    part.records.len()
+                ))?,
+                Some(part) => ctx.shell.warn(&format!(
+                    "the tree's checksum database part (`{}`, {} records) stays as it was, and {without} module version(s) of this run have no record in it, so go with GOSUMDB on cannot verify them from this tree: {why}",
+                    part.name,
+                    part.records.len()
+                ))?,
+                None if user.database.is_some() => ctx.shell.warn(&format!(
+                    "the tree carries no checksum database, so go needs GOSUMDB=off to use it offline: {why}"
+                ))?,
+                None => {}
+            }
+            Ok((None, not_carried(&why)))
+        }
+        Err(NotCarried::Bad(e)) => Err(anyhow!(e)).hint(
+            "the checksum database go verified on this machine disagrees with the tree (a forked database, or a changed record or tile): nothing was written; check the tree with `gomodoff mirror --verify`, or mirror with --no-sumdb to leave its database part as it is",
+        ),
+    }
 }
 
 /// Whether the tree already has every file of a module (contents are checked by merge_tree).

@@ -31,8 +31,8 @@ use crate::sources::bundle::{self, ExtraFiles};
 use crate::sources::bundle_source as source;
 use crate::sources::goenv::go_command;
 use crate::sources::goenv::go_env_at;
-use crate::sources::modcache::ModCache;
 use crate::sources::modcache::SourceError;
+use crate::sources::modcache::{ModCache, ModuleSource};
 use crate::sources::sumdb::{self, NotCarried};
 use crate::util::context::{Context, Outcome};
 use crate::util::fsutil::absolute;
@@ -99,7 +99,7 @@ pub(crate) fn pack(ctx: &mut Context, opts: &PackOptions) -> Result<Outcome> {
             serde_json::json!({"carried": false, "reason": "--no-sumdb"}),
         )
     } else {
-        carry_sumdb(ctx, &mut manifest)?
+        carry_sumdb(ctx, src.as_ref(), &mut manifest)?
     };
     let output = absolute(&ctx.dir, &opts.output);
     if let Some(parent) = output.parent() {
@@ -155,30 +155,37 @@ pub(crate) fn pack(ctx: &mut Context, opts: &PackOptions) -> Result<Outcome> {
 }
 
 /// The checksum database part to carry for `manifest` (set into it), read from where go keeps
-/// what it verified (see [`crate::sources::sumdb`]), and its `sumdb` JSON document. Data that is
+/// what it verified (see [`crate::sources::sumdb`]) or, with `--from`, from the part the source
+/// tree or bundle carries (checked with the user's key), and its `sumdb` JSON document. Data that is
 /// missing leaves the database out with a warning (the bundle then builds with GOSUMDB=off, as
 /// before); data that is there but wrong (a record that disagrees with go.sum, a bad signature)
 /// is an error.
 fn carry_sumdb(
     ctx: &mut Context,
+    src: &dyn ModuleSource,
     manifest: &mut bundle::Manifest,
 ) -> Result<(ExtraFiles, serde_json::Value)> {
     let user = sumdb::user_sumdb(&ctx.dir)?;
     let not_carried = |reason: String| serde_json::json!({"carried": false, "reason": reason});
-    if ctx.from.is_some() {
-        return Ok((
-            ExtraFiles::new(),
-            not_carried("packing from a bundle or tree (--from): the module cache's records are not the source".into()),
-        ));
-    }
-    let modcache = match &ctx.modcache {
-        Some(d) => d.clone(),
-        None => ModCache::locate(None)?.root().to_path_buf(),
+    let collected = if ctx.from.is_some() {
+        // The source's own part (a tree or bundle made by gomodoff), checked with the user's key.
+        match src.tree_dir() {
+            Some(dir) => sumdb::collect_from_tree(dir, &user, manifest),
+            None => Err(NotCarried::Missing(
+                "the source (--from) is not a GOPROXY tree".into(),
+            )),
+        }
+    } else {
+        let modcache = match &ctx.modcache {
+            Some(d) => d.clone(),
+            None => ModCache::locate(None)?.root().to_path_buf(),
+        };
+        let Some(gopath) = sumdb::user_gopath(&ctx.dir) else {
+            return Ok((ExtraFiles::new(), not_carried("no GOPATH".into())));
+        };
+        sumdb::collect_from_cache(&modcache, &gopath, &user, manifest)
     };
-    let Some(gopath) = sumdb::user_gopath(&ctx.dir) else {
-        return Ok((ExtraFiles::new(), not_carried("no GOPATH".into())));
-    };
-    match sumdb::collect_from_cache(&modcache, &gopath, &user, manifest) {
+    match collected {
         Ok(carried) => {
             if !carried.private.is_empty() {
                 ctx.shell.note(&format!(
@@ -198,12 +205,20 @@ fn carry_sumdb(
         }
         Err(NotCarried::Missing(why)) => {
             if user.database.is_some() {
+                let what_to_run = if ctx.from.is_some() {
+                    ""
+                } else {
+                    " (run `go mod download -json <module>@<version>` outside any module with GOFLAGS=-mod=mod to have go look a module up)"
+                };
                 ctx.shell.warn(&format!(
-                    "the bundle carries no checksum database, so the offline machine builds with GOSUMDB=off: {why} (run `go mod download -json <module>@<version>` outside any module with GOFLAGS=-mod=mod to have go look a module up)"
+                    "the bundle carries no checksum database, so the offline machine builds with GOSUMDB=off: {why}{what_to_run}"
                 ))?;
             }
             Ok((ExtraFiles::new(), not_carried(why)))
         }
+        Err(NotCarried::Bad(e)) if ctx.from.is_some() => Err(anyhow!(e)).hint(
+            "the source's checksum database part does not verify with the key GOSUMDB names: check the source with `gomodoff mirror --verify`, or pack with --no-sumdb to leave the database out",
+        ),
         Err(NotCarried::Bad(e)) => Err(anyhow!(e)).hint(
             "the checksum database disagrees with what go.sum or the module cache holds: check go.sum, or pack with --no-sumdb to leave the database out",
         ),

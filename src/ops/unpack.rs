@@ -12,7 +12,8 @@
 //! the same target removes the staging directory (and any `.gomodoff-tmp-*` file in the tree)
 //! first, and installs the rest. A module cache gets the files the go command keeps in
 //! `cache/download` (`.mod`, `.zip`, `.ziphash`, `.info`, `list`); go extracts each zip itself
-//! the first time a build needs it.
+//! the first time a build needs it. A verified checksum database part goes there too, as the
+//! records and tiles go keeps in `cache/download/sumdb/<name>/`, so `GOSUMDB` stays on.
 
 use std::fs;
 use std::io;
@@ -26,7 +27,7 @@ use crate::sources::bundle::{self, BundleError, Layout};
 use crate::sources::modcache::ModCache;
 use crate::sources::sumdb;
 use crate::txn::plan::fault_point;
-use crate::util::fsutil::absolute;
+use crate::util::fsutil::{absolute, read_optional, write_atomic};
 use crate::util::shell::shell_quote;
 use crate::util::staging::Target;
 
@@ -62,12 +63,27 @@ pub(crate) fn unpack(ctx: &mut Context, opts: &UnpackOptions) -> Result<Outcome>
         }
         _ => None,
     };
+    let mut manifest = manifest;
+    if let (Some(db), Some(part)) = (&user.database, &mut manifest.sumdb)
+        && verified
+        && extends.is_none()
+    {
+        add_trusted_head_tiles(ctx, &db.key, target.staging(), part)?;
+    }
     fault_point("unpack:staged")?;
 
     let stats = install(&target, &root, &manifest, layout)?;
+    // A module cache: the verified part goes where go keeps what it verified, so that go checks
+    // modules against it offline with GOSUMDB on.
+    let in_cache = match (&manifest.sumdb, layout) {
+        (Some(part), Layout::ModCache) if verified && extends.is_none() => {
+            Some(install_sumdb_in_cache(target.staging(), &root, part)?)
+        }
+        _ => None,
+    };
     target.finish()?;
 
-    let (gosumdb, sumdb_doc) = sumdb_setting(ctx, &manifest, &user, verified, layout, extends)?;
+    let (gosumdb, sumdb_doc) = sumdb_setting(ctx, &manifest, &user, verified, in_cache, extends)?;
     let goflags = merged_goflags(ctx)?;
     // A carried toolchain is only used if go may switch to it (from the tree, never the network).
     let toolchain = layout == Layout::Tree
@@ -174,7 +190,7 @@ fn install(
         fs::create_dir_all(real)
             .with_context(|| format!("failed to create `{}`", root.display()))?;
         let hook = |step: &str| fault_point(&format!("unpack:{step}")).map_err(Into::into);
-        bundle::merge_tree(target.staging(), real, manifest, layout, &hook)
+        bundle::merge_tree(target.staging(), real, manifest, layout, false, &hook)
             .map_err(|e| install_error(e, root))?
     })
 }
@@ -214,29 +230,33 @@ fn offline_env(
 
 /// The `GOSUMDB` to print, and the `sumdb` JSON document: the user's own when the tree carries
 /// the database it names and that part verified (go then checks every module it has no go.sum
-/// line for, offline, through the tree), else `off` as before, with the reason said.
+/// line for, offline, through the tree, or from the module cache the part was installed into:
+/// `in_cache`, the files written and kept there), else `off` as before, with the reason said.
 fn sumdb_setting(
     ctx: &mut Context,
     manifest: &bundle::Manifest,
     user: &sumdb::UserSumdb,
     verified: bool,
-    layout: Layout,
+    in_cache: Option<(usize, usize)>,
     unprovable: Option<String>,
 ) -> Result<(String, serde_json::Value)> {
-    let why_not = match (&manifest.sumdb, layout) {
-        (None, _) => None,
-        (Some(_), Layout::Tree) if unprovable.is_some() => unprovable,
-        (Some(_), Layout::ModCache) => Some(
-            "the bundle's checksum database part is served only from a tree (unpack --to DIR)"
-                .to_string(),
-        ),
-        (Some(_), Layout::Tree) if user.database.is_none() => {
+    let why_not = match &manifest.sumdb {
+        None => None,
+        Some(_) if unprovable.is_some() => unprovable,
+        Some(_) if user.database.is_none() => {
             Some("GOSUMDB is off here, so its checksum database part was not verified".into())
         }
-        (Some(_), Layout::Tree) if !verified => {
-            Some("its checksum database part was not verified".into())
-        }
-        (Some(part), Layout::Tree) => {
+        Some(_) if !verified => Some("its checksum database part was not verified".into()),
+        Some(part) => {
+            if let Some((written, kept)) = in_cache {
+                ctx.shell.status(
+                    "Installed",
+                    &format!(
+                        "the checksum database `{}`'s records and tiles into the module cache, where go keeps what it verified ({written} files written, {kept} already there)",
+                        part.name
+                    ),
+                )?;
+            }
             ctx.shell.status(
                 "Verified",
                 &format!(
@@ -270,6 +290,84 @@ fn sumdb_setting(
             "reason": why_not.unwrap_or_else(|| "the bundle carries no checksum database".into()),
         }),
     ))
+}
+
+/// Install a verified database part (staged in `staging`) into the module cache whose
+/// `cache/download` is `root`: its lookups and tiles into `sumdb/<name>/`, where go keeps the
+/// records and tiles it verified and reads them before asking any proxy (go proves each again
+/// against the newest head it trusts before using it). Tiles first, each file written
+/// atomically; a lookup go already keeps is left as it is; a tile already there with other bytes
+/// (tiles never change) is an error. The signed head is not written: go's own check installs it
+/// in `GOPATH/pkg/sumdb/<name>/latest` the first time it proves a record against it. Returns the
+/// files written and kept.
+fn install_sumdb_in_cache(
+    staging: &Path,
+    root: &Path,
+    part: &bundle::SumdbPart,
+) -> Result<(usize, usize)> {
+    let mut files: Vec<(String, bool)> = part.tiles.iter().map(|t| (part.file(t), true)).collect();
+    for mv in &part.records {
+        files.push((part.file(&crate::formats::sumdb::lookup_file(mv)?), false));
+    }
+    let (mut written, mut kept) = (0, 0);
+    for (name, is_tile) in files {
+        let from = staging.join(&name);
+        let to = root.join(&name);
+        let ours =
+            fs::read(&from).with_context(|| format!("failed to read `{}`", from.display()))?;
+        match read_optional(&to)? {
+            Some(theirs) if theirs == ours || !is_tile => kept += 1,
+            Some(_) => crate::bail_hint!(
+                hint = "the module cache and the bundle hold two different databases under one name: check GOSUMDB, or unpack with --to DIR",
+                "`{}` already holds another tile of this name (a tile never changes)",
+                to.display()
+            ),
+            None => {
+                if let Some(parent) = to.parent() {
+                    fs::create_dir_all(parent)
+                        .with_context(|| format!("failed to create `{}`", parent.display()))?;
+                }
+                write_atomic(&to, &ours)?;
+                written += 1;
+            }
+        }
+    }
+    Ok((written, kept))
+}
+
+/// Add to the staged part the tiles go re-reads at start to check the head it already trusts on
+/// this machine, cut from the carried ones (see [`sumdb::trusted_head_tiles`]): without them a
+/// go whose module cache lacks them (a new one, or the tree is its only source) would need the
+/// network before it even looks at the carried head. The staged manifest lists them too.
+fn add_trusted_head_tiles(
+    ctx: &Context,
+    key: &crate::formats::sumdb::note::VerifierKey,
+    staging: &Path,
+    part: &mut bundle::SumdbPart,
+) -> Result<()> {
+    let mut added = false;
+    for (tile, bytes) in sumdb::trusted_head_tiles(&ctx.dir, key, staging, part) {
+        if part.tiles.contains(&tile) {
+            continue;
+        }
+        let to = staging.join(part.file(&tile));
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent)
+                .with_context(|| format!("failed to create `{}`", parent.display()))?;
+        }
+        write_atomic(&to, &bytes)?;
+        part.tiles.insert(tile);
+        added = true;
+    }
+    if added {
+        let path = staging.join(bundle::MANIFEST_FILE);
+        let text = fs::read_to_string(&path)
+            .with_context(|| format!("failed to read `{}`", path.display()))?;
+        let mut staged = bundle::Manifest::parse(&path.display().to_string(), &text)?;
+        staged.sumdb = Some(part.clone());
+        write_atomic(&path, staged.render().as_bytes())?;
+    }
+    Ok(())
 }
 
 /// The user's GOFLAGS (exported, else `go env -w`) with `-mod=readonly`: go must not add to

@@ -67,6 +67,10 @@ impl ModuleSource for BundleSource {
         self.describe.clone()
     }
 
+    fn tree_dir(&self) -> Option<&Path> {
+        self.tree.tree_dir()
+    }
+
     fn kind(&self) -> &'static str {
         "bundle"
     }

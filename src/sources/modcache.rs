@@ -34,6 +34,11 @@ pub trait ModuleSource: Send + Sync {
     fn ziphash(&self, mv: &ModuleVersion) -> Result<Option<String>, SourceError>;
     /// The directory the module was extracted to (module cache only).
     fn extracted_dir(&self, mv: &ModuleVersion) -> Option<PathBuf>;
+    /// The GOPROXY tree the source serves from, when it is one (a tree, or a bundle laid out):
+    /// where a checksum database part it carries is.
+    fn tree_dir(&self) -> Option<&Path> {
+        None
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -297,6 +302,10 @@ impl ProxyTree {
 impl ModuleSource for ProxyTree {
     fn describe(&self) -> String {
         self.describe.clone()
+    }
+
+    fn tree_dir(&self) -> Option<&Path> {
+        Some(&self.root)
     }
 
     fn kind(&self) -> &'static str {

@@ -644,6 +644,24 @@ fn unpack_checks_the_head_against_the_one_go_already_trusts() {
         env.iter().find(|(k, _)| k == "GOSUMDB").unwrap().1,
         db.gosumdb()
     );
+    // go on that machine (trusting the earlier head, a new module cache) uses the tree: it
+    // re-reads the tiles of the head it trusts, then moves on to the tree's.
+    let trusting = h.fresh_dir("gopath-b");
+    let latest = trusting.join("pkg/sumdb").join(NAME).join("latest");
+    fs::create_dir_all(latest.parent().unwrap()).unwrap();
+    fs::write(&latest, &earlier).unwrap();
+    let fresh = empty_module(&h);
+    let got = machine_b_go(&h, &fresh, &env)
+        .env("GOPATH", &trusting)
+        .env("GOFLAGS", "-modcacherw")
+        .args(["get", "example.com/multi@v1.2.0"])
+        .output()
+        .unwrap();
+    assert_success(
+        &got,
+        "go get from the tree where go trusted an earlier head",
+    );
+    assert_eq!(fs::read_to_string(&latest).unwrap(), db.latest());
     let (out, dest) = unpack_with(&forked);
     assert_failure(&out, "unpack over a forked head");
     assert!(
@@ -746,4 +764,769 @@ fn proxy_mode_carries_the_database_and_env_keeps_gosumdb_on() {
     );
     let verify = h.gomodoff_with_env(&project, &env, &["verify"]);
     assert_success(&verify, "verify after --no-sumdb");
+}
+
+/// A machine on the connected side: its own module cache and GOPATH (where go keeps the head it
+/// trusts), the test database as GOSUMDB, the harness proxy serving it.
+struct Machine<'a> {
+    h: &'a Harness,
+    key: String,
+    modcache: PathBuf,
+    gopath: PathBuf,
+}
+
+impl<'a> Machine<'a> {
+    fn new(h: &'a Harness, db: &TestSumdb) -> Machine<'a> {
+        Machine {
+            h,
+            key: db.gosumdb(),
+            modcache: h.fresh_dir("machine-modcache"),
+            gopath: h.fresh_dir("machine-gopath"),
+        }
+    }
+
+    fn env(&self) -> Vec<(&str, &str)> {
+        vec![
+            ("GOSUMDB", self.key.as_str()),
+            ("GONOSUMDB", ""),
+            ("GOMODCACHE", self.modcache.to_str().unwrap()),
+            ("GOPATH", self.gopath.to_str().unwrap()),
+        ]
+    }
+
+    fn go(&self, dir: &Path, args: &[&str]) -> Output {
+        self.h.go_with_env(dir, args, &self.env())
+    }
+
+    fn gomodoff(&self, dir: &Path, args: &[&str]) -> Output {
+        self.h
+            .gomodoff_command_without_modcache(dir)
+            .envs(self.env())
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    /// A project importing `module` (one package at its root), tidied by go with the database
+    /// on, so that go looked it up and kept the record, the tiles and the head.
+    fn project(&self, module: &str, version: &str) -> PathBuf {
+        let dir = self.h.fresh_dir("project");
+        fs::write(
+            dir.join("go.mod"),
+            format!("module example.com/main\n\ngo 1.22\n\nrequire {module} {version}\n"),
+        )
+        .unwrap();
+        fs::write(
+            dir.join("main.go"),
+            format!("package main\n\nimport _ \"{module}\"\n\nfunc main() {{}}\n"),
+        )
+        .unwrap();
+        assert_success(&self.go(&dir, &["mod", "tidy"]), "go mod tidy");
+        dir
+    }
+
+    /// `gomodoff --json mirror TREE` in `dir`, its document checked against the schema.
+    fn mirror(&self, dir: &Path, tree: &Path) -> (Output, serde_json::Value) {
+        let out = self.gomodoff(dir, &["--json", "mirror", tree.to_str().unwrap()]);
+        let doc = if out.status.success() {
+            let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            crate::json::assert_valid("mirror", &doc);
+            doc
+        } else {
+            serde_json::Value::Null
+        };
+        (out, doc)
+    }
+}
+
+/// go offline with the database on, `GOPROXY` the mirror tree only and an empty module cache,
+/// in a new empty directory (outside any module), with the GOPATH `gopath` (a fresh one: go
+/// trusts no head yet): `go mod download -json` of `modules`.
+fn download_from_tree(
+    h: &Harness,
+    db: &TestSumdb,
+    tree: &Path,
+    gopath: &Path,
+    modules: &[&str],
+) -> Output {
+    let dir = h.fresh_dir("outside");
+    let cache = h.fresh_dir("modcache-b");
+    let mut args = vec!["mod", "download", "-json"];
+    args.extend_from_slice(modules);
+    let url = crate::support::file_url(tree);
+    h.go_with_env(
+        &dir,
+        &args,
+        &[
+            ("GOSUMDB", &db.gosumdb()),
+            ("GONOSUMDB", ""),
+            ("GOPROXY", &url),
+            ("GOMODCACHE", cache.to_str().unwrap()),
+            ("GOPATH", gopath.to_str().unwrap()),
+            ("GOFLAGS", "-modcacherw"),
+        ],
+    )
+}
+
+/// Every file below `dir` with its bytes.
+fn files_below(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| (e.path().to_path_buf(), fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+/// A module version the database gets when it grows, published to the harness proxy.
+fn publish_grown(h: &Harness) {
+    h.publish(
+        "example.com/grown",
+        "v1.0.0",
+        &[
+            ("go.mod", "module example.com/grown\n\ngo 1.16\n"),
+            ("grown.go", "package grown\n"),
+        ],
+    );
+}
+
+#[test]
+fn mirror_carries_the_database_and_go_gets_a_module_not_in_go_sum_from_it() {
+    requires_go!();
+    let (h, db) = harness_with_db();
+    let a = Machine::new(&h, &db);
+    let project = a.project("example.com/multi", "v1.1.0");
+    let tree = h.root().join("mirror");
+    let (out, doc) = a.mirror(&project, &tree);
+    assert_success(&out, "gomodoff mirror");
+    assert_eq!(doc["sumdb"]["carried"], true, "{doc}");
+    assert_eq!(doc["sumdb"]["records"], 1, "{doc}");
+    assert_eq!(doc["sumdb"]["previous_head"], serde_json::Value::Null);
+    let root = tree.join("sumdb").join(NAME);
+    assert_eq!(
+        fs::read_to_string(root.join("latest")).unwrap(),
+        db.latest()
+    );
+    assert_eq!(
+        fs::read_to_string(root.join("lookup/example.com/multi@v1.1.0")).unwrap(),
+        db.lookup("example.com/multi", "v1.1.0")
+    );
+    // go, offline, GOSUMDB on, the tree the only proxy: a module not in go.sum is verified
+    // against the carried database and go.sum is written.
+    let fresh = empty_module(&h);
+    let get = go_checked(&h, &db, &tree, &fresh, &["get", "example.com/multi@v1.1.0"]);
+    assert_success(&get, "go get from the mirror tree with GOSUMDB on");
+    let gosum = fs::read_to_string(fresh.join("go.sum")).unwrap();
+    assert!(gosum.contains("example.com/multi v1.1.0 h1:"), "{gosum}");
+    // The same run again changes nothing.
+    let (again, doc) = a.mirror(&project, &tree);
+    assert_success(&again, "mirror again");
+    assert_eq!(doc["written"], 0, "{doc}");
+    // A private module (GONOSUMDB) gets no record, and the note names it.
+    let private_tree = h.root().join("private-mirror");
+    let out =
+        a.h.gomodoff_command_without_modcache(&project)
+            .envs(a.env())
+            .env("GONOSUMDB", "example.com/multi")
+            .args(["--json", "mirror", private_tree.to_str().unwrap()])
+            .output()
+            .unwrap();
+    assert_success(&out, "mirror with the module private");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["sumdb"]["private"], 1, "{doc}");
+    assert_eq!(doc["sumdb"]["records"], 0, "{doc}");
+    assert!(
+        stderr(&out).contains("carried without records: example.com/multi@v1.1.0"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !private_tree
+            .join("sumdb")
+            .join(NAME)
+            .join("lookup/example.com/multi@v1.1.0")
+            .exists()
+    );
+    // Opting out leaves the part as it is.
+    let before = files_below(&root);
+    let out = a.gomodoff(&project, &["mirror", "--no-sumdb", tree.to_str().unwrap()]);
+    assert_success(&out, "mirror --no-sumdb");
+    assert_eq!(files_below(&root), before);
+}
+
+#[test]
+fn a_second_mirror_run_after_the_database_grew_keeps_old_modules_verifiable() {
+    requires_go!();
+    let (h, mut db) = harness_with_db();
+    let a = Machine::new(&h, &db);
+    let tree = h.root().join("mirror");
+    let first = a.project("example.com/multi", "v1.1.0");
+    assert_success(&a.mirror(&first, &tree).0, "first mirror run");
+    let old_head = db.latest();
+    // A reader of the tree before it grows: its go now trusts the first head.
+    let reader_gopath = h.fresh_dir("reader-gopath");
+    assert_success(
+        &download_from_tree(
+            &h,
+            &db,
+            &tree,
+            &reader_gopath,
+            &["example.com/multi@v1.1.0"],
+        ),
+        "go mod download from the first tree",
+    );
+
+    // The database grows; the same machine adds a project needing the new module.
+    publish_grown(&h);
+    db.add_from_go(&h, "example.com/grown", "v1.0.0");
+    db.write(h.proxy_dir());
+    let second = a.project("example.com/grown", "v1.0.0");
+    let (out, doc) = a.mirror(&second, &tree);
+    assert_success(&out, "second mirror run");
+    assert_eq!(doc["sumdb"]["carried"], true, "{doc}");
+    assert_eq!(doc["sumdb"]["records"], 2, "{doc}");
+    assert_eq!(doc["sumdb"]["added"], 1, "{doc}");
+    assert_eq!(doc["sumdb"]["previous_head"], 303, "{doc}");
+    assert_eq!(doc["sumdb"]["head"], 304, "{doc}");
+    let root = tree.join("sumdb").join(NAME);
+    assert_eq!(
+        fs::read_to_string(root.join("latest")).unwrap(),
+        db.latest()
+    );
+    // The old record now carries the new head, and the old head's tiles are still there.
+    assert_eq!(
+        fs::read_to_string(root.join("lookup/example.com/multi@v1.1.0")).unwrap(),
+        db.lookup("example.com/multi", "v1.1.0")
+    );
+    assert!(root.join("tile/8/0/001.p/47").is_file());
+    assert!(root.join("tile/8/0/001.p/48").is_file());
+    assert_ne!(old_head, db.latest());
+
+    // go with no head yet, and the reader that trusts the first head (it must prove the new head
+    // extends it, with the carried tiles): both download the old and the new module.
+    let both = ["example.com/multi@v1.1.0", "example.com/grown@v1.0.0"];
+    let fresh = download_from_tree(&h, &db, &tree, &h.fresh_dir("gopath"), &both);
+    assert_success(&fresh, "go mod download of an old and a new module");
+    let reader = download_from_tree(&h, &db, &tree, &reader_gopath, &both);
+    assert_success(&reader, "the earlier reader downloads both");
+    assert_eq!(
+        fs::read_to_string(reader_gopath.join("pkg/sumdb").join(NAME).join("latest")).unwrap(),
+        db.latest(),
+        "the reader moved on to the new head"
+    );
+
+    // mirror --verify checks the whole part, the tile kept for the first head included.
+    let verify = || a.gomodoff(&second, &["mirror", "--verify", tree.to_str().unwrap()]);
+    assert_success(&verify(), "mirror --verify of the grown tree");
+    let kept = root.join("tile/8/0/001.p/47");
+    let good = fs::read(&kept).unwrap();
+    let mut bad = good.clone();
+    bad[0] ^= 1;
+    fs::write(&kept, &bad).unwrap();
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        crate::support::stdout(&out).contains(&format!("sumdb/{NAME}/tile/8/0/001.p/47")),
+        "{}",
+        crate::support::stdout(&out)
+    );
+    fs::write(&kept, &good).unwrap();
+    let lookup = root.join("lookup/example.com/grown@v1.0.0");
+    let text = fs::read_to_string(&lookup).unwrap();
+    fs::write(&lookup, text.replacen("/go.mod h1:", "/go.mod h1:X", 1)).unwrap();
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        crate::support::stdout(&out)
+            .contains(&format!("sumdb/{NAME}/lookup/example.com/grown@v1.0.0")),
+        "{}",
+        crate::support::stdout(&out)
+    );
+}
+
+#[test]
+fn a_mirror_run_whose_cache_cannot_prove_the_old_records_keeps_the_part_and_warns() {
+    requires_go!();
+    let (h, mut db) = harness_with_db();
+    let a = Machine::new(&h, &db);
+    let tree = h.root().join("mirror");
+    let first = a.project("example.com/multi", "v1.1.0");
+    assert_success(&a.mirror(&first, &tree).0, "first mirror run");
+    let root = tree.join("sumdb").join(NAME);
+    let before = files_below(&root);
+    let old_head = db.latest();
+
+    // The database grows past the first head's last tile; another machine, whose go never saw
+    // the first head, looks up only the new module: its cache lacks the tile that proves the
+    // tree's record (and head) against the new head.
+    for i in 0..300 {
+        db.add(
+            &format!("example.org/more{i}"),
+            "v1.0.0",
+            "h1:AAAA",
+            "h1:AAAA",
+        );
+    }
+    publish_grown(&h);
+    db.add_from_go(&h, "example.com/grown", "v1.0.0");
+    db.write(h.proxy_dir());
+    let b = Machine::new(&h, &db);
+    let second = b.project("example.com/grown", "v1.0.0");
+    let (out, doc) = b.mirror(&second, &tree);
+    assert_success(&out, "mirror from a cache lacking tiles");
+    assert_eq!(doc["sumdb"]["carried"], false, "{doc}");
+    assert!(
+        stderr(&out).contains("stays as it was") && stderr(&out).contains("go mod download"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(files_below(&root), before, "the tree's part changed");
+    assert_eq!(fs::read_to_string(root.join("latest")).unwrap(), old_head);
+    assert!(tree.join("example.com/grown/@v/v1.0.0.zip").is_file());
+    assert_success(
+        &download_from_tree(
+            &h,
+            &db,
+            &tree,
+            &h.fresh_dir("gopath"),
+            &["example.com/multi@v1.1.0"],
+        ),
+        "the old module still verifies",
+    );
+
+    // What the warning says to run makes go fetch the tiles; then the part moves on.
+    let outside = h.fresh_dir("outside");
+    let fetched = b.go(
+        &outside,
+        &["mod", "download", "-json", "example.com/multi@v1.1.0"],
+    );
+    assert_success(&fetched, "go mod download of the tree's module");
+    let (out, doc) = b.mirror(&second, &tree);
+    assert_success(&out, "mirror once go fetched the tiles");
+    assert_eq!(doc["sumdb"]["carried"], true, "{doc}");
+    assert_eq!(doc["sumdb"]["records"], 2, "{doc}");
+    let both = ["example.com/multi@v1.1.0", "example.com/grown@v1.0.0"];
+    assert_success(
+        &download_from_tree(&h, &db, &tree, &h.fresh_dir("gopath"), &both),
+        "go mod download of both after the part moved on",
+    );
+}
+
+#[test]
+fn mirror_refuses_a_head_that_does_not_extend_the_trees() {
+    requires_go!();
+    let (h, db) = harness_with_db();
+    let a = Machine::new(&h, &db);
+    let tree = h.root().join("mirror");
+    let first = a.project("example.com/multi", "v1.1.0");
+    assert_success(&a.mirror(&first, &tree).0, "first mirror run");
+    let before = files_below(&tree);
+    // Another log under the same key (other filler records): a forked database.
+    let mut forked = TestSumdb::with_filler(300, "forked");
+    for (p, v) in MODULES {
+        forked.add_from_go(&h, p, v);
+    }
+    publish_grown(&h);
+    forked.add_from_go(&h, "example.com/grown", "v1.0.0");
+    forked.write(h.proxy_dir());
+    let b = Machine::new(&h, &forked);
+    let second = b.project("example.com/grown", "v1.0.0");
+    let out = b.gomodoff(&second, &["mirror", tree.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the database forked")
+            && stderr(&out).contains(&format!("sumdb/{NAME}/latest")),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(files_below(&tree), before, "the tree changed");
+}
+
+#[test]
+fn unpack_into_a_module_cache_keeps_gosumdb_on_and_go_checks_new_modules_offline() {
+    requires_go!();
+    let (h, db, bundle, project) = packed_with_db();
+    let cache = h.root().join("machine-b/modcache");
+    let gopath = h.fresh_dir("gopath-b");
+    let unpack = || {
+        h.gomodoff_command_without_modcache(h.root())
+            .env("GOSUMDB", db.gosumdb())
+            .env("GONOSUMDB", "")
+            .env("GOPATH", &gopath)
+            .args([
+                "--json",
+                "unpack",
+                bundle.to_str().unwrap(),
+                "--into-modcache",
+            ])
+            .arg(&cache)
+            .output()
+            .unwrap()
+    };
+    let out = unpack();
+    assert_success(&out, "gomodoff unpack --into-modcache");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    crate::json::assert_valid("unpack", &doc);
+    assert_eq!(doc["sumdb"]["verified"], true, "{doc}");
+    let env: Vec<(String, String)> = doc["env"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string()))
+        .collect();
+    let get = |k: &str| env.iter().find(|(n, _)| n == k).unwrap().1.clone();
+    assert_eq!(get("GOSUMDB"), db.gosumdb(), "GOSUMDB is kept on");
+    assert_eq!(get("GOPROXY"), "off");
+    let cached = cache.join("cache/download/sumdb").join(NAME);
+    assert!(cached.join("lookup/example.com/multi@v1.2.0").is_file());
+    assert!(
+        !gopath.join("pkg/sumdb").exists(),
+        "gomodoff wrote go's trusted head itself"
+    );
+
+    // Machine B: the printed variables, GOFLAGS=-mod=mod, no network (GOPROXY=off), a GOPATH
+    // that never saw the database. go verifies the project, and a module not in go.sum is checked
+    // against the installed records (go then trusts the carried head).
+    let b_gopath = h.fresh_dir("gopath-b");
+    let go_b = |dir: &Path, args: &[&str]| {
+        machine_b_go(&h, dir, &env)
+            .env("GOPATH", &b_gopath)
+            .env("GOFLAGS", "-mod=mod -modcacherw")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let verify = go_b(&project, &["mod", "verify"]);
+    assert_success(&verify, "go mod verify from the module cache");
+    assert!(crate::support::stdout(&verify).contains("all modules verified"));
+    let fresh = empty_module(&h);
+    let got = go_b(&fresh, &["get", "example.com/multi@v1.2.0"]);
+    assert_success(&got, "go get of a carried module not in go.sum, GOSUMDB on");
+    let gosum = fs::read_to_string(fresh.join("go.sum")).unwrap();
+    assert!(gosum.contains("example.com/multi v1.2.0 h1:"), "{gosum}");
+    assert_eq!(
+        fs::read_to_string(b_gopath.join("pkg/sumdb").join(NAME).join("latest")).unwrap(),
+        db.latest(),
+        "go proved the record and now trusts the carried head"
+    );
+
+    // A record go keeps changed on disk: go refuses it, so GOSUMDB on is a real check.
+    let lookup = cached.join("lookup/example.com/multi@v1.2.0");
+    let text = fs::read_to_string(&lookup).unwrap();
+    fs::write(&lookup, text.replacen("/go.mod h1:", "/go.mod h1:X", 1)).unwrap();
+    let fresh = empty_module(&h);
+    let refused = machine_b_go(&h, &fresh, &env)
+        .env("GOPATH", h.fresh_dir("gopath-b"))
+        .env("GOFLAGS", "-mod=mod -modcacherw")
+        .args(["get", "example.com/multi@v1.2.0"])
+        .output()
+        .unwrap();
+    assert_failure(&refused, "go get with a changed cached record");
+    assert!(
+        stderr(&refused).contains("cannot authenticate record data"),
+        "{}",
+        stderr(&refused)
+    );
+    fs::write(&lookup, text).unwrap();
+
+    // Unpacking again keeps what is there.
+    assert_success(&unpack(), "unpack --into-modcache again");
+
+    // A machine whose go already trusts an earlier head of the same log: go proves the carried
+    // head extends it, with the carried tiles, and moves on.
+    let trusting = h.fresh_dir("gopath-trusting");
+    let latest = trusting.join("pkg/sumdb").join(NAME).join("latest");
+    fs::create_dir_all(latest.parent().unwrap()).unwrap();
+    fs::write(&latest, TestSumdb::new(300).latest()).unwrap();
+    let other_cache = h.root().join("machine-c/modcache");
+    let out = h
+        .gomodoff_command_without_modcache(h.root())
+        .env("GOSUMDB", db.gosumdb())
+        .env("GONOSUMDB", "")
+        .env("GOPATH", &trusting)
+        .args(["unpack", bundle.to_str().unwrap(), "--into-modcache"])
+        .arg(&other_cache)
+        .output()
+        .unwrap();
+    assert_success(
+        &out,
+        "unpack --into-modcache on a machine trusting an earlier head",
+    );
+    let printed = printed_env(&out);
+    assert_eq!(
+        printed.iter().find(|(k, _)| k == "GOSUMDB").unwrap().1,
+        db.gosumdb()
+    );
+    let fresh = empty_module(&h);
+    let got = machine_b_go(&h, &fresh, &printed)
+        .env("GOPATH", &trusting)
+        .env("GOFLAGS", "-mod=mod -modcacherw")
+        .args(["get", "example.com/multi@v1.2.0"])
+        .output()
+        .unwrap();
+    assert_success(&got, "go get where go trusted an earlier head");
+    assert_eq!(fs::read_to_string(&latest).unwrap(), db.latest());
+}
+
+#[test]
+fn pack_from_a_bundle_or_tree_carries_its_verified_database_part() {
+    requires_go!();
+    let (h, db, bundle, project) = packed_with_db();
+    let key = db.gosumdb();
+    let env = [("GOSUMDB", key.as_str()), ("GONOSUMDB", "")];
+    let tree = h.root().join("tree");
+    assert_success(&unpack_checked(&h, &db, &bundle, &tree), "unpack");
+    for (from, name) in [(&bundle, "from-bundle.zip"), (&tree, "from-tree.zip")] {
+        let again = h.root().join(name);
+        let out = h.gomodoff_with_env(
+            &project,
+            &env,
+            &[
+                "--from",
+                from.to_str().unwrap(),
+                "pack",
+                "-o",
+                again.to_str().unwrap(),
+                "--json",
+            ],
+        );
+        assert_success(&out, "gomodoff --from … pack");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        crate::json::assert_valid("pack", &doc);
+        assert_eq!(doc["sumdb"]["carried"], true, "{doc}");
+        assert_eq!(doc["sumdb"]["records"], 1, "{doc}");
+        // The new bundle verifies, keeps GOSUMDB on, and go checks a module not in go.sum
+        // against it offline.
+        let dest = h.fresh_dir("dest").join("tree");
+        let out = unpack_checked(&h, &db, &again, &dest);
+        assert_success(&out, "unpack of the bundle packed --from");
+        let printed = printed_env(&out);
+        assert_eq!(
+            printed.iter().find(|(k, _)| k == "GOSUMDB").unwrap().1,
+            key,
+            "{}",
+            stderr(&out)
+        );
+        let fresh = empty_module(&h);
+        let get = machine_b_go(&h, &fresh, &printed)
+            .env("GOFLAGS", "-modcacherw")
+            .args(["get", "example.com/multi@v1.2.0"])
+            .output()
+            .unwrap();
+        assert_success(&get, "go get from the tree of a bundle packed --from");
+    }
+    // A source whose record was changed is refused, the file named.
+    let lookup = tree.join(format!("sumdb/{NAME}/lookup/example.com/multi@v1.2.0"));
+    let text = fs::read_to_string(&lookup).unwrap();
+    fs::write(&lookup, text.replacen("/go.mod h1:", "/go.mod h1:X", 1)).unwrap();
+    let out = h.gomodoff_with_env(
+        &project,
+        &env,
+        &[
+            "--from",
+            tree.to_str().unwrap(),
+            "pack",
+            "-o",
+            h.root().join("refused.zip").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("sumdb/{NAME}/lookup/example.com/multi@v1.2.0")),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!h.root().join("refused.zip").exists());
+}
+
+#[test]
+fn a_mirror_tree_killed_while_its_database_moves_on_stays_usable_and_the_next_run_completes() {
+    requires_go!();
+    let (h, mut db) = harness_with_db();
+    let a = Machine::new(&h, &db);
+    let first = a.project("example.com/multi", "v1.1.0");
+    let base = h.root().join("base");
+    assert_success(&a.mirror(&first, &base).0, "first mirror run");
+    let old_head = db.latest();
+    publish_grown(&h);
+    db.add_from_go(&h, "example.com/grown", "v1.0.0");
+    db.write(h.proxy_dir());
+    let second = a.project("example.com/grown", "v1.0.0");
+    // go reading the tree: one that trusts no head yet, one that trusts the tree's first head.
+    let readers = |tree: &Path, modules: &[&str], what: &str| {
+        let trusting = h.fresh_dir("gopath");
+        let latest = trusting.join("pkg/sumdb").join(NAME).join("latest");
+        fs::create_dir_all(latest.parent().unwrap()).unwrap();
+        fs::write(&latest, &old_head).unwrap();
+        for gopath in [h.fresh_dir("gopath"), trusting] {
+            assert_success(
+                &download_from_tree(&h, &db, tree, &gopath, modules),
+                &format!("{what}: go mod download {modules:?}"),
+            );
+        }
+    };
+    for step in [
+        "mirror:staged",
+        "mirror:merge:first-moved",
+        "mirror:merge:tiles-moved",
+        "mirror:merge:lookups-moved",
+        "mirror:merge:moved",
+        "mirror:merge:listed",
+    ] {
+        let tree = h.copy_of(&base, "tree");
+        let out =
+            a.h.gomodoff_command_without_modcache(&second)
+                .envs(a.env())
+                .env("GOMODOFF_ABORT_AT", step)
+                .args(["mirror", tree.to_str().unwrap()])
+                .output()
+                .unwrap();
+        crate::support::assert_aborted(&out, step);
+        // The tree as a reader finds it now: the old module still verifies, whatever the old
+        // and new files it holds; once every file is in, the new one too.
+        readers(&tree, &["example.com/multi@v1.1.0"], step);
+        if step.ends_with(":moved") || step.ends_with(":listed") {
+            readers(&tree, &["example.com/grown@v1.0.0"], step);
+        }
+        let (out, doc) = a.mirror(&second, &tree);
+        assert_success(&out, &format!("the run after one killed at {step}"));
+        assert_eq!(doc["sumdb"]["records"], 2, "{step}: {doc}");
+        assert_success(
+            &a.gomodoff(&second, &["mirror", "--verify", tree.to_str().unwrap()]),
+            &format!("{step}: mirror --verify"),
+        );
+        readers(
+            &tree,
+            &["example.com/multi@v1.1.0", "example.com/grown@v1.0.0"],
+            step,
+        );
+    }
+}
+
+#[test]
+fn mirror_from_bundles_carries_their_database_and_moves_the_tree_head_on() {
+    requires_go!();
+    let (h, mut db) = harness_with_db();
+    // The connected side packs; the offline side (its own empty module cache and GOPATH) adds
+    // each bundle to its organisation's mirror.
+    let connected = Machine::new(&h, &db);
+    let offline = Machine::new(&h, &db);
+    let tree = h.root().join("mirror");
+    let pack = |project: &Path, name: &str| {
+        let bundle = h.root().join(name);
+        let out = connected.gomodoff(project, &["pack", "-o", bundle.to_str().unwrap()]);
+        assert_success(&out, "pack");
+        bundle
+    };
+    let mirror_from = |project: &Path, bundle: &Path| {
+        let out = offline.gomodoff(
+            project,
+            &[
+                "--json",
+                "--from",
+                bundle.to_str().unwrap(),
+                "mirror",
+                tree.to_str().unwrap(),
+            ],
+        );
+        assert_success(&out, "mirror --from a bundle");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        crate::json::assert_valid("mirror", &doc);
+        doc
+    };
+    let first = connected.project("example.com/multi", "v1.1.0");
+    let doc = mirror_from(&first, &pack(&first, "first.zip"));
+    assert_eq!(doc["sumdb"]["carried"], true, "{doc}");
+    assert_eq!(doc["sumdb"]["head"], 303, "{doc}");
+
+    publish_grown(&h);
+    db.add_from_go(&h, "example.com/grown", "v1.0.0");
+    db.write(h.proxy_dir());
+    let second = connected.project("example.com/grown", "v1.0.0");
+    let doc = mirror_from(&second, &pack(&second, "second.zip"));
+    assert_eq!(doc["sumdb"]["previous_head"], 303, "{doc}");
+    assert_eq!(doc["sumdb"]["head"], 304, "{doc}");
+    assert_eq!(doc["sumdb"]["records"], 2, "{doc}");
+    let both = ["example.com/multi@v1.1.0", "example.com/grown@v1.0.0"];
+    assert_success(
+        &download_from_tree(&h, &db, &tree, &h.fresh_dir("gopath"), &both),
+        "go mod download from the mirror fed by bundles",
+    );
+    assert_success(
+        &offline.gomodoff(&second, &["mirror", "--verify", tree.to_str().unwrap()]),
+        "mirror --verify",
+    );
+}
+
+#[test]
+fn a_reader_that_trusted_the_trees_first_head_moves_on_after_two_more_runs() {
+    requires_go!();
+    let h = Harness::new();
+    // Sizes chosen so that the last run's own proof does not cover the first head: the first
+    // head (265) needs the full tile 001 of the newest head (2934), which only the second run's
+    // proof (265 → 512) carried; the third run's (512 → 2934) reads level-1 hashes only, and no
+    // record lies in tile 001.
+    let mut db = TestSumdb::new(200);
+    for (p, v) in MODULES {
+        db.add_from_go(&h, p, v);
+    }
+    publish_grown(&h);
+    db.add_from_go(&h, "example.com/grown", "v1.0.0");
+    let fill = |db: &mut TestSumdb, to: i64, tag: &str| {
+        let mut i = 0;
+        while db.size() < to {
+            db.add(
+                &format!("example.org/{tag}{i}"),
+                "v1.0.0",
+                "h1:AAAA",
+                "h1:AAAA",
+            );
+            i += 1;
+        }
+    };
+    fill(&mut db, 265, "first");
+    db.write(h.proxy_dir());
+    let a = Machine::new(&h, &db);
+    let tree = h.root().join("mirror");
+    let first = a.project("example.com/multi", "v1.1.0");
+    assert_success(&a.mirror(&first, &tree).0, "first run");
+    let first_head = db.latest();
+
+    fill(&mut db, 512, "second");
+    db.write(h.proxy_dir());
+    let second = a.project("example.com/grown", "v1.0.0");
+    let (out, doc) = a.mirror(&second, &tree);
+    assert_success(&out, "second run");
+    assert_eq!(doc["sumdb"]["head"], 512, "{doc}");
+
+    h.publish(
+        "example.com/later",
+        "v1.0.0",
+        &[
+            ("go.mod", "module example.com/later\n\ngo 1.16\n"),
+            ("later.go", "package later\n"),
+        ],
+    );
+    fill(&mut db, 2933, "third");
+    db.add_from_go(&h, "example.com/later", "v1.0.0");
+    db.write(h.proxy_dir());
+    let third = a.project("example.com/later", "v1.0.0");
+    let (out, doc) = a.mirror(&third, &tree);
+    assert_success(&out, "third run");
+    assert_eq!(doc["sumdb"]["previous_head"], 512, "{doc}");
+    assert_eq!(doc["sumdb"]["head"], 2934, "{doc}");
+
+    let gopath = h.fresh_dir("gopath");
+    let latest = gopath.join("pkg/sumdb").join(NAME).join("latest");
+    fs::create_dir_all(latest.parent().unwrap()).unwrap();
+    fs::write(&latest, &first_head).unwrap();
+    let all = [
+        "example.com/multi@v1.1.0",
+        "example.com/grown@v1.0.0",
+        "example.com/later@v1.0.0",
+    ];
+    let out = download_from_tree(&h, &db, &tree, &gopath, &all);
+    assert_success(&out, "go that trusted the first head");
+    assert_eq!(fs::read_to_string(&latest).unwrap(), db.latest());
 }

@@ -57,6 +57,9 @@ pub enum SumdbError {
     Hash { file: String, message: String },
     #[error("`{file}`: its tree head is not the tree's `latest`")]
     Head { file: String },
+    /// A file the part lists is not there.
+    #[error("`{file}` is missing")]
+    Missing { file: String },
 }
 
 /// What `GOSUMDB` names: the database's key, and whether it names a URL of its own (then the go

@@ -39,6 +39,10 @@ pub enum TlogError {
     NotInTree { id: i64, size: i64 },
     #[error("the older tree of size {older} is larger than the newer of size {newer}")]
     Shrunk { older: i64, newer: i64 },
+    #[error("tile `{0}` does not hold the hashes the signed tree head proves for its place")]
+    TileContent(String),
+    #[error("tile `{path}` reaches past the signed tree of size {size}")]
+    TileBeyond { path: String, size: i64 },
 }
 
 /// The hash of a record (a leaf).
@@ -430,6 +434,46 @@ pub fn prove_extends(
     Ok(())
 }
 
+/// Check a tile a tree carries besides those its proofs read (one kept for readers of an earlier
+/// head): `data` must be the hashes `tree` holds at the tile's place, read through other tiles
+/// from `read` and authenticated against `tree`. `Ok(false)` when `read` lacks a tile needed to
+/// tell.
+pub fn check_tile(
+    tree: &Tree,
+    tile: &Tile,
+    data: &[u8],
+    read: &mut dyn FnMut(&Tile) -> Option<Vec<u8>>,
+) -> Result<bool, TlogError> {
+    if data.len() != tile.byte_len() {
+        return Err(TlogError::TileSize {
+            path: tile.path(),
+            got: data.len(),
+            want: tile.byte_len(),
+        });
+    }
+    let level = tile.level * tile.height;
+    let first = tile.n << tile.height;
+    let end = first + i64::from(tile.width);
+    if end > tree.size >> level {
+        return Err(TlogError::TileBeyond {
+            path: tile.path(),
+            size: tree.size,
+        });
+    }
+    let indexes: Vec<i64> = (first..end).map(|i| stored_hash_index(level, i)).collect();
+    match read_hashes(tree, &indexes, read) {
+        Ok(hashes) => {
+            if hashes.concat() == data {
+                Ok(true)
+            } else {
+                Err(TlogError::TileContent(tile.path()))
+            }
+        }
+        Err(TlogError::MissingTile(_)) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 /// Why a record or a tree could not be proved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RecordError {
@@ -575,6 +619,50 @@ mod tests {
     }
 
     #[test]
+    fn a_tile_kept_for_an_earlier_head_is_checked_against_the_newer() {
+        let older = log(300);
+        let newer = log(600);
+        let tree = newer.tree();
+        // The earlier head's partial tile of records 256..299, checked through the newer tiles.
+        let kept = Tile {
+            height: TILE_HEIGHT,
+            level: 0,
+            n: 1,
+            width: 44,
+        };
+        let data = older.tile_data(&kept).unwrap();
+        assert_eq!(
+            check_tile(&tree, &kept, &data, &mut reader(&newer)),
+            Ok(true)
+        );
+        let mut changed = data.clone();
+        changed[100] ^= 1;
+        assert_eq!(
+            check_tile(&tree, &kept, &changed, &mut reader(&newer)),
+            Err(TlogError::TileContent(kept.path()))
+        );
+        assert!(matches!(
+            check_tile(&tree, &kept, &data[1..], &mut reader(&newer)),
+            Err(TlogError::TileSize { .. })
+        ));
+        let beyond = Tile { n: 3, ..kept };
+        assert!(matches!(
+            check_tile(
+                &tree,
+                &beyond,
+                &vec![0; beyond.byte_len()],
+                &mut reader(&newer)
+            ),
+            Err(TlogError::TileBeyond { .. })
+        ));
+        // Without the newer tiles nothing can be told.
+        assert_eq!(
+            check_tile(&tree, &kept, &data, &mut |_: &Tile| None),
+            Ok(false)
+        );
+    }
+
+    #[test]
     fn truncated_forged_or_missing_tiles_are_refused() {
         let b = log(600);
         let tree = b.tree();
@@ -622,5 +710,59 @@ mod tests {
             }
         };
         prove_record(&small, 299, b"record 299\n", &mut full_only).unwrap();
+    }
+
+    /// A mirror tree keeps every tile it ever carried, and each run carries the tiles proving its
+    /// previous head extends the new one. Those consecutive proofs' tiles (a partial tile served
+    /// by the full one, as go asks) prove every earlier head against every later one, so a reader
+    /// that trusted any head the tree ever published can move on; the last proof alone cannot.
+    #[test]
+    fn consecutive_consistency_tiles_prove_every_earlier_head() {
+        let mut seed: u64 = 12345;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % m
+        };
+        let tree = |n: i64| Tree {
+            size: n,
+            hash: [0; 32],
+        };
+        let (mut missing_with_all, mut missing_with_last) = (0, 0);
+        for _ in 0..2000 {
+            let mut sizes = vec![1 + next(1000) as i64];
+            for _ in 0..6 {
+                let last = *sizes.last().unwrap();
+                let step = match next(4) {
+                    0 => 1 + next(10) as i64,
+                    1 => 1 + next(300) as i64,
+                    2 => 1 + next(70_000) as i64,
+                    // Exactly to the next tile boundary.
+                    _ => 256 - last % 256,
+                };
+                sizes.push(last + step);
+            }
+            let mut all = std::collections::BTreeSet::new();
+            for k in 1..sizes.len() {
+                let last: std::collections::BTreeSet<Tile> =
+                    tiles_for(&tree(sizes[k]), &tree_hash_indexes(sizes[k - 1]))
+                        .unwrap()
+                        .into_iter()
+                        .collect();
+                all.extend(last.iter().copied());
+                for &earlier in &sizes[..k] {
+                    for t in tiles_for(&tree(sizes[k]), &tree_hash_indexes(earlier)).unwrap() {
+                        let has = |set: &std::collections::BTreeSet<Tile>| {
+                            set.contains(&t) || set.contains(&t.full())
+                        };
+                        missing_with_all += usize::from(!has(&all));
+                        missing_with_last += usize::from(!has(&last));
+                    }
+                }
+            }
+        }
+        assert_eq!(missing_with_all, 0);
+        assert!(missing_with_last > 0, "the check cannot fail");
     }
 }

@@ -37,8 +37,10 @@ pub struct MergeStats {
 }
 
 /// Called by [`merge_tree`] after each of its steps — `merge:first-moved` (one file moved in),
-/// `merge:moved` (all moved in), `merge:listed` (lists rewritten; the manifest is next) — so
-/// the commands can inject faults there; an error stops the merge.
+/// for a tree carrying a checksum database `merge:tiles-moved` (its tiles and the zips moved in)
+/// and `merge:lookups-moved` (its lookups too), `merge:moved` (all moved in), `merge:listed`
+/// (lists rewritten; the manifest is next) — so the commands can inject faults there; an error
+/// stops the merge.
 pub type StepHook<'a> = &'a dyn Fn(&str) -> Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 /// Install a verified, staged tree (`staged`, holding the files of `manifest`) into `target`,
@@ -49,15 +51,23 @@ pub type StepHook<'a> = &'a dyn Fn(&str) -> Result<(), Box<dyn std::error::Error
 /// for [`Layout::Tree`] the manifest is merged into the target's, last. A run killed at any point
 /// leaves only complete files in `target` (and perhaps a `.gomodoff-tmp-*` file, see
 /// `util::staging`); merging the same tree again completes it.
+///
+/// The checksum database part, when the manifest has one: with `new_head` false the tree must
+/// hold the same head or none (another is a conflict); with `new_head` true the caller proved
+/// the staged part (every record against a new head that extends the tree's), and its lookups
+/// and `latest` replace the tree's. Either way a tile already there must hold the same bytes, and
+/// a reader of the tree at any instant sees a database it can prove: tiles (which never change)
+/// move in first, then the lookups, then the modules, then `latest`.
 pub fn merge_tree(
     staged: &Path,
     target: &Path,
     manifest: &Manifest,
     layout: Layout,
+    new_head: bool,
     step: StepHook<'_>,
 ) -> Result<MergeStats, BundleError> {
     let mut stats = MergeStats::default();
-    let mut moves = plan_moves(staged, target, manifest, layout, &mut stats)?;
+    let mut moves = plan_moves(staged, target, manifest, layout, new_head, &mut stats)?;
     // Write the `.ziphash` files into the staging area so that every install is a rename.
     if layout == Layout::ModCache {
         for m in manifest.modules.values() {
@@ -68,7 +78,7 @@ pub fn merge_tree(
         }
     }
     moves.sort();
-    move_all(staged, &moves, &mut stats, step)?;
+    move_all(staged, &moves, manifest.sumdb.is_some(), &mut stats, step)?;
     step("merge:moved").map_err(BundleError::Step)?;
     rewrite_lists(target, manifest)?;
     step("merge:listed").map_err(BundleError::Step)?;
@@ -78,8 +88,9 @@ pub fn merge_tree(
     Ok(stats)
 }
 
-/// A file to move in: its order (zips, then `.ziphash`, `.info`, `.mod`), its name in the tree
-/// and its path in the target.
+/// A file to move in: its order (database tiles and zips, then database lookups and
+/// `.ziphash`, `.info`, `.mod`, and the database's `latest`), its name in the tree and its path
+/// in the target.
 type Move = (u8, String, PathBuf);
 
 /// Compares every file of the staged tree with what `target` holds: counts the ones kept, fails
@@ -89,6 +100,7 @@ fn plan_moves(
     target: &Path,
     manifest: &Manifest,
     layout: Layout,
+    new_head: bool,
     stats: &mut MergeStats,
 ) -> Result<Vec<Move>, BundleError> {
     let expected = manifest.expected_files()?;
@@ -107,15 +119,28 @@ fn plan_moves(
                     path: staged.join(name),
                     source,
                 })?;
+                let order = match kind {
+                    TreeFile::SumdbTile(_) | TreeFile::SumdbSupported => 0,
+                    TreeFile::SumdbLookup(_) => 1,
+                    _ => 4,
+                };
+                let replaceable = matches!(kind, TreeFile::SumdbLookup(_) | TreeFile::SumdbLatest);
                 match read_existing(&to)? {
                     Some(theirs) if theirs == ours => stats.kept += 1,
+                    Some(_) if new_head && replaceable => moves.push((order, name.clone(), to)),
+                    Some(_) if matches!(kind, TreeFile::SumdbTile(_)) => {
+                        return Err(BundleError::Conflict {
+                            path: to,
+                            detail: "a tile never changes, and the tree holds another under this name: the tree or the source was changed".into(),
+                        });
+                    }
                     Some(_) => {
                         return Err(BundleError::Conflict {
                             path: to,
                             detail: "the tree already carries another part of the checksum database (another tree head): unpack into a new directory".into(),
                         });
                     }
-                    None => moves.push((3, name.clone(), to)),
+                    None => moves.push((order, name.clone(), to)),
                 }
                 continue;
             }
@@ -174,14 +199,16 @@ fn keep_existing(kind: &TreeFile, entry: &ManifestModule, to: &Path) -> Result<b
 }
 
 /// Moves the planned files in, in order, one rename each; calls `merge:first-moved` after the
-/// first.
+/// first and, with a database part (`sumdb`), `merge:tiles-moved` and `merge:lookups-moved`
+/// after the last move of those orders.
 fn move_all(
     staged: &Path,
     moves: &[Move],
+    sumdb: bool,
     stats: &mut MergeStats,
     step: StepHook<'_>,
 ) -> Result<(), BundleError> {
-    for (i, (_, name, to)) in moves.iter().enumerate() {
+    for (i, (order, name, to)) in moves.iter().enumerate() {
         let from = staged.join(name);
         if let Some(parent) = to.parent() {
             fs::create_dir_all(parent).map_err(|source| BundleError::Write {
@@ -202,6 +229,14 @@ fn move_all(
         }
         if i == 0 {
             step("merge:first-moved").map_err(BundleError::Step)?;
+        }
+        let next = moves.get(i + 1).map_or(u8::MAX, |(o, _, _)| *o);
+        if sumdb && next != *order {
+            match order {
+                0 => step("merge:tiles-moved").map_err(BundleError::Step)?,
+                1 => step("merge:lookups-moved").map_err(BundleError::Step)?,
+                _ => {}
+            }
         }
     }
     Ok(())

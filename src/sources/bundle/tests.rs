@@ -294,7 +294,7 @@ fn merge_tree_stops_at_the_step_the_hook_fails() {
         let hook = |s: &str| -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
             if s == step { Err(s.into()) } else { Ok(()) }
         };
-        let err = merge_tree(&staged, &target, &manifest, Layout::Tree, &hook).unwrap_err();
+        let err = merge_tree(&staged, &target, &manifest, Layout::Tree, false, &hook).unwrap_err();
         assert_eq!(err.to_string(), step);
         assert_eq!(target.join(&name).is_file(), moved, "{step}");
         assert_eq!(
@@ -307,7 +307,15 @@ fn merge_tree_stops_at_the_step_the_hook_fails() {
             "{step}: manifest last"
         );
         // Merging again completes the tree.
-        merge_tree(&staged, &target, &manifest, Layout::Tree, &|_| Ok(())).unwrap();
+        merge_tree(
+            &staged,
+            &target,
+            &manifest,
+            Layout::Tree,
+            false,
+            &|_| Ok(()),
+        )
+        .unwrap();
         let report = verify_tree(&target).unwrap();
         assert!(report.findings.is_empty(), "{step}: {:?}", report.findings);
     }

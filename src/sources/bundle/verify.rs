@@ -275,7 +275,32 @@ pub fn check_sumdb(
     };
     Ok(Some(
         match sumdb::check_set(key, &latest, &records, "the manifest", &mut read_tile) {
-            Ok(_) => Vec::new(),
+            Ok(used) => {
+                // The other tiles (kept for readers of an earlier head): each must hold what the
+                // head proves for its place, when the carried tiles can tell.
+                let tree = sumdb::open_tree(&latest_name, &latest, key)
+                    .expect("check_set opened this head");
+                let mut findings = Vec::new();
+                for path in part.tiles.difference(&used) {
+                    let tile =
+                        sumdb::parse_tile_path(path).expect("checked when the manifest was read");
+                    let name = part.file(path);
+                    let Some(data) = read_file(&name, tile.byte_len() as u64 + 1)? else {
+                        findings.push(finding(&name, "is missing"));
+                        continue;
+                    };
+                    let mut others = |t: &sumdb::tlog::Tile| {
+                        if t == &tile {
+                            return Some(data.clone());
+                        }
+                        read_tile(t)
+                    };
+                    if let Err(e) = sumdb::tlog::check_tile(&tree, &tile, &data, &mut others) {
+                        findings.push(finding(&name, &e.to_string()));
+                    }
+                }
+                findings
+            }
             Err(e) => {
                 let file = sumdb_error_file(&e);
                 let text = e.to_string();
@@ -298,7 +323,8 @@ fn sumdb_error_file(e: &sumdb::SumdbError) -> String {
         | E::Record { file }
         | E::Proof { file, .. }
         | E::Hash { file, .. }
-        | E::Head { file } => file.clone(),
+        | E::Head { file }
+        | E::Missing { file } => file.clone(),
         E::Gosumdb { .. } => "GOSUMDB".into(),
     }
 }

@@ -75,6 +75,11 @@ impl TestSumdb {
             .insert((path.to_string(), version.to_string()), (id, text));
     }
 
+    /// The number of records in the log.
+    pub fn size(&self) -> i64 {
+        self.log.tree().size
+    }
+
     /// The signed tree head of the log as it is now.
     pub fn latest(&self) -> String {
         self.signer
