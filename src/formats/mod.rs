@@ -17,3 +17,4 @@ pub mod modules_txt;
 pub mod modzip;
 pub mod sbom;
 pub mod sumdb;
+pub(crate) mod tomltext;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
+use toml_edit::{DocumentMut, Item, Table, value};
 
 use crate::txn::plan::{JOURNAL_DIR, JOURNAL_FILE, Plan, PlanError, STAGING_DIR, fault_point};
 use crate::util::fsutil::{self};
@@ -490,13 +490,16 @@ impl Journal {
         self.finish()
     }
 
+    /// Write the journal, a table at a time ([`crate::formats::tomltext`]: one document of the
+    /// 20,000 entries of a 5,000-module proxy-mode run was 20 MB).
     fn write(&self) -> Result<(), PlanError> {
+        use crate::formats::tomltext::push_array_table;
         let mut doc = DocumentMut::new();
         doc["version"] = value(2);
         if let Some(s) = &self.staging {
             doc["staging"] = value(s.to_string_lossy().as_ref());
         }
-        let mut files = ArrayOfTables::new();
+        let mut text = doc.to_string();
         for f in &self.files {
             let mut t = Table::new();
             t["path"] = value(f.path.to_string_lossy().as_ref());
@@ -504,10 +507,8 @@ impl Journal {
                 t["backup"] = value(b);
             }
             t["after"] = value(f.after.as_deref().unwrap_or(ABSENT));
-            files.push(t);
+            push_array_table(&mut text, "file", t);
         }
-        doc["file"] = Item::ArrayOfTables(files);
-        let mut adds = ArrayOfTables::new();
         for a in &self.adds {
             let mut t = Table::new();
             t["staged"] = value(a.staged.to_string_lossy().as_ref());
@@ -515,18 +516,15 @@ impl Journal {
             if let Some((dev, ino)) = a.id {
                 t["id"] = value(format!("{dev}:{ino}"));
             }
-            adds.push(t);
+            push_array_table(&mut text, "add", t);
         }
-        doc["add"] = Item::ArrayOfTables(adds);
-        let mut removes = ArrayOfTables::new();
         for (path, trash) in &self.removes {
             let mut t = Table::new();
             t["path"] = value(path.to_string_lossy().as_ref());
             t["trash"] = value(trash);
-            removes.push(t);
+            push_array_table(&mut text, "remove", t);
         }
-        doc["remove"] = Item::ArrayOfTables(removes);
-        fsutil::write_atomic(&self.dir.join(JOURNAL_FILE), doc.to_string().as_bytes())?;
+        fsutil::write_atomic(&self.dir.join(JOURNAL_FILE), text.as_bytes())?;
         Ok(())
     }
 

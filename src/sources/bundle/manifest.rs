@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine as _;
-use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, value};
+use toml_edit::{Array, DocumentMut, Item, Table, value};
 
 use crate::formats::module::{self, ModuleVersion};
 use crate::formats::modzip;
@@ -273,10 +273,8 @@ impl Manifest {
         Ok(manifest)
     }
 
-    /// The manifest's text. Each module's `[[module]]` table is rendered on its own and
-    /// appended, the text one document holding them all would have: a document of every module
-    /// costs kilobytes of memory per module (tens of megabytes for thousands), and the text is a
-    /// fraction of that.
+    /// The manifest's text, a `[[module]]` table at a time
+    /// ([`crate::formats::tomltext`]).
     pub fn render(&self) -> String {
         let mut doc = DocumentMut::new();
         doc.decor_mut().set_prefix(
@@ -308,13 +306,7 @@ impl Manifest {
         }
         let mut text = doc.to_string();
         for m in self.modules() {
-            let mut one = DocumentMut::new();
-            let mut arr = ArrayOfTables::new();
-            arr.push(module_table(m));
-            one["module"] = Item::ArrayOfTables(arr);
-            // One document separates each `[[module]]` from what comes before by a blank line.
-            text.push('\n');
-            text.push_str(&one.to_string());
+            crate::formats::tomltext::push_array_table(&mut text, "module", module_table(m));
         }
         text
     }
