@@ -191,7 +191,7 @@ pub(crate) fn verify(ctx: &mut Context, repo: &Repo, lock: &LockFile) -> Result<
     let mut findings = match lock.mode {
         Mode::Replace => replace::verify(ctx, repo, lock)?,
         Mode::Vendor => vendor::verify_findings(repo, lock)?,
-        Mode::Proxy => return Ok(Findings::Tree(proxy::verify(repo, lock)?)),
+        Mode::Proxy => return Ok(Findings::Tree(proxy::verify(ctx, repo, lock)?)),
     };
     findings.sort_by(|a, b| (&a.module, &a.file).cmp(&(&b.module, &b.file)));
     Ok(Findings::Modules(findings))

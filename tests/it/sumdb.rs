@@ -766,6 +766,70 @@ fn proxy_mode_carries_the_database_and_env_keeps_gosumdb_on() {
     assert_success(&verify, "verify after --no-sumdb");
 }
 
+#[test]
+fn verify_checks_proxy_modes_database_part_in_full() {
+    requires_go!();
+    let (h, db, _, project) = packed_with_db();
+    let key = db.gosumdb();
+    let env = [("GOSUMDB", key.as_str()), ("GONOSUMDB", "")];
+    let out = h.gomodoff_with_env(&project, &env, &["vendor", "--mode", "proxy", "--yes"]);
+    assert_success(&out, "vendor --mode proxy");
+    let part = project.join(".gomodoff/proxy/sumdb").join(NAME);
+    let verify = || h.gomodoff_with_env(&project, &env, &["verify"]);
+    assert_success(&verify(), "verify of an intact tree");
+    // Each file changed in place, its size kept (what a check of sizes alone cannot see): verify
+    // exits 1 with a finding naming the file, and passes again once the file is put back.
+    let lookup = "lookup/example.com/multi@v1.2.0";
+    let tile = "tile/8/0/001.p/47";
+    type Change = fn(&mut Vec<u8>);
+    let cases: [(&str, &str, Change); 3] = [
+        (lookup, "the record's hash changed", |b| {
+            let text = String::from_utf8(b.clone()).unwrap();
+            let at = text.find(" h1:").unwrap() + 4;
+            b[at] = if b[at] == b'A' { b'B' } else { b'A' };
+        }),
+        (tile, "a hash of the tile changed", |b| {
+            let last = b.len() - 1;
+            b[last] ^= 0x01;
+        }),
+        ("latest", "the head's signature changed", |b| {
+            let text = String::from_utf8(b.clone()).unwrap();
+            let at = text.rfind('\n').unwrap() - 2;
+            b[at] = if b[at] == b'A' { b'B' } else { b'A' };
+        }),
+    ];
+    for (file, what, change) in cases {
+        let path = part.join(file);
+        let good = fs::read(&path).unwrap();
+        let mut bad = good.clone();
+        change(&mut bad);
+        assert_ne!(bad, good);
+        assert_eq!(bad.len(), good.len());
+        fs::write(&path, &bad).unwrap();
+        let out = verify();
+        assert_eq!(out.status.code(), Some(1), "{what}: {}", stderr(&out));
+        let printed = crate::support::stdout(&out);
+        assert!(
+            printed.contains(&format!("{file}`")),
+            "{what}: the finding names `{file}`: {printed}"
+        );
+        let json = h.gomodoff_with_env(&project, &env, &["--json", "verify"]);
+        let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        crate::json::assert_valid("verify", &doc);
+        assert_eq!(doc["ok"], false, "{what}: {doc}");
+        fs::write(&path, &good).unwrap();
+        assert_success(&verify(), &format!("verify once {file} is put back"));
+    }
+    // With GOSUMDB off the part cannot be checked: verify says so and checks the rest.
+    let off = h.gomodoff_with_env(&project, &[("GOSUMDB", "off")], &["verify"]);
+    assert_success(&off, "verify with GOSUMDB off");
+    assert!(
+        stderr(&off).contains("checksum database part was not checked"),
+        "{}",
+        stderr(&off)
+    );
+}
+
 /// A machine on the connected side: its own module cache and GOPATH (where go keeps the head it
 /// trusts), the test database as GOSUMDB, the harness proxy serving it.
 struct Machine<'a> {
