@@ -9,6 +9,9 @@
 # unpacks the bundle as a GOPROXY tree and, with only the printed environment (GOSUMDB left at
 # its default): `go mod verify` passes, and `go get` of a carried module that a fresh module's
 # go.sum lacks succeeds (go checks it against the carried database) and writes go.sum.
+# Each project is also mirrored on machine A (`gomodoff mirror`, a tree of its own carrying the
+# database part), and machine B, with that tree as its only GOPROXY and GOSUMDB at its default,
+# runs `go mod verify` and `go get` of a carried module not in go.sum.
 # Then one project is packed again with `--toolchain` of a go newer than the installed one
 # (TOOLCHAIN, default: the newest release the proxy lists), and machine B builds it with that
 # toolchain under GOTOOLCHAIN=auto (`go version` names it).
@@ -117,6 +120,49 @@ print(d["modules"], s.get("records", 0), s.get("tiles", 0), s["carried"])' "$a/p
     printf '%-42s %7s %7s %6s %10s %7s %7s %s\n' "$pv" "$modules" "$records" "$tiles" "$size" \
         "$pack_s" "$unpack_s" "$ok"
     [ "$ok" != yes ] || echo "    go get $mpath@$mver on machine B: verified against the carried database, go.sum written"
+
+    # The mirror row: machine A mirrors the project (its module cache as go filled it) into a
+    # GOPROXY tree; machine B (new GOPATH and module cache, no network, GOSUMDB at its default)
+    # uses that tree as its only GOPROXY.
+    m="$work/mirror/$name" mb="$work/mb/$name"
+    mkdir -p "$mb/gopath" "$mb/cache1" "$mb/cache2" "$mb/fresh" "$(dirname "$m")"
+    t=$(now)
+    mok=yes
+    if ! "$GOMODOFF" -C "$a/src" --json mirror "$m" >"$a/mirror.json" 2>"$a/mirror.log"; then
+        sed 's/^/    /' "$a/mirror.log"
+        failed=1
+        continue
+    fi
+    mirror_s=$(since "$t")
+    read -r mmodules mrecords mtiles mcarried mhead < <(python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = d["sumdb"]
+print(d["modules"], s.get("records", 0), s.get("tiles", 0), s["carried"], s.get("head"))' "$a/mirror.json")
+    [ "$mcarried" = True ] || mok="no (database not carried: $(grep -m1 warning "$a/mirror.log"))"
+    if [ "$mok" = yes ] && ! "$GOMODOFF" -q mirror --verify "$m" >"$a/mirror-verify.log" 2>&1; then
+        mok="no (mirror --verify)"
+        sed 's/^/    /' "$a/mirror-verify.log" | head -20
+    fi
+    cp -r "$a/src" "$mb/src"
+    mirror_env="export GOPROXY=file://$m GOFLAGS=-modcacherw"
+    if [ "$mok" = yes ] && ! machine_b "$mb/src" "$mirror_env" "$mb/gopath" "$mb/cache1" \
+        'go mod verify' >"$mb/verify.log" 2>&1; then
+        mok="no (go mod verify)"
+        sed 's/^/    /' "$mb/verify.log" | head -20
+    fi
+    carried_zip=$(cd "$m" && find . -path ./sumdb -prune -o -name '*.zip' -print | grep -v '^\./golang.org/toolchain/' | sort | head -1)
+    mpath=$(echo "$carried_zip" | sed 's|^\./\(.*\)/@v/.*$|\1|; s/!\([a-z]\)/\U\1/g')
+    mver=$(echo "$carried_zip" | sed 's|^.*/@v/\(.*\)\.zip$|\1|; s/!\([a-z]\)/\U\1/g')
+    printf 'module example.com/fresh\n\ngo 1.21\n' >"$mb/fresh/go.mod"
+    if [ "$mok" = yes ] && ! machine_b "$mb/fresh" "$mirror_env" "$mb/gopath" "$mb/cache2" \
+        "go get $mpath@$mver && grep -q '^$mpath $mver h1:' go.sum" >"$mb/get.log" 2>&1; then
+        mok="no (go get $mpath@$mver)"
+        sed 's/^/    /' "$mb/get.log" | head -20
+    fi
+    [ "$mok" = yes ] || failed=1
+    printf '  mirror: %s modules, %s records, %s tiles, head %s, %s bytes, %ss; --verify, go mod verify and go get %s@%s on machine B (GOSUMDB default, no network): %s\n' \
+        "$mmodules" "$mrecords" "$mtiles" "$mhead" "$(du -sb "$m" | cut -f1)" "$mirror_s" "$mpath" "$mver" "$mok"
 done
 
 # The toolchain: a go newer than the installed one, packed with its database record.

@@ -191,7 +191,7 @@ pub(crate) fn verify(ctx: &mut Context, repo: &Repo, lock: &LockFile) -> Result<
     let mut findings = match lock.mode {
         Mode::Replace => replace::verify(ctx, repo, lock)?,
         Mode::Vendor => vendor::verify_findings(repo, lock)?,
-        Mode::Proxy => return Ok(Findings::Tree(proxy::verify(repo, lock)?)),
+        Mode::Proxy => return Ok(Findings::Tree(proxy::verify(ctx, repo, lock)?)),
     };
     findings.sort_by(|a, b| (&a.module, &a.file).cmp(&(&b.module, &b.file)));
     Ok(Findings::Modules(findings))
@@ -404,6 +404,12 @@ pub(crate) struct UserOfflineEnv {
     pub vars: Vec<(String, String)>,
     /// Each entry of the user's GOFLAGS replaced by the mode's (or dropped: `None`).
     pub replaced: Vec<(String, Option<String>)>,
+    /// Why the tree's checksum database part cannot be used (GOSUMDB stays off), when it carries
+    /// one that verifies.
+    pub sumdb_off: Option<String>,
+    /// Tiles of the head go already trusts written into its module cache (see
+    /// [`sumdb::ready_for_go`]).
+    pub sumdb_tiles_added: usize,
 }
 
 /// [`UserOfflineEnv`] for `user_goflags`; refused, as go refuses it, when an entry of it is not
@@ -418,21 +424,32 @@ pub(crate) fn user_offline_env(repo: &Repo, user_goflags: &str) -> Result<UserOf
         ),
     };
     let mut vars = env_with_goflags(repo, merged.value);
-    if let Some(gosumdb) = carried_gosumdb(repo)?
-        && let Some(v) = vars.iter_mut().find(|(k, _)| k == "GOSUMDB")
-    {
-        v.1 = gosumdb;
+    let carried = carried_gosumdb(repo)?;
+    let (mut sumdb_off, mut sumdb_tiles_added) = (None, 0);
+    match carried {
+        Some(Ok((gosumdb, added))) => {
+            if let Some(v) = vars.iter_mut().find(|(k, _)| k == "GOSUMDB") {
+                v.1 = gosumdb;
+            }
+            sumdb_tiles_added = added;
+        }
+        Some(Err(why)) => sumdb_off = Some(why),
+        None => {}
     }
     Ok(UserOfflineEnv {
         vars,
         replaced: merged.replaced,
+        sumdb_off,
+        sumdb_tiles_added,
     })
 }
 
-/// The user's `GOSUMDB`, when proxy mode's tree carries the database it names and that part
-/// verifies with its key (go then checks, offline, every module go.sum does not vouch for);
-/// `None` otherwise (the environment keeps GOSUMDB=off).
-fn carried_gosumdb(repo: &Repo) -> Result<Option<String>> {
+/// The user's `GOSUMDB` (and the tiles written for go's start), when proxy mode's tree carries
+/// the database it names, that part verifies with its key (go then checks, offline, every module
+/// go.sum does not vouch for) and go on this machine can start with it offline
+/// ([`sumdb::ready_for_go`]); `Some(Err(why))` when the part verifies but go could not use it
+/// offline; `None` otherwise. The environment keeps GOSUMDB=off unless `Some(Ok(_))`.
+fn carried_gosumdb(repo: &Repo) -> Result<Option<Ready>> {
     let Some(lock) = repo.lock.as_ref().filter(|l| l.mode == Mode::Proxy) else {
         return Ok(None);
     };
@@ -450,11 +467,20 @@ fn carried_gosumdb(repo: &Repo) -> Result<Option<String>> {
     let Some(db) = &user.database else {
         return Ok(None);
     };
+    let Some(part) = &manifest.sumdb else {
+        return Ok(None);
+    };
     Ok(match bundle::check_sumdb(&tree, &manifest, &db.key)? {
-        Some(findings) if findings.is_empty() => Some(user.gosumdb.clone()),
+        Some(findings) if findings.is_empty() => Some(
+            sumdb::ready_for_go(&repo.root, &db.key, &tree, part)
+                .map(|added| (user.gosumdb.clone(), added)),
+        ),
         _ => None,
     })
 }
+
+/// The user's `GOSUMDB` and the tiles written for go's start, or why go cannot use the part.
+type Ready = std::result::Result<(String, usize), String>;
 
 fn env_with_goflags(repo: &Repo, goflags: String) -> Vec<(String, String)> {
     let proxy = match &repo.lock {

@@ -52,8 +52,23 @@ fn open_with_env(dir: &std::path::Path, shell: &mut Shell) -> Result<Offline> {
             repo.root.display()
         );
     }
-    let UserOfflineEnv { vars, replaced } = user_offline_env(&repo, &user_goflags(&repo.root))?;
+    let UserOfflineEnv {
+        vars,
+        replaced,
+        sumdb_off,
+        sumdb_tiles_added,
+    } = user_offline_env(&repo, &user_goflags(&repo.root))?;
     let mut warnings = Vec::new();
+    if let Some(why) = sumdb_off {
+        warnings.push(format!(
+            "GOSUMDB=off: the tree carries the checksum database, but go on this machine cannot use it offline: {why}"
+        ));
+    }
+    if sumdb_tiles_added > 0 {
+        shell.note(&format!(
+            "added {sumdb_tiles_added} tile(s) of the tree head go already trusts to its module cache, cut from the tree's (go re-reads them at start)"
+        ))?;
+    }
     for (theirs, ours) in replaced {
         let what = match ours {
             Some(ours) => format!("replaced by {ours}"),

@@ -796,3 +796,75 @@ impl TileSource<'_> {
         })
     }
 }
+
+/// Whether go on this machine can start, offline, with a tree's verified database part as its
+/// proxy's (proxy mode's tree, for `env`/`exec`). go first re-reads the tiles of the head it
+/// already trusts (`GOPATH/pkg/sumdb/<name>/latest`) from its module cache, else the proxy, and
+/// proves the tree's head extends that one. The tiles of that head's own size the tree does not
+/// serve are cut from the carried ones, authenticated against that head, and written where go
+/// keeps the tiles it verified (`GOMODCACHE/cache/download/sumdb/<name>/tile/…`), as go would
+/// have written them had it fetched them; those bytes are what any copy of that database holds.
+/// `Ok(n)`: go can start (`n` tiles were written); `Err(why)`: it would need the network, or
+/// the tree's head does not extend the one go trusts, and the tree is used with GOSUMDB off.
+pub(crate) fn ready_for_go(
+    dir: &Path,
+    key: &sumdb::note::VerifierKey,
+    tree: &Path,
+    part: &SumdbPart,
+) -> Result<usize, String> {
+    match check_previous_head(dir, key, tree, tree, part) {
+        Ok(None) => {}
+        Ok(Some(why)) => return Err(why),
+        Err(e) => return Err(e.to_string()),
+    }
+    let Some(gopath) = user_gopath(dir) else {
+        return Ok(0);
+    };
+    let trusted_latest = gopath.join("pkg/sumdb").join(&key.name).join("latest");
+    let Some(trusted) = read_small(&trusted_latest) else {
+        return Ok(0);
+    };
+    if sumdb::open_tree("latest", &trusted, key).is_err() {
+        // go cannot use its own record either: not the tree's problem.
+        return Ok(0);
+    }
+    let tiles = trusted_head_tiles(dir, key, tree, part);
+    if tiles.is_empty() {
+        return Err(format!(
+            "go re-reads, at start, the tiles of the tree head it already trusts (`{}`), and they cannot be made from the ones the tree carries",
+            trusted_latest.display()
+        ));
+    }
+    let Some(modcache) = user_modcache(dir) else {
+        return Err("go's module cache (GOMODCACHE) is unknown, so the tiles of the tree head go already trusts cannot be put where go reads them".into());
+    };
+    let cache = modcache.join("cache/download/sumdb").join(&key.name);
+    let mut written = 0;
+    for (path, bytes) in tiles {
+        if part.tiles.contains(&path) {
+            continue;
+        }
+        let to = cache.join(&path);
+        if read_small(&to).is_some() {
+            // go's own copy, which it authenticates itself.
+            continue;
+        }
+        let parent = to.parent().unwrap_or(&cache);
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+        crate::util::fsutil::write_atomic(&to, &bytes).map_err(|e| e.to_string())?;
+        written += 1;
+    }
+    Ok(written)
+}
+
+/// The module cache go uses in `dir`: `go env GOMODCACHE`, else `GOMODCACHE`, else
+/// `GOPATH/pkg/mod`.
+fn user_modcache(dir: &Path) -> Option<PathBuf> {
+    go_env_at(Some(dir))
+        .map(|v| v.gomodcache)
+        .filter(|m| !m.is_empty())
+        .or_else(|| env::var("GOMODCACHE"))
+        .map(PathBuf::from)
+        .or_else(|| user_gopath(dir).map(|g| g.join("pkg/mod")))
+}

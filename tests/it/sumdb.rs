@@ -766,6 +766,167 @@ fn proxy_mode_carries_the_database_and_env_keeps_gosumdb_on() {
     assert_success(&verify, "verify after --no-sumdb");
 }
 
+#[test]
+fn verify_checks_proxy_modes_database_part_in_full() {
+    requires_go!();
+    let (h, db, _, project) = packed_with_db();
+    let key = db.gosumdb();
+    let env = [("GOSUMDB", key.as_str()), ("GONOSUMDB", "")];
+    let out = h.gomodoff_with_env(&project, &env, &["vendor", "--mode", "proxy", "--yes"]);
+    assert_success(&out, "vendor --mode proxy");
+    let part = project.join(".gomodoff/proxy/sumdb").join(NAME);
+    let verify = || h.gomodoff_with_env(&project, &env, &["verify"]);
+    assert_success(&verify(), "verify of an intact tree");
+    // Each file changed in place, its size kept (what a check of sizes alone cannot see): verify
+    // exits 1 with a finding naming the file, and passes again once the file is put back.
+    let lookup = "lookup/example.com/multi@v1.2.0";
+    let tile = "tile/8/0/001.p/47";
+    type Change = fn(&mut Vec<u8>);
+    let cases: [(&str, &str, Change); 3] = [
+        (lookup, "the record's hash changed", |b| {
+            let text = String::from_utf8(b.clone()).unwrap();
+            let at = text.find(" h1:").unwrap() + 4;
+            b[at] = if b[at] == b'A' { b'B' } else { b'A' };
+        }),
+        (tile, "a hash of the tile changed", |b| {
+            let last = b.len() - 1;
+            b[last] ^= 0x01;
+        }),
+        ("latest", "the head's signature changed", |b| {
+            let text = String::from_utf8(b.clone()).unwrap();
+            let at = text.rfind('\n').unwrap() - 2;
+            b[at] = if b[at] == b'A' { b'B' } else { b'A' };
+        }),
+    ];
+    for (file, what, change) in cases {
+        let path = part.join(file);
+        let good = fs::read(&path).unwrap();
+        let mut bad = good.clone();
+        change(&mut bad);
+        assert_ne!(bad, good);
+        assert_eq!(bad.len(), good.len());
+        fs::write(&path, &bad).unwrap();
+        let out = verify();
+        assert_eq!(out.status.code(), Some(1), "{what}: {}", stderr(&out));
+        let printed = crate::support::stdout(&out);
+        assert!(
+            printed.contains(&format!("{file}`")),
+            "{what}: the finding names `{file}`: {printed}"
+        );
+        let json = h.gomodoff_with_env(&project, &env, &["--json", "verify"]);
+        let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        crate::json::assert_valid("verify", &doc);
+        assert_eq!(doc["ok"], false, "{what}: {doc}");
+        fs::write(&path, &good).unwrap();
+        assert_success(&verify(), &format!("verify once {file} is put back"));
+    }
+    // With GOSUMDB off the part cannot be checked: verify says so and checks the rest.
+    let off = h.gomodoff_with_env(&project, &[("GOSUMDB", "off")], &["verify"]);
+    assert_success(&off, "verify with GOSUMDB off");
+    assert!(
+        stderr(&off).contains("checksum database part was not checked"),
+        "{}",
+        stderr(&off)
+    );
+}
+
+#[test]
+fn proxy_mode_builds_offline_where_go_trusts_an_earlier_head_and_the_module_cache_is_new() {
+    requires_go!();
+    let (h, db, _, project) = packed_with_db();
+    let key = db.gosumdb();
+    let out = h.gomodoff_with_env(
+        &project,
+        &[("GOSUMDB", key.as_str()), ("GONOSUMDB", "")],
+        &["vendor", "--mode", "proxy", "--yes"],
+    );
+    assert_success(&out, "vendor --mode proxy");
+    // Machine B: its go trusts the same database when it was smaller (size 300; the tree's head
+    // is 303), its module cache is new, and it has no network.
+    let gopath = h.fresh_dir("gopath-b");
+    let latest = gopath.join("pkg/sumdb").join(NAME).join("latest");
+    fs::create_dir_all(latest.parent().unwrap()).unwrap();
+    fs::write(&latest, TestSumdb::new(300).latest()).unwrap();
+    let modcache = h.fresh_dir("modcache-b");
+    let b = |args: &[&str]| {
+        h.gomodoff_command_without_modcache(&project)
+            .env("GOSUMDB", &key)
+            .env("GONOSUMDB", "")
+            .env("GOPATH", &gopath)
+            .env("GOMODCACHE", &modcache)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = b(&["env"]);
+    assert_success(&out, "env on machine B");
+    let env = printed_env(&out);
+    assert_eq!(
+        env.iter().find(|(k, _)| k == "GOSUMDB").unwrap().1,
+        key,
+        "env keeps GOSUMDB on: {}",
+        stderr(&out)
+    );
+    let go = |dir: &Path, args: &[&str]| {
+        machine_b_go(&h, dir, &env)
+            .env("GOPATH", &gopath)
+            .env("GOMODCACHE", &modcache)
+            .env("GOFLAGS", "-modcacherw")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert_success(&go(&project, &["mod", "download"]), "go mod download");
+    assert_success(&go(&project, &["build", "./..."]), "go build");
+    // A module go.sum does not vouch for is checked against the tree's database: go first
+    // re-reads the tiles of the head it trusts, then moves on to the tree's head.
+    let fresh = empty_module(&h);
+    let got = go(&fresh, &["get", "example.com/multi@v1.2.0"]);
+    assert_success(&got, "go get of a module not in go.sum");
+    assert_eq!(fs::read_to_string(&latest).unwrap(), db.latest());
+    // exec gives go the same environment.
+    let fresh = empty_module(&h);
+    fs::write(&latest, TestSumdb::new(300).latest()).unwrap();
+    let other_cache = h.fresh_dir("modcache-b");
+    let out = h
+        .gomodoff_command_without_modcache(&project)
+        .env("GOSUMDB", &key)
+        .env("GONOSUMDB", "")
+        .env("GOPATH", &gopath)
+        .env("GOMODCACHE", &other_cache)
+        .env("GOFLAGS", "-modcacherw")
+        .args(["exec", "--", "go", "-C"])
+        .arg(&fresh)
+        .args(["get", "example.com/multi@v1.2.0"])
+        .output()
+        .unwrap();
+    assert_success(&out, "exec -- go get of a module not in go.sum");
+    assert_eq!(fs::read_to_string(&latest).unwrap(), db.latest());
+    // go trusting a newer head than the tree's (it would need that head's tiles from the
+    // network), or a head of another log of the same size (a fork): GOSUMDB=off, with the reason.
+    let mut newer = TestSumdb::new(300);
+    for (p, v) in MODULES {
+        newer.add_from_go(&h, p, v);
+    }
+    newer.add("example.com/later", "v1.0.0", "h1:AAAA", "h1:AAAA");
+    let forked = TestSumdb::with_filler(303, "forked").latest();
+    for (head, why) in [
+        (newer.latest(), "already trusts a newer tree head"),
+        (forked, "does not extend the head go already trusts"),
+    ] {
+        fs::write(&latest, head).unwrap();
+        let out = b(&["env"]);
+        assert_success(&out, "env under a head the tree cannot extend");
+        let env = printed_env(&out);
+        assert_eq!(env.iter().find(|(k, _)| k == "GOSUMDB").unwrap().1, "off");
+        assert!(
+            stderr(&out).contains("GOSUMDB=off") && stderr(&out).contains(why),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
 /// A machine on the connected side: its own module cache and GOPATH (where go keeps the head it
 /// trusts), the test database as GOSUMDB, the harness proxy serving it.
 struct Machine<'a> {

@@ -31,8 +31,10 @@ pub enum TlogError {
         got: usize,
         want: usize,
     },
-    #[error("the tiles at the tree's right edge do not hash to the signed tree head of size {0}")]
-    TreeMismatch(i64),
+    #[error(
+        "the tiles at the tree's right edge ({tiles}) do not hash to the signed tree head of size {size}: one of them was changed, or the head"
+    )]
+    TreeMismatch { size: i64, tiles: String },
     #[error("tile `{0}` does not match its hash in its parent tile")]
     TileMismatch(String),
     #[error("record {id} is not in the signed tree of size {size}")]
@@ -351,7 +353,10 @@ pub fn read_hashes(
     }
     if tree.size == 0 {
         if tree.hash != empty_hash() {
-            return Err(TlogError::TreeMismatch(0));
+            return Err(TlogError::TreeMismatch {
+                size: 0,
+                tiles: "none".into(),
+            });
         }
     } else {
         let mut edge_hashes = Vec::with_capacity(plan.edge.len());
@@ -361,7 +366,17 @@ pub fn read_hashes(
             edge_hashes.push(h);
         }
         if combine_tree(&edge_hashes) != tree.hash {
-            return Err(TlogError::TreeMismatch(tree.size));
+            let mut tiles: Vec<String> = Vec::new();
+            for &(_, j) in &plan.edge {
+                let name = format!("`{}`", plan.tiles[j].path());
+                if !tiles.contains(&name) {
+                    tiles.push(name);
+                }
+            }
+            return Err(TlogError::TreeMismatch {
+                size: tree.size,
+                tiles: tiles.join(", "),
+            });
         }
     }
     let first_other = plan.edge.iter().map(|&(_, j)| j + 1).max().unwrap_or(0);

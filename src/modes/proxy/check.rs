@@ -14,10 +14,17 @@ use crate::formats::module::ModuleVersion;
 use crate::modes::Problem;
 use crate::repo::Repo;
 use crate::sources::bundle::{self, Manifest};
+use crate::sources::sumdb;
+use crate::util::context::Context;
 use crate::util::fsutil;
 
-/// Every problem of the tree, its manifest, the lock and go.sum, by file or module.
-pub(crate) fn verify(repo: &Repo, lock: &LockFile) -> Result<Vec<Problem>> {
+/// Every problem of the tree, its manifest, the lock and go.sum, by file or module; and of the
+/// checksum database part the tree carries, checked in full with the key the user's `GOSUMDB`
+/// names (the head's signature, every record's proof against it through the carried tiles,
+/// every record's hashes against the manifest, itself checked against the lock and go.sum), as
+/// `mirror --verify` checks a mirror's. With GOSUMDB off the part is not checked, and a warning
+/// says so.
+pub(crate) fn verify(ctx: &mut Context, repo: &Repo, lock: &LockFile) -> Result<Vec<Problem>> {
     let gosum = repo.gosum()?;
     let tree = repo.root.join(&lock.dir);
     let mut findings = Vec::new();
@@ -25,6 +32,9 @@ pub(crate) fn verify(repo: &Repo, lock: &LockFile) -> Result<Vec<Problem>> {
     let manifest = if tree.join(bundle::MANIFEST_FILE).is_file() {
         let report = bundle::verify_tree(&tree)?;
         for f in report.findings {
+            find(format!("`{}`", f.file), f.problem);
+        }
+        for f in check_sumdb(ctx, repo, &tree, &report.manifest)? {
             find(format!("`{}`", f.file), f.problem);
         }
         report.manifest
@@ -57,6 +67,27 @@ pub(crate) fn verify(repo: &Repo, lock: &LockFile) -> Result<Vec<Problem>> {
     }
     findings.sort();
     Ok(findings)
+}
+
+/// The findings of the tree's checksum database part (none when it carries none, or it
+/// verifies), checked with the key the user's `GOSUMDB` names.
+fn check_sumdb(
+    ctx: &mut Context,
+    repo: &Repo,
+    tree: &Path,
+    manifest: &Manifest,
+) -> Result<Vec<bundle::TreeFinding>> {
+    if manifest.sumdb.is_none() {
+        return Ok(Vec::new());
+    }
+    let user = sumdb::user_sumdb(&repo.root)?;
+    let Some(db) = &user.database else {
+        ctx.shell.warn(
+            "GOSUMDB is off: the tree's checksum database part was not checked (set GOSUMDB to check it; `env` prints GOSUMDB=off meanwhile)",
+        )?;
+        return Ok(Vec::new());
+    };
+    Ok(bundle::check_sumdb(tree, manifest, &db.key)?.unwrap_or_default())
 }
 
 /// One module of the lock against the tree's manifest and go.sum.
