@@ -494,3 +494,70 @@ fn a_readme_counts_only_for_a_licence_text_in_it() {
     assert_eq!(l.files[1].extra_words, 0);
     assert_eq!(file_kind("sub/README.md"), Some(FileKind::Readme));
 }
+
+#[test]
+fn a_file_collecting_licence_texts_under_headings_gets_each() {
+    // The structure of a `LICENSE-THIRD-PARTY`: an introduction, then per project a heading and
+    // its licence text wrapped at 70 columns and indented — BSD-3-Clause, MIT, BSD-3-Clause
+    // again, and a BSD text without its third clause.
+    let indent = |t: &str| {
+        let mut out = String::new();
+        for para in t.split("\n\n") {
+            let mut line = String::from("   ");
+            for word in para.split_whitespace() {
+                if line.len() + word.len() > 70 {
+                    out.push_str(&line);
+                    out.push('\n');
+                    line = String::from("   ");
+                }
+                line.push(' ');
+                line.push_str(word);
+            }
+            out.push_str(&line);
+            out.push_str("\n\n");
+        }
+        out
+    };
+    let bsd = fixture_text("bsd-3");
+    let two_clauses = bsd[..bsd
+        .find("3. Neither")
+        .expect("the SPDX text has a third clause")]
+        .to_string()
+        + &bsd[bsd
+            .find("THIS SOFTWARE IS PROVIDED")
+            .expect("and a disclaimer")..];
+    let text = format!(
+        "Our tools make use of third party projects, either by reusing their code, or by \
+         statically linking them into resulting binaries. These projects are:\n\n\
+         * The first project - https://example.com/first\n\n{}\n\
+         * The second project - https://example.com/second\n\n{}\n\
+         * The third project - https://example.com/third\n\n{}\n\
+         * The fourth project - https://example.com/fourth\n\n{}",
+        indent(&bsd),
+        indent(&fixture_text("mit")),
+        indent(&bsd.replace("The Example Authors", "The Third Authors")),
+        indent(&two_clauses),
+    );
+    // The top-down scan (the last resort when nothing else matches) finds each text on its own
+    // lines. (On this file the fitted sections find them already; on honnef.co/go/tools'
+    // `LICENSE-THIRD-PARTY` they do not, and only the top-down scan does: see the corpus.)
+    let data = TextData::new(&text);
+    let mut found = Vec::new();
+    let mut covered = Vec::new();
+    top_down(&data, &mut found, &mut covered);
+    let ids: Vec<&str> = found.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(
+        ids[..3],
+        ["BSD-3-Clause", "MIT", "BSD-3-Clause"],
+        "{found:?}"
+    );
+    assert!(covered.windows(2).all(|w| w[0].1 <= w[1].0), "{covered:?}");
+    assert!(found.iter().all(|m| m.score >= CONFIDENT));
+    let l = one("LICENSE-THIRD-PARTY", &text);
+    assert_eq!(
+        l.expression.as_deref(),
+        Some("BSD-2-Clause AND BSD-3-Clause AND MIT"),
+        "{l:?}"
+    );
+    assert!(l.files[0].extra_words > 0, "{l:?}");
+}
