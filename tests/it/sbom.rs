@@ -409,3 +409,48 @@ fn the_schemas_refuse_a_broken_bill() {
     assert!(!cdx.is_valid(&bad_purl_hash));
     assert!(!spdx.is_valid(&serde_json::json!({"spdxVersion": "SPDX-2.3"})));
 }
+
+#[test]
+fn source_date_epoch_is_the_time_timestamp_records() {
+    requires_go!();
+    let h = Harness::new();
+    let main = crate::licenses::project(&h);
+    assert_success(&h.gomodoff(&main, &["vendor", "--yes"]), "vendor");
+    let epoch = [("SOURCE_DATE_EPOCH", "1700000000")];
+    // `date -u -d @1700000000`.
+    let when = "2023-11-14T22:13:20Z";
+    for (format, spdx) in [("cyclonedx-json", false), ("spdx-json", true)] {
+        let args = ["sbom", "--timestamp", "--format", format];
+        let out = h.gomodoff_with_env(&main, &epoch, &args);
+        assert_success(&out, "sbom --timestamp with SOURCE_DATE_EPOCH");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_valid(&doc, spdx);
+        let got = if spdx {
+            &doc["creationInfo"]["created"]
+        } else {
+            &doc["metadata"]["timestamp"]
+        };
+        assert_eq!(got, when, "{format}");
+        // The same time, the same bill.
+        let again = h.gomodoff_with_env(&main, &epoch, &args);
+        assert_eq!(out.stdout, again.stdout, "{format}");
+    }
+    // Without --timestamp the variable changes nothing: no time recorded.
+    let out = h.gomodoff_with_env(&main, &epoch, &["sbom"]);
+    assert_success(&out, "sbom with SOURCE_DATE_EPOCH");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["metadata"].get("timestamp").is_none(), "{doc:#}");
+    // A malformed value is an error naming it, not the time of the run.
+    let out = h.gomodoff_with_env(
+        &main,
+        &[("SOURCE_DATE_EPOCH", "yesterday")],
+        &["sbom", "--timestamp"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = crate::support::stderr(&out);
+    assert!(
+        err.contains("SOURCE_DATE_EPOCH is `yesterday`, not a number of seconds")
+            && err.contains("hint:"),
+        "{err}"
+    );
+}
