@@ -1,9 +1,11 @@
 //! Licence files of a module and what they say: which files are licence or notice files (go's
-//! own list of name prefixes, at the module root and in subdirectories), each file matched
-//! against the SPDX licence texts by the `spdx` crate's scanner (the askalono algorithm, with a
-//! confidence score), and the module's concluded SPDX expression. A file that matches no licence
-//! well enough is reported as unknown with its closest candidate, never guessed. Text in, values
-//! out: the callers read the files from wherever a mode laid them out.
+//! own list of name prefixes, at the module root and in subdirectories) or READMEs that may hold
+//! a licence, each file matched against the SPDX licence texts by the `spdx` crate's scanner (the
+//! askalono algorithm, with a confidence score) — as a whole, else section by section — and the
+//! module's concluded SPDX expression. A file that matches no licence well enough is reported as
+//! unknown with its closest candidate, never guessed; text outside the licences found in a file
+//! is counted and reported. Text in, values out: the callers read the files from wherever a mode
+//! laid them out.
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
