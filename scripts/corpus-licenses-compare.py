@@ -15,6 +15,22 @@ licence identifiers in gomodoff's expression, or when neither tool identifies a 
   go-licenses names one: gomodoff declines to guess;
 - `go-licenses unknown`: the reverse;
 - `differ`: different identifiers; to be judged by reading the files (listed).
+
+When `<name>.licensecheck.json` is there too (github.com/google/licensecheck by pkg.go.dev's rules,
+see scripts/corpus-licenses.sh), every module version gomodoff lists with files is compared with
+it as well, file by file: each tool's set for a module is the union, over the files it reads, of
+the licence IDs it identifies in each, plus `UNKNOWN` for each file it reads but cannot identify
+(gomodoff: a licence or README file that is unknown or low confidence, the expression's
+`LicenseRef-unknown-…`; licensecheck: a file covered below 75 %). A module agrees when the sets
+are equal. Each disagreement is printed with every file either tool read and both answers for it,
+and a verdict:
+- `scope`: on every file both tools read they agree; the difference comes from files only one of
+  them reads (gomodoff: any `LICENSE*`/`COPYING*`/… name, notices, READMEs with a licence;
+  pkg.go.dev: a fixed list of names, also under testdata/);
+- `gomodoff unknown` / `licensecheck unknown`: on a file both read, one names a licence, the
+  other none;
+- `differ`: on a file both read, both name licences, not the same ones.
+Also printed: agreement file by file over the files both read.
 """
 
 import csv
@@ -24,8 +40,99 @@ import re
 import sys
 
 
+def gomodoff_files(m):
+    """path -> set of ids gomodoff found in that file (`UNKNOWN` when it found none)."""
+    files = {}
+    for f in m["files"]:
+        if f["verdict"] == "identified":
+            files[f["path"]] = {x["id"] for x in f["matches"]}
+        elif f["verdict"] in ("unknown", "low_confidence"):
+            files[f["path"]] = {"UNKNOWN"}
+        # notices without a licence text say nothing about licences
+    return files
+
+
+def describe_gomodoff(f):
+    what = ", ".join(f"{x['id']} {x['score']:.2f}" for x in f["matches"])
+    if f["verdict"] != "identified":
+        what = f["verdict"] + (f" ({what})" if what else "")
+    if f.get("extra_words"):
+        what += f", +{f['extra_words']} words"
+    return what
+
+
+def compare_licensecheck(out, projects):
+    total = agree = files_both = files_agree = 0
+    rows = []
+    print(f"\n{'project':48} {'modules':>9} {'agree':>6}   (licensecheck, pkg.go.dev's rules)")
+    for pv in projects:
+        name = pv.replace("/", "_").replace("@", "_")
+        path = os.path.join(out, name + ".licensecheck.json")
+        if not os.path.exists(path):
+            return False
+        doc = json.load(open(os.path.join(out, name + ".gomodoff.json")))
+        mods = {m["module"]: m for m in doc["modules"] if m["laid_out"] == "files"}
+        lc = {r["module"]: r for r in json.load(open(path)) or []}
+        n = ok = 0
+        for mod, m in sorted(mods.items()):
+            r = lc.get(mod)
+            if r is None or r["missing"]:
+                rows.append(("licensecheck missing", pv, mod, m["version"], "", "", ""))
+                n += 1
+                continue
+            gf = gomodoff_files(m)
+            lf = {f["path"]: set(f["types"]) for f in r["files"]}
+            gs = set().union(*gf.values()) if gf else set()
+            ls = set().union(*lf.values()) if lf else set()
+            common = sorted(set(gf) & set(lf))
+            files_both += len(common)
+            files_agree += sum(1 for p in common if gf[p] == lf[p])
+            n += 1
+            if gs == ls:
+                ok += 1
+                continue
+            diff = [p for p in common if gf[p] != lf[p]]
+            if not diff:
+                verdict = "scope"
+            elif all(gf[p] == {"UNKNOWN"} for p in diff):
+                verdict = "gomodoff unknown"
+            elif all(lf[p] == {"UNKNOWN"} for p in diff):
+                verdict = "licensecheck unknown"
+            else:
+                verdict = "differ"
+            gdesc = {f["path"]: describe_gomodoff(f) for f in m["files"]}
+            ldesc = {
+                f["path"]: ", ".join(f["types"]) + f" ({f['percent']:.0f}% covered)" for f in r["files"]
+            }
+            files = "; ".join(
+                f"{p}: gomodoff {gdesc.get(p, 'not read')} | licensecheck {ldesc.get(p, 'not read')}"
+                for p in sorted(set(gdesc) | set(ldesc))
+            )
+            rows.append(
+                (verdict, pv, mod, m["version"], ", ".join(sorted(gs)), ", ".join(sorted(ls)), files)
+            )
+        total += n
+        agree += ok
+        print(f"{pv:48} {n:9} {ok:6}")
+    pct = 100.0 * agree / total if total else 0.0
+    fpct = 100.0 * files_agree / files_both if files_both else 0.0
+    print(
+        f"\nlicensecheck: module versions {total}; same licence set {agree}/{total} = {pct:.1f}%"
+        f"\nlicensecheck: files both tools read {files_both}; same licences {files_agree}/{files_both}"
+        f" = {fpct:.1f}%"
+    )
+    by = {}
+    for r in rows:
+        by[r[0]] = by.get(r[0], 0) + 1
+    print(f"\n{len(rows)} disagreements with licensecheck: " + ", ".join(f"{k} {v}" for k, v in sorted(by.items())))
+    for verdict, pv, mod, ver, gs, ls, files in sorted(rows):
+        print(f"- [{verdict}] {mod}@{ver} ({pv}): gomodoff `{gs}` | licensecheck `{ls}`; {files}")
+    return True
+
+
 def main():
     out, projects = sys.argv[1], sys.argv[2:]
+    print("== go-licenses v1.6.0")
     total_gm = total_both = agree = 0
     rows = []
     print(f"{'project':48} {'gomodoff':>9} {'both':>6} {'agree':>6}")
@@ -92,3 +199,4 @@ def main():
 
 if __name__ == "__main__":
     main()
+    compare_licensecheck(sys.argv[1], sys.argv[2:])

@@ -203,7 +203,7 @@ pub struct SbomArgs {
     /// Write the SBOM to FILE instead of stdout
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Record the time of the run in the SBOM (then it is no longer reproducible)
+    /// Record a time in the SBOM: SOURCE_DATE_EPOCH when it is set, else the time of the run (not reproducible)
     #[arg(long)]
     pub timestamp: bool,
 }

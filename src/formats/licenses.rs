@@ -1,18 +1,23 @@
 //! Licence files of a module and what they say: which files are licence or notice files (go's
-//! own list of name prefixes, at the module root and in subdirectories), each file matched
-//! against the SPDX licence texts by the `spdx` crate's scanner (the askalono algorithm, with a
-//! confidence score), and the module's concluded SPDX expression. A file that matches no licence
-//! well enough is reported as unknown with its closest candidate, never guessed. Text in, values
-//! out: the callers read the files from wherever a mode laid them out.
+//! own list of name prefixes, at the module root and in subdirectories) or READMEs that may hold
+//! a licence, each file matched against the SPDX licence texts by the `spdx` crate's scanner (the
+//! askalono algorithm, with a confidence score) — as a whole, else section by section — and the
+//! module's concluded SPDX expression. A file that matches no licence well enough is reported as
+//! unknown with its closest candidate, never guessed; text outside the licences found in a file
+//! is counted and reported. Text in, values out: the callers read the files from wherever a mode
+//! laid them out.
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 use spdx::detection::Store;
 use spdx::detection::TextData;
+use spdx::detection::scan::{ScanMode, Scanner};
 
-/// A match at or above this score identifies a licence.
+/// A match at or above this score identifies a licence on the OSI-approved list.
 pub const CONFIDENT: f32 = 0.9;
+/// A match at or above this score identifies any other licence (see [`threshold`]).
+pub const CONFIDENT_RARE: f32 = 0.95;
 /// A match of a whole file at or above this score is taken as the file's one licence without
 /// looking for others in it.
 const WHOLE: f32 = 0.98;
@@ -24,6 +29,19 @@ const NEAR: f32 = 0.05;
 /// A best match at or above this score (and below [`CONFIDENT`]) is shown as a low-confidence
 /// candidate; below it the file is plain unknown.
 pub const CANDIDATE: f32 = 0.6;
+/// How many of the licences closest to a whole file are tried as a section of it when none
+/// matches the whole (see `locate`).
+const CANDIDATES: usize = 8;
+/// Words outside the licence texts found in a file at or above which the file is reported as
+/// holding extra text.
+pub const EXTRA_WORDS: usize = 5;
+/// The prefix of the `LicenseRef-` that stands in a module's expression for a licence file
+/// gomodoff could not identify (see [`conclude`]).
+pub const UNKNOWN_REF: &str = "LicenseRef-unknown-";
+/// Licence files of at most this many lines get the top-down scan when nothing else matches
+/// (see `top_down`; its cost grows with the square of the length: 1.2 s for the 121 lines of
+/// honnef.co/go/tools' `LICENSE-THIRD-PARTY` on a busy 2-core machine).
+const TOP_DOWN_LINES: usize = 200;
 /// Files larger than this are not scanned (reported unknown): no licence text is this long.
 pub const MAX_SCANNED: usize = 1 << 20;
 
@@ -35,6 +53,10 @@ pub enum FileKind {
     /// `NOTICE*`, `PATENTS*`, `COPYRIGHT*`, `LEGAL*`: carried along; a licence only if it holds
     /// one.
     Notice,
+    /// `README*`: counted only when it holds a licence text the scanner identifies (a directory
+    /// whose only licence is in its README, as go-licenses and pkg.go.dev also read); else not
+    /// listed at all.
+    Readme,
 }
 
 impl FileKind {
@@ -42,6 +64,7 @@ impl FileKind {
         match self {
             FileKind::License => "license",
             FileKind::Notice => "notice",
+            FileKind::Readme => "readme",
         }
     }
 }
@@ -77,12 +100,19 @@ pub struct LicenseFile {
     pub path: String,
     pub kind: FileKind,
     pub verdict: Verdict,
+    /// Of an identified licence file: the words outside the licence texts found in it
+    /// (copyright lines and separators not counted) when they are [`EXTRA_WORDS`] or more — a
+    /// note, an added clause: what it says is for a reader to judge, it is not a licence the
+    /// scanner knows. 0 otherwise (and always 0 for a whole-file match).
+    pub extra_words: usize,
 }
 
 /// What a module's licence files say together.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModuleLicense {
-    /// The concluded SPDX expression; `None` when a licence file is unknown or there is none.
+    /// The concluded SPDX expression; `None` when a licence file at the module root is unknown,
+    /// when no licence file is identified, or when there is none. A licence file elsewhere that
+    /// is unknown stands in it as `LicenseRef-unknown-<its path>` (see [`conclude`]).
     pub expression: Option<String>,
     /// The lowest score among the matches the expression is made of.
     pub confidence: Option<f32>,
@@ -91,11 +121,16 @@ pub struct ModuleLicense {
 }
 
 impl ModuleLicense {
-    /// `identified`, `unknown` (a licence file matched nothing well enough) or `none` (no
-    /// licence file at all).
+    /// `identified`, `partial` (identified, but the expression holds a licence file gomodoff
+    /// could not identify, as a `LicenseRef-unknown-…`), `unknown` (a licence file at the root,
+    /// or every licence file, matched nothing well enough) or `none` (no licence file at all).
     pub fn status(&self) -> &'static str {
-        if self.expression.is_some() {
-            "identified"
+        if let Some(e) = &self.expression {
+            if e.contains(UNKNOWN_REF) {
+                "partial"
+            } else {
+                "identified"
+            }
         } else if self.files.iter().any(|f| f.kind == FileKind::License) {
             "unknown"
         } else {
@@ -104,9 +139,9 @@ impl ModuleLicense {
     }
 }
 
-/// Whether a module file (relative path, `/`-separated) is a licence or notice file, and which.
-/// Files under `testdata/` or `vendor/` and source files (`LICENSE_test.go`, `license.go`) are
-/// not.
+/// Whether a module file (relative path, `/`-separated) is a licence, notice or README file, and
+/// which. Files under `testdata/` or `vendor/` and source files (`LICENSE_test.go`,
+/// `license.go`) are not.
 pub fn file_kind(rel: &str) -> Option<FileKind> {
     let (dir, base) = rel.rsplit_once('/').unwrap_or(("", rel));
     if dir
@@ -130,6 +165,8 @@ pub fn file_kind(rel: &str) -> Option<FileKind> {
         Some(FileKind::License)
     } else if NOTICE.iter().any(|p| upper.starts_with(p)) {
         Some(FileKind::Notice)
+    } else if upper.starts_with("README") {
+        Some(FileKind::Readme)
     } else {
         None
     }
@@ -144,12 +181,24 @@ pub fn detect(files: &[(String, Vec<u8>)]) -> ModuleLicense {
         .filter_map(|(path, bytes)| {
             let kind = file_kind(path)?;
             let text = String::from_utf8_lossy(bytes);
-            let verdict = scan(kind, &text);
+            if kind == FileKind::Readme && !may_hold_a_licence(&text) {
+                return None;
+            }
+            let (verdict, extra_words) = scan(kind, &text);
+            // A README counts only for a licence text identified in it.
+            if kind == FileKind::Readme && !matches!(verdict, Verdict::Identified(_)) {
+                return None;
+            }
             Some((
                 LicenseFile {
                     path: path.clone(),
                     kind,
                     verdict,
+                    extra_words: if kind == FileKind::License {
+                        extra_words
+                    } else {
+                        0
+                    },
                 },
                 states_a_choice(&text),
             ))
@@ -161,11 +210,39 @@ pub fn detect(files: &[(String, Vec<u8>)]) -> ModuleLicense {
     conclude(files, choice)
 }
 
-/// The module's expression from its scanned files: `None` when a licence file is unknown or low
-/// confidence (never a guess), else every identified licence once, joined with `OR` when a
-/// licence file offers a choice and `AND` otherwise.
+/// Whether a README's text has a phrase every full text of a common licence family carries:
+/// only those are given to the scanner (a README is long, and scanning every one for a
+/// contained licence would cost more than all licence files together). The scanner decides
+/// what the text is; this only skips READMEs that cannot hold one.
+fn may_hold_a_licence(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let flat = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    [
+        "permission is hereby granted",
+        "redistribution and use in source and binary forms",
+        "permission to use, copy, modify",
+        "apache license version 2.0, january 2004",
+        "apache license, version 2.0, january 2004",
+        "mozilla public license version 2.0",
+        "mozilla public license, version 2.0",
+        "gnu general public license",
+        "gnu lesser general public license",
+        "this is free and unencumbered software",
+    ]
+    .iter()
+    .any(|p| flat.contains(p))
+}
+
+/// The module's expression from its scanned files: every identified licence once, joined with
+/// `OR` when a licence file offers a choice and `AND` otherwise. Never a guess: `None` when a
+/// licence file at the module root is unknown or low confidence (the module's own licence is
+/// not known), or when no file is identified. A licence file in a subdirectory that is unknown
+/// (a logo's licence, a bundled binary's) does not make the module's own licence unknown: it
+/// stands in the expression as `LicenseRef-unknown-<its path>` joined with `AND`, so that a
+/// policy still sees it (see [`Policy::check`]) and an SBOM says it.
 pub fn conclude(files: Vec<LicenseFile>, choice: bool) -> ModuleLicense {
     let mut ids = BTreeSet::new();
+    let mut unknown = BTreeSet::new();
     let mut confidence: Option<f32> = None;
     let mut undecided = false;
     for f in &files {
@@ -176,21 +253,53 @@ pub fn conclude(files: Vec<LicenseFile>, choice: bool) -> ModuleLicense {
                     confidence = Some(confidence.map_or(m.score, |c| c.min(m.score)));
                 }
             }
-            Verdict::LowConfidence(_) | Verdict::Unknown(_) => {
-                undecided |= f.kind == FileKind::License;
+            Verdict::LowConfidence(_) | Verdict::Unknown(_) if f.kind == FileKind::License => {
+                if f.path.contains('/') {
+                    unknown.insert(unknown_ref(&f.path));
+                } else {
+                    undecided = true;
+                }
             }
-            Verdict::Notice => {}
+            Verdict::LowConfidence(_) | Verdict::Unknown(_) | Verdict::Notice => {}
         }
     }
     let expression = (!undecided && !ids.is_empty()).then(|| {
         let op = if choice { " OR " } else { " AND " };
-        ids.into_iter().collect::<Vec<_>>().join(op)
+        let known = ids.into_iter().collect::<Vec<_>>();
+        let mut expr = known.join(op);
+        if !unknown.is_empty() {
+            if choice && known.len() > 1 {
+                expr = format!("({expr})");
+            }
+            for r in &unknown {
+                expr.push_str(" AND ");
+                expr.push_str(r);
+            }
+        }
+        expr
     });
     ModuleLicense {
         confidence: expression.as_ref().and(confidence),
         expression,
         files,
     }
+}
+
+/// The `LicenseRef-` standing for an unidentified licence file: [`UNKNOWN_REF`] and the path,
+/// every character outside SPDX's `[A-Za-z0-9.-]` as `-` (`assets/LICENSE.md` →
+/// `LicenseRef-unknown-assets-LICENSE.md`).
+pub fn unknown_ref(path: &str) -> String {
+    let clean: String = path
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("{UNKNOWN_REF}{clean}")
 }
 
 /// The `[licenses]` policy of gomodoff.toml: which licences the modules may carry, as
@@ -210,7 +319,10 @@ pub fn conclude(files: Vec<LicenseFile>, choice: bool) -> ModuleLicense {
 /// licences that are allowed (in `allow`, or any licence when `allow` is empty, or in the
 /// module's exception) and not denied (a licence in `deny` passes only through an exception).
 /// A module whose licence is unknown, or that has no licence file, fails unless an exception
-/// names it: the exception's reason is then what stands for the licence.
+/// names it: the exception's reason is then what stands for the licence. So does a module whose
+/// expression holds an unidentified licence file (`LicenseRef-unknown-…`, see [`conclude`]),
+/// under any policy: `allow` cannot name such a part, only an exception for the module passes
+/// it, and the violation names the file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Policy {
     pub allow: Vec<String>,
@@ -292,7 +404,7 @@ impl Policy {
                 "none" => "has no licence file".to_string(),
                 _ => format!(
                     "licence unknown ({}); review it and add a `[[licenses.exceptions]]` entry with the reason",
-                    unknown_files(license)
+                    unknown_files(license, None)
                 ),
             };
             return Some(violation(what));
@@ -306,6 +418,12 @@ impl Policy {
         let mut failed = Vec::new();
         let ok = expr.evaluate(|req| {
             let name = req.license.to_string();
+            if name.starts_with(UNKNOWN_REF) {
+                if exception.is_none() {
+                    failed.push(name);
+                }
+                return exception.is_some();
+            }
             let pass = extra.contains(&name)
                 || (!self.deny.contains(&name)
                     && (self.allow.is_empty() || self.allow.contains(&name)));
@@ -319,28 +437,39 @@ impl Policy {
         }
         failed.sort();
         failed.dedup();
-        let reasons: Vec<String> = failed
-            .iter()
-            .map(|f| {
-                if self.deny.contains(f) {
-                    format!("`{f}` is denied")
-                } else {
-                    format!("`{f}` is not allowed")
-                }
-            })
-            .collect();
-        Some(violation(format!(
-            "`{text}`: {} by gomodoff.toml [licenses]",
-            reasons.join(", ")
-        )))
+        let (unknown, listed): (Vec<&String>, Vec<&String>) =
+            failed.iter().partition(|f| f.starts_with(UNKNOWN_REF));
+        let mut reasons = Vec::new();
+        if !listed.is_empty() {
+            let each: Vec<String> = listed
+                .iter()
+                .map(|f| {
+                    if self.deny.contains(f) {
+                        format!("`{f}` is denied")
+                    } else {
+                        format!("`{f}` is not allowed")
+                    }
+                })
+                .collect();
+            reasons.push(format!("{} by gomodoff.toml [licenses]", each.join(", ")));
+        }
+        for f in unknown {
+            reasons.push(format!(
+                "`{f}` is a licence file gomodoff could not identify ({}): review it and add a `[[licenses.exceptions]]` entry for the module with the reason",
+                unknown_files(license, Some(f))
+            ));
+        }
+        Some(violation(format!("`{text}`: {}", reasons.join("; "))))
     }
 }
 
-/// The files of an undecided module, for a violation's message.
-fn unknown_files(license: &ModuleLicense) -> String {
+/// The unidentified licence files of a module (or only the one a `LicenseRef-unknown-…`
+/// stands for), for a violation's message.
+fn unknown_files(license: &ModuleLicense, only: Option<&str>) -> String {
     license
         .files
         .iter()
+        .filter(|f| f.kind == FileKind::License && only.is_none_or(|r| unknown_ref(&f.path) == r))
         .filter_map(|f| match &f.verdict {
             Verdict::LowConfidence(m) => Some(format!(
                 "`{}` resembles {} at {:.0}%",
@@ -420,17 +549,37 @@ fn store() -> &'static Store {
     })
 }
 
-/// What one file says.
-fn scan(kind: FileKind, text: &str) -> Verdict {
+/// The score at or above which a match of `id` identifies it: [`CONFIDENT`] for a licence on
+/// the OSI-approved list, [`CONFIDENT_RARE`] for any other. Most licences off that list are
+/// short permission notices (the HPND family, SMLNJ, the many MIT and BSD variants) that differ
+/// from each other, and from a project's own notice, only in a few words — the party named, one
+/// clause — so a match at 0.9 is as likely a different notice. The Lucent Technologies notice
+/// some Go modules carry (`Lucent or any of its entities`) scores 0.93 against SMLNJ, whose text
+/// names `Lucent Technologies, Bell Labs or any Lucent entity` under the SML/NJ title: not the
+/// SMLNJ licence by SPDX's matching guidelines, and reported as resembling it.
+pub fn threshold(id: &str) -> f32 {
+    if spdx::license_id(id).is_some_and(|l| l.is_osi_approved()) {
+        CONFIDENT
+    } else {
+        CONFIDENT_RARE
+    }
+}
+
+/// What one file says, and the words it holds outside the licence texts found in it.
+fn scan(kind: FileKind, text: &str) -> (Verdict, usize) {
     if text.len() > MAX_SCANNED || text.trim().is_empty() {
         return match kind {
-            FileKind::License => Verdict::Unknown(None),
-            FileKind::Notice => Verdict::Notice,
+            FileKind::License | FileKind::Readme => (Verdict::Unknown(None), 0),
+            FileKind::Notice => (Verdict::Notice, 0),
         };
     }
     let data = TextData::new(text);
     let mut found = Vec::new();
-    let best = find(&data, &mut found, 0);
+    let mut covered = Vec::new();
+    let best = find(&data, &mut found, &mut covered, 0);
+    if found.is_empty() && kind == FileKind::License && data.lines().len() <= TOP_DOWN_LINES {
+        top_down(&data, &mut found, &mut covered);
+    }
     if !found.is_empty() {
         found.sort_by(|a, b| a.id.cmp(&b.id));
         found.dedup_by(|a, b| {
@@ -441,56 +590,147 @@ fn scan(kind: FileKind, text: &str) -> Verdict {
                 false
             }
         });
-        return Verdict::Identified(found);
+        let extra = extra_words(&data, &covered);
+        return (
+            Verdict::Identified(found),
+            if extra >= EXTRA_WORDS { extra } else { 0 },
+        );
     }
-    match (kind, best) {
+    let verdict = match (kind, best) {
         (FileKind::Notice, _) => Verdict::Notice,
-        (FileKind::License, Some(m)) if m.score >= CANDIDATE => Verdict::LowConfidence(m),
-        (FileKind::License, best) => Verdict::Unknown(best.filter(|m| m.score > 0.0)),
-    }
+        (_, Some(m)) if m.score >= CANDIDATE => Verdict::LowConfidence(m),
+        (_, best) => Verdict::Unknown(best.filter(|m| m.score > 0.0)),
+    };
+    (verdict, 0)
 }
 
 /// Find the licences in `data`'s current view: the whole view if it matches, else the best
-/// matching part and then, recursively, what lies before and after it (a file holding several
-/// licence texts one after another). Returns the best match of the whole view.
-fn find(data: &TextData, found: &mut Vec<Matched>, depth: u8) -> Option<Matched> {
+/// matching section (see [`locate`]) and then, recursively, what lies before and after it (a
+/// file holding several licence texts one after another, or a licence and a note). Records
+/// each licence in `found` and the lines it covers in `covered`; returns the best match of the
+/// whole view.
+fn find(
+    data: &TextData,
+    found: &mut Vec<Matched>,
+    covered: &mut Vec<(usize, usize)>,
+    depth: u8,
+) -> Option<Matched> {
     let (name, score, text) = best_match(data);
     let best = Matched {
         id: spdx_id(name),
         score,
     };
+    let whole = |found: &mut Vec<Matched>, covered: &mut Vec<(usize, usize)>| {
+        if score >= threshold(name) {
+            found.push(best.clone());
+            covered.push(data.lines_view());
+        }
+        Some(best.clone())
+    };
     // A near-exact match of the whole view is one licence; anything less may be one licence
     // among other text, or several.
     if score >= WHOLE || depth > 3 || score <= 0.0 {
-        if score >= CONFIDENT {
-            found.push(best.clone());
-        }
-        return Some(best);
+        return whole(found, covered);
     }
-    let (part, part_score) = data.optimize_bounds(text);
+    let Some((part, part_name, part_score)) = locate(data, name, score, text) else {
+        return whole(found, covered);
+    };
     let (start, end) = part.lines_view();
     let (view_start, view_end) = data.lines_view();
-    if part_score < CONFIDENT || (start, end) == (view_start, view_end) {
-        if score >= CONFIDENT {
-            found.push(best.clone());
-        }
-        return Some(best);
-    }
-    // The part was cut to fit the best match of the whole view: ask again which licence it is.
-    let (part_name, part_score) = match best_match(&part) {
-        (n, s, _) if s >= part_score => (n, s),
-        _ => (name, part_score),
-    };
     found.push(Matched {
         id: spdx_id(part_name),
         score: part_score,
     });
+    covered.push((start, end));
     for (a, b) in [(view_start, start), (end, view_end)] {
         if b > a && substantial(&data.with_view(a, b)) {
-            find(&data.with_view(a, b), found, depth + 1);
+            find(&data.with_view(a, b), found, covered, depth + 1);
         }
     }
     Some(best)
+}
+
+/// The section of `data`'s view that is one licence text, when the whole view is not: the
+/// view's lines narrowed to fit the best match of the whole view (`name`, `text`), and when
+/// that section does not reach the licence's [`threshold`], to fit each of the
+/// [`CANDIDATES`] licences closest to the whole view (only when the whole view itself does not
+/// reach it: then it is the answer). The closest licence to a file holding
+/// more than a licence is often another one: two BSD-3-Clause texts one after the other score
+/// highest against Sleepycat (BSD-3-Clause with a clause added) at 0.71, while either text
+/// alone is BSD-3-Clause at 0.96. The section found is asked again which licence it is.
+/// `None` when no section reaches its threshold, or the best section is the whole view.
+fn locate(
+    data: &TextData,
+    name: &'static str,
+    score: f32,
+    text: &'static TextData,
+) -> Option<(TextData, &'static str, f32)> {
+    let view = data.lines_view();
+    let section = |name: &'static str, text: &TextData| {
+        let (part, score) = data.optimize_bounds(text);
+        (score >= threshold(name) && part.lines_view() != view).then_some((part, name, score))
+    };
+    let located = section(name, text).or_else(|| {
+        if score >= threshold(name) {
+            return None;
+        }
+        let mut closest: Vec<(&'static str, f32, &'static TextData)> = store()
+            .iter()
+            .filter(|(n, _)| n.as_str() != name)
+            .map(|(n, e)| (n.as_str(), e.original.match_score(data), &e.original))
+            .collect();
+        closest.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        closest
+            .into_iter()
+            .take(CANDIDATES)
+            .filter_map(|(n, _, t)| section(n, t))
+            .max_by(|a, b| a.2.total_cmp(&b.2).then_with(|| b.1.cmp(a.1)))
+    })?;
+    let (part, part_name, part_score) = located;
+    // The section was cut to fit one licence: the closest licence to it may be another.
+    Some(match best_match(&part) {
+        (n, s, _) if s >= part_score && s >= threshold(n) => (part, n, s),
+        _ => (part, part_name, part_score),
+    })
+}
+
+/// The last resort for a licence file in which neither the whole nor a fitted section matches:
+/// the scanner's top-down mode, which slides a window down the file and keeps each section that
+/// matches a licence (a file collecting several licence texts under headings, such as
+/// honnef.co/go/tools' `LICENSE-THIRD-PARTY`: three BSD and MIT texts and a modified one, 0.74
+/// Sleepycat as a whole, where fitting the closest licences' bounds finds no section because
+/// the texts repeat). Each section counts at its licence's [`threshold`].
+fn top_down(data: &TextData, found: &mut Vec<Matched>, covered: &mut Vec<(usize, usize)>) {
+    let scanner =
+        Scanner::with_scan_mode(store(), ScanMode::top_down()).confidence_threshold(CONFIDENT);
+    for c in scanner.scan(data).containing {
+        if c.score >= threshold(c.license.name) {
+            found.push(Matched {
+                id: spdx_id(c.license.name),
+                score: c.score,
+            });
+            covered.push(c.line_range);
+        }
+    }
+}
+
+/// Words on the lines of `data` outside the `covered` line ranges, not counting copyright
+/// lines and lines without a letter (separators).
+fn extra_words(data: &TextData, covered: &[(usize, usize)]) -> usize {
+    let (start, _) = data.lines_view();
+    data.lines()
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (start + i, l))
+        .filter(|(i, _)| !covered.iter().any(|(a, b)| (a..b).contains(&i)))
+        .filter(|(_, l)| {
+            let lower = l.to_lowercase();
+            l.chars().any(char::is_alphabetic)
+                && !lower.contains("copyright")
+                && !lower.contains("all rights reserved")
+        })
+        .map(|(_, l)| l.split_whitespace().count())
+        .sum()
 }
 
 /// The best match of `data` among the SPDX texts: the scanner's, except that a licence outside

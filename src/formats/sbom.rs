@@ -188,9 +188,14 @@ pub fn spdx(bom: &Bom) -> Value {
         doc["hasExtractedLicensingInfos"] = refs
             .iter()
             .map(|r: &String| {
+                let text = if r.starts_with(crate::formats::licenses::UNKNOWN_REF) {
+                    "A licence file gomodoff could not identify (its path follows `LicenseRef-unknown-`); see the module's licence files."
+                } else {
+                    "A licence text outside the SPDX licence list; see the module's licence files."
+                };
                 json!({
                     "licenseId": r,
-                    "extractedText": "A licence text outside the SPDX licence list; see the module's licence files.",
+                    "extractedText": text,
                 })
             })
             .collect::<Vec<_>>()
@@ -429,7 +434,11 @@ fn file_note(f: &crate::formats::licenses::LicenseFile) -> String {
         Verdict::Unknown(_) => "unknown".into(),
         Verdict::Notice => "notice".into(),
     };
-    format!("{} ({what})", f.path)
+    if f.extra_words > 0 {
+        format!("{} ({what}; {} words of other text)", f.path, f.extra_words)
+    } else {
+        format!("{} ({what})", f.path)
+    }
 }
 
 /// An SPDX element id for a purl: `SPDXRef-` and the purl with every character outside

@@ -116,6 +116,9 @@ fn files_column(l: &ModuleLicense) -> String {
     l.files
         .iter()
         .map(|f| match &f.verdict {
+            Verdict::Identified(_) if f.extra_words > 0 => {
+                format!("{} (+{} words of other text)", f.path, f.extra_words)
+            }
             Verdict::Identified(_) | Verdict::Notice => f.path.clone(),
             Verdict::LowConfidence(m) => {
                 format!("{} (resembles {} {:.0}%)", f.path, m.id, m.score * 100.0)
@@ -163,6 +166,7 @@ fn module_document(r: &ModuleReport) -> serde_json::Value {
                     "id": m.id,
                     "score": round(m.score),
                 })).collect::<Vec<_>>(),
+                "extra_words": f.extra_words,
             })
         }).collect::<Vec<_>>(),
     })

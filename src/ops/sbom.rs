@@ -43,10 +43,12 @@ pub(crate) fn sbom(ctx: &mut Context, opts: &SbomOptions) -> Result<Outcome> {
         Some(from) => of_tree(ctx, &from)?,
         None => of_repo(ctx)?,
     };
-    let bom = Bom {
-        timestamp: opts.timestamp.then(now_rfc3339),
-        ..bom
+    let timestamp = if opts.timestamp {
+        Some(run_time()?)
+    } else {
+        None
     };
+    let bom = Bom { timestamp, ..bom };
     let doc = match opts.format {
         Format::CycloneDx => sbom::cyclonedx(&bom),
         Format::Spdx => sbom::spdx(&bom),
@@ -268,10 +270,39 @@ fn bom_of(
 }
 
 /// The current time as RFC 3339 UTC, to the second.
-fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+/// The time `--timestamp` records: `SOURCE_DATE_EPOCH` when it is set (the reproducible-builds
+/// convention, <https://reproducible-builds.org/specs/source-date-epoch/>: seconds since the Unix
+/// epoch, a malformed value is an error), else now.
+fn run_time() -> Result<String> {
+    let secs = match crate::util::env::var("SOURCE_DATE_EPOCH") {
+        Some(v) => source_date_epoch(&v).ok_or_else(|| {
+            crate::util::hint::hinted(
+                anyhow::anyhow!(
+                    "SOURCE_DATE_EPOCH is `{v}`, not a number of seconds since 1970-01-01T00:00:00Z (at most {LAST})"
+                ),
+                "set it to one (e.g. `SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)`), or unset it to record the time of the run",
+            )
+        })?,
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    };
+    Ok(rfc3339(secs))
+}
+
+/// 9999-12-31T23:59:59Z, the last second RFC 3339 can write.
+const LAST: u64 = 253_402_300_799;
+
+/// `SOURCE_DATE_EPOCH`'s seconds: decimal digits only (no sign, no fraction), at most [`LAST`].
+fn source_date_epoch(v: &str) -> Option<u64> {
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    v.parse::<u64>().ok().filter(|s| *s <= LAST)
+}
+
+/// Seconds since the Unix epoch as an RFC 3339 UTC time (`2023-11-14T22:13:20Z`).
+fn rfc3339(secs: u64) -> String {
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
     let rem = secs % 86_400;
     // Howard Hinnant's days-to-civil.
@@ -290,4 +321,41 @@ fn now_rfc3339() -> String {
         rem % 3600 / 60,
         rem % 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_as_rfc3339() {
+        // Expected values from `date -u -d @N +%Y-%m-%dT%H:%M:%SZ`.
+        for (secs, want) in [
+            (0, "1970-01-01T00:00:00Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+            (1_700_000_000, "2023-11-14T22:13:20Z"),
+            (4_107_542_399, "2100-02-28T23:59:59Z"),
+            (LAST, "9999-12-31T23:59:59Z"),
+        ] {
+            assert_eq!(rfc3339(secs), want);
+        }
+    }
+
+    #[test]
+    fn source_date_epoch_values() {
+        assert_eq!(source_date_epoch("1700000000"), Some(1_700_000_000));
+        assert_eq!(source_date_epoch("0"), Some(0));
+        for bad in [
+            "",
+            "-1",
+            "+5",
+            "1.5",
+            "1e9",
+            " 1",
+            "253402300800",
+            "99999999999999999999",
+        ] {
+            assert_eq!(source_date_epoch(bad), None, "{bad}");
+        }
+    }
 }

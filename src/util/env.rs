@@ -2,7 +2,8 @@
 //! `std::env::var*` elsewhere), so that every variable gomodoff reads is listed here and in the
 //! README: `GOMODOFF_GO`, `GOMODOFF_CACHE`, `GOFLAGS` (kept by `env`/`exec`), the go settings it falls back to when go is not
 //! installed (`GOWORK`, `GOROOT`, `CGO_ENABLED`, `GOMODCACHE`, `GOPATH`, `HOME`…), colour
-//! (`NO_COLOR`, `CLICOLOR`, `CLICOLOR_FORCE`), `GIT_DIR` (whether git can see a repository), the terminal questions are asked on
+//! (`NO_COLOR`, `CLICOLOR`, `CLICOLOR_FORCE`), `GIT_DIR` (whether git can see a repository), the
+//! time `sbom --timestamp` records (`SOURCE_DATE_EPOCH`), the terminal questions are asked on
 //! (`GOMODOFF_TTY`) and the fault-injection hooks of the tests
 //! (`GOMODOFF_FAIL_AT`, `GOMODOFF_ABORT_AT`, `GOMODOFF_FAULT_TRACE`, `GOMODOFF_PAUSE_AT`,
 //! `GOMODOFF_PAUSE_FILE`).

@@ -12,8 +12,11 @@ use crate::support::{Harness, assert_failure, assert_success, stdout};
 
 /// The fixture modules: `example.com/lic/<case>` v1.0.0, each holding the files of
 /// `testdata/licenses/<case>/` and a package at its root (a package in `pkg/` for
-/// `subdir-only`, whose licence is in a subdirectory), with the expression the module must get.
-const CASES: &[(&str, &str)] = &[
+/// `subdir-only`, whose licence is in a subdirectory), with the expression the module must get:
+/// `partial` has an unidentified licence file below its root (a logo's terms), `readme` a
+/// BSD-3-Clause text in the README of a package in a subdirectory that its root package imports
+/// (laid out in every mode: go mod vendor copies a package directory's files).
+pub const CASES: &[(&str, &str)] = &[
     ("mit", "MIT"),
     ("apache-notice", "Apache-2.0"),
     ("bsd-3", "BSD-3-Clause"),
@@ -21,6 +24,8 @@ const CASES: &[(&str, &str)] = &[
     ("dual-files", "Apache-2.0 AND MIT"),
     ("dual-one-file", "Apache-2.0 OR MIT"),
     ("subdir", "BSD-3-Clause AND MIT"),
+    ("partial", "MIT AND LicenseRef-unknown-assets-LICENSE.md"),
+    ("readme", "BSD-3-Clause AND ISC"),
     ("modified", "unknown"),
     ("none", "none"),
 ];
@@ -45,7 +50,11 @@ pub fn project(h: &Harness) -> PathBuf {
                     .to_string_lossy()
                     .replace('\\', "/");
                 let text = fs::read_to_string(entry.path()).unwrap();
-                let text = if rel.ends_with(".go") {
+                let text = if *case == "readme" && rel == "a.go" {
+                    // The package whose README holds the licence is one the build uses.
+                    "package readme\n\nimport _ \"example.com/lic/readme/internal/goautoneg\"\n"
+                        .to_string()
+                } else if rel.ends_with(".go") {
                     format!("package {}\n", case.replace(['-', '.'], ""))
                 } else {
                     text
@@ -120,6 +129,13 @@ fn assert_expected(got: &[(String, String, Vec<String>)], mode: &str) {
                 "{mode}"
             );
         }
+        if *case == "readme" {
+            assert_eq!(
+                files,
+                &["LICENSE", "internal/goautoneg/README.txt"],
+                "{mode}"
+            );
+        }
     }
 }
 
@@ -135,23 +151,21 @@ fn every_mode_reports_the_licences_it_laid_out() {
         assert_success(&out, "licenses --json");
         let got = licences(&out);
         // vendor/ holds only the licence files of the directories above a vendored package
-        // (go mod vendor's rule): the subdirectory licence of `subdir` is not copied there.
+        // (go mod vendor's rule): the subdirectory licence of `subdir` and the logo terms of
+        // `partial` (in no package directory) are not copied there.
         if mode == "vendor" {
-            let (_, expr, files) = got
-                .iter()
-                .find(|(m, _, _)| m == "example.com/lic/subdir")
-                .unwrap();
-            assert_eq!(expr, "MIT");
-            assert_eq!(files, &["LICENSE"]);
-            let rest: Vec<_> = got
-                .iter()
-                .filter(|(m, _, _)| m != "example.com/lic/subdir")
-                .cloned()
-                .collect();
-            for (case, want) in CASES.iter().filter(|(c, _)| *c != "subdir") {
+            let vendored: &[(&str, &str)] = &[("subdir", "MIT"), ("partial", "MIT")];
+            for (case, want) in CASES {
                 let path = format!("example.com/lic/{case}");
-                let (_, expr, _) = rest.iter().find(|(m, _, _)| *m == path).unwrap();
+                let want = vendored
+                    .iter()
+                    .find(|(c, _)| c == case)
+                    .map_or(*want, |(_, w)| *w);
+                let (_, expr, files) = got.iter().find(|(m, _, _)| *m == path).unwrap();
                 assert_eq!(expr, want, "vendor: {path}");
+                if vendored.iter().any(|(c, _)| c == case) {
+                    assert_eq!(files, &["LICENSE"], "vendor: {path}");
+                }
             }
         } else {
             assert_expected(&got, mode);
@@ -167,6 +181,15 @@ fn every_mode_reports_the_licences_it_laid_out() {
                     && l.contains("LICENSE (resembles MIT")),
             "{text}"
         );
+        if mode != "vendor" {
+            assert!(
+                text.lines()
+                    .any(|l| l.starts_with("example.com/lic/partial")
+                        && l.contains("MIT AND LicenseRef-unknown-assets-LICENSE.md")
+                        && l.contains("assets/LICENSE.md (unknown)")),
+                "{text}"
+            );
+        }
     }
 }
 
@@ -193,9 +216,8 @@ fn the_policy_fails_a_denied_licence_and_passes_an_exception() {
     let h = Harness::new();
     let main = project(&h);
     assert_success(&h.gomodoff(&main, &["vendor", "--yes"]), "vendor");
-    let base =
-        "[licenses]\nallow = [\"MIT\", \"Apache-2.0\", \"BSD-3-Clause\"]\ndeny = [\"MPL-2.0\"]\n";
-    let reviewed = "[[licenses.exceptions]]\nmodule = \"example.com/lic/modified\"\nreason = \"reviewed: evaluation-only terms accepted for this internal tool\"\n\n[[licenses.exceptions]]\nmodule = \"example.com/lic/none\"\nreason = \"written by us, same licence as the main module\"\n";
+    let base = "[licenses]\nallow = [\"MIT\", \"Apache-2.0\", \"BSD-3-Clause\", \"ISC\"]\ndeny = [\"MPL-2.0\"]\n";
+    let reviewed = "[[licenses.exceptions]]\nmodule = \"example.com/lic/partial\"\nreason = \"the logo terms in assets/ reviewed: we do not ship the logo\"\n\n[[licenses.exceptions]]\nmodule = \"example.com/lic/modified\"\nreason = \"reviewed: evaluation-only terms accepted for this internal tool\"\n\n[[licenses.exceptions]]\nmodule = \"example.com/lic/none\"\nreason = \"written by us, same licence as the main module\"\n";
     fs::write(main.join("gomodoff.toml"), format!("{base}\n{reviewed}")).unwrap();
     let out = h.gomodoff(&main, &["licenses", "--check"]);
     assert_failure(&out, "licenses --check with MPL-2.0 denied");
@@ -233,6 +255,21 @@ fn the_policy_fails_a_denied_licence_and_passes_an_exception() {
     assert!(
         text.contains("violation: example.com/lic/none@v1.0.0: has no licence file"),
         "{text}"
+    );
+    // A module whose own licence is allowed fails for an unidentified file below its root,
+    // named in the violation.
+    assert!(
+        text.contains("violation: example.com/lic/partial@v1.0.0: `MIT AND LicenseRef-unknown-assets-LICENSE.md`: `LicenseRef-unknown-assets-LICENSE.md` is a licence file gomodoff could not identify (`assets/LICENSE.md` matches no licence)"),
+        "{text}"
+    );
+    let out = h.gomodoff(&main, &["status", "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains(
+            "example.com/lic/partial@v1.0.0: `MIT AND LicenseRef-unknown-assets-LICENSE.md`"
+        ),
+        "{}",
+        stdout(&out)
     );
     // An exception with a reason lets the denied licence through.
     let allowed = format!(

@@ -207,12 +207,12 @@ fn every_mode_makes_valid_reproducible_bills_of_what_it_laid_out() {
             .unwrap();
         assert_eq!(
             root["dependsOn"].as_array().unwrap().len(),
-            9,
+            crate::licenses::CASES.len(),
             "{mode}: {root:#}"
         );
         // SPDX: the same packages and licences, the root described, the edges as DEPENDS_ON.
         let packages = spdx["packages"].as_array().unwrap();
-        assert_eq!(packages.len(), 10);
+        assert_eq!(packages.len(), crate::licenses::CASES.len() + 1);
         let mit = packages
             .iter()
             .find(|p| p["name"] == "example.com/lic/mit")
@@ -228,7 +228,27 @@ fn every_mode_makes_valid_reproducible_bills_of_what_it_laid_out() {
             .iter()
             .filter(|r| r["relationshipType"] == "DEPENDS_ON")
             .count();
-        assert_eq!(depends, 9, "{mode}");
+        assert_eq!(depends, crate::licenses::CASES.len(), "{mode}");
+        // An unidentified licence file below a module's root: a `LicenseRef-unknown-` in the
+        // expression, defined in the SPDX document (vendor mode does not lay the file out).
+        if mode != "vendor" {
+            let partial = component(&cdx, "example.com/lic/partial");
+            let expr = "MIT AND LicenseRef-unknown-assets-LICENSE.md";
+            assert_eq!(partial["licenses"][0]["expression"], expr);
+            assert_eq!(property(partial, "gomodoff:license:status"), ["partial"]);
+            let partial = packages
+                .iter()
+                .find(|p| p["name"] == "example.com/lic/partial")
+                .unwrap();
+            assert_eq!(partial["licenseConcluded"], expr);
+            let defined: Vec<&str> = spdx["hasExtractedLicensingInfos"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["licenseId"].as_str().unwrap())
+                .collect();
+            assert_eq!(defined, ["LicenseRef-unknown-assets-LICENSE.md"], "{mode}");
+        }
     }
 }
 
@@ -271,7 +291,10 @@ fn a_mirror_tree_gets_a_bill_and_its_licences() {
     let mit = component(&cdx, "example.com/lic/mit");
     assert_eq!(mit["licenses"][0]["expression"], "MIT");
     assert_eq!(mit["hashes"][0]["alg"], "SHA-256");
-    assert_eq!(spdx["packages"].as_array().unwrap().len(), 10);
+    assert_eq!(
+        spdx["packages"].as_array().unwrap().len(),
+        crate::licenses::CASES.len() + 1
+    );
     let out = h.gomodoff(&elsewhere, &["licenses", "--from", tree.to_str().unwrap()]);
     assert_success(&out, "licenses --from a mirror tree");
     assert!(
@@ -385,4 +408,49 @@ fn the_schemas_refuse_a_broken_bill() {
     });
     assert!(!cdx.is_valid(&bad_purl_hash));
     assert!(!spdx.is_valid(&serde_json::json!({"spdxVersion": "SPDX-2.3"})));
+}
+
+#[test]
+fn source_date_epoch_is_the_time_timestamp_records() {
+    requires_go!();
+    let h = Harness::new();
+    let main = crate::licenses::project(&h);
+    assert_success(&h.gomodoff(&main, &["vendor", "--yes"]), "vendor");
+    let epoch = [("SOURCE_DATE_EPOCH", "1700000000")];
+    // `date -u -d @1700000000`.
+    let when = "2023-11-14T22:13:20Z";
+    for (format, spdx) in [("cyclonedx-json", false), ("spdx-json", true)] {
+        let args = ["sbom", "--timestamp", "--format", format];
+        let out = h.gomodoff_with_env(&main, &epoch, &args);
+        assert_success(&out, "sbom --timestamp with SOURCE_DATE_EPOCH");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_valid(&doc, spdx);
+        let got = if spdx {
+            &doc["creationInfo"]["created"]
+        } else {
+            &doc["metadata"]["timestamp"]
+        };
+        assert_eq!(got, when, "{format}");
+        // The same time, the same bill.
+        let again = h.gomodoff_with_env(&main, &epoch, &args);
+        assert_eq!(out.stdout, again.stdout, "{format}");
+    }
+    // Without --timestamp the variable changes nothing: no time recorded.
+    let out = h.gomodoff_with_env(&main, &epoch, &["sbom"]);
+    assert_success(&out, "sbom with SOURCE_DATE_EPOCH");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["metadata"].get("timestamp").is_none(), "{doc:#}");
+    // A malformed value is an error naming it, not the time of the run.
+    let out = h.gomodoff_with_env(
+        &main,
+        &[("SOURCE_DATE_EPOCH", "yesterday")],
+        &["sbom", "--timestamp"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = crate::support::stderr(&out);
+    assert!(
+        err.contains("SOURCE_DATE_EPOCH is `yesterday`, not a number of seconds")
+            && err.contains("hint:"),
+        "{err}"
+    );
 }

@@ -56,7 +56,8 @@ fn file_names() {
         ("license.go", None),
         ("testdata/LICENSE", None),
         ("vendor/x/LICENSE", None),
-        ("README.md", None),
+        ("README.md", Some(FileKind::Readme)),
+        ("README.go", None),
         ("AUTHORS", None),
     ] {
         assert_eq!(file_kind(name), kind, "{name}");
@@ -279,4 +280,284 @@ fn an_mpl_text_offers_no_choice_between_licences() {
     files.sort();
     let l = detect(&files);
     assert_eq!(l.expression.as_deref(), Some("BSD-3-Clause AND MPL-2.0"));
+}
+
+fn fixture_text(case: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/licenses")
+            .join(case)
+            .join("LICENSE"),
+    )
+    .expect("fixture")
+}
+
+/// A file's verdict and extra words, alone.
+fn one(path: &str, text: &str) -> ModuleLicense {
+    detect(&[(path.into(), text.as_bytes().to_vec())])
+}
+
+#[test]
+fn two_bsd_texts_with_a_note_between_are_bsd_3_not_sleepycat() {
+    // The structure of a root LICENSE that carries the project's BSD-3-Clause text and then,
+    // after a separator and a note on a copied file, the original's BSD-3-Clause text.
+    let bsd = fixture_text("bsd-3");
+    let text = format!(
+        "This project is distributed under the BSD licence reproduced below.\n\n{bsd}\n\n-------\n\
+         internal/wire/codec.go in this project is copied and modified from another project.\n\n\n{}",
+        bsd.replace("The Example Authors", "The Other Authors")
+    );
+    // The whole file's closest licence is not BSD-3-Clause: only a section is.
+    let (closest, score, _) = best_match(&TextData::new(&text));
+    assert_ne!(closest, "BSD-3-Clause", "{closest} {score}");
+    assert!(score < CONFIDENT, "{closest} {score}");
+    let l = one("LICENSE", &text);
+    assert_eq!(l.expression.as_deref(), Some("BSD-3-Clause"), "{l:?}");
+    assert_eq!(ids(&l.files[0]), ["BSD-3-Clause"]);
+    // The two notes (the first line, the copied-file line) are reported, not matched.
+    assert!(
+        (EXTRA_WORDS..=30).contains(&l.files[0].extra_words),
+        "{l:?}"
+    );
+}
+
+#[test]
+fn a_bsd_text_with_an_added_paragraph_is_bsd_3_with_extra_text() {
+    let text = format!(
+        "{}\n\nIn addition, the authors ask every user who publishes results obtained with this \
+         software to cite the project's paper, and to send a copy of the publication to the \
+         authors at the address given in the documentation, so that they can keep a list of the \
+         work it has helped.\n",
+        fixture_text("bsd-3")
+    );
+    let l = one("LICENSE", &text);
+    assert_eq!(l.expression.as_deref(), Some("BSD-3-Clause"), "{l:?}");
+    assert_eq!(ids(&l.files[0]), ["BSD-3-Clause"]);
+    let extra = l.files[0].extra_words;
+    assert!((40..=60).contains(&extra), "{extra}: {l:?}");
+    // The plain text has none.
+    assert_eq!(fixture("bsd-3").files[0].extra_words, 0);
+}
+
+#[test]
+fn a_permission_notice_close_to_a_rare_licence_is_not_taken_for_it() {
+    // The structure of the Lucent Technologies notice: SMLNJ's permission and disclaimer with
+    // another party named, and without the SML/NJ title.
+    let text = "Copyright (C) 2003, 2004 by Acme\nAll Rights Reserved\n\n\
+        Permission to use, copy, modify, and distribute this software and its documentation for \
+        any purpose and without fee is hereby granted, provided that the above copyright notice \
+        appear in all copies and that both that the copyright notice and this permission notice \
+        and warranty disclaimer appear in supporting documentation, and that the name of Acme \
+        or any of its entities not be used in advertising or publicity pertaining to \
+        distribution of the software without specific, written prior permission.\n\n\
+        ACME DISCLAIMS ALL WARRANTIES WITH REGARD TO THIS SOFTWARE, INCLUDING ALL \
+        IMPLIED WARRANTIES OF MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL ACME BE \
+        LIABLE FOR ANY SPECIAL, INDIRECT OR CONSEQUENTIAL DAMAGES OR ANY \
+        DAMAGES WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN ACTION OF \
+        CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF OR IN CONNECTION WITH THE \
+        USE OR PERFORMANCE OF THIS SOFTWARE.\n";
+    // A score that would identify an OSI-approved licence, below the bar for a rare one.
+    let (closest, score, _) = best_match(&TextData::new(text));
+    assert_eq!(closest, "SMLNJ");
+    assert!((CONFIDENT..CONFIDENT_RARE).contains(&score), "{score}");
+    let l = one("LICENSE", text);
+    assert_eq!(l.expression, None, "{l:?}");
+    match &l.files[0].verdict {
+        Verdict::LowConfidence(m) => assert_eq!(m.id, "SMLNJ"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(threshold("MIT"), CONFIDENT);
+    assert_eq!(threshold("SMLNJ"), CONFIDENT_RARE);
+    assert_eq!(threshold("LicenseRef-x"), CONFIDENT_RARE);
+}
+
+/// A text that is no licence (a logo's terms, say).
+const ODD: &str = "The logo in this directory may be shown only next to the name of the \
+    project and in its documentation; ask the authors before you use it anywhere else, or \
+    change its colours or shape in any way.\n";
+
+#[test]
+fn an_unknown_file_below_the_root_is_a_part_not_the_whole() {
+    let l = detect(&[
+        ("LICENSE".into(), fixture_text("mit").into_bytes()),
+        ("assets/LICENSE.md".into(), ODD.as_bytes().to_vec()),
+    ]);
+    assert_eq!(
+        l.expression.as_deref(),
+        Some("MIT AND LicenseRef-unknown-assets-LICENSE.md"),
+        "{l:?}"
+    );
+    assert_eq!(l.status(), "partial");
+    assert!(l.confidence.is_some_and(|c| c >= CONFIDENT));
+    assert!(spdx::Expression::parse(l.expression.as_deref().expect("some")).is_ok());
+    // At the root, the module's own licence is unknown.
+    let l = detect(&[
+        ("LICENSE".into(), fixture_text("mit").into_bytes()),
+        ("LICENSE-LOGO".into(), ODD.as_bytes().to_vec()),
+    ]);
+    assert_eq!(l.expression, None, "{l:?}");
+    assert_eq!(l.status(), "unknown");
+    // Nothing identified anywhere: unknown too.
+    let l = detect(&[("third_party/x/LICENSE".into(), ODD.as_bytes().to_vec())]);
+    assert_eq!(l.expression, None);
+    assert_eq!(l.status(), "unknown");
+    // A stated choice keeps its parentheses.
+    let l = detect(&[
+        (
+            "LICENSE".into(),
+            std::fs::read(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("testdata/licenses/dual-one-file/LICENSE"),
+            )
+            .expect("fixture"),
+        ),
+        ("docs/LICENSE".into(), ODD.as_bytes().to_vec()),
+    ]);
+    assert_eq!(
+        l.expression.as_deref(),
+        Some("(Apache-2.0 OR MIT) AND LicenseRef-unknown-docs-LICENSE"),
+        "{l:?}"
+    );
+}
+
+#[test]
+fn policy_fails_an_unknown_part_under_allow_and_deny_and_an_exception_passes_it() {
+    let l = detect(&[
+        ("LICENSE".into(), fixture_text("mit").into_bytes()),
+        ("assets/LICENSE.md".into(), ODD.as_bytes().to_vec()),
+    ]);
+    let p = policy("[licenses]\nallow = [\"MIT\"]\n").expect("valid");
+    let v = p.check("a", "v1.0.0", &l).expect("the unknown part fails");
+    assert_eq!(
+        v.message,
+        "`MIT AND LicenseRef-unknown-assets-LICENSE.md`: `LicenseRef-unknown-assets-LICENSE.md` is a licence \
+         file gomodoff could not identify (`assets/LICENSE.md` matches no licence): review it and add a \
+         `[[licenses.exceptions]]` entry for the module with the reason"
+    );
+    // allow cannot name it.
+    assert!(
+        policy("[licenses]\nallow = [\"MIT\", \"LicenseRef-unknown-assets-LICENSE.md\"]\n")
+            .expect("valid")
+            .check("a", "v1.0.0", &l)
+            .is_some()
+    );
+    // A deny-only policy fails it too, and says both reasons when both apply.
+    let v = policy("[licenses]\ndeny = [\"MIT\"]\n")
+        .expect("valid")
+        .check("a", "v1.0.0", &l)
+        .expect("fails");
+    assert!(
+        v.message.starts_with("`MIT AND LicenseRef-unknown-assets-LICENSE.md`: `MIT` is denied by gomodoff.toml [licenses]; `LicenseRef-unknown-assets-LICENSE.md` is a licence file"),
+        "{v}"
+    );
+    let p = policy(
+        "[licenses]\nallow = [\"MIT\"]\n[[licenses.exceptions]]\nmodule = \"a\"\nreason = \"the logo's terms, reviewed\"\n",
+    )
+    .expect("valid");
+    assert_eq!(p.check("a", "v1.0.0", &l), None);
+}
+
+#[test]
+fn a_readme_counts_only_for_a_licence_text_in_it() {
+    let readme = format!(
+        "goautoneg\n=========\n\nHTTP content type negotiation for Go, as a small package.\n\n\
+         Usage: call Negotiate with the Accept header and the types you offer.\n\n{}",
+        fixture_text("bsd-3")
+    );
+    let l = detect(&[
+        ("LICENSE".into(), fixture_text("apache").into_bytes()),
+        (
+            "README.md".into(),
+            b"# project\n\nSee LICENSE. Permission is hereby granted to nobody in particular.\n"
+                .to_vec(),
+        ),
+        ("internal/goautoneg/README.txt".into(), readme.into_bytes()),
+        (
+            "docs/README".into(),
+            b"How to build the documentation.\n".to_vec(),
+        ),
+    ]);
+    assert_eq!(
+        l.expression.as_deref(),
+        Some("Apache-2.0 AND BSD-3-Clause"),
+        "{l:?}"
+    );
+    let listed: Vec<_> = l.files.iter().map(|f| (f.path.as_str(), f.kind)).collect();
+    assert_eq!(
+        listed,
+        [
+            ("LICENSE", FileKind::License),
+            ("internal/goautoneg/README.txt", FileKind::Readme)
+        ]
+    );
+    // A README's prose around the licence is no extra licence text.
+    assert_eq!(l.files[1].extra_words, 0);
+    assert_eq!(file_kind("sub/README.md"), Some(FileKind::Readme));
+}
+
+#[test]
+fn a_file_collecting_licence_texts_under_headings_gets_each() {
+    // The structure of a `LICENSE-THIRD-PARTY`: an introduction, then per project a heading and
+    // its licence text wrapped at 70 columns and indented — BSD-3-Clause, MIT, BSD-3-Clause
+    // again, and a BSD text without its third clause.
+    let indent = |t: &str| {
+        let mut out = String::new();
+        for para in t.split("\n\n") {
+            let mut line = String::from("   ");
+            for word in para.split_whitespace() {
+                if line.len() + word.len() > 70 {
+                    out.push_str(&line);
+                    out.push('\n');
+                    line = String::from("   ");
+                }
+                line.push(' ');
+                line.push_str(word);
+            }
+            out.push_str(&line);
+            out.push_str("\n\n");
+        }
+        out
+    };
+    let bsd = fixture_text("bsd-3");
+    let two_clauses = bsd[..bsd
+        .find("3. Neither")
+        .expect("the SPDX text has a third clause")]
+        .to_string()
+        + &bsd[bsd
+            .find("THIS SOFTWARE IS PROVIDED")
+            .expect("and a disclaimer")..];
+    let text = format!(
+        "Our tools make use of third party projects, either by reusing their code, or by \
+         statically linking them into resulting binaries. These projects are:\n\n\
+         * The first project - https://example.com/first\n\n{}\n\
+         * The second project - https://example.com/second\n\n{}\n\
+         * The third project - https://example.com/third\n\n{}\n\
+         * The fourth project - https://example.com/fourth\n\n{}",
+        indent(&bsd),
+        indent(&fixture_text("mit")),
+        indent(&bsd.replace("The Example Authors", "The Third Authors")),
+        indent(&two_clauses),
+    );
+    // The top-down scan (the last resort when nothing else matches) finds each text on its own
+    // lines. (On this file the fitted sections find them already; on honnef.co/go/tools'
+    // `LICENSE-THIRD-PARTY` they do not, and only the top-down scan does: see the corpus.)
+    let data = TextData::new(&text);
+    let mut found = Vec::new();
+    let mut covered = Vec::new();
+    top_down(&data, &mut found, &mut covered);
+    let ids: Vec<&str> = found.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(
+        ids[..3],
+        ["BSD-3-Clause", "MIT", "BSD-3-Clause"],
+        "{found:?}"
+    );
+    assert!(covered.windows(2).all(|w| w[0].1 <= w[1].0), "{covered:?}");
+    assert!(found.iter().all(|m| m.score >= CONFIDENT));
+    let l = one("LICENSE-THIRD-PARTY", &text);
+    assert_eq!(
+        l.expression.as_deref(),
+        Some("BSD-2-Clause AND BSD-3-Clause AND MIT"),
+        "{l:?}"
+    );
+    assert!(l.files[0].extra_words > 0, "{l:?}");
 }
