@@ -513,7 +513,7 @@ impl LockFile {
         Ok(())
     }
 
-    /// The lock's text, a `[[module]]` table at a time ([`super::tomltext`]: one document of a
+    /// The lock's text, a `[[module]]` table at a time (`formats::tomltext`: one document of a
     /// 5,000-module lock was 23 MB of vendor mode's 32 MB peak heap).
     pub fn render(&self) -> String {
         let mut doc = DocumentMut::new();

@@ -274,7 +274,7 @@ impl Manifest {
     }
 
     /// The manifest's text, a `[[module]]` table at a time
-    /// ([`crate::formats::tomltext`]).
+    /// (`formats::tomltext`).
     pub fn render(&self) -> String {
         let mut doc = DocumentMut::new();
         doc.decor_mut().set_prefix(
