@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::formats::module::ModuleVersion;
 use crate::formats::sumdb::tlog::{RecordError, TlogError};
 use crate::formats::sumdb::{self, Database, Expected, Lookup, SumdbError};
-use crate::sources::bundle::{BundleError, ExtraFiles, Manifest, SumdbPart};
+use crate::sources::bundle::{BundleError, ExtraFiles, Manifest, ManifestModule, SumdbPart};
 use crate::sources::goenv::go_env_at;
 use crate::util::env;
 
@@ -68,6 +68,45 @@ pub(crate) enum NotCarried {
     Bad(SumdbError),
 }
 
+/// The lookup records the module cache's database directory `cache` holds for `modules` (those
+/// with a go.mod hash): each parsed, with its manifest entry; the private ones
+/// (`GONOSUMDB`/`GOPRIVATE`) and the ones the cache lacks set apart.
+struct CachedLookups<'m> {
+    found: Vec<(ModuleVersion, Lookup, &'m ManifestModule)>,
+    private: Vec<ModuleVersion>,
+    missing: Vec<ModuleVersion>,
+}
+
+fn cached_lookups<'m>(
+    cache: &Path,
+    user: &UserSumdb,
+    modules: impl IntoIterator<Item = &'m ManifestModule>,
+) -> Result<CachedLookups<'m>, NotCarried> {
+    let mut out = CachedLookups {
+        found: Vec::new(),
+        private: Vec::new(),
+        missing: Vec::new(),
+    };
+    for m in modules {
+        if m.gomod_h1.is_none() {
+            continue;
+        }
+        let mv = m.module();
+        if sumdb::matches_private(&user.private, &mv.path) {
+            out.private.push(mv);
+            continue;
+        }
+        let rel = sumdb::lookup_file(&mv).map_err(|e| NotCarried::Missing(e.to_string()))?;
+        let Some(bytes) = read_small(&cache.join(&rel)) else {
+            out.missing.push(mv);
+            continue;
+        };
+        let lookup = Lookup::parse(&rel, &bytes).map_err(NotCarried::Bad)?;
+        out.found.push((mv, lookup, m));
+    }
+    Ok(out)
+}
+
 /// Collect, from the module cache at `modcache` and the GOPATH `gopath`, the database part for
 /// every module version of `manifest` that has a go.mod (each record rewritten to carry the one
 /// signed tree head, and checked against it and against the manifest's hashes).
@@ -87,31 +126,20 @@ pub(crate) fn collect_from_cache(
             latest_path.display()
         ))
     })?;
-    let mut private = Vec::new();
-    let mut missing = Vec::new();
-    let mut records = Vec::new();
-    for m in manifest.modules() {
-        if m.gomod_h1.is_none() {
-            continue;
-        }
-        let mv = m.module();
-        if sumdb::matches_private(&user.private, &mv.path) {
-            private.push(mv);
-            continue;
-        }
-        let rel = sumdb::lookup_file(&mv).map_err(|e| NotCarried::Missing(e.to_string()))?;
-        let Some(bytes) = read_small(&cache.join(&rel)) else {
-            missing.push(mv);
-            continue;
-        };
-        let lookup = Lookup::parse(&rel, &bytes).map_err(NotCarried::Bad)?;
-        records.push(Expected {
+    let CachedLookups {
+        found,
+        private,
+        missing,
+    } = cached_lookups(&cache, user, manifest.modules())?;
+    let records: Vec<Expected> = found
+        .into_iter()
+        .map(|(mv, lookup, m)| Expected {
             module: mv,
             zip_h1: m.zip_h1.as_deref(),
             gomod_h1: m.gomod_h1.as_deref(),
             lookup: lookup.render_with(&latest),
-        });
-    }
+        })
+        .collect();
     if let Some(first) = missing.first() {
         return Err(NotCarried::Missing(format!(
             "{} module version(s) have no lookup record of `{name}` in the module cache (first: {first}): go took them from go.sum without asking the database",
@@ -542,26 +570,18 @@ pub(crate) fn update_tree_part(
             ));
         }
     }
-    let mut private = Vec::new();
-    let mut missing = Vec::new();
-    let mut added = 0;
-    for m in run.modules() {
-        let mv = m.module();
-        if m.gomod_h1.is_none() || old_part.is_some_and(|p| p.records.contains(&mv)) {
-            continue;
-        }
-        if sumdb::matches_private(&user.private, &mv.path) {
-            private.push(mv);
-            continue;
-        }
-        let rel = sumdb::lookup_file(&mv).map_err(|e| NotCarried::Missing(e.to_string()))?;
-        let Some(bytes) = read_small(&cache.join(&rel)) else {
-            missing.push(mv);
-            continue;
-        };
-        let lookup = Lookup::parse(&rel, &bytes).map_err(NotCarried::Bad)?;
+    let new_modules = run
+        .modules()
+        .into_iter()
+        .filter(|m| !old_part.is_some_and(|p| p.records.contains(&m.module())));
+    let CachedLookups {
+        found,
+        private,
+        missing,
+    } = cached_lookups(&cache, user, new_modules)?;
+    let added = found.len();
+    for (mv, lookup, m) in found {
         lookups.push((mv, lookup, m.zip_h1.as_deref(), m.gomod_h1.as_deref()));
-        added += 1;
     }
     if !missing.is_empty() {
         let shown: Vec<String> = missing.iter().take(5).map(ToString::to_string).collect();
