@@ -289,8 +289,13 @@ pub fn conclude(files: Vec<LicenseFile>, choice: bool) -> ModuleLicense {
 /// every character outside SPDX's `[A-Za-z0-9.-]` as `-` (`assets/LICENSE.md` →
 /// `LicenseRef-unknown-assets-LICENSE.md`).
 pub fn unknown_ref(path: &str) -> String {
-    let clean: String = path
-        .chars()
+    format!("{UNKNOWN_REF}{}", spdx_idstring(path))
+}
+
+/// `text` with every character outside SPDX's idstring set `[A-Za-z0-9.-]` as `-` (for the
+/// part of a `LicenseRef-` or `SPDXRef-` after its prefix).
+pub(crate) fn spdx_idstring(text: &str) -> String {
+    text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
                 c
@@ -298,8 +303,7 @@ pub fn unknown_ref(path: &str) -> String {
                 '-'
             }
         })
-        .collect();
-    format!("{UNKNOWN_REF}{clean}")
+        .collect()
 }
 
 /// The `[licenses]` policy of gomodoff.toml: which licences the modules may carry, as

@@ -444,17 +444,7 @@ fn file_note(f: &crate::formats::licenses::LicenseFile) -> String {
 /// An SPDX element id for a purl: `SPDXRef-` and the purl with every character outside
 /// `[A-Za-z0-9.-]` as `-`, plus 8 hex digits of its hash so that two purls never share one.
 fn spdx_id(purl: &str) -> String {
-    let clean: String = purl
-        .trim_start_matches("pkg:")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let clean = super::licenses::spdx_idstring(purl.trim_start_matches("pkg:"));
     let h = Sha256::digest(purl.as_bytes());
     format!("SPDXRef-{clean}-{}", hex::encode(&h[..4]))
 }
