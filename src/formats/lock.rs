@@ -356,30 +356,13 @@ impl LockFile {
     /// it: a piece that is not valid TOML on its own (the split fell inside a string), root keys
     /// naming `module`, or a piece holding anything but one `[[module]]` table.
     fn parse_by_table(text: &str) -> Option<Result<LockFile, LockError>> {
-        let starts: Vec<usize> = text
-            .match_indices("\n[[module]]\n")
-            .map(|(i, _)| i + 1)
-            .collect();
-        let header = parse_doc(
-            LOCK_FILE,
-            &text[..starts.first().copied().unwrap_or(text.len())],
-        )
-        .ok()?;
-        if header.contains_key("module") {
-            return None;
-        }
-        let mut lock = match Self::from_root(&header) {
+        let (root, tables) = super::tomltext::split_array_tables(text, "module")?;
+        let mut lock = match Self::from_root(&root) {
             Ok(lock) => lock,
             Err(e) => return Some(Err(e)),
         };
-        for (i, &start) in starts.iter().enumerate() {
-            let end = starts.get(i + 1).copied().unwrap_or(text.len());
-            let piece = parse_doc(LOCK_FILE, &text[start..end]).ok()?;
-            let tables = piece.get("module")?.as_array_of_tables()?;
-            if piece.len() != 1 || tables.len() != 1 {
-                return None;
-            }
-            match parse_module(LOCK_FILE, i, tables.get(0)?) {
+        for (i, table) in tables.enumerate() {
+            match parse_module(LOCK_FILE, i, &table?) {
                 Ok(m) => lock.modules.push(m),
                 Err(e) => return Some(Err(e)),
             }

@@ -10,6 +10,7 @@ use toml_edit::{Array, DocumentMut, Item, Table, value};
 use crate::formats::module::{self, ModuleVersion};
 use crate::formats::modzip;
 use crate::formats::sumdb;
+use crate::formats::tomltext;
 
 use super::{
     BundleError, FORMAT, MANIFEST_FILE, MAX_INFO, MAX_LIST, list_file, module_file, version_order,
@@ -199,59 +200,56 @@ impl Manifest {
     }
 
     /// Read a manifest, checking every module path, version, hash and go.sum line.
-    /// `origin` names it in errors.
+    /// `origin` names it in errors. What gomodoff writes is read a `[[module]]` table at a time
+    /// (`formats::tomltext`: a 5,000-module manifest as one document took 20 MB); any other
+    /// text as one document, with the same result.
     pub fn parse(origin: &str, text: &str) -> Result<Manifest, BundleError> {
         let bad = |message: String| BundleError::Manifest {
             origin: origin.to_string(),
             message,
         };
-        let doc: DocumentMut = text
-            .parse()
-            .map_err(|e: toml_edit::TomlError| bad(e.to_string().trim_end().to_string()))?;
-        let mut manifest = Manifest::new();
-        let mut format = None;
-        for (key, item) in doc.iter() {
-            match key {
-                "format" => format = item.as_integer(),
-                "repos" => {
-                    let arr = item
-                        .as_array()
-                        .ok_or_else(|| bad("`repos` must be an array of module paths".into()))?;
-                    for v in arr {
-                        let s = v.as_str().ok_or_else(|| {
-                            bad("`repos` must be an array of module paths".into())
-                        })?;
-                        manifest.repos.insert(s.to_string());
-                    }
-                }
-                "workspace" => {
-                    manifest.workspace = item
-                        .as_bool()
-                        .ok_or_else(|| bad("`workspace` must be true or false".into()))?;
-                }
-                "sumdb" => {
-                    let t = item
-                        .as_table()
-                        .ok_or_else(|| bad("`sumdb` must be a table".into()))?;
-                    manifest.sumdb =
-                        Some(parse_sumdb(t).map_err(|e| bad(format!("[sumdb]: {e}")))?);
-                }
-                "module" => {
-                    let tables = item
-                        .as_array_of_tables()
-                        .ok_or_else(|| bad("`module` must be an array of tables".into()))?;
-                    for (i, t) in tables.iter().enumerate() {
-                        let m =
-                            parse_module(t).map_err(|e| bad(format!("module #{}: {e}", i + 1)))?;
-                        let mv = m.module();
-                        if manifest.modules.insert(mv.clone(), m).is_some() {
-                            return Err(bad(format!("module `{mv}` is listed twice")));
-                        }
-                    }
-                }
-                other => return Err(bad(format!("unknown key `{other}`"))),
+        let mut parsed = None;
+        if let Some((root, tables)) = tomltext::split_array_tables(text, "module") {
+            let mut manifest = Manifest::new();
+            let mut format = None;
+            for (key, item) in root.iter() {
+                manifest.root_key(key, item, &mut format).map_err(&bad)?;
+            }
+            let mut whole = true;
+            for (i, table) in tables.enumerate() {
+                let Some(table) = table else {
+                    whole = false;
+                    break;
+                };
+                manifest.add_module(i, &table).map_err(&bad)?;
+            }
+            if whole {
+                parsed = Some((manifest, format));
             }
         }
+        let (manifest, format) = match parsed {
+            Some(parsed) => parsed,
+            None => {
+                let doc: DocumentMut = text
+                    .parse()
+                    .map_err(|e: toml_edit::TomlError| bad(e.to_string().trim_end().to_string()))?;
+                let mut manifest = Manifest::new();
+                let mut format = None;
+                for (key, item) in doc.iter() {
+                    if key == "module" {
+                        let tables = item
+                            .as_array_of_tables()
+                            .ok_or_else(|| bad("`module` must be an array of tables".into()))?;
+                        for (i, t) in tables.iter().enumerate() {
+                            manifest.add_module(i, t).map_err(&bad)?;
+                        }
+                    } else {
+                        manifest.root_key(key, item, &mut format).map_err(&bad)?;
+                    }
+                }
+                (manifest, format)
+            }
+        };
         if format != Some(FORMAT) {
             return Err(bad(format!(
                 "unsupported manifest format {} (this gomodoff reads format {FORMAT})",
@@ -271,6 +269,43 @@ impl Manifest {
             )));
         }
         Ok(manifest)
+    }
+
+    /// One of the manifest's root keys (anything but `module`).
+    fn root_key(&mut self, key: &str, item: &Item, format: &mut Option<i64>) -> Result<(), String> {
+        match key {
+            "format" => *format = item.as_integer(),
+            "repos" => {
+                let arr = item
+                    .as_array()
+                    .ok_or("`repos` must be an array of module paths")?;
+                for v in arr {
+                    let s = v
+                        .as_str()
+                        .ok_or("`repos` must be an array of module paths")?;
+                    self.repos.insert(s.to_string());
+                }
+            }
+            "workspace" => {
+                self.workspace = item.as_bool().ok_or("`workspace` must be true or false")?;
+            }
+            "sumdb" => {
+                let t = item.as_table().ok_or("`sumdb` must be a table")?;
+                self.sumdb = Some(parse_sumdb(t).map_err(|e| format!("[sumdb]: {e}"))?);
+            }
+            other => return Err(format!("unknown key `{other}`")),
+        }
+        Ok(())
+    }
+
+    /// The `i`th (from 0) `[[module]]` table.
+    fn add_module(&mut self, i: usize, table: &Table) -> Result<(), String> {
+        let m = parse_module(table).map_err(|e| format!("module #{}: {e}", i + 1))?;
+        let mv = m.module();
+        if self.modules.insert(mv.clone(), m).is_some() {
+            return Err(format!("module `{mv}` is listed twice"));
+        }
+        Ok(())
     }
 
     /// The manifest's text, a `[[module]]` table at a time

@@ -54,6 +54,10 @@ fn manifest_renders_as_one_document() {
     whole["module"] = toml_edit::Item::ArrayOfTables(arr);
     assert_eq!(text, whole.to_string());
     assert_eq!(Manifest::parse("m", &text).unwrap(), m);
+    // Read a table at a time, or as one document when the text is in another shape.
+    let spaced = text.replace("[[module]]", "[[ module ]]");
+    assert_ne!(spaced, text);
+    assert_eq!(Manifest::parse("m", &spaced).unwrap(), m);
 }
 
 #[test]
