@@ -345,6 +345,8 @@ pub struct SelectedGraph {
     pub requires: BTreeMap<ModuleVersion, BTreeSet<ModuleVersion>>,
     /// Build-list modules built from a directory (a `replace` to a directory, as written).
     pub dirs: BTreeMap<ModuleVersion, String>,
+    /// Build-list modules read from another module version (a `replace` by a fork).
+    pub replaced: BTreeMap<ModuleVersion, ModuleVersion>,
 }
 
 impl SelectedGraph {
@@ -605,8 +607,13 @@ impl LockFile {
         }
         if let Some(g) = &self.graph {
             for (m, requires) in &g.requires {
-                let dir = g.dirs.get(m).map(String::as_str);
-                super::tomltext::push_array_table(&mut text, "graph", node_table(m, requires, dir));
+                let node = Node {
+                    module: m.clone(),
+                    requires: requires.clone(),
+                    dir: g.dirs.get(m).cloned(),
+                    replaced_by: g.replaced.get(m).cloned(),
+                };
+                super::tomltext::push_array_table(&mut text, "graph", node_table(&node));
             }
         }
         text
@@ -670,9 +677,15 @@ fn parse_module(file: &str, index: usize, t: &Table) -> Result<LockedModule, Loc
 /// The arrays of tables a lock holds after its root keys.
 const ARRAYS: [&str; 2] = ["module", "graph"];
 
-/// One node of the recorded graph: `module` (`path` of a main module, `path@version` of a
-/// build-list module), `requires` (`path@version`s), `dir` (a directory it is built from).
-type Node = (ModuleVersion, BTreeSet<ModuleVersion>, Option<String>);
+/// One node of the recorded graph, a `[[graph]]` table: `module` (`path` of a main module,
+/// `path@version` of a build-list module), `requires` (`path@version`s), and where the module is
+/// replaced `dir` (the directory it is built from) or `replaced_by` (`path@version` of a fork).
+struct Node {
+    module: ModuleVersion,
+    requires: BTreeSet<ModuleVersion>,
+    dir: Option<String>,
+    replaced_by: Option<ModuleVersion>,
+}
 
 fn parse_node(file: &str, index: usize, t: &Table) -> Result<Node, LockError> {
     let bad =
@@ -718,7 +731,29 @@ fn parse_node(file: &str, index: usize, t: &Table) -> Result<Node, LockError> {
                 .to_string(),
         ),
     };
-    Ok((module, requires, dir))
+    let replaced_by = match t.get("replaced_by") {
+        None => None,
+        Some(r) => {
+            let r = r.as_str().unwrap_or_default();
+            Some(
+                r.split_once('@')
+                    .and_then(|(path, version)| at_version(path, version))
+                    .filter(|mv| !mv.version.is_empty())
+                    .ok_or_else(|| {
+                        bad(
+                            "replaced_by",
+                            &format!("is `{r}`, not a module path@version"),
+                        )
+                    })?,
+            )
+        }
+    };
+    Ok(Node {
+        module,
+        requires,
+        dir,
+        replaced_by,
+    })
 }
 
 /// `path@version` (the version empty for a main module), when both are what a module path
@@ -738,9 +773,18 @@ fn collect_graph(nodes: Vec<Node>) -> Result<Option<SelectedGraph>, LockError> {
         return Ok(None);
     }
     let mut g = SelectedGraph::default();
-    for (module, requires, dir) in nodes {
+    for Node {
+        module,
+        requires,
+        dir,
+        replaced_by,
+    } in nodes
+    {
         if let Some(d) = dir {
             g.dirs.insert(module.clone(), d);
+        }
+        if let Some(r) = replaced_by {
+            g.replaced.insert(module.clone(), r);
         }
         if g.requires.insert(module.clone(), requires).is_some() {
             return Err(invalid(
@@ -761,16 +805,19 @@ fn node_name(m: &ModuleVersion) -> String {
 }
 
 /// One node's `[[graph]]` table.
-fn node_table(m: &ModuleVersion, requires: &BTreeSet<ModuleVersion>, dir: Option<&str>) -> Table {
+fn node_table(n: &Node) -> Table {
     let mut t = Table::new();
-    t["module"] = value(node_name(m));
+    t["module"] = value(node_name(&n.module));
     let mut list = toml_edit::Array::new();
-    for r in requires {
+    for r in &n.requires {
         list.push(node_name(r));
     }
     t["requires"] = value(list);
-    if let Some(d) = dir {
+    if let Some(d) = &n.dir {
         t["dir"] = value(d);
+    }
+    if let Some(r) = &n.replaced_by {
+        t["replaced_by"] = value(node_name(r));
     }
     t
 }
@@ -1007,6 +1054,10 @@ mod tests {
             .insert(mv("example.com/local", "v0.0.0"), BTreeSet::new());
         g.dirs
             .insert(mv("example.com/local", "v0.0.0"), "./local".into());
+        g.replaced.insert(
+            mv("example.com/b", "v0.1.0+incompatible"),
+            mv("example.com/fork/b", "v0.1.1"),
+        );
         lock.graph = Some(g);
         lock
     }

@@ -240,6 +240,29 @@ fn bom_of(
                 _ => r.replaces.as_deref().unwrap_or(&r.path),
             })
             .collect();
+        // A fork the reports do not name as one (a bundle's or tree's module): the module
+        // version it stands in for.
+        for (original, fork) in &g.replaced {
+            let original_key = (original.path.clone(), original.version.clone());
+            let Some(content) = stands_for
+                .get(&(fork.path.clone(), fork.version.clone()))
+                .cloned()
+            else {
+                continue;
+            };
+            if stands_for.contains_key(&original_key) {
+                continue;
+            }
+            stands_for.insert(original_key, content.clone());
+            if let Some(c) = components.iter_mut().find(|c| {
+                c.replacement.is_none() && (&c.path, &c.version) == (&content.0, &content.1)
+            }) {
+                c.replacement = Some(Replacement::Fork {
+                    path: original.path.clone(),
+                    version: Some(original.version.clone()),
+                });
+            }
+        }
         // Modules built from a directory of the user's (not laid out by gomodoff).
         for (mv, dir) in &g.dirs {
             if laid_out.contains(mv.path.as_str()) {

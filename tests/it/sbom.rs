@@ -570,6 +570,16 @@ fn assert_edges_are_go_mod_graphs(cdx: &Value, go: &BTreeSet<Edge>, what: &str) 
         .cloned()
         .collect();
     assert!(!theirs.is_empty(), "{what}: no edges to compare: {go:?}");
+    // Every component is required by something in go's graph, under the same name (a
+    // component named otherwise would make its edges drop out of both sides).
+    let targets: BTreeSet<&String> = go.iter().map(|(_, t)| t).collect();
+    let root = cdx["metadata"]["component"]["name"].as_str().unwrap();
+    for n in nodes.iter().filter(|n| n.contains('@')) {
+        assert!(
+            targets.contains(n),
+            "{what}: {n} is in no edge of go mod graph's ({root})"
+        );
+    }
     assert_eq!(
         ours, theirs,
         "{what}: the bill's edges (left) are not go mod graph's (right)"
@@ -620,6 +630,17 @@ fn a_workspace_bill_has_the_edges_go_mod_graph_prints() {
     let lib = component(&cdx, "example.com/lib");
     assert_eq!(lib["type"], "application");
     assert_edges_are_go_mod_graphs(&cdx, &go_ws, "vendor mode, workspace");
+    // go.work's fork stands in for the module it replaces.
+    let fork_edge = (
+        "example.com/lib".to_string(),
+        "example.com/forks/multi@v1.2.1".to_string(),
+    );
+    assert!(bill_edges(&cdx).1.contains(&fork_edge), "{cdx:#}");
+    let fork = component(&cdx, "example.com/forks/multi");
+    assert_eq!(
+        property(fork, "gomodoff:replaces"),
+        ["example.com/multi@v1.2.0"]
+    );
     let out =
         crate::workspace::gomodoff_in(&h, &vendored, &vendored, &["sbom", "--format", "spdx-json"]);
     assert_success(&out, "sbom --format spdx-json of the workspace");
@@ -633,6 +654,23 @@ fn a_workspace_bill_has_the_edges_go_mod_graph_prints() {
         .count();
     assert_eq!(described, 2, "both workspace modules described");
     let _ = work;
+
+    // A bundle of the workspace: the same edges from the go.mod files it carries.
+    let bundle = h.root().join("ws.zip");
+    let bundle_arg = bundle.to_str().unwrap();
+    let out = crate::workspace::gomodoff_in(&h, &ws, &ws, &["pack", "-o", bundle_arg]);
+    assert_success(&out, "pack of the workspace");
+    let out = crate::workspace::gomodoff_in(&h, &ws, &ws, &["sbom", "--from", bundle_arg]);
+    assert_success(&out, "sbom --from the workspace's bundle");
+    let cdx: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid(&cdx, false);
+    assert_edges_are_go_mod_graphs(&cdx, &go_ws, "the workspace's bundle");
+    assert!(bill_edges(&cdx).1.contains(&fork_edge), "{cdx:#}");
+    let fork = component(&cdx, "example.com/forks/multi");
+    assert_eq!(
+        property(fork, "gomodoff:replaces"),
+        ["example.com/multi@v1.2.0"]
+    );
 
     for mode in ["replace", "proxy"] {
         let copy = h.copy_of(&ws, &format!("ws-{mode}"));

@@ -361,7 +361,10 @@ fn recorded_graph_problems(
         .collect();
     for m in nodes {
         let (got, want) = (recorded.requires.get(m), loaded.requires.get(m));
-        if got == want && recorded.dirs.get(m) == loaded.dirs.get(m) {
+        if got == want
+            && recorded.dirs.get(m) == loaded.dirs.get(m)
+            && recorded.replaced.get(m) == loaded.replaced.get(m)
+        {
             continue;
         }
         let names = |s: Option<&BTreeSet<ModuleVersion>>| match s {

@@ -422,7 +422,7 @@ impl Graph {
     /// The graph between selected versions: each main module's and each build-list module's
     /// requirements, each at the version its path is selected at (`go mod graph`'s edges from
     /// the build list, every target at its selected version), and the build-list modules built
-    /// from a directory.
+    /// from a directory or read from a fork.
     pub fn selected_graph(&self) -> SelectedGraph {
         let at_selected = |reqs: &[ModuleVersion]| -> BTreeSet<ModuleVersion> {
             reqs.iter()
@@ -444,8 +444,14 @@ impl Graph {
                 .insert(node, at_selected(self.main_requires(main)));
         }
         for mv in self.build_list() {
-            if let ResolvedModule::Dir(d) = self.resolved(&mv) {
-                g.dirs.insert(mv.clone(), d.display().to_string());
+            match self.resolved(&mv) {
+                ResolvedModule::Dir(d) => {
+                    g.dirs.insert(mv.clone(), d.display().to_string());
+                }
+                ResolvedModule::Module(r) if r != mv => {
+                    g.replaced.insert(mv.clone(), r);
+                }
+                ResolvedModule::Module(_) => {}
             }
             let requires = at_selected(self.required_by(&mv).unwrap_or_default());
             g.requires.insert(mv, requires);
