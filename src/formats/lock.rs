@@ -12,12 +12,13 @@
 //! relative path inside the repository; for a module, exactly its layout name). The commands check
 //! the same paths again on disk ([`crate::util::fsutil::inside`]) right before they change anything.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::Path;
 
 use toml_edit::{DocumentMut, Item, Table, value};
 
-use crate::formats::module::{self, ModuleError};
+use crate::formats::module::{self, ModuleError, ModuleVersion};
 
 pub const LOCK_FILE: &str = "gomodoff.lock";
 pub const CONFIG_FILE: &str = "gomodoff.toml";
@@ -325,6 +326,46 @@ pub struct LockFile {
     pub modules: Vec<LockedModule>,
     /// Vendor mode: what `verify` and `restore` need beyond the modules.
     pub vendor: Option<VendorState>,
+    /// Vendor mode: the module graph's edges when vendored (`vendor/` keeps no dependency's
+    /// go.mod, so without a module cache this is the only record of them); `None` in a lock
+    /// written before gomodoff recorded them, and in the other modes (their trees carry every
+    /// go.mod).
+    pub graph: Option<SelectedGraph>,
+}
+
+/// The module graph between selected versions: what each main module and each module of the
+/// build list requires, every requirement at the version its path is selected at (what
+/// `go mod graph` prints, restricted to the build list and with each target at its selected
+/// version). The edges of `gomodoff sbom`, recorded by vendor mode in `[[graph]]` tables.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SelectedGraph {
+    /// A main module (its version empty) or a build-list module at its selected version → the
+    /// selected versions of the modules its go.mod requires (none when its go.mod was not read:
+    /// pruned out).
+    pub requires: BTreeMap<ModuleVersion, BTreeSet<ModuleVersion>>,
+    /// Build-list modules built from a directory (a `replace` to a directory, as written).
+    pub dirs: BTreeMap<ModuleVersion, String>,
+    /// Build-list modules read from another module version (a `replace` by a fork).
+    pub replaced: BTreeMap<ModuleVersion, ModuleVersion>,
+}
+
+impl SelectedGraph {
+    /// The main modules' paths, sorted.
+    pub fn mains(&self) -> impl Iterator<Item = &str> {
+        self.requires
+            .keys()
+            .filter(|m| m.version.is_empty())
+            .map(|m| m.path.as_str())
+    }
+
+    /// Each build-list module's path → its selected version.
+    pub fn selected(&self) -> BTreeMap<&str, &str> {
+        self.requires
+            .keys()
+            .filter(|m| !m.version.is_empty())
+            .map(|m| (m.path.as_str(), m.version.as_str()))
+            .collect()
+    }
 }
 
 /// Vendor mode's own record: `vendor/` must stay byte-identical to what go writes, so the
@@ -354,20 +395,32 @@ impl LockFile {
 
     /// [`LockFile::parse`] a table at a time; `None` when the text is not as gomodoff renders
     /// it: a piece that is not valid TOML on its own (the split fell inside a string), root keys
-    /// naming `module`, or a piece holding anything but one `[[module]]` table.
+    /// naming `module` or `graph`, or a piece holding anything but one `[[module]]` or
+    /// `[[graph]]` table.
     fn parse_by_table(text: &str) -> Option<Result<LockFile, LockError>> {
-        let (root, tables) = super::tomltext::split_array_tables(text, "module")?;
+        let (root, tables) = super::tomltext::split_array_tables(text, &ARRAYS)?;
         let mut lock = match Self::from_root(&root) {
             Ok(lock) => lock,
             Err(e) => return Some(Err(e)),
         };
-        for (i, table) in tables.enumerate() {
-            match parse_module(LOCK_FILE, i, &table?) {
-                Ok(m) => lock.modules.push(m),
-                Err(e) => return Some(Err(e)),
+        let mut graph = Vec::new();
+        for piece in tables {
+            let (key, table) = piece?;
+            let parsed = match key {
+                "module" => parse_module(LOCK_FILE, lock.modules.len(), &table)
+                    .map(|m| lock.modules.push(m)),
+                _ => parse_node(LOCK_FILE, graph.len(), &table).map(|n| graph.push(n)),
+            };
+            if let Err(e) = parsed {
+                return Some(Err(e));
             }
         }
-        Some(lock.check_paths().map(|()| lock))
+        Some(
+            collect_graph(graph)
+                .map(|g| lock.graph = g)
+                .and_then(|()| lock.check_paths())
+                .map(|()| lock),
+        )
     }
 
     fn parse_whole(text: &str) -> Result<LockFile, LockError> {
@@ -380,6 +433,16 @@ impl LockFile {
             for (i, t) in tables.iter().enumerate() {
                 lock.modules.push(parse_module(LOCK_FILE, i, t)?);
             }
+        }
+        if let Some(item) = doc.get("graph") {
+            let tables = item
+                .as_array_of_tables()
+                .ok_or_else(|| invalid(LOCK_FILE, "`graph` must be an array of tables"))?;
+            let mut graph = Vec::new();
+            for (i, t) in tables.iter().enumerate() {
+                graph.push(parse_node(LOCK_FILE, i, t)?);
+            }
+            lock.graph = collect_graph(graph)?;
         }
         lock.check_paths()?;
         Ok(lock)
@@ -422,6 +485,7 @@ impl LockFile {
                         .and_then(Item::as_str)
                         .map(str::to_string),
                 }),
+            graph: None,
         })
     }
 
@@ -520,6 +584,17 @@ impl LockFile {
         for m in &self.modules {
             super::tomltext::push_array_table(&mut text, "module", module_table(m));
         }
+        if let Some(g) = &self.graph {
+            for (m, requires) in &g.requires {
+                let node = Node {
+                    module: m.clone(),
+                    requires: requires.clone(),
+                    dir: g.dirs.get(m).cloned(),
+                    replaced_by: g.replaced.get(m).cloned(),
+                };
+                super::tomltext::push_array_table(&mut text, "graph", node_table(&node));
+            }
+        }
         text
     }
 
@@ -576,6 +651,154 @@ fn parse_module(file: &str, index: usize, t: &Table) -> Result<LockedModule, Loc
         slim: opt("slim"),
         omitted_sha256: opt("omitted_sha256"),
     })
+}
+
+/// The arrays of tables a lock holds after its root keys.
+const ARRAYS: [&str; 2] = ["module", "graph"];
+
+/// One node of the recorded graph, a `[[graph]]` table: `module` (`path` of a main module,
+/// `path@version` of a build-list module), `requires` (`path@version`s), and where the module is
+/// replaced `dir` (the directory it is built from) or `replaced_by` (`path@version` of a fork).
+struct Node {
+    module: ModuleVersion,
+    requires: BTreeSet<ModuleVersion>,
+    dir: Option<String>,
+    replaced_by: Option<ModuleVersion>,
+}
+
+fn parse_node(file: &str, index: usize, t: &Table) -> Result<Node, LockError> {
+    let bad =
+        |key: &str, what: &str| invalid(file, &format!("graph #{} `{key}` {what}", index + 1));
+    let module = t
+        .get("module")
+        .and_then(Item::as_str)
+        .ok_or_else(|| bad("module", "is missing or not a string"))?;
+    let module = match module.split_once('@') {
+        Some((path, version)) => at_version(path, version),
+        None => at_version(module, ""),
+    }
+    .ok_or_else(|| {
+        bad(
+            "module",
+            &format!("is `{module}`, not a module path[@version]"),
+        )
+    })?;
+    let mut requires = BTreeSet::new();
+    let list = t
+        .get("requires")
+        .and_then(Item::as_array)
+        .ok_or_else(|| bad("requires", "is missing or not an array"))?;
+    for r in list {
+        let r = r.as_str().unwrap_or_default();
+        let mv = r
+            .split_once('@')
+            .and_then(|(path, version)| at_version(path, version))
+            .filter(|mv| !mv.version.is_empty())
+            .ok_or_else(|| {
+                bad(
+                    "requires",
+                    &format!("holds `{r}`, not a module path@version"),
+                )
+            })?;
+        requires.insert(mv);
+    }
+    let dir = match t.get("dir") {
+        None => None,
+        Some(d) => Some(
+            d.as_str()
+                .ok_or_else(|| bad("dir", "is not a string"))?
+                .to_string(),
+        ),
+    };
+    let replaced_by = match t.get("replaced_by") {
+        None => None,
+        Some(r) => {
+            let r = r.as_str().unwrap_or_default();
+            Some(
+                r.split_once('@')
+                    .and_then(|(path, version)| at_version(path, version))
+                    .filter(|mv| !mv.version.is_empty())
+                    .ok_or_else(|| {
+                        bad(
+                            "replaced_by",
+                            &format!("is `{r}`, not a module path@version"),
+                        )
+                    })?,
+            )
+        }
+    };
+    Ok(Node {
+        module,
+        requires,
+        dir,
+        replaced_by,
+    })
+}
+
+/// `path@version` (the version empty for a main module), when both are what a module path
+/// and version can be.
+fn at_version(path: &str, version: &str) -> Option<ModuleVersion> {
+    let plain = |s: &str| !s.chars().any(|c| c.is_whitespace() || c == '@' || c == '"');
+    (!path.is_empty() && plain(path) && plain(version)).then(|| ModuleVersion {
+        path: path.to_string(),
+        version: version.to_string(),
+    })
+}
+
+/// The graph of the `[[graph]]` tables read (`None` when there are none: a lock written before
+/// gomodoff recorded the graph); a module listed twice is refused.
+fn collect_graph(nodes: Vec<Node>) -> Result<Option<SelectedGraph>, LockError> {
+    if nodes.is_empty() {
+        return Ok(None);
+    }
+    let mut g = SelectedGraph::default();
+    for Node {
+        module,
+        requires,
+        dir,
+        replaced_by,
+    } in nodes
+    {
+        if let Some(d) = dir {
+            g.dirs.insert(module.clone(), d);
+        }
+        if let Some(r) = replaced_by {
+            g.replaced.insert(module.clone(), r);
+        }
+        if g.requires.insert(module.clone(), requires).is_some() {
+            return Err(invalid(
+                LOCK_FILE,
+                &format!("graph: `{}` is listed twice", node_name(&module)),
+            ));
+        }
+    }
+    Ok(Some(g))
+}
+
+fn node_name(m: &ModuleVersion) -> String {
+    if m.version.is_empty() {
+        m.path.clone()
+    } else {
+        format!("{}@{}", m.path, m.version)
+    }
+}
+
+/// One node's `[[graph]]` table.
+fn node_table(n: &Node) -> Table {
+    let mut t = Table::new();
+    t["module"] = value(node_name(&n.module));
+    let mut list = toml_edit::Array::new();
+    for r in &n.requires {
+        list.push(node_name(r));
+    }
+    t["requires"] = value(list);
+    if let Some(d) = &n.dir {
+        t["dir"] = value(d);
+    }
+    if let Some(r) = &n.replaced_by {
+        t["replaced_by"] = value(node_name(r));
+    }
+    t
 }
 
 fn parse_doc(file: &str, text: &str) -> Result<DocumentMut, LockError> {
@@ -694,6 +917,7 @@ mod tests {
                 },
             ],
             vendor: None,
+            graph: None,
         }
     }
 
@@ -772,6 +996,110 @@ mod tests {
         text = text.replace("tier = \"gomod\"", "tier = \"half\"");
         let e = LockFile::parse(&text).unwrap_err().to_string();
         assert_eq!(e, "gomodoff.lock: module #2 `tier` has unknown tier `half`");
+    }
+
+    fn mv(path: &str, version: &str) -> ModuleVersion {
+        ModuleVersion {
+            path: path.into(),
+            version: version.into(),
+        }
+    }
+
+    /// A vendor-mode lock recording a graph: a main module, a module requiring another, a
+    /// leaf, a module built from a directory.
+    fn with_graph() -> LockFile {
+        let mut lock = sample();
+        lock.mode = Mode::Vendor;
+        lock.dir = "vendor".into();
+        for m in &mut lock.modules {
+            m.dir = m.path.clone();
+        }
+        let mut g = SelectedGraph::default();
+        g.requires.insert(
+            mv("x", ""),
+            [
+                mv("example.com/a", "v1.0.0"),
+                mv("example.com/local", "v0.0.0"),
+            ]
+            .into(),
+        );
+        g.requires.insert(
+            mv("example.com/a", "v1.0.0"),
+            [mv("example.com/b", "v0.1.0+incompatible")].into(),
+        );
+        g.requires
+            .insert(mv("example.com/b", "v0.1.0+incompatible"), BTreeSet::new());
+        g.requires
+            .insert(mv("example.com/local", "v0.0.0"), BTreeSet::new());
+        g.dirs
+            .insert(mv("example.com/local", "v0.0.0"), "./local".into());
+        g.replaced.insert(
+            mv("example.com/b", "v0.1.0+incompatible"),
+            mv("example.com/fork/b", "v0.1.1"),
+        );
+        lock.graph = Some(g);
+        lock
+    }
+
+    #[test]
+    fn the_graph_round_trips_a_table_at_a_time() {
+        let lock = with_graph();
+        let text = lock.render();
+        assert!(
+            text.contains(
+                "\n[[graph]]\nmodule = \"example.com/a@v1.0.0\"\nrequires = [\"example.com/b@v0.1.0+incompatible\"]\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("module = \"x\"\nrequires = [\"example.com/a@v1.0.0\", \"example.com/local@v0.0.0\"]\n"), "{text}");
+        assert!(
+            text.contains("requires = []\ndir = \"./local\"\n"),
+            "{text}"
+        );
+        assert_eq!(LockFile::parse_by_table(&text).unwrap().unwrap(), lock);
+        assert_eq!(LockFile::parse_whole(&text).unwrap(), lock);
+        assert_eq!(
+            lock.graph.as_ref().unwrap().mains().collect::<Vec<_>>(),
+            ["x"]
+        );
+        // A lock from before the record: no graph, and it still loads.
+        let old = text[..text.find("\n[[graph]]\n").unwrap()].to_string();
+        let read = LockFile::parse(&old).unwrap();
+        assert_eq!(read.graph, None);
+        assert_eq!(read.modules, lock.modules);
+    }
+
+    #[test]
+    fn a_malformed_graph_is_refused_with_the_table_named() {
+        let text = with_graph().render();
+        for (from, to, want) in [
+            (
+                "requires = [\"example.com/b@v0.1.0+incompatible\"]",
+                "requires = [\"example.com/b\"]",
+                "gomodoff.lock: graph #1 `requires` holds `example.com/b`, not a module path@version",
+            ),
+            (
+                "module = \"example.com/a@v1.0.0\"",
+                "module = \"example.com/b@v0.1.0+incompatible\"",
+                "gomodoff.lock: graph: `example.com/b@v0.1.0+incompatible` is listed twice",
+            ),
+            (
+                "module = \"example.com/a@v1.0.0\"",
+                "module = 7",
+                "gomodoff.lock: graph #1 `module` is missing or not a string",
+            ),
+            (
+                "requires = [\"example.com/b@v0.1.0+incompatible\"]",
+                "requires = \"example.com/b@v0.1.0+incompatible\"",
+                "gomodoff.lock: graph #1 `requires` is missing or not an array",
+            ),
+        ] {
+            assert!(text.contains(from));
+            let bad = text.replacen(from, to, 1);
+            let by_table = LockFile::parse(&bad).unwrap_err().to_string();
+            assert_eq!(by_table, want);
+            assert_eq!(LockFile::parse_whole(&bad).unwrap_err().to_string(), want);
+        }
     }
 
     #[test]

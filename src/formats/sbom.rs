@@ -15,7 +15,9 @@ use crate::formats::licenses::{ModuleLicense, Verdict};
 /// What an SBOM describes.
 #[derive(Debug, Clone, Default)]
 pub struct Bom {
-    /// The main module's path (the root component); several for a workspace, the first the root.
+    /// The main module's path (the root component); several for a workspace, the first the root
+    /// and every other one a component of its own (an application, without a version), each
+    /// with its own edges.
     pub main: Vec<String>,
     /// Every module version carried, in any order.
     pub components: Vec<Component>,
@@ -108,9 +110,20 @@ pub fn cyclonedx(bom: &Bom) -> Value {
         "properties".into(),
         json!([{"name": "gomodoff:source", "value": bom.source}]),
     );
-    let components_json: Vec<Value> = components
+    let components_json: Vec<Value> = bom
+        .main
         .iter()
-        .map(|c| cyclonedx_component(c, &bom.main))
+        .skip(1)
+        .map(|m| {
+            json!({
+                "type": "application",
+                "bom-ref": purl(m, ""),
+                "name": m,
+                "purl": purl(m, ""),
+                "properties": [{"name": "gomodoff:workspace-module", "value": "true"}],
+            })
+        })
+        .chain(components.iter().map(|c| cyclonedx_component(c, &bom.main)))
         .collect();
     let mut doc = json!({
         "$schema": "http://cyclonedx.org/schema/bom-1.6.schema.json",
@@ -143,17 +156,22 @@ pub fn spdx(bom: &Bom) -> Value {
     let components = sorted(&bom.components);
     let root = bom.main.first().cloned().unwrap_or_default();
     let root_id = spdx_id(&purl(&root, ""));
-    let mut packages = vec![json!({
-        "name": root,
-        "SPDXID": root_id,
-        "downloadLocation": "NOASSERTION",
-        "filesAnalyzed": false,
-        "licenseConcluded": "NOASSERTION",
-        "licenseDeclared": "NOASSERTION",
-        "copyrightText": "NOASSERTION",
-        "primaryPackagePurpose": "APPLICATION",
-        "externalRefs": [purl_ref(&purl(&root, ""))],
-    })];
+    let main_package = |m: &str| {
+        json!({
+            "name": m,
+            "SPDXID": spdx_id(&purl(m, "")),
+            "downloadLocation": "NOASSERTION",
+            "filesAnalyzed": false,
+            "licenseConcluded": "NOASSERTION",
+            "licenseDeclared": "NOASSERTION",
+            "copyrightText": "NOASSERTION",
+            "primaryPackagePurpose": "APPLICATION",
+            "externalRefs": [purl_ref(&purl(m, ""))],
+        })
+    };
+    let mut packages = vec![main_package(&root)];
+    // A workspace's other modules: described too, each with its own edges.
+    packages.extend(bom.main.iter().skip(1).map(|m| main_package(m)));
     let mut refs = BTreeSet::new();
     for c in &components {
         packages.push(spdx_package(c, &mut refs));
@@ -163,6 +181,13 @@ pub fn spdx(bom: &Bom) -> Value {
         "relationshipType": "DESCRIBES",
         "relatedSpdxElement": root_id,
     })];
+    for m in bom.main.iter().skip(1) {
+        relationships.push(json!({
+            "spdxElementId": "SPDXRef-DOCUMENT",
+            "relationshipType": "DESCRIBES",
+            "relatedSpdxElement": spdx_id(&purl(m, "")),
+        }));
+    }
     for (from, to) in edges(bom, &components) {
         for t in to {
             relationships.push(json!({
@@ -226,8 +251,8 @@ fn sorted(components: &[Component]) -> Vec<&Component> {
     v
 }
 
-/// The graph's edges between the root and components, by purl, sorted; every component has an
-/// entry (CycloneDX lists leaves with an empty `dependsOn`).
+/// The graph's edges between the main modules and components, by purl, sorted; every main
+/// module and component has an entry (CycloneDX lists leaves with an empty `dependsOn`).
 fn edges(bom: &Bom, components: &[&Component]) -> BTreeMap<String, Vec<String>> {
     let known: BTreeSet<(String, String)> = components
         .iter()
@@ -236,7 +261,7 @@ fn edges(bom: &Bom, components: &[&Component]) -> BTreeMap<String, Vec<String>> 
     let main: BTreeSet<&str> = bom.main.iter().map(String::as_str).collect();
     let node = |(p, v): &(String, String)| -> Option<String> {
         if v.is_empty() && main.contains(p.as_str()) {
-            bom.main.first().map(|r| purl(r, ""))
+            Some(purl(p, ""))
         } else if known.contains(&(p.clone(), v.clone())) {
             Some(purl(p, v))
         } else {
@@ -244,8 +269,8 @@ fn edges(bom: &Bom, components: &[&Component]) -> BTreeMap<String, Vec<String>> 
         }
     };
     let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    if let Some(r) = bom.main.first() {
-        out.insert(purl(r, ""), BTreeSet::new());
+    for m in &bom.main {
+        out.insert(purl(m, ""), BTreeSet::new());
     }
     for c in components {
         out.insert(purl(&c.path, &c.version), BTreeSet::new());

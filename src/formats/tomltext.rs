@@ -17,22 +17,33 @@ pub(crate) fn push_array_table(text: &mut String, key: &str, table: Table) {
 }
 
 /// Read back a text as [`push_array_table`] writes it — root keys and tables first, then one
-/// `[[key]]` table after another — a table at a time: the root document (without `key`) and each
-/// table in order. A whole document of thousands of tables costs tens of megabytes; this, one
-/// table's worth. `None` when the text is not in that shape: the root part names `key`, a piece
-/// between two `[[key]]` lines is not valid TOML on its own (the line fell inside a multi-line
-/// string) or holds anything but one `[[key]]` table. Callers then parse the text as one
-/// document, which reads the same data in any shape and reports syntax errors with their line.
+/// `[[key]]` table after another, for each of `keys` — a table at a time: the root document
+/// (without `keys`) and each table in order with its key. A whole document of thousands of
+/// tables costs tens of megabytes; this, one table's worth. `None` when the text is not in that
+/// shape: the root part names one of `keys`, a piece between two `[[key]]` lines is not valid
+/// TOML on its own (the line fell inside a multi-line string) or holds anything but one
+/// `[[key]]` table. Callers then parse the text as one document, which reads the same data in
+/// any shape and reports syntax errors with their line.
 pub(crate) fn split_array_tables<'a>(
     text: &'a str,
-    key: &'a str,
-) -> Option<(DocumentMut, impl Iterator<Item = Option<Table>> + 'a)> {
-    let marker = format!("\n[[{key}]]\n");
-    let starts: Vec<usize> = text.match_indices(&marker).map(|(i, _)| i + 1).collect();
+    keys: &'a [&'a str],
+) -> Option<(
+    DocumentMut,
+    impl Iterator<Item = Option<(&'a str, Table)>> + 'a,
+)> {
+    let mut starts: Vec<usize> = keys
+        .iter()
+        .flat_map(|key| {
+            text.match_indices(&format!("\n[[{key}]]\n"))
+                .map(|(i, _)| i + 1)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    starts.sort_unstable();
     let root: DocumentMut = text[..starts.first().copied().unwrap_or(text.len())]
         .parse()
         .ok()?;
-    if root.contains_key(key) {
+    if keys.iter().any(|key| root.contains_key(key)) {
         return None;
     }
     let tables = (0..starts.len()).map(move |i| {
@@ -41,13 +52,15 @@ pub(crate) fn split_array_tables<'a>(
         if piece.len() != 1 {
             return None;
         }
-        let Item::ArrayOfTables(arr) = piece.remove(key)? else {
+        let (key, item) = piece.iter_mut().next()?;
+        let key = *keys.iter().find(|k| **k == key.get())?;
+        let Item::ArrayOfTables(arr) = std::mem::take(item) else {
             return None;
         };
         if arr.len() != 1 {
             return None;
         }
-        arr.into_iter().next()
+        Some((key, arr.into_iter().next()?))
     });
     Some((root, tables))
 }
@@ -94,8 +107,14 @@ mod tests {
     #[test]
     fn a_text_written_a_table_at_a_time_reads_back_the_same_a_table_at_a_time() {
         let text = rendered();
-        let (root, tables) = split_array_tables(&text, "module").expect("splits");
-        let tables: Vec<Table> = tables.map(|t| t.expect("each piece parses")).collect();
+        let (root, tables) = split_array_tables(&text, &["module"]).expect("splits");
+        let tables: Vec<Table> = tables
+            .map(|t| t.expect("each piece parses"))
+            .map(|(key, t)| {
+                assert_eq!(key, "module");
+                t
+            })
+            .collect();
         let (want_root, want_tables) = whole(&text);
         // The same keys and values; the root piece keeps the blank line before the first table.
         assert_eq!(
@@ -117,20 +136,38 @@ mod tests {
         // `[[module]]` inside a multi-line string, at a line start: the piece before it does
         // not parse on its own.
         let text = "format = 1\n\n[[module]]\nn = 1\ns = \"\"\"\n\n[[module]]\n\"\"\"\n";
-        let (_, mut tables) = split_array_tables(text, "module").expect("the root parses");
+        let (_, mut tables) = split_array_tables(text, &["module"]).expect("the root parses");
         assert!(tables.any(|t| t.is_none()), "{text}");
         assert_eq!(whole(text).1.len(), 1);
         // A value holding the marker line, as written: a piece ends inside the string.
         let mut text = "format = 1\n".to_string();
         push_array_table(&mut text, "module", table(1, "a\n[[module]]\nb"));
-        let (_, mut tables) = split_array_tables(&text, "module").expect("the root parses");
+        let (_, mut tables) = split_array_tables(&text, &["module"]).expect("the root parses");
         assert!(tables.any(|t| t.is_none()), "{text}");
         assert_eq!(whole(&text).1[0]["s"].as_str(), Some("a\n[[module]]\nb"));
         // The array written inline in the root.
-        assert!(split_array_tables("module = [{ n = 1 }]\n", "module").is_none());
+        assert!(split_array_tables("module = [{ n = 1 }]\n", &["module"]).is_none());
         // Another table after the array's last table.
         let text = "format = 1\n\n[[module]]\nn = 1\n\n[other]\nx = 1\n";
-        let (_, mut tables) = split_array_tables(text, "module").expect("the root parses");
+        let (_, mut tables) = split_array_tables(text, &["module"]).expect("the root parses");
+        assert!(tables.any(|t| t.is_none()), "{text}");
+    }
+
+    #[test]
+    fn tables_of_several_keys_come_back_in_order_with_their_keys() {
+        let mut text = "format = 1\n".to_string();
+        push_array_table(&mut text, "module", table(1, "a"));
+        push_array_table(&mut text, "module", table(2, "b"));
+        push_array_table(&mut text, "graph", table(3, "c"));
+        let (root, tables) = split_array_tables(&text, &["module", "graph"]).expect("splits");
+        assert_eq!(root.to_string().trim_end(), "format = 1");
+        let got: Vec<(&str, i64)> = tables
+            .map(|t| t.expect("each piece parses"))
+            .map(|(key, t)| (key, t["n"].as_integer().unwrap()))
+            .collect();
+        assert_eq!(got, [("module", 1), ("module", 2), ("graph", 3)]);
+        // A key not asked for is not a table of the array.
+        let (_, mut tables) = split_array_tables(&text, &["module"]).expect("the root parses");
         assert!(tables.any(|t| t.is_none()), "{text}");
     }
 }

@@ -41,8 +41,9 @@ use crate::sources::verified::{self, Stamp};
 use crate::util::context::Context;
 use crate::util::env;
 
-/// First line of a record.
-const MAGIC: &str = "gomodoff-fresh 2";
+/// First line of a record. 3: vendor mode's lock records the module graph, so a run that found
+/// nothing to do before must run in full once to write it.
+const MAGIC: &str = "gomodoff-fresh 3";
 
 /// Entries at any depth the walk leaves out: git's own directory, and what gomodoff itself
 /// creates and removes within a run (the journal, the staging directory, temporary files).

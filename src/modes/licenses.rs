@@ -87,11 +87,28 @@ pub(crate) fn of_repo(repo: &Repo, lock: &LockFile) -> Result<Vec<ModuleReport>>
                     }
                 })
             };
+            // Replace mode locks a fork under its own path (`replace_path` is the module it
+            // stands in for); vendor mode locks the build-list module, `replace_path` the fork.
+            let (path, version, replaces, replaces_version) = match (lock.mode, &m.replace_version)
+            {
+                (Mode::Vendor, Some(v)) if m.replace_path != m.path => (
+                    m.replace_path.clone(),
+                    v.clone(),
+                    Some(m.path.clone()),
+                    Some(m.version.clone()),
+                ),
+                _ => (
+                    m.path.clone(),
+                    m.version.clone(),
+                    (m.replace_path != m.path).then(|| m.replace_path.clone()),
+                    m.replace_version.clone(),
+                ),
+            };
             Ok(ModuleReport {
-                path: m.path.clone(),
-                version: m.version.clone(),
-                replaces: (m.replace_path != m.path).then(|| m.replace_path.clone()),
-                replaces_version: m.replace_version.clone(),
+                path,
+                version,
+                replaces,
+                replaces_version,
                 zip_h1: m.zip_h1.clone(),
                 gomod_h1: Some(m.gomod_h1.clone()),
                 zip_sha256,

@@ -190,7 +190,10 @@ pub(crate) fn chosen_dir(
 pub(crate) fn verify(ctx: &mut Context, repo: &Repo, lock: &LockFile) -> Result<Findings> {
     let mut findings = match lock.mode {
         Mode::Replace => replace::verify(ctx, repo, lock)?,
-        Mode::Vendor => vendor::verify_findings(repo, lock)?,
+        Mode::Vendor => {
+            let cache = crate::sources::modcache::ModCache::locate(ctx.modcache.as_deref()).ok();
+            vendor::verify_findings(repo, lock, cache.as_ref())?
+        }
         Mode::Proxy => return Ok(Findings::Tree(proxy::verify(ctx, repo, lock)?)),
     };
     findings.sort_by(|a, b| (&a.module, &a.file).cmp(&(&b.module, &b.file)));

@@ -7,17 +7,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 
-use crate::formats::gomod::GoMod;
-use crate::formats::lock::{LockFile, Mode};
-use crate::formats::module::ModuleVersion;
+use crate::formats::gomod::is_directory_path;
+use crate::formats::lock::{LOCK_FILE, LockFile, Mode, SelectedGraph};
 use crate::formats::sbom::{self, Bom, Component, Replacement};
 use crate::modes::licenses::{self, ModuleReport};
 use crate::ops::{Context, Outcome};
 use crate::repo::Repo;
-use crate::resolve::graph::{Graph, ResolvedModule};
-use crate::resolve::load::{load_graph, main_module};
+use crate::resolve::load::repo_selected_graph;
 use crate::sources::modcache::{ModCache, ModuleSource, ProxyTree};
 use crate::util::fsutil;
 
@@ -92,7 +90,7 @@ fn format_name(f: Format) -> &'static str {
     }
 }
 
-/// The bill of what this repository laid out, with the graph of its go.mod.
+/// The bill of what this repository laid out, with the graph of its go.mod (or go.work).
 fn of_repo(ctx: &mut Context) -> Result<Bom> {
     let (repo, lock) = crate::ops::open_laid_out(&ctx.dir)?;
     let lock = &lock;
@@ -101,8 +99,12 @@ fn of_repo(ctx: &mut Context) -> Result<Bom> {
     let graph = match graph_of(ctx, &repo, lock) {
         Ok(g) => Some(g),
         Err(e) => {
+            let hints: String = crate::ops::hints(&e)
+                .iter()
+                .map(|h| format!("\nhint: {h}"))
+                .collect();
             ctx.shell.warn(&format!(
-                "the SBOM has no dependency edges: the module graph could not be loaded ({e:#})"
+                "the SBOM has no dependency edges: the module graph could not be loaded ({e:#}){hints}"
             ))?;
             None
         }
@@ -116,17 +118,18 @@ fn of_repo(ctx: &mut Context) -> Result<Bom> {
 }
 
 /// The bill of a bundle or tree: its modules; the graph when the directory is a repository
-/// whose go.mod the tree serves.
+/// (or a workspace's directory) whose go.mod files the tree serves.
 fn of_tree(ctx: &mut Context, from: &std::path::Path) -> Result<Bom> {
     let (reports, repos) = licenses::of_tree(from)?;
-    let graph = Repo::open(&ctx.dir).ok().and_then(|repo| {
-        let src = crate::sources::bundle_source::open(ctx).ok()?;
-        let gomod = GoMod::parse("go.mod", &repo.gomod_text).ok()?;
-        let main = main_module(&gomod).ok()?;
-        load_graph(&repo, &main, &repo.gosum().ok()?, src.as_ref()).ok()
-    });
+    let graph = crate::repo::open_repos(&ctx.dir, &[])
+        .ok()
+        .and_then(|mut r| r.pop())
+        .and_then(|repo| {
+            let src = crate::sources::bundle_source::open(ctx).ok()?;
+            repo_selected_graph(&repo, None, src.as_ref()).ok()
+        });
     let mains = match &graph {
-        Some(g) => g.main_paths().into_iter().map(str::to_string).collect(),
+        Some(g) => g.mains().map(str::to_string).collect(),
         None => repos,
     };
     let kind = if from.is_file() { "bundle" } else { "tree" };
@@ -139,36 +142,48 @@ fn of_tree(ctx: &mut Context, from: &std::path::Path) -> Result<Bom> {
 }
 
 /// The module graph as the mode laid it out: replace mode's go.mod resolves every module to its
-/// tree, proxy mode's tree serves every go.mod, vendor mode needs the module cache (vendor/
-/// keeps no go.mod).
-fn graph_of(ctx: &Context, repo: &Repo, lock: &LockFile) -> Result<Graph> {
-    anyhow::ensure!(
-        repo.workspace.is_none(),
-        "the SBOM of a workspace lists its modules without edges"
-    );
-    let gosum = repo.gosum()?;
-    let (text, src): (String, Box<dyn ModuleSource>) = match lock.mode {
+/// tree, proxy mode's tree serves every go.mod. vendor/ keeps no go.mod: vendor mode's lock
+/// records the graph (`verify` checks the record), else (a lock written before gomodoff recorded
+/// it) the module cache must serve the go.mod files.
+fn graph_of(ctx: &Context, repo: &Repo, lock: &LockFile) -> Result<SelectedGraph> {
+    let (text, src): (Option<&str>, Box<dyn ModuleSource>) = match lock.mode {
         // Every module resolves to its tree; the cache serves only modules left to go
         // (gomodoff.toml's `exclude`).
         Mode::Replace => (
-            lock.gomod_after.clone(),
+            Some(&lock.gomod_after),
             match ModCache::locate(ctx.modcache.as_deref()) {
                 Ok(cache) => Box::new(cache),
                 Err(_) => Box::new(ProxyTree::new(repo.root.join(&lock.dir))),
             },
         ),
-        Mode::Proxy => (
-            repo.gomod_text.clone(),
-            Box::new(ProxyTree::new(repo.root.join(&lock.dir))),
-        ),
-        Mode::Vendor => (
-            repo.gomod_text.clone(),
-            Box::new(ModCache::locate(ctx.modcache.as_deref())?),
-        ),
+        Mode::Proxy => (None, Box::new(ProxyTree::new(repo.root.join(&lock.dir)))),
+        Mode::Vendor => {
+            if let Some(g) = &lock.graph {
+                return Ok(g.clone());
+            }
+            let cache = ModCache::locate(ctx.modcache.as_deref()).map_err(|e| {
+                crate::util::hint::hinted(
+                    anyhow::anyhow!(
+                        "{LOCK_FILE} records no module graph (written by an older gomodoff) and the module cache cannot serve the go.mod files vendor/ does not keep: {e:#}"
+                    ),
+                    "run `gomodoff vendor` to record the graph in the lock",
+                )
+            })?;
+            (None, Box::new(cache))
+        }
     };
-    let gomod = GoMod::parse(&lock.modfile, &text)?;
-    let main = main_module(&gomod)?;
-    load_graph(repo, &main, &gosum, src.as_ref()).context("failed to load the module graph")
+    repo_selected_graph(repo, text, src.as_ref()).map_err(|e| {
+        if lock.mode == Mode::Vendor {
+            crate::util::hint::hinted(
+                e.context(format!(
+                    "{LOCK_FILE} records no module graph (written by an older gomodoff)"
+                )),
+                "run `gomodoff vendor` to record the graph in the lock",
+            )
+        } else {
+            e
+        }
+    })
 }
 
 /// The [`Bom`] of the reports (modules with files or only a go.mod laid out: those with files
@@ -177,19 +192,25 @@ fn graph_of(ctx: &Context, repo: &Repo, lock: &LockFile) -> Result<Graph> {
 fn bom_of(
     mains: Vec<String>,
     reports: &[ModuleReport],
-    graph: Option<&Graph>,
+    graph: Option<&SelectedGraph>,
     source: String,
 ) -> Bom {
+    let selected = graph.map(SelectedGraph::selected).unwrap_or_default();
     let mut components = Vec::new();
     // The build list's (path, version) → the component's (path, version).
     let mut stands_for: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
     for r in reports.iter().filter(|r| r.license.is_some()) {
+        // Vendor mode lays out a module replaced by a directory under its own path.
+        let dir = match (&r.replaces, &r.replaces_version) {
+            (Some(p), None) if is_directory_path(p) => Some(p.clone()),
+            _ => None,
+        };
         let content = (r.path.clone(), r.version.clone());
-        let original_path = r.replaces.clone().unwrap_or_else(|| r.path.clone());
-        let original_version = match (&r.replaces, &r.replaces_version) {
-            (None, _) => Some(r.version.clone()),
-            (Some(_), Some(v)) => Some(v.clone()),
-            (Some(p), None) => graph.and_then(|g| g.selected(p)).map(str::to_string),
+        let (original_path, original_version) = match (&r.replaces, &r.replaces_version) {
+            _ if dir.is_some() => (r.path.clone(), Some(r.version.clone())),
+            (None, _) => (r.path.clone(), Some(r.version.clone())),
+            (Some(p), Some(v)) => (p.clone(), Some(v.clone())),
+            (Some(p), None) => (p.clone(), selected.get(p.as_str()).map(|v| v.to_string())),
         };
         if let Some(v) = &original_version {
             stands_for.insert((original_path.clone(), v.clone()), content.clone());
@@ -201,61 +222,78 @@ fn bom_of(
             gomod_h1: r.gomod_h1.clone(),
             zip_sha256: r.zip_sha256.clone(),
             license: r.license.clone(),
-            replacement: r.replaces.as_ref().map(|p| Replacement::Fork {
-                path: p.clone(),
-                version: r.replaces_version.clone(),
-            }),
+            replacement: match dir {
+                Some(dir) => Some(Replacement::Directory { dir }),
+                None => r.replaces.as_ref().map(|p| Replacement::Fork {
+                    path: p.clone(),
+                    version: r.replaces_version.clone(),
+                }),
+            },
         });
     }
     let mut dependencies: BTreeMap<(String, String), BTreeSet<(String, String)>> = BTreeMap::new();
     if let Some(g) = graph {
         let laid_out: BTreeSet<&str> = reports
             .iter()
-            .map(|r| r.replaces.as_deref().unwrap_or(&r.path))
+            .map(|r| match (&r.replaces, &r.replaces_version) {
+                (Some(p), None) if is_directory_path(p) => &r.path,
+                _ => r.replaces.as_deref().unwrap_or(&r.path),
+            })
             .collect();
-        // Modules built from a directory of the user's (not laid out by gomodoff).
-        for mv in g.build_list() {
-            if laid_out.contains(mv.path.as_str()) {
-                continue;
-            }
-            if let ResolvedModule::Dir(d) = g.resolved(&mv) {
-                let key = (mv.path.clone(), mv.version.clone());
-                stands_for.insert(key.clone(), key);
-                components.push(Component {
-                    path: mv.path.clone(),
-                    version: mv.version.clone(),
-                    zip_h1: None,
-                    gomod_h1: None,
-                    zip_sha256: None,
-                    license: None,
-                    replacement: Some(Replacement::Directory {
-                        dir: d.display().to_string(),
-                    }),
-                });
-            }
-        }
-        let selected = |r: &ModuleVersion| -> Option<(String, String)> {
-            let v = g.selected(&r.path)?;
-            stands_for.get(&(r.path.clone(), v.to_string())).cloned()
-        };
-        for main in g.main_paths() {
-            let from = (main.to_string(), String::new());
-            let to: BTreeSet<_> = g.roots().iter().filter_map(selected).collect();
-            dependencies.entry(from).or_default().extend(to);
-        }
-        for mv in g.build_list() {
-            let Some(from) = stands_for
-                .get(&(mv.path.clone(), mv.version.clone()))
+        // A fork the reports do not name as one (a bundle's or tree's module): the module
+        // version it stands in for.
+        for (original, fork) in &g.replaced {
+            let original_key = (original.path.clone(), original.version.clone());
+            let Some(content) = stands_for
+                .get(&(fork.path.clone(), fork.version.clone()))
                 .cloned()
             else {
                 continue;
             };
-            let to: BTreeSet<_> = g
-                .required_by(&mv)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(selected)
-                .collect();
+            if stands_for.contains_key(&original_key) {
+                continue;
+            }
+            stands_for.insert(original_key, content.clone());
+            if let Some(c) = components.iter_mut().find(|c| {
+                c.replacement.is_none() && (&c.path, &c.version) == (&content.0, &content.1)
+            }) {
+                c.replacement = Some(Replacement::Fork {
+                    path: original.path.clone(),
+                    version: Some(original.version.clone()),
+                });
+            }
+        }
+        // Modules built from a directory of the user's (not laid out by gomodoff).
+        for (mv, dir) in &g.dirs {
+            if laid_out.contains(mv.path.as_str()) {
+                continue;
+            }
+            let key = (mv.path.clone(), mv.version.clone());
+            stands_for.insert(key.clone(), key);
+            components.push(Component {
+                path: mv.path.clone(),
+                version: mv.version.clone(),
+                zip_h1: None,
+                gomod_h1: None,
+                zip_sha256: None,
+                license: None,
+                replacement: Some(Replacement::Directory { dir: dir.clone() }),
+            });
+        }
+        for (mv, requires) in &g.requires {
+            let from = if mv.version.is_empty() {
+                (mv.path.clone(), String::new())
+            } else {
+                match stands_for.get(&(mv.path.clone(), mv.version.clone())) {
+                    Some(c) => c.clone(),
+                    None => continue,
+                }
+            };
+            let to = requires.iter().filter_map(|r| {
+                stands_for
+                    .get(&(r.path.clone(), r.version.clone()))
+                    .cloned()
+            });
             dependencies.entry(from).or_default().extend(to);
         }
     }

@@ -8,6 +8,7 @@ use anyhow::{Context as _, Result, anyhow};
 
 use crate::formats::gomod::GoMod;
 use crate::formats::gosum::GoSum;
+use crate::formats::lock::SelectedGraph;
 use crate::formats::module::ModuleVersion;
 use crate::repo::{self, Repo, WorkspaceFiles};
 use crate::resolve::graph::{
@@ -38,6 +39,26 @@ pub(crate) fn load_graph(
     Graph::load(main, &Loader::of(repo, gosum, src))
         .map_err(|e| anyhow!(e))
         .context("failed to load the module graph")
+}
+
+/// The module graph between selected versions ([`Graph::selected_graph`]) of the repository's
+/// go.mod (`gomod`: this text instead, e.g. replace mode's edited one), or of its workspace's
+/// go.work, every go.mod read through `src` and checked against go.sum.
+pub(crate) fn repo_selected_graph(
+    repo: &Repo,
+    gomod: Option<&str>,
+    src: &dyn ModuleSource,
+) -> Result<SelectedGraph> {
+    let gosum = repo.gosum()?;
+    let graph = match &repo.workspace {
+        Some(ws) => load_workspace_graph(repo, &workspace_input(ws)?, &gosum, src)?,
+        None => {
+            let text = gomod.unwrap_or(&repo.gomod_text);
+            let gomod = GoMod::parse("go.mod", text)?;
+            load_graph(repo, &main_module(&gomod)?, &gosum, src)?
+        }
+    };
+    Ok(graph.selected_graph())
 }
 
 pub(crate) fn main_module(gomod: &GoMod) -> Result<MainModule> {

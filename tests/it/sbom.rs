@@ -7,6 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -453,4 +454,447 @@ fn source_date_epoch_is_the_time_timestamp_records() {
             && err.contains("hint:"),
         "{err}"
     );
+}
+
+/// A node of the module graph by name: `path` for a main module, `path@version` for the module
+/// version whose content stands for a build-list module (a replacement's).
+type Edge = (String, String);
+
+/// `go mod graph`'s edges (run in `dir` with `env`), translated the way `gomodoff sbom` shows
+/// them: edges from main modules and from selected module versions only, each target at its
+/// selected version, each module version named by its content (`go list -m all`'s replacement,
+/// unless that is a directory); the `go` and `toolchain` pseudo-modules dropped.
+fn go_mod_graph_edges(h: &Harness, dir: &Path, env: &[(&str, &str)]) -> BTreeSet<Edge> {
+    let list = h.go_ok_with_env(
+        dir,
+        &[
+            "list",
+            "-m",
+            "-f",
+            "{{.Main}} {{.Path}} {{.Version}} {{with .Replace}}{{.Path}} {{.Version}}{{end}}",
+            "all",
+        ],
+        env,
+    );
+    let mut mains = BTreeSet::new();
+    // Build-list path → (selected version, the name of its content).
+    let mut selected: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for line in list.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["true", path, ..] => {
+                mains.insert(path.to_string());
+            }
+            ["false", path, version] | ["false", path, version, _] => {
+                selected.insert(
+                    path.to_string(),
+                    (version.to_string(), format!("{path}@{version}")),
+                );
+            }
+            ["false", path, version, fork, fork_version] => {
+                selected.insert(
+                    path.to_string(),
+                    (version.to_string(), format!("{fork}@{fork_version}")),
+                );
+            }
+            _ => panic!("go list -m: {line}"),
+        }
+    }
+    let graph = h.go_ok_with_env(dir, &["mod", "graph"], env);
+    let pseudo = |p: &str| p == "go" || p == "toolchain";
+    let mut edges = BTreeSet::new();
+    for line in graph.lines() {
+        let (from, to) = line.split_once(' ').unwrap();
+        let (to_path, _) = to.split_once('@').unwrap();
+        if pseudo(to_path) {
+            continue;
+        }
+        let from = match from.split_once('@') {
+            None => {
+                assert!(mains.contains(from), "{line}");
+                from.to_string()
+            }
+            Some((path, version)) => {
+                if pseudo(path) {
+                    continue;
+                }
+                match selected.get(path) {
+                    Some((v, content)) if v == version => content.clone(),
+                    _ => continue, // a version not selected
+                }
+            }
+        };
+        let Some((_, to)) = selected.get(to_path) else {
+            continue; // a main module required by another
+        };
+        edges.insert((from, to.clone()));
+    }
+    edges
+}
+
+/// The CycloneDX bill's edges by name (`path` of a main module, `path@version` of a component).
+fn bill_edges(cdx: &Value) -> (BTreeSet<String>, BTreeSet<Edge>) {
+    let mut names: BTreeMap<&str, String> = BTreeMap::new();
+    let root = &cdx["metadata"]["component"];
+    names.insert(
+        root["bom-ref"].as_str().unwrap(),
+        root["name"].as_str().unwrap().to_string(),
+    );
+    for c in cdx["components"].as_array().unwrap() {
+        let name = match c["version"].as_str() {
+            Some(v) => format!("{}@{v}", c["name"].as_str().unwrap()),
+            None => c["name"].as_str().unwrap().to_string(),
+        };
+        assert!(
+            names.insert(c["bom-ref"].as_str().unwrap(), name).is_none(),
+            "{c:#}"
+        );
+    }
+    let mut edges = BTreeSet::new();
+    for d in cdx["dependencies"].as_array().unwrap() {
+        let from = &names[d["ref"].as_str().unwrap()];
+        for to in d["dependsOn"].as_array().unwrap() {
+            edges.insert((from.clone(), names[to.as_str().unwrap()].clone()));
+        }
+    }
+    (names.into_values().collect(), edges)
+}
+
+/// The bill's edges are `go mod graph`'s between the bill's nodes, and there are some.
+#[allow(clippy::print_stderr)] // the count, for the report
+fn assert_edges_are_go_mod_graphs(cdx: &Value, go: &BTreeSet<Edge>, what: &str) {
+    let (nodes, ours) = bill_edges(cdx);
+    let theirs: BTreeSet<Edge> = go
+        .iter()
+        .filter(|(f, t)| nodes.contains(f) && nodes.contains(t))
+        .cloned()
+        .collect();
+    assert!(!theirs.is_empty(), "{what}: no edges to compare: {go:?}");
+    // Every component is required by something in go's graph, under the same name (a
+    // component named otherwise would make its edges drop out of both sides).
+    let targets: BTreeSet<&String> = go.iter().map(|(_, t)| t).collect();
+    let root = cdx["metadata"]["component"]["name"].as_str().unwrap();
+    for n in nodes.iter().filter(|n| n.contains('@')) {
+        assert!(
+            targets.contains(n),
+            "{what}: {n} is in no edge of go mod graph's ({root})"
+        );
+    }
+    assert_eq!(
+        ours, theirs,
+        "{what}: the bill's edges (left) are not go mod graph's (right)"
+    );
+    eprintln!("{what}: {} edges, as go mod graph", ours.len());
+}
+
+/// A workspace's bill (vendor mode vendors the workspace): every workspace module a root with
+/// its own edges, all of them `go mod graph`'s in the workspace; replace and proxy mode in a
+/// workspace module lay out that module's build list, and its bill has `GOWORK=off go mod
+/// graph`'s edges.
+#[test]
+fn a_workspace_bill_has_the_edges_go_mod_graph_prints() {
+    requires_go!();
+    let h = Harness::new();
+    let ws = crate::workspace::workspace(&h);
+    let work = crate::workspace::work_env(&ws);
+    let in_ws = [("GOWORK", work.as_str())];
+    let go_ws = go_mod_graph_edges(&h, &ws, &in_ws);
+    let go_app = go_mod_graph_edges(&h, &ws.join("app"), &[("GOWORK", "off")]);
+    assert!(
+        go_ws.contains(&(
+            "example.com/lib".into(),
+            "example.com/forks/multi@v1.2.1".into()
+        )),
+        "{go_ws:?}"
+    );
+
+    let vendored = h.copy_of(&ws, "ws-vendor");
+    let work = crate::workspace::work_env(&vendored);
+    let out = crate::workspace::gomodoff_in(
+        &h,
+        &vendored,
+        &vendored,
+        &["vendor", "--mode", "vendor", "--yes"],
+    );
+    assert_success(&out, "vendor mode in the workspace");
+    let out = crate::workspace::gomodoff_in(&h, &vendored, &vendored, &["sbom"]);
+    assert_success(&out, "sbom of the workspace");
+    assert!(
+        !crate::support::stderr(&out).contains("no dependency edges"),
+        "{}",
+        crate::support::stderr(&out)
+    );
+    let cdx: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid(&cdx, false);
+    assert_eq!(cdx["metadata"]["component"]["name"], "example.com/app");
+    let lib = component(&cdx, "example.com/lib");
+    assert_eq!(lib["type"], "application");
+    assert_edges_are_go_mod_graphs(&cdx, &go_ws, "vendor mode, workspace");
+    // go.work's fork stands in for the module it replaces.
+    let fork_edge = (
+        "example.com/lib".to_string(),
+        "example.com/forks/multi@v1.2.1".to_string(),
+    );
+    assert!(bill_edges(&cdx).1.contains(&fork_edge), "{cdx:#}");
+    let fork = component(&cdx, "example.com/forks/multi");
+    assert_eq!(
+        property(fork, "gomodoff:replaces"),
+        ["example.com/multi@v1.2.0"]
+    );
+    let out =
+        crate::workspace::gomodoff_in(&h, &vendored, &vendored, &["sbom", "--format", "spdx-json"]);
+    assert_success(&out, "sbom --format spdx-json of the workspace");
+    let spdx: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid(&spdx, true);
+    let described = spdx["relationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["relationshipType"] == "DESCRIBES")
+        .count();
+    assert_eq!(described, 2, "both workspace modules described");
+    let _ = work;
+
+    // A bundle of the workspace: the same edges from the go.mod files it carries.
+    let bundle = h.root().join("ws.zip");
+    let bundle_arg = bundle.to_str().unwrap();
+    let out = crate::workspace::gomodoff_in(&h, &ws, &ws, &["pack", "-o", bundle_arg]);
+    assert_success(&out, "pack of the workspace");
+    let out = crate::workspace::gomodoff_in(&h, &ws, &ws, &["sbom", "--from", bundle_arg]);
+    assert_success(&out, "sbom --from the workspace's bundle");
+    let cdx: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid(&cdx, false);
+    assert_edges_are_go_mod_graphs(&cdx, &go_ws, "the workspace's bundle");
+    assert!(bill_edges(&cdx).1.contains(&fork_edge), "{cdx:#}");
+    let fork = component(&cdx, "example.com/forks/multi");
+    assert_eq!(
+        property(fork, "gomodoff:replaces"),
+        ["example.com/multi@v1.2.0"]
+    );
+
+    for mode in ["replace", "proxy"] {
+        let copy = h.copy_of(&ws, &format!("ws-{mode}"));
+        let app = copy.join("app");
+        let out =
+            crate::workspace::gomodoff_in(&h, &copy, &app, &["vendor", "--mode", mode, "--yes"]);
+        assert_success(&out, &format!("{mode} mode in a workspace module"));
+        let out = crate::workspace::gomodoff_in(&h, &copy, &app, &["sbom"]);
+        assert_success(&out, &format!("sbom, {mode} mode"));
+        assert!(
+            !crate::support::stderr(&out).contains("no dependency edges"),
+            "{}",
+            crate::support::stderr(&out)
+        );
+        let cdx: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_valid(&cdx, false);
+        assert_eq!(cdx["metadata"]["component"]["name"], "example.com/app");
+        assert_edges_are_go_mod_graphs(&cdx, &go_app, &format!("{mode} mode, workspace module"));
+    }
+}
+
+/// A lock's text without its recorded graph: what gomodoff wrote before it recorded one.
+fn without_graph(lock: &str) -> String {
+    let at = lock
+        .find("\n[[graph]]\n")
+        .expect("the lock records the graph");
+    lock[..at].to_string()
+}
+
+/// `gomodoff --modcache <a directory that does not exist> args` in `dir`: a fresh clone on a
+/// CI runner, with no module cache.
+fn without_cache(h: &Harness, dir: &Path, args: &[&str]) -> std::process::Output {
+    let absent = h.root().join("no-module-cache");
+    assert!(!absent.exists());
+    h.gomodoff_command_without_modcache(dir)
+        .arg("--modcache")
+        .arg(&absent)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Vendor mode records the module graph in gomodoff.lock (vendor/ keeps no dependency's go.mod):
+/// with no module cache the bill has `go mod graph`'s edges, byte-identical to the bill the
+/// module cache gives for a lock without the record (as an older gomodoff wrote it); such a
+/// lock still loads, its bill warns and names `gomodoff vendor`, which records the graph.
+/// Pruned (go 1.22, with a go 1.16 dependency) and unpruned (go 1.16) main modules.
+#[test]
+fn vendor_mode_records_the_graph_a_clone_without_a_module_cache_needs() {
+    requires_go!();
+    for project in ["basic", "legacy116"] {
+        let h = Harness::new();
+        let dir = h.project(project);
+        let go = go_mod_graph_edges(&h, &dir, &[]);
+        assert_success(
+            &h.gomodoff(&dir, &["vendor", "--mode", "vendor", "--yes"]),
+            "vendor",
+        );
+        let lock_file = dir.join("gomodoff.lock");
+        let recorded = fs::read_to_string(&lock_file).unwrap();
+        let mut from_lock = Vec::new();
+        for format in ["cyclonedx-json", "spdx-json"] {
+            let out = without_cache(&h, &dir, &["sbom", "--format", format]);
+            assert_success(&out, "sbom without a module cache");
+            let err = crate::support::stderr(&out);
+            assert!(!err.contains("no dependency edges"), "{project}: {err}");
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_valid(&doc, format == "spdx-json");
+            from_lock.push(out.stdout);
+        }
+        let cdx: Value = serde_json::from_slice(&from_lock[0]).unwrap();
+        assert_edges_are_go_mod_graphs(&cdx, &go, &format!("{project}, no module cache"));
+        for args in [&["verify"][..], &["status", "--check"]] {
+            assert_success(&without_cache(&h, &dir, args), args[0]);
+        }
+
+        // A lock without the record: the module cache gives the same bill, byte for byte.
+        fs::write(&lock_file, without_graph(&recorded)).unwrap();
+        for (format, want) in ["cyclonedx-json", "spdx-json"].iter().zip(&from_lock) {
+            let out = h.gomodoff(&dir, &["sbom", "--format", format]);
+            assert_success(&out, "sbom from the module cache");
+            assert!(
+                crate::support::stderr(&out).is_empty(),
+                "{}",
+                crate::support::stderr(&out)
+            );
+            assert!(
+                &out.stdout == want,
+                "{project} {format}: the two bills differ"
+            );
+        }
+        // Neither a record nor a module cache: a bill without edges, and a warning naming the fix.
+        let out = without_cache(&h, &dir, &["sbom"]);
+        assert_success(&out, "sbom of an older lock without a module cache");
+        let err = crate::support::stderr(&out);
+        assert!(
+            err.contains("the SBOM has no dependency edges")
+                && err.contains("run `gomodoff vendor`"),
+            "{err}"
+        );
+        let (_, edges) = bill_edges(&serde_json::from_slice(&out.stdout).unwrap());
+        assert!(edges.is_empty(), "{edges:?}");
+        // `gomodoff vendor` records the graph again.
+        assert_success(&h.gomodoff(&dir, &["vendor", "--yes"]), "vendor again");
+        assert_eq!(fs::read_to_string(&lock_file).unwrap(), recorded);
+    }
+}
+
+/// An edited graph in gomodoff.lock is caught by `verify` (and `status --check`): without a
+/// module cache where the repository contradicts it (go.mod's requirements, the vendored
+/// versions, go.sum), with one for any edge.
+#[test]
+fn an_edited_graph_in_the_lock_is_caught() {
+    requires_go!();
+    let h = Harness::new();
+    let dir = h.project("basic");
+    assert_success(
+        &h.gomodoff(&dir, &["vendor", "--mode", "vendor", "--yes"]),
+        "vendor",
+    );
+    let lock_file = dir.join("gomodoff.lock");
+    let recorded = fs::read_to_string(&lock_file).unwrap();
+    let graph_at = recorded.find("\n[[graph]]\n").unwrap();
+    let (head, graph) = recorded.split_at(graph_at);
+    let edit = |from: &str, to: &str| {
+        assert!(graph.contains(from), "{graph}");
+        fs::write(&lock_file, format!("{head}{}", graph.replacen(from, to, 1))).unwrap();
+    };
+    // A dependency's requirement dropped: only the module cache knows.
+    let old116 = "module = \"example.com/old116@v1.0.0\"\nrequires = [\"example.com/legacy@v2.0.0+incompatible\", \"example.com/modonly@v1.0.0\", ";
+    edit(
+        old116,
+        "module = \"example.com/old116@v1.0.0\"\nrequires = [\"example.com/legacy@v2.0.0+incompatible\", ",
+    );
+    let out = h.gomodoff(&dir, &["verify"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        crate::support::stderr(&out)
+    );
+    let said = crate::support::stdout(&out);
+    assert!(
+        said.contains("gomodoff.lock: graph disagrees (`example.com/old116@v1.0.0`: the record has it requiring example.com/legacy@v2.0.0+incompatible, example.com/multi@v1.2.0; the module graph read from the module cache has it requiring example.com/legacy@v2.0.0+incompatible, example.com/modonly@v1.0.0, example.com/multi@v1.2.0)"),
+        "{said}"
+    );
+    // A requirement of the main module dropped, a vendored version changed: caught without
+    // a module cache, by verify and by status --check.
+    let main_line = "module = \"example.com/basic\"\nrequires = [";
+    for (from, to, says) in [
+        (
+            ", \"example.com/tagged@v1.0.0\"",
+            "",
+            "`example.com/basic` requires `example.com/tagged@v1.0.0`, the record does not",
+        ),
+        (
+            "module = \"example.com/embedded@v1.0.0\"",
+            "module = \"example.com/embedded@v1.0.1\"",
+            "`example.com/embedded@v1.0.0` is vendored, the record has `example.com/embedded@v1.0.1`",
+        ),
+    ] {
+        if from.starts_with("module") {
+            edit(from, to);
+        } else {
+            let at = graph.find(main_line).unwrap();
+            let changed = format!("{}{}", &graph[..at], graph[at..].replacen(from, to, 1));
+            assert_ne!(changed, graph);
+            fs::write(&lock_file, format!("{head}{changed}")).unwrap();
+        }
+        let out = without_cache(&h, &dir, &["verify"]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            crate::support::stderr(&out)
+        );
+        let said = crate::support::stdout(&out);
+        assert!(said.contains(says), "{said}");
+        let out = without_cache(&h, &dir, &["status", "--check"]);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            crate::support::stderr(&out)
+        );
+        let said = crate::support::stdout(&out);
+        assert!(
+            said.contains(&format!(
+                "gomodoff.lock: the module graph it records disagrees: {says}"
+            )),
+            "{said}"
+        );
+    }
+    fs::write(&lock_file, &recorded).unwrap();
+    assert_success(
+        &h.gomodoff(&dir, &["verify"]),
+        "verify of the lock as written",
+    );
+}
+
+/// Replace and proxy mode need no module cache for the edges: their trees carry every go.mod
+/// the graph reads, and the bill has `go mod graph`'s edges without one.
+#[test]
+fn replace_and_proxy_mode_bills_have_every_edge_without_a_module_cache() {
+    requires_go!();
+    for mode in ["replace", "proxy"] {
+        let h = Harness::new();
+        let dir = h.project("basic");
+        let go = go_mod_graph_edges(&h, &dir, &[]);
+        assert_success(
+            &h.gomodoff(&dir, &["vendor", "--mode", mode, "--yes"]),
+            "vendor",
+        );
+        for format in ["cyclonedx-json", "spdx-json"] {
+            let out = without_cache(&h, &dir, &["sbom", "--format", format]);
+            assert_success(&out, &format!("{mode} mode: sbom without a module cache"));
+            let err = crate::support::stderr(&out);
+            assert!(!err.contains("no dependency edges"), "{mode}: {err}");
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_valid(&doc, format == "spdx-json");
+            if format == "cyclonedx-json" {
+                let what = format!("{mode} mode, no module cache");
+                assert_edges_are_go_mod_graphs(&doc, &go, &what);
+            }
+        }
+    }
 }

@@ -23,7 +23,7 @@ use crate::support::{self, Harness, assert_failure, assert_success, read_files, 
 /// - go.work: `use ./app ./lib`, `replace example.com/multi v1.2.0 => example.com/forks/multi
 ///   v1.2.1` (a hash only go.work.sum holds). multi v1.2.0 is selected above app's v1.1.0, so
 ///   the workspace pass reads its (replaced) go.mod.
-fn workspace(h: &Harness) -> PathBuf {
+pub(crate) fn workspace(h: &Harness) -> PathBuf {
     let ws = h.fresh_dir("ws");
     let write = |rel: &str, text: &str| {
         let p = ws.join(rel);
@@ -69,15 +69,25 @@ fn workspace(h: &Harness) -> PathBuf {
     ws
 }
 
-fn work_env(ws: &Path) -> String {
+pub(crate) fn work_env(ws: &Path) -> String {
     ws.join("go.work").to_string_lossy().into_owned()
 }
 
-fn in_workspace(h: &Harness, ws: &Path, dir: &Path, args: &[&str]) -> std::process::Output {
+pub(crate) fn in_workspace(
+    h: &Harness,
+    ws: &Path,
+    dir: &Path,
+    args: &[&str],
+) -> std::process::Output {
     h.go_with_env(dir, args, &[("GOWORK", &work_env(ws))])
 }
 
-fn gomodoff_in(h: &Harness, ws: &Path, dir: &Path, args: &[&str]) -> std::process::Output {
+pub(crate) fn gomodoff_in(
+    h: &Harness,
+    ws: &Path,
+    dir: &Path,
+    args: &[&str],
+) -> std::process::Output {
     h.gomodoff_command(dir)
         .env("GOWORK", work_env(ws))
         .args(args)

@@ -81,6 +81,7 @@ use std::fmt;
 
 pub use edit::Edit;
 pub use error::{Diagnostic, GoModError};
+pub(crate) use modpath::is_directory_path;
 pub use work::{GoWork, Use};
 
 use directives::Sem;

@@ -113,6 +113,7 @@ pub(super) fn plan_tree(
         gosum_sha256: fsutil::sha256_hex(gosum_bytes.as_bytes()),
         modules: p.locked,
         vendor: None,
+        graph: None,
     };
     // What the tree was planned from: refused at apply time if it changed meanwhile.
     p.plan.add_inputs(repo.inputs());

@@ -190,6 +190,7 @@ pub(crate) fn plan_replace(
         gosum_sha256: fsutil::sha256_hex(gosum_bytes.as_bytes()),
         modules: diff.locked,
         vendor: None,
+        graph: None,
     };
     push_file_changes(&mut plan, repo, &layout.modfile, new_modfile_text, &lock)?;
     // What the plan is made from, besides the files it rewrites: refused at apply time if it

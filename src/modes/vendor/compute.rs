@@ -31,6 +31,8 @@ use crate::util::shell::Shell;
 /// The computation's result with what is needed to write it.
 pub(super) struct Computed {
     pub(super) inputs: Inputs,
+    /// The module graph between selected versions, recorded in the lock for `gomodoff sbom`.
+    pub(super) graph: crate::formats::lock::SelectedGraph,
     pub(super) tree: VendorTree,
     pub(super) modules: HashMap<ModuleVersion, ModuleFiles>,
     /// Every file of the new `vendor/`, modules.txt included, with its digest and source.
@@ -121,6 +123,7 @@ pub(super) fn compute(
     timings.add("file digests", start);
     Ok(Computed {
         inputs,
+        graph: graph.selected_graph(),
         tree,
         modules: trees.modules,
         files,

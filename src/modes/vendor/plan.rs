@@ -138,6 +138,7 @@ fn new_lock(
             sum_sha256: fsutil::sha256_hex(listing.as_bytes()),
             backup,
         }),
+        graph: Some(computed.graph.clone()),
     })
 }
 

@@ -24,11 +24,12 @@
 //! never touches the file system, and knows nothing of the go.mod syntax.
 
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::path::PathBuf;
 
 use crate::formats::gover;
+use crate::formats::lock::SelectedGraph;
 use crate::formats::module::ModuleVersion;
 /// A module path and version, e.g. `golang.org/x/text` `v0.3.0`.
 pub use crate::util::fsutil::{clean_path, relative_path};
@@ -407,6 +408,55 @@ impl Graph {
     /// The main module's requirements that are the graph's roots (excluded ones dropped), sorted.
     pub fn roots(&self) -> &[ModuleVersion] {
         &self.roots
+    }
+
+    /// The requirements (after exclusions) of the main module `path`: in a workspace that
+    /// module's own, else the roots.
+    pub fn main_requires(&self, path: &str) -> &[ModuleVersion] {
+        match self.main_requires.get(path) {
+            Some(r) => r,
+            None => &self.roots,
+        }
+    }
+
+    /// The graph between selected versions: each main module's and each build-list module's
+    /// requirements, each at the version its path is selected at (`go mod graph`'s edges from
+    /// the build list, every target at its selected version), and the build-list modules built
+    /// from a directory or read from a fork.
+    pub fn selected_graph(&self) -> SelectedGraph {
+        let at_selected = |reqs: &[ModuleVersion]| -> BTreeSet<ModuleVersion> {
+            reqs.iter()
+                .filter_map(|r| {
+                    Some(ModuleVersion {
+                        path: r.path.clone(),
+                        version: self.selected(&r.path)?.to_string(),
+                    })
+                })
+                .collect()
+        };
+        let mut g = SelectedGraph::default();
+        for main in self.main_paths() {
+            let node = ModuleVersion {
+                path: main.to_string(),
+                version: String::new(),
+            };
+            g.requires
+                .insert(node, at_selected(self.main_requires(main)));
+        }
+        for mv in self.build_list() {
+            match self.resolved(&mv) {
+                ResolvedModule::Dir(d) => {
+                    g.dirs.insert(mv.clone(), d.display().to_string());
+                }
+                ResolvedModule::Module(r) if r != mv => {
+                    g.replaced.insert(mv.clone(), r);
+                }
+                ResolvedModule::Module(_) => {}
+            }
+            let requires = at_selected(self.required_by(&mv).unwrap_or_default());
+            g.requires.insert(mv, requires);
+        }
+        g
     }
 
     /// How the main module's graph is pruned, from its `go` line.

@@ -209,7 +209,7 @@ impl Manifest {
             message,
         };
         let mut parsed = None;
-        if let Some((root, tables)) = tomltext::split_array_tables(text, "module") {
+        if let Some((root, tables)) = tomltext::split_array_tables(text, &["module"]) {
             let mut manifest = Manifest::new();
             let mut format = None;
             for (key, item) in root.iter() {
@@ -217,7 +217,7 @@ impl Manifest {
             }
             let mut whole = true;
             for (i, table) in tables.enumerate() {
-                let Some(table) = table else {
+                let Some((_, table)) = table else {
                     whole = false;
                     break;
                 };
