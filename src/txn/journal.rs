@@ -4,6 +4,7 @@
 //! next one ([`recover`]). Its paths are checked before any is used: the journal sits in the
 //! working tree, so a cloned repository may carry a crafted one.
 
+use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -228,8 +229,9 @@ impl Journal {
                 id: dir_id(&meta),
             });
         }
+        let mut seen = HashSet::new();
         for (i, r) in plan.tree_removes.iter().enumerate() {
-            journal.inside(r)?;
+            journal.inside_seen(r, &mut seen)?;
             journal.removes.push((r.clone(), format!("trash-{i}")));
         }
         fault("journal")?;
@@ -246,18 +248,26 @@ impl Journal {
             self.inside(&a.staged)?;
             self.inside(&a.target)?;
         }
+        let mut seen = HashSet::new();
         for (rel, _) in &self.removes {
-            self.inside(rel)?;
+            self.inside_seen(rel, &mut seen)?;
         }
         Ok(())
     }
 
     /// `rel` (a path of this journal) in the repository, refused unless it stays inside it.
     fn inside(&self, rel: &Path) -> Result<PathBuf, PlanError> {
-        Ok(fsutil::inside(
+        self.inside_seen(rel, &mut HashSet::new())
+    }
+
+    /// [`Journal::inside`] for one of many paths checked in one pass
+    /// ([`fsutil::inside_seen`]).
+    fn inside_seen(&self, rel: &Path, seen: &mut HashSet<PathBuf>) -> Result<PathBuf, PlanError> {
+        Ok(fsutil::inside_seen(
             &self.repo,
             rel,
             &self.dir.join(JOURNAL_FILE),
+            seen,
         )?)
     }
 
@@ -267,8 +277,9 @@ impl Journal {
         fault: &dyn Fn(&str) -> Result<(), PlanError>,
     ) -> Result<(), PlanError> {
         let mut touched: Vec<PathBuf> = vec![self.dir.clone()];
+        let mut seen = HashSet::new();
         for (rel, trash) in &self.removes {
-            let from = self.inside(rel)?;
+            let from = self.inside_seen(rel, &mut seen)?;
             if fs::symlink_metadata(&from).is_ok() {
                 rename_writable(&from, &self.dir.join(trash))?;
                 prune_empty_parents(&self.repo, &from);

@@ -137,12 +137,13 @@ pub(crate) fn check_plan_inside(root: &Path, plan: &Plan, named: &[(&Path, &Path
         )
         .chain(plan.tree_removes.iter().map(PathBuf::as_path))
         .chain(plan.staging.as_deref());
+    let mut seen = std::collections::HashSet::new();
     for p in paths {
         let named_in = named
             .iter()
             .find(|(dir, _)| p.starts_with(dir))
             .map_or(p, |(_, file)| *file);
-        fsutil::inside(root, p, named_in)?;
+        fsutil::inside_seen(root, p, named_in, &mut seen)?;
     }
     Ok(())
 }

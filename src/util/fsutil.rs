@@ -2,6 +2,7 @@
 //! repository lock that stops two runs at once, and directory helpers. Nothing here knows what a
 //! module is.
 
+use std::collections::HashSet;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
@@ -64,6 +65,18 @@ impl FsError {
 /// component of it that exists now is a symbolic link (so check right before the path is used).
 /// The repository is untrusted input; every path gomodoff deletes or writes through comes here.
 pub fn inside(root: &Path, rel: &Path, named_in: &Path) -> Result<PathBuf, FsError> {
+    inside_seen(root, rel, named_in, &mut HashSet::new())
+}
+
+/// [`inside`] for one path of many checked together: `seen` holds the components (as paths
+/// below `root`) already found to exist and not be links, each looked up once for all the
+/// paths (a restore's hundreds of trees share their first components).
+pub fn inside_seen(
+    root: &Path,
+    rel: &Path,
+    named_in: &Path,
+    seen: &mut HashSet<PathBuf>,
+) -> Result<PathBuf, FsError> {
     let refuse = |reason: String| FsError::Untrusted {
         named_in: named_in.to_path_buf(),
         path: rel.to_path_buf(),
@@ -71,11 +84,16 @@ pub fn inside(root: &Path, rel: &Path, named_in: &Path) -> Result<PathBuf, FsErr
     };
     check_relative(rel).map_err(|r| refuse(r.to_string()))?;
     let mut cur = root.to_path_buf();
+    let mut below = PathBuf::new();
     for c in rel.components() {
         let std::path::Component::Normal(name) = c else {
             continue;
         };
         cur.push(name);
+        below.push(name);
+        if seen.contains(&below) {
+            continue;
+        }
         match fs::symlink_metadata(&cur) {
             Ok(m) if m.file_type().is_symlink() => {
                 return Err(refuse(format!(
@@ -83,7 +101,9 @@ pub fn inside(root: &Path, rel: &Path, named_in: &Path) -> Result<PathBuf, FsErr
                     cur.display()
                 )));
             }
-            Ok(_) => {}
+            Ok(_) => {
+                seen.insert(below.clone());
+            }
             // The rest does not exist yet: nothing further can be a link.
             Err(_) => break,
         }
