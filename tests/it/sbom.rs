@@ -591,6 +591,18 @@ fn assert_edges_are_go_mod_graphs(cdx: &Value, go: &BTreeSet<Edge>, what: &str) 
 /// its own edges, all of them `go mod graph`'s in the workspace; replace and proxy mode in a
 /// workspace module lay out that module's build list, and its bill has `GOWORK=off go mod
 /// graph`'s edges.
+/// `gomodoff ARGS` (an `sbom` command) in `cwd` of the workspace `ws`: it succeeds, warns of no
+/// missing edges, and its document is valid against its schema.
+fn workspace_bill(h: &Harness, ws: &Path, cwd: &Path, args: &[&str], what: &str) -> Value {
+    let out = crate::workspace::gomodoff_in(h, ws, cwd, args);
+    assert_success(&out, what);
+    let err = crate::support::stderr(&out);
+    assert!(!err.contains("no dependency edges"), "{what}: {err}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid(&doc, args.contains(&"spdx-json"));
+    doc
+}
+
 #[test]
 fn a_workspace_bill_has_the_edges_go_mod_graph_prints() {
     requires_go!();
@@ -617,15 +629,7 @@ fn a_workspace_bill_has_the_edges_go_mod_graph_prints() {
         &["vendor", "--mode", "vendor", "--yes"],
     );
     assert_success(&out, "vendor mode in the workspace");
-    let out = crate::workspace::gomodoff_in(&h, &vendored, &vendored, &["sbom"]);
-    assert_success(&out, "sbom of the workspace");
-    assert!(
-        !crate::support::stderr(&out).contains("no dependency edges"),
-        "{}",
-        crate::support::stderr(&out)
-    );
-    let cdx: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_valid(&cdx, false);
+    let cdx = workspace_bill(&h, &vendored, &vendored, &["sbom"], "sbom of the workspace");
     assert_eq!(cdx["metadata"]["component"]["name"], "example.com/app");
     let lib = component(&cdx, "example.com/lib");
     assert_eq!(lib["type"], "application");
@@ -641,11 +645,13 @@ fn a_workspace_bill_has_the_edges_go_mod_graph_prints() {
         property(fork, "gomodoff:replaces"),
         ["example.com/multi@v1.2.0"]
     );
-    let out =
-        crate::workspace::gomodoff_in(&h, &vendored, &vendored, &["sbom", "--format", "spdx-json"]);
-    assert_success(&out, "sbom --format spdx-json of the workspace");
-    let spdx: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_valid(&spdx, true);
+    let spdx = workspace_bill(
+        &h,
+        &vendored,
+        &vendored,
+        &["sbom", "--format", "spdx-json"],
+        "sbom --format spdx-json of the workspace",
+    );
     let described = spdx["relationships"]
         .as_array()
         .unwrap()
@@ -660,10 +666,13 @@ fn a_workspace_bill_has_the_edges_go_mod_graph_prints() {
     let bundle_arg = bundle.to_str().unwrap();
     let out = crate::workspace::gomodoff_in(&h, &ws, &ws, &["pack", "-o", bundle_arg]);
     assert_success(&out, "pack of the workspace");
-    let out = crate::workspace::gomodoff_in(&h, &ws, &ws, &["sbom", "--from", bundle_arg]);
-    assert_success(&out, "sbom --from the workspace's bundle");
-    let cdx: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_valid(&cdx, false);
+    let cdx = workspace_bill(
+        &h,
+        &ws,
+        &ws,
+        &["sbom", "--from", bundle_arg],
+        "sbom --from the workspace's bundle",
+    );
     assert_edges_are_go_mod_graphs(&cdx, &go_ws, "the workspace's bundle");
     assert!(bill_edges(&cdx).1.contains(&fork_edge), "{cdx:#}");
     let fork = component(&cdx, "example.com/forks/multi");
@@ -678,15 +687,7 @@ fn a_workspace_bill_has_the_edges_go_mod_graph_prints() {
         let out =
             crate::workspace::gomodoff_in(&h, &copy, &app, &["vendor", "--mode", mode, "--yes"]);
         assert_success(&out, &format!("{mode} mode in a workspace module"));
-        let out = crate::workspace::gomodoff_in(&h, &copy, &app, &["sbom"]);
-        assert_success(&out, &format!("sbom, {mode} mode"));
-        assert!(
-            !crate::support::stderr(&out).contains("no dependency edges"),
-            "{}",
-            crate::support::stderr(&out)
-        );
-        let cdx: Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_valid(&cdx, false);
+        let cdx = workspace_bill(&h, &copy, &app, &["sbom"], &format!("sbom, {mode} mode"));
         assert_eq!(cdx["metadata"]["component"]["name"], "example.com/app");
         assert_edges_are_go_mod_graphs(&cdx, &go_app, &format!("{mode} mode, workspace module"));
     }
@@ -806,13 +807,7 @@ fn an_edited_graph_in_the_lock_is_caught() {
         "module = \"example.com/old116@v1.0.0\"\nrequires = [\"example.com/legacy@v2.0.0+incompatible\", ",
     );
     let out = h.gomodoff(&dir, &["verify"]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        crate::support::stderr(&out)
-    );
-    let said = crate::support::stdout(&out);
+    let said = crate::support::stdout_of_exit(&out, 1);
     assert!(
         said.contains("gomodoff.lock: graph disagrees (`example.com/old116@v1.0.0`: the record has it requiring example.com/legacy@v2.0.0+incompatible, example.com/multi@v1.2.0; the module graph read from the module cache has it requiring example.com/legacy@v2.0.0+incompatible, example.com/modonly@v1.0.0, example.com/multi@v1.2.0)"),
         "{said}"
@@ -841,22 +836,10 @@ fn an_edited_graph_in_the_lock_is_caught() {
             fs::write(&lock_file, format!("{head}{changed}")).unwrap();
         }
         let out = without_cache(&h, &dir, &["verify"]);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{}",
-            crate::support::stderr(&out)
-        );
-        let said = crate::support::stdout(&out);
+        let said = crate::support::stdout_of_exit(&out, 1);
         assert!(said.contains(says), "{said}");
         let out = without_cache(&h, &dir, &["status", "--check"]);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{}",
-            crate::support::stderr(&out)
-        );
-        let said = crate::support::stdout(&out);
+        let said = crate::support::stdout_of_exit(&out, 1);
         assert!(
             said.contains(&format!(
                 "gomodoff.lock: the module graph it records disagrees: {says}"

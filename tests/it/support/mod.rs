@@ -439,6 +439,12 @@ pub fn assert_failure(out: &Output, what: &str) {
     );
 }
 
+/// Panic, showing stderr, unless the command exited with `code`; its stdout.
+pub fn stdout_of_exit(out: &Output, code: i32) -> String {
+    assert_eq!(out.status.code(), Some(code), "{}", stderr(out));
+    stdout(out)
+}
+
 /// Panic, showing stdout, unless the command's stdout contains `needle`.
 pub fn assert_stdout_contains(out: &Output, needle: &str) {
     assert!(stdout(out).contains(needle), "{}", stdout(out));
