@@ -553,6 +553,48 @@ fn store() -> &'static Store {
     })
 }
 
+/// SPDX texts that carry another licence's whole text after their own, and the title line that
+/// begins the carried one: the SPDX text of the LGPL-3.0 is the LGPL's additional permissions
+/// followed by the whole GPL-3.0 (the LGPL-3.0 is written as permissions added to the GPL), while
+/// a project ships the LGPL's own text alone (`COPYING.LESSER`, next to the GPL in `COPYING`).
+/// Against the whole SPDX text such a file scores 0.30, and a GPL-3.0 file alone 0.90: so each
+/// text is also matched by its own part (see [`lesser_parts`]). (The store holds the same text
+/// under the deprecated `LGPL-3.0+` as well; its part would only be a second name for the same
+/// lines, and the GPL-3.0's text is named `GPL-3.0-or-later` as well, so it is left out.)
+const CARRIES: [(&str, &str); 1] = [("LGPL-3.0-or-later", "GNU GENERAL PUBLIC LICENSE")];
+
+/// The part of each text of [`CARRIES`] before the licence it carries, under the text's own
+/// name: the LGPL-3.0's own terms without the GPL-3.0 after them. A text whose title line is not
+/// found (another version of the spdx crate) has no part.
+fn lesser_parts() -> &'static [(&'static str, TextData)] {
+    static PARTS: OnceLock<Vec<(&'static str, TextData)>> = OnceLock::new();
+    PARTS.get_or_init(|| {
+        let store = store();
+        CARRIES
+            .iter()
+            .filter_map(|(name, title)| {
+                let (name, entry) = store.iter().find(|(n, _)| n.as_str() == *name)?;
+                let lines = entry.original.lines();
+                let at = lines
+                    .iter()
+                    .skip(1)
+                    .position(|l| l.trim().eq_ignore_ascii_case(title))?
+                    + 1;
+                Some((name.as_str(), entry.original.with_view(0, at)))
+            })
+            .collect()
+    })
+}
+
+/// Every text a file is compared with by name: the store's licence texts, then the parts of
+/// [`lesser_parts`].
+fn texts() -> impl Iterator<Item = (&'static str, &'static TextData)> {
+    store()
+        .iter()
+        .map(|(n, e)| (n.as_str(), &e.original))
+        .chain(lesser_parts().iter().map(|(n, t)| (*n, t)))
+}
+
 /// The score at or above which a match of `id` identifies it: [`CONFIDENT`] for a licence on
 /// the OSI-approved list, [`CONFIDENT_RARE`] for any other. Most licences off that list are
 /// short permission notices (the HPND family, SMLNJ, the many MIT and BSD variants) that differ
@@ -678,10 +720,9 @@ fn locate(
         if score >= threshold(name) {
             return None;
         }
-        let mut closest: Vec<(&'static str, f32, &'static TextData)> = store()
-            .iter()
-            .filter(|(n, _)| n.as_str() != name)
-            .map(|(n, e)| (n.as_str(), e.original.match_score(data), &e.original))
+        let mut closest: Vec<(&'static str, f32, &'static TextData)> = texts()
+            .filter(|(n, _)| *n != name)
+            .map(|(n, t)| (n, t.match_score(data), t))
             .collect();
         closest.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
         closest
@@ -743,29 +784,31 @@ fn extra_words(data: &TextData, covered: &[(usize, usize)]) -> usize {
 /// a common licence's text with a part left out that a rare variant also lacks: Apache-2.0
 /// without its appendix scores higher against Pixar's modified Apache licence than against
 /// Apache-2.0 itself.
+///
+/// A part of [`lesser_parts`] that scores higher than the scanner's best is the best match (the
+/// LGPL-3.0's own text, alone in its file).
 fn best_match(data: &TextData) -> (&'static str, f32, &'static TextData) {
     let store = store();
     let analysis = store.analyze(data);
+    let part = lesser_parts()
+        .iter()
+        .map(|(name, text)| (*name, text.match_score(data), text))
+        .filter(|(_, score, _)| *score > analysis.score)
+        .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(a.0)));
+    let (name, score, text) = part.unwrap_or((analysis.name, analysis.score, analysis.data));
     let osi = |name: &str| spdx::license_id(name).is_some_and(|id| id.is_osi_approved());
-    if analysis.score < EXACT && analysis.score >= CONFIDENT && !osi(analysis.name) {
-        let floor = CONFIDENT.max(analysis.score - NEAR);
-        let alternative = store
-            .iter()
+    if (CONFIDENT..EXACT).contains(&score) && !osi(name) {
+        let floor = CONFIDENT.max(score - NEAR);
+        let alternative = texts()
             .filter(|(name, _)| osi(name))
-            .map(|(name, entry)| {
-                (
-                    name.as_str(),
-                    entry.original.match_score(data),
-                    &entry.original,
-                )
-            })
+            .map(|(name, text)| (name, text.match_score(data), text))
             .filter(|(_, score, _)| *score >= floor)
             .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(a.0)));
         if let Some(found) = alternative {
             return found;
         }
     }
-    (analysis.name, analysis.score, analysis.data)
+    (name, score, text)
 }
 
 /// Whether a part of a file has enough words to hold a licence text of its own.

@@ -561,3 +561,118 @@ fn a_file_collecting_licence_texts_under_headings_gets_each() {
     );
     assert!(l.files[0].extra_words > 0, "{l:?}");
 }
+
+/// A licence text from the spdx crate's store (its normalized lines, from `start` up to the line
+/// `until`), laid out as the FSF's files are: a centred title, paragraphs wrapped at 72 columns
+/// and indented by two spaces.
+fn fsf_layout(name: &str, until: Option<&str>) -> String {
+    let (_, entry) = store()
+        .iter()
+        .find(|(n, _)| n.as_str() == name)
+        .expect("the store holds the licence");
+    let lines = entry.original.lines();
+    let end = until.map_or(lines.len(), |t| {
+        lines
+            .iter()
+            .skip(1)
+            .position(|l| l.trim() == t)
+            .expect("the text holds the line")
+            + 1
+    });
+    let mut out = format!("                   {}\n", lines[0].trim());
+    for l in &lines[1..end] {
+        let mut line = String::from(" ");
+        for word in l.split_whitespace() {
+            if line.len() + word.len() > 72 {
+                out.push_str(&line);
+                out.push('\n');
+                line = String::new();
+            }
+            line.push(' ');
+            line.push_str(word);
+        }
+        out.push_str(&line);
+        out.push_str("\n\n");
+    }
+    out
+}
+
+#[test]
+fn the_lgpl_3_alone_in_its_file_is_the_lgpl_and_the_gpl_3_stays_the_gpl() {
+    // The layout of a project shipping the GPL-3.0 in `COPYING` and the LGPL-3.0's own terms in
+    // `COPYING.LESSER`. The SPDX text of the LGPL-3.0 carries the whole GPL-3.0 after the
+    // LGPL's terms, so the LGPL's terms alone are far from it as a whole.
+    let lesser = fsf_layout("LGPL-3.0-or-later", Some("GNU GENERAL PUBLIC LICENSE"));
+    let gpl = fsf_layout("GPL-3.0-or-later", None);
+    assert!(lesser.contains("GNU LESSER GENERAL PUBLIC LICENSE"));
+    assert!(!lesser.contains("Preamble"), "the GPL is cut off");
+    let analysis = store().analyze(&TextData::new(&lesser));
+    assert!(analysis.score < 0.5, "{} {}", analysis.name, analysis.score);
+
+    let l = one("COPYING.LESSER", &lesser);
+    assert_eq!(l.expression.as_deref(), Some("LGPL-3.0-or-later"), "{l:?}");
+    assert!(l.confidence.is_some_and(|c| c >= WHOLE), "{l:?}");
+    assert_eq!(l.files[0].extra_words, 0, "{l:?}");
+
+    // The GPL-3.0 alone is the GPL, not the LGPL (it scores 0.9 against the LGPL's SPDX text).
+    let l = one("COPYING", &gpl);
+    assert_eq!(l.expression.as_deref(), Some("GPL-3.0-or-later"), "{l:?}");
+
+    // Both files: both licences.
+    let l = detect(&[
+        ("COPYING".into(), gpl.clone().into_bytes()),
+        ("COPYING.LESSER".into(), lesser.clone().into_bytes()),
+    ]);
+    assert_eq!(
+        l.expression.as_deref(),
+        Some("GPL-3.0-or-later AND LGPL-3.0-or-later"),
+        "{l:?}"
+    );
+
+    // The LGPL's terms followed by the GPL in one file (as SPDX gives the LGPL-3.0) is the LGPL.
+    let l = one("LICENSE", &format!("{lesser}\n{gpl}"));
+    assert_eq!(l.expression.as_deref(), Some("LGPL-3.0-or-later"), "{l:?}");
+
+    // The LGPL's terms followed by another licence in one file: each is found as a section.
+    let l = one(
+        "COPYING.LESSER",
+        &format!(
+            "{lesser}\n--------\nThe file internal/bits.go is copied from another project, \
+             under these terms:\n\n{}",
+            fixture_text("mit")
+        ),
+    );
+    assert_eq!(
+        l.expression.as_deref(),
+        Some("LGPL-3.0-or-later AND MIT"),
+        "{l:?}"
+    );
+}
+
+#[test]
+fn each_text_carrying_another_has_its_own_part() {
+    // A newer spdx crate whose LGPL-3.0 text no longer carries the GPL (or names it otherwise)
+    // must be noticed, not silently drop the part.
+    let parts = lesser_parts();
+    assert_eq!(parts.len(), CARRIES.len());
+    for ((name, part), (carrier, title)) in parts.iter().zip(CARRIES) {
+        assert_eq!(*name, carrier);
+        let (_, whole) = store()
+            .iter()
+            .find(|(n, _)| n.as_str() == *name)
+            .expect("the store holds the licence");
+        let (start, end) = part.lines_view();
+        assert_eq!(start, 0);
+        assert!(
+            part.lines()[0].contains("LESSER"),
+            "{name}: {:?}",
+            part.lines()[0]
+        );
+        // The part stops where the carried text's title is, well inside the whole text.
+        assert_eq!(whole.original.lines()[end].trim(), title);
+        assert!(
+            end > 40 && end * 2 < whole.original.lines().len(),
+            "{name}: {end}"
+        );
+    }
+}
