@@ -7,8 +7,9 @@
 //! is counted and reported. Text in, values out: the callers read the files from wherever a mode
 //! laid them out.
 
-use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash as _, Hasher as _};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use spdx::detection::Store;
 use spdx::detection::TextData;
@@ -46,7 +47,7 @@ const TOP_DOWN_LINES: usize = 200;
 pub const MAX_SCANNED: usize = 1 << 20;
 
 /// What kind of file a name is, by go's metadata prefixes (compared without case).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FileKind {
     /// `LICENSE*`, `LICENCE*`, `COPYING*`, `COPYLEFT*`, `UNLICENSE*`: must say which licence.
     License,
@@ -184,7 +185,7 @@ pub fn detect(files: &[(String, Vec<u8>)]) -> ModuleLicense {
             if kind == FileKind::Readme && !may_hold_a_licence(&text) {
                 return None;
             }
-            let (verdict, extra_words) = scan(kind, &text);
+            let (verdict, extra_words) = scan_once(kind, bytes, &text);
             // A README counts only for a licence text identified in it.
             if kind == FileKind::Readme && !matches!(verdict, Verdict::Identified(_)) {
                 return None;
@@ -611,6 +612,75 @@ pub fn threshold(id: &str) -> f32 {
     }
 }
 
+/// [`scan`], once per content in a run: the same file in many modules (an Apache-2.0 text, a
+/// project's LICENSE in each of its modules and versions) is scanned once. Keyed by the kind and
+/// the SHA-256 of the bytes, so an answer is only reused for the very same file.
+fn scan_once(kind: FileKind, bytes: &[u8], text: &str) -> (Verdict, usize) {
+    use sha2::{Digest as _, Sha256};
+    type Scans = HashMap<(FileKind, [u8; 32]), Arc<OnceLock<(Verdict, usize)>>>;
+    static SCANNED: OnceLock<Mutex<Scans>> = OnceLock::new();
+    let digest: [u8; 32] = Sha256::digest(bytes).into();
+    let cell = SCANNED
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry((kind, digest))
+        .or_default()
+        .clone();
+    cell.get_or_init(|| scan(kind, text)).clone()
+}
+
+/// What the comparisons of a text with the licence texts found, remembered for every text with
+/// the same n-grams (see [`compared`]).
+struct Compared {
+    /// The text first seen with these n-grams.
+    data: TextData,
+    /// [`best_match`]'s answer.
+    best: OnceLock<(&'static str, f32, &'static TextData)>,
+    /// The texts closest to it, best first (ties by name), for `locate`: the first
+    /// [`CANDIDATES`] + 2, as `locate` leaves out at most two (the best match's name, which the
+    /// LGPL's part shares with its whole text).
+    closest: OnceLock<Vec<(&'static str, f32, &'static TextData)>>,
+}
+
+/// The comparisons of `data` with the licence texts, shared by every text with the same n-grams:
+/// every score the scanner gives is a function of a text's n-grams alone (their Dice
+/// coefficient with each licence text's), so [`best_match`] and the closest texts of two texts
+/// with equal n-grams are the same; the same licence text under different copyright lines, or
+/// wrapped differently, is compared with the ~700 licence texts once in a run. Texts are put in
+/// buckets by their words outside copyright lines (a cheap key; two texts with equal n-grams
+/// nearly always share it) and reused only when their n-grams are equal.
+fn compared(data: &TextData) -> Arc<Compared> {
+    static SEEN: OnceLock<Mutex<HashMap<u64, Vec<Arc<Compared>>>>> = OnceLock::new();
+    let mut key = std::collections::hash_map::DefaultHasher::new();
+    for line in data.lines() {
+        let lower = line.to_lowercase();
+        if lower.contains("copyright") {
+            continue;
+        }
+        for word in lower.split(|c: char| !c.is_alphanumeric()) {
+            if !word.is_empty() {
+                word.hash(&mut key);
+            }
+        }
+    }
+    let mut seen = SEEN
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let bucket = seen.entry(key.finish()).or_default();
+    if let Some(c) = bucket.iter().find(|c| c.data.ngram_matches(data)) {
+        return c.clone();
+    }
+    let c = Arc::new(Compared {
+        data: data.clone(),
+        best: OnceLock::new(),
+        closest: OnceLock::new(),
+    });
+    bucket.push(c.clone());
+    c
+}
+
 /// What one file says, and the words it holds outside the licence texts found in it.
 fn scan(kind: FileKind, text: &str) -> (Verdict, usize) {
     if text.len() > MAX_SCANNED || text.trim().is_empty() {
@@ -720,14 +790,19 @@ fn locate(
         if score >= threshold(name) {
             return None;
         }
-        let mut closest: Vec<(&'static str, f32, &'static TextData)> = texts()
-            .filter(|(n, _)| *n != name)
-            .map(|(n, t)| (n, t.match_score(data), t))
-            .collect();
-        closest.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let compared = compared(data);
+        let closest = compared.closest.get_or_init(|| {
+            let mut closest: Vec<(&'static str, f32, &'static TextData)> =
+                texts().map(|(n, t)| (n, t.match_score(data), t)).collect();
+            closest.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            closest.truncate(CANDIDATES + 2);
+            closest
+        });
         closest
-            .into_iter()
+            .iter()
+            .filter(|(n, _, _)| *n != name)
             .take(CANDIDATES)
+            .copied()
             .filter_map(|(n, _, t)| section(n, t))
             .max_by(|a, b| a.2.total_cmp(&b.2).then_with(|| b.1.cmp(a.1)))
     })?;
@@ -787,7 +862,14 @@ fn extra_words(data: &TextData, covered: &[(usize, usize)]) -> usize {
 ///
 /// A part of [`lesser_parts`] that scores higher than the scanner's best is the best match (the
 /// LGPL-3.0's own text, alone in its file).
+///
+/// Computed once for every text with the same n-grams (see [`compared`]).
 fn best_match(data: &TextData) -> (&'static str, f32, &'static TextData) {
+    *compared(data).best.get_or_init(|| best_match_of(data))
+}
+
+/// [`best_match`] computed afresh.
+fn best_match_of(data: &TextData) -> (&'static str, f32, &'static TextData) {
     let store = store();
     let analysis = store.analyze(data);
     let part = lesser_parts()

@@ -676,3 +676,49 @@ fn each_text_carrying_another_has_its_own_part() {
         );
     }
 }
+
+#[test]
+fn remembered_scans_and_comparisons_answer_only_for_the_same_input() {
+    // The same bytes under another kind of file: a notice without a licence text is a notice, a
+    // licence file with the same words is unknown.
+    let note = "This product includes software developed at Example Corp, and the people listed \
+                in the AUTHORS file of its source distribution.\n";
+    let as_notice = scan_once(FileKind::Notice, note.as_bytes(), note);
+    let as_licence = scan_once(FileKind::License, note.as_bytes(), note);
+    assert_eq!(as_notice.0, Verdict::Notice);
+    assert!(
+        matches!(as_licence.0, Verdict::Unknown(_)),
+        "{as_licence:?}"
+    );
+    assert_eq!(
+        scan_once(FileKind::Notice, note.as_bytes(), note),
+        as_notice
+    );
+
+    // A text with the same words outside copyright lines (the same bucket) but other n-grams:
+    // a long line naming the copyright holders that carries a whole other licence's words. Its
+    // comparisons are its own, not the plain text's.
+    let bsd = fixture_text("bsd-3");
+    let mit = fixture_text("mit")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let with = format!("{bsd}\nCopyright notice of the contributors, who also say: {mit}\n");
+    let plain = best_match(&TextData::new(&bsd));
+    let other = best_match(&TextData::new(&with));
+    let fresh = best_match_of(&TextData::new(&with));
+    assert_eq!((other.0, other.1), (fresh.0, fresh.1));
+    assert!(
+        other.1 < plain.1,
+        "{} {} / {} {}",
+        plain.0,
+        plain.1,
+        other.0,
+        other.1
+    );
+    // And the whole scan, the second time from memory, equals a fresh one.
+    let bytes = with.as_bytes();
+    let first = scan_once(FileKind::License, bytes, &with);
+    assert_eq!(first, scan(FileKind::License, &with));
+    assert_eq!(scan_once(FileKind::License, bytes, &with), first);
+}
