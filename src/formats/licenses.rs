@@ -43,6 +43,11 @@ pub const UNKNOWN_REF: &str = "LicenseRef-unknown-";
 /// (see `top_down`; its cost grows with the square of the length: 1.2 s for the 121 lines of
 /// honnef.co/go/tools' `LICENSE-THIRD-PARTY` on a busy 2-core machine).
 const TOP_DOWN_LINES: usize = 200;
+/// Words a part of a file needs to hold a licence text of its own (see `substantial`).
+const SUBSTANTIAL: usize = 20;
+/// How many lines after its first a CC0 dedication notice may take to give the CC0 address (see
+/// `dedications`).
+const DEDICATION_LINES: usize = 10;
 /// Files larger than this are not scanned (reported unknown): no licence text is this long.
 pub const MAX_SCANNED: usize = 1 << 20;
 
@@ -696,6 +701,18 @@ fn scan(kind: FileKind, text: &str) -> (Verdict, usize) {
     if found.is_empty() && kind == FileKind::License && data.lines().len() <= TOP_DOWN_LINES {
         top_down(&data, &mut found, &mut covered);
     }
+    if found.is_empty() {
+        // A dedication notice alone makes the file CC0-1.0; next to text enough for a licence
+        // of its own that nothing matched, the file stays unknown (the notice is part of it).
+        let (mut notices, mut lines) = (Vec::new(), Vec::new());
+        dedications(text, &mut notices, &mut lines);
+        if !notices.is_empty() && !substantial_outside(&data, &lines) {
+            found = notices;
+            covered = lines;
+        }
+    } else {
+        dedications(text, &mut found, &mut covered);
+    }
     if !found.is_empty() {
         found.sort_by(|a, b| a.id.cmp(&b.id));
         found.dedup_by(|a, b| {
@@ -834,6 +851,46 @@ fn top_down(data: &TextData, found: &mut Vec<Matched>, covered: &mut Vec<(usize,
     }
 }
 
+/// The CC0-1.0 public domain dedication notices in `text` outside the `covered` line ranges:
+/// the notice Creative Commons gives for CC0 instead of its legal code ("To the extent possible
+/// under law, … has waived all copyright and related or neighboring rights …" or "… dedicated all
+/// copyright … to the public domain worldwide …", then the CC0 address), which a file carries for
+/// a part of the module (github.com/AndreasBriese/bbloom's LICENSE: the MIT licence, then
+/// siphash.go's CC0 notice). The SPDX texts have no CC0 notice to match it with, so it is found by
+/// its words: a line with "to the extent possible under law", and within the next
+/// [`DEDICATION_LINES`] lines the address `creativecommons.org/publicdomain/zero/1.0`, the lines
+/// between them saying "public domain" or "waived". Each is recorded as CC0-1.0 at 1.0 and its
+/// lines as covered. (`text`'s lines are the scanned text's: a [`TextData`] keeps one line per
+/// line of the text, whose addresses its normalisation replaces.)
+fn dedications(text: &str, found: &mut Vec<Matched>, covered: &mut Vec<(usize, usize)>) {
+    let lines: Vec<String> = text.split('\n').map(str::to_lowercase).collect();
+    let free =
+        |i: usize, covered: &[(usize, usize)]| !covered.iter().any(|(a, b)| (*a..*b).contains(&i));
+    let mut i = 0;
+    while i < lines.len() {
+        if !free(i, covered) || !lines[i].contains("to the extent possible under law") {
+            i += 1;
+            continue;
+        }
+        let end = (i..lines.len().min(i + 1 + DEDICATION_LINES))
+            .take_while(|j| free(*j, covered))
+            .find(|j| lines[*j].contains("creativecommons.org/publicdomain/zero/1.0"));
+        let Some(end) = end else {
+            i += 1;
+            continue;
+        };
+        let span = lines[i..=end].join(" ");
+        if span.contains("public domain") || span.contains("waived") {
+            found.push(Matched {
+                id: "CC0-1.0".into(),
+                score: 1.0,
+            });
+            covered.push((i, end + 1));
+        }
+        i = end + 1;
+    }
+}
+
 /// Words on the lines of `data` outside the `covered` line ranges, not counting copyright
 /// lines and lines without a letter (separators).
 fn extra_words(data: &TextData, covered: &[(usize, usize)]) -> usize {
@@ -899,7 +956,13 @@ fn substantial(data: &TextData) -> bool {
         .iter()
         .map(|l| l.split_whitespace().count())
         .sum::<usize>()
-        >= 20
+        >= SUBSTANTIAL
+}
+
+/// Whether the lines of `data` outside `covered` have enough words to hold a licence text of
+/// their own, not counting copyright lines (see [`extra_words`]).
+fn substantial_outside(data: &TextData, covered: &[(usize, usize)]) -> bool {
+    extra_words(data, covered) >= SUBSTANTIAL
 }
 
 /// The SPDX identifier for a name in the scanner's store (they are SPDX names; anything else

@@ -722,3 +722,51 @@ fn remembered_scans_and_comparisons_answer_only_for_the_same_input() {
     assert_eq!(first, scan(FileKind::License, &with));
     assert_eq!(scan_once(FileKind::License, bytes, &with), first);
 }
+
+#[test]
+fn a_cc0_dedication_notice_is_cc0() {
+    // The structure of github.com/AndreasBriese/bbloom's LICENSE: one file's MIT licence, then
+    // another file's CC0 dedication notice (the SPDX texts have no notice to match it with).
+    let notice = "// To the extent possible under law, the author have dedicated all copyright\n\
+                  // and related and neighboring rights to this software to the public domain\n\
+                  // worldwide. This software is distributed without any warranty.\n\
+                  // http://creativecommons.org/publicdomain/zero/1.0/\n";
+    let text = format!(
+        "bbloom.go\n\n{}\n\nsiphash.go\n\n// https://github.com/dchest/siphash\n//\n\
+         // Written in 2012 by Dmitry Chestnykh.\n//\n{notice}//\n\
+         // Package siphash implements SipHash-2-4, a fast short-input PRF\n\
+         // created by Jean-Philippe Aumasson and Daniel J. Bernstein.\n",
+        fixture_text("mit")
+    );
+    let l = one("LICENSE", &text);
+    assert_eq!(l.expression.as_deref(), Some("CC0-1.0 AND MIT"), "{l:?}");
+    assert_eq!(ids(&l.files[0]), ["CC0-1.0", "MIT"]);
+
+    // Alone in its file, and in the words Creative Commons suggests.
+    let alone = format!("Written in 2012 by Dmitry Chestnykh.\n\n{notice}");
+    let l = one("LICENSE", &alone);
+    assert_eq!(l.expression.as_deref(), Some("CC0-1.0"), "{l:?}");
+    let suggested = "To the extent possible under law, Example Person has waived all copyright and\n\
+                     related or neighboring rights to Example Work. This work is published from:\n\
+                     Germany.\n\nhttps://creativecommons.org/publicdomain/zero/1.0/\n";
+    let l = one("COPYING", suggested);
+    assert_eq!(l.expression.as_deref(), Some("CC0-1.0"), "{l:?}");
+
+    // Without the CC0 address it names no licence; nor next to a text nothing matched (the
+    // notice is then only a part of an unknown file).
+    let bare = "To the extent possible under law, the authors have dedicated all copyright\n\
+                to the public domain worldwide.\n";
+    let l = one("LICENSE", bare);
+    assert_eq!(l.expression, None, "{l:?}");
+    let custom = format!(
+        "{notice}\nThe data files in this directory may only be used for the evaluation of the \
+         software, may not be redistributed in any form, and must be deleted when the evaluation \
+         period of thirty days has ended, unless a written agreement says otherwise.\n"
+    );
+    let l = one("LICENSE", &custom);
+    assert_eq!(l.expression, None, "{l:?}");
+    assert!(
+        !matches!(l.files[0].verdict, Verdict::Identified(_)),
+        "{l:?}"
+    );
+}
