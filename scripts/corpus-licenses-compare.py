@@ -16,18 +16,18 @@ licence identifiers in gomodoff's expression, or when neither tool identifies a 
 - `go-licenses unknown`: the reverse;
 - `differ`: different identifiers; to be judged by reading the files (listed).
 
-When `<name>.licensecheck.json` is there too (github.com/google/licensecheck by pkg.go.dev's rules,
-see scripts/corpus-licenses.sh), every module version gomodoff lists with files is compared with
-it as well, file by file: each tool's set for a module is the union, over the files it reads, of
-the licence IDs it identifies in each, plus `UNKNOWN` for each file it reads but cannot identify
-(gomodoff: a licence or README file that is unknown or low confidence, the expression's
-`LicenseRef-unknown-…`; licensecheck: a file covered below 75 %). A module agrees when the sets
-are equal. Each disagreement is printed with every file either tool read and both answers for it,
-and a verdict:
+When `<name>.pkgsite.json` is there too (pkg.go.dev's licence detector, golang.org/x/pkgsite's
+internal/licenses, see scripts/corpus-licenses.sh), every module version gomodoff lists with files
+is compared with it as well, file by file: each tool's set for a module is the union, over the
+files it reads, of the licence IDs it identifies in each, plus `UNKNOWN` for each file it reads but
+cannot identify (gomodoff: a licence or README file that is unknown or low confidence, the
+expression's `LicenseRef-unknown-…`; pkg.go.dev: a file its licensecheck covers below 75 %). A
+module agrees when the sets are equal. Each disagreement is printed with every file either tool
+read and both answers for it, and a verdict:
 - `scope`: on every file both tools read they agree; the difference comes from files only one of
   them reads (gomodoff: any `LICENSE*`/`COPYING*`/… name, notices, READMEs with a licence;
   pkg.go.dev: a fixed list of names, also under testdata/);
-- `gomodoff unknown` / `licensecheck unknown`: on a file both read, one names a licence, the
+- `gomodoff unknown` / `pkg.go.dev unknown`: on a file both read, one names a licence, the
   other none;
 - `differ`: on a file both read, both name licences, not the same ones.
 Also printed: agreement file by file over the files both read.
@@ -61,13 +61,13 @@ def describe_gomodoff(f):
     return what
 
 
-def compare_licensecheck(out, projects):
+def compare_pkgsite(out, projects):
     total = agree = files_both = files_agree = 0
     rows = []
-    print(f"\n{'project':48} {'modules':>9} {'agree':>6}   (licensecheck, pkg.go.dev's rules)")
+    print(f"\n{'project':48} {'modules':>9} {'agree':>6}   (pkg.go.dev's detector)")
     for pv in projects:
         name = pv.replace("/", "_").replace("@", "_")
-        path = os.path.join(out, name + ".licensecheck.json")
+        path = os.path.join(out, name + ".pkgsite.json")
         if not os.path.exists(path):
             return False
         doc = json.load(open(os.path.join(out, name + ".gomodoff.json")))
@@ -77,7 +77,7 @@ def compare_licensecheck(out, projects):
         for mod, m in sorted(mods.items()):
             r = lc.get(mod)
             if r is None or r["missing"]:
-                rows.append(("licensecheck missing", pv, mod, m["version"], "", "", ""))
+                rows.append(("pkg.go.dev missing", pv, mod, m["version"], "", "", ""))
                 n += 1
                 continue
             gf = gomodoff_files(m)
@@ -97,7 +97,7 @@ def compare_licensecheck(out, projects):
             elif all(gf[p] == {"UNKNOWN"} for p in diff):
                 verdict = "gomodoff unknown"
             elif all(lf[p] == {"UNKNOWN"} for p in diff):
-                verdict = "licensecheck unknown"
+                verdict = "pkg.go.dev unknown"
             else:
                 verdict = "differ"
             gdesc = {f["path"]: describe_gomodoff(f) for f in m["files"]}
@@ -105,7 +105,7 @@ def compare_licensecheck(out, projects):
                 f["path"]: ", ".join(f["types"]) + f" ({f['percent']:.0f}% covered)" for f in r["files"]
             }
             files = "; ".join(
-                f"{p}: gomodoff {gdesc.get(p, 'not read')} | licensecheck {ldesc.get(p, 'not read')}"
+                f"{p}: gomodoff {gdesc.get(p, 'not read')} | pkg.go.dev {ldesc.get(p, 'not read')}"
                 for p in sorted(set(gdesc) | set(ldesc))
             )
             rows.append(
@@ -117,16 +117,16 @@ def compare_licensecheck(out, projects):
     pct = 100.0 * agree / total if total else 0.0
     fpct = 100.0 * files_agree / files_both if files_both else 0.0
     print(
-        f"\nlicensecheck: module versions {total}; same licence set {agree}/{total} = {pct:.1f}%"
-        f"\nlicensecheck: files both tools read {files_both}; same licences {files_agree}/{files_both}"
+        f"\npkg.go.dev: module versions {total}; same licence set {agree}/{total} = {pct:.1f}%"
+        f"\npkg.go.dev: files both tools read {files_both}; same licences {files_agree}/{files_both}"
         f" = {fpct:.1f}%"
     )
     by = {}
     for r in rows:
         by[r[0]] = by.get(r[0], 0) + 1
-    print(f"\n{len(rows)} disagreements with licensecheck: " + ", ".join(f"{k} {v}" for k, v in sorted(by.items())))
+    print(f"\n{len(rows)} disagreements with pkg.go.dev: " + ", ".join(f"{k} {v}" for k, v in sorted(by.items())))
     for verdict, pv, mod, ver, gs, ls, files in sorted(rows):
-        print(f"- [{verdict}] {mod}@{ver} ({pv}): gomodoff `{gs}` | licensecheck `{ls}`; {files}")
+        print(f"- [{verdict}] {mod}@{ver} ({pv}): gomodoff `{gs}` | pkg.go.dev `{ls}`; {files}")
     return True
 
 
@@ -199,4 +199,4 @@ def main():
 
 if __name__ == "__main__":
     main()
-    compare_licensecheck(sys.argv[1], sys.argv[2:])
+    compare_pkgsite(sys.argv[1], sys.argv[2:])

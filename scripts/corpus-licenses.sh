@@ -2,9 +2,11 @@
 # Networked corpus for `gomodoff licenses`: real projects fetched from the Go module proxy, each
 # vendored in proxy mode, then the licence of every module version compared with what
 # github.com/google/go-licenses (a widely used Go licence tool, licenseclassifier inside) says
-# about the same modules. Prints per project the module versions gomodoff reports and the ones
-# both tools report, then the agreement over all of them and every disagreement, each with both
-# answers and gomodoff's licence files (to judge who is right by reading them). The network is
+# about the same modules, and with what pkg.go.dev's own licence detector (golang.org/x/pkgsite's
+# internal/licenses) finds in each module version. Prints per project the module versions
+# gomodoff reports and the ones both tools report, then the agreement over all of them and every
+# disagreement, each with both answers and the licence files (to judge who is right by reading
+# them). The network is
 # used only through the go command; everything is written under a temp dir removed at the end
 # (KEEP=1 keeps it; WORK=DIR uses and keeps DIR, so a second run reuses its module cache and
 # tools). The comparison itself is scripts/corpus-licenses-compare.py (its docstring
@@ -13,8 +15,9 @@
 #   scripts/corpus-licenses.sh [module@version …]
 #
 # GOLICENSES=FILE uses that go-licenses binary instead of `go install`ing v1.6.0 into the temp dir;
-# LICENSECHECK=FILE that licensecheck driver instead of building it; GOMODOFF=FILE that gomodoff
-# instead of `cargo build --release`.
+# PKGSITE_DRIVER=FILE that pkg.go.dev driver instead of building it (PKGSITE=golang.org/x/pkgsite@V
+# another pkgsite release to build it from); GOMODOFF=FILE that gomodoff instead of
+# `cargo build --release`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,54 +68,54 @@ export GOPATH="$work/gopath" GOMODCACHE="$work/modcache" HOME="$work/home"
 export GOCACHE="${GOCACHE:-$(go env GOCACHE)}"
 mkdir -p "$HOME" "$work/out"
 
-# The second reference: github.com/google/licensecheck, the library pkg.go.dev uses, through a
-# small driver applying pkg.go.dev's public rules (internal/licenses in golang/pkgsite): the
-# licence files it reads (its fixed list of names, compared without case, at the root and in
-# subdirectories, not in a nested vendor/ directory), a file counts when licensecheck covers at
-# least 75 % of its words, else it is UNKNOWN; the licence IDs of the matches, `-Short` and
-# `-Header` suffixes removed; CC-Notice and GooglePatentClause ignored (pkg.go.dev ignores them
-# too). Not replicated: pkg.go.dev's per-module exception files. Input: gomodoff's
-# `licenses --json` (which module versions); output: JSON per module with every file's IDs.
-if [ -z "${LICENSECHECK:-}" ] && [ -x "$work/bin/lcdriver" ]; then
-    LICENSECHECK="$work/bin/lcdriver"
+# The second reference: pkg.go.dev's own licence detection, golang.org/x/pkgsite's
+# internal/licenses package (github.com/google/licensecheck v0.3.1 inside) at the pkgsite release
+# PKGSITE names, run as pkg.go.dev runs it, not re-implemented: a small driver built inside a copy
+# of that pkgsite module (an internal package can only be imported from its own module) calls
+# licenses.NewDetectorFS on each module version's directory in the module cache and prints
+# AllLicenses(): the licence files pkg.go.dev reads (its list of names including COPYING.LESSER,
+# compared without case, at the root and below, not in a nested vendor/, its per-module ignored
+# files), each file's licence types by its scanner (licensecheck's built-in licences plus
+# pkgsite's exception texts, their IDs mapped to pkgsite's types), UNKNOWN when licensecheck
+# covers less than 75 % of the file. Left out: the three types of pkgsite's ignorableLicenseTypes
+# that are no licence and have no SPDX identifier (CC-Notice, GooglePatentClause,
+# GooglePatentsFile: notices and patent grants, which gomodoff reports as notices); kept: the
+# two others of that list, blessing and OFL-1.1, SPDX licences pkg.go.dev shows on its licence
+# page (it only leaves them out of its redistributability decision). Input: gomodoff's
+# `licenses --json` (which module versions); output: JSON per module with every file's types.
+PKGSITE=${PKGSITE:-golang.org/x/pkgsite@v0.6.0}
+if [ -z "${PKGSITE_DRIVER:-}" ] && [ -x "$work/bin/pkgsite-licenses" ]; then
+    PKGSITE_DRIVER="$work/bin/pkgsite-licenses"
 fi
-if [ -z "${LICENSECHECK:-}" ]; then
-    echo "== build the licensecheck driver (github.com/google/licensecheck@v0.3.1)" >&2
-    mkdir -p "$work/lcdriver"
-    cat >"$work/lcdriver/main.go" <<'GO'
-// Command lcdriver: for every module version `gomodoff licenses --json` lists with files, the
-// licences github.com/google/licensecheck finds in it by pkg.go.dev's rules.
-// Usage: lcdriver GOMODCACHE < gomodoff.json > licensecheck.json
+if [ -z "${PKGSITE_DRIVER:-}" ]; then
+    echo "== build the pkg.go.dev licence driver ($PKGSITE, its internal/licenses)" >&2
+    pkgsite_dir=$(go mod download -json "$PKGSITE" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+    rm -rf "$work/pkgsite"
+    cp -r "$pkgsite_dir" "$work/pkgsite"
+    chmod -R u+w "$work/pkgsite"
+    mkdir -p "$work/pkgsite/cmd/gomodoff-corpus-licenses"
+    cat >"$work/pkgsite/cmd/gomodoff-corpus-licenses/main.go" <<'GO'
+// Command gomodoff-corpus-licenses: for every module version `gomodoff licenses --json` lists
+// with files, the licence files pkg.go.dev's detector (this module's internal/licenses) reads in
+// the module cache's copy of it and the licence types it finds in each.
+// Usage: gomodoff-corpus-licenses GOMODCACHE < gomodoff.json > pkgsite.json
 package main
 
 import (
 	"encoding/json"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
-	"github.com/google/licensecheck"
+	"golang.org/x/mod/module"
+	"golang.org/x/pkgsite/internal/licenses"
 )
 
-// pkg.go.dev's FileNames (internal/licenses/licenses.go), compared lowercased.
-var names = map[string]bool{}
-
-func init() {
-	for _, n := range []string{"COPYING", "COPYING.md", "COPYING.markdown", "COPYING.txt",
-		"LICENCE", "LICENCE.md", "LICENCE.markdown", "LICENCE.txt", "LICENSE", "LICENSE.md",
-		"LICENSE.markdown", "LICENSE.txt", "LICENSE-2.0.txt", "LICENCE-2.0.txt", "LICENSE-APACHE",
-		"LICENCE-APACHE", "LICENSE-APACHE-2.0.txt", "LICENCE-APACHE-2.0.txt", "LICENSE-MIT",
-		"LICENCE-MIT", "LICENSE.MIT", "LICENCE.MIT", "LICENSE.code", "LICENCE.code", "LICENSE.docs",
-		"LICENCE.docs", "LICENSE.rst", "LICENCE.rst", "MIT-LICENSE", "MIT-LICENCE", "MIT-LICENSE.md",
-		"MIT-LICENCE.md", "MIT-LICENSE.markdown", "MIT-LICENCE.markdown", "MIT-LICENSE.txt",
-		"MIT-LICENCE.txt", "MIT_LICENSE", "MIT_LICENCE", "UNLICENSE", "UNLICENCE"} {
-		names[strings.ToLower(n)] = true
-	}
-}
-
-var ignorable = map[string]bool{"CC-Notice": true, "GooglePatentClause": true}
+// The types of pkgsite's ignorableLicenseTypes (internal/licenses/licenses.go, unexported: "not
+// technically licenses") that have no SPDX identifier: a notice and patent grants. Its other two,
+// blessing and OFL-1.1, are SPDX licences pkg.go.dev shows, and are kept.
+var ignorable = map[string]bool{"CC-Notice": true, "GooglePatentClause": true,
+	"GooglePatentsFile": true}
 
 type file struct {
 	Path    string   `json:"path"`
@@ -127,50 +130,6 @@ type result struct {
 	Files   []file `json:"files"`
 }
 
-// escape is the module cache's case encoding (golang.org/x/mod/module.EscapePath).
-func escape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if 'A' <= r && r <= 'Z' {
-			b.WriteByte('!')
-			r += 'a' - 'A'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// vendored: a file in a subdirectory of a vendor directory (pkg.go.dev's isVendoredFile).
-func vendored(name string) bool {
-	off := -1
-	if strings.HasPrefix(name, "vendor/") {
-		off = len("vendor/")
-	} else if i := strings.Index(name, "/vendor/"); i >= 0 {
-		off = i + len("/vendor/")
-	}
-	return off >= 0 && strings.Contains(name[off:], "/")
-}
-
-func detect(text []byte) ([]string, float64) {
-	cov := licensecheck.Scan(text)
-	if cov.Percent < 75 {
-		return []string{"UNKNOWN"}, cov.Percent
-	}
-	set := map[string]bool{}
-	for _, m := range cov.Match {
-		id := strings.TrimSuffix(strings.TrimSuffix(m.ID, "-Short"), "-Header")
-		if !ignorable[id] {
-			set[id] = true
-		}
-	}
-	var ids []string
-	for id := range set {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids, cov.Percent
-}
-
 func main() {
 	var doc struct {
 		Modules []struct {
@@ -182,39 +141,32 @@ func main() {
 	if err := json.NewDecoder(os.Stdin).Decode(&doc); err != nil {
 		panic(err)
 	}
-	var out []result
+	out := []result{}
 	for _, m := range doc.Modules {
 		if m.LaidOut != "files" {
 			continue
 		}
-		root := filepath.Join(os.Args[1], escape(m.Module)+"@"+escape(m.Version))
 		r := result{Module: m.Module, Version: m.Version, Files: []file{}}
-		if _, err := os.Stat(root); err != nil {
+		ep, err1 := module.EscapePath(m.Module)
+		ev, err2 := module.EscapeVersion(m.Version)
+		root := filepath.Join(os.Args[1], ep+"@"+ev)
+		if _, err := os.Stat(root); err1 != nil || err2 != nil || err != nil {
 			r.Missing = true
+			out = append(out, r)
+			continue
 		}
-		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !names[strings.ToLower(d.Name())] {
-				return nil
+		d := licenses.NewDetectorFS(m.Module, m.Version, os.DirFS(root), nil)
+		for _, l := range d.AllLicenses() {
+			types := []string{}
+			for _, t := range l.Types {
+				if !ignorable[t] {
+					types = append(types, t)
+				}
 			}
-			rel, _ := filepath.Rel(root, p)
-			rel = filepath.ToSlash(rel)
-			if vendored(rel) {
-				return nil
-			}
-			info, err := d.Info()
-			if err != nil || info.Size() > 1e7 {
-				r.Files = append(r.Files, file{Path: rel, Types: []string{"UNKNOWN"}})
-				return nil
-			}
-			text, err := os.ReadFile(p)
-			if err != nil {
-				r.Files = append(r.Files, file{Path: rel, Types: []string{"UNKNOWN"}})
-				return nil
-			}
-			types, pct := detect(text)
-			r.Files = append(r.Files, file{Path: rel, Types: types, Percent: pct})
-			return nil
-		})
+			sort.Strings(types)
+			r.Files = append(r.Files, file{Path: l.FilePath, Types: types, Percent: l.Coverage.Percent})
+		}
+		sort.Slice(r.Files, func(i, j int) bool { return r.Files[i].Path < r.Files[j].Path })
 		out = append(out, r)
 	}
 	enc := json.NewEncoder(os.Stdout)
@@ -224,11 +176,8 @@ func main() {
 	}
 }
 GO
-    rm -f "$work/lcdriver/go.mod"
-    (cd "$work/lcdriver" && go mod init example.com/lcdriver >/dev/null 2>&1 &&
-        nice -n 19 go get github.com/google/licensecheck@v0.3.1 >/dev/null 2>&1 &&
-        nice -n 19 go build -o "$work/bin/lcdriver" .)
-    LICENSECHECK="$work/bin/lcdriver"
+    (cd "$work/pkgsite" && GOFLAGS=-mod=mod nice -n 19 go build -o "$work/bin/pkgsite-licenses" ./cmd/gomodoff-corpus-licenses)
+    PKGSITE_DRIVER="$work/bin/pkgsite-licenses"
 fi
 
 if [ -z "${GOLICENSES:-}" ] && [ -x "$work/bin/go-licenses" ]; then
@@ -252,7 +201,7 @@ for pv in "${projects[@]}"; do
     (cd "$src" && nice -n 19 go mod download) >/dev/null
     "$GOMODOFF" -C "$src" -q vendor --mode proxy --yes >/dev/null
     "$GOMODOFF" -C "$src" licenses --json >"$work/out/$name.gomodoff.json"
-    "$LICENSECHECK" "$GOMODCACHE" <"$work/out/$name.gomodoff.json" >"$work/out/$name.licensecheck.json"
+    "$PKGSITE_DRIVER" "$GOMODCACHE" <"$work/out/$name.gomodoff.json" >"$work/out/$name.pkgsite.json"
     # go-licenses reads the packages ./... links, from the module cache filled above.
     (cd "$src" && GOPROXY=off GOFLAGS=-mod=mod nice -n 19 "$GOLICENSES" csv ./... \
         >"$work/out/$name.golicenses.csv" 2>"$work/out/$name.golicenses.log") ||

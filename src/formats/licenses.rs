@@ -7,8 +7,9 @@
 //! is counted and reported. Text in, values out: the callers read the files from wherever a mode
 //! laid them out.
 
-use std::collections::BTreeSet;
-use std::sync::OnceLock;
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash as _, Hasher as _};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use spdx::detection::Store;
 use spdx::detection::TextData;
@@ -42,11 +43,16 @@ pub const UNKNOWN_REF: &str = "LicenseRef-unknown-";
 /// (see `top_down`; its cost grows with the square of the length: 1.2 s for the 121 lines of
 /// honnef.co/go/tools' `LICENSE-THIRD-PARTY` on a busy 2-core machine).
 const TOP_DOWN_LINES: usize = 200;
+/// Words a part of a file needs to hold a licence text of its own (see `substantial`).
+const SUBSTANTIAL: usize = 20;
+/// How many lines after its first a CC0 dedication notice may take to give the CC0 address (see
+/// `dedications`).
+const DEDICATION_LINES: usize = 10;
 /// Files larger than this are not scanned (reported unknown): no licence text is this long.
 pub const MAX_SCANNED: usize = 1 << 20;
 
 /// What kind of file a name is, by go's metadata prefixes (compared without case).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FileKind {
     /// `LICENSE*`, `LICENCE*`, `COPYING*`, `COPYLEFT*`, `UNLICENSE*`: must say which licence.
     License,
@@ -184,7 +190,7 @@ pub fn detect(files: &[(String, Vec<u8>)]) -> ModuleLicense {
             if kind == FileKind::Readme && !may_hold_a_licence(&text) {
                 return None;
             }
-            let (verdict, extra_words) = scan(kind, &text);
+            let (verdict, extra_words) = scan_once(kind, bytes, &text);
             // A README counts only for a licence text identified in it.
             if kind == FileKind::Readme && !matches!(verdict, Verdict::Identified(_)) {
                 return None;
@@ -553,6 +559,48 @@ fn store() -> &'static Store {
     })
 }
 
+/// SPDX texts that carry another licence's whole text after their own, and the title line that
+/// begins the carried one: the SPDX text of the LGPL-3.0 is the LGPL's additional permissions
+/// followed by the whole GPL-3.0 (the LGPL-3.0 is written as permissions added to the GPL), while
+/// a project ships the LGPL's own text alone (`COPYING.LESSER`, next to the GPL in `COPYING`).
+/// Against the whole SPDX text such a file scores 0.30, and a GPL-3.0 file alone 0.90: so each
+/// text is also matched by its own part (see [`lesser_parts`]). (The store holds the same text
+/// under the deprecated `LGPL-3.0+` as well; its part would only be a second name for the same
+/// lines, and the GPL-3.0's text is named `GPL-3.0-or-later` as well, so it is left out.)
+const CARRIES: [(&str, &str); 1] = [("LGPL-3.0-or-later", "GNU GENERAL PUBLIC LICENSE")];
+
+/// The part of each text of [`CARRIES`] before the licence it carries, under the text's own
+/// name: the LGPL-3.0's own terms without the GPL-3.0 after them. A text whose title line is not
+/// found (another version of the spdx crate) has no part.
+fn lesser_parts() -> &'static [(&'static str, TextData)] {
+    static PARTS: OnceLock<Vec<(&'static str, TextData)>> = OnceLock::new();
+    PARTS.get_or_init(|| {
+        let store = store();
+        CARRIES
+            .iter()
+            .filter_map(|(name, title)| {
+                let (name, entry) = store.iter().find(|(n, _)| n.as_str() == *name)?;
+                let lines = entry.original.lines();
+                let at = lines
+                    .iter()
+                    .skip(1)
+                    .position(|l| l.trim().eq_ignore_ascii_case(title))?
+                    + 1;
+                Some((name.as_str(), entry.original.with_view(0, at)))
+            })
+            .collect()
+    })
+}
+
+/// Every text a file is compared with by name: the store's licence texts, then the parts of
+/// [`lesser_parts`].
+fn texts() -> impl Iterator<Item = (&'static str, &'static TextData)> {
+    store()
+        .iter()
+        .map(|(n, e)| (n.as_str(), &e.original))
+        .chain(lesser_parts().iter().map(|(n, t)| (*n, t)))
+}
+
 /// The score at or above which a match of `id` identifies it: [`CONFIDENT`] for a licence on
 /// the OSI-approved list, [`CONFIDENT_RARE`] for any other. Most licences off that list are
 /// short permission notices (the HPND family, SMLNJ, the many MIT and BSD variants) that differ
@@ -569,6 +617,75 @@ pub fn threshold(id: &str) -> f32 {
     }
 }
 
+/// [`scan`], once per content in a run: the same file in many modules (an Apache-2.0 text, a
+/// project's LICENSE in each of its modules and versions) is scanned once. Keyed by the kind and
+/// the SHA-256 of the bytes, so an answer is only reused for the very same file.
+fn scan_once(kind: FileKind, bytes: &[u8], text: &str) -> (Verdict, usize) {
+    use sha2::{Digest as _, Sha256};
+    type Scans = HashMap<(FileKind, [u8; 32]), Arc<OnceLock<(Verdict, usize)>>>;
+    static SCANNED: OnceLock<Mutex<Scans>> = OnceLock::new();
+    let digest: [u8; 32] = Sha256::digest(bytes).into();
+    let cell = SCANNED
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry((kind, digest))
+        .or_default()
+        .clone();
+    cell.get_or_init(|| scan(kind, text)).clone()
+}
+
+/// What the comparisons of a text with the licence texts found, remembered for every text with
+/// the same n-grams (see [`compared`]).
+struct Compared {
+    /// The text first seen with these n-grams.
+    data: TextData,
+    /// [`best_match`]'s answer.
+    best: OnceLock<(&'static str, f32, &'static TextData)>,
+    /// The texts closest to it, best first (ties by name), for `locate`: the first
+    /// [`CANDIDATES`] + 2, as `locate` leaves out at most two (the best match's name, which the
+    /// LGPL's part shares with its whole text).
+    closest: OnceLock<Vec<(&'static str, f32, &'static TextData)>>,
+}
+
+/// The comparisons of `data` with the licence texts, shared by every text with the same n-grams:
+/// every score the scanner gives is a function of a text's n-grams alone (their Dice
+/// coefficient with each licence text's), so [`best_match`] and the closest texts of two texts
+/// with equal n-grams are the same; the same licence text under different copyright lines, or
+/// wrapped differently, is compared with the ~700 licence texts once in a run. Texts are put in
+/// buckets by their words outside copyright lines (a cheap key; two texts with equal n-grams
+/// nearly always share it) and reused only when their n-grams are equal.
+fn compared(data: &TextData) -> Arc<Compared> {
+    static SEEN: OnceLock<Mutex<HashMap<u64, Vec<Arc<Compared>>>>> = OnceLock::new();
+    let mut key = std::collections::hash_map::DefaultHasher::new();
+    for line in data.lines() {
+        let lower = line.to_lowercase();
+        if lower.contains("copyright") {
+            continue;
+        }
+        for word in lower.split(|c: char| !c.is_alphanumeric()) {
+            if !word.is_empty() {
+                word.hash(&mut key);
+            }
+        }
+    }
+    let mut seen = SEEN
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    let bucket = seen.entry(key.finish()).or_default();
+    if let Some(c) = bucket.iter().find(|c| c.data.ngram_matches(data)) {
+        return c.clone();
+    }
+    let c = Arc::new(Compared {
+        data: data.clone(),
+        best: OnceLock::new(),
+        closest: OnceLock::new(),
+    });
+    bucket.push(c.clone());
+    c
+}
+
 /// What one file says, and the words it holds outside the licence texts found in it.
 fn scan(kind: FileKind, text: &str) -> (Verdict, usize) {
     if text.len() > MAX_SCANNED || text.trim().is_empty() {
@@ -583,6 +700,18 @@ fn scan(kind: FileKind, text: &str) -> (Verdict, usize) {
     let best = find(&data, &mut found, &mut covered, 0);
     if found.is_empty() && kind == FileKind::License && data.lines().len() <= TOP_DOWN_LINES {
         top_down(&data, &mut found, &mut covered);
+    }
+    if found.is_empty() {
+        // A dedication notice alone makes the file CC0-1.0; next to text enough for a licence
+        // of its own that nothing matched, the file stays unknown (the notice is part of it).
+        let (mut notices, mut lines) = (Vec::new(), Vec::new());
+        dedications(text, &mut notices, &mut lines);
+        if !notices.is_empty() && !substantial_outside(&data, &lines) {
+            found = notices;
+            covered = lines;
+        }
+    } else {
+        dedications(text, &mut found, &mut covered);
     }
     if !found.is_empty() {
         found.sort_by(|a, b| a.id.cmp(&b.id));
@@ -678,15 +807,19 @@ fn locate(
         if score >= threshold(name) {
             return None;
         }
-        let mut closest: Vec<(&'static str, f32, &'static TextData)> = store()
-            .iter()
-            .filter(|(n, _)| n.as_str() != name)
-            .map(|(n, e)| (n.as_str(), e.original.match_score(data), &e.original))
-            .collect();
-        closest.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let compared = compared(data);
+        let closest = compared.closest.get_or_init(|| {
+            let mut closest: Vec<(&'static str, f32, &'static TextData)> =
+                texts().map(|(n, t)| (n, t.match_score(data), t)).collect();
+            closest.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            closest.truncate(CANDIDATES + 2);
+            closest
+        });
         closest
-            .into_iter()
+            .iter()
+            .filter(|(n, _, _)| *n != name)
             .take(CANDIDATES)
+            .copied()
             .filter_map(|(n, _, t)| section(n, t))
             .max_by(|a, b| a.2.total_cmp(&b.2).then_with(|| b.1.cmp(a.1)))
     })?;
@@ -718,6 +851,46 @@ fn top_down(data: &TextData, found: &mut Vec<Matched>, covered: &mut Vec<(usize,
     }
 }
 
+/// The CC0-1.0 public domain dedication notices in `text` outside the `covered` line ranges:
+/// the notice Creative Commons gives for CC0 instead of its legal code ("To the extent possible
+/// under law, … has waived all copyright and related or neighboring rights …" or "… dedicated all
+/// copyright … to the public domain worldwide …", then the CC0 address), which a file carries for
+/// a part of the module (github.com/AndreasBriese/bbloom's LICENSE: the MIT licence, then
+/// siphash.go's CC0 notice). The SPDX texts have no CC0 notice to match it with, so it is found by
+/// its words: a line with "to the extent possible under law", and within the next
+/// [`DEDICATION_LINES`] lines the address `creativecommons.org/publicdomain/zero/1.0`, the lines
+/// between them saying "public domain" or "waived". Each is recorded as CC0-1.0 at 1.0 and its
+/// lines as covered. (`text`'s lines are the scanned text's: a [`TextData`] keeps one line per
+/// line of the text, whose addresses its normalisation replaces.)
+fn dedications(text: &str, found: &mut Vec<Matched>, covered: &mut Vec<(usize, usize)>) {
+    let lines: Vec<String> = text.split('\n').map(str::to_lowercase).collect();
+    let free =
+        |i: usize, covered: &[(usize, usize)]| !covered.iter().any(|(a, b)| (*a..*b).contains(&i));
+    let mut i = 0;
+    while i < lines.len() {
+        if !free(i, covered) || !lines[i].contains("to the extent possible under law") {
+            i += 1;
+            continue;
+        }
+        let end = (i..lines.len().min(i + 1 + DEDICATION_LINES))
+            .take_while(|j| free(*j, covered))
+            .find(|j| lines[*j].contains("creativecommons.org/publicdomain/zero/1.0"));
+        let Some(end) = end else {
+            i += 1;
+            continue;
+        };
+        let span = lines[i..=end].join(" ");
+        if span.contains("public domain") || span.contains("waived") {
+            found.push(Matched {
+                id: "CC0-1.0".into(),
+                score: 1.0,
+            });
+            covered.push((i, end + 1));
+        }
+        i = end + 1;
+    }
+}
+
 /// Words on the lines of `data` outside the `covered` line ranges, not counting copyright
 /// lines and lines without a letter (separators).
 fn extra_words(data: &TextData, covered: &[(usize, usize)]) -> usize {
@@ -743,29 +916,38 @@ fn extra_words(data: &TextData, covered: &[(usize, usize)]) -> usize {
 /// a common licence's text with a part left out that a rare variant also lacks: Apache-2.0
 /// without its appendix scores higher against Pixar's modified Apache licence than against
 /// Apache-2.0 itself.
+///
+/// A part of [`lesser_parts`] that scores higher than the scanner's best is the best match (the
+/// LGPL-3.0's own text, alone in its file).
+///
+/// Computed once for every text with the same n-grams (see [`compared`]).
 fn best_match(data: &TextData) -> (&'static str, f32, &'static TextData) {
+    *compared(data).best.get_or_init(|| best_match_of(data))
+}
+
+/// [`best_match`] computed afresh.
+fn best_match_of(data: &TextData) -> (&'static str, f32, &'static TextData) {
     let store = store();
     let analysis = store.analyze(data);
+    let part = lesser_parts()
+        .iter()
+        .map(|(name, text)| (*name, text.match_score(data), text))
+        .filter(|(_, score, _)| *score > analysis.score)
+        .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(a.0)));
+    let (name, score, text) = part.unwrap_or((analysis.name, analysis.score, analysis.data));
     let osi = |name: &str| spdx::license_id(name).is_some_and(|id| id.is_osi_approved());
-    if analysis.score < EXACT && analysis.score >= CONFIDENT && !osi(analysis.name) {
-        let floor = CONFIDENT.max(analysis.score - NEAR);
-        let alternative = store
-            .iter()
+    if (CONFIDENT..EXACT).contains(&score) && !osi(name) {
+        let floor = CONFIDENT.max(score - NEAR);
+        let alternative = texts()
             .filter(|(name, _)| osi(name))
-            .map(|(name, entry)| {
-                (
-                    name.as_str(),
-                    entry.original.match_score(data),
-                    &entry.original,
-                )
-            })
+            .map(|(name, text)| (name, text.match_score(data), text))
             .filter(|(_, score, _)| *score >= floor)
             .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(a.0)));
         if let Some(found) = alternative {
             return found;
         }
     }
-    (analysis.name, analysis.score, analysis.data)
+    (name, score, text)
 }
 
 /// Whether a part of a file has enough words to hold a licence text of its own.
@@ -774,7 +956,13 @@ fn substantial(data: &TextData) -> bool {
         .iter()
         .map(|l| l.split_whitespace().count())
         .sum::<usize>()
-        >= 20
+        >= SUBSTANTIAL
+}
+
+/// Whether the lines of `data` outside `covered` have enough words to hold a licence text of
+/// their own, not counting copyright lines (see [`extra_words`]).
+fn substantial_outside(data: &TextData, covered: &[(usize, usize)]) -> bool {
+    extra_words(data, covered) >= SUBSTANTIAL
 }
 
 /// The SPDX identifier for a name in the scanner's store (they are SPDX names; anything else

@@ -561,3 +561,212 @@ fn a_file_collecting_licence_texts_under_headings_gets_each() {
     );
     assert!(l.files[0].extra_words > 0, "{l:?}");
 }
+
+/// A licence text from the spdx crate's store (its normalized lines, from `start` up to the line
+/// `until`), laid out as the FSF's files are: a centred title, paragraphs wrapped at 72 columns
+/// and indented by two spaces.
+fn fsf_layout(name: &str, until: Option<&str>) -> String {
+    let (_, entry) = store()
+        .iter()
+        .find(|(n, _)| n.as_str() == name)
+        .expect("the store holds the licence");
+    let lines = entry.original.lines();
+    let end = until.map_or(lines.len(), |t| {
+        lines
+            .iter()
+            .skip(1)
+            .position(|l| l.trim() == t)
+            .expect("the text holds the line")
+            + 1
+    });
+    let mut out = format!("                   {}\n", lines[0].trim());
+    for l in &lines[1..end] {
+        let mut line = String::from(" ");
+        for word in l.split_whitespace() {
+            if line.len() + word.len() > 72 {
+                out.push_str(&line);
+                out.push('\n');
+                line = String::new();
+            }
+            line.push(' ');
+            line.push_str(word);
+        }
+        out.push_str(&line);
+        out.push_str("\n\n");
+    }
+    out
+}
+
+#[test]
+fn the_lgpl_3_alone_in_its_file_is_the_lgpl_and_the_gpl_3_stays_the_gpl() {
+    // The layout of a project shipping the GPL-3.0 in `COPYING` and the LGPL-3.0's own terms in
+    // `COPYING.LESSER`. The SPDX text of the LGPL-3.0 carries the whole GPL-3.0 after the
+    // LGPL's terms, so the LGPL's terms alone are far from it as a whole.
+    let lesser = fsf_layout("LGPL-3.0-or-later", Some("GNU GENERAL PUBLIC LICENSE"));
+    let gpl = fsf_layout("GPL-3.0-or-later", None);
+    assert!(lesser.contains("GNU LESSER GENERAL PUBLIC LICENSE"));
+    assert!(!lesser.contains("Preamble"), "the GPL is cut off");
+    let analysis = store().analyze(&TextData::new(&lesser));
+    assert!(analysis.score < 0.5, "{} {}", analysis.name, analysis.score);
+
+    let l = one("COPYING.LESSER", &lesser);
+    assert_eq!(l.expression.as_deref(), Some("LGPL-3.0-or-later"), "{l:?}");
+    assert!(l.confidence.is_some_and(|c| c >= WHOLE), "{l:?}");
+    assert_eq!(l.files[0].extra_words, 0, "{l:?}");
+
+    // The GPL-3.0 alone is the GPL, not the LGPL (it scores 0.9 against the LGPL's SPDX text).
+    let l = one("COPYING", &gpl);
+    assert_eq!(l.expression.as_deref(), Some("GPL-3.0-or-later"), "{l:?}");
+
+    // Both files: both licences.
+    let l = detect(&[
+        ("COPYING".into(), gpl.clone().into_bytes()),
+        ("COPYING.LESSER".into(), lesser.clone().into_bytes()),
+    ]);
+    assert_eq!(
+        l.expression.as_deref(),
+        Some("GPL-3.0-or-later AND LGPL-3.0-or-later"),
+        "{l:?}"
+    );
+
+    // The LGPL's terms followed by the GPL in one file (as SPDX gives the LGPL-3.0) is the LGPL.
+    let l = one("LICENSE", &format!("{lesser}\n{gpl}"));
+    assert_eq!(l.expression.as_deref(), Some("LGPL-3.0-or-later"), "{l:?}");
+
+    // The LGPL's terms followed by another licence in one file: each is found as a section.
+    let l = one(
+        "COPYING.LESSER",
+        &format!(
+            "{lesser}\n--------\nThe file internal/bits.go is copied from another project, \
+             under these terms:\n\n{}",
+            fixture_text("mit")
+        ),
+    );
+    assert_eq!(
+        l.expression.as_deref(),
+        Some("LGPL-3.0-or-later AND MIT"),
+        "{l:?}"
+    );
+}
+
+#[test]
+fn each_text_carrying_another_has_its_own_part() {
+    // A newer spdx crate whose LGPL-3.0 text no longer carries the GPL (or names it otherwise)
+    // must be noticed, not silently drop the part.
+    let parts = lesser_parts();
+    assert_eq!(parts.len(), CARRIES.len());
+    for ((name, part), (carrier, title)) in parts.iter().zip(CARRIES) {
+        assert_eq!(*name, carrier);
+        let (_, whole) = store()
+            .iter()
+            .find(|(n, _)| n.as_str() == *name)
+            .expect("the store holds the licence");
+        let (start, end) = part.lines_view();
+        assert_eq!(start, 0);
+        assert!(
+            part.lines()[0].contains("LESSER"),
+            "{name}: {:?}",
+            part.lines()[0]
+        );
+        // The part stops where the carried text's title is, well inside the whole text.
+        assert_eq!(whole.original.lines()[end].trim(), title);
+        assert!(
+            end > 40 && end * 2 < whole.original.lines().len(),
+            "{name}: {end}"
+        );
+    }
+}
+
+#[test]
+fn remembered_scans_and_comparisons_answer_only_for_the_same_input() {
+    // The same bytes under another kind of file: a notice without a licence text is a notice, a
+    // licence file with the same words is unknown.
+    let note = "This product includes software developed at Example Corp, and the people listed \
+                in the AUTHORS file of its source distribution.\n";
+    let as_notice = scan_once(FileKind::Notice, note.as_bytes(), note);
+    let as_licence = scan_once(FileKind::License, note.as_bytes(), note);
+    assert_eq!(as_notice.0, Verdict::Notice);
+    assert!(
+        matches!(as_licence.0, Verdict::Unknown(_)),
+        "{as_licence:?}"
+    );
+    assert_eq!(
+        scan_once(FileKind::Notice, note.as_bytes(), note),
+        as_notice
+    );
+
+    // A text with the same words outside copyright lines (the same bucket) but other n-grams:
+    // a long line naming the copyright holders that carries a whole other licence's words. Its
+    // comparisons are its own, not the plain text's.
+    let bsd = fixture_text("bsd-3");
+    let mit = fixture_text("mit")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let with = format!("{bsd}\nCopyright notice of the contributors, who also say: {mit}\n");
+    let plain = best_match(&TextData::new(&bsd));
+    let other = best_match(&TextData::new(&with));
+    let fresh = best_match_of(&TextData::new(&with));
+    assert_eq!((other.0, other.1), (fresh.0, fresh.1));
+    assert!(
+        other.1 < plain.1,
+        "{} {} / {} {}",
+        plain.0,
+        plain.1,
+        other.0,
+        other.1
+    );
+    // And the whole scan, the second time from memory, equals a fresh one.
+    let bytes = with.as_bytes();
+    let first = scan_once(FileKind::License, bytes, &with);
+    assert_eq!(first, scan(FileKind::License, &with));
+    assert_eq!(scan_once(FileKind::License, bytes, &with), first);
+}
+
+#[test]
+fn a_cc0_dedication_notice_is_cc0() {
+    // The structure of github.com/AndreasBriese/bbloom's LICENSE: one file's MIT licence, then
+    // another file's CC0 dedication notice (the SPDX texts have no notice to match it with).
+    let notice = "// To the extent possible under law, the author have dedicated all copyright\n\
+                  // and related and neighboring rights to this software to the public domain\n\
+                  // worldwide. This software is distributed without any warranty.\n\
+                  // http://creativecommons.org/publicdomain/zero/1.0/\n";
+    let text = format!(
+        "bbloom.go\n\n{}\n\nsiphash.go\n\n// https://github.com/dchest/siphash\n//\n\
+         // Written in 2012 by Dmitry Chestnykh.\n//\n{notice}//\n\
+         // Package siphash implements SipHash-2-4, a fast short-input PRF\n\
+         // created by Jean-Philippe Aumasson and Daniel J. Bernstein.\n",
+        fixture_text("mit")
+    );
+    let l = one("LICENSE", &text);
+    assert_eq!(l.expression.as_deref(), Some("CC0-1.0 AND MIT"), "{l:?}");
+    assert_eq!(ids(&l.files[0]), ["CC0-1.0", "MIT"]);
+
+    // Alone in its file, and in the words Creative Commons suggests.
+    let alone = format!("Written in 2012 by Dmitry Chestnykh.\n\n{notice}");
+    let l = one("LICENSE", &alone);
+    assert_eq!(l.expression.as_deref(), Some("CC0-1.0"), "{l:?}");
+    let suggested = "To the extent possible under law, Example Person has waived all copyright and\n\
+                     related or neighboring rights to Example Work. This work is published from:\n\
+                     Germany.\n\nhttps://creativecommons.org/publicdomain/zero/1.0/\n";
+    let l = one("COPYING", suggested);
+    assert_eq!(l.expression.as_deref(), Some("CC0-1.0"), "{l:?}");
+
+    // Without the CC0 address it names no licence; nor next to a text nothing matched (the
+    // notice is then only a part of an unknown file).
+    let bare = "To the extent possible under law, the authors have dedicated all copyright\n\
+                to the public domain worldwide.\n";
+    let l = one("LICENSE", bare);
+    assert_eq!(l.expression, None, "{l:?}");
+    let custom = format!(
+        "{notice}\nThe data files in this directory may only be used for the evaluation of the \
+         software, may not be redistributed in any form, and must be deleted when the evaluation \
+         period of thirty days has ended, unless a written agreement says otherwise.\n"
+    );
+    let l = one("LICENSE", &custom);
+    assert_eq!(l.expression, None, "{l:?}");
+    assert!(
+        !matches!(l.files[0].verdict, Verdict::Identified(_)),
+        "{l:?}"
+    );
+}
