@@ -5,6 +5,16 @@ use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
 
 /// Letters, marks, numbers, punctuation and symbols: go's `unicode.IsPrint` minus the space.
 pub(crate) fn is_graphic(c: char) -> bool {
+    // ASCII first: its graphic characters are exactly `!` to `~` (a table lookup costs more, and
+    // every token go.mod prints is asked about).
+    if c.is_ascii() {
+        return c.is_ascii_graphic();
+    }
+    graphic_by_table(c)
+}
+
+/// [`is_graphic`] by the Unicode tables.
+fn graphic_by_table(c: char) -> bool {
     matches!(
         c.general_category_group(),
         GeneralCategoryGroup::Letter
@@ -60,5 +70,18 @@ fn push_escaped(out: &mut String, c: char, quote: char) {
         _ if c < ' ' || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
         _ if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
         _ => out.push_str(&format!("\\U{:08x}", c as u32)),
+    }
+}
+
+#[cfg(test)]
+mod graphic_tests {
+    use super::*;
+
+    /// The ASCII shortcut says what the Unicode tables say, for every ASCII character.
+    #[test]
+    fn ascii_graphic_characters_are_the_ones_the_tables_name() {
+        for c in (0u8..=127).map(char::from) {
+            assert_eq!(is_graphic(c), graphic_by_table(c), "{c:?}");
+        }
     }
 }
