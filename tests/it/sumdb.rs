@@ -11,8 +11,8 @@ use std::process::Output;
 
 use crate::support::sumdb::{NAME, TestSumdb};
 use crate::support::{
-    Harness, assert_failure, assert_success, printed_env, read_zip_entries, stderr,
-    write_zip_entries,
+    Harness, assert_failure, assert_stderr_contains, assert_success, printed_env, read_zip_entries,
+    stderr, write_zip_entries,
 };
 
 /// The fixture modules the database holds records for.
@@ -156,11 +156,18 @@ fn go_refuses_a_record_the_signed_tree_does_not_hold() {
         &["get", "example.com/multi@v1.1.0"],
     );
     assert_failure(&out, "go get with a forged record");
-    assert!(
-        stderr(&out).contains("cannot authenticate record data"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "cannot authenticate record data");
+}
+
+/// [`packed_with_db`]'s project vendored in proxy mode with the test database as GOSUMDB (the
+/// tree then carries its part): the harness, the database, the project and the GOSUMDB value.
+fn proxy_with_db() -> (Harness, TestSumdb, PathBuf, String) {
+    let (h, db, _, project) = packed_with_db();
+    let key = db.gosumdb();
+    let env = [("GOSUMDB", key.as_str()), ("GONOSUMDB", "")];
+    let out = h.gomodoff_with_env(&project, &env, &["vendor", "--mode", "proxy", "--yes"]);
+    assert_success(&out, "vendor --mode proxy");
+    (h, db, project, key)
 }
 
 /// A harness with the test database, and a project requiring `example.com/multi v1.2.0` that
@@ -664,11 +671,7 @@ fn unpack_checks_the_head_against_the_one_go_already_trusts() {
     assert_eq!(fs::read_to_string(&latest).unwrap(), db.latest());
     let (out, dest) = unpack_with(&forked);
     assert_failure(&out, "unpack over a forked head");
-    assert!(
-        stderr(&out).contains("does not extend the head go already trusts"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "does not extend the head go already trusts");
     assert!(!dest.exists(), "something was installed");
     // A newer head than the bundle's: go would need its tiles, so GOSUMDB stays off.
     let mut newer = TestSumdb::new(300);
@@ -680,21 +683,14 @@ fn unpack_checks_the_head_against_the_one_go_already_trusts() {
     assert_success(&out, "unpack under a newer trusted head");
     let env = printed_env(&out);
     assert_eq!(env.iter().find(|(k, _)| k == "GOSUMDB").unwrap().1, "off");
-    assert!(
-        stderr(&out).contains("already trusts a newer tree head"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "already trusts a newer tree head");
 }
 
 #[test]
 fn proxy_mode_carries_the_database_and_env_keeps_gosumdb_on() {
     requires_go!();
-    let (h, db, _, project) = packed_with_db();
-    let key = db.gosumdb();
+    let (h, _, project, key) = proxy_with_db();
     let env = [("GOSUMDB", key.as_str()), ("GONOSUMDB", "")];
-    let out = h.gomodoff_with_env(&project, &env, &["vendor", "--mode", "proxy", "--yes"]);
-    assert_success(&out, "vendor --mode proxy");
     let tree = project.join(".gomodoff/proxy");
     assert!(tree.join("sumdb").join(NAME).join("latest").is_file());
     assert_success(
@@ -769,11 +765,8 @@ fn proxy_mode_carries_the_database_and_env_keeps_gosumdb_on() {
 #[test]
 fn verify_checks_proxy_modes_database_part_in_full() {
     requires_go!();
-    let (h, db, _, project) = packed_with_db();
-    let key = db.gosumdb();
+    let (h, _, project, key) = proxy_with_db();
     let env = [("GOSUMDB", key.as_str()), ("GONOSUMDB", "")];
-    let out = h.gomodoff_with_env(&project, &env, &["vendor", "--mode", "proxy", "--yes"]);
-    assert_success(&out, "vendor --mode proxy");
     let part = project.join(".gomodoff/proxy/sumdb").join(NAME);
     let verify = || h.gomodoff_with_env(&project, &env, &["verify"]);
     assert_success(&verify(), "verify of an intact tree");
@@ -823,24 +816,13 @@ fn verify_checks_proxy_modes_database_part_in_full() {
     // With GOSUMDB off the part cannot be checked: verify says so and checks the rest.
     let off = h.gomodoff_with_env(&project, &[("GOSUMDB", "off")], &["verify"]);
     assert_success(&off, "verify with GOSUMDB off");
-    assert!(
-        stderr(&off).contains("checksum database part was not checked"),
-        "{}",
-        stderr(&off)
-    );
+    assert_stderr_contains(&off, "checksum database part was not checked");
 }
 
 #[test]
 fn proxy_mode_builds_offline_where_go_trusts_an_earlier_head_and_the_module_cache_is_new() {
     requires_go!();
-    let (h, db, _, project) = packed_with_db();
-    let key = db.gosumdb();
-    let out = h.gomodoff_with_env(
-        &project,
-        &[("GOSUMDB", key.as_str()), ("GONOSUMDB", "")],
-        &["vendor", "--mode", "proxy", "--yes"],
-    );
-    assert_success(&out, "vendor --mode proxy");
+    let (h, db, project, key) = proxy_with_db();
     // Machine B: its go trusts the same database when it was smaller (size 300; the tree's head
     // is 303), its module cache is new, and it has no network.
     let gopath = h.fresh_dir("gopath-b");
@@ -1097,11 +1079,7 @@ fn mirror_carries_the_database_and_go_gets_a_module_not_in_go_sum_from_it() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["sumdb"]["private"], 1, "{doc}");
     assert_eq!(doc["sumdb"]["records"], 0, "{doc}");
-    assert!(
-        stderr(&out).contains("carried without records: example.com/multi@v1.1.0"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_contains(&out, "carried without records: example.com/multi@v1.1.0");
     assert!(
         !private_tree
             .join("sumdb")
@@ -1384,11 +1362,7 @@ fn unpack_into_a_module_cache_keeps_gosumdb_on_and_go_checks_new_modules_offline
         .output()
         .unwrap();
     assert_failure(&refused, "go get with a changed cached record");
-    assert!(
-        stderr(&refused).contains("cannot authenticate record data"),
-        "{}",
-        stderr(&refused)
-    );
+    assert_stderr_contains(&refused, "cannot authenticate record data");
     fs::write(&lookup, text).unwrap();
 
     // Unpacking again keeps what is there.
