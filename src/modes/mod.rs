@@ -41,6 +41,10 @@ pub(crate) mod vendor;
 /// `gomodoff vendor`: decide the mode, open the repository for the change (at the workspace for
 /// vendor mode in a workspace, as `go work vendor` does) and lay the build's modules out.
 pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome> {
+    let fresh = match answer_from_record(ctx, opts)? {
+        Answered::Yes(outcome) => return Ok(outcome),
+        Answered::No(fresh) => fresh,
+    };
     if opts.mode.is_none_or(|m| m == Mode::Vendor)
         && let Some(work) = repo::workspace_file(&ctx.dir)
         && workspace_mode(&ctx.dir, &work, opts.mode) == Some(Mode::Vendor)
@@ -49,7 +53,12 @@ pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome>
         let outcome = vendor::vendor(ctx, &repo, opts, &mut Vec::new())?;
         if !opts.dry_run {
             let after = LockFile::load(&repo.root).ok().flatten();
-            warn_if_ignored(ctx, &repo.root, after.as_ref(), repo.lock.is_none())?;
+            warn_if_ignored(
+                ctx,
+                &repo.root,
+                laid_out(after.as_ref()),
+                repo.lock.is_none(),
+            )?;
         }
         return Ok(outcome);
     }
@@ -62,15 +71,6 @@ pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome>
             "this repository is vendored in {} mode (gomodoff.lock); run `gomodoff restore` before switching to {mode} mode",
             lock.mode
         );
-    }
-    let fresh = fresh::Fresh::new(ctx, &repo, mode, opts);
-    if let Some(message) = fresh.as_ref().and_then(fresh::Fresh::check) {
-        let outcome = crate::txn::nothing_to_do(ctx, &message)?;
-        if !opts.dry_run {
-            // Nothing changed: the lock is the one the repository was opened with.
-            warn_if_ignored(ctx, &repo.root, repo.lock.as_ref(), false)?;
-        }
-        return Ok(outcome);
     }
     let said = ctx.shell.warnings();
     let mut read = Vec::new();
@@ -87,13 +87,18 @@ pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome>
     let warned = ctx.shell.warnings() != said;
     // The lock as this run left it, read once for the warning and the record.
     let after = LockFile::load(&repo.root).ok().flatten();
-    warn_if_ignored(ctx, &repo.root, after.as_ref(), repo.lock.is_none())?;
+    warn_if_ignored(
+        ctx,
+        &repo.root,
+        laid_out(after.as_ref()),
+        repo.lock.is_none(),
+    )?;
     if let Some(fresh) = fresh {
         // Only a run that left the repository as vendored, with nothing to warn about, is
         // answered from the record next time.
         match (outcome, &after) {
             (Outcome::Ok, Some(lock)) if !warned => {
-                fresh.record(&read, &format!(
+                fresh.record(&repo, lock, &read, &format!(
                     "nothing changed since the last `gomodoff vendor`: {} modules in `{}` ({} mode); nothing to do",
                     lock.modules.len(),
                     lock.dir,
@@ -106,24 +111,80 @@ pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome>
     Ok(outcome)
 }
 
+/// Whether the record of the last run answered `vendor` (see [`fresh`]), and the record for
+/// this run to keep when it did not.
+enum Answered {
+    Yes(Outcome),
+    No(Option<Box<fresh::Fresh>>),
+}
+
+/// `vendor` answered from the record of the last run when nothing changed since: before the
+/// repository is opened, under its lock (never while another run changes it). An interrupted
+/// run, a lock held elsewhere or anything unexpected is left to the full run, which says so.
+fn answer_from_record(ctx: &mut Context, opts: &VendorOptions) -> Result<Answered> {
+    let Ok(root) = Repo::find_root(&ctx.dir) else {
+        return Ok(Answered::No(None));
+    };
+    let Some(fresh) = fresh::Fresh::new(ctx, &root, opts) else {
+        return Ok(Answered::No(None));
+    };
+    let guard = if opts.dry_run {
+        None
+    } else {
+        match fsutil::RepoLock::acquire(fresh.root()) {
+            Ok(guard) => Some(guard),
+            Err(_) => return Ok(Answered::No(Some(Box::new(fresh)))),
+        }
+    };
+    let recorded = if crate::txn::journal::interrupted(fresh.root()) {
+        None
+    } else {
+        fresh.check()
+    };
+    // `go env` started before the lock was taken: until its process runs go, it holds a copy
+    // of the lock's descriptor, and the full run below could not take the lock again.
+    fresh.wait();
+    let Some(recorded) = recorded else {
+        drop(guard);
+        return Ok(Answered::No(Some(Box::new(fresh))));
+    };
+    let outcome = crate::txn::nothing_to_do(ctx, &recorded.message)?;
+    if !opts.dry_run {
+        // Nothing changed: the lock is the one the record was made with.
+        warn_if_ignored(
+            ctx,
+            fresh.root(),
+            Some((recorded.mode, &recorded.dir)),
+            false,
+        )?;
+    }
+    drop(guard);
+    Ok(Answered::Yes(outcome))
+}
+
+/// The mode and tree directory of a lock, when there is one.
+fn laid_out(lock: Option<&LockFile>) -> Option<(Mode, &str)> {
+    lock.map(|l| (l.mode, l.dir.as_str()))
+}
+
 /// A warning when git ignores the directory `vendor` laid out (a common `/vendor/` line): `git
 /// add` would leave it out, and the offline build fails on the next checkout. Otherwise, when
 /// `first` (there was no gomodoff.lock before this run) and the directory was laid out, in a git
 /// work tree whose `.gitattributes` does not mention the directory yet: a note with the line
 /// that makes code review tools collapse it (printed, never written). `lock` is the repository's
-/// gomodoff.lock as the run left it.
+/// gomodoff.lock's mode and directory as the run left it.
 fn warn_if_ignored(
     ctx: &mut Context,
     root: &Path,
-    lock: Option<&LockFile>,
+    lock: Option<(Mode, &str)>,
     first: bool,
 ) -> Result<()> {
-    let Some(lock) = lock else {
+    let Some((mode, lock_dir)) = lock else {
         return Ok(());
     };
-    let dir = match lock.mode {
+    let dir = match mode {
         Mode::Vendor => vendor::VENDOR_DIR.to_string(),
-        Mode::Replace | Mode::Proxy => lock.dir.clone(),
+        Mode::Replace | Mode::Proxy => lock_dir.to_string(),
     };
     if let Some(rule) = repo::git_ignores(root, &dir) {
         let dir = dir.trim_end_matches('/');

@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, PoisonError};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::util::env;
 
 /// What `go env -json` says about the settings gomodoff cares about.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "UPPERCASE", default)]
 pub struct GoEnvVars {
     pub gomodcache: String,
@@ -26,6 +26,8 @@ pub struct GoEnvVars {
     pub cgo_enabled: String,
     pub goos: String,
     pub goarch: String,
+    /// The `go env -w` file (`off` for none).
+    pub goenv: String,
 }
 
 /// The go command gomodoff runs: `GOMODOFF_GO`, else `go` on PATH.
@@ -94,6 +96,7 @@ pub fn go_env_in(dir: Option<&Path>, env: &[(&str, &str)]) -> Option<GoEnvVars> 
         "CGO_ENABLED",
         "GOOS",
         "GOARCH",
+        "GOENV",
     ])
     .envs(env.iter().copied())
     .env("GOTOOLCHAIN", "local")

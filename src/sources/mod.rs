@@ -6,6 +6,7 @@ pub(crate) mod bundle_source;
 pub(crate) mod checked;
 pub(crate) mod extract;
 pub mod goenv;
+pub(crate) mod goenv_memo;
 pub mod modcache;
 pub(crate) mod sumdb;
 pub mod verified;

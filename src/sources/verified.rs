@@ -71,6 +71,16 @@ impl Stamp {
         self.size
     }
 
+    /// The stamp of what [`DirHandle::stat`](crate::util::fsutil::DirHandle::stat) said.
+    pub(crate) fn of_stat(st: &crate::util::fsutil::EntryStat) -> Stamp {
+        Stamp {
+            size: st.size,
+            mtime_ns: st.mtime_ns,
+            ctime_ns: st.ctime_ns,
+            ino: st.ino,
+        }
+    }
+
     /// Modification time, nanoseconds since the epoch.
     pub(crate) fn mtime_ns(&self) -> i128 {
         self.mtime_ns
@@ -286,16 +296,20 @@ impl Records {
                 }
             }
             Some(used) => {
+                // Stamped below the directory, not each from the file system's root.
+                let at = crate::util::fsutil::DirHandle::open(dir, false).ok()?;
+                let same = |rel: &str, kind: char, then: &Stamp| {
+                    at.stat(rel)
+                        .is_ok_and(|st| st.kind == kind && Stamp::of_stat(&st) == *then)
+                };
                 for (rel, then) in &record.dirs {
-                    let meta = fs::symlink_metadata(dir.join(rel)).ok()?;
-                    if !meta.is_dir() || Stamp::of(&meta) != *then {
+                    if !same(rel, 'd', then) {
                         return None;
                     }
                 }
                 for rel in used {
                     let (_, then) = record.files.get(rel.as_str())?;
-                    let meta = fs::symlink_metadata(dir.join(rel)).ok()?;
-                    if !meta.is_file() || Stamp::of(&meta) != *then {
+                    if !same(rel, 'f', then) {
                         return None;
                     }
                 }

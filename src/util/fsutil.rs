@@ -252,6 +252,106 @@ impl RepoLock {
     }
 }
 
+/// What `stat` says of an entry (a symbolic link not followed): its kind (`f` file, `d`
+/// directory, `l` symbolic link, `o` other), size, modification and change times (nanoseconds
+/// since the epoch), inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryStat {
+    pub kind: char,
+    pub size: u64,
+    pub mtime_ns: i128,
+    pub ctime_ns: i128,
+    pub ino: u64,
+}
+
+/// A directory whose entries are stamped by name: an open descriptor where the platform has
+/// `fstatat` (one path lookup per component below it, not one per component of a full path).
+pub struct DirHandle {
+    #[cfg(unix)]
+    fd: std::os::fd::OwnedFd,
+    #[cfg(not(unix))]
+    path: PathBuf,
+}
+
+impl DirHandle {
+    /// Opens the directory `path`; when `exact`, not through a symbolic link.
+    pub fn open(path: &Path, exact: bool) -> io::Result<DirHandle> {
+        #[cfg(unix)]
+        {
+            use rustix::fs::{Mode, OFlags};
+            let mut flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+            if exact {
+                flags |= OFlags::NOFOLLOW;
+            }
+            let fd = rustix::fs::open(path, flags, Mode::empty())?;
+            Ok(DirHandle { fd })
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = exact;
+            if !fs::metadata(path)?.is_dir() {
+                return Err(io::Error::other("not a directory"));
+            }
+            Ok(DirHandle {
+                path: path.to_path_buf(),
+            })
+        }
+    }
+
+    /// The entry at `rel` below this directory (`/`-separated; empty: the directory itself),
+    /// a symbolic link at its end not followed.
+    pub fn stat(&self, rel: &str) -> io::Result<EntryStat> {
+        #[cfg(unix)]
+        {
+            use rustix::fs::{AtFlags, FileType};
+            let st = if rel.is_empty() {
+                rustix::fs::fstat(&self.fd)?
+            } else {
+                rustix::fs::statat(&self.fd, rel, AtFlags::SYMLINK_NOFOLLOW)?
+            };
+            let kind = match FileType::from_raw_mode(st.st_mode as _) {
+                FileType::Directory => 'd',
+                FileType::RegularFile => 'f',
+                FileType::Symlink => 'l',
+                _ => 'o',
+            };
+            let ns = |s: i128, n: i128| s * 1_000_000_000 + n;
+            Ok(EntryStat {
+                kind,
+                size: st.st_size as u64,
+                mtime_ns: ns(st.st_mtime as i128, st.st_mtime_nsec as i128),
+                ctime_ns: ns(st.st_ctime as i128, st.st_ctime_nsec as i128),
+                ino: st.st_ino as u64,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let meta = fs::symlink_metadata(self.path.join(rel))?;
+            let ns = |t: io::Result<std::time::SystemTime>| {
+                t.ok()
+                    .and_then(|t| t.duration_since(std::time::SystemTime::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos() as i128)
+            };
+            let kind = if meta.is_dir() {
+                'd'
+            } else if meta.is_file() {
+                'f'
+            } else if meta.file_type().is_symlink() {
+                'l'
+            } else {
+                'o'
+            };
+            Ok(EntryStat {
+                kind,
+                size: meta.len(),
+                mtime_ns: ns(meta.modified()),
+                ctime_ns: ns(meta.created()),
+                ino: 0,
+            })
+        }
+    }
+}
+
 /// Remove a directory tree (or a single file) if it exists; a missing one is fine.
 pub fn remove_dir_all_if_exists(path: &Path) -> io::Result<()> {
     let result = match fs::symlink_metadata(path) {

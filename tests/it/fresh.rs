@@ -96,7 +96,7 @@ fn any_change_to_the_repository_or_the_environment_means_a_full_run() {
     );
     assert!(from_record(&vendor(&h, &dir, "vendor")));
 
-    // An empty directory added to vendor/ (directories are listed, not stamped).
+    // An empty directory added to vendor/ (the directory it is in has new times).
     let empty = file.parent().unwrap().join("empty");
     fs::create_dir(&empty).unwrap();
     assert!(!from_record(&vendor(&h, &dir, "vendor")));
@@ -184,4 +184,42 @@ fn a_run_whose_only_warning_is_git_ignoring_the_tree_is_recorded_and_warns_again
         "{}",
         stderr(&fixed)
     );
+}
+
+#[test]
+fn a_changed_go_env_file_means_a_full_run() {
+    requires_go!();
+    let h = Harness::new();
+    let dir = h.project("basic");
+    // The `go env -w` file: GOPRIVATE is empty in the environment, so go reads it from here.
+    let config = h.root().join("go-env-file");
+    fs::write(&config, "GOPRIVATE=example.org/private\n").unwrap();
+    let config = config.to_str().unwrap();
+    let run = || {
+        let out = h.gomodoff_with_env(
+            &dir,
+            &[("GOENV", config)],
+            &["vendor", "--mode", "vendor", "--yes"],
+        );
+        assert_success(&out, "vendor with a go env file");
+        out
+    };
+    // Older than the racy window: go's answer is remembered with the file's stamp.
+    std::thread::sleep(std::time::Duration::from_millis(
+        gomodoff::verified::RACY_SECS * 1000 + 500,
+    ));
+    run();
+    assert!(from_record(&run()), "no record");
+    let remembered = h.home().join(".cache/gomodoff/goenv");
+    assert!(
+        fs::read_dir(&remembered).is_ok_and(|d| d.count() > 0),
+        "go's answer was remembered in {}",
+        remembered.display()
+    );
+
+    // The same size, another value: go env says something else.
+    fs::write(config, "GOPRIVATE=example.org/nothere\n").unwrap();
+    let out = run();
+    assert!(!from_record(&out), "{}", stderr(&out));
+    assert!(from_record(&run()));
 }
