@@ -549,13 +549,16 @@ fn exception(t: &toml_edit::Table) -> Result<Exception, String> {
     })
 }
 
-/// The scanner's store of SPDX licence texts, loaded once (a few hundred milliseconds).
+/// The scanner's store of SPDX licence texts, loaded once (a hundred milliseconds or so). It is
+/// the spdx crate's inline cache as build.rs wrote it again: the n-grams of every text, the texts
+/// themselves only where gomodoff reads them, and a zstd window small enough that loading it
+/// does not touch 16 MB more than the store takes (see build.rs).
 fn store() -> &'static Store {
     static STORE: OnceLock<Store> = OnceLock::new();
+    static CACHE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/spdx-store.cache"));
     STORE.get_or_init(|| {
-        Store::load_inline().expect(
-            "the spdx crate's inline licence cache loads because it is built into the crate",
-        )
+        Store::from_cache(CACHE)
+            .expect("the licence store loads because build.rs wrote it with this spdx crate")
     })
 }
 
@@ -638,7 +641,8 @@ fn scan_once(kind: FileKind, bytes: &[u8], text: &str) -> (Verdict, usize) {
 /// What the comparisons of a text with the licence texts found, remembered for every text with
 /// the same n-grams (see [`compared`]).
 struct Compared {
-    /// The text first seen with these n-grams.
+    /// The n-grams of the text first seen with them (its text is not kept: comparing n-grams
+    /// needs none, and a run sees hundreds of texts).
     data: TextData,
     /// [`best_match`]'s answer.
     best: OnceLock<(&'static str, f32, &'static TextData)>,
@@ -678,7 +682,7 @@ fn compared(data: &TextData) -> Arc<Compared> {
         return c.clone();
     }
     let c = Arc::new(Compared {
-        data: data.clone(),
+        data: data.clone().without_text(),
         best: OnceLock::new(),
         closest: OnceLock::new(),
     });
