@@ -19,7 +19,7 @@
 #   proxy    `go mod vendor`                 vs `gomodoff vendor --mode proxy --yes`
 #   (again)  the first proxy-mode `vendor`   vs the same again, nothing changed
 #   restore  that replace-mode `vendor`      vs `gomodoff restore --yes` undoing it
-# Prints one table per project with seconds, peak MiB (from /usr/bin/time) and gomodoff ÷
+# Prints one table per project with seconds (the shell's clock), peak MiB (GNU time) and gomodoff ÷
 # reference, checks that gomodoff's vendor/ is identical to go's, and one line per target
 # (met / NOT MET), then every target of every project again as a summary:
 #   vendor mode ≤ 0.33 × go mod vendor; its first run ≤ 1.0 ×; replace mode ≤ 1.0 ×;
@@ -93,13 +93,18 @@ failed=false
 # measure NAME DIR CMD... — runs CMD in DIR under /usr/bin/time; appends "seconds kib status" to
 # $P/NAME.runs. The command's output goes to $P/logs/NAME.N.
 measure() {
-	local name=$1 dir=$2 n status=0
+	local name=$1 dir=$2 n status=0 t0 t1
 	shift 2
 	n=1
 	[[ ! -f $P/$name.runs ]] || n=$(($(wc -l <"$P/$name.runs") + 1))
-	(cd "$dir" && GOPROXY=off /usr/bin/time -f '%e %M' -o "$P/time.out" "$@") </dev/null \
+	# Seconds from the shell's clock (microseconds; GNU time's %e has 10 ms steps, too coarse for
+	# a no-change run), peak RSS from GNU time.
+	t0=${EPOCHREALTIME/,/.}
+	(cd "$dir" && GOPROXY=off /usr/bin/time -f '%M' -o "$P/time.out" "$@") </dev/null \
 		>"$P/logs/$name.$n" 2>&1 || status=$?
-	echo "$(tail -n1 "$P/time.out" | awk '{ print $1, $2 }') $status" >>"$P/$name.runs"
+	t1=${EPOCHREALTIME/,/.}
+	echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }') $(tail -n1 "$P/time.out") $status" \
+		>>"$P/$name.runs"
 	return "$status"
 }
 
@@ -111,12 +116,12 @@ not_run() {
 # best NAME — "seconds MiB" of the fastest successful run, or "FAIL".
 best() {
 	awk '$3 == 0 { if (!n || $1 < s) { s = $1; m = $2 } n++ }
-		END { if (n) printf "%.2f %.1f\n", s, m / 1024; else print "FAIL" }' "$P/$1.runs"
+		END { if (n) printf "%.3f %.1f\n", s, m / 1024; else print "FAIL" }' "$P/$1.runs"
 }
 
 # first NAME — "seconds MiB" of the first run, or "FAIL".
 first() {
-	awk 'NR == 1 { if ($3 == 0) printf "%.2f %.1f\n", $1, $2 / 1024; else print "FAIL" }' \
+	awk 'NR == 1 { if ($3 == 0) printf "%.3f %.1f\n", $1, $2 / 1024; else print "FAIL" }' \
 		"$P/$1.runs"
 }
 
@@ -149,8 +154,8 @@ export -f sha256_tree
 row() { # what reference-label ref-value gomodoff-label gmo-value
 	awk -v what="$1" -v rl="$2" -v gl="$4" -v r="$3" -v g="$5" 'BEGIN {
 		nr = split(r, a, " "); ng = split(g, b, " ")
-		rs = nr == 2 ? sprintf("%8.2f %8.1f", a[1], a[2]) : sprintf("%8s %8s", "FAIL", "-")
-		gs = ng == 2 ? sprintf("%8.2f %8.1f", b[1], b[2]) : sprintf("%8s %8s", "FAIL", "-")
+		rs = nr == 2 ? sprintf("%8.3f %8.1f", a[1], a[2]) : sprintf("%8s %8s", "FAIL", "-")
+		gs = ng == 2 ? sprintf("%8.3f %8.1f", b[1], b[2]) : sprintf("%8s %8s", "FAIL", "-")
 		if (nr == 2 && ng == 2) {
 			ts = a[1] > 0 ? sprintf("%9.3f", b[1] / a[1]) : sprintf("%9s", "-")
 			ms = a[2] > 0 ? sprintf("%9.2f", b[2] / a[2]) : sprintf("%9s", "-")
