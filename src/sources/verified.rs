@@ -149,7 +149,8 @@ pub(crate) fn read_used(path: &Path) -> Option<String> {
     Some(text)
 }
 
-/// Removes the files of the cache at `base` (`verified/`, `scans/`) not used for [`KEEP_DAYS`]
+/// Removes the files of the cache at `base` (`verified/`, `scans/`, and `fresh/` and `goenv/`,
+/// whose files are marked used when read too) not used for [`KEEP_DAYS`]
 /// days, and temporary files left by interrupted writes; at most once a day (the `pruned` file
 /// at `base` says when it last ran). Best effort: never fails.
 pub fn prune_cache(base: &Path, now: SystemTime) {
@@ -167,7 +168,7 @@ pub fn prune_cache(base: &Path, now: SystemTime) {
         return;
     }
     let keep = DAY * KEEP_DAYS as u32;
-    for sub in ["verified", "scans"] {
+    for sub in ["verified", "scans", "fresh", "goenv"] {
         let Ok(entries) = fs::read_dir(base.join(sub)) else {
             continue;
         };
