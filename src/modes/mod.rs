@@ -52,13 +52,7 @@ pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome>
         let (repo, _guard) = open_workspace_for_change(ctx, &work, opts.dry_run)?;
         let outcome = vendor::vendor(ctx, &repo, opts, &mut Vec::new())?;
         if !opts.dry_run {
-            let after = LockFile::load(&repo.root).ok().flatten();
-            warn_if_ignored(
-                ctx,
-                &repo.root,
-                laid_out(after.as_ref()),
-                repo.lock.is_none(),
-            )?;
+            lock_after_run(ctx, &repo)?;
         }
         return Ok(outcome);
     }
@@ -86,13 +80,7 @@ pub(crate) fn vendor(ctx: &mut Context, opts: &VendorOptions) -> Result<Outcome>
     // said again by every run, the ones answered from the record too.
     let warned = ctx.shell.warnings() != said;
     // The lock as this run left it, read once for the warning and the record.
-    let after = LockFile::load(&repo.root).ok().flatten();
-    warn_if_ignored(
-        ctx,
-        &repo.root,
-        laid_out(after.as_ref()),
-        repo.lock.is_none(),
-    )?;
+    let after = lock_after_run(ctx, &repo)?;
     if let Some(fresh) = fresh {
         // Only a run that left the repository as vendored, with nothing to warn about, is
         // answered from the record next time.
@@ -162,9 +150,13 @@ fn answer_from_record(ctx: &mut Context, opts: &VendorOptions) -> Result<Answere
     Ok(Answered::Yes(outcome))
 }
 
-/// The mode and tree directory of a lock, when there is one.
-fn laid_out(lock: Option<&LockFile>) -> Option<(Mode, &str)> {
-    lock.map(|l| (l.mode, l.dir.as_str()))
+/// gomodoff.lock as a run left `repo`, once [`warn_if_ignored`] said what it has to about the
+/// directory the lock names.
+fn lock_after_run(ctx: &mut Context, repo: &Repo) -> Result<Option<LockFile>> {
+    let after = LockFile::load(&repo.root).ok().flatten();
+    let laid_out = after.as_ref().map(|l| (l.mode, l.dir.as_str()));
+    warn_if_ignored(ctx, &repo.root, laid_out, repo.lock.is_none())?;
+    Ok(after)
 }
 
 /// A warning when git ignores the directory `vendor` laid out (a common `/vendor/` line): `git
