@@ -9,9 +9,9 @@
 //! those files and of every `PATH` directory (a directory's times change when an entry is added,
 //! removed or renamed in it), or that it is absent; it is used while all of them are unchanged.
 //! Nothing is remembered when the go command is not a go binary (a version manager's shim picks
-//! a go by files this does not watch), when one of those files changed within
-//! [`verified::RACY_SECS`] of the answer, or with `GOMODOFF_CACHE=off`. A file that cannot be
-//! read, or does not match, is asked again; writing one never fails a command.
+//! a go by files this does not watch), when `PATH` has a relative entry, when one of those files
+//! changed within [`verified::RACY_SECS`] of the answer, or with `GOMODOFF_CACHE=off`. A file
+//! that cannot be read, or does not match, is asked again; writing one never fails a command.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -98,12 +98,12 @@ fn stamp_line(path: &Path) -> Option<String> {
 /// (see the module documentation).
 fn answer_text(dir: &Path, vars: &GoEnvVars, vars_digest: &str) -> Option<String> {
     let path_dirs: Vec<PathBuf> = env::var_os("PATH")
-        .map(|p| {
-            std::env::split_paths(&p)
-                .filter(|d| d.is_absolute())
-                .collect()
-        })
+        .map(|p| std::env::split_paths(&p).collect())
         .unwrap_or_default();
+    // A relative entry (`.`, or an empty one) finds programs by the current directory.
+    if path_dirs.iter().any(|d| !d.is_absolute()) {
+        return None;
+    }
     let name = env::var_os("GOMODOFF_GO").unwrap_or_else(|| "go".into());
     let go = go_binary(&name, &path_dirs)?;
     let mut inputs = path_dirs;
