@@ -73,25 +73,26 @@ fn remembered(text: &str, vars_digest: &str) -> Option<GoEnvVars> {
             return serde_json::from_str(json).ok();
         }
         let (recorded, path) = line.split_once(' ')?;
-        if stamp_line(Path::new(path))?.split_once(' ')?.0 != recorded {
+        if stamp_line(Path::new(path))?.0.split_once(' ')?.0 != recorded {
             return None;
         }
     }
     None
 }
 
-/// `STAMP PATH` for an input: its stamp (links followed) as `size:mtime:ctime:ino`, or `absent`.
-/// `None` when it cannot be told.
-fn stamp_line(path: &Path) -> Option<String> {
-    let stamp = match fs::metadata(path) {
+/// `STAMP PATH` for an input: its stamp (links followed) as `size:mtime:ctime:ino`, or `absent`;
+/// and the stamp itself. `None` when it cannot be told.
+fn stamp_line(path: &Path) -> Option<(String, Option<Stamp>)> {
+    let (text, stamp) = match fs::metadata(path) {
         Ok(meta) => {
             let s = Stamp::of(&meta);
-            format!("{}:{}:{}:{}", s.size(), s.mtime_ns(), s.ctime_ns(), s.ino())
+            let text = format!("{}:{}:{}:{}", s.size(), s.mtime_ns(), s.ctime_ns(), s.ino());
+            (text, Some(s))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "absent".to_string(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => ("absent".to_string(), None),
         Err(_) => return None,
     };
-    Some(format!("{stamp} {}", path.to_str()?))
+    Some((format!("{text} {}", path.to_str()?), stamp))
 }
 
 /// The text that remembers `vars`, go's answer in `dir`; `None` when it cannot be remembered
@@ -117,21 +118,11 @@ fn answer_text(dir: &Path, vars: &GoEnvVars, vars_digest: &str) -> Option<String
     if env::var("GOWORK").is_none() {
         inputs.extend(dir.ancestors().map(|d| d.join("go.work")));
     }
-    let now = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .ok()?
-        .as_nanos() as i128;
-    let window = i128::from(verified::RACY_SECS) * 1_000_000_000;
+    let now = SystemTime::now();
     let mut text = format!("{MAGIC}\nvars {vars_digest}\n");
     for path in &inputs {
-        if let Ok(meta) = fs::metadata(path) {
-            let s = Stamp::of(&meta);
-            if s.mtime_ns().max(s.ctime_ns()) > now - window {
-                return None;
-            }
-        }
-        let line = stamp_line(path)?;
-        if line.contains('\n') {
+        let (line, stamp) = stamp_line(path)?;
+        if stamp.is_some_and(|s| s.is_racy(now)) || line.contains('\n') {
             return None;
         }
         let _ = writeln!(text, "{line}");
@@ -171,7 +162,7 @@ mod tests {
     fn text_over(inputs: &[PathBuf], vars: &GoEnvVars) -> String {
         let mut text = format!("{MAGIC}\nvars digest\n");
         for path in inputs {
-            text.push_str(&stamp_line(path).unwrap());
+            text.push_str(&stamp_line(path).unwrap().0);
             text.push('\n');
         }
         text.push_str(&format!("json {}\n", serde_json::to_string(vars).unwrap()));

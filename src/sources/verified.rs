@@ -125,7 +125,7 @@ impl Stamp {
     }
 
     /// Changed within [`RACY_SECS`] of `now` (or in the future).
-    fn is_racy(&self, now: SystemTime) -> bool {
+    pub(crate) fn is_racy(&self, now: SystemTime) -> bool {
         let now_ns = now
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as i128);
