@@ -4,7 +4,6 @@
 //! next one ([`recover`]). Its paths are checked before any is used: the journal sits in the
 //! working tree, so a cloned repository may carry a crafted one.
 
-use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -14,7 +13,7 @@ use rayon::prelude::*;
 use toml_edit::{DocumentMut, Item, Table, value};
 
 use crate::txn::plan::{JOURNAL_DIR, JOURNAL_FILE, Plan, PlanError, STAGING_DIR, fault_point};
-use crate::util::fsutil::{self};
+use crate::util::fsutil::{self, Seen};
 
 impl Plan {
     /// Carry the plan out as one transaction rooted at `repo`. On error everything done so far
@@ -215,9 +214,12 @@ impl Journal {
                 after: f.after.as_deref().map(fsutil::sha256_hex),
             });
         }
+        // One look at each component for the pass (thousands of adds share their parents), which
+        // creates nothing in the repository.
+        let mut seen = Seen::unchanging();
         for a in &plan.tree_adds {
-            let staged = journal.inside(&a.staged)?;
-            journal.inside(&a.target)?;
+            let staged = journal.inside_seen(&a.staged, &mut seen)?;
+            journal.inside_seen(&a.target, &mut seen)?;
             let meta = fs::symlink_metadata(&staged).map_err(|source| PlanError::Io {
                 action: "read",
                 path: staged.clone(),
@@ -229,7 +231,6 @@ impl Journal {
                 id: dir_id(&meta),
             });
         }
-        let mut seen = HashSet::new();
         for (i, r) in plan.tree_removes.iter().enumerate() {
             journal.inside_seen(r, &mut seen)?;
             journal.removes.push((r.clone(), format!("trash-{i}")));
@@ -244,11 +245,11 @@ impl Journal {
         for f in &self.files {
             self.inside(&f.path)?;
         }
+        let mut seen = Seen::unchanging();
         for a in &self.adds {
-            self.inside(&a.staged)?;
-            self.inside(&a.target)?;
+            self.inside_seen(&a.staged, &mut seen)?;
+            self.inside_seen(&a.target, &mut seen)?;
         }
-        let mut seen = HashSet::new();
         for (rel, _) in &self.removes {
             self.inside_seen(rel, &mut seen)?;
         }
@@ -257,12 +258,12 @@ impl Journal {
 
     /// `rel` (a path of this journal) in the repository, refused unless it stays inside it.
     fn inside(&self, rel: &Path) -> Result<PathBuf, PlanError> {
-        self.inside_seen(rel, &mut HashSet::new())
+        self.inside_seen(rel, &mut Seen::changing())
     }
 
     /// [`Journal::inside`] for one of many paths checked in one pass
     /// ([`fsutil::inside_seen`]).
-    fn inside_seen(&self, rel: &Path, seen: &mut HashSet<PathBuf>) -> Result<PathBuf, PlanError> {
+    fn inside_seen(&self, rel: &Path, seen: &mut Seen) -> Result<PathBuf, PlanError> {
         Ok(fsutil::inside_seen(
             &self.repo,
             rel,
@@ -277,7 +278,7 @@ impl Journal {
         fault: &dyn Fn(&str) -> Result<(), PlanError>,
     ) -> Result<(), PlanError> {
         let mut touched: Vec<PathBuf> = vec![self.dir.clone()];
-        let mut seen = HashSet::new();
+        let mut seen = Seen::changing();
         for (rel, trash) in &self.removes {
             let from = self.inside_seen(rel, &mut seen)?;
             if fs::symlink_metadata(&from).is_ok() {
@@ -287,9 +288,12 @@ impl Journal {
             }
             fault("remove-tree")?;
         }
+        // Adds only create directories and rename trees into place: a component found to be a
+        // directory stays one for the rest of the pass.
+        let mut seen = Seen::changing();
         for add in &self.adds {
-            let to = self.inside(&add.target)?;
-            let staged = self.inside(&add.staged)?;
+            let to = self.inside_seen(&add.target, &mut seen)?;
+            let staged = self.inside_seen(&add.staged, &mut seen)?;
             create_parent(&to)?;
             fault("mkdir-tree")?;
             rename(&staged, &to)?;

@@ -137,7 +137,7 @@ pub(crate) fn check_plan_inside(root: &Path, plan: &Plan, named: &[(&Path, &Path
         )
         .chain(plan.tree_removes.iter().map(PathBuf::as_path))
         .chain(plan.staging.as_deref());
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = fsutil::Seen::unchanging();
     for p in paths {
         let named_in = named
             .iter()

@@ -65,17 +65,44 @@ impl FsError {
 /// component of it that exists now is a symbolic link (so check right before the path is used).
 /// The repository is untrusted input; every path gomodoff deletes or writes through comes here.
 pub fn inside(root: &Path, rel: &Path, named_in: &Path) -> Result<PathBuf, FsError> {
-    inside_seen(root, rel, named_in, &mut HashSet::new())
+    inside_seen(root, rel, named_in, &mut Seen::changing())
 }
 
-/// [`inside`] for one path of many checked together: `seen` holds the components (as paths
-/// below `root`) already found to exist and not be links, each looked up once for all the
-/// paths (a restore's hundreds of trees share their first components).
+/// What [`inside_seen`] found of the components (as paths below the root) of many paths checked
+/// in one pass, each looked up once for all of them (a restore's hundreds of trees, a GOPROXY
+/// tree's thousands of files, share their first components).
+#[derive(Debug)]
+pub struct Seen {
+    /// Components found to exist and not be links.
+    present: HashSet<PathBuf>,
+    /// Components found missing, when the pass creates nothing (nothing below one exists).
+    missing: Option<HashSet<PathBuf>>,
+}
+
+impl Seen {
+    /// For a pass that creates directories as it goes: a missing component is looked up again.
+    pub fn changing() -> Seen {
+        Seen {
+            present: HashSet::new(),
+            missing: None,
+        }
+    }
+
+    /// For a pass that creates nothing in the repository: a missing component is remembered too.
+    pub fn unchanging() -> Seen {
+        Seen {
+            present: HashSet::new(),
+            missing: Some(HashSet::new()),
+        }
+    }
+}
+
+/// [`inside`] for one path of many checked together (see [`Seen`]).
 pub fn inside_seen(
     root: &Path,
     rel: &Path,
     named_in: &Path,
-    seen: &mut HashSet<PathBuf>,
+    seen: &mut Seen,
 ) -> Result<PathBuf, FsError> {
     let refuse = |reason: String| FsError::Untrusted {
         named_in: named_in.to_path_buf(),
@@ -91,8 +118,11 @@ pub fn inside_seen(
         };
         cur.push(name);
         below.push(name);
-        if seen.contains(&below) {
+        if seen.present.contains(&below) {
             continue;
+        }
+        if seen.missing.as_ref().is_some_and(|m| m.contains(&below)) {
+            break;
         }
         match fs::symlink_metadata(&cur) {
             Ok(m) if m.file_type().is_symlink() => {
@@ -102,10 +132,15 @@ pub fn inside_seen(
                 )));
             }
             Ok(_) => {
-                seen.insert(below.clone());
+                seen.present.insert(below.clone());
             }
             // The rest does not exist yet: nothing further can be a link.
-            Err(_) => break,
+            Err(_) => {
+                if let Some(missing) = &mut seen.missing {
+                    missing.insert(below);
+                }
+                break;
+            }
         }
     }
     Ok(root.join(rel))
@@ -651,6 +686,34 @@ mod tests {
                 .to_string();
             assert!(err.contains("symbolic link"), "{err}");
         }
+    }
+
+    /// One pass's components: a link is refused for every path that goes through it, however
+    /// many were checked before; a pass that creates directories looks a missing component up
+    /// again, and finds a link put there meanwhile.
+    #[cfg(unix)]
+    #[test]
+    fn inside_seen_checks_each_component_for_the_whole_pass() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let outside = tempfile::tempdir().unwrap();
+        fs::create_dir_all(root.join("a/b")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.join("a/link")).unwrap();
+        let named = Path::new("gomodoff.lock");
+        for mut seen in [Seen::unchanging(), Seen::changing()] {
+            for ok in ["a/b/c", "a/b/d", "a/new/x", "a/new/y"] {
+                assert!(inside_seen(root, Path::new(ok), named, &mut seen).is_ok());
+            }
+            for bad in ["a/link/x", "a/link/y", "a/link"] {
+                let err = inside_seen(root, Path::new(bad), named, &mut seen).unwrap_err();
+                assert!(err.to_string().contains("symbolic link"), "{bad}: {err}");
+            }
+        }
+        let mut seen = Seen::changing();
+        assert!(inside_seen(root, Path::new("a/later/x"), named, &mut seen).is_ok());
+        std::os::unix::fs::symlink(outside.path(), root.join("a/later")).unwrap();
+        let err = inside_seen(root, Path::new("a/later/y"), named, &mut seen).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
     }
 
     #[test]
