@@ -299,7 +299,9 @@ pub(crate) fn fault_point(step: &str) -> Result<(), PlanError> {
     if let Some(file) = trace {
         use std::io::Write;
         if let Ok(mut f) = fs::OpenOptions::new().create(true).append(true).open(file) {
-            let _ = writeln!(f, "{numbered}");
+            // One write per line: steps reached on several threads (extraction) append to
+            // the file at once, and `writeln!` may write a line in pieces.
+            let _ = f.write_all(format!("{numbered}\n").as_bytes());
         }
     }
     if named(&pause)
