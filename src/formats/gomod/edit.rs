@@ -11,6 +11,7 @@
 //! [`Doc::render`]), so a sequence of edits behaves like one `go mod edit` call with many flags.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use super::directives::{Sem, auto_quote, must_quote};
 use super::modpath::{check_import_path, is_directory_path};
@@ -306,6 +307,21 @@ impl GoMod {
         new_path: &str,
         new_version: Option<&str>,
     ) {
+        let mut lines = self.dirs.replace.clone();
+        self.replace_among(&mut lines, old_path, old_version, new_path, new_version);
+    }
+
+    /// modfile's `AddReplace` looking only at `lines` (replace lines, in file order; those of
+    /// other module paths are passed over), which it keeps up to date: lines it drops leave it,
+    /// the line it adds joins it.
+    fn replace_among(
+        &mut self,
+        lines: &mut Vec<LineId>,
+        old_path: &str,
+        old_version: Option<&str>,
+        new_path: &str,
+        new_version: Option<&str>,
+    ) {
         let sem = Sem::Replace {
             old_path: old_path.into(),
             old_version: old_version.unwrap_or("").into(),
@@ -315,7 +331,8 @@ impl GoMod {
         let tokens = sem_tokens(&sem);
         let mut need = true;
         let mut hint = None;
-        for id in self.dirs.replace.clone() {
+        let mut removed = Vec::new();
+        for &id in lines.iter() {
             let Some((p, v)) = &self.doc.lines[id].replace_key else {
                 continue;
             };
@@ -327,7 +344,7 @@ impl GoMod {
                     self.doc.lines[id].sem = Some(sem.clone());
                     need = false;
                 } else {
-                    self.remove_line(id);
+                    removed.push(id);
                 }
                 continue;
             }
@@ -335,13 +352,45 @@ impl GoMod {
                 hint = Some(id);
             }
         }
+        for &id in &removed {
+            self.remove_line(id);
+        }
+        lines.retain(|id| !removed.contains(id));
         if need {
             let id = match hint {
                 Some(hint) => self.doc.add_line_near(hint, tokens, sem),
                 None => self.doc.append_line(tokens, sem),
             };
             self.dirs.replace.push(id);
+            lines.push(id);
         }
+    }
+
+    /// [`GoMod::add_replace`] for many replacements (`(old_path, old_version, new_path,
+    /// new_version)`), as if added one after another in order; each is compared only with the
+    /// replace lines of its own module path, so thousands of them cost one pass over the file's.
+    pub fn add_replaces<'a>(
+        &mut self,
+        edits: impl IntoIterator<Item = (&'a str, Option<&'a str>, &'a str, Option<&'a str>)>,
+    ) -> Result<(), GoModError> {
+        let mut by_path: HashMap<String, Vec<LineId>> = HashMap::new();
+        for &id in &self.dirs.replace {
+            if let Some((p, _)) = &self.doc.lines[id].replace_key {
+                by_path.entry(p.clone()).or_default().push(id);
+            }
+        }
+        for (old_path, old_version, new_path, new_version) in edits {
+            Edit::Replace {
+                old_path: old_path.into(),
+                old_version: old_version.map(Into::into),
+                new_path: new_path.into(),
+                new_version: new_version.map(Into::into),
+            }
+            .check()?;
+            let lines = by_path.entry(old_path.to_string()).or_default();
+            self.replace_among(lines, old_path, old_version, new_path, new_version);
+        }
+        Ok(())
     }
 
     /// modfile's `AddRequire`.
@@ -900,6 +949,35 @@ mod tests {
             edit("module m\n// tail", &["-replace=a.com/a=../a"]),
             "module m\n// tail\n\nreplace a.com/a => ../a\n"
         );
+    }
+
+    /// The batch editor gomodoff uses gives what the edits give one after another: lines updated
+    /// in place, duplicates dropped, a versioned replacement next to its path's, a path edited
+    /// twice in one batch.
+    #[test]
+    fn add_replaces_is_add_replace_in_order() {
+        let text = "module m\n\ngo 1.21\n\nreplace (\n\ta.com/a v1.0.0 => ./a1\n\tb.com/b => ./b\n\tb.com/b v1.2.0 => ./b2\n)\n\nreplace c.com/c v1.0.0 => c.com/fork v1.0.1\n\nreplace d.com/d => ./d // local\n";
+        let edits: [(&str, Option<&str>, &str, Option<&str>); 7] = [
+            ("b.com/b", None, "./third_party/b", None),
+            ("a.com/a", Some("v1.1.0"), "./third_party/a", None),
+            ("c.com/c", Some("v2.0.0"), "c.com/fork", Some("v2.0.1")),
+            ("e.com/e", None, "./third_party/e", None),
+            ("d.com/d", Some("v0.1.0"), "./third_party/d", None),
+            ("e.com/e", None, "./third_party/e2", None),
+            ("a.com/a", None, "./third_party/a-all", None),
+        ];
+        let mut one_by_one = GoMod::parse("go.mod", text).unwrap();
+        for (op, ov, np, nv) in edits {
+            one_by_one.add_replace(op, ov, np, nv).unwrap();
+        }
+        let mut batch = GoMod::parse("go.mod", text).unwrap();
+        batch.add_replaces(edits).unwrap();
+        assert_eq!(batch.to_string(), one_by_one.to_string());
+        assert_eq!(batch.replaces(), one_by_one.replaces());
+        assert!(batch.to_string().contains("./third_party/e2"));
+        assert!(!batch.to_string().contains("./b2"));
+        let bad = [("a b", None, "./x", None)];
+        assert!(batch.add_replaces(bad).is_err());
     }
 
     #[test]

@@ -263,15 +263,18 @@ fn load_needs(repo: &Repo, base: &GoMod, src: &dyn ModuleSource, whole: bool) ->
 /// `base` with gomodoff's replace directives, one per need.
 fn edited_modfile(base: &GoMod, needs: &[Need], dir: &str) -> Result<String> {
     let mut edited = base.clone();
-    for n in needs {
-        let tree = tree_name(&n.content)?;
-        edited.add_replace(
-            &n.replace_path,
+    let targets: Vec<String> = needs
+        .iter()
+        .map(|n| Ok(repo::replace_target(dir, &tree_name(&n.content)?)))
+        .collect::<Result<_>>()?;
+    edited.add_replaces(needs.iter().zip(&targets).map(|(n, target)| {
+        (
+            n.replace_path.as_str(),
             n.replace_version.as_deref(),
-            &repo::replace_target(dir, &tree),
+            target.as_str(),
             None,
-        )?;
-    }
+        )
+    }))?;
     Ok(edited.to_string())
 }
 
