@@ -289,18 +289,14 @@ impl<'a> Planner<'a> {
 
     /// The `list` file of each path that changed, when its text changes (gone when empty).
     fn plan_lists(&mut self) -> Result<()> {
-        // The versions with a go.mod of each module path, gathered once (not a pass over the
-        // manifest per path: thousands of paths made that quadratic).
-        let mut listed: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for m in self.manifest.modules() {
-            if m.gomod_h1.is_some() {
-                listed.entry(&m.path).or_default().push(&m.version);
-            }
-        }
         for path in &self.touched_paths {
             let name = bundle::list_file(path)?;
-            let versions = listed.get(path.as_str()).map_or(&[][..], Vec::as_slice);
-            let text = bundle::list_text(versions.iter().copied());
+            let text = bundle::list_text(
+                self.manifest
+                    .versions_of(path)
+                    .filter(|m| m.gomod_h1.is_some())
+                    .map(|m| m.version.as_str()),
+            );
             let current = fsutil::read_optional(&self.tree.join(&name))?;
             if current.as_deref() == Some(text.as_bytes()) {
                 continue;

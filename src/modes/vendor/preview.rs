@@ -1,7 +1,7 @@
 //! What `gomodoff vendor` shows before it asks: the summary per module, the files the user may
 //! lose, and `--report-dropped`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::io::Write;
 use std::path::Path;
@@ -104,8 +104,18 @@ impl<'a> Summary<'a> {
             .map(|src| fs::metadata(src).map_or(0, |m| m.len()))
             .sum();
         let mut s = txn::Summary::default();
+        // Each module path's version in the new modules.txt (the last line of the path, as a
+        // search from the end finds it), looked up once per module.
+        let new_versions: HashMap<&str, &str> = self
+            .planned
+            .lock
+            .modules
+            .iter()
+            .map(|m| (m.path.as_str(), m.version.as_str()))
+            .collect();
         for (path, c) in &self.counts {
-            self.module_entry(path, c, verbose, &mut s);
+            let new = new_versions.get(path.as_str()).copied();
+            self.module_entry(path, new, c, verbose, &mut s);
         }
         // What the transaction writes: the whole new vendor/ (modules.txt included), in place
         // of the whole current one.
@@ -139,8 +149,16 @@ impl<'a> Summary<'a> {
         )
     }
 
-    /// The entry of the module at `path`, in its tier of `s`.
-    fn module_entry(&self, path: &str, c: &Counts, verbose: bool, s: &mut txn::Summary) {
+    /// The entry of the module at `path` (at version `new` in the new modules.txt, if it is
+    /// there), in its tier of `s`.
+    fn module_entry(
+        &self,
+        path: &str,
+        new: Option<&str>,
+        c: &Counts,
+        verbose: bool,
+        s: &mut txn::Summary,
+    ) {
         let gone = c.removed.len();
         let touched = c.added + gone + c.changed > 0;
         if path.is_empty() {
@@ -155,13 +173,6 @@ impl<'a> Summary<'a> {
             return;
         }
         let old = self.planned.current.versions.get(path).map(String::as_str);
-        let new = self
-            .planned
-            .lock
-            .modules
-            .iter()
-            .rfind(|m| m.path == path)
-            .map(|m| m.version.as_str());
         let (tier, line) = match (old, new) {
             (_, None) => {
                 let v = old.map(|v| format!(" {v}")).unwrap_or_default();

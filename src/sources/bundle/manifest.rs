@@ -191,6 +191,19 @@ impl Manifest {
         list
     }
 
+    /// The module versions of `path`, in string order of their versions (the manifest is keyed
+    /// by path, then version: one range, not a pass over every module).
+    pub fn versions_of<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a ManifestModule> {
+        let from = ModuleVersion {
+            path: path.to_string(),
+            version: String::new(),
+        };
+        self.modules
+            .range(from..)
+            .take_while(move |(mv, _)| mv.path == path)
+            .map(|(_, m)| m)
+    }
+
     pub fn len(&self) -> usize {
         self.modules.len()
     }

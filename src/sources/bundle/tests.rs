@@ -22,6 +22,41 @@ fn entry(p: &str, v: &str, zip: bool) -> ManifestModule {
     }
 }
 
+/// The versions of one module path, and none of a path it is a prefix of or that sorts next to it.
+#[test]
+fn versions_of_is_one_module_path() {
+    let mut m = Manifest::new();
+    for (p, v) in [
+        ("example.com/a", "v1.0.0"),
+        ("example.com/a", "v1.10.0"),
+        ("example.com/a", "v1.2.0"),
+        ("example.com/a/b", "v1.0.0"),
+        ("example.com/a-", "v1.0.0"),
+        ("example.com/ab", "v1.0.0"),
+        ("example.com/", "v1.0.0"),
+    ] {
+        m.add(entry(p, v, true)).unwrap();
+    }
+    let got: Vec<(&str, &str)> = m
+        .versions_of("example.com/a")
+        .map(|e| (e.path.as_str(), e.version.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("example.com/a", "v1.0.0"),
+            ("example.com/a", "v1.10.0"),
+            ("example.com/a", "v1.2.0")
+        ]
+    );
+    assert_eq!(m.versions_of("example.com/a/b").count(), 1);
+    assert_eq!(m.versions_of("example.com/c").count(), 0);
+    assert_eq!(
+        list_text(m.versions_of("example.com/a").map(|e| e.version.as_str())),
+        "v1.0.0\nv1.2.0\nv1.10.0\n"
+    );
+}
+
 /// `render` appends one table per module: the text must be the one document holding them all
 /// would have, byte for byte (bundles are reproducible).
 #[test]

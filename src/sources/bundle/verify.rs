@@ -153,9 +153,8 @@ fn check_file(
             let mut versions = versions_in(vdir)?;
             // A tree may list versions it holds the .mod of; the manifest's must be there.
             for m in manifest
-                .modules
-                .values()
-                .filter(|m| &m.path == module_path && m.gomod_h1.is_some())
+                .versions_of(module_path)
+                .filter(|m| m.gomod_h1.is_some())
             {
                 versions.push(m.version.clone());
             }
