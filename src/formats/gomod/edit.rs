@@ -189,6 +189,22 @@ impl Edit {
     }
 }
 
+/// What `go mod edit -replace` refuses in this replacement, if anything ([`Edit::check`]).
+fn check_replace(
+    old_path: &str,
+    old_version: Option<&str>,
+    new_path: &str,
+    new_version: Option<&str>,
+) -> Result<(), GoModError> {
+    Edit::Replace {
+        old_path: old_path.into(),
+        old_version: old_version.map(Into::into),
+        new_path: new_path.into(),
+        new_version: new_version.map(Into::into),
+    }
+    .check()
+}
+
 fn split_version(s: &str) -> (String, Option<String>) {
     match s.split_once('@') {
         Some((path, version)) => (path.trim().to_string(), Some(version.trim().to_string())),
@@ -209,13 +225,7 @@ impl GoMod {
         new_path: &str,
         new_version: Option<&str>,
     ) -> Result<(), GoModError> {
-        let edit = Edit::Replace {
-            old_path: old_path.into(),
-            old_version: old_version.map(Into::into),
-            new_path: new_path.into(),
-            new_version: new_version.map(Into::into),
-        };
-        edit.check()?;
+        check_replace(old_path, old_version, new_path, new_version)?;
         self.replace_unchecked(old_path, old_version, new_path, new_version);
         Ok(())
     }
@@ -380,13 +390,7 @@ impl GoMod {
             }
         }
         for (old_path, old_version, new_path, new_version) in edits {
-            Edit::Replace {
-                old_path: old_path.into(),
-                old_version: old_version.map(Into::into),
-                new_path: new_path.into(),
-                new_version: new_version.map(Into::into),
-            }
-            .check()?;
+            check_replace(old_path, old_version, new_path, new_version)?;
             let lines = by_path.entry(old_path.to_string()).or_default();
             self.replace_among(lines, old_path, old_version, new_path, new_version);
         }
