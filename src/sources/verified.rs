@@ -20,6 +20,10 @@
 //! and after reading it, is the recorded one, and re-hashes it otherwise; it takes the import
 //! scans of the other files from [`crate::resolve::scans`], by content).
 //!
+//! A tree gomodoff wrote itself (vendor mode's `vendor/`, which go.sum has no line for) is
+//! recorded the same way under the `h1:`-style hash of its digests ([`tree_digests`]), so that a
+//! run comparing it with what it should hold reads only the files whose stamps moved.
+//!
 //! Records live in `$GOMODOFF_CACHE/verified/` (default `$XDG_CACHE_HOME/gomodoff`, else
 //! `$HOME/.cache/gomodoff`); `GOMODOFF_CACHE=off` turns them off. A record that cannot be read or
 //! does not parse is ignored; writing one is best effort and never fails a command. Reading a
@@ -534,6 +538,43 @@ fn stream(
     })
 }
 
+/// The per-file digests of a tree gomodoff wrote itself (vendor mode's `vendor/`), which go.sum
+/// has no line for: taken from the record when it holds the files `expected` lists (their
+/// `h1:`-style hash under `label` names it) and every file's stamp is still the recorded one;
+/// else every file is hashed, and what was found recorded (under its own hash) for the next
+/// run. Unlike a module's, the answer is whatever the tree holds now: the caller compares.
+pub fn tree_digests(
+    records: &Records,
+    dir: &Path,
+    label: &str,
+    expected: Option<&Digests>,
+) -> Result<Digests, HashError> {
+    tree_digests_at(records, dir, label, expected, SystemTime::now())
+}
+
+fn tree_digests_at(
+    records: &Records,
+    dir: &Path,
+    label: &str,
+    expected: Option<&Digests>,
+    now: SystemTime,
+) -> Result<Digests, HashError> {
+    let want = expected.and_then(|e| dirhash::hash1_prefixed(label, e).ok());
+    if let Some(checked) = want.and_then(|want| records.recall(dir, label, &want, None)) {
+        return Ok(checked.digests);
+    }
+    // Stamps first, then contents, as for a module (see `check_dir_at`).
+    let stamped = records.dir.as_ref().and_then(|_| stamps(dir));
+    let Some(s) = stamped else {
+        return dirhash::dir_file_digests(dir);
+    };
+    let digests = dirhash::named_file_digests(dir, s.files.keys())?;
+    if let Ok(found) = dirhash::hash1_prefixed(label, &digests) {
+        records.remember(dir, &found, &digests, &s, now);
+    }
+    Ok(digests)
+}
+
 /// The per-file digests of module `module` (`path@version`) extracted at `dir` when its `h1:`
 /// is `want`; `Ok(None)` when it is not. Takes the digests from `records` when the directory is
 /// unchanged since they were recorded (with `used`, as far as the caller reads it: see
@@ -745,6 +786,42 @@ mod tests {
             } else {
                 assert_eq!(hashed, None, "{what}");
             }
+        }
+    }
+
+    #[test]
+    fn a_tree_is_answered_from_its_record_only_while_it_holds_what_is_expected() {
+        let label = "vendor";
+        type Change = fn(&Path);
+        let changes: [(&str, Change); 3] = [
+            ("same size, old mtime", |d: &Path| tamper(d, "m.go")),
+            ("added", |d: &Path| {
+                fs::write(d.join("sub/extra.go"), "package sub\n").unwrap()
+            }),
+            ("removed", |d: &Path| {
+                fs::remove_file(d.join("sub/s.go")).unwrap()
+            }),
+        ];
+        for (what, change) in changes {
+            let tmp = tempfile::tempdir().unwrap();
+            let (dir, _) = module(tmp.path());
+            let records = Records::at(tmp.path().join("records"));
+            // Nothing expected: hashed, and recorded under what was found.
+            let first = tree_digests_at(&records, &dir, label, None, later()).unwrap();
+            assert_eq!(first, dirhash::dir_file_digests(&dir).unwrap());
+            let want = dirhash::hash1_prefixed(label, &first).unwrap();
+            let recalled = records.recall(&dir, label, &want, None).expect("recorded");
+            assert_eq!(recalled.digests, first);
+            assert_eq!(
+                tree_digests_at(&records, &dir, label, Some(&first), later()).unwrap(),
+                first
+            );
+            // Changed since: what the tree holds now, not what the record says.
+            change(&dir);
+            assert!(records.recall(&dir, label, &want, None).is_none(), "{what}");
+            let now = tree_digests_at(&records, &dir, label, Some(&first), later()).unwrap();
+            assert_ne!(now, first, "{what}");
+            assert_eq!(now, dirhash::dir_file_digests(&dir).unwrap(), "{what}");
         }
     }
 

@@ -368,6 +368,78 @@ fn a_tampered_cache_directory_is_not_used() {
     assert_same_vendor(&again, &theirs, "file removed from a cache directory");
 }
 
+#[test]
+fn a_vendored_file_edited_after_its_digests_were_recorded_is_caught() {
+    requires_go!();
+    let h = Harness::new();
+    let theirs = h.project("basic");
+    let ours = h.copy_of(&theirs, "basic-ours");
+    h.go_ok(&theirs, &["mod", "vendor"]);
+    vendor_mode(&h, &ours, &[]);
+    let records = h.home().join(".cache/gomodoff/verified");
+    // The records naming vendor/ (a record's second line: `dir PATH`).
+    let vendor_dir = format!("/{}/vendor", ours.file_name().unwrap().to_string_lossy());
+    let of_vendor = || {
+        fs::read_dir(&records).map_or(0, |d| {
+            d.filter(|e| {
+                fs::read_to_string(e.as_ref().unwrap().path()).is_ok_and(|text| {
+                    text.lines()
+                        .nth(1)
+                        .is_some_and(|l| l.starts_with("dir ") && l.ends_with(&vendor_dir))
+                })
+            })
+            .count()
+        })
+    };
+    assert_eq!(
+        of_vendor(),
+        0,
+        "vendor/ was just written: too recent to record"
+    );
+    // Past the racy window, a full run (a source of the main module changed, so the run cannot
+    // be answered as a no-change one) hashes vendor/ and records its digests with their stamps.
+    std::thread::sleep(std::time::Duration::from_millis(
+        gomodoff::verified::RACY_SECS * 1000 + 500,
+    ));
+    let main_go = ours.join("main.go");
+    let mut source = fs::read_to_string(&main_go).unwrap();
+    source.push_str("\n// edited\n");
+    fs::write(&main_go, &source).unwrap();
+    let out = h.gomodoff(&ours, &["vendor", "--mode", "vendor", "--yes"]);
+    assert_success(&out, "vendor after a source edit");
+    assert_stderr_contains(&out, "nothing to do");
+    assert_eq!(
+        of_vendor(),
+        1,
+        "the run recorded vendor/'s digests in {}",
+        records.display()
+    );
+
+    // A vendored file edited in place: same size, same modification time, only the content
+    // (and the change time) differs. The record no longer vouches for it: it is hashed, found
+    // changed, and written back.
+    let vendored = ours.join("vendor/example.com/tagged/tagged.go");
+    let mtime = fs::metadata(&vendored).unwrap().modified().unwrap();
+    let mut bytes = fs::read(&vendored).unwrap();
+    let last = bytes.len() - 2;
+    bytes[last] = if bytes[last] == b'x' { b'y' } else { b'x' };
+    fs::write(&vendored, bytes).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&vendored)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    source.push_str("// edited again\n");
+    fs::write(&main_go, &source).unwrap();
+    vendor_mode(&h, &ours, &[]);
+    assert_same_vendor(
+        &ours,
+        &theirs,
+        "a vendored file edited after a recorded run",
+    );
+}
+
 /// For several edits of go.mod after vendoring, gomodoff status names exactly the modules go's
 /// `-mod=vendor` consistency check names, with go's words.
 #[test]

@@ -17,6 +17,7 @@ use crate::formats::modules_txt::VendorList;
 use crate::repo::Repo;
 use crate::resolve::graph::ReplaceTarget;
 use crate::sources::extract::Content;
+use crate::sources::verified::{self, Records};
 use crate::txn::plan::{FileChange, Plan, STAGING_DIR, TreeAdd};
 use crate::util::fsutil;
 
@@ -51,9 +52,18 @@ fn read_current(repo: &Repo, prev: Option<&LockFile>) -> Result<Current> {
         exists: vendor_dir.is_dir(),
         ..Current::default()
     };
+    if prev.is_some()
+        && let Some(listing) = fsutil::read_optional(&repo.root.join(LISTING_FILE))?
+    {
+        current.listed = parse_listing(&listing).unwrap_or_default();
+    }
     if current.exists {
-        current.files = dirhash::dir_file_digests(&vendor_dir)
-            .with_context(|| format!("failed to hash `{}`", vendor_dir.display()))?;
+        // Unchanged since a run hashed it (every file's stamp the recorded one): its digests
+        // from that run's record, without reading it again.
+        let expected = (!current.listed.is_empty()).then_some(&current.listed);
+        current.files =
+            verified::tree_digests(&Records::from_env(), &vendor_dir, VENDOR_DIR, expected)
+                .with_context(|| format!("failed to hash `{}`", vendor_dir.display()))?;
         current.modules_txt = fsutil::read_optional(&vendor_dir.join("modules.txt"))?;
         if let Some(text) = &current.modules_txt {
             let list = VendorList::read(&String::from_utf8_lossy(text));
@@ -61,11 +71,6 @@ fn read_current(repo: &Repo, prev: Option<&LockFile>) -> Result<Current> {
                 .versions
                 .extend(list.order.into_iter().map(|m| (m.path, m.version)));
         }
-    }
-    if prev.is_some()
-        && let Some(listing) = fsutil::read_optional(&repo.root.join(LISTING_FILE))?
-    {
-        current.listed = parse_listing(&listing).unwrap_or_default();
     }
     Ok(current)
 }
