@@ -563,16 +563,25 @@ fn tree_digests_at(
     if let Some(checked) = want.and_then(|want| records.recall(dir, label, &want, None)) {
         return Ok(checked.digests);
     }
-    // Stamps first, then contents, as for a module (see `check_dir_at`).
-    let stamped = records.dir.as_ref().and_then(|_| stamps(dir));
-    let Some(s) = stamped else {
-        return dirhash::dir_file_digests(dir);
-    };
-    let digests = dirhash::named_file_digests(dir, s.files.keys())?;
-    if let Ok(found) = dirhash::hash1_prefixed(label, &digests) {
+    let (digests, stamped) = hashed(records, dir)?;
+    if let Some(s) = stamped
+        && let Ok(found) = dirhash::hash1_prefixed(label, &digests)
+    {
         records.remember(dir, &found, &digests, &s, now);
     }
     Ok(digests)
+}
+
+/// Every file of `dir` hashed, with the stamps taken before (when records are kept): stamps
+/// first, then contents (one walk lists and stamps the files), so that a file written in between
+/// keeps a digest its recorded stamp no longer vouches for.
+fn hashed(records: &Records, dir: &Path) -> Result<(Digests, Option<Stamps>), HashError> {
+    let stamped = records.dir.as_ref().and_then(|_| stamps(dir));
+    let digests = match &stamped {
+        Some(s) => dirhash::named_file_digests(dir, s.files.keys())?,
+        None => dirhash::dir_file_digests(dir)?,
+    };
+    Ok((digests, stamped))
 }
 
 /// The per-file digests of module `module` (`path@version`) extracted at `dir` when its `h1:`
@@ -600,13 +609,7 @@ fn check_dir_at(
     if let Some(checked) = records.recall(dir, module, want, used) {
         return Ok(Some(checked));
     }
-    // Stamps first, then contents (one walk lists and stamps the files): a file written in
-    // between keeps a digest that its recorded stamp no longer vouches for.
-    let stamped = records.dir.as_ref().and_then(|_| stamps(dir));
-    let digests = match &stamped {
-        Some(s) => dirhash::named_file_digests(dir, s.files.keys())?,
-        None => dirhash::dir_file_digests(dir)?,
-    };
+    let (digests, stamped) = hashed(records, dir)?;
     if dirhash::hash1_prefixed(module, &digests)? != want {
         return Ok(None);
     }

@@ -298,6 +298,22 @@ fn status_sees_what_gos_consistency_check_sees() {
     assert_success(&out, "status --check after re-vendoring");
 }
 
+/// Changes a byte of `file` in place keeping its size and modification time: only the content
+/// (and the change time) differs.
+fn edit_in_place(file: &Path) {
+    let mtime = fs::metadata(file).unwrap().modified().unwrap();
+    let mut bytes = fs::read(file).unwrap();
+    let last = bytes.len() - 2;
+    bytes[last] = if bytes[last] == b'x' { b'y' } else { b'x' };
+    fs::write(file, bytes).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(file)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+}
+
 #[test]
 fn a_tampered_cache_directory_is_not_used() {
     requires_go!();
@@ -327,18 +343,7 @@ fn a_tampered_cache_directory_is_not_used() {
     );
     let extracted = h.gomodcache().join("example.com/tagged@v1.0.0/tagged.go");
     assert!(extracted.is_file(), "go extracted the module");
-    // Same size, same modification time: only the content (and the change time) differs.
-    let mtime = fs::metadata(&extracted).unwrap().modified().unwrap();
-    let mut bytes = fs::read(&extracted).unwrap();
-    let last = bytes.len() - 2;
-    bytes[last] = if bytes[last] == b'x' { b'y' } else { b'x' };
-    fs::write(&extracted, bytes).unwrap();
-    fs::File::options()
-        .write(true)
-        .open(&extracted)
-        .unwrap()
-        .set_modified(mtime)
-        .unwrap();
+    edit_in_place(&extracted);
     let warning = "does not match go.sum; using its zip instead";
 
     // A first run checks every module it reads.
@@ -419,17 +424,7 @@ fn a_vendored_file_edited_after_its_digests_were_recorded_is_caught() {
     // (and the change time) differs. The record no longer vouches for it: it is hashed, found
     // changed, and written back.
     let vendored = ours.join("vendor/example.com/tagged/tagged.go");
-    let mtime = fs::metadata(&vendored).unwrap().modified().unwrap();
-    let mut bytes = fs::read(&vendored).unwrap();
-    let last = bytes.len() - 2;
-    bytes[last] = if bytes[last] == b'x' { b'y' } else { b'x' };
-    fs::write(&vendored, bytes).unwrap();
-    fs::File::options()
-        .write(true)
-        .open(&vendored)
-        .unwrap()
-        .set_modified(mtime)
-        .unwrap();
+    edit_in_place(&vendored);
     source.push_str("// edited again\n");
     fs::write(&main_go, &source).unwrap();
     vendor_mode(&h, &ours, &[]);
