@@ -266,9 +266,8 @@ impl Fresh {
                 let _ = writeln!(text, "{} {name}", e.kind);
             }
         }
-        let dir = self.file.parent()?;
-        fs::create_dir_all(dir).ok()?;
-        crate::util::fsutil::write_atomic(&self.file, text.as_bytes()).ok()
+        // A torn record does not parse, or its entries do not sum up to its `sum` line.
+        crate::util::fsutil::write_cache_file(&self.file, text.as_bytes()).ok()
     }
 
     /// Forget the record (a run that changed something without recording).
@@ -381,7 +380,7 @@ fn restamped_digest(root: &Path, recorded: &Listed) -> Option<[u8; 32]> {
     let handle = DirHandle::open(&path, !Path::new(recorded.dir).is_absolute()).ok()?;
     if recorded.dir.is_empty() {
         // The root is listed: gomodoff's transient files come and go there, so its times do.
-        if listing(&path)? != recorded.names {
+        if listing(&handle)? != recorded.names {
             return None;
         }
     }
@@ -429,10 +428,10 @@ fn sum_of(digests: &[[u8; 32]]) -> [u8; 32] {
 
 /// The names in a directory but the [`skipped`] ones, sorted; `None` when it cannot be read or
 /// a name is not UTF-8.
-fn listing(dir: &Path) -> Option<Vec<String>> {
+fn listing(dir: &DirHandle) -> Option<Vec<String>> {
     let mut names = Vec::new();
-    for e in fs::read_dir(dir).ok()? {
-        let name = e.ok()?.file_name().into_string().ok()?;
+    for name in dir.names().ok()? {
+        let name = name.into_string().ok()?;
         if !skipped(&name) {
             names.push(name);
         }
@@ -456,7 +455,7 @@ fn walk(root: &Path, trees: Option<&str>) -> Option<Vec<Group>> {
     fn dir(root: &Path, rel: &str, is_tree: &(dyn Fn(&str) -> bool + Sync)) -> Option<Vec<Group>> {
         let path = group_path(root, rel);
         let handle = DirHandle::open(&path, true).ok()?;
-        let entries = listing(&path)?
+        let entries = listing(&handle)?
             .into_iter()
             .map(|name| {
                 let e = stat(&handle, &name)?;

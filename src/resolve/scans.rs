@@ -25,8 +25,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::fs;
-use std::io::{self, Write as _};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -190,26 +189,20 @@ impl ScanCache {
         let path = self
             .file(h1)
             .ok_or_else(|| io::Error::other("no cache directory"))?;
-        let parent = path.parent().ok_or_else(|| io::Error::other("no parent"))?;
         let mut text = Self::header(h1);
         for entry in all {
             let line = serde_json::to_string(&entry).map_err(io::Error::other)?;
             let _ = writeln!(text, "{line}");
         }
-        fs::create_dir_all(parent)?;
-        // No fsync: a torn file does not parse and is ignored.
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempfile_in(parent)?;
-        tmp.write_all(text.as_bytes())?;
-        tmp.persist(&path).map_err(|e| e.error)?;
-        Ok(())
+        // A torn file does not parse and is ignored.
+        crate::util::fsutil::write_cache_file(&path, text.as_bytes())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     const H1: &str = "h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 

@@ -46,8 +46,8 @@ pub(crate) fn go_env_remembered(dir: &Path) -> Option<GoEnvVars> {
     }
     let vars = go_env_at(Some(&dir))?;
     if let Some(text) = answer_text(&dir, &vars, &vars_digest) {
-        let _ = fs::create_dir_all(file.parent().unwrap_or(&base));
-        let _ = crate::util::fsutil::write_atomic(&file, text.as_bytes());
+        // A torn answer has no `json` line, or one that does not parse.
+        let _ = crate::util::fsutil::write_cache_file(&file, text.as_bytes());
     }
     Some(vars)
 }

@@ -33,7 +33,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -178,7 +177,10 @@ pub fn prune_cache(base: &Path, now: SystemTime) {
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            let temporary = entry.file_name().to_string_lossy().starts_with(".tmp-");
+            let temporary = entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(crate::util::fsutil::CACHE_TMP_PREFIX);
             let limit = if temporary { DAY } else { keep };
             if entry.file_type().is_ok_and(|t| t.is_file()) && age(&path).is_some_and(|a| a > limit)
             {
@@ -371,18 +373,8 @@ impl Records {
             }
             line(&mut text, &hex::encode(digest), stamp, name);
         }
-        let Some(parent) = path.parent() else {
-            return;
-        };
-        if fs::create_dir_all(parent).is_err() {
-            return;
-        }
-        // No fsync: a torn record does not parse or does not hash to `want`, and is ignored.
-        if let Ok(mut tmp) = tempfile::Builder::new().prefix(".tmp-").tempfile_in(parent)
-            && tmp.write_all(text.as_bytes()).is_ok()
-        {
-            let _ = tmp.persist(&path);
-        }
+        // A torn record does not parse or does not hash to `want`, and is ignored.
+        let _ = crate::util::fsutil::write_cache_file(&path, text.as_bytes());
     }
 }
 

@@ -216,6 +216,29 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), FsError> {
     sync_dir(dir)
 }
 
+/// Write one of gomodoff's own cache files (under `GOMODOFF_CACHE`): a temporary file beside
+/// `path`, renamed over it, so a reader sees the old bytes or the new. Not flushed to disk: a
+/// cache file is a shortcut its reader checks (a torn one does not parse or does not match what
+/// it vouches for, and is ignored), so a power cut costs only the work it would have saved,
+/// while two flushes per write would cost every run milliseconds on a disk. Creates the
+/// directory `path` is in.
+pub fn write_cache_file(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| io::Error::other("a cache file needs a directory"))?;
+    fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(CACHE_TMP_PREFIX)
+        .tempfile_in(dir)?;
+    tmp.write_all(contents)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Prefix of the temporary file [`write_cache_file`] makes; a kill before its rename leaves it
+/// behind, and the cache's pruning removes it after a day.
+pub const CACHE_TMP_PREFIX: &str = ".tmp-";
+
 /// Flush a directory's entries (renames, creations, removals in it) to disk. Where directories
 /// cannot be opened or synced (not Unix), this does nothing.
 pub fn sync_dir(dir: &Path) -> Result<(), FsError> {
@@ -330,6 +353,34 @@ impl DirHandle {
             Ok(DirHandle {
                 path: path.to_path_buf(),
             })
+        }
+    }
+
+    /// The names of this directory's entries (not `.` and `..`), in no particular order, read
+    /// through the descriptor already open (not by opening the directory again).
+    pub fn names(&self) -> io::Result<Vec<std::ffi::OsString>> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let mut dir = rustix::fs::Dir::new(rustix::io::fcntl_dupfd_cloexec(&self.fd, 0)?)?;
+            // A duplicate (closed on exec, as every descriptor gomodoff opens) shares the position
+            // of the descriptor it copies: start at the top.
+            dir.rewind();
+            let mut names = Vec::new();
+            for entry in dir {
+                let entry = entry?;
+                let name = entry.file_name().to_bytes();
+                if name != b"." && name != b".." {
+                    names.push(std::ffi::OsStr::from_bytes(name).to_os_string());
+                }
+            }
+            Ok(names)
+        }
+        #[cfg(not(unix))]
+        {
+            fs::read_dir(&self.path)?
+                .map(|e| e.map(|e| e.file_name()))
+                .collect()
         }
     }
 
@@ -573,6 +624,34 @@ pub fn relative_path(base: &Path, target: &Path) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_directory_handle_lists_every_entry_each_time_it_is_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.go"), "").unwrap();
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        let handle = DirHandle::open(dir.path(), true).unwrap();
+        let sorted = |mut v: Vec<std::ffi::OsString>| {
+            v.sort();
+            v
+        };
+        let want: Vec<std::ffi::OsString> = vec!["a.go".into(), "sub".into()];
+        assert_eq!(sorted(handle.names().unwrap()), want);
+        // Again, through the same descriptor: from the top, not where the last listing ended.
+        assert_eq!(sorted(handle.names().unwrap()), want);
+        assert_eq!(handle.stat("sub").unwrap().kind, 'd');
+    }
+
+    #[test]
+    fn a_cache_file_is_written_whole_in_a_directory_made_for_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("verified/ab/record");
+        write_cache_file(&p, b"one").unwrap();
+        write_cache_file(&p, b"two").unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "two");
+        let left: Vec<_> = fs::read_dir(p.parent().unwrap()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file is left beside it");
+    }
 
     #[test]
     fn atomic_write_replaces_content_and_keeps_mode() {
