@@ -116,8 +116,12 @@ pub(super) fn compute(
         trees,
         warnings,
         mut timings,
-        ..
+        scans,
+        vouched,
+        previous,
+        gosum: _,
     } = run;
+    crate::util::drop_aside((scans, vouched, previous));
     let start = std::time::Instant::now();
     let files = new_files(&tree, &trees.modules)?;
     timings.add("file digests", start);

@@ -150,6 +150,18 @@ pub(crate) fn vendor(
         ctx.shell
             .verbose(&format!("  {phase:<20} {:>8.3}s", d.as_secs_f64()))?;
     }
+    // The zips extracted for this run go now; the tables are freed aside.
+    let compute::Computed {
+        inputs,
+        graph,
+        tree,
+        modules,
+        files,
+        _temp,
+        ..
+    } = computed;
+    drop(_temp);
+    crate::util::drop_aside((inputs, graph, tree, modules, files));
     Ok(outcome)
 }
 
