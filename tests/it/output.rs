@@ -111,6 +111,51 @@ fn vendor_dry_run_vendor_mode() {
     );
 }
 
+/// The bytes a vendor-mode preview promises are those written, whether each module-cache file's
+/// size is read from the file (no records: `GOMODOFF_CACHE=off`) or from the stamp an earlier
+/// run recorded with its digest.
+#[test]
+fn vendor_mode_preview_promises_the_bytes_written() {
+    requires_go!();
+    let h = Harness::new();
+    let dir = legacy116(&h);
+    // The modules extracted in the module cache, as a build leaves them, and aged past the racy
+    // window: their files are the sources, stamped once checked.
+    h.go_mod_download(&dir);
+    std::thread::sleep(std::time::Duration::from_millis(
+        gomodoff::verified::RACY_SECS * 1000 + 500,
+    ));
+    let dry = ["vendor", "--mode", "vendor", "--dry-run"];
+    let write_line = |out: &Output| {
+        assert_success(out, "gomodoff vendor --mode vendor --dry-run");
+        let text = stdout(out);
+        let line = text.lines().find(|l| l.trim_start().starts_with("write:"));
+        line.unwrap_or_else(|| panic!("no write: line in\n{text}"))
+            .trim()
+            .to_string()
+    };
+    let unrecorded = write_line(&h.gomodoff_with_env(&dir, &[("GOMODOFF_CACHE", "off")], &dry));
+    let first = write_line(&h.gomodoff(&dir, &dry));
+    let recorded = write_line(&h.gomodoff(&dir, &dry));
+    assert_eq!(first, unrecorded);
+    assert_eq!(recorded, unrecorded);
+    assert_success(
+        &h.gomodoff(&dir, &["vendor", "--mode", "vendor", "--yes"]),
+        "gomodoff vendor --mode vendor --yes",
+    );
+    let (mut files, mut bytes) = (0, 0);
+    for e in walkdir::WalkDir::new(dir.join("vendor")) {
+        let e = e.unwrap();
+        if e.file_type().is_file() {
+            files += 1;
+            bytes += e.metadata().unwrap().len();
+        }
+    }
+    assert!((1024..1024 * 1024).contains(&bytes), "{bytes} bytes");
+    let written = format!("write:     {files} files, {:.2} KiB", bytes as f64 / 1024.0);
+    assert_eq!(recorded, written);
+}
+
 #[test]
 fn vendor_dry_run_proxy_mode() {
     requires_go!();

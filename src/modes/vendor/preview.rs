@@ -100,8 +100,16 @@ impl<'a> Summary<'a> {
             .computed
             .files
             .par_iter()
-            .filter_map(|(_, f)| f.module.as_ref().and(f.source.as_ref()))
-            .map(|src| fs::metadata(src).map_or(0, |m| m.len()))
+            .filter(|(_, f)| f.module.is_some())
+            .filter_map(|(_, f)| {
+                // A stamp vouches for the digest the copy must match, so its size is the size
+                // written; only a source no record vouches for is looked at.
+                let src = f.source.as_ref()?;
+                Some(
+                    f.stamp
+                        .map_or_else(|| fs::metadata(src).map_or(0, |m| m.len()), |s| s.size()),
+                )
+            })
             .sum();
         let mut s = txn::Summary::default();
         // Each module path's version in the new modules.txt (the last line of the path, as a
