@@ -33,6 +33,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -449,7 +450,9 @@ pub(crate) fn copy_stamped(from: &Path, to: &Path, stamp: Stamp) -> std::io::Res
         return Ok(Stamped::Moved);
     }
     let mut out = Unchecked::create(to)?;
-    let copied = stream(&mut src, &mut out.file, None)?;
+    // No more than the stamped size is read (a file that grew changes its stamp, seen below),
+    // which spares the read that would find its end.
+    let copied = stream(&mut (&mut src).take(stamp.size), &mut out.file, None)?;
     if Stamp::of(&src.metadata()?) != stamp {
         return Ok(Stamped::ChangedWhileRead);
     }
