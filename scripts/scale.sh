@@ -19,6 +19,8 @@
 # peak memory: `scripts/scale.sh -n 8 --file-mb 400 --commands "pack unpack-tree mirror"`.
 # Everything is written under a temp dir (or --keep DIR, kept), removed at the end; each graph is
 # removed once measured.
+# Exit 0 when every run succeeded, 1 when one failed (the table is printed, `fail` in its cells),
+# 2 on a usage error.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -50,6 +52,9 @@ if [[ -z $gomodoff ]]; then
 	(cd "$root" && cargo build --release --quiet)
 	gomodoff="$root/target/release/gomodoff"
 fi
+# Each command runs in its own directory: the binary by an absolute path.
+[[ -f $gomodoff && -x $gomodoff ]] || die "--gomodoff $gomodoff: not an executable file"
+gomodoff=$(cd "$(dirname "$gomodoff")" && pwd)/$(basename "$gomodoff")
 if [[ -n $keep ]]; then
 	mkdir -p "$keep"
 	work=$(cd "$keep" && pwd)
@@ -67,7 +72,7 @@ export TMPDIR="$work/tmp" GOMODOFF_CACHE="$work/gomodoff-cache"
 mkdir -p "$TMPDIR"
 
 # measure NAME DIR ARGS… — runs gomodoff in DIR; appends "seconds MiB" to the row, or "fail".
-row=""
+row="" failed=false
 measure() {
 	local name=$1 dir=$2 t="$work/time"
 	shift 2
@@ -77,6 +82,7 @@ measure() {
 		echo "$(basename "$0"): \`gomodoff $*\` failed (N=$n):" >&2
 		tail -5 "$work/$name.out" >&2
 		row+=$(printf " %11s %6s" fail fail)
+		failed=true
 	fi
 }
 
@@ -117,3 +123,7 @@ for n in $sizes; do
 done
 echo "$header"
 printf '%s\n' "${lines[@]}"
+# A table with a failed run is no curve.
+if $failed; then
+	exit 1
+fi
