@@ -132,15 +132,55 @@ pub fn hash1_prefixed(
     prefix: &str,
     digests: &BTreeMap<String, [u8; 32]>,
 ) -> Result<String, HashError> {
-    let lead = name_lead(prefix);
-    let mut summary = Summary::default();
+    let mut lines = Hash1Lines::new(prefix)?;
     // A common prefix keeps byte order, so the map's order is the sorted order of full names.
     for (name, digest) in digests {
-        let full = format!("{lead}{name}");
-        check_name(&full)?;
-        summary.add(digest, full.as_bytes());
+        if name.contains('\n') {
+            check_name(&format!("{}{name}", lines.lead))?;
+        }
+        lines
+            .summary
+            .add_parts(&hex_digest(digest), &lines.lead, name);
     }
-    Ok(summary.finish())
+    Ok(lines.finish())
+}
+
+/// Hash1 fed one file at a time, names relative to a module root under `prefix` (as
+/// [`hash1_prefixed`]), each digest as 64 lowercase hex digits: what gomodoff's records of checked
+/// directories hold, hashed without decoding them. The caller adds the files in the order of
+/// their names (byte order).
+pub struct Hash1Lines {
+    lead: String,
+    summary: Summary,
+}
+
+impl Hash1Lines {
+    /// Lines for a module root named `prefix` (`path@version`; empty: names are full).
+    pub fn new(prefix: &str) -> Result<Hash1Lines, HashError> {
+        let lead = name_lead(prefix);
+        check_name(&lead)?;
+        Ok(Hash1Lines {
+            lead,
+            summary: Summary::default(),
+        })
+    }
+
+    /// Adds the file `name` whose SHA-256 is `hex`; `false` (nothing added) when `hex` is not 64
+    /// lowercase hex digits or `name` holds a newline.
+    pub fn add_hex(&mut self, hex: &str, name: &str) -> bool {
+        let well_formed = hex.len() == 64
+            && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            && !name.contains('\n');
+        if well_formed {
+            self.summary.add_parts(hex.as_bytes(), &self.lead, name);
+        }
+        well_formed
+    }
+
+    /// The `h1:` hash of the lines added.
+    pub fn finish(self) -> String {
+        self.summary.finish()
+    }
 }
 
 /// Hash1 over a zip's entries under their names exactly as stored (`path@version/…`), the hash
@@ -247,8 +287,17 @@ struct Summary {
 
 impl Summary {
     fn add(&mut self, digest: &[u8; 32], name: &[u8]) {
-        self.hasher.update(hex::encode(digest).as_bytes());
+        self.hasher.update(hex_digest(digest));
         self.hasher.update(b"  ");
+        self.hasher.update(name);
+        self.hasher.update(b"\n");
+    }
+
+    /// A line whose name is `lead` followed by `name`, its digest already in hex.
+    fn add_parts(&mut self, hex: &[u8], lead: &str, name: &str) {
+        self.hasher.update(hex);
+        self.hasher.update(b"  ");
+        self.hasher.update(lead);
         self.hasher.update(name);
         self.hasher.update(b"\n");
     }
@@ -260,6 +309,14 @@ impl Summary {
             base64::engine::general_purpose::STANDARD.encode(sum)
         )
     }
+}
+
+/// A digest in lowercase hex, on the stack.
+fn hex_digest(digest: &[u8; 32]) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    // Cannot fail: the output is exactly twice the input.
+    let _ = hex::encode_to_slice(digest, &mut out);
+    out
 }
 
 fn check_name(name: &str) -> Result<(), HashError> {
@@ -435,6 +492,35 @@ fn relative_name(dir: &Path, path: &Path) -> Result<String, HashError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hash1_lines_in_hex_make_the_hash_of_the_digests() {
+        let mut digests = BTreeMap::new();
+        for (name, content) in [
+            ("go.mod", "module m\n"),
+            ("a/b.go", "package a\n"),
+            ("z", ""),
+        ] {
+            digests.insert(name.to_string(), Sha256::digest(content).into());
+        }
+        let mut lines = Hash1Lines::new("example.com/m@v1.0.0").unwrap();
+        for (name, digest) in &digests {
+            assert!(lines.add_hex(&hex::encode(digest), name));
+        }
+        assert_eq!(
+            lines.finish(),
+            hash1_prefixed("example.com/m@v1.0.0", &digests).unwrap()
+        );
+        let mut lines = Hash1Lines::new("m").unwrap();
+        let upper = hex::encode_upper([0xab_u8; 32]);
+        assert!(!lines.add_hex(&upper, "a.go"), "uppercase hex");
+        assert!(!lines.add_hex(&upper[..62].to_lowercase(), "a.go"), "short");
+        assert!(
+            !lines.add_hex(&hex::encode([7u8; 32]), "a\nb.go"),
+            "a newline"
+        );
+        assert!(lines.add_hex(&hex::encode([7u8; 32]), "a.go"));
+    }
 
     /// The summary text Hash1 hashes, computed the slow obvious way, to check the streaming code.
     fn reference(files: &[(&str, &[u8])]) -> String {
