@@ -2,7 +2,7 @@
 //! directory ([`Extractor`]), or a module cache directory whose `h1:` is go.sum's
 //! ([`check_dir`]); and [`ModuleFiles`], where one build-list module's files are read from.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -51,18 +51,19 @@ impl ModuleFiles {
 }
 
 /// The digests of a cache directory when its `h1:` is go.sum's; `None` when it differs (or
-/// cannot be hashed the way go hashes it). `used`: see [`verified::check_dir`].
+/// cannot be hashed the way go hashes it). `used`, `keep`: see [`verified::check_dir`].
 pub(crate) fn check_dir(
     records: &verified::Records,
     dir: &Path,
     c: &ModuleVersion,
     gosum: &GoSum,
     used: Option<&[String]>,
+    keep: Option<&HashSet<&str>>,
 ) -> Result<Option<verified::Checked>> {
     let want = gosum
         .zip_hash(&c.path, &c.version)
         .ok_or_else(|| missing(c))?;
-    Ok(verified::check_dir(records, dir, &c.to_string(), want, used).unwrap_or(None))
+    Ok(verified::check_dir(records, dir, &c.to_string(), want, used, keep).unwrap_or(None))
 }
 
 fn missing(c: &ModuleVersion) -> SumError {

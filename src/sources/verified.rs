@@ -30,7 +30,7 @@
 //! record (or a scans file) marks it used; files not used for [`KEEP_DAYS`] days are removed by
 //! [`prune_cache`], which vendor mode runs at most once a day.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write as _;
 use std::fs;
 use std::io::Read as _;
@@ -242,55 +242,28 @@ impl Records {
         Some(root.join(&hex::encode(key.finalize())[..32]))
     }
 
-    /// The record of `dir` for `want`, parsed.
-    fn read(&self, dir: &Path, want: &str) -> Option<Record> {
-        let text = read_used(&self.record_path(dir, want)?)?;
-        let mut lines = text.lines();
-        if lines.next()? != MAGIC
-            || lines.next()?.strip_prefix("dir ")? != dir.to_string_lossy()
-            || lines.next()?.strip_prefix("h1 ")? != want
-        {
-            return None;
-        }
-        let mut record = Record::default();
-        for line in lines {
-            let mut f = line.splitn(6, ' ');
-            let first = f.next()?;
-            let mut stamp = || -> Option<Stamp> {
-                Some(Stamp {
-                    size: f.next()?.parse().ok()?,
-                    mtime_ns: f.next()?.parse().ok()?,
-                    ctime_ns: f.next()?.parse().ok()?,
-                    ino: f.next()?.parse().ok()?,
-                })
-            };
-            if first == "d" {
-                let stamp = stamp()?;
-                record.dirs.insert(f.next()?.to_string(), stamp);
-            } else {
-                let mut digest = [0u8; 32];
-                hex::decode_to_slice(first, &mut digest).ok()?;
-                let stamp = stamp()?;
-                record.files.insert(f.next()?.to_string(), (digest, stamp));
-            }
-        }
-        // Every directory holding a file is recorded, the root included.
-        record.dirs.contains_key("").then_some(record)
+    /// The text of the record of `dir` for `want`, when there is one.
+    fn read(&self, dir: &Path, want: &str) -> Option<String> {
+        read_used(&self.record_path(dir, want)?)
     }
 
     /// The digests of `dir` when what the caller uses of it is as recorded for `want`; `None`
     /// when there is no usable record or anything differs. With `used: None` every file is
     /// compared (the whole directory is vouched for); with `used: Some(files)` the tree's shape
     /// (every recorded directory: no entry added, removed, renamed or replaced since) and those
-    /// files only: the caller vouches that it reads no other file's content from `dir`.
+    /// files only: the caller vouches that it reads no other file's content from `dir`. The
+    /// answer holds the digests and stamps of the files `keep` names (all with `None`); the
+    /// recorded digests of every file must still make `want`.
     fn recall(
         &self,
         dir: &Path,
         module: &str,
         want: &str,
         used: Option<&[String]>,
+        keep: Option<&HashSet<&str>>,
     ) -> Option<Checked> {
-        let record = self.read(dir, want)?;
+        let text = self.read(dir, want)?;
+        let record = Record::parse(&text, dir, want)?;
         match used {
             None => {
                 let now = stamps(dir)?;
@@ -298,7 +271,7 @@ impl Records {
                     return None;
                 }
                 for (name, stamp) in &now.files {
-                    if record.files.get(name.as_str())?.1 != *stamp {
+                    if record.file(name)?.stamp != *stamp {
                         return None;
                     }
                 }
@@ -316,22 +289,35 @@ impl Records {
                     }
                 }
                 for rel in used {
-                    let (_, then) = record.files.get(rel.as_str())?;
-                    if !same(rel, 'f', then) {
+                    if !same(rel, 'f', &record.file(rel)?.stamp) {
                         return None;
                     }
                 }
             }
         }
+        // The record is only a shortcut: the digests must still make go.sum's hash. Hashed as
+        // they stand in the record; only those kept are decoded.
+        let mut lines = dirhash::Hash1Lines::new(module).ok()?;
+        for f in &record.files {
+            if !lines.add_hex(f.hex, f.name) {
+                return None;
+            }
+        }
+        if lines.finish() != want {
+            return None;
+        }
         let mut digests = Digests::new();
         let mut stamps = BTreeMap::new();
-        for (name, (digest, stamp)) in record.files {
-            digests.insert(name.clone(), digest);
-            stamps.insert(name, stamp);
+        for f in &record.files {
+            if keep.is_some_and(|k| !k.contains(f.name)) {
+                continue;
+            }
+            let mut digest = [0u8; 32];
+            hex::decode_to_slice(f.hex, &mut digest).ok()?;
+            digests.insert(f.name.to_string(), digest);
+            stamps.insert(f.name.to_string(), f.stamp);
         }
-        // The record is only a shortcut: the digests must still make go.sum's hash.
-        (dirhash::hash1_prefixed(module, &digests).ok()? == want)
-            .then_some(Checked { digests, stamps })
+        Some(Checked { digests, stamps })
     }
 
     /// Records that `dir` hashed to `want` with these per-file digests, read after `stamps` were
@@ -379,11 +365,71 @@ impl Records {
     }
 }
 
-/// One record: per file its digest and stamp, per directory (`""` for the root) its stamp.
-#[derive(Debug, Default)]
-struct Record {
-    files: BTreeMap<String, ([u8; 32], Stamp)>,
-    dirs: BTreeMap<String, Stamp>,
+/// One record, read in place from its text: per directory (`""` for the root) its stamp, per
+/// file its digest (hex, as recorded) and stamp, files in the order of their names.
+struct Record<'a> {
+    dirs: Vec<(&'a str, Stamp)>,
+    files: Vec<RecordedFile<'a>>,
+}
+
+/// A file's line of a record.
+struct RecordedFile<'a> {
+    name: &'a str,
+    hex: &'a str,
+    stamp: Stamp,
+}
+
+impl<'a> Record<'a> {
+    /// The record `text` when it is one of `dir` for `want`, as [`Records::remember`] writes
+    /// them: every directory holding a file recorded (the root included), file names in strictly
+    /// increasing byte order (the order Hash1 sorts them in, so a name appears once).
+    fn parse(text: &'a str, dir: &Path, want: &str) -> Option<Record<'a>> {
+        let mut lines = text.lines();
+        if lines.next()? != MAGIC
+            || lines.next()?.strip_prefix("dir ")? != dir.to_string_lossy()
+            || lines.next()?.strip_prefix("h1 ")? != want
+        {
+            return None;
+        }
+        let mut record = Record {
+            dirs: Vec::new(),
+            files: Vec::new(),
+        };
+        for line in lines {
+            let mut f = line.splitn(6, ' ');
+            let first = f.next()?;
+            let stamp = Stamp {
+                size: f.next()?.parse().ok()?,
+                mtime_ns: f.next()?.parse().ok()?,
+                ctime_ns: f.next()?.parse().ok()?,
+                ino: f.next()?.parse().ok()?,
+            };
+            let name = f.next()?;
+            if first == "d" {
+                record.dirs.push((name, stamp));
+            } else {
+                if record.files.last().is_some_and(|last| last.name >= name) {
+                    return None;
+                }
+                record.files.push(RecordedFile {
+                    name,
+                    hex: first,
+                    stamp,
+                });
+            }
+        }
+        record
+            .dirs
+            .iter()
+            .any(|(name, _)| name.is_empty())
+            .then_some(record)
+    }
+
+    /// The line of the file `name`.
+    fn file(&self, name: &str) -> Option<&RecordedFile<'a>> {
+        let at = self.files.binary_search_by(|f| f.name.cmp(name)).ok()?;
+        Some(&self.files[at])
+    }
 }
 
 /// The stamps of a tree: its files and its directories (the root as `""`).
@@ -555,7 +601,7 @@ fn tree_digests_at(
     now: SystemTime,
 ) -> Result<Digests, HashError> {
     let want = expected.and_then(|e| dirhash::hash1_prefixed(label, e).ok());
-    if let Some(checked) = want.and_then(|want| records.recall(dir, label, &want, None)) {
+    if let Some(checked) = want.and_then(|want| records.recall(dir, label, &want, None, None)) {
         return Ok(checked.digests);
     }
     let (digests, stamped) = hashed(records, dir)?;
@@ -582,15 +628,17 @@ fn hashed(records: &Records, dir: &Path) -> Result<(Digests, Option<Stamps>), Ha
 /// The per-file digests of module `module` (`path@version`) extracted at `dir` when its `h1:`
 /// is `want`; `Ok(None)` when it is not. Takes the digests from `records` when the directory is
 /// unchanged since they were recorded (with `used`, as far as the caller reads it: see
-/// [`Records`]' `recall`), else hashes every file (and records the result).
+/// [`Records`]' `recall`), else hashes every file (and records the result). The answer holds the
+/// digests and stamps of the files `keep` names, of every file with `None`.
 pub fn check_dir(
     records: &Records,
     dir: &Path,
     module: &str,
     want: &str,
     used: Option<&[String]>,
+    keep: Option<&HashSet<&str>>,
 ) -> Result<Option<Checked>, HashError> {
-    check_dir_at(records, dir, module, want, used, SystemTime::now())
+    check_dir_at(records, dir, module, want, used, keep, SystemTime::now())
 }
 
 fn check_dir_at(
@@ -599,26 +647,32 @@ fn check_dir_at(
     module: &str,
     want: &str,
     used: Option<&[String]>,
+    keep: Option<&HashSet<&str>>,
     now: SystemTime,
 ) -> Result<Option<Checked>, HashError> {
-    if let Some(checked) = records.recall(dir, module, want, used) {
+    if let Some(checked) = records.recall(dir, module, want, used, keep) {
         return Ok(Some(checked));
     }
     let (digests, stamped) = hashed(records, dir)?;
     if dirhash::hash1_prefixed(module, &digests)? != want {
         return Ok(None);
     }
+    let kept = |name: &String| keep.is_none_or(|k| k.contains(name.as_str()));
     let Some(s) = stamped else {
+        let mut digests = digests;
+        digests.retain(|name, _| kept(name));
         return Ok(Some(Checked {
             digests,
             stamps: BTreeMap::new(),
         }));
     };
     records.remember(dir, want, &digests, &s, now);
+    let mut digests = digests;
+    digests.retain(|name, _| kept(name));
     let stamps = s
         .files
         .into_iter()
-        .filter(|(_, stamp)| !stamp.is_racy(now))
+        .filter(|(name, stamp)| kept(name) && !stamp.is_racy(now))
         .collect();
     Ok(Some(Checked { digests, stamps }))
 }
@@ -690,11 +744,13 @@ mod tests {
         let (dir, want) = module(tmp.path());
         let records = Records::at(tmp.path().join("records"));
         let m = "example.com/m@v1.0.0";
-        let first = check_dir_at(&records, &dir, m, &want, None, later())
+        let first = check_dir_at(&records, &dir, m, &want, None, None, later())
             .unwrap()
             .unwrap();
         assert_eq!(records_in(&tmp.path().join("records")).len(), 1);
-        let recalled = records.recall(&dir, m, &want, None).expect("recalled");
+        let recalled = records
+            .recall(&dir, m, &want, None, None)
+            .expect("recalled");
         assert_eq!(recalled, first);
         assert_eq!(first.digests, dirhash::dir_file_digests(&dir).unwrap());
         // Every file's stamp vouches for its digest: the ones on disk now.
@@ -707,8 +763,61 @@ mod tests {
             );
         }
         // Another h1 or another directory has no record.
-        assert!(records.recall(&dir, m, "h1:other", None).is_none());
-        assert!(records.recall(tmp.path(), m, &want, None).is_none());
+        assert!(records.recall(&dir, m, "h1:other", None, None).is_none());
+        assert!(records.recall(tmp.path(), m, &want, None, None).is_none());
+    }
+
+    #[test]
+    fn a_check_keeps_only_the_files_asked_for_and_still_vouches_for_all() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, want) = module(tmp.path());
+        let records = Records::at(tmp.path().join("records"));
+        let m = "example.com/m@v1.0.0";
+        let keep: HashSet<&str> = ["m.go"].into();
+        let all = dirhash::dir_file_digests(&dir).unwrap();
+        // Hashed (the first check), then from the record: the same answer, `m.go` only.
+        for what in ["hashed", "recalled"] {
+            let used = vec!["m.go".to_string()];
+            let checked = check_dir_at(&records, &dir, m, &want, Some(&used), Some(&keep), later())
+                .unwrap()
+                .unwrap_or_else(|| panic!("{what}"));
+            assert_eq!(
+                checked.digests.keys().collect::<Vec<_>>(),
+                ["m.go"],
+                "{what}"
+            );
+            assert_eq!(checked.digests["m.go"], all["m.go"], "{what}");
+            assert_eq!(
+                checked.stamps.keys().collect::<Vec<_>>(),
+                ["m.go"],
+                "{what}"
+            );
+        }
+        assert!(
+            records
+                .recall(&dir, m, &want, None, Some(&keep))
+                .is_some_and(|c| c.digests.len() == 1)
+        );
+        // A file not kept whose recorded digest is wrong: the record no longer makes `want`.
+        let path = records_in(&tmp.path().join("records")).pop().unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        let sub = hex::encode(all["sub/s.go"]);
+        fs::write(&path, text.replace(&sub, &"0".repeat(64))).unwrap();
+        assert!(records.recall(&dir, m, &want, None, Some(&keep)).is_none());
+        // Nor does a digest that is not lowercase hex, or files out of name order.
+        fs::write(&path, text.replace(&sub, &sub.to_uppercase())).unwrap();
+        assert!(records.recall(&dir, m, &want, None, Some(&keep)).is_none());
+        let mut lines: Vec<&str> = text.lines().collect();
+        let files = lines
+            .iter()
+            .position(|l| !l.starts_with("d ") && lines[..3].iter().all(|h| h != l))
+            .unwrap();
+        lines[files..].reverse();
+        fs::write(&path, lines.join("\n") + "\n").unwrap();
+        assert!(records.recall(&dir, m, &want, None, None).is_none());
+        // The record as written is answered again.
+        fs::write(&path, &text).unwrap();
+        assert!(records.recall(&dir, m, &want, None, None).is_some());
     }
 
     /// A module directory checked once (past the racy window), with its record store.
@@ -717,7 +826,7 @@ mod tests {
         let records = Records::at(root.join("records"));
         let m = "example.com/m@v1.0.0";
         assert!(
-            check_dir_at(&records, &dir, m, &want, None, later())
+            check_dir_at(&records, &dir, m, &want, None, None, later())
                 .unwrap()
                 .is_some()
         );
@@ -770,14 +879,17 @@ mod tests {
         for (what, change) in changes {
             let tmp = tempfile::tempdir().unwrap();
             let (dir, want, records) = recorded(tmp.path());
-            assert!(records.recall(&dir, m, &want, Some(&used)).is_some());
+            assert!(records.recall(&dir, m, &want, Some(&used), None).is_some());
             change(&dir);
-            assert!(records.recall(&dir, m, &want, None).is_none(), "{what}");
             assert!(
-                records.recall(&dir, m, &want, Some(&used)).is_none(),
+                records.recall(&dir, m, &want, None, None).is_none(),
                 "{what}"
             );
-            let hashed = check_dir(&records, &dir, m, &want, Some(&used)).unwrap();
+            assert!(
+                records.recall(&dir, m, &want, Some(&used), None).is_none(),
+                "{what}"
+            );
+            let hashed = check_dir(&records, &dir, m, &want, Some(&used), None).unwrap();
             if what == "subdirectory replaced" {
                 // Same files, same bytes: hashed again, and go.sum's hash still matches.
                 assert!(hashed.is_some(), "{what}");
@@ -808,7 +920,9 @@ mod tests {
             let first = tree_digests_at(&records, &dir, label, None, later()).unwrap();
             assert_eq!(first, dirhash::dir_file_digests(&dir).unwrap());
             let want = dirhash::hash1_prefixed(label, &first).unwrap();
-            let recalled = records.recall(&dir, label, &want, None).expect("recorded");
+            let recalled = records
+                .recall(&dir, label, &want, None, None)
+                .expect("recorded");
             assert_eq!(recalled.digests, first);
             assert_eq!(
                 tree_digests_at(&records, &dir, label, Some(&first), later()).unwrap(),
@@ -816,7 +930,10 @@ mod tests {
             );
             // Changed since: what the tree holds now, not what the record says.
             change(&dir);
-            assert!(records.recall(&dir, label, &want, None).is_none(), "{what}");
+            assert!(
+                records.recall(&dir, label, &want, None, None).is_none(),
+                "{what}"
+            );
             let now = tree_digests_at(&records, &dir, label, Some(&first), later()).unwrap();
             assert_ne!(now, first, "{what}");
             assert_eq!(now, dirhash::dir_file_digests(&dir).unwrap(), "{what}");
@@ -832,17 +949,20 @@ mod tests {
         let used = ["m.go".to_string()];
         // Answered with the recorded digests (the caller re-hashes what it reads against them)...
         let recalled = records
-            .recall(&dir, m, &want, Some(&used))
+            .recall(&dir, m, &want, Some(&used), None)
             .expect("recalled");
         assert_ne!(
             recalled.digests["sub/s.go"],
             dirhash::dir_file_digests(&dir).unwrap()["sub/s.go"]
         );
         // ...while a full check, and a check that reads the file, catch it.
-        assert!(records.recall(&dir, m, &want, None).is_none());
+        assert!(records.recall(&dir, m, &want, None, None).is_none());
         let used = ["sub/s.go".to_string()];
-        assert!(records.recall(&dir, m, &want, Some(&used)).is_none());
-        assert_eq!(check_dir(&records, &dir, m, &want, None).unwrap(), None);
+        assert!(records.recall(&dir, m, &want, Some(&used), None).is_none());
+        assert_eq!(
+            check_dir(&records, &dir, m, &want, None, None).unwrap(),
+            None
+        );
     }
 
     #[test]
@@ -852,13 +972,17 @@ mod tests {
         let root = tmp.path().join("records");
         let records = Records::at(&root);
         let m = "example.com/m@v1.0.0";
-        assert!(check_dir(&records, &dir, m, &want, None).unwrap().is_some());
+        assert!(
+            check_dir(&records, &dir, m, &want, None, None)
+                .unwrap()
+                .is_some()
+        );
         assert!(
             records_in(&root).is_empty(),
             "files changed just now are racy"
         );
         assert!(
-            check_dir_at(&records, &dir, m, &want, None, later())
+            check_dir_at(&records, &dir, m, &want, None, None, later())
                 .unwrap()
                 .is_some()
         );
@@ -876,16 +1000,16 @@ mod tests {
             &file_line[1..]
         );
         fs::write(&record, text.replace(file_line, &flipped)).unwrap();
-        assert!(records.recall(&dir, m, &want, None).is_none());
+        assert!(records.recall(&dir, m, &want, None, None).is_none());
         // Torn or foreign content.
         fs::write(&record, &text[..text.len() / 2]).unwrap();
-        assert!(records.recall(&dir, m, &want, None).is_none());
+        assert!(records.recall(&dir, m, &want, None, None).is_none());
         fs::write(&record, "junk\n").unwrap();
-        assert!(records.recall(&dir, m, &want, None).is_none());
+        assert!(records.recall(&dir, m, &want, None, None).is_none());
         // Records off: nothing written, every check hashes.
         let off = Records::off();
         assert!(
-            check_dir_at(&off, &dir, m, &want, None, later())
+            check_dir_at(&off, &dir, m, &want, None, None, later())
                 .unwrap()
                 .is_some()
         );

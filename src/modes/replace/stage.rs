@@ -147,7 +147,8 @@ fn copy_checked_dir(
     dest: &Path,
     keep: &dyn Fn(&str) -> bool,
 ) -> Result<Option<(Digests, u64)>> {
-    let Ok(Some(checked)) = verified::check_dir(records, dir, &n.content.to_string(), want, None)
+    let Ok(Some(checked)) =
+        verified::check_dir(records, dir, &n.content.to_string(), want, None, None)
     else {
         return Ok(None);
     };

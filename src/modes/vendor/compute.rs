@@ -324,20 +324,19 @@ impl Run<'_> {
                     .filter(|h1| !scans.made_scans(h1))
                     .and_then(|_| used.get(m))
                     .map(Vec::as_slice);
-                let checked = check_dir(&records, &f.root, c, gosum, limited).map(|c| {
+                let copied: HashSet<&str> = used
+                    .get(m)
+                    .map(|u| u.iter().map(String::as_str).collect())
+                    .unwrap_or_default();
+                // Once the result is known, only the digests and stamps of the files staging
+                // copies are kept: those of the other files are used by nothing after the check
+                // (a file staging is asked to copy without a digest is refused, never trusted).
+                let keep = keep_copied_only.then_some(&copied);
+                let checked = check_dir(&records, &f.root, c, gosum, limited, keep).map(|c| {
                     c.map(|mut c| {
-                        // Only the stamps of the files staging copies are kept.
-                        let copied: HashSet<&str> = used
-                            .get(m)
-                            .map(|u| u.iter().map(String::as_str).collect())
-                            .unwrap_or_default();
+                        // Stamps only for the files staging copies (`keep` saw to it when
+                        // there is a result; without one, staging copies nothing).
                         c.stamps.retain(|name, _| copied.contains(name.as_str()));
-                        // And only their digests, once the result is known: those of the other
-                        // files are used by nothing after the check (a file staging is asked to
-                        // copy without a digest is refused, never trusted).
-                        if keep_copied_only {
-                            c.digests.retain(|name, _| copied.contains(name.as_str()));
-                        }
                         c
                     })
                 });
