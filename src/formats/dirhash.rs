@@ -135,12 +135,7 @@ pub fn hash1_prefixed(
     let mut lines = Hash1Lines::new(prefix)?;
     // A common prefix keeps byte order, so the map's order is the sorted order of full names.
     for (name, digest) in digests {
-        if name.contains('\n') {
-            check_name(&format!("{}{name}", lines.lead))?;
-        }
-        lines
-            .summary
-            .add_parts(&hex_digest(digest), &lines.lead, name);
+        lines.add(digest, name)?;
     }
     Ok(lines.finish())
 }
@@ -163,6 +158,17 @@ impl Hash1Lines {
             lead,
             summary: Summary::default(),
         })
+    }
+
+    /// Adds the file `name` whose SHA-256 is `digest`; an error naming it when it holds a
+    /// newline.
+    pub fn add(&mut self, digest: &[u8; 32], name: &str) -> Result<(), HashError> {
+        if name.contains('\n') {
+            check_name(&format!("{}{name}", self.lead))?;
+        }
+        self.summary
+            .add_parts(&hex_digest(digest), &self.lead, name);
+        Ok(())
     }
 
     /// Adds the file `name` whose SHA-256 is `hex`; `false` (nothing added) when `hex` is not 64

@@ -657,23 +657,18 @@ fn check_dir_at(
     if dirhash::hash1_prefixed(module, &digests)? != want {
         return Ok(None);
     }
+    if let Some(s) = &stamped {
+        records.remember(dir, want, &digests, s, now);
+    }
     let kept = |name: &String| keep.is_none_or(|k| k.contains(name.as_str()));
-    let Some(s) = stamped else {
-        let mut digests = digests;
-        digests.retain(|name, _| kept(name));
-        return Ok(Some(Checked {
-            digests,
-            stamps: BTreeMap::new(),
-        }));
-    };
-    records.remember(dir, want, &digests, &s, now);
     let mut digests = digests;
     digests.retain(|name, _| kept(name));
-    let stamps = s
-        .files
-        .into_iter()
-        .filter(|(name, stamp)| kept(name) && !stamp.is_racy(now))
-        .collect();
+    let stamps = stamped.map_or_else(BTreeMap::new, |s| {
+        s.files
+            .into_iter()
+            .filter(|(name, stamp)| kept(name) && !stamp.is_racy(now))
+            .collect()
+    });
     Ok(Some(Checked { digests, stamps }))
 }
 
@@ -738,11 +733,16 @@ mod tests {
             .unwrap_or_default()
     }
 
+    /// A module directory, its `h1:`, and an empty record store beside it.
+    fn with_store(root: &Path) -> (PathBuf, String, Records) {
+        let (dir, want) = module(root);
+        (dir, want, Records::at(root.join("records")))
+    }
+
     #[test]
     fn an_unchanged_directory_is_answered_from_its_record() {
         let tmp = tempfile::tempdir().unwrap();
-        let (dir, want) = module(tmp.path());
-        let records = Records::at(tmp.path().join("records"));
+        let (dir, want, records) = with_store(tmp.path());
         let m = "example.com/m@v1.0.0";
         let first = check_dir_at(&records, &dir, m, &want, None, None, later())
             .unwrap()
@@ -770,8 +770,7 @@ mod tests {
     #[test]
     fn a_check_keeps_only_the_files_asked_for_and_still_vouches_for_all() {
         let tmp = tempfile::tempdir().unwrap();
-        let (dir, want) = module(tmp.path());
-        let records = Records::at(tmp.path().join("records"));
+        let (dir, want, records) = with_store(tmp.path());
         let m = "example.com/m@v1.0.0";
         let keep: HashSet<&str> = ["m.go"].into();
         let all = dirhash::dir_file_digests(&dir).unwrap();
@@ -822,8 +821,7 @@ mod tests {
 
     /// A module directory checked once (past the racy window), with its record store.
     fn recorded(root: &Path) -> (PathBuf, String, Records) {
-        let (dir, want) = module(root);
-        let records = Records::at(root.join("records"));
+        let (dir, want, records) = with_store(root);
         let m = "example.com/m@v1.0.0";
         assert!(
             check_dir_at(&records, &dir, m, &want, None, None, later())
